@@ -1,0 +1,439 @@
+import { createSocket, type Socket as DgramSocket } from 'node:dgram';
+import {
+  connect as netConnect,
+  createServer as netCreateServer,
+  type Server,
+  type Socket,
+} from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { connect as tlsConnect, createServer as tlsCreateServer } from 'node:tls';
+import { debuglog } from 'node:util';
+import {
+  type AddressFamily,
+  addressFamily,
+  formatAddress,
+  MAX_UDP_PAYLOAD,
+  type SocketAddress,
+} from '../address.js';
+import {
+  BindError,
+  ConnectError,
+  DatagramTooLargeError,
+  InvalidAddressError,
+  SocketClosedError,
+} from '../errors.js';
+import type {
+  Net,
+  NetworkInterface,
+  TcpConnectOptions,
+  TcpHandlers,
+  TcpListenOptions,
+  TcpServer,
+  TcpSocket,
+  UdpBindOptions,
+  UdpSocket,
+  UdpSocketStats,
+} from '../net.js';
+import { type ResourceKind, resourceSink } from '../resources.js';
+
+const log = debuglog('x:transport');
+
+/** Opens a tracked resource when a tracker is installed; returns a function that closes it. */
+function track(kind: ResourceKind, description: string): () => void {
+  const sink = resourceSink();
+  if (sink === undefined) return () => {};
+  const token = sink.opened(kind, description);
+  let open = true;
+  return () => {
+    if (open) {
+      open = false;
+      sink.closed(token);
+    }
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function toSocketAddress(info: { address: string; port: number; family: string }): SocketAddress {
+  return {
+    address: info.address,
+    port: info.port,
+    family: info.family === 'IPv6' || info.family === '6' ? 'IPv6' : 'IPv4',
+  };
+}
+
+class MutableUdpStats implements UdpSocketStats {
+  datagramsSent = 0;
+  bytesSent = 0;
+  datagramsReceived = 0;
+  bytesReceived = 0;
+  sendErrors = 0;
+}
+
+class NodeUdpSocket implements UdpSocket {
+  readonly stats = new MutableUdpStats();
+  closed = false;
+  private lastAddress = '';
+  private readonly onSent: (error: Error | null) => void;
+
+  constructor(
+    private readonly socket: DgramSocket,
+    readonly localAddress: SocketAddress,
+    private readonly untrack: () => void,
+  ) {
+    this.onSent = (error) => {
+      if (error) {
+        this.stats.sendErrors++;
+        log(
+          'udp %s send failed: %s',
+          formatAddress(localAddress.address, localAddress.port),
+          error.message,
+        );
+      }
+    };
+  }
+
+  send(data: Uint8Array, port: number, address: string): void {
+    if (this.closed) {
+      throw new SocketClosedError(
+        `UDP socket ${formatAddress(this.localAddress.address, this.localAddress.port)} is closed; bind a new one`,
+      );
+    }
+    const limit = MAX_UDP_PAYLOAD[this.localAddress.family];
+    if (data.byteLength > limit) throw new DatagramTooLargeError(data.byteLength, limit);
+    if (address !== this.lastAddress) {
+      const family = addressFamily(address);
+      if (family === undefined)
+        throw new InvalidAddressError(address, 'not an IPv4 or IPv6 literal');
+      if (family !== this.localAddress.family) {
+        throw new InvalidAddressError(
+          address,
+          `an ${this.localAddress.family} socket cannot send to ${family}`,
+        );
+      }
+      this.lastAddress = address;
+    }
+    if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
+      throw new InvalidAddressError(formatAddress(address, port), 'port out of range 1..65535');
+    }
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += data.byteLength;
+    this.socket.send(data, port, address, this.onSent);
+  }
+
+  addMembership(group: string, interfaceAddress?: string): void {
+    if (this.closed) throw new SocketClosedError('UDP socket is closed');
+    this.socket.addMembership(group, interfaceAddress);
+  }
+
+  dropMembership(group: string, interfaceAddress?: string): void {
+    if (this.closed) throw new SocketClosedError('UDP socket is closed');
+    this.socket.dropMembership(group, interfaceAddress);
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.socket.close(() => {
+        this.untrack();
+        resolve();
+      });
+    });
+  }
+}
+
+class NodeTcpSocket implements TcpSocket {
+  closed = false;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly localAddress: SocketAddress,
+    readonly remoteAddress: SocketAddress,
+    handlers: TcpHandlers,
+    untrack: () => void,
+  ) {
+    let lastError: Error | undefined;
+    socket.on('data', (data: Buffer) => handlers.onData(data));
+    socket.on('error', (error) => {
+      lastError = error;
+      log(
+        'tcp %s error: %s',
+        formatAddress(remoteAddress.address, remoteAddress.port),
+        error.message,
+      );
+    });
+    this.closedPromise = new Promise((resolve) => {
+      socket.once('close', () => {
+        this.closed = true;
+        untrack();
+        handlers.onClose(lastError);
+        resolve();
+      });
+    });
+  }
+
+  write(data: Uint8Array): void {
+    if (this.closed || this.socket.destroyed) {
+      throw new SocketClosedError(
+        `TCP connection to ${formatAddress(this.remoteAddress.address, this.remoteAddress.port)} is closed`,
+      );
+    }
+    this.socket.write(data);
+  }
+
+  close(): Promise<void> {
+    if (!this.socket.destroyed) {
+      this.socket.end();
+      // Give the peer a moment to finish gracefully, then force it.
+      const force = setTimeout(() => this.socket.destroy(), 1000);
+      void this.closedPromise.then(() => clearTimeout(force));
+    }
+    return this.closedPromise;
+  }
+}
+
+function socketAddresses(socket: Socket): { local: SocketAddress; remote: SocketAddress } {
+  return {
+    local: toSocketAddress({
+      address: socket.localAddress ?? '',
+      port: socket.localPort ?? 0,
+      family: socket.localFamily ?? 'IPv4',
+    }),
+    remote: toSocketAddress({
+      address: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+      family: socket.remoteFamily ?? 'IPv4',
+    }),
+  };
+}
+
+function prefixLength(cidr: string | null, netmask: string): number {
+  if (cidr) {
+    const bits = Number(cidr.slice(cidr.lastIndexOf('/') + 1));
+    if (Number.isInteger(bits)) return bits;
+  }
+  // Count the one-bits of the mask (IPv4 dotted or IPv6 hex groups).
+  if (netmask.includes('.')) {
+    return netmask
+      .split('.')
+      .reduce((n, part) => n + (Number(part) >>> 0).toString(2).replaceAll('0', '').length, 0);
+  }
+  return netmask
+    .split(':')
+    .reduce(
+      (n, part) =>
+        n + (Number.parseInt(part || '0', 16) >>> 0).toString(2).replaceAll('0', '').length,
+      0,
+    );
+}
+
+/** {@link Net} on the real network: `node:dgram`, `node:net`, `node:tls` and `node:os`. */
+export class NodeNet implements Net {
+  interfaces(): NetworkInterface[] {
+    const result: NetworkInterface[] = [];
+    for (const [name, infos] of Object.entries(networkInterfaces())) {
+      if (!infos) continue;
+      result.push({
+        name,
+        addresses: infos.map((info) => ({
+          address: info.address,
+          family: info.family === 'IPv6' ? 'IPv6' : 'IPv4',
+          prefixLength: prefixLength(info.cidr, info.netmask),
+          internal: info.internal,
+          ...('scopeid' in info && info.scopeid !== undefined ? { scopeId: info.scopeid } : {}),
+        })),
+      });
+    }
+    return result;
+  }
+
+  bindUdp(options: UdpBindOptions): Promise<UdpSocket> {
+    const family: AddressFamily = options.address
+      ? (addressFamily(options.address) ?? 'IPv4')
+      : (options.family ?? 'IPv4');
+    const address = options.address ?? (family === 'IPv6' ? '::' : '0.0.0.0');
+    const port = options.port ?? 0;
+    if (addressFamily(address) === undefined) {
+      return Promise.reject(new InvalidAddressError(address, 'not an IPv4 or IPv6 literal'));
+    }
+    const socket = createSocket({
+      type: family === 'IPv6' ? 'udp6' : 'udp4',
+      reuseAddr: options.reuseAddress ?? false,
+      ipv6Only: family === 'IPv6',
+    });
+    return new Promise((resolve, reject) => {
+      const onBindError = (error: Error): void => {
+        socket.close();
+        const code = errorCode(error);
+        const what =
+          code === 'EADDRINUSE'
+            ? 'the port is already in use; pick another port or 0 for any'
+            : code === 'EADDRNOTAVAIL'
+              ? 'the address is not one of this host’s; use an address from interfaces()'
+              : error.message;
+        reject(
+          new BindError(
+            `cannot bind UDP ${formatAddress(address, port)}: ${what}`,
+            address,
+            port,
+            code,
+            {
+              cause: error,
+            },
+          ),
+        );
+      };
+      socket.once('error', onBindError);
+      socket.bind({ address, port, exclusive: !options.reuseAddress }, () => {
+        socket.off('error', onBindError);
+        const bound = toSocketAddress(socket.address());
+        const untrack = track('udp-socket', `UDP ${formatAddress(bound.address, bound.port)}`);
+        const wrapped = new NodeUdpSocket(socket, bound, untrack);
+        const onMessage = options.onMessage;
+        const stats = wrapped.stats;
+        socket.on('message', (data, rinfo) => {
+          stats.datagramsReceived++;
+          stats.bytesReceived += data.byteLength;
+          // rinfo has address, port and family ('IPv4' | 'IPv6' on Node >= 18.0): a SocketAddress.
+          onMessage(data, rinfo as unknown as SocketAddress);
+        });
+        socket.on('error', (error) => {
+          stats.sendErrors++;
+          log('udp %s error: %s', formatAddress(bound.address, bound.port), error.message);
+        });
+        resolve(wrapped);
+      });
+    });
+  }
+
+  connectTcp(options: TcpConnectOptions, handlers: TcpHandlers): Promise<TcpSocket> {
+    return new Promise((resolve, reject) => {
+      const base = {
+        host: options.host,
+        port: options.port,
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+      };
+      const socket: Socket = options.tls
+        ? tlsConnect({ ...base, servername: options.host, ...options.tls })
+        : netConnect(base);
+      const signal = options.signal;
+      const fail = (error: Error): void => {
+        cleanup();
+        socket.destroy();
+        reject(
+          new ConnectError(
+            `cannot connect to ${formatAddress(options.host, options.port)}: ${error.message}`,
+            options.host,
+            options.port,
+            errorCode(error),
+            { cause: error },
+          ),
+        );
+      };
+      const onAbort = (): void => fail(new Error('aborted'));
+      const onConnected = (): void => {
+        cleanup();
+        const { local, remote } = socketAddresses(socket);
+        const untrack = track(
+          'tcp-socket',
+          `TCP ${formatAddress(local.address, local.port)} -> ${formatAddress(remote.address, remote.port)}`,
+        );
+        resolve(new NodeTcpSocket(socket, local, remote, handlers, untrack));
+      };
+      const cleanup = (): void => {
+        socket.off('error', fail);
+        socket.off(options.tls ? 'secureConnect' : 'connect', onConnected);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      if (signal?.aborted) {
+        fail(new Error('aborted'));
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', fail);
+      socket.once(options.tls ? 'secureConnect' : 'connect', onConnected);
+    });
+  }
+
+  listenTcp(options: TcpListenOptions): Promise<TcpServer> {
+    const family = options.address
+      ? (addressFamily(options.address) ?? 'IPv4')
+      : (options.family ?? 'IPv4');
+    const address = options.address ?? (family === 'IPv6' ? '::' : '0.0.0.0');
+    const port = options.port ?? 0;
+    const accepted = new Set<NodeTcpSocket>();
+    const onSocket = (socket: Socket): void => {
+      const { local, remote } = socketAddresses(socket);
+      const untrack = track(
+        'tcp-socket',
+        `TCP ${formatAddress(local.address, local.port)} <- ${formatAddress(remote.address, remote.port)}`,
+      );
+      let handlers: TcpHandlers | undefined;
+      const wrapped = new NodeTcpSocket(
+        socket,
+        local,
+        remote,
+        {
+          onData: (data) => handlers?.onData(data),
+          onClose: (error) => {
+            accepted.delete(wrapped);
+            handlers?.onClose(error);
+          },
+        },
+        untrack,
+      );
+      accepted.add(wrapped);
+      handlers = options.onConnection(wrapped);
+    };
+    const server: Server = options.tls
+      ? tlsCreateServer({ key: options.tls.key, cert: options.tls.cert }, onSocket)
+      : netCreateServer(onSocket);
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        const code = errorCode(error);
+        reject(
+          new BindError(
+            `cannot listen on TCP ${formatAddress(address, port)}: ${error.message}`,
+            address,
+            port,
+            code,
+            { cause: error },
+          ),
+        );
+      };
+      server.once('error', onError);
+      server.listen({ host: address, port, exclusive: true }, () => {
+        server.off('error', onError);
+        const info = server.address();
+        const bound =
+          info && typeof info === 'object' ? toSocketAddress(info) : { address, port, family };
+        const untrack = track(
+          'tcp-server',
+          `TCP server ${formatAddress(bound.address, bound.port)}`,
+        );
+        let closing: Promise<void> | undefined;
+        resolve({
+          localAddress: bound,
+          close: () => {
+            closing ??= new Promise<void>((done) => {
+              server.close(() => {
+                untrack();
+                done();
+              });
+              for (const socket of accepted) void socket.close();
+            });
+            return closing;
+          },
+        });
+      });
+    });
+  }
+}
+
+/** One shared {@link NodeNet}, the default of every layer. */
+export const nodeNet: Net = new NodeNet();

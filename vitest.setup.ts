@@ -1,0 +1,16 @@
+// Every test of every package fails when it leaves a socket, server or timer open
+// (real or virtual). See startLeakCheck in @x/transport/testing.
+import { type LeakCheck, startLeakCheck } from '@x/transport/testing';
+import { afterEach, beforeEach } from 'vitest';
+
+let check: LeakCheck | undefined;
+
+beforeEach(() => {
+  check = startLeakCheck();
+});
+
+afterEach(async () => {
+  const current = check;
+  check = undefined;
+  await current?.assertNoLeaks();
+});
