@@ -74,7 +74,8 @@ export interface UdpSocket {
    * `SocketClosedError` after close, `DatagramTooLargeError` above the UDP limit and
    * `InvalidAddressError` for an address that is not an IP literal of a reachable family.
    *
-   * The bytes are consumed before `send` returns: the caller may reuse `data` at once.
+   * Zero-copy: the implementation may read `data` after `send` returns (Node's dgram sends
+   * on a later tick), so do not modify it afterwards; allocate a buffer per datagram.
    */
   send(data: Uint8Array, port: number, address: string): void;
   /** Joins a multicast group (on the interface of `interfaceAddress`, or the default one). */
