@@ -12,8 +12,11 @@ export type ResourceKind = 'udp-socket' | 'tcp-socket' | 'tcp-server' | 'timer';
 
 /** Receives open and close events of resources. */
 export interface ResourceSink {
-  /** A resource was opened; returns a token to hand to `closed`. */
-  opened(kind: ResourceKind, description: string): number;
+  /**
+   * A resource was opened; returns a token to hand to `closed`. `origin` is an error created
+   * where the user asked for the resource, when that was earlier than its opening.
+   */
+  opened(kind: ResourceKind, description: string, origin?: Error): number;
   /** The resource of `token` was closed (or the timer fired or was cancelled). */
   closed(token: number): void;
 }

@@ -39,10 +39,10 @@ import { type ResourceKind, resourceSink } from '../resources.js';
 const log = debuglog('x:transport');
 
 /** Opens a tracked resource when a tracker is installed; returns a function that closes it. */
-function track(kind: ResourceKind, description: string): () => void {
+function track(kind: ResourceKind, description: string, origin?: Error): () => void {
   const sink = resourceSink();
   if (sink === undefined) return () => {};
-  const token = sink.opened(kind, description);
+  const token = sink.opened(kind, description, origin);
   let open = true;
   return () => {
     if (open) {
@@ -261,6 +261,7 @@ export class NodeNet implements Net {
     if (addressFamily(address) === undefined) {
       return Promise.reject(new InvalidAddressError(address, 'not an IPv4 or IPv6 literal'));
     }
+    const origin = resourceSink() !== undefined ? new Error('opened') : undefined;
     const socket = createSocket({
       type: family === 'IPv6' ? 'udp6' : 'udp4',
       reuseAddr: options.reuseAddress ?? false,
@@ -292,7 +293,11 @@ export class NodeNet implements Net {
       socket.bind({ address, port, exclusive: !options.reuseAddress }, () => {
         socket.off('error', onBindError);
         const bound = toSocketAddress(socket.address());
-        const untrack = track('udp-socket', `UDP ${formatAddress(bound.address, bound.port)}`);
+        const untrack = track(
+          'udp-socket',
+          `UDP ${formatAddress(bound.address, bound.port)}`,
+          origin,
+        );
         const wrapped = new NodeUdpSocket(socket, bound, untrack);
         const onMessage = options.onMessage;
         const stats = wrapped.stats;

@@ -26,12 +26,18 @@ class Tracker implements ResourceSink {
   private next = 1;
   constructor(private readonly captureOrigins: boolean) {}
 
-  opened(kind: ResourceKind, description: string): number {
+  opened(kind: ResourceKind, description: string, origin?: Error): number {
     const token = this.next++;
-    const origin = this.captureOrigins
-      ? new Error().stack?.split('\n').slice(3, 8).join('\n')
-      : undefined;
-    this.open.set(token, { kind, description, origin });
+    const stack = this.captureOrigins ? (origin ?? new Error()).stack : undefined;
+    const lines = stack
+      ?.split('\n')
+      .slice(1)
+      .filter(
+        (line) =>
+          !/[/\\]transport[/\\]src[/\\](node|system-clock|resources)/.test(line) &&
+          !line.includes('node:'),
+      );
+    this.open.set(token, { kind, description, origin: lines?.slice(0, 5).join('\n') });
     return token;
   }
 
