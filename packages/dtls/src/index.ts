@@ -1,2 +1,30 @@
-// The public surface of @x/dtls is being built; see the open issue for this layer.
-export {};
+export {
+  DtlsCertificate,
+  type Fingerprint,
+  type FingerprintAlgorithm,
+  fingerprintOf,
+  type GenerateCertificateOptions,
+  generateCertificate,
+} from './certificate.js';
+export { CipherSuite, DEFAULT_CIPHER_SUITES } from './cipher-suite.js';
+export {
+  type DtlsTransportOptions,
+  MAX_INITIAL_RETRANSMIT_MS,
+  MAX_RETRANSMIT_MS,
+  MIN_INITIAL_RETRANSMIT_MS,
+} from './config.js';
+export {
+  AlertDescription,
+  AlertLevel,
+  NamedGroup,
+  SignatureScheme,
+  SrtpProtectionProfile,
+} from './constants.js';
+export { DtlsTransport, type DtlsTransportStats } from './dtls-transport.js';
+export { CertificateError, DtlsConfigurationError, DtlsError, DtlsStateError } from './errors.js';
+export {
+  type DtlsStateCause,
+  type DtlsStateChange,
+  type DtlsStateHandler,
+  DtlsTransportState,
+} from './transport-state.js';

@@ -1,0 +1,146 @@
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
+import {
+  bitString,
+  explicit,
+  oid,
+  sequence,
+  set,
+  smallInteger,
+  time,
+  unsignedInteger,
+  utf8String,
+} from './der.js';
+import { CertificateError } from './errors.js';
+
+/** Hash algorithms of certificate fingerprints, as SDP names them (RFC 8122 §5). */
+export type FingerprintAlgorithm = 'sha-1' | 'sha-256' | 'sha-384' | 'sha-512';
+
+/** A certificate fingerprint as signaled in SDP `a=fingerprint` (RFC 8122 §5). */
+export interface Fingerprint {
+  readonly algorithm: FingerprintAlgorithm;
+  /** Upper-case hex bytes separated by colons (`AB:CD:...`); compared case-insensitively. */
+  readonly value: string;
+}
+
+const HASHES: Record<FingerprintAlgorithm, string> = {
+  'sha-1': 'sha1',
+  'sha-256': 'sha256',
+  'sha-384': 'sha384',
+  'sha-512': 'sha512',
+};
+
+/** The fingerprint of DER certificate bytes with `algorithm` (RFC 8122 §5). */
+export function fingerprintOf(
+  der: Uint8Array,
+  algorithm: FingerprintAlgorithm = 'sha-256',
+): Fingerprint {
+  const hash = HASHES[algorithm];
+  if (!hash) throw new CertificateError(`unknown fingerprint algorithm ${String(algorithm)}`);
+  const hex = createHash(hash).update(der).digest('hex').toUpperCase();
+  return { algorithm, value: hex.match(/../g)!.join(':') };
+}
+
+/** A certificate with its private key: what a DTLS endpoint presents. */
+export class DtlsCertificate {
+  /** The certificate in DER. */
+  readonly der: Buffer;
+  /** The matching private key. */
+  readonly privateKey: KeyObject;
+  /** The certificate's end of validity. */
+  readonly expires: Date;
+
+  constructor(der: Uint8Array, privateKey: KeyObject) {
+    this.der = Buffer.from(der);
+    this.privateKey = privateKey;
+    let parsed: X509Certificate;
+    try {
+      parsed = new X509Certificate(this.der);
+    } catch (cause) {
+      throw new CertificateError('the certificate is not valid DER X.509', { cause });
+    }
+    if (!parsed.checkPrivateKey(privateKey))
+      throw new CertificateError('the private key does not match the certificate');
+    this.expires = new Date(parsed.validTo);
+  }
+
+  /** This certificate's fingerprint (sha-256 unless asked otherwise). */
+  fingerprint(algorithm: FingerprintAlgorithm = 'sha-256'): Fingerprint {
+    return fingerprintOf(this.der, algorithm);
+  }
+
+  /** The certificate as PEM (`-----BEGIN CERTIFICATE-----`). */
+  toPem(): string {
+    const b64 = this.der
+      .toString('base64')
+      .match(/.{1,64}/g)!
+      .join('\n');
+    return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+  }
+
+  /** The private key as unencrypted PKCS#8 PEM. Keep it secret. */
+  privateKeyPem(): string {
+    return this.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  }
+
+  /** Loads a certificate and its private key from PEM (ECDSA P-256 for our cipher suites). */
+  static fromPem(certificatePem: string, privateKeyPem: string): DtlsCertificate {
+    let der: Buffer;
+    let key: KeyObject;
+    try {
+      der = Buffer.from(new X509Certificate(certificatePem).raw);
+      key = createPrivateKey(privateKeyPem);
+    } catch (cause) {
+      throw new CertificateError('cannot read the certificate or key PEM', { cause });
+    }
+    return new DtlsCertificate(der, key);
+  }
+}
+
+/** Options of {@link generateCertificate}. */
+export interface GenerateCertificateOptions {
+  /** Subject and issuer common name. Default `'WebRTC'`. */
+  readonly commonName?: string;
+  /** Validity from now, in ms. Default 30 days (what browsers use). */
+  readonly expiresInMs?: number;
+  /** Wall-clock start of validity. Default: now minus one day (tolerates clock skew). */
+  readonly notBefore?: Date;
+}
+
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'; // RFC 5758 §3.2
+
+/**
+ * Generates a self-signed ECDSA P-256 X.509 v3 certificate (RFC 5280 §4.1) with a random
+ * 64-bit serial, signed with ecdsa-with-SHA256, for use as a WebRTC DTLS identity.
+ */
+export function generateCertificate(options: GenerateCertificateOptions = {}): DtlsCertificate {
+  const expiresInMs = options.expiresInMs ?? 30 * 24 * 3600 * 1000;
+  if (!(expiresInMs > 0)) throw new CertificateError(`expiresInMs must be > 0, got ${expiresInMs}`);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const now = Date.now();
+  const notBefore = options.notBefore ?? new Date(now - 24 * 3600 * 1000);
+  const notAfter = new Date(now + expiresInMs);
+  const name = sequence(set(sequence(oid('2.5.4.3'), utf8String(options.commonName ?? 'WebRTC'))));
+  const serial = randomBytes(8);
+  serial[0]! &= 0x7f;
+  serial[0]! |= 0x01;
+  const algorithm = sequence(oid(ECDSA_WITH_SHA256));
+  const tbs = sequence(
+    explicit(0, smallInteger(2)), // version v3
+    unsignedInteger(serial),
+    algorithm,
+    name,
+    sequence(time(notBefore), time(notAfter)),
+    name,
+    publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const signature = sign('sha256', tbs, privateKey);
+  return new DtlsCertificate(sequence(tbs, algorithm, bitString(signature)), privateKey);
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '@x/transport';
+import { systemClock } from '@x/transport';
+import type { DtlsCertificate, Fingerprint } from './certificate.js';
+import { type CipherSuite, DEFAULT_CIPHER_SUITES, suiteParams } from './cipher-suite.js';
+import type { SrtpProtectionProfile } from './constants.js';
+import { DtlsConfigurationError } from './errors.js';
+
+/** Options of a {@link DtlsTransport}. */
+export interface DtlsTransportOptions {
+  /** `'client'` sends the ClientHello; `'server'` answers (RFC 8842 §5: `a=setup` decides). */
+  readonly role: 'client' | 'server';
+  /** Our certificate and key (see `generateCertificate()`); ECDSA P-256. */
+  readonly certificate: DtlsCertificate;
+  /** Sends one datagram to the peer. Called synchronously; a throw is caught and logged. */
+  readonly send: (datagram: Buffer) => void;
+  /**
+   * The fingerprints that signaling gave for the peer's certificate (RFC 8122 §5). The peer's
+   * certificate must match one of them, or the handshake fails with `fingerprint-mismatch`.
+   * Omit only outside WebRTC, where any certificate is then accepted.
+   */
+  readonly remoteFingerprints?: readonly Fingerprint[];
+  /** Application data received: a view valid until the callback returns... and after (it is not reused). */
+  readonly onData?: (data: Buffer) => void;
+  /** Called when a state handler threw (the error is also logged under `NODE_DEBUG=x:dtls`). */
+  readonly onHandlerError?: (error: unknown) => void;
+  /** Time source for retransmission timers. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Largest datagram we send, in bytes; flights are fragmented to fit. Default 1200, at least 256. */
+  readonly mtu?: number;
+  /**
+   * Round-trip time of the path, when known (e.g. ICE's measured RTT), in ms. The initial
+   * retransmission timeout is `2 × rttHintMs` clamped to 50–3000 ms, as libwebrtc does.
+   * Default 50 ms, giving an initial timeout of 100 ms.
+   */
+  readonly rttHintMs?: number;
+  /** Overrides the initial retransmission timeout (ms, clamped to 50–3000). */
+  readonly initialRetransmitMs?: number;
+  /**
+   * Retransmissions of one flight before the handshake fails (RFC 6347 §4.2.4). The timeout
+   * doubles at each (capped at 60 s), so with the defaults (100 ms, 6) the attempts leave at
+   * 0, 0.1, 0.3, 0.7, 1.5, 3.1 and 6.3 s and the handshake fails at 12.7 s. Default 6.
+   */
+  readonly maxRetransmits?: number;
+  /** Cipher suites in preference order. Default: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305. */
+  readonly cipherSuites?: readonly CipherSuite[];
+  /** SRTP profiles to offer/accept in `use_srtp` (RFC 5764), in preference order. Default none. */
+  readonly srtpProfiles?: readonly SrtpProtectionProfile[];
+  /** Server: ask for and require a client certificate (WebRTC authenticates both ends). Default true. */
+  readonly requireClientCertificate?: boolean;
+  /** Refuse peers without the extended master secret (RFC 7627). Default true. */
+  readonly requireExtendedMasterSecret?: boolean;
+}
+
+/** @internal Options with every default applied. */
+export interface ResolvedConfig {
+  readonly role: 'client' | 'server';
+  readonly certificate: DtlsCertificate;
+  readonly remoteFingerprints: readonly Fingerprint[] | undefined;
+  readonly clock: Clock;
+  readonly mtu: number;
+  readonly initialRetransmitMs: number;
+  readonly maxRetransmits: number;
+  readonly cipherSuites: readonly CipherSuite[];
+  readonly srtpProfiles: readonly SrtpProtectionProfile[];
+  readonly requireClientCertificate: boolean;
+  readonly requireExtendedMasterSecret: boolean;
+  /** HMAC key of HelloVerifyRequest cookies (server). */
+  readonly cookieSecret: Buffer;
+}
+
+/** Bounds of the initial retransmission timeout, in ms (libwebrtc's clamp). */
+export const MIN_INITIAL_RETRANSMIT_MS = 50;
+export const MAX_INITIAL_RETRANSMIT_MS = 3000;
+/** Cap of the doubled timeout (RFC 6347 §4.2.4.1: at least the 60 s of RFC 6298). */
+export const MAX_RETRANSMIT_MS = 60_000;
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** @internal Validates options and applies defaults. */
+export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
+  if (o.role !== 'client' && o.role !== 'server')
+    throw new DtlsConfigurationError(`role must be 'client' or 'server', got ${String(o.role)}`);
+  if (typeof o.send !== 'function') throw new DtlsConfigurationError('send must be a function');
+  const mtu = o.mtu ?? 1200;
+  if (!(mtu >= 256 && mtu <= 65_507))
+    throw new DtlsConfigurationError(`mtu must be 256–65507, got ${mtu}`);
+  const rtt = o.rttHintMs ?? 50;
+  const initial = clamp(
+    o.initialRetransmitMs ?? 2 * rtt,
+    MIN_INITIAL_RETRANSMIT_MS,
+    MAX_INITIAL_RETRANSMIT_MS,
+  );
+  if (!Number.isFinite(initial)) throw new DtlsConfigurationError('rttHintMs must be a number');
+  const maxRetransmits = o.maxRetransmits ?? 6;
+  if (!(Number.isInteger(maxRetransmits) && maxRetransmits >= 0))
+    throw new DtlsConfigurationError(
+      `maxRetransmits must be an integer >= 0, got ${maxRetransmits}`,
+    );
+  const cipherSuites = o.cipherSuites ?? DEFAULT_CIPHER_SUITES;
+  if (cipherSuites.length === 0 || cipherSuites.some((s) => !suiteParams(s)))
+    throw new DtlsConfigurationError('cipherSuites must list at least one supported suite');
+  if (o.certificate.privateKey.asymmetricKeyType !== 'ec')
+    throw new DtlsConfigurationError(
+      'the certificate must have an ECDSA key for ECDHE_ECDSA suites',
+    );
+  return {
+    role: o.role,
+    certificate: o.certificate,
+    remoteFingerprints: o.remoteFingerprints,
+    clock: o.clock ?? systemClock,
+    mtu,
+    initialRetransmitMs: initial,
+    maxRetransmits,
+    cipherSuites,
+    srtpProfiles: o.srtpProfiles ?? [],
+    requireClientCertificate: o.requireClientCertificate ?? true,
+    requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? true,
+    cookieSecret: randomBytes(32),
+  };
+}

@@ -1,0 +1,481 @@
+import type { Clock } from '@x/transport';
+import type { CipherSuite } from './cipher-suite.js';
+import type { RecordProtection } from './cipher-suite.js';
+import { ClientHandshake } from './client-handshake.js';
+import { type DtlsTransportOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import {
+  AlertDescription,
+  AlertLevel,
+  ContentType,
+  DTLS_1_0,
+  HANDSHAKE_HEADER,
+  HandshakeType,
+  RECORD_HEADER,
+  type SrtpProtectionProfile,
+} from './constants.js';
+import { cookieMatches, helloCookie } from './cookie.js';
+import { DtlsError, DtlsStateError } from './errors.js';
+import { encodeHandshake, fragmentHandshake, readFragments } from './handshake-codec.js';
+import type { FlightItem, Handshake, HandshakeHost } from './handshake.js';
+import { log } from './log.js';
+import { decodeClientHello, encodeHelloVerifyRequest } from './messages.js';
+import { exportKeyingMaterial } from './prf.js';
+import { MAX_PLAINTEXT, plainRecord, type RecordHeader, readRecordHeader } from './record.js';
+import { ReplayWindow } from './replay-window.js';
+import { ServerHandshake } from './server-handshake.js';
+import {
+  type DtlsStateCause,
+  type DtlsStateHandler,
+  DtlsTransportState,
+  StateNotifier,
+} from './transport-state.js';
+
+/** Counters of a {@link DtlsTransport}; bad input is counted here instead of thrown. */
+export interface DtlsTransportStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Application data records delivered. */
+  messagesReceived: number;
+  /** Application data records sent. */
+  messagesSent: number;
+  /** Datagrams or records that do not parse (truncated, bad version, bad lengths). */
+  malformed: number;
+  /** Records that failed authentication (RFC 6347 §4.1.2.7: dropped, never fatal). */
+  badMac: number;
+  /** Records rejected by the replay window (RFC 6347 §4.1.2.6). */
+  replayed: number;
+  /** Records of an epoch we cannot or must not read (old, future, or data in epoch 0). */
+  wrongEpoch: number;
+  /** Handshake messages out of place, too far ahead, or at the wrong epoch. */
+  handshakeDropped: number;
+  /** Flights sent again. */
+  retransmissions: number;
+  alertsSent: number;
+  alertsReceived: number;
+}
+
+const MAX_EARLY_RECORDS = 16;
+const CCS_BODY = Buffer.of(1);
+
+/**
+ * A DTLS 1.2 endpoint (RFC 6347) over a datagram transport the caller owns: datagrams go
+ * out through `options.send` and come in through {@link DtlsTransport.handleDatagram}.
+ * State changes are reported to the constructor's callback (ARCHITECTURE.md, the state
+ * contract). Bad network input never throws: it is dropped, counted in
+ * {@link DtlsTransport.stats} and logged under `NODE_DEBUG=x:dtls`.
+ */
+export class DtlsTransport {
+  private readonly config: ResolvedConfig;
+  private readonly sendDatagram: (datagram: Buffer) => void;
+  private readonly onData: ((data: Buffer) => void) | undefined;
+  private readonly notifier: StateNotifier;
+  private readonly clock: Clock;
+  private current = DtlsTransportState.New;
+  private hs: Handshake | undefined;
+  private readonly host: HandshakeHost;
+  private readonly counters: DtlsTransportStats = {
+    datagramsSent: 0,
+    datagramsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    messagesReceived: 0,
+    messagesSent: 0,
+    malformed: 0,
+    badMac: 0,
+    replayed: 0,
+    wrongEpoch: 0,
+    handshakeDropped: 0,
+    retransmissions: 0,
+    alertsSent: 0,
+    alertsReceived: 0,
+  };
+  private readonly header: RecordHeader = {
+    type: 0,
+    version: 0,
+    epoch: 0,
+    seq: 0,
+    start: 0,
+    length: 0,
+  };
+  private readonly windows = [new ReplayWindow(), new ReplayWindow()] as const;
+  private writeSeq = [0, 0];
+  private write: RecordProtection | undefined;
+  private read: RecordProtection | undefined;
+  /** Epoch-1 records that arrived before the keys (reordering): replayed once keys exist. */
+  private early: Buffer[] = [];
+  /** Application data decrypted before the handshake completed, delivered on completion. */
+  private earlyData: Buffer[] = [];
+  /** True once we sent our ChangeCipherSpec: alerts then go out under epoch 1. */
+  private writeEpoch1 = false;
+
+  /**
+   * @param options - role, certificate, send function and the rest (see {@link DtlsTransportOptions}).
+   * @param onStateChange - called after each state change, in order, never re-entrantly.
+   */
+  constructor(options: DtlsTransportOptions, onStateChange?: DtlsStateHandler) {
+    this.config = resolveConfig(options);
+    this.clock = this.config.clock;
+    this.sendDatagram = options.send;
+    this.onData = options.onData;
+    this.notifier = new StateNotifier(onStateChange, (e) => options.onHandlerError?.(e));
+    this.host = this.createHost();
+  }
+
+  /** The current state. */
+  get state(): DtlsTransportState {
+    return this.current;
+  }
+
+  /** Our role. */
+  get role(): 'client' | 'server' {
+    return this.config.role;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): Readonly<DtlsTransportStats> {
+    return { ...this.counters };
+  }
+
+  /** The negotiated cipher suite, once connected. */
+  get cipherSuite(): CipherSuite | undefined {
+    return this.hs?.done ? (this.hs.suite!.id as CipherSuite) : undefined;
+  }
+
+  /** The SRTP profile negotiated by `use_srtp` (RFC 5764), once connected; undefined if none. */
+  get srtpProfile(): SrtpProtectionProfile | undefined {
+    return this.hs?.done ? (this.hs.srtpProfile as SrtpProtectionProfile | undefined) : undefined;
+  }
+
+  /** The peer's certificate (DER), once received. */
+  get remoteCertificate(): Buffer | undefined {
+    return this.hs?.peerCertificate;
+  }
+
+  /** Starts the handshake: the client sends its ClientHello, the server waits for one. */
+  start(): void {
+    if (this.current !== DtlsTransportState.New)
+      throw new DtlsStateError('start() was already called');
+    this.setState(DtlsTransportState.Connecting, { kind: 'started' });
+    if (this.config.role === 'client') {
+      const hs = new ClientHandshake(this.host);
+      this.hs = hs;
+      hs.start();
+    }
+  }
+
+  /** Feeds one datagram received from the peer. Never throws on bad input. */
+  handleDatagram(datagram: Buffer): void {
+    const s = this.current;
+    if (s !== DtlsTransportState.Connecting && s !== DtlsTransportState.Connected) return;
+    this.counters.datagramsReceived++;
+    this.counters.bytesReceived += datagram.length;
+    this.processDatagram(datagram);
+  }
+
+  private processDatagram(datagram: Buffer): void {
+    try {
+      const h = this.header;
+      let at = 0;
+      while (at < datagram.length) {
+        if (!readRecordHeader(datagram, at, h)) {
+          this.counters.malformed++;
+          log('malformed record header at %d, rest of datagram dropped', at);
+          return;
+        }
+        at = h.start + RECORD_HEADER + h.length;
+        this.handleRecord(datagram, h);
+        if (
+          this.current !== DtlsTransportState.Connecting &&
+          this.current !== DtlsTransportState.Connected
+        )
+          return;
+      }
+    } catch (error) {
+      if (!DtlsError.isInstance(error)) log('unexpected error on input: %s', error);
+      this.counters.malformed++;
+      log('dropped malformed input: %s', (error as Error).message);
+    }
+  }
+
+  /** Sends application data as one record (RFC 6347 §4.1.1: records do not span datagrams). */
+  send(data: Uint8Array): void {
+    if (this.current !== DtlsTransportState.Connected)
+      throw new DtlsStateError(
+        `cannot send in state ${DtlsTransportState[this.current]}; wait for Connected`,
+      );
+    if (data.length > MAX_PLAINTEXT)
+      throw new DtlsStateError(
+        `a record carries at most ${MAX_PLAINTEXT} bytes, got ${data.length}`,
+      );
+    this.counters.messagesSent++;
+    this.emit(this.write!.seal(ContentType.ApplicationData, 1, this.writeSeq[1]!++, data));
+  }
+
+  /**
+   * Keying material of RFC 5705 (label, length, optional context). For DTLS-SRTP use the
+   * label `'EXTRACTOR-dtls_srtp'` without context (RFC 5764 §4.2).
+   */
+  exportKeyingMaterial(label: string, length: number, context?: Uint8Array): Buffer {
+    const hs = this.hs;
+    if (this.current !== DtlsTransportState.Connected || !hs?.done)
+      throw new DtlsStateError('keying material is available once the transport is Connected');
+    return exportKeyingMaterial(
+      hs.suite!.hash,
+      hs.master!,
+      hs.clientRandom,
+      hs.serverRandom,
+      label,
+      length,
+      context,
+    );
+  }
+
+  /** Sends close_notify (RFC 5246 §7.2.1) when connected or connecting, stops timers, goes Closed. */
+  close(): void {
+    const s = this.current;
+    if (s === DtlsTransportState.Closed || s === DtlsTransportState.Failed) return;
+    if (s !== DtlsTransportState.New)
+      this.sendAlert(AlertLevel.Warning, AlertDescription.CloseNotify);
+    this.hs?.stop();
+    this.setState(DtlsTransportState.Closed, { kind: 'closed-by-user' });
+  }
+
+  private setState(state: DtlsTransportState, cause: DtlsStateCause): void {
+    const previous = this.current;
+    if (previous === state) return;
+    this.current = state;
+    log('state %s -> %s (%s)', DtlsTransportState[previous], DtlsTransportState[state], cause.kind);
+    if (state === DtlsTransportState.Closed || state === DtlsTransportState.Failed) {
+      this.early = [];
+      this.earlyData = [];
+    }
+    this.notifier.push({ state, previous, cause });
+  }
+
+  private handleRecord(buf: Buffer, h: RecordHeader): void {
+    let data: Buffer;
+    if (h.epoch === 0) {
+      if (
+        h.type === ContentType.ApplicationData ||
+        (this.current === DtlsTransportState.Connected && h.type === ContentType.Alert)
+      ) {
+        // Data is never unprotected; once connected, unauthenticated alerts are ignored.
+        this.counters.wrongEpoch++;
+        return;
+      }
+      if (!this.windows[0].check(h.seq)) {
+        this.counters.replayed++;
+        return;
+      }
+      this.windows[0].accept(h.seq);
+      data = buf.subarray(h.start + RECORD_HEADER, h.start + RECORD_HEADER + h.length);
+    } else if (h.epoch === 1) {
+      const read = this.read;
+      if (!read) {
+        if (this.early.length < MAX_EARLY_RECORDS)
+          this.early.push(Buffer.from(buf.subarray(h.start, h.start + RECORD_HEADER + h.length)));
+        else this.counters.wrongEpoch++;
+        return;
+      }
+      if (!this.windows[1].check(h.seq)) {
+        this.counters.replayed++;
+        return;
+      }
+      const plain = read.open(buf, h.start, h.length);
+      if (!plain) {
+        this.counters.badMac++;
+        log('record epoch %d seq %d failed authentication, dropped', h.epoch, h.seq);
+        return;
+      }
+      this.windows[1].accept(h.seq);
+      data = plain;
+    } else {
+      this.counters.wrongEpoch++;
+      return;
+    }
+    switch (h.type) {
+      case ContentType.ApplicationData: {
+        this.onApplicationData(data);
+        return;
+      }
+      case ContentType.Handshake: {
+        this.onHandshake(data, h);
+        return;
+      }
+      case ContentType.Alert: {
+        this.onAlert(data);
+        return;
+      }
+      case ContentType.ChangeCipherSpec:
+        // RFC 5246 §7.1: a single byte of 1. Epoch 1 keys are installed from the handshake
+        // itself, so that a reordered CCS never blocks a Finished that arrived first.
+        if (data.length !== 1 || data[0] !== 1) this.counters.malformed++;
+        return;
+      default:
+        this.counters.malformed++;
+    }
+  }
+
+  private onApplicationData(data: Buffer): void {
+    if (this.current !== DtlsTransportState.Connected) {
+      // The peer completed first and its data overtook its Finished: keep it for a moment.
+      if (this.earlyData.length < MAX_EARLY_RECORDS) this.earlyData.push(data);
+      return;
+    }
+    this.counters.messagesReceived++;
+    this.onData?.(data);
+  }
+
+  private onHandshake(data: Buffer, h: RecordHeader): void {
+    const fragments = readFragments(data);
+    if (this.hs) {
+      this.hs.onFragments(fragments, h.epoch);
+      return;
+    }
+    if (this.config.role !== 'server' || h.epoch !== 0) {
+      this.counters.handshakeDropped++;
+      return;
+    }
+    // Stateless server (RFC 6347 §4.2.1): only a whole ClientHello with a valid cookie
+    // creates handshake state; anything else gets a HelloVerifyRequest or is dropped.
+    const f = fragments[0];
+    if (
+      fragments.length !== 1 ||
+      !f ||
+      f.type !== HandshakeType.ClientHello ||
+      f.offset !== 0 ||
+      f.data.length !== f.length
+    ) {
+      this.counters.handshakeDropped++;
+      return;
+    }
+    const hello = decodeClientHello(f.data);
+    const cookie = helloCookie(this.config.cookieSecret, f.data);
+    if (!cookieMatches(cookie)) {
+      // RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's message_seq and
+      // record sequence number, and carries version DTLS 1.0.
+      const hvr = encodeHandshake(
+        HandshakeType.HelloVerifyRequest,
+        f.seq,
+        encodeHelloVerifyRequest(DTLS_1_0, cookie.expected),
+      );
+      this.emit(plainRecord(ContentType.Handshake, 0, h.seq, hvr.raw, DTLS_1_0));
+      return;
+    }
+    this.writeSeq[0] = h.seq;
+    const hs = new ServerHandshake(this.host, hello, encodeHandshake(f.type, f.seq, f.data));
+    this.hs = hs;
+    hs.start();
+  }
+
+  private onAlert(data: Buffer): void {
+    if (data.length !== 2) {
+      this.counters.malformed++;
+      return;
+    }
+    this.counters.alertsReceived++;
+    const level = data[0]! as AlertLevel;
+    const description = data[1]! as AlertDescription;
+    const name = AlertDescription[description] ?? `Alert${description}`;
+    log('alert received: level %d %s', level, name);
+    if (description === AlertDescription.CloseNotify) {
+      // RFC 5246 §7.2.1: answer with our own close_notify and close.
+      this.sendAlert(AlertLevel.Warning, AlertDescription.CloseNotify);
+      this.hs?.stop();
+      this.setState(DtlsTransportState.Closed, { kind: 'close-notify-received' });
+      return;
+    }
+    if (level === AlertLevel.Fatal) {
+      this.hs?.stop();
+      this.setState(DtlsTransportState.Failed, {
+        kind: 'alert-received',
+        level,
+        description,
+        name,
+      });
+    }
+  }
+
+  private sendAlert(level: AlertLevel, description: AlertDescription): void {
+    this.counters.alertsSent++;
+    const body = Buffer.of(level, description);
+    if (this.writeEpoch1 && this.write)
+      this.emit(this.write.seal(ContentType.Alert, 1, this.writeSeq[1]!++, body));
+    else this.emit(plainRecord(ContentType.Alert, 0, this.writeSeq[0]!++, body));
+  }
+
+  private emit(datagram: Buffer): void {
+    this.counters.datagramsSent++;
+    this.counters.bytesSent += datagram.length;
+    try {
+      this.sendDatagram(datagram);
+    } catch (error) {
+      log('send threw: %s', error);
+    }
+  }
+
+  /** Packs a flight's records into datagrams of at most the MTU (RFC 6347 §4.1.1.1). */
+  private transmit(items: readonly FlightItem[]): void {
+    const mtu = this.config.mtu;
+    let pending: Buffer[] = [];
+    let size = 0;
+    const add = (record: Buffer): void => {
+      if (size + record.length > mtu && pending.length > 0) {
+        this.emit(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
+        pending = [];
+        size = 0;
+      }
+      pending.push(record);
+      size += record.length;
+    };
+    for (const item of items) {
+      if ('ccs' in item) {
+        add(plainRecord(ContentType.ChangeCipherSpec, 0, this.writeSeq[0]!++, CCS_BODY));
+        this.writeEpoch1 = true;
+        continue;
+      }
+      const { message, epoch } = item;
+      const max = mtu - RECORD_HEADER - HANDSHAKE_HEADER - (epoch ? this.write!.overhead : 0);
+      for (const frag of fragmentHandshake(message, max))
+        add(
+          epoch
+            ? this.write!.seal(ContentType.Handshake, 1, this.writeSeq[1]!++, frag)
+            : plainRecord(ContentType.Handshake, 0, this.writeSeq[0]!++, frag),
+        );
+    }
+    if (pending.length > 0)
+      this.emit(pending.length === 1 ? pending[0]! : Buffer.concat(pending, size));
+  }
+
+  private createHost(): HandshakeHost {
+    return {
+      config: this.config,
+      counters: this.counters,
+      transmit: (items) => this.transmit(items),
+      installKeys: (write, read) => {
+        this.write = write;
+        this.read = read;
+        const early = this.early;
+        this.early = [];
+        for (const record of early) this.processDatagram(record);
+      },
+      complete: () => {
+        const hs = this.hs!;
+        this.setState(DtlsTransportState.Connected, {
+          kind: 'handshake-complete',
+          cipherSuite: hs.suite!.id as CipherSuite,
+          srtpProfile: hs.srtpProfile as SrtpProtectionProfile | undefined,
+        });
+        const early = this.earlyData;
+        this.earlyData = [];
+        for (const data of early) this.onApplicationData(data);
+      },
+      fail: (cause, alert) => {
+        if (alert !== undefined) this.sendAlert(AlertLevel.Fatal, alert);
+        this.setState(DtlsTransportState.Failed, cause);
+      },
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  createECDH,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
+import { NamedGroup } from './constants.js';
+import { ParseError } from './errors.js';
+
+/** @internal One side's ephemeral ECDHE key (RFC 8422 §5.4, §5.10). */
+export interface KeyShare {
+  readonly group: NamedGroup;
+  /** Our public value as sent on the wire (32 bytes for X25519, an uncompressed point for P-256). */
+  readonly publicKey: Buffer;
+  /** The shared secret with the peer's public value; throws {@link ParseError} on a bad point. */
+  computeSecret(peer: Buffer): Buffer;
+}
+
+// SubjectPublicKeyInfo of an X25519 key up to the 32-byte key (RFC 8410 §4).
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+
+class X25519Share implements KeyShare {
+  readonly group = NamedGroup.X25519;
+  readonly publicKey: Buffer;
+  private readonly privateKey: KeyObject;
+
+  constructor() {
+    const pair = generateKeyPairSync('x25519');
+    this.privateKey = pair.privateKey;
+    this.publicKey = pair.publicKey
+      .export({ type: 'spki', format: 'der' })
+      .subarray(X25519_SPKI.length);
+  }
+
+  computeSecret(peer: Buffer): Buffer {
+    if (peer.length !== 32) throw new ParseError('X25519 public value is not 32 bytes');
+    try {
+      const publicKey = createPublicKey({
+        key: Buffer.concat([X25519_SPKI, peer]),
+        format: 'der',
+        type: 'spki',
+      });
+      return diffieHellman({ privateKey: this.privateKey, publicKey });
+    } catch (cause) {
+      throw new ParseError('bad X25519 public value', { cause });
+    }
+  }
+}
+
+class P256Share implements KeyShare {
+  readonly group = NamedGroup.Secp256r1;
+  readonly publicKey: Buffer;
+  private readonly ecdh = createECDH('prime256v1');
+
+  constructor() {
+    this.publicKey = this.ecdh.generateKeys();
+  }
+
+  computeSecret(peer: Buffer): Buffer {
+    // RFC 8422 §5.4.1: only the uncompressed form is negotiated.
+    if (peer.length !== 65 || peer[0] !== 4)
+      throw new ParseError('P-256 point is not uncompressed');
+    try {
+      return this.ecdh.computeSecret(peer);
+    } catch (cause) {
+      throw new ParseError('P-256 point is not on the curve', { cause });
+    }
+  }
+}
+
+/** @internal A fresh ephemeral key for `group`. */
+export function createKeyShare(group: NamedGroup): KeyShare {
+  return group === NamedGroup.X25519 ? new X25519Share() : new P256Share();
+}
+
+/** @internal The groups this package speaks, in preference order. */
+export const SUPPORTED_GROUPS: readonly NamedGroup[] = [NamedGroup.X25519, NamedGroup.Secp256r1];
