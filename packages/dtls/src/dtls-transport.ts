@@ -158,7 +158,8 @@ export class DtlsTransport {
     if (this.current !== DtlsTransportState.New)
       throw new DtlsStateError('start() was already called');
     this.setState(DtlsTransportState.Connecting, { kind: 'started' });
-    if (this.config.role === 'client') {
+    // The handler may have closed us already.
+    if (this.current === DtlsTransportState.Connecting && this.config.role === 'client') {
       const hs = new ClientHandshake(this.host);
       this.hs = hs;
       hs.start();

@@ -51,9 +51,12 @@ class Output {
   constructor(child: ChildProcessWithoutNullStreams) {
     const on = (chunk: Buffer): void => {
       this.text += chunk.toString('latin1');
-      this.waiters = this.waiters.filter((w) =>
-        this.text.includes(w.text) ? (w.resolve(), false) : true,
-      );
+      const pending = this.waiters;
+      this.waiters = [];
+      for (const w of pending) {
+        if (this.text.includes(w.text)) w.resolve();
+        else this.waiters.push(w);
+      }
     };
     child.stdout.on('data', on);
     child.stderr.on('data', on);
@@ -66,7 +69,13 @@ class Output {
           reject(new Error(`timed out waiting for ${JSON.stringify(text)}; output:\n${this.text}`)),
         ms,
       );
-      this.waiters.push({ text, resolve: () => (clearTimeout(timer), resolve()) });
+      this.waiters.push({
+        text,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 }
@@ -75,9 +84,9 @@ function until(pred: () => boolean, what: string, ms = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     const start = Date.now();
     const tick = (): void => {
-      if (pred()) return resolve();
-      if (Date.now() - start > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 5);
+      if (pred()) resolve();
+      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(tick, 5);
     };
     tick();
   });

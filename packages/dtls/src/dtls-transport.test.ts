@@ -1,0 +1,424 @@
+import type { Timer } from '@x/transport';
+import { VirtualClock } from '@x/transport/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AlertDescription,
+  CipherSuite,
+  type DtlsCertificate,
+  type DtlsStateChange,
+  DtlsTransport,
+  type DtlsTransportOptions,
+  DtlsTransportState,
+  generateCertificate,
+  SrtpProtectionProfile,
+} from './index.js';
+
+const certA = generateCertificate({ commonName: 'a' });
+const certB = generateCertificate({ commonName: 'b' });
+
+/** mulberry32: a small seeded PRNG, so that every lossy run is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface LinkOptions {
+  loss?: number;
+  duplicate?: number;
+  /** Delay is 1 ms plus up to this many ms at random: datagrams overtake each other. */
+  jitterMs?: number;
+}
+
+/** An in-memory datagram pipe on the virtual clock: loss, reordering, duplication. */
+class Pipe {
+  private readonly timers = new Set<Timer>();
+  delivered = 0;
+  dropped = 0;
+  /** Transforms or drops (undefined) a datagram on its way; for tampering tests. */
+  tamper: ((d: Buffer, toB: boolean) => Buffer | undefined) | undefined;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly random: () => number,
+    private readonly link: LinkOptions = {},
+  ) {}
+
+  send(datagram: Buffer, to: () => DtlsTransport, toB: boolean): void {
+    const copies = this.random() < (this.link.duplicate ?? 0) ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      if (this.random() < (this.link.loss ?? 0)) {
+        this.dropped++;
+        continue;
+      }
+      const delay = 1 + this.random() * (this.link.jitterMs ?? 0);
+      const t = this.clock.setTimeout(() => {
+        this.timers.delete(t);
+        const d = this.tamper ? this.tamper(Buffer.from(datagram), toB) : datagram;
+        if (!d) return;
+        this.delivered++;
+        to().handleDatagram(d);
+      }, delay);
+      this.timers.add(t);
+    }
+  }
+
+  close(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+  }
+}
+
+interface Pair {
+  clock: VirtualClock;
+  pipe: Pipe;
+  client: DtlsTransport;
+  server: DtlsTransport;
+  clientStates: DtlsStateChange[];
+  serverStates: DtlsStateChange[];
+  clientData: Buffer[];
+  serverData: Buffer[];
+  close(): void;
+}
+
+const open: Pair[] = [];
+afterEach(() => {
+  for (const p of open.splice(0)) p.close();
+});
+
+function pair(
+  opts: {
+    seed?: number;
+    link?: LinkOptions;
+    client?: Partial<DtlsTransportOptions>;
+    server?: Partial<DtlsTransportOptions>;
+    clientCert?: DtlsCertificate;
+    serverCert?: DtlsCertificate;
+  } = {},
+): Pair {
+  const clock = new VirtualClock();
+  const pipe = new Pipe(clock, prng(opts.seed ?? 1), opts.link);
+  const clientCert = opts.clientCert ?? certA;
+  const serverCert = opts.serverCert ?? certB;
+  const p: Partial<Pair> = {
+    clock,
+    pipe,
+    clientStates: [],
+    serverStates: [],
+    clientData: [],
+    serverData: [],
+  };
+  p.client = new DtlsTransport(
+    {
+      role: 'client',
+      certificate: clientCert,
+      remoteFingerprints: [serverCert.fingerprint()],
+      clock,
+      send: (d) => pipe.send(d, () => p.server!, true),
+      onData: (d) => p.clientData!.push(d),
+      ...opts.client,
+    },
+    (c) => p.clientStates!.push(c),
+  );
+  p.server = new DtlsTransport(
+    {
+      role: 'server',
+      certificate: serverCert,
+      remoteFingerprints: [clientCert.fingerprint()],
+      clock,
+      send: (d) => pipe.send(d, () => p.client!, false),
+      onData: (d) => p.serverData!.push(d),
+      ...opts.server,
+    },
+    (c) => p.serverStates!.push(c),
+  );
+  p.close = () => {
+    p.client!.close();
+    p.server!.close();
+    pipe.close();
+  };
+  open.push(p as Pair);
+  return p as Pair;
+}
+
+const settled = (t: DtlsTransport): boolean =>
+  t.state !== DtlsTransportState.New && t.state !== DtlsTransportState.Connecting;
+
+async function handshake(p: Pair, timeoutMs = 60_000): Promise<void> {
+  p.server.start();
+  p.client.start();
+  await p.clock.runUntil(() => settled(p.client) && settled(p.server), { timeoutMs });
+}
+
+describe('DtlsTransport handshake', () => {
+  for (const suite of [
+    CipherSuite.EcdheEcdsaAes128GcmSha256,
+    CipherSuite.EcdheEcdsaAes256GcmSha384,
+    CipherSuite.EcdheEcdsaChacha20Poly1305Sha256,
+  ]) {
+    it(`completes in both roles, exchanges data and agrees on exported keys (suite 0x${suite.toString(16)})`, async () => {
+      const p = pair({ client: { cipherSuites: [suite] } });
+      await handshake(p);
+      expect(p.client.state).toBe(DtlsTransportState.Connected);
+      expect(p.server.state).toBe(DtlsTransportState.Connected);
+      expect(p.client.cipherSuite).toBe(suite);
+      expect(p.server.cipherSuite).toBe(suite);
+      expect(p.clientStates.map((c) => c.cause.kind)).toEqual(['started', 'handshake-complete']);
+      p.client.send(Buffer.from('to server'));
+      p.server.send(Buffer.from('to client'));
+      await p.clock.runUntilIdle();
+      expect(p.serverData.map(String)).toEqual(['to server']);
+      expect(p.clientData.map(String)).toEqual(['to client']);
+      const a = p.client.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60);
+      expect(a.equals(p.server.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60))).toBe(true);
+      expect(p.client.remoteCertificate?.equals(certB.der)).toBe(true);
+      expect(p.server.remoteCertificate?.equals(certA.der)).toBe(true);
+    });
+  }
+
+  it('negotiates use_srtp: the server picks its preferred profile among the offered ones', async () => {
+    const p = pair({
+      client: {
+        srtpProfiles: [
+          SrtpProtectionProfile.Aes128CmHmacSha1_80,
+          SrtpProtectionProfile.AeadAes128Gcm,
+        ],
+      },
+      server: {
+        srtpProfiles: [
+          SrtpProtectionProfile.AeadAes128Gcm,
+          SrtpProtectionProfile.Aes128CmHmacSha1_80,
+        ],
+      },
+    });
+    await handshake(p);
+    expect(p.client.srtpProfile).toBe(SrtpProtectionProfile.AeadAes128Gcm);
+    expect(p.server.srtpProfile).toBe(SrtpProtectionProfile.AeadAes128Gcm);
+  });
+
+  it('answers the first ClientHello statelessly with a HelloVerifyRequest', async () => {
+    const p = pair();
+    const toServer: Buffer[] = [];
+    const toClient: Buffer[] = [];
+    p.pipe.tamper = (d, toB) => {
+      (toB ? toServer : toClient).push(d);
+      return d;
+    };
+    await handshake(p);
+    // ClientHello, HelloVerifyRequest (type 3, record version DTLS 1.0), ClientHello with cookie.
+    expect(toClient[0]![13]).toBe(3);
+    expect(toClient[0]!.readUInt16BE(1)).toBe(0xfeff);
+    expect(toServer[0]![13]).toBe(1);
+    expect(toServer[1]![13]).toBe(1);
+    expect(toServer[1]!.length).toBeGreaterThan(toServer[0]!.length);
+  });
+
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) {
+    it(`completes in both roles under 20 % loss, reordering and duplication (seed ${seed}${seed % 2 ? ', MTU 300' : ''})`, async () => {
+      const p = pair({
+        seed,
+        link: { loss: 0.2, duplicate: 0.2, jitterMs: 30 },
+        client: { mtu: seed % 2 ? 300 : 1200 },
+        server: { mtu: seed % 2 ? 300 : 1200 },
+      });
+      await handshake(p);
+      expect(DtlsTransportState[p.client.state]).toBe('Connected');
+      expect(DtlsTransportState[p.server.state]).toBe('Connected');
+      for (let i = 0; i < 20; i++) {
+        p.client.send(Buffer.from(`c${i}`));
+        p.server.send(Buffer.from(`s${i}`));
+      }
+      await p.clock.runUntilIdle();
+      // Lossy link: some records are lost, but none is delivered twice or altered.
+      const fromClient = p.serverData.map(String);
+      expect(new Set(fromClient).size).toBe(fromClient.length);
+      expect(fromClient.every((s) => /^c\d+$/.test(s))).toBe(true);
+      expect(p.client.stats.badMac + p.server.stats.badMac).toBe(0);
+      expect(p.pipe.dropped).toBeGreaterThan(0);
+    });
+  }
+
+  it('fails after the documented retransmission schedule when the peer is a black hole', async () => {
+    const clock = new VirtualClock();
+    const sent: number[] = [];
+    const states: DtlsStateChange[] = [];
+    const t = new DtlsTransport(
+      { role: 'client', certificate: certA, clock, send: () => sent.push(clock.now()) },
+      (c) => states.push(c),
+    );
+    t.start();
+    await clock.runUntil(() => t.state === DtlsTransportState.Failed, { timeoutMs: 120_000 });
+    // Default: initial 2 × 50 ms RTT hint = 100 ms, doubling, 6 retransmissions.
+    expect(sent).toEqual([0, 100, 300, 700, 1500, 3100, 6300]);
+    expect(clock.now()).toBe(12_700);
+    expect(states.at(-1)?.cause).toEqual({
+      kind: 'handshake-timeout',
+      retransmissions: 6,
+      elapsedMs: 12_700,
+    });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('derives the initial timeout from the RTT hint, clamped to 50–3000 ms', async () => {
+    for (const [rttHintMs, first] of [
+      [10, 50],
+      [200, 400],
+      [5000, 3000],
+    ] as const) {
+      const clock = new VirtualClock();
+      const sent: number[] = [];
+      const t = new DtlsTransport({
+        role: 'client',
+        certificate: certA,
+        clock,
+        rttHintMs,
+        maxRetransmits: 1,
+        send: () => sent.push(clock.now()),
+      });
+      t.start();
+      await clock.runUntil(() => t.state === DtlsTransportState.Failed);
+      expect(sent).toEqual([0, first]);
+      expect(clock.now()).toBe(3 * first);
+    }
+  });
+});
+
+describe('DtlsTransport authentication and bad input', () => {
+  it('a certificate that does not match the fingerprint: fatal alert, failed with the cause, no data', async () => {
+    const wrong = generateCertificate();
+    const p = pair({ client: { remoteFingerprints: [wrong.fingerprint('sha-256')] } });
+    await handshake(p);
+    expect(p.client.state).toBe(DtlsTransportState.Failed);
+    const cause = p.clientStates.at(-1)!.cause;
+    expect(cause.kind).toBe('fingerprint-mismatch');
+    if (cause.kind === 'fingerprint-mismatch')
+      expect(cause.actual).toEqual(certB.fingerprint('sha-256'));
+    expect(p.server.state).toBe(DtlsTransportState.Failed);
+    expect(p.serverStates.at(-1)!.cause).toMatchObject({
+      kind: 'alert-received',
+      description: AlertDescription.BadCertificate,
+    });
+    expect(() => p.client.send(Buffer.from('x'))).toThrow(/Connected/);
+    expect(p.clientData).toHaveLength(0);
+    expect(p.serverData).toHaveLength(0);
+    expect(p.clock.pendingTimers).toBe(0);
+  });
+
+  it('the server rejects a client certificate that does not match (sha-512 fingerprint)', async () => {
+    const p = pair({
+      server: { remoteFingerprints: [generateCertificate().fingerprint('sha-512')] },
+    });
+    await handshake(p);
+    expect(p.serverStates.at(-1)!.cause.kind).toBe('fingerprint-mismatch');
+    expect(p.client.state).toBe(DtlsTransportState.Failed);
+    expect(p.clientStates.at(-1)!.cause).toMatchObject({
+      kind: 'alert-received',
+      name: 'BadCertificate',
+    });
+  });
+
+  it('accepts a matching sha-1 / sha-384 fingerprint in lower case', async () => {
+    const p = pair({
+      client: {
+        remoteFingerprints: [
+          { algorithm: 'sha-384', value: certB.fingerprint('sha-384').value.toLowerCase() },
+        ],
+      },
+      server: { remoteFingerprints: [certA.fingerprint('sha-1')] },
+    });
+    await handshake(p);
+    expect(p.client.state).toBe(DtlsTransportState.Connected);
+    expect(p.server.state).toBe(DtlsTransportState.Connected);
+  });
+
+  it('drops and counts a record with a bad MAC, and keeps the association', async () => {
+    const p = pair();
+    await handshake(p);
+    let corrupt = true;
+    p.pipe.tamper = (d) => {
+      if (corrupt && d[0] === 23) {
+        corrupt = false;
+        d[d.length - 1]! ^= 1;
+      }
+      return d;
+    };
+    p.client.send(Buffer.from('first'));
+    p.client.send(Buffer.from('second'));
+    await p.clock.runUntilIdle();
+    expect(p.server.stats.badMac).toBe(1);
+    expect(p.serverData.map(String)).toEqual(['second']);
+    expect(p.server.state).toBe(DtlsTransportState.Connected);
+  });
+
+  it('drops and counts replayed records', async () => {
+    const p = pair();
+    await handshake(p);
+    let last: Buffer | undefined;
+    p.pipe.tamper = (d) => {
+      if (d[0] === 23) last = Buffer.from(d);
+      return d;
+    };
+    p.client.send(Buffer.from('once'));
+    await p.clock.runUntilIdle();
+    p.server.handleDatagram(last!);
+    expect(p.server.stats.replayed).toBe(1);
+    expect(p.serverData.map(String)).toEqual(['once']);
+  });
+
+  it('drops unprotected application data and records of unknown epochs', async () => {
+    const p = pair();
+    await handshake(p);
+    const plain = Buffer.from('17fefd0000000000000099000161', 'hex');
+    p.server.handleDatagram(plain);
+    const future = Buffer.from('17fefd0005000000000001000161', 'hex');
+    p.server.handleDatagram(future);
+    expect(p.server.stats.wrongEpoch).toBe(2);
+    expect(p.serverData).toHaveLength(0);
+  });
+
+  it('close_notify both ways: the peer goes closed with its cause; timers stop', async () => {
+    const p = pair();
+    await handshake(p);
+    p.server.close();
+    await p.clock.runUntilIdle();
+    expect(p.serverStates.at(-1)!.cause).toEqual({ kind: 'closed-by-user' });
+    expect(p.clientStates.at(-1)!.cause).toEqual({ kind: 'close-notify-received' });
+    expect(p.client.state).toBe(DtlsTransportState.Closed);
+  });
+});
+
+describe('DtlsTransport state contract', () => {
+  it('reports each change once, in order, queues re-entrant changes and survives a throwing handler', async () => {
+    const clock = new VirtualClock();
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const t: DtlsTransport = new DtlsTransport(
+      {
+        role: 'client',
+        certificate: certA,
+        clock,
+        send: () => {},
+        onHandlerError: (e) => errors.push(e),
+      },
+      (c) => {
+        seen.push(`${DtlsTransportState[c.previous]}>${DtlsTransportState[c.state]}`);
+        if (c.state === DtlsTransportState.Connecting) {
+          t.close();
+          seen.push('after close');
+          throw new Error('handler bug');
+        }
+      },
+    );
+    t.start();
+    t.close();
+    expect(seen).toEqual(['New>Connecting', 'after close', 'Connecting>Closed']);
+    expect(errors).toHaveLength(1);
+    expect(t.state).toBe(DtlsTransportState.Closed);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
