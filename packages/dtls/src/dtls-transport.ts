@@ -159,7 +159,7 @@ export class DtlsTransport {
       throw new DtlsStateError('start() was already called');
     this.setState(DtlsTransportState.Connecting, { kind: 'started' });
     // The handler may have closed us already.
-    if (this.current === DtlsTransportState.Connecting && this.config.role === 'client') {
+    if (this.state === DtlsTransportState.Connecting && this.config.role === 'client') {
       const hs = new ClientHandshake(this.host);
       this.hs = hs;
       hs.start();
