@@ -1,2 +1,30 @@
-// The public surface of @x/ice is being built; see the open issue for this layer.
-export {};
+export { Agent, type IceCredentials, type RemoteOptions, type StateNotifier } from './agent.js';
+export {
+  type Candidate,
+  type CandidateTransport,
+  type CandidateType,
+  describeCandidate,
+  isMdnsName,
+  parseCandidate,
+  serializeCandidate,
+  type TcpType,
+} from './candidate.js';
+export { type CandidatePairInfo, PairState } from './candidate-pair.js';
+export type { AgentConfig, ConsentOptions, GatherOptions, NominationWait } from './config.js';
+export {
+  AgentClosedError,
+  CandidateParseError,
+  IceConfigError,
+  IceError,
+  StunEncodeError,
+  StunTimeoutError,
+} from './errors.js';
+export { type IceServer, type IceServerUrl, parseIceServerUrl } from './ice-server.js';
+export { candidatePriority, localPreference, pairPriority, TYPE_PREFERENCE } from './priority.js';
+export {
+  type AgentStats,
+  ConnectionState,
+  type SelectedPairCause,
+  type StateCause,
+} from './state.js';
+export * as stun from './stun/index.js';

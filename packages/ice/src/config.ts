@@ -1,0 +1,195 @@
+/**
+ * Agent configuration, its defaults and its validation.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock, Net, NetworkInterface } from '@x/transport';
+import type { Candidate } from './candidate.js';
+import type { CandidatePairInfo } from './candidate-pair.js';
+import { IceConfigError } from './errors.js';
+import { type IceServer, type IceServerUrl, parseIceServers } from './ice-server.js';
+import type { SelectedPairCause } from './state.js';
+
+/** Consent freshness and liveness timing (RFC 7675). */
+export interface ConsentOptions {
+  /**
+   * Mean interval between consent requests on the selected pair, randomized ×0.8–1.2
+   * (RFC 7675 §5.1). Default 500 ms. RFC 7675 suggests 5 s, but a path is only known alive
+   * when something comes back: to call a silent path `disconnected` 2.5 s after its last
+   * packet without false alarms at 10 % loss, several requests must fit into that window
+   * (four consecutive losses at 10 % happen once in 10 000 windows).
+   */
+  readonly intervalMs?: number;
+  /**
+   * Silence on the selected pair (no packet of any kind) after which the state becomes
+   * `disconnected`. Default 2500 ms: half of libwebrtc's measured 5.2 s, far above the RTT of
+   * any real path, so users learn of a dead path in seconds, not the 30 s of pion v1.2.0.
+   */
+  readonly disconnectedAfterMs?: number;
+  /**
+   * Time without an authenticated consent response after which consent expires: sending
+   * stops and the state becomes `failed` (RFC 7675 §5.1 uses 30 s). Default 12 000 ms, below
+   * libwebrtc's 15.1 s and werift's 28 s, long enough to ride out a Wi-Fi roam.
+   */
+  readonly failedAfterMs?: number;
+  /**
+   * Silence after which the controlling agent starts probing the other valid pairs to switch
+   * before `disconnected` is reached. Default `disconnectedAfterMs / 2`.
+   */
+  readonly probeAfterMs?: number;
+}
+
+/**
+ * How long the controlling agent waits for a better pair once a valid pair exists (the wait
+ * ends at once when no higher-priority pair is still being checked). Keyed by the worse of
+ * the pair's two candidate types. See SELECTION.md.
+ */
+export interface NominationWait {
+  readonly host?: number;
+  readonly srflx?: number;
+  readonly prflx?: number;
+  readonly relay?: number;
+}
+
+/** Which host addresses to gather. */
+export interface GatherOptions {
+  /** Interfaces to use (by name); default all. */
+  readonly interfaceFilter?: (iface: NetworkInterface) => boolean;
+  /** Addresses to use; default all non-link-local ones. */
+  readonly addressFilter?: (address: string, family: 'IPv4' | 'IPv6') => boolean;
+  /** Gather loopback addresses too. Default false (true only makes sense in tests). */
+  readonly includeLoopback?: boolean;
+  /** Gather IPv6 addresses. Default true. */
+  readonly ipv6?: boolean;
+  /** Gather IPv4 addresses. Default true. */
+  readonly ipv4?: boolean;
+}
+
+/** Configuration of an {@link Agent}. */
+export interface AgentConfig {
+  /** Sockets. Default: `nodeNet` from `@x/transport`. */
+  readonly net?: Net;
+  /** Timers. Default: `systemClock`. */
+  readonly clock?: Clock;
+  /**
+   * True for the controlling agent (the offerer in JSEP, RFC 8445 §6.1.1). Role conflicts are
+   * repaired at run time (RFC 8445 §7.3.1.1). Default true.
+   */
+  readonly controlling?: boolean;
+  /** Local username fragment (RFC 8445 §5.3: ≥ 4 characters of ice-char). Default random. */
+  readonly ufrag?: string;
+  /** Local password (≥ 22 characters). Default random. */
+  readonly pwd?: string;
+  /** STUN servers (srflx) and TURN servers (relay, handled by the TURN client, issue 5). */
+  readonly iceServers?: readonly IceServer[];
+  /** Host gathering filters. */
+  readonly gather?: GatherOptions;
+  /**
+   * mDNS for host candidates: `'resolve'` (default) resolves remote `<uuid>.local`
+   * candidates; `'hide'` also announces our host candidates under `<uuid>.local` names and
+   * answers queries for them; `'off'` drops mDNS candidates.
+   */
+  readonly mdns?: 'off' | 'resolve' | 'hide';
+  /** Pacing of ordinary and triggered checks, Ta (RFC 8445 §14.2). Default 50 ms. */
+  readonly checkIntervalMs?: number;
+  /** Initial RTO of checks (RFC 8445 §14.3). Default 500 ms. */
+  readonly checkRtoMs?: number;
+  /** Transmissions of a check before the pair fails (Rc). Default 7. */
+  readonly checkTransmissions?: number;
+  /** Consent and liveness timing. */
+  readonly consent?: ConsentOptions;
+  /** Nomination waits (ms) per candidate type. Defaults host 200, srflx/prflx 1000, relay 2000. */
+  readonly nominationWait?: NominationWait;
+  /** A local candidate (or `null` at the end of gathering, RFC 8838 end-of-candidates). */
+  readonly onCandidate?: (candidate: Candidate | null) => void;
+  /** The selected pair changed (the layer above sends over it from now on). */
+  readonly onSelectedPairChange?: (pair: CandidatePairInfo, cause: SelectedPairCause) => void;
+  /**
+   * A non-STUN datagram arrived from a known remote candidate. `data` is valid only during the
+   * call. The layer above demultiplexes it (RFC 7983: DTLS 20–63, RTP/RTCP 128–191, ...).
+   */
+  readonly onData?: (data: Buffer, pair: CandidatePairInfo) => void;
+}
+
+/** The configuration with defaults filled in. */
+export interface ResolvedConfig {
+  readonly controlling: boolean;
+  readonly ufrag: string;
+  readonly pwd: string;
+  readonly servers: IceServerUrl[];
+  readonly gather: Required<Omit<GatherOptions, 'interfaceFilter' | 'addressFilter'>> &
+    Pick<GatherOptions, 'interfaceFilter' | 'addressFilter'>;
+  readonly mdns: 'off' | 'resolve' | 'hide';
+  readonly ta: number;
+  readonly checkRto: number;
+  readonly checkTransmissions: number;
+  readonly consentInterval: number;
+  readonly disconnectedAfter: number;
+  readonly failedAfter: number;
+  readonly probeAfter: number;
+  readonly nominationWait: Required<NominationWait>;
+}
+
+const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
+
+/** A random ICE string of `n` characters (RFC 8445 §5.3 ice-chars). */
+export function randomIceString(n: number): string {
+  return randomBytes(n).toString('base64').replace(/=/g, '').slice(0, n);
+}
+
+function positive(field: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v <= 0) throw new IceConfigError(field, `must be > 0, got ${v}`);
+  return v;
+}
+
+/** Validates and fills in defaults; throws {@link IceConfigError}. */
+export function resolveConfig(config: AgentConfig): ResolvedConfig {
+  const ufrag = config.ufrag ?? randomIceString(8);
+  const pwd = config.pwd ?? randomIceString(24);
+  checkCredentials(ufrag, pwd, 'ufrag', 'pwd');
+  const c = config.consent ?? {};
+  const disconnectedAfter = positive('consent.disconnectedAfterMs', c.disconnectedAfterMs, 2500);
+  const failedAfter = positive('consent.failedAfterMs', c.failedAfterMs, 12_000);
+  if (failedAfter < disconnectedAfter) {
+    throw new IceConfigError('consent.failedAfterMs', 'must not be below disconnectedAfterMs');
+  }
+  const w = config.nominationWait ?? {};
+  return {
+    controlling: config.controlling ?? true,
+    ufrag,
+    pwd,
+    servers: parseIceServers(config.iceServers ?? []),
+    gather: {
+      includeLoopback: config.gather?.includeLoopback ?? false,
+      ipv6: config.gather?.ipv6 ?? true,
+      ipv4: config.gather?.ipv4 ?? true,
+      interfaceFilter: config.gather?.interfaceFilter,
+      addressFilter: config.gather?.addressFilter,
+    },
+    mdns: config.mdns ?? 'resolve',
+    ta: positive('checkIntervalMs', config.checkIntervalMs, 50),
+    checkRto: positive('checkRtoMs', config.checkRtoMs, 500),
+    checkTransmissions: Math.round(positive('checkTransmissions', config.checkTransmissions, 7)),
+    consentInterval: positive('consent.intervalMs', c.intervalMs, 500),
+    disconnectedAfter,
+    failedAfter,
+    probeAfter: positive('consent.probeAfterMs', c.probeAfterMs, disconnectedAfter / 2),
+    nominationWait: {
+      host: w.host ?? 200,
+      srflx: w.srflx ?? 1000,
+      prflx: w.prflx ?? 1000,
+      relay: w.relay ?? 2000,
+    },
+  };
+}
+
+/** RFC 8445 §5.3 / RFC 8839 §5.4: ufrag 4–256 ice-chars, pwd 22–256 ice-chars. */
+export function checkCredentials(ufrag: string, pwd: string, uField: string, pField: string): void {
+  if (ufrag.length === 0) throw new IceConfigError(uField, 'must not be empty');
+  if (ufrag.length < 4 || ufrag.length > 256 || !ICE_CHARS.test(ufrag)) {
+    throw new IceConfigError(uField, 'must be 4 to 256 characters of [A-Za-z0-9+/]');
+  }
+  if (pwd.length < 22 || pwd.length > 256 || !ICE_CHARS.test(pwd)) {
+    throw new IceConfigError(pField, 'must be 22 to 256 characters of [A-Za-z0-9+/]');
+  }
+}

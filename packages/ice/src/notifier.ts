@@ -1,0 +1,72 @@
+/**
+ * The state contract of ARCHITECTURE.md: a state is committed before its handler runs, the
+ * handler is called once per real change, in order; a change made from inside a handler is
+ * delivered after the current one; a throwing handler is caught and reported, never breaking
+ * the layer (pion/ice `agent_handlers.go`, mediasoup `safeEmit`).
+ */
+
+/** Serializes deliveries of events to one handler. */
+export class SerialNotifier<A extends unknown[]> {
+  private readonly queue: A[] = [];
+  private draining = false;
+  /** Handler calls that threw. */
+  errors = 0;
+
+  constructor(
+    private readonly handler: (...args: A) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Queues one delivery and drains the queue unless a drain is already running. */
+  push(...args: A): void {
+    this.queue.push(args);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let i = 0; i < this.queue.length; i++) {
+        try {
+          this.handler(...this.queue[i]!);
+        } catch (error) {
+          this.errors++;
+          this.onError(error);
+        }
+      }
+    } finally {
+      this.queue.length = 0;
+      this.draining = false;
+    }
+  }
+}
+
+/** A state and its setter: compares, commits, then notifies through a {@link SerialNotifier}. */
+export class StateMachine<S, C> {
+  private current: S;
+  private readonly notifier: SerialNotifier<[S, C]>;
+
+  constructor(
+    initial: S,
+    handler: (state: S, cause: C) => void,
+    onError: (error: unknown) => void,
+  ) {
+    this.current = initial;
+    this.notifier = new SerialNotifier(handler, onError);
+  }
+
+  /** The committed state. */
+  get state(): S {
+    return this.current;
+  }
+
+  /** Handler calls that threw. */
+  get handlerErrors(): number {
+    return this.notifier.errors;
+  }
+
+  /** Commits `state` and notifies; returns false (no call) when it is already the state. */
+  set(state: S, cause: C): boolean {
+    if (state === this.current) return false;
+    this.current = state;
+    this.notifier.push(state, cause);
+    return true;
+  }
+}
