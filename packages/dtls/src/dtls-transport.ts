@@ -54,6 +54,8 @@ export interface DtlsTransportStats {
   retransmissions: number;
   alertsSent: number;
   alertsReceived: number;
+  /** Inputs that raised an unexpected internal error (dropped like bad input; a bug to report). */
+  internalErrors: number;
 }
 
 const MAX_EARLY_RECORDS = 16;
@@ -90,6 +92,7 @@ export class DtlsTransport {
     retransmissions: 0,
     alertsSent: 0,
     alertsReceived: 0,
+    internalErrors: 0,
   };
   private readonly header: RecordHeader = {
     type: 0,
@@ -194,9 +197,13 @@ export class DtlsTransport {
           return;
       }
     } catch (error) {
-      if (!DtlsError.isInstance(error)) log('unexpected error on input: %s', error);
-      this.counters.malformed++;
-      log('dropped malformed input: %s', (error as Error).message);
+      if (DtlsError.isInstance(error)) {
+        this.counters.malformed++;
+        log('dropped malformed input: %s', error.message);
+      } else {
+        this.counters.internalErrors++;
+        log('unexpected error on input: %s', (error as Error)?.stack ?? error);
+      }
     }
   }
 
