@@ -1,0 +1,99 @@
+/**
+ * Test helper: two associations joined by an in-memory link on a VirtualClock, with loss,
+ * duplication, reordering (jitter) and partitions driven by a seeded PRNG, so every run of a
+ * test sees the same packets.
+ */
+
+import type { VirtualClock } from '@x/transport/testing';
+import type { DatagramTransport } from './options.js';
+
+/** mulberry32: a small, fast, seeded PRNG in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Link impairments. */
+export interface LinkOptions {
+  readonly seed?: number;
+  /** Probability that a packet is lost. */
+  readonly loss?: number;
+  /** Probability that a packet is delivered twice. */
+  readonly duplicate?: number;
+  /** One-way delay in ms. Defaults to 5. */
+  readonly delayMs?: number;
+  /** Extra random delay in [0, jitterMs), which reorders packets. */
+  readonly jitterMs?: number;
+}
+
+/** Counters of one direction. */
+export interface LinkCounters {
+  sent: number;
+  lost: number;
+  duplicated: number;
+  delivered: number;
+}
+
+type Receiver = (packet: Uint8Array) => void;
+
+/** A two-ended lossy link. */
+export class LossyLink {
+  private readonly rand: () => number;
+  private receivers: [Receiver | undefined, Receiver | undefined] = [undefined, undefined];
+  /** When true, every packet is dropped (a dead path). */
+  down = false;
+  /** Packets seen in each direction, for tests that inspect the wire. */
+  tap: ((from: 0 | 1, packet: Uint8Array) => void) | undefined;
+  readonly counters: [LinkCounters, LinkCounters] = [
+    { sent: 0, lost: 0, duplicated: 0, delivered: 0 },
+    { sent: 0, lost: 0, duplicated: 0, delivered: 0 },
+  ];
+  /** The transport to give the left association. */
+  readonly left: DatagramTransport = { send: (p) => this.carry(0, p) };
+  /** The transport to give the right association. */
+  readonly right: DatagramTransport = { send: (p) => this.carry(1, p) };
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private options: LinkOptions = {},
+  ) {
+    this.rand = prng(options.seed ?? 1);
+  }
+
+  /** Changes impairments from now on. */
+  set(options: LinkOptions): void {
+    this.options = { ...this.options, ...options };
+  }
+
+  /** Where packets sent by the other end go. */
+  attach(left: Receiver, right: Receiver): void {
+    this.receivers = [left, right];
+  }
+
+  private carry(from: 0 | 1, packet: Uint8Array): void {
+    const c = this.counters[from];
+    c.sent++;
+    this.tap?.(from, packet);
+    const o = this.options;
+    if (this.down || this.rand() < (o.loss ?? 0)) {
+      c.lost++;
+      return;
+    }
+    const copies = this.rand() < (o.duplicate ?? 0) ? 2 : 1;
+    if (copies === 2) c.duplicated++;
+    const to = from === 0 ? 1 : 0;
+    for (let i = 0; i < copies; i++) {
+      const delay = (o.delayMs ?? 5) + this.rand() * (o.jitterMs ?? 0);
+      this.clock.setSystemTimeout(() => {
+        c.delivered++;
+        this.receivers[to]?.(packet);
+      }, delay);
+    }
+  }
+}

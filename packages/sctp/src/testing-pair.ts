@@ -1,0 +1,88 @@
+/**
+ * Test helper: builds two associations over a {@link LossyLink} on a VirtualClock and
+ * records what they deliver and report.
+ */
+
+import type { VirtualClock } from '@x/transport/testing';
+import { Association } from './association.js';
+import type { AssociationOptions } from './options.js';
+import type { AssociationCause, AssociationState } from './state.js';
+import { type LinkOptions, LossyLink } from './testing-lossy-pipe.js';
+
+/** One received message. */
+export interface Received {
+  readonly streamId: number;
+  readonly ppid: number;
+  readonly data: Uint8Array;
+}
+
+/** One end of a test pair, with what it saw. */
+export interface End {
+  readonly assoc: Association;
+  readonly messages: Received[];
+  readonly states: Array<{ state: AssociationState; cause: AssociationCause }>;
+  readonly incomingResets: number[][];
+  readonly outgoingResets: Array<{ ids: readonly number[]; ok: boolean }>;
+  readonly low: number[];
+}
+
+/** Two associations joined by a lossy link. */
+export interface Pair {
+  readonly link: LossyLink;
+  readonly a: End;
+  readonly b: End;
+  /** Closes both (no packets) so no timer is left. */
+  close(): void;
+}
+
+/** Builds a pair; options apply to both ends, then `aOptions`/`bOptions` on top. */
+export function makePair(
+  clock: VirtualClock,
+  link: LinkOptions = {},
+  options: AssociationOptions = {},
+  aOptions: AssociationOptions = {},
+  bOptions: AssociationOptions = {},
+): Pair {
+  const l = new LossyLink(clock, link);
+  const end = (transport: typeof l.left, extra: AssociationOptions): End => {
+    const e: {
+      assoc?: Association;
+      messages: Received[];
+      states: End['states'];
+      incomingResets: number[][];
+      outgoingResets: End['outgoingResets'];
+      low: number[];
+    } = { messages: [], states: [], incomingResets: [], outgoingResets: [], low: [] };
+    e.assoc = new Association(
+      transport,
+      {
+        clock,
+        ...options,
+        ...extra,
+        handlers: {
+          onMessage: (streamId, ppid, data) => e.messages.push({ streamId, ppid, data }),
+          onIncomingStreamsReset: (ids) => e.incomingResets.push([...ids]),
+          onOutgoingStreamsReset: (ids, ok) => e.outgoingResets.push({ ids, ok }),
+          onBufferedAmountLow: (sid) => e.low.push(sid),
+        },
+      },
+      (state, cause) => e.states.push({ state, cause }),
+    );
+    return e as End;
+  };
+  const a = end(l.left, aOptions);
+  const b = end(l.right, bOptions);
+  l.attach(
+    (p) => a.assoc.handlePacket(p),
+    (p) => b.assoc.handlePacket(p),
+  );
+  return {
+    link: l,
+    a,
+    b,
+    close() {
+      a.assoc.close();
+      b.assoc.close();
+    },
+  };
+}
