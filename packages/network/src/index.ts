@@ -1,2 +1,18 @@
-// The public surface of @x/network is being built; see the open issue for this layer.
-export {};
+export { alertName, formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
+export {
+  describeCandidate,
+  describePair,
+  mapIceCause,
+  mapIceState,
+  mapSelectedPairCause,
+} from './map-ice.js';
+export {
+  type CandidateDescription,
+  type CandidatePairDescription,
+  describeCause,
+  type DtlsTransportCause,
+  DtlsTransportState,
+  type IceTransportCause,
+  IceTransportState,
+  type SelectedPairCause,
+} from './transport-state.js';

@@ -1,0 +1,105 @@
+import {
+  type CandidatePairInfo,
+  ConnectionState,
+  PairState,
+  parseCandidate,
+  type StateCause,
+} from '@x/ice';
+import { describe, expect, it } from 'vitest';
+import { describePair, mapIceCause, mapIceState, mapSelectedPairCause } from './map-ice.js';
+import { describeCause, IceTransportState } from './transport-state.js';
+
+const numericValues = (e: object): number[] =>
+  Object.values(e).filter((v): v is number => typeof v === 'number');
+
+const pair: CandidatePairInfo = {
+  local: parseCandidate('candidate:1 1 udp 2130706431 192.168.1.2 50000 typ host'),
+  remote: parseCandidate(
+    'candidate:2 1 udp 1694498815 203.0.113.5 61000 typ srflx raddr 10.0.0.2 rport 5000',
+  ),
+  priority: 9115038255631187967n,
+  state: PairState.Succeeded,
+  nominated: true,
+  lastReceivedAt: 12,
+  rttMs: 3.5,
+};
+
+describe('map-ice', () => {
+  it('maps every ICE connection state to the transport state of the same name, whatever the numbers', () => {
+    const values = numericValues(ConnectionState);
+    expect(values).toHaveLength(7);
+    for (const value of values) {
+      const name = ConnectionState[value] as keyof typeof IceTransportState;
+      expect(mapIceState(value)).toBe(IceTransportState[name]);
+    }
+    // pion's numbering differs from the W3C order: the mapping is not the identity.
+    expect(ConnectionState.Disconnected).toBe(6);
+    expect(mapIceState(ConnectionState.Disconnected)).toBe(5);
+    expect(ConnectionState.Failed).toBe(5);
+    expect(mapIceState(ConnectionState.Failed)).toBe(6);
+  });
+
+  it('throws on a value outside the enum (the exhaustive never branch)', () => {
+    expect(() => mapIceState(99 as ConnectionState)).toThrow(/unknown ICE connection state 99/);
+  });
+
+  it('describes a pair without ICE types (no enum, no bigint)', () => {
+    const d = describePair(pair);
+    expect(d).toEqual({
+      local: {
+        candidate: 'candidate:1 1 udp 2130706431 192.168.1.2 50000 typ host',
+        address: '192.168.1.2',
+        port: 50000,
+        protocol: 'udp',
+        type: 'host',
+        foundation: '1',
+        priority: 2130706431,
+      },
+      remote: expect.objectContaining({ address: '203.0.113.5', type: 'srflx' }),
+      rttMs: 3.5,
+      label: '192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',
+    });
+    expect(() => JSON.stringify(d)).not.toThrow();
+  });
+
+  it('maps every cause kind and gives each a sentence', () => {
+    const causes: StateCause[] = [
+      { kind: 'checks-started' },
+      { kind: 'nominated', pair },
+      { kind: 'checks-completed', pair },
+      { kind: 'all-pairs-failed', pairs: 4 },
+      { kind: 'no-packets', pair, silentMs: 2500 },
+      { kind: 'packets-resumed', pair },
+      { kind: 'consent-expired', pair, silentMs: 12000 },
+      { kind: 'restart' },
+      { kind: 'closed-by-user' },
+    ];
+    const mapped = causes.map(mapIceCause);
+    expect(mapped.map((c) => c.kind)).toEqual(causes.map((c) => c.kind));
+    expect(mapped[4]).toEqual({ kind: 'no-packets', pair: describePair(pair), silentMs: 2500 });
+    expect(mapped.map(describeCause)).toEqual([
+      'connectivity checks started',
+      'nominated 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',
+      'checks done, end-of-candidates both ways, using 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',
+      'all 4 candidate pairs failed',
+      'nothing heard on 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx) for 2500 ms',
+      'packets again on 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',
+      'consent expired on 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx) after 12000 ms without a response (RFC 7675)',
+      'ICE restart',
+      'closed by the user',
+    ]);
+    expect(() => mapIceCause({ kind: 'bogus' } as unknown as StateCause)).toThrow(
+      /unknown ICE cause/,
+    );
+  });
+
+  it('maps every selected-pair cause', () => {
+    expect(mapSelectedPairCause({ kind: 'nominated' })).toEqual({ kind: 'nominated' });
+    for (const kind of ['previous-pair-silent', 'higher-priority-nominated', 'restart'] as const) {
+      expect(mapSelectedPairCause({ kind, previous: pair })).toEqual({
+        kind,
+        previous: describePair(pair),
+      });
+    }
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The one place where `@x/ice` meets this package: its `ConnectionState` (pion's numbering)
+ * becomes our `IceTransportState` (W3C order), its causes and pairs our descriptions.
+ */
+import {
+  type CandidatePairInfo,
+  ConnectionState,
+  type Candidate,
+  type SelectedPairCause as IceSelectedPairCause,
+  type StateCause,
+  serializeCandidate,
+} from '@x/ice';
+import {
+  type CandidateDescription,
+  type CandidatePairDescription,
+  type IceTransportCause,
+  IceTransportState,
+  type SelectedPairCause,
+} from './transport-state.js';
+
+/** `@x/ice` `ConnectionState` → `IceTransportState`. */
+export function mapIceState(state: ConnectionState): IceTransportState {
+  switch (state) {
+    case ConnectionState.New:
+      return IceTransportState.New;
+    case ConnectionState.Checking:
+      return IceTransportState.Checking;
+    case ConnectionState.Connected:
+      return IceTransportState.Connected;
+    case ConnectionState.Completed:
+      return IceTransportState.Completed;
+    case ConnectionState.Failed:
+      return IceTransportState.Failed;
+    case ConnectionState.Disconnected:
+      return IceTransportState.Disconnected;
+    case ConnectionState.Closed:
+      return IceTransportState.Closed;
+    default: {
+      const unknown: never = state;
+      throw new Error(`unknown ICE connection state ${String(unknown)}`);
+    }
+  }
+}
+
+/** A candidate of `@x/ice` as the layers above see it. */
+export function describeCandidate(candidate: Candidate): CandidateDescription {
+  return {
+    candidate: serializeCandidate(candidate),
+    address: candidate.address,
+    port: candidate.port,
+    protocol: candidate.transport,
+    type: candidate.type,
+    foundation: candidate.foundation,
+    priority: candidate.priority,
+  };
+}
+
+/** A pair of `@x/ice` as the layers above see it. */
+export function describePair(pair: CandidatePairInfo): CandidatePairDescription {
+  const local = describeCandidate(pair.local);
+  const remote = describeCandidate(pair.remote);
+  return {
+    local,
+    remote,
+    rttMs: pair.rttMs,
+    label: `${endpoint(local)} <-> ${endpoint(remote)} (${local.type}/${remote.type})`,
+  };
+}
+
+function endpoint(c: CandidateDescription): string {
+  return c.address.includes(':') ? `[${c.address}]:${c.port}` : `${c.address}:${c.port}`;
+}
+
+/** `@x/ice` `StateCause` → `IceTransportCause`. */
+export function mapIceCause(cause: StateCause): IceTransportCause {
+  switch (cause.kind) {
+    case 'checks-started':
+    case 'restart':
+    case 'closed-by-user':
+      return { kind: cause.kind };
+    case 'nominated':
+    case 'checks-completed':
+    case 'packets-resumed':
+      return { kind: cause.kind, pair: describePair(cause.pair) };
+    case 'all-pairs-failed':
+      return { kind: 'all-pairs-failed', pairs: cause.pairs };
+    case 'no-packets':
+    case 'consent-expired':
+      return { kind: cause.kind, pair: describePair(cause.pair), silentMs: cause.silentMs };
+    default: {
+      const unknown: never = cause;
+      throw new Error(`unknown ICE cause ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** `@x/ice` `SelectedPairCause` → ours. */
+export function mapSelectedPairCause(cause: IceSelectedPairCause): SelectedPairCause {
+  switch (cause.kind) {
+    case 'nominated':
+      return { kind: 'nominated' };
+    case 'previous-pair-silent':
+    case 'higher-priority-nominated':
+    case 'restart':
+      return { kind: cause.kind, previous: describePair(cause.previous) };
+    default: {
+      const unknown: never = cause;
+      throw new Error(`unknown selected-pair cause ${JSON.stringify(unknown)}`);
+    }
+  }
+}

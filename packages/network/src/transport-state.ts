@@ -1,0 +1,143 @@
+/**
+ * The states of the transports the Manager owns, in this package's own enums (W3C order, as
+ * `RTCIceTransportState` and `RTCDtlsTransportState` list them), and the causes of their
+ * changes. They are mapped from `@x/ice` and `@x/dtls` in exactly one place each
+ * (`map-ice.ts`, `map-dtls.ts`); nothing of those packages' enums crosses this boundary.
+ */
+
+/** State of the ICE transport (W3C `RTCIceTransportState` order). */
+export enum IceTransportState {
+  New = 1,
+  Checking,
+  Connected,
+  Completed,
+  Disconnected,
+  Failed,
+  Closed,
+}
+
+/** State of the DTLS transport (W3C `RTCDtlsTransportState` order). */
+export enum DtlsTransportState {
+  New = 1,
+  Connecting,
+  Connected,
+  Closed,
+  Failed,
+}
+
+/** One side of a candidate pair, as the layers above see it. */
+export interface CandidateDescription {
+  /** The `candidate:` attribute (RFC 8839), as it would be signaled. */
+  readonly candidate: string;
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: 'udp' | 'tcp';
+  readonly type: 'host' | 'srflx' | 'prflx' | 'relay';
+  readonly foundation: string;
+  readonly priority: number;
+}
+
+/** A candidate pair, as the layers above see it. */
+export interface CandidatePairDescription {
+  readonly local: CandidateDescription;
+  readonly remote: CandidateDescription;
+  /** Round-trip time of the last successful check, in ms. */
+  readonly rttMs: number | undefined;
+  /** `local.address:port <-> remote.address:port (type/type)`, for logs and timelines. */
+  readonly label: string;
+}
+
+/** Why the ICE transport changed state. */
+export type IceTransportCause =
+  | { readonly kind: 'checks-started' }
+  | { readonly kind: 'nominated'; readonly pair: CandidatePairDescription }
+  | { readonly kind: 'checks-completed'; readonly pair: CandidatePairDescription }
+  | { readonly kind: 'all-pairs-failed'; readonly pairs: number }
+  | {
+      readonly kind: 'no-packets';
+      readonly pair: CandidatePairDescription;
+      readonly silentMs: number;
+    }
+  | { readonly kind: 'packets-resumed'; readonly pair: CandidatePairDescription }
+  | {
+      readonly kind: 'consent-expired';
+      readonly pair: CandidatePairDescription;
+      readonly silentMs: number;
+    }
+  | { readonly kind: 'restart' }
+  | { readonly kind: 'closed-by-user' };
+
+/** Why the selected candidate pair changed. */
+export type SelectedPairCause =
+  | { readonly kind: 'nominated' }
+  | { readonly kind: 'previous-pair-silent'; readonly previous: CandidatePairDescription }
+  | { readonly kind: 'higher-priority-nominated'; readonly previous: CandidatePairDescription }
+  | { readonly kind: 'restart'; readonly previous: CandidatePairDescription };
+
+/** Why the DTLS transport changed state. Alert names are those of RFC 5246 §7.2 in camel case. */
+export type DtlsTransportCause =
+  | { readonly kind: 'started' }
+  | {
+      readonly kind: 'handshake-complete';
+      readonly cipherSuite: string;
+      readonly srtpProfile: string | undefined;
+    }
+  | {
+      readonly kind: 'handshake-timeout';
+      readonly retransmissions: number;
+      readonly elapsedMs: number;
+    }
+  | {
+      readonly kind: 'fingerprint-mismatch';
+      /** `sha-256 AB:CD:...` of each fingerprint signaled. */
+      readonly expected: readonly string[];
+      readonly actual: string;
+    }
+  | { readonly kind: 'alert-received'; readonly alert: string; readonly fatal: boolean }
+  | { readonly kind: 'protocol-error'; readonly alert: string; readonly reason: string }
+  | { readonly kind: 'close-notify-received' }
+  | { readonly kind: 'closed-by-user' };
+
+/** A human-readable sentence for a cause, e.g. for a timeline. */
+export function describeCause(
+  cause: IceTransportCause | DtlsTransportCause | SelectedPairCause,
+): string {
+  switch (cause.kind) {
+    case 'checks-started':
+      return 'connectivity checks started';
+    case 'nominated':
+      return 'pair' in cause ? `nominated ${cause.pair.label}` : 'first nomination';
+    case 'checks-completed':
+      return `checks done, end-of-candidates both ways, using ${cause.pair.label}`;
+    case 'all-pairs-failed':
+      return `all ${cause.pairs} candidate pairs failed`;
+    case 'no-packets':
+      return `nothing heard on ${cause.pair.label} for ${Math.round(cause.silentMs)} ms`;
+    case 'packets-resumed':
+      return `packets again on ${cause.pair.label}`;
+    case 'consent-expired':
+      return `consent expired on ${cause.pair.label} after ${Math.round(cause.silentMs)} ms without a response (RFC 7675)`;
+    case 'restart':
+      return 'previous' in cause ? `ICE restart replaced ${cause.previous.label}` : 'ICE restart';
+    case 'closed-by-user':
+      return 'closed by the user';
+    case 'previous-pair-silent':
+      return `${cause.previous.label} went silent, switched to another valid pair`;
+    case 'higher-priority-nominated':
+      return `the peer nominated a better pair than ${cause.previous.label}`;
+    case 'started':
+      return 'DTLS handshake started';
+    case 'handshake-complete':
+      return `DTLS handshake complete (${cause.cipherSuite}${cause.srtpProfile ? `, ${cause.srtpProfile}` : ''})`;
+    case 'handshake-timeout':
+      return `DTLS handshake timed out after ${cause.retransmissions} retransmissions (${Math.round(cause.elapsedMs)} ms)`;
+    case 'fingerprint-mismatch':
+      return `the peer's certificate (${cause.actual}) matches no signaled fingerprint`;
+    case 'alert-received':
+      return `the peer sent a ${cause.fatal ? 'fatal ' : ''}${cause.alert} alert`;
+    case 'protocol-error':
+      return `protocol error: ${cause.reason} (sent ${cause.alert})`;
+    case 'close-notify-received':
+      return 'the peer closed DTLS (close_notify)';
+  }
+}
