@@ -796,9 +796,11 @@ export class Agent {
     const pair = this.selected;
     if (pair === undefined || this.consentLost || this.closed) return;
     const s = this.machine.state;
+    // Only thresholds whose crossing changes something, so the timer never spins.
     let at = pair.lastConsentAt + this.cfg.failedAfter;
-    if (s !== ConnectionState.Disconnected)
+    if (s === ConnectionState.Connected || s === ConnectionState.Completed) {
       at = Math.min(at, pair.lastReceivedAt + this.cfg.disconnectedAfter);
+    }
     if (!this.probing && this.controlling_)
       at = Math.min(at, pair.lastReceivedAt + this.cfg.probeAfter);
     if (this.watchdog !== undefined && this.watchdogAt <= at) return;
@@ -812,7 +814,8 @@ export class Agent {
     this.watchdogAt = Number.POSITIVE_INFINITY;
     const pair = this.selected;
     if (pair === undefined || this.closed || this.consentLost) return;
-    const now = this.clock.now();
+    // A timer may fire a hair before its due time (floating point): compare with slack.
+    const now = this.clock.now() + 1e-6;
     const silent = now - pair.lastReceivedAt;
     if (now - pair.lastConsentAt >= this.cfg.failedAfter) {
       // RFC 7675 §5.1: consent expired; stop sending and fail.
@@ -932,16 +935,7 @@ export class Agent {
       this.onStun(base, data, from);
       return;
     }
-    // Hot path: the selected pair first, without building a key.
-    let pair = this.selected;
-    if (
-      pair === undefined ||
-      pair.base !== base ||
-      pair.remote.port !== from.port ||
-      pair.remoteIp !== from.address
-    ) {
-      pair = this.pairByKey.get(pathKey(base.id, from.address, from.port));
-    }
+    const pair = this.findPair(base, from);
     if (pair === undefined) {
       this.stats_.unknownSource++;
       log('dropped %d bytes from unknown %s:%d', data.length, from.address, from.port);
@@ -962,6 +956,20 @@ export class Agent {
       this.stats_.handlerErrors++;
       log('onData threw: %o', error);
     }
+  }
+
+  /** The pair of a path: the selected pair first (hot path, no key built), then the list. */
+  private findPair(base: LocalBase, from: SocketAddress): CandidatePair | undefined {
+    const sel = this.selected;
+    if (
+      sel !== undefined &&
+      sel.base === base &&
+      sel.remote.port === from.port &&
+      sel.remoteIp === from.address
+    ) {
+      return sel;
+    }
+    return this.pairByKey.get(pathKey(base.id, from.address, from.port));
   }
 
   private onStun(base: LocalBase, data: Buffer, from: SocketAddress): void {
@@ -987,7 +995,7 @@ export class Agent {
         return;
       case StunClass.Indication: {
         // RFC 8445 §11: Binding indications are keepalives.
-        const pair = this.pairByKey.get(pathKey(base.id, from.address, from.port));
+        const pair = this.findPair(base, from);
         if (pair !== undefined) {
           pair.lastReceivedAt = this.clock.now();
           if (pair === this.selected) this.onSelectedHeard();
@@ -1094,7 +1102,7 @@ export class Agent {
         .finish({ integrity: creds.pwd, fingerprint: true }),
     );
     const useCandidate = msg.has(StunAttr.UseCandidate);
-    let pair = this.pairByKey.get(pathKey(base.id, from.address, from.port));
+    let pair = this.findPair(base, from);
     if (pair !== undefined) {
       pair.lastReceivedAt = this.clock.now();
       if (pair === this.selected) this.onSelectedHeard();
@@ -1199,8 +1207,8 @@ export class Agent {
     this.remotes = [];
     this.pairs = [];
     this.pairByKey.clear();
-    const old = this.selected;
-    if (old !== undefined) this.pairByKey.set(old.key, old); // old data keeps flowing
+    // The selected pair stays selected (data keeps flowing over it, found by the fast path of
+    // onDatagram) until the restarted check list selects a new one.
     this.restarting = true;
     const s = this.machine.state;
     if (s === ConnectionState.Completed)
