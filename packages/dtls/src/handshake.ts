@@ -1,6 +1,7 @@
-import { createHash, type KeyObject, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { Timer } from '@x/transport';
 import { type Fingerprint, fingerprintOf } from './certificate.js';
+import { certificatePublicKey } from './certificate-key.js';
 import { RecordProtection, type SuiteParams } from './cipher-suite.js';
 import { AlertDescription, HandshakeType } from './constants.js';
 import { MAX_RETRANSMIT_MS, type ResolvedConfig } from './config.js';
@@ -221,9 +222,9 @@ export abstract class Handshake {
       this.abort(AlertDescription.HandshakeFailure, 'the peer sent no certificate');
       return false;
     }
-    let cert: X509Certificate;
+    let key: KeyObject;
     try {
-      cert = new X509Certificate(leaf);
+      key = certificatePublicKey(leaf);
     } catch {
       this.abort(AlertDescription.BadCertificate, 'the peer certificate does not parse');
       return false;
@@ -239,7 +240,7 @@ export abstract class Handshake {
       );
       return false;
     }
-    this.peerKey = cert.publicKey;
+    this.peerKey = key;
     this.peerCertificate = Buffer.from(leaf);
     return true;
   }
