@@ -1,3 +1,31 @@
+export type {
+  DataChannel,
+  DataChannelHandlers,
+  DataChannelParameters,
+  DataChannelState,
+} from './data-channel.js';
+export {
+  DcepChannelType,
+  DcepEndpoint,
+  DcepPriority,
+  decodeDcepMessage,
+  encodeDcepMessage,
+  Ppid,
+  StreamIdAllocator,
+  tryDecodeDcepMessage,
+} from './dcep/index.js';
+export { classifyDatagram, type DatagramKind } from './demux.js';
+export { InvalidArgumentError, InvalidStateError, NetworkError, OperationError } from './errors.js';
+export {
+  type Certificate,
+  generateCertificate,
+  Manager,
+  type ManagerConfig,
+  type ManagerEvent,
+  type ManagerHandler,
+  type ManagerStats,
+  type RemoteParameters,
+} from './manager.js';
 export { alertName, formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
 export {
   describeCandidate,
@@ -6,6 +34,7 @@ export {
   mapIceState,
   mapSelectedPairCause,
 } from './map-ice.js';
+export { mapSctpCause, mapSctpState } from './map-sctp.js';
 export {
   type CandidateDescription,
   type CandidatePairDescription,
@@ -14,5 +43,7 @@ export {
   DtlsTransportState,
   type IceTransportCause,
   IceTransportState,
+  type SctpTransportCause,
+  SctpTransportState,
   type SelectedPairCause,
 } from './transport-state.js';

@@ -25,6 +25,26 @@ export enum DtlsTransportState {
   Failed,
 }
 
+/** State of the SCTP transport (W3C `RTCSctpTransportState`). */
+export enum SctpTransportState {
+  Connecting = 1,
+  Connected,
+  Closed,
+}
+
+/** Why the SCTP transport changed state. */
+export type SctpTransportCause =
+  | { readonly kind: 'connect-called' }
+  | { readonly kind: 'established' }
+  | { readonly kind: 'shutdown-called' }
+  | { readonly kind: 'shutdown-received' }
+  | { readonly kind: 'shutdown-complete' }
+  /** RFC 9260 §3.3.10 cause codes the peer gave. */
+  | { readonly kind: 'aborted-by-peer'; readonly causes: readonly number[] }
+  | { readonly kind: 'aborted-locally'; readonly reason: string }
+  | { readonly kind: 'too-many-retransmissions'; readonly timer: string; readonly attempts: number }
+  | { readonly kind: 'closed-by-user' };
+
 /** One side of a candidate pair, as the layers above see it. */
 export interface CandidateDescription {
   /** The `candidate:` attribute (RFC 8839), as it would be signaled. */
@@ -100,7 +120,7 @@ export type DtlsTransportCause =
 
 /** A human-readable sentence for a cause, e.g. for a timeline. */
 export function describeCause(
-  cause: IceTransportCause | DtlsTransportCause | SelectedPairCause,
+  cause: IceTransportCause | DtlsTransportCause | SctpTransportCause | SelectedPairCause,
 ): string {
   switch (cause.kind) {
     case 'checks-started':
@@ -139,5 +159,21 @@ export function describeCause(
       return `protocol error: ${cause.reason} (sent ${cause.alert})`;
     case 'close-notify-received':
       return 'the peer closed DTLS (close_notify)';
+    case 'connect-called':
+      return 'SCTP association started';
+    case 'established':
+      return 'SCTP association established';
+    case 'shutdown-called':
+      return 'SCTP shutdown started';
+    case 'shutdown-received':
+      return 'the peer shut SCTP down';
+    case 'shutdown-complete':
+      return 'SCTP shutdown complete';
+    case 'aborted-by-peer':
+      return `the peer aborted SCTP (causes ${cause.causes.join(', ') || 'none'})`;
+    case 'aborted-locally':
+      return `SCTP aborted: ${cause.reason}`;
+    case 'too-many-retransmissions':
+      return `SCTP gave up after ${cause.attempts} ${cause.timer} retransmissions`;
   }
 }

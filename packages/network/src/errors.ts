@@ -1,0 +1,33 @@
+/**
+ * Errors of `@x/network`. Use `NetworkError.isInstance(e)` rather than `instanceof`, which
+ * fails when two copies of the package are loaded.
+ */
+
+const marker = Symbol.for('@x/network.error');
+
+/** Base class of every error thrown by `@x/network`. */
+export class NetworkError extends Error {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by isInstance through `in`
+  private readonly [marker] = true;
+  override readonly name: string = 'NetworkError';
+
+  /** True when `error` is a `NetworkError` from any copy of this package. */
+  static isInstance(error: unknown): error is NetworkError {
+    return typeof error === 'object' && error !== null && marker in error;
+  }
+}
+
+/** The operation is not possible in the current state (closed manager, channel not open). */
+export class InvalidStateError extends NetworkError {
+  override readonly name = 'InvalidStateError';
+}
+
+/** An argument is out of range or of the wrong kind (a message above the peer's maximum size). */
+export class InvalidArgumentError extends NetworkError {
+  override readonly name = 'InvalidArgumentError';
+}
+
+/** No stream id is free, or the requested one is taken. */
+export class OperationError extends NetworkError {
+  override readonly name = 'OperationError';
+}

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DataChannel } from './data-channel.js';
+import { DtlsTransportState, IceTransportState, SctpTransportState } from './transport-state.js';
+import { managerPair, type Pair } from './testing-managers.js';
+
+let pair: Pair | undefined;
+afterEach(async () => {
+  await pair?.close();
+  await pair?.clock.runUntilIdle({ maxTimers: 10_000 }).catch(() => {});
+  pair = undefined;
+});
+
+const stateOf = (p: Pair) => ({
+  ice: [p.offerer.manager.iceTransportState, p.answerer.manager.iceTransportState],
+  dtls: [p.offerer.manager.dtlsTransportState, p.answerer.manager.dtlsTransportState],
+  sctp: [p.offerer.manager.sctpTransportState, p.answerer.manager.sctpTransportState],
+});
+
+describe('Manager over the virtual network', () => {
+  it('connects ICE, then DTLS, then SCTP, and opens a data channel both ways', async () => {
+    const p = (pair = managerPair());
+    const channel = p.offerer.manager.createDataChannel({ label: 'chat', protocol: 'text' });
+    expect(channel.id).toBeNull();
+    let remote: DataChannel | undefined;
+    const received: string[] = [];
+    p.answerer.events.length = 0;
+    await p.connect();
+    expect(channel.id).toBe(1); // the offerer is the DTLS server: odd ids (RFC 8832 §6)
+    await p.clock.runUntil(() => p.answerer.events.some((e) => e.kind === 'data-channel'), {
+      timeoutMs: 10_000,
+    });
+    const event = p.answerer.events.find((e) => e.kind === 'data-channel');
+    remote = event?.kind === 'data-channel' ? event.channel : undefined;
+    expect(remote).toBeDefined();
+    expect({
+      label: remote!.label,
+      protocol: remote!.protocol,
+      id: remote!.id,
+      state: remote!.state,
+    }).toEqual({
+      label: 'chat',
+      protocol: 'text',
+      id: 1,
+      state: 'open',
+    });
+    remote!.handlers = {
+      onMessage: (data, binary) =>
+        remote!.send(Buffer.concat([Buffer.from('echo:'), data]), binary),
+    };
+    channel.handlers = { onMessage: (data) => received.push(data.toString()) };
+    await p.clock.runUntil(() => channel.state === 'open', { timeoutMs: 5000 });
+    channel.send(Buffer.from('hello'), false);
+    channel.send(Buffer.alloc(0), true);
+    await p.clock.runUntil(() => received.length === 2, { timeoutMs: 5000 });
+    expect(received).toEqual(['echo:hello', 'echo:']);
+    expect(stateOf(p)).toEqual({
+      ice: [IceTransportState.Completed, IceTransportState.Completed],
+      dtls: [DtlsTransportState.Connected, DtlsTransportState.Connected],
+      sctp: [SctpTransportState.Connected, SctpTransportState.Connected],
+    });
+    const timeline = p.timeline(p.offerer);
+    expect(timeline[0]).toBe(`dtls:${DtlsTransportState.Connecting} DTLS handshake started`);
+    expect(
+      timeline.indexOf(`ice:${IceTransportState.Checking} connectivity checks started`),
+    ).toBeGreaterThan(0);
+    const order = timeline.map((l) => l.split(' ')[0]);
+    expect(order.indexOf(`dtls:${DtlsTransportState.Connected}`)).toBeGreaterThan(
+      order.indexOf(`ice:${IceTransportState.Connected}`),
+    );
+    expect(order.indexOf(`sctp:${SctpTransportState.Connected}`)).toBeGreaterThan(
+      order.indexOf(`dtls:${DtlsTransportState.Connected}`),
+    );
+    expect(p.offerer.manager.selectedPair?.label).toMatch(
+      /^10\.0\.0\.\d+:\d+ <-> 10\.0\.0\.\d+:\d+ \(host\/host\)$/,
+    );
+  });
+
+  it('closes a channel on both sides by stream reset, keeping the others open', async () => {
+    const p = (pair = managerPair());
+    const a = p.offerer.manager.createDataChannel({ label: 'a' });
+    const b = p.offerer.manager.createDataChannel({ label: 'b', negotiated: true, id: 7 });
+    const bRemote = p.answerer.manager.createDataChannel({ label: 'b', negotiated: true, id: 7 });
+    await p.connect();
+    await p.clock.runUntil(
+      () => a.state === 'open' && b.state === 'open' && bRemote.state === 'open',
+      { timeoutMs: 10_000 },
+    );
+    const remoteA = p.answerer.events.flatMap((e) =>
+      e.kind === 'data-channel' ? [e.channel] : [],
+    )[0]!;
+    const closedEvents: string[] = [];
+    remoteA.handlers = {
+      onClosing: () => closedEvents.push('remote closing'),
+      onClose: () => closedEvents.push('remote closed'),
+    };
+    a.handlers = { onClose: () => closedEvents.push('local closed') };
+    a.close();
+    expect(a.state).toBe('closing');
+    await p.clock.runUntil(() => a.state === 'closed' && remoteA.state === 'closed', {
+      timeoutMs: 5000,
+    });
+    expect(closedEvents.sort()).toEqual(['local closed', 'remote closed', 'remote closing']);
+    const got: string[] = [];
+    bRemote.handlers = { onMessage: (d) => got.push(d.toString()) };
+    b.send(Buffer.from('still here'), false);
+    await p.clock.runUntil(() => got.length === 1, { timeoutMs: 5000 });
+    expect(got).toEqual(['still here']);
+  });
+
+  it('refuses to send on a channel that is not open and above the peer maximum', async () => {
+    const p = (pair = managerPair());
+    const c = p.offerer.manager.createDataChannel({ label: 'x' });
+    expect(() => c.send(Buffer.from('early'), false)).toThrow(/is connecting; send only when open/);
+    await p.connect();
+    await p.clock.runUntil(() => c.state === 'open', { timeoutMs: 10_000 });
+    expect(() => c.send(Buffer.alloc(262_145), true)).toThrow(
+      /exceeds the peer's maximum message size of 262144/,
+    );
+  });
+});

@@ -1,0 +1,452 @@
+/**
+ * The Manager: one ICE agent, the DTLS transport over its selected pair, the SCTP association
+ * over DTLS and the data channels over SCTP (pion/webrtc's `network.Manager`, done right).
+ * It builds the `Agent` with its own callback, and maps the agent's states (and DTLS's and
+ * SCTP's) to this package's enums in exactly one place each (`map-*.ts`).
+ */
+import {
+  type DtlsCertificate,
+  DtlsTransport,
+  type Fingerprint,
+  generateCertificate,
+  fingerprintOf,
+} from '@x/dtls';
+import { Agent, type ConnectionState, type GatherOptions, type IceServer } from '@x/ice';
+import { Association, type AssociationState } from '@x/sctp';
+import { type Clock, type Net, nodeNet, systemClock } from '@x/transport';
+import { debuglog } from 'node:util';
+import { ChannelTable } from './channels.js';
+import type { DataChannel, DataChannelParameters } from './data-channel.js';
+import { classifyDatagram } from './demux.js';
+import { InvalidArgumentError, InvalidStateError } from './errors.js';
+import { formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
+import {
+  describeCandidate,
+  describePair,
+  mapIceCause,
+  mapIceState,
+  mapSelectedPairCause,
+} from './map-ice.js';
+import { mapSctpCause, mapSctpState } from './map-sctp.js';
+import {
+  type CandidateDescription,
+  type CandidatePairDescription,
+  type DtlsTransportCause,
+  DtlsTransportState,
+  type IceTransportCause,
+  IceTransportState,
+  type SctpTransportCause,
+  SctpTransportState,
+  type SelectedPairCause,
+} from './transport-state.js';
+
+const log = debuglog('x:network');
+
+/** A change the Manager reports to its owner, in order, after it is committed. */
+export type ManagerEvent =
+  | {
+      readonly kind: 'ice-state';
+      readonly state: IceTransportState;
+      readonly cause: IceTransportCause;
+    }
+  | {
+      readonly kind: 'dtls-state';
+      readonly state: DtlsTransportState;
+      readonly cause: DtlsTransportCause;
+    }
+  | {
+      readonly kind: 'sctp-state';
+      readonly state: SctpTransportState;
+      readonly cause: SctpTransportCause;
+    }
+  | {
+      readonly kind: 'selected-pair';
+      readonly pair: CandidatePairDescription;
+      readonly cause: SelectedPairCause;
+    }
+  /** A local candidate was gathered; `null` once gathering is complete (end-of-candidates). */
+  | { readonly kind: 'local-candidate'; readonly candidate: CandidateDescription | null }
+  | { readonly kind: 'gathering-state'; readonly state: 'new' | 'gathering' | 'complete' }
+  /** The peer opened a data channel (it is already open). */
+  | { readonly kind: 'data-channel'; readonly channel: DataChannel };
+
+/** The callback handed to the Manager's constructor. */
+export type ManagerHandler = (event: ManagerEvent) => void;
+
+/** A certificate for DTLS, from {@link generateCertificate}. */
+export type Certificate = DtlsCertificate;
+export { generateCertificate };
+
+/** Options of a {@link Manager}. */
+export interface ManagerConfig {
+  /** Sockets; defaults to the real network (`nodeNet`). */
+  readonly net?: Net;
+  /** Timers; defaults to the real clock. */
+  readonly clock?: Clock;
+  /** STUN and TURN servers. */
+  readonly iceServers?: readonly IceServer[];
+  /** True on the side that starts as the controlling ICE agent (the offerer, RFC 8445 §6.1.1). */
+  readonly controlling: boolean;
+  /** Which host addresses to gather. */
+  readonly gather?: GatherOptions;
+  /** mDNS: resolve remote `.local` candidates, hide our own host addresses, or neither. */
+  readonly mdns?: 'off' | 'resolve' | 'hide';
+  /** Our DTLS certificate; one is generated (ECDSA P-256) when absent. */
+  readonly certificate?: Certificate;
+  /** Largest message we accept (our `a=max-message-size`). Defaults to 262 144. */
+  readonly maxMessageSize?: number;
+  /** ICE consent timings (see `@x/ice` ConsentOptions). */
+  readonly consent?: ConstructorParameters<typeof Agent>[0]['consent'];
+  /** Called when a handler throws; the Manager carries on. Defaults to a debug log line. */
+  readonly onHandlerError?: (error: unknown) => void;
+}
+
+/** What the remote description says, as the Manager needs it. */
+export interface RemoteParameters {
+  readonly ufrag: string;
+  readonly pwd: string;
+  /** The remote side is ICE-lite (RFC 8445 §2.5). */
+  readonly iceLite?: boolean;
+  /** `a=fingerprint` values of the remote description. */
+  readonly fingerprints: readonly { readonly algorithm: string; readonly value: string }[];
+  /** Our DTLS role, from `a=setup` (RFC 8842): `client` when we are `active`. */
+  readonly dtlsRole: 'client' | 'server';
+  /** The peer's `a=max-message-size` (0: no limit). Defaults to 65 536 (RFC 8841 §6.1). */
+  readonly maxMessageSize?: number;
+  /** The peer's `a=sctp-port`. Defaults to 5000. */
+  readonly sctpPort?: number;
+  /** Our `a=sctp-port`. Defaults to 5000. */
+  readonly localSctpPort?: number;
+}
+
+/** Counters of a Manager; bad input is dropped and counted here. */
+export interface ManagerStats {
+  /** Datagrams on the pair that were neither STUN nor DTLS (RFC 7983), dropped. */
+  readonly demuxDropped: number;
+  /** DCEP messages dropped (malformed, unknown stream...). */
+  readonly dcepDropped: number;
+}
+
+/**
+ * The transports under one RTCPeerConnection. Build it with a handler; it reports every state
+ * change of the ICE, DTLS and SCTP transports with its cause, in order, after committing it.
+ *
+ * @example
+ * ```ts
+ * const manager = new Manager({ controlling: true }, (e) => console.log(e.kind, e));
+ * await manager.gather();                  // local-candidate events follow
+ * manager.start({ ufrag, pwd, fingerprints, dtlsRole: 'server' });
+ * manager.addRemoteCandidate('candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host');
+ * const channel = manager.createDataChannel({ label: 'chat' });
+ * ```
+ */
+export class Manager {
+  private readonly agent: Agent;
+  private readonly clock: Clock;
+  private readonly certificate: Certificate;
+  private readonly handler: ManagerHandler;
+  private readonly onHandlerError: (error: unknown) => void;
+  private readonly queue: ManagerEvent[] = [];
+  private draining = false;
+  private readonly channels: ChannelTable;
+  private readonly localMaxMessageSize: number;
+  private remote: RemoteParameters | undefined;
+  private dtls: DtlsTransport | undefined;
+  private association: Association | undefined;
+  private iceState = IceTransportState.New;
+  private dtlsState = DtlsTransportState.New;
+  private sctpState: SctpTransportState | undefined;
+  private selected: CandidatePairDescription | undefined;
+  private closed = false;
+  private counters = { demuxDropped: 0 };
+
+  constructor(config: ManagerConfig, handler: ManagerHandler) {
+    this.handler = handler;
+    this.clock = config.clock ?? systemClock;
+    this.onHandlerError =
+      config.onHandlerError ?? ((error) => log('event handler threw: %s', error));
+    this.certificate = config.certificate ?? generateCertificate();
+    this.localMaxMessageSize = config.maxMessageSize ?? 262_144;
+    this.channels = new ChannelTable((channel) => this.emit({ kind: 'data-channel', channel }));
+    this.agent = new Agent(
+      {
+        net: config.net ?? nodeNet,
+        clock: this.clock,
+        controlling: config.controlling,
+        ...(config.iceServers ? { iceServers: config.iceServers } : {}),
+        ...(config.gather ? { gather: config.gather } : {}),
+        ...(config.mdns ? { mdns: config.mdns } : {}),
+        ...(config.consent ? { consent: config.consent } : {}),
+        onCandidate: (candidate) => {
+          this.emit({
+            kind: 'local-candidate',
+            candidate: candidate ? describeCandidate(candidate) : null,
+          });
+          if (candidate === null) this.emit({ kind: 'gathering-state', state: 'complete' });
+        },
+        onSelectedPairChange: (pair, cause) => {
+          this.selected = describePair(pair);
+          this.emit({
+            kind: 'selected-pair',
+            pair: this.selected,
+            cause: mapSelectedPairCause(cause),
+          });
+        },
+        onData: (data) => this.onPairData(data),
+      },
+      (state, cause) => this.onIceState(state, cause),
+    );
+  }
+
+  /** Our ICE credentials and DTLS fingerprint, for the local description. */
+  get localParameters(): {
+    ufrag: string;
+    pwd: string;
+    fingerprints: { algorithm: string; value: string }[];
+  } {
+    const { ufrag, pwd } = this.agent.localCredentials;
+    const fingerprint = fingerprintOf(this.certificate.der, 'sha-256');
+    return {
+      ufrag,
+      pwd,
+      fingerprints: [{ algorithm: fingerprint.algorithm, value: fingerprint.value }],
+    };
+  }
+
+  /** The certificate DTLS presents. */
+  get localCertificate(): Certificate {
+    return this.certificate;
+  }
+
+  /** The ICE transport's state. */
+  get iceTransportState(): IceTransportState {
+    return this.iceState;
+  }
+
+  /** The DTLS transport's state. */
+  get dtlsTransportState(): DtlsTransportState {
+    return this.dtlsState;
+  }
+
+  /** The SCTP transport's state, once the association exists. */
+  get sctpTransportState(): SctpTransportState | undefined {
+    return this.sctpState;
+  }
+
+  /** The pair carrying data, when there is one. */
+  get selectedPair(): CandidatePairDescription | undefined {
+    return this.selected;
+  }
+
+  /** The ICE gathering state. */
+  get gatheringState(): 'new' | 'gathering' | 'complete' {
+    return this.agent.gatheringState;
+  }
+
+  /** The largest message the peer accepts (its `a=max-message-size`). */
+  get remoteMaxMessageSize(): number {
+    return this.channels.maxMessageSize;
+  }
+
+  /** The DER of the peer's certificate once DTLS is connected. */
+  get remoteCertificate(): Buffer | undefined {
+    return this.dtls?.remoteCertificate;
+  }
+
+  /** Counters (drops of bad input). */
+  get stats(): ManagerStats {
+    return { demuxDropped: this.counters.demuxDropped, dcepDropped: this.channels.dropped };
+  }
+
+  /** Gathers local candidates; `local-candidate` events report each, then `null`. */
+  async gather(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.assertOpen();
+    if (this.agent.gatheringState !== 'new') return;
+    this.emit({ kind: 'gathering-state', state: 'gathering' });
+    await this.agent.gather(options);
+  }
+
+  /**
+   * Applies the remote description's transport parameters: ICE credentials start the checks,
+   * the DTLS role and fingerprints prepare DTLS (which starts once ICE selects a pair).
+   */
+  start(remote: RemoteParameters): void {
+    this.assertOpen();
+    const fingerprints = remote.fingerprints.map((f) => ({
+      algorithm: f.algorithm.toLowerCase(),
+      value: f.value.toUpperCase(),
+    })) as Fingerprint[];
+    if (fingerprints.length === 0) {
+      throw new InvalidArgumentError(
+        'the remote description has no a=fingerprint; DTLS cannot authenticate the peer',
+      );
+    }
+    const restart = this.remote !== undefined;
+    this.remote = remote;
+    const max = remote.maxMessageSize ?? 65_536;
+    this.channels.maxMessageSize = max === 0 ? Number.POSITIVE_INFINITY : max;
+    this.agent.setRemoteCredentials(remote.ufrag, remote.pwd, { iceLite: remote.iceLite ?? false });
+    if (restart) return;
+    this.channels.setRole(remote.dtlsRole);
+    this.dtls = new DtlsTransport(
+      {
+        role: remote.dtlsRole,
+        certificate: this.certificate,
+        remoteFingerprints: fingerprints,
+        clock: this.clock,
+        send: (datagram) => {
+          this.agent.send(datagram);
+        },
+        onData: (data) => this.association?.handlePacket(data),
+        onHandlerError: this.onHandlerError,
+      },
+      (change) => this.onDtlsState(change.state, change.cause),
+    );
+    // A server only answers: it can listen at once. A client starts on the first selected pair.
+    if (remote.dtlsRole === 'server' || this.selected !== undefined) this.startDtls();
+  }
+
+  /** Adds a remote candidate (`candidate:` string); `null` or `''` is end-of-candidates. */
+  addRemoteCandidate(candidate: string | null): void {
+    this.assertOpen();
+    if (candidate === null || candidate === '') {
+      this.agent.endOfRemoteCandidates();
+      return;
+    }
+    this.agent.addRemoteCandidate(candidate);
+  }
+
+  /** Starts an ICE restart: new local credentials (the old pair carries data meanwhile). */
+  restartIce(): { ufrag: string; pwd: string } {
+    this.assertOpen();
+    const { ufrag, pwd } = this.agent.restart();
+    return { ufrag, pwd };
+  }
+
+  /** Creates a data channel; it opens once SCTP is up (and the peer acknowledges it). */
+  createDataChannel(parameters: DataChannelParameters): DataChannel {
+    this.assertOpen();
+    return this.channels.create(parameters);
+  }
+
+  /**
+   * Closes everything: data channels, SCTP (ABORT, as the W3C close does), DTLS (close_notify),
+   * the ICE agent and its sockets. Fires no state events (the W3C close fires none).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.channels.detach();
+    try {
+      this.association?.close();
+    } catch (error) {
+      log('closing SCTP: %s', error);
+    }
+    try {
+      this.dtls?.close();
+    } catch (error) {
+      log('closing DTLS: %s', error);
+    }
+    await this.agent.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidStateError('the manager is closed');
+  }
+
+  /** RFC 7983 demultiplexing of the non-STUN datagrams of the selected pair. */
+  private onPairData(data: Buffer): void {
+    if (classifyDatagram(data) === 'dtls' && this.dtls) {
+      this.dtls.handleDatagram(data);
+      return;
+    }
+    this.counters.demuxDropped++;
+    log('dropped a %s datagram of %d bytes (no handler)', classifyDatagram(data), data.byteLength);
+  }
+
+  private startDtls(): void {
+    if (this.dtls && this.dtlsState === DtlsTransportState.New) this.dtls.start();
+  }
+
+  private onIceState(state: ConnectionState, cause: Parameters<typeof mapIceCause>[0]): void {
+    const mapped = mapIceState(state);
+    if (mapped === this.iceState) return;
+    this.iceState = mapped;
+    if (this.closed) return;
+    this.emit({ kind: 'ice-state', state: mapped, cause: mapIceCause(cause) });
+    if (mapped === IceTransportState.Connected || mapped === IceTransportState.Completed)
+      this.startDtls();
+  }
+
+  private onDtlsState(
+    state: Parameters<typeof mapDtlsState>[0],
+    cause: Parameters<typeof mapDtlsCause>[0],
+  ): void {
+    const mapped = mapDtlsState(state);
+    if (mapped === this.dtlsState) return;
+    this.dtlsState = mapped;
+    if (this.closed) return;
+    this.emit({ kind: 'dtls-state', state: mapped, cause: mapDtlsCause(cause) });
+    if (mapped === DtlsTransportState.Connected) this.startSctp();
+    if (mapped === DtlsTransportState.Closed || mapped === DtlsTransportState.Failed) {
+      this.association?.abort(mapped === DtlsTransportState.Failed ? 'DTLS failed' : 'DTLS closed');
+    }
+  }
+
+  private startSctp(): void {
+    const remote = this.remote!;
+    const dtls = this.dtls!;
+    const channels = this.channels;
+    this.association = new Association(
+      { send: (packet: Uint8Array) => dtls.send(packet) },
+      {
+        clock: this.clock,
+        localPort: remote.localSctpPort ?? 5000,
+        remotePort: remote.sctpPort ?? 5000,
+        maxMessageSize: this.localMaxMessageSize,
+        remoteMaxMessageSize: remote.maxMessageSize ?? 65_536,
+        handlers: {
+          onMessage: (id, ppid, data) => channels.onMessage(id, ppid, data),
+          onBufferedAmountLow: (id) => channels.onBufferedAmountLow(id),
+          onIncomingStreamsReset: (ids) => channels.onIncomingStreamsReset(ids),
+          onOutgoingStreamsReset: (ids, ok) => channels.onOutgoingStreamsReset(ids, ok),
+        },
+      },
+      (state, cause) => this.onSctpState(state, cause),
+    );
+    this.association.connect();
+  }
+
+  private onSctpState(state: AssociationState, cause: Parameters<typeof mapSctpCause>[0]): void {
+    const mapped = mapSctpState(state);
+    if (mapped === this.sctpState) return;
+    this.sctpState = mapped;
+    if (this.closed) return;
+    this.emit({ kind: 'sctp-state', state: mapped, cause: mapSctpCause(cause) });
+    if (mapped === SctpTransportState.Connected && this.association)
+      this.channels.attach(this.association);
+    if (mapped === SctpTransportState.Closed)
+      this.channels.detach(new Error(`SCTP closed: ${cause.kind}`));
+  }
+
+  /** Delivers events in order; an event raised from inside the handler waits its turn. */
+  private emit(event: ManagerEvent): void {
+    this.queue.push(event);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let e = this.queue.shift(); e !== undefined; e = this.queue.shift()) {
+        try {
+          this.handler(e);
+        } catch (error) {
+          this.onHandlerError(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+export { formatFingerprint };

@@ -1,0 +1,94 @@
+/**
+ * Test helper: two Managers on a virtual network, signaled in-process (candidates trickled,
+ * parameters exchanged as SDP would), recording every event. Not part of the package build.
+ */
+import type { Net } from '@x/transport';
+import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import { generateCertificate, Manager, type ManagerConfig, type ManagerEvent } from './manager.js';
+import { describeCause } from './transport-state.js';
+
+export interface Side {
+  readonly manager: Manager;
+  readonly events: ManagerEvent[];
+  readonly host: VirtualHost;
+}
+
+export interface Pair {
+  readonly clock: VirtualClock;
+  readonly world: VirtualNetwork;
+  readonly offerer: Side;
+  readonly answerer: Side;
+  /** Exchanges parameters (answerer is the DTLS client, as JSEP's default answer `active`). */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  /** `kind:state cause` lines of a side's state events, for asserting order. */
+  timeline(side: Side): string[];
+}
+
+const certificate = generateCertificate();
+const certificate2 = generateCertificate();
+
+export function managerPair(
+  options: {
+    seed?: number;
+    link?: Parameters<VirtualHost['link']['set']>[0];
+    config?: Partial<ManagerConfig>;
+  } = {},
+): Pair {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: options.seed ?? 1 });
+  const wan = world.addRouter({ name: 'wan', cidr: '10.0.0.0/24' });
+  const hostA = world.addHost({
+    name: 'offerer',
+    router: wan,
+    link: options.link ?? { delayMs: 5 },
+  });
+  const hostB = world.addHost({
+    name: 'answerer',
+    router: wan,
+    link: options.link ?? { delayMs: 5 },
+  });
+  const side = (host: VirtualHost, controlling: boolean, cert: typeof certificate): Side => {
+    const events: ManagerEvent[] = [];
+    const manager = new Manager(
+      { net: host as Net, clock, controlling, certificate: cert, mdns: 'off', ...options.config },
+      (e) => {
+        events.push(e);
+        if (e.kind === 'local-candidate') {
+          const other = side === undefined ? undefined : controlling ? pair.answerer : pair.offerer;
+          other?.manager.addRemoteCandidate(e.candidate?.candidate ?? null);
+        }
+      },
+    );
+    return { manager, events, host };
+  };
+  const pair: Pair = {
+    clock,
+    world,
+    offerer: side(hostA, true, certificate),
+    answerer: side(hostB, false, certificate2),
+    async connect() {
+      const a = pair.offerer.manager;
+      const b = pair.answerer.manager;
+      b.start({ ...a.localParameters, dtlsRole: 'client', maxMessageSize: 262_144 });
+      a.start({ ...b.localParameters, dtlsRole: 'server', maxMessageSize: 262_144 });
+      await Promise.all([a.gather(), b.gather()]);
+    },
+    async close() {
+      await pair.offerer.manager.close();
+      await pair.answerer.manager.close();
+    },
+    timeline(s) {
+      return s.events
+        .filter((e) => e.kind.endsWith('-state') && e.kind !== 'gathering-state')
+        .map((e) => {
+          const { kind, state, cause } = e as Extract<
+            ManagerEvent,
+            { kind: 'ice-state' | 'dtls-state' | 'sctp-state' }
+          >;
+          return `${kind.replace('-state', '')}:${state} ${describeCause(cause)}`;
+        });
+    },
+  };
+  return pair;
+}
