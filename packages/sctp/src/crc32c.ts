@@ -5,18 +5,20 @@
 
 const POLY = 0x82f63b78; // reflected Castagnoli polynomial 0x1EDC6F41
 
-const TABLES: Uint32Array = (() => {
-  const t = new Uint32Array(8 * 256);
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+const TABLES: Int32Array = (() => {
+  const t = new Int32Array(8 * 256);
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t[i] = c >>> 0;
+    t[i] = c;
   }
   for (let i = 0; i < 256; i++) {
     let c = t[i]!;
     for (let s = 1; s < 8; s++) {
       c = (c >>> 8) ^ t[c & 0xff]!;
-      t[s * 256 + i] = c >>> 0;
+      t[s * 256 + i] = c;
     }
   }
   return t;
@@ -29,18 +31,42 @@ const TABLES: Uint32Array = (() => {
 export function crc32cUpdate(crc: number, data: Uint8Array, start: number, end: number): number {
   const t = TABLES;
   let i = start;
+  // Head bytes until the position is 4-byte aligned in memory, so that the body can be read
+  // as 32-bit words (two loads per eight bytes instead of eight).
+  if (LITTLE_ENDIAN && end - start >= 64) {
+    while ((data.byteOffset + i) & 3) {
+      crc = (crc >>> 8) ^ t[(crc ^ data[i]!) & 0xff]!;
+      i++;
+    }
+    const words = (end - i) >>> 3;
+    const w = new Int32Array(data.buffer, data.byteOffset + i, words * 2);
+    for (let k = 0; k < w.length; k += 2) {
+      const a = crc ^ w[k]!;
+      const b = w[k + 1]!;
+      crc =
+        t[1792 + (a & 0xff)]! ^
+        t[1536 + ((a >>> 8) & 0xff)]! ^
+        t[1280 + ((a >>> 16) & 0xff)]! ^
+        t[1024 + (a >>> 24)]! ^
+        t[768 + (b & 0xff)]! ^
+        t[512 + ((b >>> 8) & 0xff)]! ^
+        t[256 + ((b >>> 16) & 0xff)]! ^
+        t[b >>> 24]!;
+    }
+    i += words * 8;
+  }
   // Eight bytes per step while at least eight remain.
   const last8 = end - 8;
   while (i <= last8) {
     const a = crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
     const b = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
     crc =
-      t[7 * 256 + (a & 0xff)]! ^
-      t[6 * 256 + ((a >>> 8) & 0xff)]! ^
-      t[5 * 256 + ((a >>> 16) & 0xff)]! ^
-      t[4 * 256 + (a >>> 24)]! ^
-      t[3 * 256 + (b & 0xff)]! ^
-      t[2 * 256 + ((b >>> 8) & 0xff)]! ^
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + (b & 0xff)]! ^
+      t[512 + ((b >>> 8) & 0xff)]! ^
       t[256 + ((b >>> 16) & 0xff)]! ^
       t[b >>> 24]!;
     i += 8;
