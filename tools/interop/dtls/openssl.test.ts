@@ -6,7 +6,8 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,7 +15,9 @@ import {
   type DtlsStateChange,
   DtlsTransport,
   DtlsTransportState,
+  fingerprintOf,
   generateCertificate,
+  SrtpProtectionProfile,
 } from '@x/dtls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -38,6 +41,25 @@ beforeAll(() => {
   writeFileSync(join(dir, 'theirs.key'), theirs.privateKeyPem());
   writeFileSync(join(dir, 'ours.crt'), ours.toPem());
   writeFileSync(join(dir, 'ours.key'), ours.privateKeyPem());
+  if (hasOpenssl) {
+    // An RSA identity for the peer: we must accept RSA certificates from peers.
+    const r = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=rsa-peer',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'rsa.key'),
+      '-out',
+      join(dir, 'rsa.crt'),
+    ]);
+    if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+  }
 });
 
 afterAll(() => {
@@ -131,6 +153,12 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
         name,
         '-Verify',
         '1',
+        '-use_srtp',
+        'SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80',
+        '-keymatexport',
+        'EXTRACTOR-dtls_srtp',
+        '-keymatexportlen',
+        '60',
         '-CAfile',
         join(dir, 'ours.crt'),
       ]);
@@ -147,6 +175,10 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
             certificate: ours,
             remoteFingerprints: [theirs.fingerprint('sha-256')],
             cipherSuites: [suite],
+            srtpProfiles: [
+              SrtpProtectionProfile.Aes128CmHmacSha1_80,
+              SrtpProtectionProfile.AeadAes128Gcm,
+            ],
             send: (d) => socket.send(d, port, '127.0.0.1'),
             onData: (d) => received.push(d.toString()),
           },
@@ -157,6 +189,13 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
         await until(() => client.state !== DtlsTransportState.Connecting, 'handshake');
         expect(DtlsTransportState[client.state]).toBe('Connected');
         expect(client.cipherSuite).toBe(suite);
+        // use_srtp (RFC 5764) and the exporter (RFC 5705) agree with OpenSSL's.
+        expect(client.srtpProfile).toBe(SrtpProtectionProfile.AeadAes128Gcm);
+        await out.wait('Keying material: ');
+        const theirKeys = /Keying material: ([0-9A-F]+)/.exec(out.text)?.[1];
+        expect(
+          client.exportKeyingMaterial('EXTRACTOR-dtls_srtp', 60).toString('hex').toUpperCase(),
+        ).toBe(theirKeys);
         client.send(Buffer.from('ping from x\n'));
         await out.wait('ping from x');
         server.stdin.write('pong from openssl\n');
@@ -235,4 +274,46 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
       }
     });
   }
+
+  it('our server accepts an RSA client certificate from openssl s_client (CertificateVerify with RSA)', async () => {
+    const rsaDer = Buffer.from(new X509Certificate(readFileSync(join(dir, 'rsa.crt'))).raw);
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    const port = socket.address().port;
+    let peer: { port: number; address: string } | undefined;
+    const server = new DtlsTransport({
+      role: 'server',
+      certificate: ours,
+      remoteFingerprints: [fingerprintOf(rsaDer, 'sha-256')],
+      send: (d) => peer && socket.send(d, peer.port, peer.address),
+    });
+    socket.on('message', (m, rinfo) => {
+      peer ??= rinfo;
+      server.handleDatagram(m);
+    });
+    server.start();
+    const client = spawn('openssl', [
+      's_client',
+      '-dtls1_2',
+      '-connect',
+      `127.0.0.1:${port}`,
+      '-cert',
+      join(dir, 'rsa.crt'),
+      '-key',
+      join(dir, 'rsa.key'),
+      '-CAfile',
+      join(dir, 'ours.crt'),
+    ]);
+    const out = new Output(client);
+    try {
+      await until(() => server.state !== DtlsTransportState.Connecting, 'handshake');
+      expect(DtlsTransportState[server.state]).toBe('Connected');
+      expect(server.remoteCertificate?.equals(rsaDer)).toBe(true);
+      await out.wait('Verify return code: 0');
+    } finally {
+      server.close();
+      await closeSocket(socket);
+      await stop(client);
+    }
+  });
 });
