@@ -4,7 +4,7 @@
  * Byte fields are views into the packet they came from, never copies.
  */
 
-import { decodeTlvs, encodeTlvs, type Tlv, tlvsSize } from './param.js';
+import { decodeTlvs, encodeTlvs, type Tlv, tlvsLength } from './param.js';
 
 /** Chunk types. */
 export const ChunkType = {
@@ -257,15 +257,15 @@ export function chunkLength(c: Chunk): number {
       return 16 + c.payload.length;
     case 1:
     case 2:
-      return 20 + tlvsSize(c.params);
+      return 20 + tlvsLength(c.params);
     case 3:
       return 16 + 4 * c.gapBlocks.length + 4 * c.duplicateTsns.length;
     case 4:
     case 5:
-      return 8 + c.info.length;
+      return 8 + c.info.length; // one parameter: its padding is not counted
     case 6:
     case 9:
-      return 4 + tlvsSize(c.causes);
+      return 4 + tlvsLength(c.causes);
     case 7:
       return 8;
     case 8:
@@ -275,7 +275,7 @@ export function chunkLength(c: Chunk): number {
     case 10:
       return 4 + c.cookie.length;
     case 130:
-      return 4 + tlvsSize(c.params);
+      return 4 + tlvsLength(c.params);
     case 192:
       return 8 + 4 * c.streams.length;
   }

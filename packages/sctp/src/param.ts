@@ -87,6 +87,16 @@ export function tlvsSize(tlvs: readonly Tlv[]): number {
   return n;
 }
 
+/**
+ * Length of TLVs inside a chunk's length field: RFC 9260 §3.2 counts the padding of every
+ * parameter except the last one.
+ */
+export function tlvsLength(tlvs: readonly Tlv[]): number {
+  const last = tlvs.at(-1);
+  if (last === undefined) return 0;
+  return tlvsSize(tlvs) - (((4 + last.value.length + 3) & ~3) - (4 + last.value.length));
+}
+
 /** Writes TLVs at `off`; returns the offset after the last (padded) one. */
 export function encodeTlvs(tlvs: readonly Tlv[], buf: Uint8Array, off: number): number {
   for (const t of tlvs) {
