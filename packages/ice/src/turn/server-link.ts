@@ -109,7 +109,11 @@ class StreamLink implements ServerLink {
         onClose: (error) => {
           if (this.closing) return;
           this.closing = true;
-          o.onLost(error ? `connection to the server lost: ${error.message}` : 'the server closed the connection');
+          o.onLost(
+            error
+              ? `connection to the server lost: ${error.message}`
+              : 'the server closed the connection',
+          );
         },
       },
     );

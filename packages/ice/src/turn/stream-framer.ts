@@ -7,6 +7,9 @@
  * the framer reports it and stops.
  */
 
+import { MAGIC_COOKIE } from '../stun/constants.js';
+import { MAX_CHANNEL } from './channel-data.js';
+
 /** Largest message accepted on a stream (header + 65 535 bytes, padded). */
 const MAX_FRAME = 4 + 65_536;
 
@@ -34,9 +37,13 @@ export class StreamFramer {
     while (buf.length - o >= 4) {
       const top = buf[o]! & 0xc0;
       let total: number;
-      if (top === 0x00) total = 20 + buf.readUInt16BE(o + 2);
-      else if (top === 0x40) total = 4 + ((buf.readUInt16BE(o + 2) + 3) & ~3);
-      else total = -1;
+      if (top === 0x00) {
+        // A STUN header carries the magic cookie (RFC 8489 §5): check it once 8 bytes are in.
+        const cookieOk = buf.length - o < 8 || buf.readUInt32BE(o + 4) === MAGIC_COOKIE;
+        total = cookieOk ? 20 + buf.readUInt16BE(o + 2) : -1;
+      } else if (top === 0x40 && buf.readUInt16BE(o) <= MAX_CHANNEL) {
+        total = 4 + ((buf.readUInt16BE(o + 2) + 3) & ~3);
+      } else total = -1;
       if (total < 0 || total > MAX_FRAME) {
         this.broken = true;
         this.onDesync();

@@ -1,0 +1,535 @@
+/**
+ * A TURN client, RFC 8656: one allocation on one server over UDP, TCP or TLS.
+ *
+ * `allocate()` opens the link to the server, sends Allocate (§7.1) and answers the 401
+ * challenge with long-term credentials (RFC 8489 §9.2), then keeps the allocation alive with
+ * Refresh (§8) before its lifetime runs out. The relay socket it returns handles permissions,
+ * channels and data ({@link TurnRelaySocket}). `close()` deallocates with a Refresh of
+ * LIFETIME 0 (§8) and closes the link.
+ *
+ * Nothing from the network is thrown: a failure is reported as a {@link TurnCandidateError}
+ * (the W3C `icecandidateerror` fields), from `allocate()` or through `onError`. Timers come
+ * from the injected clock, sockets from the injected `Net`. State changes go to the notifier
+ * handed to the constructor, after they are committed, once each and in order.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { debuglog } from 'node:util';
+import {
+  type Clock,
+  type Net,
+  nodeNet,
+  type SocketAddress,
+  systemClock,
+  type Timer,
+} from '@x/transport';
+import { StunAttr, StunClass, StunMethod } from '../stun/constants.js';
+import { decodeStun, type StunMessage } from '../stun/message.js';
+import { StunTransactions, type RetransmitOptions } from '../stun/transaction.js';
+import { StunWriter } from '../stun/writer.js';
+import { LongTermAuth } from './auth.js';
+import { isChannelData } from './channel-data.js';
+import { TurnConfigError, type TurnCandidateError, UNREACHABLE } from './errors.js';
+import {
+  type RelayHost,
+  type RelayTimings,
+  type RequestOutcome,
+  TurnRelaySocket,
+} from './relay-socket.js';
+import { openServerLink, type ServerLink } from './server-link.js';
+import { parseTurnUrl, type TurnServerUrl } from './url.js';
+
+const log = debuglog('x:ice:turn');
+
+/** States of a {@link TurnClient}. Numbered for this package only. */
+export enum TurnState {
+  New = 1,
+  Allocating,
+  Allocated,
+  Failed,
+  Closed,
+}
+
+/** Why the state changed. */
+export type TurnStateCause =
+  | { readonly kind: 'allocate-started' }
+  | {
+      readonly kind: 'allocated';
+      readonly relayedAddress: SocketAddress;
+      readonly lifetimeSec: number;
+    }
+  | { readonly kind: 'error'; readonly error: TurnCandidateError }
+  | { readonly kind: 'closed-by-user' };
+
+/** Receives state changes (after they are committed, in order; a throw is caught). */
+export type TurnNotifier = (state: TurnState, cause: TurnStateCause) => void;
+
+/** Options of {@link TurnClient}. */
+export interface TurnClientOptions extends RelayTimings {
+  /** `turn:host[:port][?transport=udp|tcp]` or `turns:host[:port]` (RFC 7065). */
+  readonly url: string | TurnServerUrl;
+  readonly username: string;
+  readonly credential: string;
+  /** Sockets. Default: the real network. */
+  readonly net?: Net;
+  /** Timers. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Local address to bind (UDP) or connect from (TCP/TLS). Default: any. */
+  readonly localAddress?: string;
+  /** Extra TLS options for `turns:` (`ca` to trust a private certificate, ...). */
+  readonly tls?: ConnectionOptions;
+  /** Resolves a host name to an IP. Default: `dns.lookup`, IPv4 first. */
+  readonly resolve?: (host: string) => Promise<string>;
+  /** Requested allocation lifetime in seconds (LIFETIME, §7.1). Default: the server's. */
+  readonly lifetimeSec?: number;
+  /** Retransmissions over UDP (RFC 8489 §6.2.1). Default RTO 500 ms, 7 sends, Rm 16. */
+  readonly retransmit?: RetransmitOptions;
+  /**
+   * Over UDP, a Binding indication goes to the server when nothing else was sent for this
+   * long, so that a NAT on the way keeps its mapping (RFC 4787 REQ-5 allows it to expire
+   * after 2 min). Default 15 000 ms; 0 turns it off.
+   */
+  readonly keepaliveMs?: number;
+  /** SOFTWARE attribute value. Default: none. */
+  readonly software?: string;
+  /** Peer datagrams arriving through the relay (`data` valid until the handler returns). */
+  readonly onMessage: (data: Buffer, from: SocketAddress) => void;
+  /** Failures after the allocation succeeded: refresh failed, 403 on a permission, ... */
+  readonly onError?: (error: TurnCandidateError) => void;
+}
+
+/** What {@link TurnClient.allocate} gives. */
+export type TurnAllocateResult =
+  | {
+      readonly ok: true;
+      /** The relay: a socket whose `localAddress` is the relayed transport address. */
+      readonly socket: TurnRelaySocket;
+      /** XOR-RELAYED-ADDRESS: the relay candidate's address. */
+      readonly relayedAddress: SocketAddress;
+      /** XOR-MAPPED-ADDRESS: the client's server-reflexive address, when the server gave it. */
+      readonly mappedAddress: SocketAddress | undefined;
+      /** The local end of the link to the server (the relay candidate's base/related address). */
+      readonly localAddress: SocketAddress;
+      readonly lifetimeSec: number;
+    }
+  | { readonly ok: false; readonly error: TurnCandidateError };
+
+/** Reason phrases for the codes a TURN client meets (RFC 8489 §14.8, RFC 8656 §18). */
+const REASONS: Record<number, string> = {
+  401: 'Unauthenticated: wrong username or password',
+  403: 'Forbidden',
+  437: 'Allocation Mismatch',
+  438: 'Stale Nonce',
+  440: 'Address Family not Supported',
+  441: 'Wrong Credentials',
+  442: 'Unsupported Transport Protocol',
+  486: 'Allocation Quota Reached',
+  508: 'Insufficient Capacity',
+};
+
+/** One TURN allocation. See the file comment. */
+export class TurnClient implements RelayHost {
+  readonly url: TurnServerUrl;
+  readonly clock: Clock;
+  private readonly net: Net;
+  private readonly auth: LongTermAuth;
+  private readonly transactions: StunTransactions;
+  private link: ServerLink | undefined;
+  private relay: TurnRelaySocket | undefined;
+  private refreshTimer: Timer | undefined;
+  private keepaliveTimer: Timer | undefined;
+  private framesSent = 0;
+  private framesAtLastKeepalive = -1;
+  private readonly waiting = new Set<(o: RequestOutcome) => void>();
+  private closePromise: Promise<void> | undefined;
+  private stateValue = TurnState.New;
+  private readonly queue: Array<[TurnState, TurnStateCause]> = [];
+  private draining = false;
+  /** Messages from the server that were dropped (malformed, unmatched, bad integrity). */
+  droppedFromServer = 0;
+
+  constructor(
+    private readonly options: TurnClientOptions,
+    private readonly notifier?: TurnNotifier,
+  ) {
+    this.url = typeof options.url === 'string' ? parseTurnUrl(options.url) : options.url;
+    if (options.username === '' || options.credential === undefined) {
+      throw new TurnConfigError(`${this.url.url} needs a username and a credential`);
+    }
+    this.clock = options.clock ?? systemClock;
+    this.net = options.net ?? nodeNet;
+    this.auth = new LongTermAuth(options.username, options.credential);
+    this.transactions = new StunTransactions(this.clock);
+  }
+
+  /** The current state. */
+  get state(): TurnState {
+    return this.stateValue;
+  }
+
+  /** True once closed or failed: nothing can be sent any more. */
+  get closed(): boolean {
+    return this.stateValue === TurnState.Closed || this.stateValue === TurnState.Failed;
+  }
+
+  /** True over TCP/TLS. @internal */
+  get stream(): boolean {
+    return this.link?.stream ?? false;
+  }
+
+  /** The relay socket, once allocated. */
+  get socket(): TurnRelaySocket | undefined {
+    return this.relay;
+  }
+
+  /**
+   * Allocates a relayed address (RFC 8656 §7). Resolves with the relay socket, or with a
+   * candidate error; never rejects for network reasons. Call once.
+   */
+  async allocate(options: { signal?: AbortSignal } = {}): Promise<TurnAllocateResult> {
+    if (this.stateValue !== TurnState.New) {
+      throw new TurnConfigError('allocate() may be called once per TurnClient');
+    }
+    this.setState(TurnState.Allocating, { kind: 'allocate-started' });
+    const onAbort = () => void this.close();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.runAllocate(options.signal);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async runAllocate(signal: AbortSignal | undefined): Promise<TurnAllocateResult> {
+    let address = this.url.host;
+    try {
+      if (isIP(address) === 0) address = await (this.options.resolve ?? defaultResolve)(address);
+      const link = await openServerLink({
+        net: this.net,
+        transport: this.url.transport,
+        address,
+        port: this.url.port,
+        host: this.url.host,
+        ...(this.options.localAddress !== undefined
+          ? { localAddress: this.options.localAddress }
+          : {}),
+        ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
+        ...(signal !== undefined ? { signal } : {}),
+        onFrame: (frame) => this.onFrame(frame),
+        onLost: (reason) => this.fail(UNREACHABLE, reason),
+      });
+      if (this.closed) {
+        await link.close();
+        return { ok: false, error: this.candidateError(UNREACHABLE, 'closed while allocating') };
+      }
+      this.link = link;
+    } catch (e) {
+      const error = this.candidateError(
+        UNREACHABLE,
+        `cannot reach the TURN server: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      this.setState(TurnState.Failed, { kind: 'error', error });
+      return { ok: false, error };
+    }
+    // §7.1: REQUESTED-TRANSPORT UDP (17), and LIFETIME when the user asks for one.
+    const out = await this.request(StunMethod.Allocate, (w) => {
+      w.addUint32(StunAttr.RequestedTransport, 17 << 24);
+      if (this.options.lifetimeSec !== undefined)
+        w.addUint32(StunAttr.Lifetime, this.options.lifetimeSec);
+    });
+    if (out.kind !== 'success') {
+      const error = this.outcomeError(out, 'Allocate');
+      await this.teardown(TurnState.Failed, { kind: 'error', error });
+      return { ok: false, error };
+    }
+    const relayed = out.message.getXorAddress(StunAttr.XorRelayedAddress);
+    if (relayed === undefined) {
+      const error = this.candidateError(500, 'Allocate success without XOR-RELAYED-ADDRESS');
+      await this.teardown(TurnState.Failed, { kind: 'error', error });
+      return { ok: false, error };
+    }
+    const mapped = out.message.getXorAddress(StunAttr.XorMappedAddress);
+    const lifetimeSec = out.message.getUint32(StunAttr.Lifetime) ?? 600;
+    const link = this.link!;
+    this.relay = new TurnRelaySocket(this, relayed, this.options.onMessage, this.options);
+    this.scheduleRefresh(lifetimeSec);
+    if (!link.stream) this.scheduleKeepalive();
+    log('allocated %s:%d on %s for %d s', relayed.address, relayed.port, this.url.url, lifetimeSec);
+    this.setState(TurnState.Allocated, { kind: 'allocated', relayedAddress: relayed, lifetimeSec });
+    return {
+      ok: true,
+      socket: this.relay,
+      relayedAddress: relayed,
+      mappedAddress: mapped,
+      localAddress: link.localAddress,
+      lifetimeSec,
+    };
+  }
+
+  /**
+   * Deallocates (Refresh with LIFETIME 0, RFC 8656 §8; waited for at most ~2.5 s) and closes
+   * the link. Idempotent; resolves when everything is released.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.runClose();
+    return this.closePromise;
+  }
+
+  private async runClose(): Promise<void> {
+    if (this.stateValue === TurnState.Allocated && this.link !== undefined) {
+      this.cancelTimers();
+      const out = await this.request(StunMethod.Refresh, (w) => w.addUint32(StunAttr.Lifetime, 0), {
+        rtoMs: 500,
+        maxTransmissions: 3,
+        lastWaitFactor: 2,
+      });
+      log('deallocate on %s: %s', this.url.url, out.kind);
+    }
+    await this.teardown(TurnState.Closed, { kind: 'closed-by-user' });
+  }
+
+  // --- RelayHost --------------------------------------------------------------------------
+
+  /** @internal */
+  sendFrame(frame: Uint8Array): boolean {
+    if (this.closed || this.link === undefined) return false;
+    this.framesSent++;
+    return this.link.send(frame);
+  }
+
+  /** @internal */
+  report(errorCode: number, errorText: string): void {
+    this.emitError(this.candidateError(errorCode, errorText));
+  }
+
+  /**
+   * Runs a request with credentials: a 401 is answered once with the realm and nonce it
+   * brings, a 438 with its fresh nonce (RFC 8489 §9.2.5). @internal
+   */
+  async request(
+    method: number,
+    build: (w: StunWriter) => void,
+    retransmit?: RetransmitOptions,
+  ): Promise<RequestOutcome> {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (this.link === undefined || this.stateValue === TurnState.Failed)
+        return { kind: 'closed' };
+      const w = new StunWriter(method, StunClass.Request);
+      build(w);
+      if (this.options.software !== undefined)
+        w.addString(StunAttr.Software, this.options.software);
+      const signed = this.auth.ready;
+      const bytes = w.finish(this.auth.sign(w));
+      const message = await this.transact(Buffer.from(w.transactionId), bytes, retransmit);
+      if (message === 'timeout' || message === 'closed') return { kind: message };
+      if (message.cls === StunClass.SuccessResponse) return { kind: 'success', message };
+      const err = message.getErrorCode();
+      const code = err?.code ?? 500;
+      if (
+        (code === 401 || code === 438) &&
+        this.auth.challenge(message, code, signed) === 'retry'
+      ) {
+        log('%s: %d, retrying with realm %s', this.url.url, code, this.auth.realm);
+        continue;
+      }
+      return { kind: 'error', code, reason: err?.reason || REASONS[code] || 'error' };
+    }
+    return { kind: 'error', code: 401, reason: REASONS[401]! };
+  }
+
+  private transact(
+    id: Buffer,
+    bytes: Buffer,
+    retransmit: RetransmitOptions | undefined,
+  ): Promise<StunMessage | 'timeout' | 'closed'> {
+    // RFC 8489 §6.2.2: over TCP/TLS a request is sent once and waited for Ti = 39.5 s.
+    const base = this.options.retransmit ?? {};
+    const rto = retransmit?.rtoMs ?? base.rtoMs ?? 500;
+    const opts: RetransmitOptions = this.link?.stream
+      ? { rtoMs: rto, maxTransmissions: 1, lastWaitFactor: retransmit ? 5 : 79 }
+      : (retransmit ?? base);
+    return new Promise((resolve) => {
+      const settle = (o: RequestOutcome): void => {
+        this.waiting.delete(settle);
+        resolve(o.kind === 'success' ? o.message : o.kind === 'closed' ? 'closed' : 'timeout');
+      };
+      this.waiting.add(settle);
+      this.transactions.start(
+        id,
+        () => {
+          this.framesSent++;
+          this.link?.send(bytes);
+        },
+        (outcome) =>
+          settle(
+            outcome.kind === 'response'
+              ? { kind: 'success', message: outcome.message }
+              : { kind: 'timeout' },
+          ),
+        opts,
+      );
+    });
+  }
+
+  // --- receiving ------------------------------------------------------------------------
+
+  private onFrame(frame: Buffer): void {
+    if (isChannelData(frame)) {
+      if (this.relay !== undefined) this.relay.onChannelData(frame);
+      else this.droppedFromServer++;
+      return;
+    }
+    const msg = decodeStun(frame);
+    if (msg === undefined) {
+      this.droppedFromServer++;
+      return;
+    }
+    if (msg.cls === StunClass.Indication) {
+      if (msg.method === StunMethod.Data && this.relay !== undefined)
+        this.relay.onDataIndication(msg);
+      else this.droppedFromServer++;
+      return;
+    }
+    if (msg.cls === StunClass.Request || !this.transactions.has(msg.transactionKey)) {
+      this.droppedFromServer++;
+      return;
+    }
+    // RFC 8489 §9.2.5: an answer carrying integrity that does not check out is discarded;
+    // a success answer to a signed request must carry it.
+    const code = msg.cls === StunClass.ErrorResponse ? msg.getErrorCode()?.code : undefined;
+    const mustVerify =
+      this.auth.ready &&
+      (msg.cls === StunClass.SuccessResponse ||
+        ((msg.integrityOffset >= 0 || msg.integritySha256Offset >= 0) &&
+          code !== 401 &&
+          code !== 438));
+    if (mustVerify && !this.auth.verify(msg)) {
+      log('%s: answer with bad integrity dropped', this.url.url);
+      this.droppedFromServer++;
+      return;
+    }
+    // The awaiting code runs after this handler returns: give it its own copy.
+    this.transactions.complete(decodeStun(Buffer.from(msg.raw))!);
+  }
+
+  // --- lifetime -------------------------------------------------------------------------
+
+  // §8: refresh well before expiry: a minute early, or at half the lifetime when it is short.
+  private scheduleRefresh(lifetimeSec: number): void {
+    const ms = lifetimeSec > 120 ? (lifetimeSec - 60) * 1000 : lifetimeSec * 500;
+    this.refreshTimer?.cancel();
+    this.refreshTimer = this.clock.setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh();
+    }, ms);
+  }
+
+  private scheduleKeepalive(): void {
+    const ms = this.options.keepaliveMs ?? 15_000;
+    if (ms <= 0) return;
+    this.keepaliveTimer = this.clock.setTimeout(() => {
+      this.keepaliveTimer = undefined;
+      if (this.framesSent === this.framesAtLastKeepalive) {
+        // RFC 8489 §6.3.2 / RFC 8656: a Binding indication needs no answer and no credentials.
+        this.sendFrame(
+          new StunWriter(StunMethod.Binding, StunClass.Indication).finish({ fingerprint: true }),
+        );
+      }
+      this.framesAtLastKeepalive = this.framesSent;
+      this.scheduleKeepalive();
+    }, ms);
+  }
+
+  private async refresh(): Promise<void> {
+    const out = await this.request(StunMethod.Refresh, (w) => {
+      if (this.options.lifetimeSec !== undefined)
+        w.addUint32(StunAttr.Lifetime, this.options.lifetimeSec);
+    });
+    if (this.stateValue !== TurnState.Allocated || this.closePromise !== undefined) return;
+    if (out.kind === 'success') {
+      const lifetime = out.message.getUint32(StunAttr.Lifetime) ?? 600;
+      log('refreshed %s for %d s', this.url.url, lifetime);
+      this.scheduleRefresh(lifetime);
+      return;
+    }
+    if (out.kind === 'closed') return;
+    this.fail(
+      out.kind === 'error' ? out.code : UNREACHABLE,
+      this.outcomeError(out, 'Refresh').errorText,
+    );
+  }
+
+  // --- failure and teardown --------------------------------------------------------------
+
+  private fail(code: number, text: string): void {
+    if (this.closed || this.closePromise !== undefined) return;
+    const error = this.candidateError(code, text);
+    if (this.stateValue === TurnState.Allocated) this.emitError(error);
+    void this.teardown(TurnState.Failed, { kind: 'error', error });
+  }
+
+  private cancelTimers(): void {
+    this.refreshTimer?.cancel();
+    this.refreshTimer = undefined;
+    this.keepaliveTimer?.cancel();
+    this.keepaliveTimer = undefined;
+    this.relay?.stop();
+  }
+
+  private async teardown(state: TurnState, cause: TurnStateCause): Promise<void> {
+    this.cancelTimers();
+    this.transactions.cancelAll();
+    for (const settle of [...this.waiting]) settle({ kind: 'closed' });
+    const link = this.link;
+    if (state !== TurnState.Closed || this.stateValue !== TurnState.Failed)
+      this.setState(state, cause);
+    if (link !== undefined) await link.close();
+  }
+
+  private outcomeError(out: RequestOutcome, what: string): TurnCandidateError {
+    if (out.kind === 'error') return this.candidateError(out.code, out.reason);
+    if (out.kind === 'timeout')
+      return this.candidateError(UNREACHABLE, `${what}: no answer from the TURN server`);
+    return this.candidateError(UNREACHABLE, `${what}: closed`);
+  }
+
+  private candidateError(errorCode: number, errorText: string): TurnCandidateError {
+    const local = this.link?.localAddress;
+    return local === undefined
+      ? { url: this.url.url, errorCode, errorText }
+      : { url: this.url.url, errorCode, errorText, address: local.address, port: local.port };
+  }
+
+  private emitError(error: TurnCandidateError): void {
+    log('%s: %d %s', error.url, error.errorCode, error.errorText);
+    try {
+      this.options.onError?.(error);
+    } catch (e) {
+      log('onError handler threw: %o', e);
+    }
+  }
+
+  private setState(state: TurnState, cause: TurnStateCause): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.queue.push([state, cause]);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        try {
+          this.notifier?.(next[0], next[1]);
+        } catch (e) {
+          log('state handler threw: %o', e);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+async function defaultResolve(host: string): Promise<string> {
+  return (await lookup(host)).address;
+}
