@@ -20,7 +20,7 @@ export interface DtlsTransportOptions {
    * Omit only outside WebRTC, where any certificate is then accepted.
    */
   readonly remoteFingerprints?: readonly Fingerprint[];
-  /** Application data received: a view valid until the callback returns... and after (it is not reused). */
+  /** Application data received, one record at a time (the buffer is the caller's to keep). */
   readonly onData?: (data: Buffer) => void;
   /** Called when a state handler threw (the error is also logged under `NODE_DEBUG=x:dtls`). */
   readonly onHandlerError?: (error: unknown) => void;
@@ -69,8 +69,9 @@ export interface ResolvedConfig {
   readonly cookieSecret: Buffer;
 }
 
-/** Bounds of the initial retransmission timeout, in ms (libwebrtc's clamp). */
+/** Lower bound of the initial retransmission timeout, in ms (libwebrtc's clamp). */
 export const MIN_INITIAL_RETRANSMIT_MS = 50;
+/** Upper bound of the initial retransmission timeout, in ms (libwebrtc's clamp). */
 export const MAX_INITIAL_RETRANSMIT_MS = 3000;
 /** Cap of the doubled timeout (RFC 6347 §4.2.4.1: at least the 60 s of RFC 6298). */
 export const MAX_RETRANSMIT_MS = 60_000;

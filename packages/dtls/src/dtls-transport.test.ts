@@ -286,6 +286,46 @@ describe('DtlsTransport handshake', () => {
       expect(clock.now()).toBe(3 * first);
     }
   });
+  it('answers a retransmitted flight 5 with its final flight again when flight 6 was lost', async () => {
+    const p = pair();
+    let dropped = 0;
+    p.pipe.tamper = (d, toB) => {
+      // The server's flight 6 starts with its ChangeCipherSpec record (type 20).
+      if (!toB && d[0] === 20 && dropped === 0) {
+        dropped++;
+        return undefined;
+      }
+      return d;
+    };
+    await handshake(p);
+    expect(dropped).toBe(1);
+    expect(p.client.state).toBe(DtlsTransportState.Connected);
+    expect(p.server.state).toBe(DtlsTransportState.Connected);
+    expect(p.client.stats.retransmissions).toBe(1);
+    expect(p.server.stats.retransmissions).toBe(1);
+    // The client's timer (100 ms) drove the recovery.
+    expect(p.clock.now()).toBeGreaterThanOrEqual(100);
+  });
+
+  it('drops and counts a handshake message out of place without losing the genuine one', async () => {
+    const p = pair();
+    let injected = false;
+    p.pipe.tamper = (d, toB) => {
+      if (!toB && !injected) {
+        injected = true;
+        // A ServerHelloDone with message_seq 0 ahead of the HelloVerifyRequest.
+        const header = '16' + 'fefd' + '0000' + '0000000000ff' + '000c';
+        const bogus = Buffer.from(`${header}0e${'000000'}${'0000'}${'000000'}${'000000'}`, 'hex');
+        p.client.handleDatagram(bogus);
+      }
+      return d;
+    };
+    await handshake(p);
+    expect(injected).toBe(true);
+    expect(p.client.stats.handshakeDropped).toBe(1);
+    expect(p.client.state).toBe(DtlsTransportState.Connected);
+    expect(p.client.stats.retransmissions).toBe(0);
+  });
 });
 
 describe('DtlsTransport authentication and bad input', () => {

@@ -102,7 +102,8 @@ export class DtlsTransport {
     start: 0,
     length: 0,
   };
-  private readonly windows = [new ReplayWindow(), new ReplayWindow()] as const;
+  /** Replay window of epoch 1 (RFC 6347 §4.1.2.6). */
+  private readonly window = new ReplayWindow();
   private writeSeq = [0, 0];
   private write: RecordProtection | undefined;
   private read: RecordProtection | undefined;
@@ -273,11 +274,10 @@ export class DtlsTransport {
         this.counters.wrongEpoch++;
         return;
       }
-      if (!this.windows[0].check(h.seq)) {
-        this.counters.replayed++;
-        return;
-      }
-      this.windows[0].accept(h.seq);
+      // No replay window for epoch 0: its records are unauthenticated, so a forged one with a
+      // high sequence number would blind the window to the genuine handshake. Duplicates are
+      // caught by the handshake layer instead (RFC 6347 §4.1.2.6 leaves replay detection
+      // optional; §4.2.4 handles retransmitted handshake messages).
       data = buf.subarray(h.start + RECORD_HEADER, h.start + RECORD_HEADER + h.length);
     } else if (h.epoch === 1) {
       const read = this.read;
@@ -287,8 +287,9 @@ export class DtlsTransport {
         else this.counters.wrongEpoch++;
         return;
       }
-      if (!this.windows[1].check(h.seq)) {
+      if (!this.window.check(h.seq)) {
         this.counters.replayed++;
+        log('replayed record epoch 1 seq %d, dropped', h.seq);
         return;
       }
       const plain = read.open(buf, h.start, h.length);
@@ -297,10 +298,11 @@ export class DtlsTransport {
         log('record epoch %d seq %d failed authentication, dropped', h.epoch, h.seq);
         return;
       }
-      this.windows[1].accept(h.seq);
+      this.window.accept(h.seq);
       data = plain;
     } else {
       this.counters.wrongEpoch++;
+      log('record of epoch %d, dropped', h.epoch);
       return;
     }
     switch (h.type) {

@@ -165,6 +165,14 @@ export class Reassembler {
     return m;
   }
 
+  /**
+   * Un-releases message `seq` (the last one released), which was out of place and dropped,
+   * so that the genuine message with that message_seq is still accepted when it arrives.
+   */
+  rewind(seq: number): void {
+    if (seq === this.next - 1) this.next = seq;
+  }
+
   /** Forgets everything buffered and restarts at `next` (after a HelloVerifyRequest). */
   reset(next: number): void {
     this.partial.clear();

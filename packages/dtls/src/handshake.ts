@@ -116,9 +116,13 @@ export abstract class Handshake {
   /** Handles the next message in order. */
   protected abstract handle(m: HandshakeMessage): void;
 
-  /** A message that has no place in the current state: dropped and counted. */
+  /**
+   * A message that has no place in the current state: dropped and counted, and its
+   * message_seq freed so that an injected or corrupted message cannot block the genuine one.
+   */
   protected unexpected(m: HandshakeMessage): void {
     this.host.counters.handshakeDropped++;
+    this.reassembler.rewind(m.seq);
     log('handshake message %d (seq %d) out of place, dropped', m.type, m.seq);
   }
 
