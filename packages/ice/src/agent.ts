@@ -734,9 +734,20 @@ export class Agent {
   private select(pair: CandidatePair): void {
     const previous = this.selected;
     this.nominationDone = true;
-    // RFC 8445 §8.1.2: with a nominated pair, Waiting and Frozen pairs leave the schedule.
-    for (const p of this.pairs)
+    // RFC 8445 §8.1.2: with a nominated pair, Waiting and Frozen pairs leave the schedule,
+    // and In-Progress checks of lower-priority pairs stop retransmitting. We stop the
+    // higher-priority ones too: a pair is nominated once (SELECTION.md), so their outcome can
+    // no longer change the selection and would only hold `completed` back for up to 39.5 s.
+    // They stay in the list as candidates for a switch if the selected pair goes silent.
+    for (const p of this.pairs) {
       if (p.state === PairState.Waiting || p.state === PairState.Frozen) p.retired = true;
+      else if (p.state === PairState.InProgress && p !== pair && p !== this.nominating) {
+        if (p.transactionKey !== undefined) this.cancelTransaction(p.transactionKey);
+        p.transactionKey = undefined;
+        p.state = PairState.Waiting;
+        p.retired = true;
+      }
+    }
     if (previous === pair) return;
     let cause: SelectedPairCause;
     if (previous === undefined) cause = { kind: 'nominated' };

@@ -3,6 +3,7 @@
  * (trickle), recording every state change with its cause.
  */
 import type { Clock, Net } from '@x/transport';
+import type { VirtualClock } from '@x/transport/testing';
 import { Agent } from './agent.js';
 import type { Candidate } from './candidate.js';
 import type { CandidatePairInfo } from './candidate-pair.js';
@@ -77,6 +78,14 @@ export async function connectPair(o: PairOptions): Promise<{ a: Side; b: Side }>
   b = makeSide(o.netB, o.clock, { controlling: false, ...o.b }, () => a, o.filter, o.noEnd);
   a.agent.setRemoteCredentials(b.agent.localCredentials.ufrag, b.agent.localCredentials.pwd);
   b.agent.setRemoteCredentials(a.agent.localCredentials.ufrag, a.agent.localCredentials.pwd);
-  await Promise.all([a.agent.gather(), b.agent.gather()]);
+  let gathered = false;
+  const gathering = Promise.all([a.agent.gather(), b.agent.gather()]).then(() => {
+    gathered = true;
+  });
+  // Server-reflexive gathering needs the (virtual) clock to move.
+  if ('runUntil' in o.clock) {
+    await (o.clock as VirtualClock).runUntil(() => gathered, { timeoutMs: 10_000 });
+  }
+  await gathering;
   return { a, b };
 }
