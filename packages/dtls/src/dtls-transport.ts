@@ -179,9 +179,9 @@ export class DtlsTransport {
     this.processDatagram(datagram);
   }
 
-  private processDatagram(datagram: Buffer): void {
+  /** `h` is reused across calls; re-entrant calls (replays of early records) pass their own. */
+  private processDatagram(datagram: Buffer, h: RecordHeader = this.header): void {
     try {
-      const h = this.header;
       let at = 0;
       while (at < datagram.length) {
         if (!readRecordHeader(datagram, at, h)) {
@@ -469,7 +469,8 @@ export class DtlsTransport {
         this.read = read;
         const early = this.early;
         this.early = [];
-        for (const record of early) this.processDatagram(record);
+        const h: RecordHeader = { ...this.header };
+        for (const record of early) this.processDatagram(record, h);
       },
       complete: () => {
         const hs = this.hs!;
