@@ -44,6 +44,13 @@ import {
   type RetransmissionTimer,
   StateQueue,
 } from './state.js';
+import {
+  describeCause,
+  FEATURE_FORWARD_TSN,
+  FEATURE_RECONFIG,
+  FEATURE_ZERO_CHECKSUM,
+  readPeerFeatures,
+} from './init-params.js';
 import { DeadlineTimer, RtoEstimator } from './timer.js';
 
 const log = debuglog('x:sctp');
@@ -61,11 +68,7 @@ const S = {
 } as const;
 type S = (typeof S)[keyof typeof S];
 
-const FEATURE_FORWARD_TSN = 1;
-const FEATURE_RECONFIG = 2;
-const FEATURE_ZERO_CHECKSUM = 4;
 const MAX_GAP_BLOCKS = 128;
-const textDecoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
 const nonZeroTag = (): number => randomInt(1, 0x100000000 - 1) >>> 0;
@@ -129,6 +132,8 @@ export class Association {
   private readonly inbox: Uint8Array[] = [];
   private flushQueued = false;
   private readonly gapScratch = new Uint16Array(2 * 512);
+  /** Packets are built here, then copied into an exact-size buffer handed to the transport. */
+  private scratch: Buffer | undefined;
 
   private readonly t1 = this.newTimer(() => this.onT1());
   private readonly t2 = this.newTimer(() => this.onT2());
@@ -437,7 +442,7 @@ export class Association {
       return;
     }
     const tag = ((p[4]! << 24) | (p[5]! << 16) | (p[6]! << 8) | p[7]!) >>> 0;
-    const tagOk = this.myTag !== 0 && tag === this.myTag;
+    let tagOk = this.myTag !== 0 && tag === this.myTag;
     let off = COMMON_HEADER_SIZE;
     let sawData = false;
     let immediate = false;
@@ -488,6 +493,8 @@ export class Association {
           break;
         }
         if (this.publicState === AssociationState.Closed) return;
+        // A COOKIE-ECHO may have just set our tag: DATA bundled after it is ours (§6.10).
+        tagOk = this.myTag !== 0 && tag === this.myTag;
       }
       off += (clen + 3) & ~3;
     }
@@ -607,44 +614,6 @@ export class Association {
     };
   }
 
-  /** Reads the peer's features from INIT/INIT-ACK params; collects unrecognized ones (§3.2.1). */
-  private readFeatures(c: InitChunk, unrecognized: Tlv[]): number {
-    let f = 0;
-    for (const p of c.params) {
-      switch (p.type) {
-        case ParamType.SupportedExtensions:
-          for (const t of p.value) {
-            if (t === ChunkType.ForwardTsn) f |= FEATURE_FORWARD_TSN;
-            if (t === ChunkType.Reconfig) f |= FEATURE_RECONFIG;
-          }
-          break;
-        case ParamType.ForwardTsnSupported:
-          f |= FEATURE_FORWARD_TSN;
-          break;
-        case ParamType.ZeroChecksumAcceptable:
-          if (p.value.length === 4 && p.value[3] === EDMID_DTLS && p.value[0] === 0) {
-            f |= FEATURE_ZERO_CHECKSUM;
-          }
-          break;
-        case ParamType.StateCookie:
-        case ParamType.Ipv4Address:
-        case ParamType.Ipv6Address:
-        case ParamType.SupportedAddressTypes:
-        case ParamType.CookiePreservative:
-        case ParamType.UnrecognizedParameter:
-          break;
-        default: {
-          const action = p.type >>> 14;
-          if (action === 1 || action === 3) {
-            unrecognized.push({ type: ParamType.UnrecognizedParameter, value: encodeTlv(p) });
-          }
-          if (action < 2) return f;
-        }
-      }
-    }
-    return f;
-  }
-
   private onInit(c: InitChunk): void {
     if (c.initiateTag === 0 || c.outboundStreams === 0 || c.inboundStreams === 0) {
       this.drop('INIT with a zero tag or stream count');
@@ -665,7 +634,7 @@ export class Association {
       return;
     }
     const unrecognized: Tlv[] = [];
-    const features = this.readFeatures(c, unrecognized);
+    const features = readPeerFeatures(c.params, unrecognized);
     const cookie = this.signer.sign({
       createdAt: this.clock.now(),
       localTag: tag,
@@ -695,7 +664,7 @@ export class Association {
       return;
     }
     this.peerTag = c.initiateTag;
-    this.peerFeatures = this.readFeatures(c, []);
+    this.peerFeatures = readPeerFeatures(c.params, []);
     this.pendingPeer = c;
     this.t1.stop();
     this.s = S.CookieEchoed;
@@ -1061,7 +1030,8 @@ export class Association {
         this.s === S.Established || this.s === S.ShutdownPending || this.s === S.ShutdownReceived;
       if (this.control.length === 0 && !wantSack && !wantFwd && !(dataState && sender.canSend))
         break;
-      const buf = Buffer.allocUnsafe(mtu);
+      this.scratch ??= Buffer.alloc(mtu);
+      const buf = this.scratch;
       writeCommonHeader(buf, this.localPort, this.remotePort, this.peerTag);
       let off = COMMON_HEADER_SIZE;
       while (this.control.length > 0) {
@@ -1098,7 +1068,8 @@ export class Association {
       }
       if (dataState) off = sender.writeData(buf, off, mtu);
       if (off === COMMON_HEADER_SIZE) break;
-      const packet = buf.subarray(0, off);
+      const packet = Buffer.allocUnsafe(off);
+      buf.copy(packet, 0, 0, off);
       writeChecksum(packet, this.useZeroChecksum);
       this.emit(packet);
     }
@@ -1127,21 +1098,4 @@ export class Association {
     this.inbox.length = 0;
     this.setState(AssociationState.Closed, cause);
   }
-}
-
-function encodeTlv(t: Tlv): Uint8Array {
-  const out = new Uint8Array((4 + t.value.length + 3) & ~3);
-  out[0] = t.type >>> 8;
-  out[1] = t.type & 0xff;
-  out[2] = (4 + t.value.length) >>> 8;
-  out[3] = (4 + t.value.length) & 0xff;
-  out.set(t.value, 4);
-  return out;
-}
-
-function describeCause(t: Tlv): ErrorCause {
-  if (t.type === CauseCode.UserInitiatedAbort || t.type === CauseCode.ProtocolViolation) {
-    return { code: t.type, reason: textDecoder.decode(t.value) };
-  }
-  return { code: t.type };
 }

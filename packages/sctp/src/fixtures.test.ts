@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ChunkType } from './chunk.js';
+import { ChunkType, type InitChunk, type ReconfigChunk } from './chunk.js';
 import { decodePacket, encodePacket, type Packet } from './packet.js';
 import { decodeOutgoingResetRequest, ParamType } from './param.js';
 
@@ -30,9 +30,8 @@ describe('captured packets', () => {
   it("reads werift's INIT: tag 0, extensions, streams", () => {
     const p = load('werift-init.bin');
     expect(p.verificationTag).toBe(0);
-    const init = p.chunks[0]!;
+    const init = p.chunks[0] as InitChunk;
     expect(init.type).toBe(ChunkType.Init);
-    if (init.type !== ChunkType.Init) return;
     expect(init.initiateTag).not.toBe(0);
     const ext = init.params.find((x) => x.type === ParamType.SupportedExtensions);
     expect([...(ext?.value ?? [])]).toContain(ChunkType.ForwardTsn);
@@ -41,17 +40,15 @@ describe('captured packets', () => {
   it("reads werift's fragmented DATA and its RE-CONFIG", () => {
     const data = load('werift-data.bin').chunks.find((c) => c.type === ChunkType.Data);
     expect(data).toMatchObject({ type: 0, streamId: 2, ppid: 53, flags: 2 }); // Begin fragment
-    const rc = load('werift-reconfig.bin').chunks[0]!;
+    const rc = load('werift-reconfig.bin').chunks[0] as ReconfigChunk;
     expect(rc.type).toBe(ChunkType.Reconfig);
-    if (rc.type !== ChunkType.Reconfig) return;
     const req = decodeOutgoingResetRequest(rc.params[0]!.value);
     expect(req?.streams).toEqual([2]);
   });
 
   it('reads our own INIT-ACK with a cookie and our SACK', () => {
-    const ack = load('x-init-ack.bin').chunks[0]!;
+    const ack = load('x-init-ack.bin').chunks[0] as InitChunk;
     expect(ack.type).toBe(ChunkType.InitAck);
-    if (ack.type !== ChunkType.InitAck) return;
     expect(ack.params.find((x) => x.type === ParamType.StateCookie)?.value.length).toBe(69);
     expect(load('x-sack.bin').chunks.some((c) => c.type === ChunkType.Sack)).toBe(true);
   });

@@ -17,9 +17,20 @@ const outDir = fileURLToPath(new URL('../../../packages/sctp/src/fixtures/', imp
 mkdirSync(outDir, { recursive: true });
 
 const names = {
-  0: 'data', 1: 'init', 2: 'init-ack', 3: 'sack', 4: 'heartbeat', 5: 'heartbeat-ack', 6: 'abort',
-  7: 'shutdown', 8: 'shutdown-ack', 10: 'cookie-echo', 11: 'cookie-ack', 14: 'shutdown-complete',
-  130: 'reconfig', 192: 'forward-tsn',
+  0: 'data',
+  1: 'init',
+  2: 'init-ack',
+  3: 'sack',
+  4: 'heartbeat',
+  5: 'heartbeat-ack',
+  6: 'abort',
+  7: 'shutdown',
+  8: 'shutdown-ack',
+  10: 'cookie-echo',
+  11: 'cookie-ack',
+  14: 'shutdown-complete',
+  130: 'reconfig',
+  192: 'forward-tsn',
 };
 const saved = new Set();
 let dropWeriftData = false;
@@ -34,12 +45,25 @@ function capture(from, p) {
   }
 }
 
-const wt = { onData: undefined, send: async (p) => { capture('werift', p); if (dropWeriftData && p[12] === 0 && Math.random() < 0.5) return; setImmediate(() => ours.handlePacket(p)); }, close() {} };
+const wt = {
+  onData: undefined,
+  send: async (p) => {
+    capture('werift', p);
+    if (dropWeriftData && p[12] === 0 && Math.random() < 0.5) return;
+    setImmediate(() => ours.handlePacket(p));
+  },
+  close() {},
+};
 const received = [];
 const incoming = [];
 const outgoing = [];
 const ours = new Association(
-  { send: (p) => { capture('x', p); setImmediate(() => wt.onData?.(p)); } },
+  {
+    send: (p) => {
+      capture('x', p);
+      setImmediate(() => wt.onData?.(p));
+    },
+  },
   {
     heartbeatIntervalMs: 0,
     handlers: {
@@ -58,7 +82,10 @@ const until = async (pred, what) => {
   for (let i = 0; i < 3000 && !pred(); i++) await new Promise((r) => setTimeout(r, 1));
   if (!pred()) throw new Error(`timed out waiting for ${what}`);
 };
-await until(() => ours.state === AssociationState.Connected && peer.state === 'connected', 'handshake');
+await until(
+  () => ours.state === AssociationState.Connected && peer.state === 'connected',
+  'handshake',
+);
 ours.send(1, 51, Buffer.from('hello werift'));
 await until(() => got.length === 1, 'werift to receive');
 await peer.send(2, 53, Buffer.alloc(20_000, 7));
@@ -71,7 +98,8 @@ ours.resetStreams([1]);
 await until(() => outgoing.length === 1, 'our outgoing reset');
 // Partial reliability from werift: lose half its DATA, never retransmit.
 dropWeriftData = true;
-for (let i = 0; i < 20; i++) peer.send(3, 51, Buffer.from(`pr ${i}`), { maxRetransmits: 0, ordered: true });
+for (let i = 0; i < 20; i++)
+  peer.send(3, 51, Buffer.from(`pr ${i}`), { maxRetransmits: 0, ordered: true });
 await new Promise((r) => setTimeout(r, 1500));
 dropWeriftData = false;
 ours.send(4, 51, Buffer.from('after'));
@@ -81,7 +109,10 @@ console.log('interop ok:', {
   oursReceived: received.length,
   incomingResets: incoming,
   outgoingResets: outgoing,
-  stats: { dup: ours.stats.duplicateChunks, dropped: ours.stats.droppedPackets + ours.stats.droppedChunks },
+  stats: {
+    dup: ours.stats.duplicateChunks,
+    dropped: ours.stats.droppedPackets + ours.stats.droppedChunks,
+  },
 });
 ours.shutdown();
 await until(() => ours.state === AssociationState.Closed, 'shutdown');
