@@ -33,6 +33,7 @@ export {
   mapIceCause,
   mapIceState,
   mapSelectedPairCause,
+  parseCandidateAttribute,
 } from './map-ice.js';
 export { mapSctpCause, mapSctpState } from './map-sctp.js';
 export {

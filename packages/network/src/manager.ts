@@ -302,8 +302,9 @@ export class Manager {
       },
       (change) => this.onDtlsState(change.state, change.cause),
     );
-    // A server only answers: it can listen at once. A client starts on the first selected pair.
-    if (remote.dtlsRole === 'server' || this.selected !== undefined) this.startDtls();
+    // DTLS starts on the first selected pair, or (server) on the first ClientHello, whichever
+    // comes first: a controlled agent may hear the peer's DTLS before its own nomination.
+    if (this.selected !== undefined) this.startDtls();
   }
 
   /** Adds a remote candidate (`candidate:` string); `null` or `''` is end-of-candidates. */
@@ -358,6 +359,7 @@ export class Manager {
   /** RFC 7983 demultiplexing of the non-STUN datagrams of the selected pair. */
   private onPairData(data: Buffer): void {
     if (classifyDatagram(data) === 'dtls' && this.dtls) {
+      if (this.remote?.dtlsRole === 'server') this.startDtls();
       this.dtls.handleDatagram(data);
       return;
     }

@@ -8,8 +8,10 @@ import {
   type Candidate,
   type SelectedPairCause as IceSelectedPairCause,
   type StateCause,
+  parseCandidate,
   serializeCandidate,
 } from '@x/ice';
+import { InvalidArgumentError } from './errors.js';
 import {
   type CandidateDescription,
   type CandidatePairDescription,
@@ -52,7 +54,27 @@ export function describeCandidate(candidate: Candidate): CandidateDescription {
     type: candidate.type,
     foundation: candidate.foundation,
     priority: candidate.priority,
+    component: candidate.component,
+    ...(candidate.relatedAddress !== undefined ? { relatedAddress: candidate.relatedAddress } : {}),
+    ...(candidate.relatedPort !== undefined ? { relatedPort: candidate.relatedPort } : {}),
+    ...(candidate.tcpType !== undefined ? { tcpType: candidate.tcpType } : {}),
+    ...(candidate.ufrag !== undefined ? { usernameFragment: candidate.ufrag } : {}),
   };
+}
+
+/**
+ * Parses a `candidate:` attribute (RFC 8839 §5.1). Throws `InvalidArgumentError` with the
+ * reason when it is malformed.
+ */
+export function parseCandidateAttribute(text: string): CandidateDescription {
+  try {
+    return describeCandidate(parseCandidate(text));
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `invalid candidate ${JSON.stringify(text)}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 /** A pair of `@x/ice` as the layers above see it. */

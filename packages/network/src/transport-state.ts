@@ -55,6 +55,14 @@ export interface CandidateDescription {
   readonly type: 'host' | 'srflx' | 'prflx' | 'relay';
   readonly foundation: string;
   readonly priority: number;
+  /** Component id (1: RTP, or everything with rtcp-mux). */
+  readonly component: number;
+  /** `raddr`/`rport` of reflexive and relayed candidates. */
+  readonly relatedAddress?: string;
+  readonly relatedPort?: number;
+  readonly tcpType?: 'active' | 'passive' | 'so';
+  /** The `ufrag` extension attribute. */
+  readonly usernameFragment?: string;
 }
 
 /** A candidate pair, as the layers above see it. */
