@@ -1,0 +1,208 @@
+/**
+ * Bad input is dropped and counted, never thrown, and never changes state; role conflicts,
+ * ICE-lite and aggressive-nomination peers, mDNS candidates.
+ */
+import type { UdpSocket } from '@x/transport';
+import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent } from './agent.js';
+import { ConnectionState as S } from './state.js';
+import { StunAttr, StunClass, StunMethod } from './stun/constants.js';
+import { decodeStun } from './stun/message.js';
+import { StunWriter } from './stun/writer.js';
+import { connectPair } from './testing-pair.js';
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+function lan() {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 2 });
+  const r = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24' });
+  const ha = world.addHost({ name: 'a', router: r });
+  const hb = world.addHost({ name: 'b', router: r });
+  const hx = world.addHost({ name: 'x', router: r });
+  cleanup.push(() => world.close());
+  return { clock, world, ha, hb, hx };
+}
+
+describe('bad input', () => {
+  it('drops and counts malformed STUN, bad integrity/fingerprint, unknown transactions and strangers', async () => {
+    const { clock, ha, hb, hx } = lan();
+    const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    await clock.runUntil(() => a.agent.state === S.Completed, { timeoutMs: 5000 });
+    const before = a.states.length;
+    const target = a.agent.selectedPair!.local;
+    const x: UdpSocket = await hx.bindUdp({ onMessage: () => {} });
+    cleanup.push(() => x.close());
+    const send = (buf: Uint8Array) => x.send(buf, target.port, target.address);
+    const header = new StunWriter(StunMethod.Binding, StunClass.Request).finish();
+    send(header.subarray(0, 19)); // not even a header: treated as data from a stranger
+    const malformed = Buffer.from(header);
+    malformed.writeUInt16BE(40, 2);
+    send(Buffer.concat([malformed, Buffer.alloc(8)]));
+    const creds = a.agent.localCredentials;
+    const badMi = new StunWriter(StunMethod.Binding, StunClass.Request)
+      .addString(StunAttr.Username, `${creds.ufrag}:zzzz`)
+      .addUint64(StunAttr.IceControlled, 1n)
+      .finish({ integrity: 'x'.repeat(22), fingerprint: true });
+    send(badMi);
+    const badFp = Buffer.from(
+      new StunWriter(StunMethod.Binding, StunClass.Request)
+        .addString(StunAttr.Username, `${creds.ufrag}:zzzz`)
+        .finish({ integrity: creds.pwd, fingerprint: true }),
+    );
+    badFp[badFp.length - 1]! ^= 1;
+    send(badFp);
+    send(
+      new StunWriter(StunMethod.Binding, StunClass.SuccessResponse).finish({ fingerprint: true }),
+    );
+    send(Buffer.from([0x17, 0xfe, 0xfd, 1, 2, 3]));
+    const unknownAttr = new StunWriter(StunMethod.Binding, StunClass.Request)
+      .addBytes(0x7001, Buffer.from([1]))
+      .finish();
+    send(unknownAttr);
+    await clock.advance(20);
+    const st = a.agent.stats;
+    expect(st.malformedStun).toBe(1);
+    expect(st.badIntegrity).toBe(1);
+    expect(st.badFingerprint).toBe(1);
+    expect(st.unknownTransaction).toBe(1);
+    expect(st.unknownSource).toBe(2);
+    expect(st.unknownAttributes).toBe(1);
+    expect(a.states.length).toBe(before);
+    expect(S[a.agent.state]).toBe('Completed');
+  });
+
+  it('a response from another address than the request went to is dropped', async () => {
+    const { clock, ha, hx } = lan();
+    const agent = new Agent({ net: ha, clock, mdns: 'off', controlling: true }, () => {});
+    cleanup.push(() => agent.close());
+    await agent.gather();
+    // A fake peer at hx answers our checks, but from a second socket.
+    const second: UdpSocket = await hx.bindUdp({ onMessage: () => {} });
+    const peer: UdpSocket = await hx.bindUdp({
+      onMessage: (data, from) => {
+        const m = decodeStun(data);
+        if (!m) return;
+        second.send(
+          new StunWriter(1, StunClass.SuccessResponse, m.transactionId)
+            .addXorAddress(StunAttr.XorMappedAddress, from.address, from.port)
+            .finish({ integrity: 'p'.repeat(22), fingerprint: true }),
+          from.port,
+          from.address,
+        );
+      },
+    });
+    cleanup.push(async () => {
+      await peer.close();
+      await second.close();
+    });
+    agent.setRemoteCredentials('peer', 'p'.repeat(22));
+    agent.addRemoteCandidate(
+      `candidate:1 1 udp 2130706431 ${hx.addresses[0]} ${peer.localAddress.port} typ host`,
+    );
+    await clock.advance(2000);
+    expect(agent.stats.unexpectedSource).toBeGreaterThan(0);
+    expect(S[agent.state]).toBe('Checking');
+  });
+});
+
+describe('roles and peers', () => {
+  it('repairs a role conflict (both controlling) with 487 and the tie-breaker', async () => {
+    const { clock, ha, hb } = lan();
+    const { a, b } = await connectPair({ clock, netA: ha, netB: hb, b: { controlling: true } });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    await clock.runUntil(() => a.agent.state === S.Completed && b.agent.state === S.Completed, {
+      timeoutMs: 10_000,
+    });
+    expect(a.agent.controlling).not.toBe(b.agent.controlling);
+    expect(a.agent.stats.roleConflicts + b.agent.stats.roleConflicts).toBeGreaterThan(0);
+  });
+
+  it('works with an ICE-lite peer that only answers, and accepts aggressive nomination', async () => {
+    const { clock, ha, hx } = lan();
+    const pwd = 'L'.repeat(22);
+    // A controlled agent facing a lite peer takes the controlling role (RFC 8445 §6.1.1).
+    const agent = new Agent({ net: ha, clock, mdns: 'off', controlling: false }, () => {});
+    cleanup.push(() => agent.close());
+    await agent.gather();
+    let nominated = false;
+    const lite: UdpSocket = await hx.bindUdp({
+      onMessage: (data, from) => {
+        const m = decodeStun(data);
+        if (!m || m.cls !== StunClass.Request) return;
+        if (m.has(StunAttr.UseCandidate)) nominated = true;
+        lite.send(
+          new StunWriter(1, StunClass.SuccessResponse, m.transactionId)
+            .addXorAddress(StunAttr.XorMappedAddress, from.address, from.port)
+            .finish({ integrity: pwd, fingerprint: true }),
+          from.port,
+          from.address,
+        );
+      },
+    });
+    cleanup.push(() => lite.close());
+    agent.setRemoteCredentials('lite', pwd, { iceLite: true });
+    expect(agent.controlling).toBe(true);
+    agent.addRemoteCandidate(
+      `candidate:1 1 udp 2130706431 ${hx.addresses[0]} ${lite.localAddress.port} typ host`,
+    );
+    agent.addRemoteCandidate(null);
+    await clock.runUntil(() => agent.state === S.Completed, { timeoutMs: 5000 });
+    expect(S[agent.state]).toBe('Completed');
+    expect(nominated).toBe(true);
+
+    // Aggressive nomination: a controlling peer sends USE-CANDIDATE on its first check.
+    const controlled = new Agent({ net: ha, clock, mdns: 'off', controlling: false }, () => {});
+    cleanup.push(() => controlled.close());
+    await controlled.gather();
+    controlled.setRemoteCredentials('aggr', pwd);
+    const local = controlled.getLocalCandidates()[0]!;
+    lite.send(
+      new StunWriter(1, StunClass.Request)
+        .addString(StunAttr.Username, `${controlled.localCredentials.ufrag}:aggr`)
+        .addUint32(StunAttr.Priority, 1845501695)
+        .addUint64(StunAttr.IceControlling, 5n)
+        .addFlag(StunAttr.UseCandidate)
+        .finish({ integrity: controlled.localCredentials.pwd, fingerprint: true }),
+      local.port,
+      local.address,
+    );
+    await clock.runUntil(() => controlled.state === S.Connected, { timeoutMs: 5000 });
+    expect(S[controlled.state]).toBe('Connected');
+    expect(controlled.selectedPair!.remote.type).toBe('prflx');
+    expect(controlled.selectedPair!.nominated).toBe(true);
+  });
+
+  it('resolves a remote <uuid>.local candidate over mDNS and hides its own host addresses', async () => {
+    const { clock, ha, hb } = lan();
+    const { a, b } = await connectPair({
+      clock,
+      netA: ha,
+      netB: hb,
+      a: { mdns: 'hide' },
+      b: { mdns: 'resolve' },
+    });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    expect(a.candidates[0]!.address).toMatch(/^[0-9a-f-]{36}\.local$/);
+    await clock.runUntil(() => a.agent.state === S.Completed && b.agent.state === S.Completed, {
+      timeoutMs: 10_000,
+    });
+    expect(b.agent.selectedPair!.remote.address).toBe(a.candidates[0]!.address);
+    expect(S[b.agent.state]).toBe('Completed');
+  });
+});
