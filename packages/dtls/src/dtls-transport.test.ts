@@ -326,6 +326,38 @@ describe('DtlsTransport handshake', () => {
     expect(p.client.state).toBe(DtlsTransportState.Connected);
     expect(p.client.stats.retransmissions).toBe(0);
   });
+  it('keeps a Finished that overtakes the rest of its flight, and opens it once the keys exist', () => {
+    const clock = new VirtualClock();
+    const toServer: Buffer[] = [];
+    const toClient: Buffer[] = [];
+    const client = new DtlsTransport({
+      role: 'client',
+      certificate: certA,
+      clock,
+      mtu: 256,
+      send: (d) => toServer.push(d),
+    });
+    const server = new DtlsTransport({
+      role: 'server',
+      certificate: certB,
+      clock,
+      send: (d) => toClient.push(d),
+    });
+    server.start();
+    client.start();
+    for (let round = 0; round < 6; round++) {
+      const flight = toServer.splice(0);
+      // Reverse every client flight: flight 5 spans several datagrams at this MTU, and its
+      // epoch-1 Finished then reaches the server before the ClientKeyExchange.
+      for (const d of flight.reverse()) server.handleDatagram(d);
+      for (const d of toClient.splice(0)) client.handleDatagram(d);
+    }
+    expect(DtlsTransportState[server.state]).toBe('Connected');
+    expect(DtlsTransportState[client.state]).toBe('Connected');
+    expect(server.stats.retransmissions).toBe(0);
+    client.close();
+    server.close();
+  });
 });
 
 describe('DtlsTransport authentication and bad input', () => {
