@@ -14,6 +14,7 @@ import {
 import { Agent, type ConnectionState, type GatherOptions, type IceServer } from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
 import { type Clock, type Net, nodeNet, systemClock } from '@x/transport';
+import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { ChannelTable } from './channels.js';
 import type { DataChannel, DataChannelParameters } from './data-channel.js';
@@ -85,8 +86,12 @@ export interface ManagerConfig {
   readonly clock?: Clock;
   /** STUN and TURN servers. */
   readonly iceServers?: readonly IceServer[];
-  /** True on the side that starts as the controlling ICE agent (the offerer, RFC 8445 §6.1.1). */
-  readonly controlling: boolean;
+  /**
+   * True on the side that starts as the controlling ICE agent (the offerer, RFC 8445 §6.1.1).
+   * When the role is not known yet (an RTCPeerConnection before its first description), leave
+   * it out and call {@link Manager.setRole} before `gather()` or `start()`.
+   */
+  readonly controlling?: boolean;
   /** Which host addresses to gather. */
   readonly gather?: GatherOptions;
   /** mDNS: resolve remote `.local` candidates, hide our own host addresses, or neither. */
@@ -141,7 +146,10 @@ export interface ManagerStats {
  * ```
  */
 export class Manager {
-  private readonly agent: Agent;
+  private agentInstance: Agent | undefined;
+  private controlling: boolean | undefined;
+  private readonly config: ManagerConfig;
+  private credentials: { ufrag: string; pwd: string };
   private readonly clock: Clock;
   private readonly certificate: Certificate;
   private readonly handler: ManagerHandler;
@@ -168,11 +176,40 @@ export class Manager {
     this.certificate = config.certificate ?? generateCertificate();
     this.localMaxMessageSize = config.maxMessageSize ?? 262_144;
     this.channels = new ChannelTable((channel) => this.emit({ kind: 'data-channel', channel }));
-    this.agent = new Agent(
+    this.config = config;
+    this.controlling = config.controlling;
+    // RFC 8445 §5.3: ufrag of at least 24 bits and pwd of at least 128 bits of randomness, in
+    // ice-chars (the base64 alphabet).
+    this.credentials = {
+      ufrag: randomBytes(6).toString('base64'),
+      pwd: randomBytes(18).toString('base64'),
+    };
+  }
+
+  /** Sets the ICE role before the agent starts (offerer: controlling). */
+  setRole(controlling: boolean): void {
+    if (this.agentInstance) {
+      if (this.controlling !== controlling) {
+        throw new InvalidStateError('the ICE role is fixed once gathering or checks have started');
+      }
+      return;
+    }
+    this.controlling = controlling;
+  }
+
+  private get agent(): Agent {
+    if (this.agentInstance) return this.agentInstance;
+    if (this.controlling === undefined) {
+      throw new InvalidStateError('the ICE role is not known yet: call setRole() first');
+    }
+    const config = this.config;
+    this.agentInstance = new Agent(
       {
         net: config.net ?? nodeNet,
         clock: this.clock,
-        controlling: config.controlling,
+        controlling: this.controlling,
+        ufrag: this.credentials.ufrag,
+        pwd: this.credentials.pwd,
         ...(config.iceServers ? { iceServers: config.iceServers } : {}),
         ...(config.gather ? { gather: config.gather } : {}),
         ...(config.mdns ? { mdns: config.mdns } : {}),
@@ -196,6 +233,7 @@ export class Manager {
       },
       (state, cause) => this.onIceState(state, cause),
     );
+    return this.agentInstance;
   }
 
   /** Our ICE credentials and DTLS fingerprint, for the local description. */
@@ -204,7 +242,7 @@ export class Manager {
     pwd: string;
     fingerprints: { algorithm: string; value: string }[];
   } {
-    const { ufrag, pwd } = this.agent.localCredentials;
+    const { ufrag, pwd } = this.credentials;
     const fingerprint = fingerprintOf(this.certificate.der, 'sha-256');
     return {
       ufrag,
@@ -240,7 +278,7 @@ export class Manager {
 
   /** The ICE gathering state. */
   get gatheringState(): 'new' | 'gathering' | 'complete' {
-    return this.agent.gatheringState;
+    return this.agentInstance?.gatheringState ?? 'new';
   }
 
   /** The largest message the peer accepts (its `a=max-message-size`). */
@@ -321,6 +359,7 @@ export class Manager {
   restartIce(): { ufrag: string; pwd: string } {
     this.assertOpen();
     const { ufrag, pwd } = this.agent.restart();
+    this.credentials = { ufrag, pwd };
     return { ufrag, pwd };
   }
 
@@ -349,7 +388,7 @@ export class Manager {
     } catch (error) {
       log('closing DTLS: %s', error);
     }
-    await this.agent.close();
+    await this.agentInstance?.close();
   }
 
   private assertOpen(): void {
