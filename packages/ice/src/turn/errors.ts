@@ -10,14 +10,6 @@ export class TurnConfigError extends IceError {
   override readonly name = 'TurnConfigError';
 }
 
-/** The relay is closed or was never allocated; nothing can be sent through it. */
-export class TurnClosedError extends IceError {
-  override readonly name = 'TurnClosedError';
-  constructor(what = 'the TURN allocation is closed') {
-    super(`${what}; allocate a new one`);
-  }
-}
-
 /**
  * Why a TURN server could not give (or keep) a relay: the fields of W3C `icecandidateerror`.
  * `errorCode` is the STUN error code of the server's answer (401 wrong credentials, 403
