@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { decodeChunkAt, type SackChunk } from './chunk.js';
+import { AcceptResult, Receiver } from './receiver.js';
+
+const B = 2;
+const E = 1;
+const U = 4;
+
+function make(initialTsn = 100, buffer = 100_000) {
+  const got: Array<[number, number, string]> = [];
+  const r = new Receiver(initialTsn, buffer, 1 << 20, (sid, ppid, d) =>
+    got.push([sid, ppid, Buffer.from(d).toString()]),
+  );
+  const put = (tsn: number, flags: number, sid: number, ssn: number, text: string): number => {
+    const payload = Buffer.from(text);
+    const res = r.accept(tsn >>> 0, payload.length);
+    if (res === AcceptResult.New) r.deliver(flags, tsn >>> 0, sid, ssn, 51, payload);
+    return res;
+  };
+  const sack = (): SackChunk => {
+    const buf = new Uint8Array(2000);
+    const len = r.writeSack(buf, 0, 100);
+    return decodeChunkAt(buf, 0, len) as SackChunk;
+  };
+  return { r, got, put, sack };
+}
+
+describe('Receiver', () => {
+  it('reports gap blocks and duplicate TSNs (RFC 9260 §3.3.4)', () => {
+    const { put, sack } = make(100);
+    put(100, B | E, 0, 0, 'a');
+    put(102, B | E, 0, 2, 'c');
+    put(103, B | E, 0, 3, 'd');
+    put(106, B | E, 0, 6, 'g');
+    expect(put(102, B | E, 0, 2, 'c')).toBe(AcceptResult.Duplicate);
+    expect(put(99, B | E, 0, 0, 'z')).toBe(AcceptResult.Duplicate);
+    const s = sack();
+    expect(s.cumulativeTsnAck).toBe(100);
+    expect(s.gapBlocks).toEqual([
+      { start: 2, end: 3 },
+      { start: 6, end: 6 },
+    ]);
+    expect(s.duplicateTsns).toEqual([102, 99]);
+    expect(sack().duplicateTsns).toEqual([]); // reported once
+  });
+
+  it('delivers ordered messages in SSN order and unordered ones at once', () => {
+    const { put, got } = make(1);
+    put(2, B | E, 1, 1, 'second');
+    put(3, B | E | U, 1, 0, 'unordered');
+    expect(got.map((g) => g[2])).toEqual(['unordered']);
+    put(1, B | E, 1, 0, 'first');
+    expect(got.map((g) => g[2])).toEqual(['unordered', 'first', 'second']);
+  });
+
+  it('reassembles fragments arriving in any order, across the TSN wrap', () => {
+    const { put, got, r } = make(0xfffffffe);
+    put(0x00000000, 0, 2, 0, 'cc');
+    put(0x00000001, E, 2, 0, 'dd');
+    put(0xfffffffe, B, 2, 0, 'aa');
+    expect(got).toEqual([]);
+    expect(r.held).toBe(6);
+    put(0xffffffff, 0, 2, 0, 'bb');
+    expect(got).toEqual([[2, 51, 'aabbccdd']]);
+    expect(r.held).toBe(0);
+    expect(r.cumulativeTsn).toBe(1);
+  });
+
+  it('drops a chunk beyond the window, and one that does not fit the buffer unless it fills the hole', () => {
+    const { put, r } = make(10, 10);
+    expect(put(10 + 0x8000, B | E, 0, 0, 'x')).toBe(AcceptResult.OutOfWindow);
+    expect(put(12, B, 0, 0, '0123456789')).toBe(AcceptResult.New);
+    expect(r.window).toBe(0);
+    expect(put(13, E, 0, 0, 'more')).toBe(AcceptResult.NoSpace);
+    expect(put(10, B | E, 0, 0, 'hole')).toBe(AcceptResult.New); // the next expected TSN
+  });
+
+  it('FORWARD-TSN skips abandoned TSNs and SSNs and releases what waited (RFC 3758 §3.6)', () => {
+    const { put, got, r } = make(1);
+    put(2, B, 3, 0, 'partial'); // message 0 never completes
+    put(4, B | E, 3, 1, 'next');
+    expect(got).toEqual([]);
+    r.forward(3, [{ streamId: 3, ssn: 0 }]);
+    expect(got).toEqual([[3, 51, 'next']]);
+    expect(r.cumulativeTsn).toBe(4);
+    expect(r.held).toBe(0);
+  });
+
+  it('a stream reset restarts its SSNs at 0 and leaves other streams alone', () => {
+    const { put, got, r } = make(1);
+    put(1, B | E, 5, 0, 'a');
+    put(2, B | E, 6, 0, 'x');
+    r.resetStreams([5]);
+    put(3, B | E, 5, 0, 'b');
+    put(4, B | E, 6, 1, 'y');
+    expect(got.map((g) => g[2])).toEqual(['a', 'x', 'b', 'y']);
+  });
+});

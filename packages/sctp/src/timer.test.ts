@@ -1,0 +1,46 @@
+import { VirtualClock } from '@x/transport/testing';
+import { describe, expect, it } from 'vitest';
+import { DeadlineTimer, RtoEstimator } from './timer.js';
+
+describe('RtoEstimator (RFC 6298)', () => {
+  it('starts at RTO.Initial, follows §2.2/§2.3, clamps and backs off', () => {
+    const r = new RtoEstimator({ initialMs: 1000, minMs: 100, maxMs: 5000 });
+    expect(r.rto).toBe(1000);
+    r.observe(200); // SRTT 200, RTTVAR 100 -> 600
+    expect(r.rto).toBe(600);
+    r.observe(200); // RTTVAR 75, SRTT 200 -> 500
+    expect(r.rto).toBe(500);
+    r.backOff();
+    expect(r.rto).toBe(1000);
+    for (let i = 0; i < 10; i++) r.backOff();
+    expect(r.rto).toBe(5000);
+    for (let i = 0; i < 50; i++) r.observe(1);
+    expect(r.rto).toBe(100);
+  });
+});
+
+describe('DeadlineTimer', () => {
+  it('fires once at the latest deadline set, reusing its clock timer', async () => {
+    const clock = new VirtualClock();
+    let fired = 0;
+    const t = new DeadlineTimer(clock, () => fired++);
+    t.start(100);
+    await clock.advance(50);
+    t.start(100); // now due at 150
+    t.start(80); // earlier: due at 130
+    await clock.advance(79);
+    expect(fired).toBe(0);
+    await clock.advance(1);
+    expect(fired).toBe(1);
+    expect(t.running).toBe(false);
+    t.ensure(10);
+    t.ensure(500);
+    await clock.advance(10);
+    expect(fired).toBe(2);
+    t.start(5);
+    t.stop();
+    await clock.advance(100);
+    expect(fired).toBe(2);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
