@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type Chunk, ChunkType } from './chunk.js';
 import { decodePacket, encodePacket, type Packet } from './packet.js';
 import { AssociationState, StateQueue } from './state.js';
-import { makePair, type Pair } from './testing-pair.js';
+import { makePair } from './testing-pair.js';
 
 async function setup() {
   const clock = new VirtualClock();
