@@ -70,9 +70,12 @@ export interface AssociationOptions {
   /** RTO.Max in ms. Defaults to 60 000. */
   readonly rtoMaxMs?: number;
   /**
-   * Association.Max.Retrans (RFC 9260 §8.1): consecutive retransmission timeouts (T3-rtx,
-   * heartbeat, T2, RE-CONFIG) after which the peer is declared unreachable and the
-   * association closes with cause `too-many-retransmissions`. Defaults to 10.
+   * Association.Max.Retrans (RFC 9260 §8.1): when the count of consecutive retransmission
+   * timeouts (T3-rtx, heartbeat, T2, RE-CONFIG) exceeds it, the peer is declared unreachable
+   * and the association closes with cause `too-many-retransmissions`, so on the 11th timeout
+   * with the default 10. With RTO doubling from 1 s up to `rtoMaxMs`, a dead path under load
+   * is noticed after about 1+2+4+...+60 s; lower `rtoMaxMs` to notice sooner. Any acknowledged
+   * data or heartbeat resets the count. Defaults to 10.
    */
   readonly maxRetransmissions?: number;
   /** Max.Init.Retransmits for INIT and COOKIE-ECHO. Defaults to 8. */

@@ -125,6 +125,9 @@ export class Receiver {
     if (!unordered && ssnLt(ssn, st.expectedSsn)) return; // stale fragment of a delivered message
     st.fragments.set(tsn, { type: 0, flags, tsn, streamId, ssn, ppid, payload });
     this.held += payload.length;
+    // The message can only be complete when this fragment is its End or fills a hole before
+    // fragments already held: in-order arrival then costs O(1) per fragment.
+    if ((flags & DataFlags.End) === 0 && !st.fragments.has(tsnAdd(tsn, 1))) return;
     // Find the Begin fragment at or below tsn and the End at or above, all present.
     let first = tsn;
     let c = st.fragments.get(first)!;
