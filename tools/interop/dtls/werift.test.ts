@@ -2,11 +2,12 @@
  * Interop of @x/dtls with werift's DTLS (the closest pure-TypeScript peer), in one process
  * over real UDP sockets on 127.0.0.1, in both roles.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { DtlsTransport, DtlsTransportState, generateCertificate } from '@x/dtls';
 import { describe, expect, it } from 'vitest';
+import { closeSocket, udp, until } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const werift = require(
@@ -26,12 +27,6 @@ interface WeriftSocket {
 const ours = generateCertificate({ commonName: 'x-dtls' });
 const theirs = generateCertificate({ commonName: 'werift' });
 
-async function udp(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  return s;
-}
-
 /** werift's Transport over a bound socket, talking to `port`. */
 function weriftTransport(socket: Socket, port: number) {
   const t = {
@@ -48,18 +43,6 @@ function weriftTransport(socket: Socket, port: number) {
   return t;
 }
 
-function until(pred: () => boolean, what: string, ms = 5000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = (): void => {
-      if (pred()) resolve();
-      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
 const options = (c: typeof ours) => ({
   cert: c.toPem(),
   key: c.privateKeyPem(),
@@ -67,8 +50,6 @@ const options = (c: typeof ours) => ({
   certificateRequest: true,
   extendedMasterSecret: true,
 });
-
-const close = (s: Socket) => new Promise<void>((r) => s.close(() => r()));
 
 describe('@x/dtls with werift', () => {
   it('our server, werift client: handshake, data both ways', async () => {
@@ -98,8 +79,8 @@ describe('@x/dtls with werift', () => {
     } finally {
       client.close();
       server.close();
-      await close(a);
-      await close(b);
+      await closeSocket(a);
+      await closeSocket(b);
     }
   });
 
@@ -131,8 +112,8 @@ describe('@x/dtls with werift', () => {
     } finally {
       client.close();
       server.close();
-      await close(a);
-      await close(b);
+      await closeSocket(a);
+      await closeSocket(b);
     }
   });
 });
