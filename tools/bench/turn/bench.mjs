@@ -1,0 +1,323 @@
+#!/usr/bin/env node
+// Relayed setup time and throughput through one coturn on 127.0.0.1, in one run:
+//   - @x/ice's TurnClient ↔ TurnClient (UDP and TCP to the server): allocation time (first
+//     relay candidate), relayed setup (both allocations + permissions + a datagram each way),
+//     and raw relayed datagram throughput (1200-byte datagrams, ChannelData);
+//   - libwebrtc (@roamhq/wrtc) and werift with iceTransportPolicy 'relay': time to the first
+//     relay candidate, connect time, and data-channel bulk throughput through the relay.
+// Raw relayed datagrams and a data channel (SCTP over DTLS) are different loads: the closing
+// ratios compare allocation times directly and throughput only as an indication.
+// Run: node tools/bench/turn/bench.mjs   (env BENCH_RUNS, BENCH_DATAGRAMS, BENCH_MIB)
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startCoturn } from './coturn.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const DATAGRAMS = Number(process.env.BENCH_DATAGRAMS ?? 100_000);
+const MIB = Number(process.env.BENCH_MIB ?? 16);
+const SIZE = 1200;
+const WINDOW = 64;
+const require = createRequire(import.meta.url);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)];
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(pred, ms = 10_000) {
+  const end = performance.now() + ms;
+  while (!pred()) {
+    if (performance.now() > end) throw new Error('timed out');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** TurnClient from the built @x/ice, or bundled from its sources until the index exports it. */
+async function loadTurn() {
+  try {
+    const ice = await import('@x/ice');
+    if (ice.TurnClient) return ice;
+  } catch {}
+  const tsup = createRequire(
+    fileURLToPath(new URL('../../../package.json', import.meta.url)),
+  ).resolve('tsup');
+  const esbuild = createRequire(tsup)('esbuild');
+  const out = join(mkdtempSync(join(tmpdir(), 'x-turn-bench-')), 'turn.mjs');
+  await esbuild.build({
+    entryPoints: [
+      fileURLToPath(new URL('../../../packages/ice/src/turn/index.ts', import.meta.url)),
+    ],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'error',
+  });
+  return import(pathToFileURL(out).href);
+}
+
+// --- @x/ice ---------------------------------------------------------------------------------
+
+async function oursPair(turn, server, transport, onB) {
+  const url = `turn:127.0.0.1:${server.port}?transport=${transport}`;
+  const got = { a: 0, b: 0 };
+  const mk = (side, onMessage) =>
+    new turn.TurnClient({
+      url,
+      username: server.username,
+      credential: server.password,
+      localAddress: '127.0.0.1',
+      onMessage,
+    });
+  const t0 = performance.now();
+  const A = mk('a', () => got.a++);
+  const B = mk('b', (d) => {
+    got.b++;
+    onB?.(d);
+  });
+  const [ra, rb] = await Promise.all([A.allocate(), B.allocate()]);
+  const tAlloc = performance.now() - t0;
+  if (!ra.ok || !rb.ok)
+    throw new Error(`allocation failed: ${JSON.stringify([ra.error, rb.error])}`);
+  rb.socket.addPermission('127.0.0.1');
+  ra.socket.addPermission('127.0.0.1');
+  ra.socket.send(Buffer.from('ping'), rb.relayedAddress.port, '127.0.0.1');
+  await until(() => got.b === 1);
+  rb.socket.send(Buffer.from('pong'), ra.relayedAddress.port, '127.0.0.1');
+  await until(() => got.a === 1);
+  const tSetup = performance.now() - t0;
+  return { A, B, ra, rb, got, tAlloc, tSetup };
+}
+
+async function oursSetup(turn, server, transport) {
+  const alloc = [];
+  const setup = [];
+  for (let i = 0; i < RUNS; i++) {
+    const p = await oursPair(turn, server, transport);
+    alloc.push(p.tAlloc);
+    setup.push(p.tSetup);
+    await Promise.all([p.A.close(), p.B.close()]);
+  }
+  return { alloc: median(alloc), setup: median(setup) };
+}
+
+async function oursThroughput(turn, server, transport) {
+  let received = 0;
+  let sent = 0;
+  let pump = () => {};
+  const p = await oursPair(turn, server, transport, () => {
+    received++;
+    pump();
+  });
+  const to = [p.rb.relayedAddress.port, '127.0.0.1'];
+  // Warm up until the channel is bound, so that the run measures ChannelData.
+  while (p.ra.socket.stats.channels === 0) {
+    p.ra.socket.send(Buffer.alloc(8), ...to);
+    await sleep(5);
+  }
+  await sleep(20);
+  const payloads = Array.from({ length: WINDOW * 2 }, () => Buffer.alloc(SIZE, 7));
+  const base = received;
+  let lost = 0;
+  pump = () => {
+    while (sent < DATAGRAMS && sent - (received - base) - lost < WINDOW) {
+      p.ra.socket.send(payloads[sent % payloads.length], ...to);
+      sent++;
+    }
+  };
+  const t0 = performance.now();
+  pump();
+  // A stalled window means datagrams were lost (UDP): credit them and go on.
+  let last = -1;
+  while (received - base + lost < DATAGRAMS) {
+    await sleep(20);
+    if (received === last) {
+      lost = sent - (received - base);
+      pump();
+    }
+    last = received;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  await Promise.all([p.A.close(), p.B.close()]);
+  return { mbps: ((received - base) * SIZE) / secs / 1e6, lossPct: (100 * lost) / DATAGRAMS };
+}
+
+// --- libwebrtc / werift -------------------------------------------------------------------
+
+async function peerSetup(RTCPeerConnection, server, extra, label) {
+  const config = {
+    iceServers: [
+      {
+        urls: `turn:127.0.0.1:${server.port}`,
+        username: server.username,
+        credential: server.password,
+      },
+    ],
+    iceTransportPolicy: 'relay',
+    ...extra,
+  };
+  const a = new RTCPeerConnection(config);
+  const b = new RTCPeerConnection(config);
+  let firstRelay;
+  const t0 = performance.now();
+  const relayOnly = (c) =>
+    c && / typ relay/.test(c.candidate) && / 127\.0\.0\.1 /.test(c.candidate);
+  a.onicecandidate = (e) => {
+    if (relayOnly(e.candidate)) {
+      firstRelay ??= performance.now() - t0;
+      b.addIceCandidate(e.candidate).catch(() => {});
+    }
+  };
+  b.onicecandidate = (e) => {
+    if (relayOnly(e.candidate)) a.addIceCandidate(e.candidate).catch(() => {});
+  };
+  const dc = a.createDataChannel('bulk', { ordered: true });
+  let rxDc;
+  const rxOpen = new Promise((r) => {
+    b.ondatachannel = (e) => {
+      rxDc = e.channel;
+      r();
+    };
+  });
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(a.localDescription);
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(b.localDescription);
+  await until(() => a.connectionState === 'connected', 20_000);
+  const tConnect = performance.now() - t0;
+  await until(() => dc.readyState === 'open', 10_000);
+  await rxOpen;
+  return { a, b, dc, rxDc: () => rxDc, firstRelay, tConnect, label };
+}
+
+async function peerBulk(s) {
+  const total = MIB * 1024 * 1024;
+  const msg = Buffer.alloc(16 * 1024, 1);
+  let got = 0;
+  const rx = s.rxDc();
+  const done = new Promise((resolve) => {
+    rx.onmessage = (e) => {
+      got += e.data.byteLength ?? e.data.length;
+      if (got >= total) resolve();
+    };
+  });
+  s.dc.bufferedAmountLowThreshold = 256 * 1024;
+  let sent = 0;
+  const t0 = performance.now();
+  const pump = () => {
+    while (sent < total && s.dc.bufferedAmount <= 1024 * 1024) {
+      s.dc.send(msg);
+      sent += msg.length;
+    }
+  };
+  s.dc.onbufferedamountlow = pump;
+  pump();
+  const poll = setInterval(pump, 5);
+  await done;
+  clearInterval(poll);
+  return total / ((performance.now() - t0) / 1000) / 1e6;
+}
+
+async function peerRun(name, RTCPeerConnection, server, extra) {
+  const first = [];
+  const connect = [];
+  let mbps = Number.NaN;
+  for (let i = 0; i < RUNS; i++) {
+    const s = await peerSetup(RTCPeerConnection, server, extra, name);
+    first.push(s.firstRelay);
+    connect.push(s.tConnect);
+    if (i === 0) mbps = await peerBulk(s);
+    s.a.close();
+    s.b.close();
+    await sleep(50);
+  }
+  return { alloc: median(first), connect: median(connect), mbps };
+}
+
+// --- main -----------------------------------------------------------------------------------
+
+const server = await startCoturn();
+const rows = [];
+try {
+  const turn = await loadTurn();
+  for (const transport of ['udp', 'tcp']) {
+    const s = await oursSetup(turn, server, transport);
+    const t = await oursThroughput(turn, server, transport);
+    rows.push({
+      peer: `@x/ice TURN (${transport})`,
+      alloc: s.alloc,
+      setup: s.setup,
+      mbps: t.mbps,
+      note: `raw datagrams, ${t.lossPct.toFixed(1)} % lost`,
+    });
+  }
+  try {
+    const wrtc = require('@roamhq/wrtc');
+    const r = await peerRun('libwebrtc', wrtc.RTCPeerConnection, server, {});
+    rows.push({
+      peer: 'libwebrtc (relay)',
+      alloc: r.alloc,
+      setup: r.connect,
+      mbps: r.mbps,
+      note: 'ICE+DTLS connect; data channel',
+    });
+  } catch (e) {
+    rows.push({
+      peer: 'libwebrtc (relay)',
+      alloc: Number.NaN,
+      setup: Number.NaN,
+      mbps: Number.NaN,
+      note: `failed: ${e.message}`,
+    });
+  }
+  try {
+    const { RTCPeerConnection } = await import('werift');
+    const r = await peerRun('werift', RTCPeerConnection, server, {
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceInterfaceAddresses: { udp4: '127.0.0.1' },
+    });
+    rows.push({
+      peer: 'werift (relay)',
+      alloc: r.alloc,
+      setup: r.connect,
+      mbps: r.mbps,
+      note: 'ICE+DTLS connect; data channel',
+    });
+  } catch (e) {
+    rows.push({
+      peer: 'werift (relay)',
+      alloc: Number.NaN,
+      setup: Number.NaN,
+      mbps: Number.NaN,
+      note: `failed: ${e.message}`,
+    });
+  }
+} finally {
+  await server.stop();
+}
+
+const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+console.log(
+  `median of ${RUNS} runs; throughput: ${DATAGRAMS} × ${SIZE} B datagrams (ours), ${MIB} MiB data channel (others)`,
+);
+console.log('peer                       | first relay ms | setup ms | MB/s   | note');
+for (const r of rows) {
+  console.log(
+    `${r.peer.padEnd(26)} | ${f(r.alloc).padStart(14)} | ${f(r.setup).padStart(8)} | ${f(r.mbps).padStart(6)} | ${r.note}`,
+  );
+}
+const ours = rows[0];
+for (const other of rows.slice(2)) {
+  console.log(
+    `${other.peer} / @x/ice(udp): first relay time ${f(other.alloc / ours.alloc, 2)}, setup time ${f(other.setup / ours.setup, 2)} (theirs includes DTLS), throughput ${f(other.mbps / ours.mbps, 2)} (a data channel vs raw datagrams)`,
+  );
+}
+process.exit(0);
