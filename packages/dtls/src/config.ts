@@ -59,7 +59,8 @@ export interface ResolvedConfig {
   readonly remoteFingerprints: readonly Fingerprint[] | undefined;
   readonly clock: Clock;
   readonly mtu: number;
-  readonly initialRetransmitMs: number;
+  /** Mutable: {@link DtlsTransport.setRttHint} updates it for the next flights. */
+  initialRetransmitMs: number;
   readonly maxRetransmits: number;
   readonly cipherSuites: readonly CipherSuite[];
   readonly srtpProfiles: readonly SrtpProtectionProfile[];
@@ -78,6 +79,14 @@ export const MAX_RETRANSMIT_MS = 60_000;
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
+/** @internal A requested initial timeout, clamped to 50–3000 ms; throws on a non-number. */
+export function initialTimeout(ms: number): number {
+  const t = clamp(ms, MIN_INITIAL_RETRANSMIT_MS, MAX_INITIAL_RETRANSMIT_MS);
+  if (!Number.isFinite(t))
+    throw new DtlsConfigurationError(`a round-trip time must be a number, got ${ms}`);
+  return t;
+}
+
 /** @internal Validates options and applies defaults. */
 export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
   if (o.role !== 'client' && o.role !== 'server')
@@ -86,13 +95,7 @@ export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
   const mtu = o.mtu ?? 1200;
   if (!(mtu >= 256 && mtu <= 65_507))
     throw new DtlsConfigurationError(`mtu must be 256–65507, got ${mtu}`);
-  const rtt = o.rttHintMs ?? 50;
-  const initial = clamp(
-    o.initialRetransmitMs ?? 2 * rtt,
-    MIN_INITIAL_RETRANSMIT_MS,
-    MAX_INITIAL_RETRANSMIT_MS,
-  );
-  if (!Number.isFinite(initial)) throw new DtlsConfigurationError('rttHintMs must be a number');
+  const initial = initialTimeout(o.initialRetransmitMs ?? 2 * (o.rttHintMs ?? 50));
   const maxRetransmits = o.maxRetransmits ?? 6;
   if (!(Number.isInteger(maxRetransmits) && maxRetransmits >= 0))
     throw new DtlsConfigurationError(

@@ -286,6 +286,23 @@ describe('DtlsTransport handshake', () => {
       expect(clock.now()).toBe(3 * first);
     }
   });
+
+  it('setRttHint changes the initial timeout of the next flights', async () => {
+    const clock = new VirtualClock();
+    const sent: number[] = [];
+    const t = new DtlsTransport({
+      role: 'client',
+      certificate: certA,
+      clock,
+      maxRetransmits: 1,
+      send: () => sent.push(clock.now()),
+    });
+    t.setRttHint(400);
+    expect(() => t.setRttHint(Number.NaN)).toThrow(/number/);
+    t.start();
+    await clock.runUntil(() => t.state === DtlsTransportState.Failed);
+    expect(sent).toEqual([0, 800]);
+  });
   it('answers a retransmitted flight 5 with its final flight again when flight 6 was lost', async () => {
     const p = pair();
     let dropped = 0;

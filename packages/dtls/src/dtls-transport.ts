@@ -2,7 +2,12 @@ import type { Clock } from '@x/transport';
 import type { CipherSuite } from './cipher-suite.js';
 import type { RecordProtection } from './cipher-suite.js';
 import { ClientHandshake } from './client-handshake.js';
-import { type DtlsTransportOptions, type ResolvedConfig, resolveConfig } from './config.js';
+import {
+  type DtlsTransportOptions,
+  initialTimeout,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
 import {
   AlertDescription,
   AlertLevel,
@@ -155,6 +160,14 @@ export class DtlsTransport {
   /** The peer's certificate (DER), once received. */
   get remoteCertificate(): Buffer | undefined {
     return this.hs?.peerCertificate;
+  }
+
+  /**
+   * Updates the round-trip estimate (e.g. once ICE has measured it): flights sent from now on
+   * start with a retransmission timeout of `2 × rttMs`, clamped to 50–3000 ms.
+   */
+  setRttHint(rttMs: number): void {
+    this.config.initialRetransmitMs = initialTimeout(2 * rttMs);
   }
 
   /** Starts the handshake: the client sends its ClientHello, the server waits for one. */
