@@ -66,7 +66,7 @@ async function loadTurn() {
 async function oursPair(turn, server, transport, onB) {
   const url = `turn:127.0.0.1:${server.port}?transport=${transport}`;
   const got = { a: 0, b: 0 };
-  const mk = (side, onMessage) =>
+  const mk = (onMessage) =>
     new turn.TurnClient({
       url,
       username: server.username,
@@ -75,8 +75,8 @@ async function oursPair(turn, server, transport, onB) {
       onMessage,
     });
   const t0 = performance.now();
-  const A = mk('a', () => got.a++);
-  const B = mk('b', (d) => {
+  const A = mk(() => got.a++);
+  const B = mk((d) => {
     got.b++;
     onB?.(d);
   });

@@ -235,6 +235,49 @@ describe('TurnClient on the virtual network', () => {
     expect(turn.counts.expired).toBe(0);
   });
 
+  it('a stale nonce on CreatePermission and ChannelBind is retried too', async () => {
+    const { clock, a, b, turn } = await setup();
+    const A = client(clock, a);
+    const B = client(clock, b, { username: 'bob', credential: 'hunter2' });
+    const ra = ok(await drive(clock, A.c.allocate()));
+    const rb = ok(await drive(clock, B.c.allocate()));
+    turn.rotateNonce();
+    rb.socket.addPermission(ra.relayedAddress.address);
+    ra.socket.send(Buffer.from('x'), rb.relayedAddress.port, rb.relayedAddress.address);
+    await clock.runUntil(() => B.rx.got.length === 1 && ra.socket.stats.channels === 1);
+    // One 438 per client: the fresh nonce then serves A's ChannelBind as well.
+    expect(turn.counts.stale).toBe(2);
+    expect(turn.counts.channelBinds).toBe(1);
+    expect([...A.rx.errors, ...B.rx.errors]).toEqual([]);
+  });
+
+  it('close() during the allocation ends it: no relay, state Closed, nothing left open', async () => {
+    const { clock, a, turn } = await setup();
+    a.link.set({ delayMs: 50 });
+    const A = client(clock, a);
+    const pending = A.c.allocate();
+    await clock.advance(60); // the first Allocate is on its way
+    const closing = A.c.close();
+    const r = await drive(clock, pending);
+    await drive(clock, closing);
+    expect(r).toMatchObject({ ok: false, error: { errorCode: 701 } });
+    expect(A.rx.states).toEqual([TurnState.Allocating, TurnState.Closed]);
+    await clock.advance(1000);
+    expect(turn.allocationCount).toBe(0);
+  });
+
+  it('an aborted signal stops the allocation', async () => {
+    const { clock, a } = await setup();
+    const A = client(clock, a, { url: 'turn:203.0.113.99' });
+    const ac = new AbortController();
+    const pending = A.c.allocate({ signal: ac.signal });
+    await clock.advance(1000);
+    ac.abort();
+    const r = await drive(clock, pending);
+    expect(r).toMatchObject({ ok: false, error: { errorCode: 701 } });
+    expect(clock.now()).toBeLessThan(2000);
+  });
+
   it('survives 20 % loss on the client link (retransmissions), and fails with 701 when the server goes silent', async () => {
     const { clock, a, turn } = await setup({ lifetimeSec: 60 });
     a.link.set({ lossRate: 0.2, delayMs: 20 });

@@ -482,8 +482,8 @@ export class TurnClient implements RelayHost {
     this.transactions.cancelAll();
     for (const settle of [...this.waiting]) settle({ kind: 'closed' });
     const link = this.link;
-    if (state !== TurnState.Closed || this.stateValue !== TurnState.Failed)
-      this.setState(state, cause);
+    // Closed is final; a failed client still becomes Closed when the user closes it.
+    if (this.stateValue !== TurnState.Closed) this.setState(state, cause);
     if (link !== undefined) await link.close();
   }
 
