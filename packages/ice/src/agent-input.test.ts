@@ -206,3 +206,43 @@ describe('roles and peers', () => {
     expect(S[b.agent.state]).toBe('Completed');
   });
 });
+
+describe('relay candidates (the place for the TURN client, issue 5)', () => {
+  it('pairs and selects a relay candidate whose socket the TURN client provides', async () => {
+    const { clock, ha, hb, hx } = lan();
+    // Stand-in for a TURN allocation: a socket on another host; its address is "relayed".
+    let deliver: ((d: Buffer, f: import('@x/transport').SocketAddress) => void) | undefined;
+    const relaySocket: UdpSocket = await hx.bindUdp({
+      address: hx.addresses[0]!,
+      onMessage: (d, f) => deliver?.(d, f),
+    });
+    const { a, b } = await connectPair({
+      clock,
+      netA: ha,
+      netB: hb,
+      a: { gather: { interfaceFilter: () => false } },
+      noEnd: true,
+    });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    deliver = a.agent.addRelayCandidate({ socket: relaySocket, server: '10.0.0.9:3478' });
+    a.agent.addRemoteCandidate(null);
+    b.agent.addRemoteCandidate(null);
+    await clock.runUntil(() => a.agent.state === S.Completed && b.agent.state === S.Completed, {
+      timeoutMs: 10_000,
+    });
+    expect(a.agent.selectedPair!.local.type).toBe('relay');
+    expect(b.agent.selectedPair!.remote.type).toBe('relay');
+    expect(a.candidates.find((c) => c?.type === 'relay')).toMatchObject({
+      address: hx.addresses[0],
+    });
+    a.agent.send(Buffer.from('relayed'));
+    await clock.advance(10);
+    expect(b.received.map(String)).toEqual(['relayed']);
+    expect(relaySocket.closed).toBe(false);
+    await a.agent.close();
+    expect(relaySocket.closed).toBe(true);
+  });
+});

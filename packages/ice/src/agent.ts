@@ -10,6 +10,7 @@ import {
   type SocketAddress,
   systemClock,
   type Timer,
+  type UdpSocket,
 } from '@x/transport';
 import { type Candidate, describeCandidate, isMdnsName, parseCandidate } from './candidate.js';
 import {
@@ -62,6 +63,18 @@ export interface RemoteOptions {
   readonly iceLite?: boolean;
 }
 
+/** A TURN allocation offered to the agent as a relay candidate (see {@link Agent.addRelayCandidate}). */
+export interface RelayEndpoint {
+  /** Sends through the allocation; `localAddress` is the relayed address. */
+  readonly socket: UdpSocket;
+  /** The server-reflexive address the server saw (the candidate's `raddr`/`rport`). */
+  readonly mappedAddress?: SocketAddress;
+  /** The TURN server (`host:port`), part of the foundation (RFC 8445 §5.1.1.3). */
+  readonly server?: string;
+  /** Local preference (RFC 8445 §5.1.2.1) among relay candidates. Default 65535. */
+  readonly localPreference?: number;
+}
+
 /** Called for every state change, after it is committed, once, in order. */
 export type StateNotifier = (state: ConnectionState, cause: StateCause) => void;
 
@@ -112,6 +125,7 @@ export class Agent {
   private remote: (IceCredentials & RemoteOptions) | undefined;
   private controlling_: boolean;
   private bases: LocalBase[] = [];
+  private nextBaseId = 0;
   private locals: LocalCandidate[] = [];
   private remotes: Candidate[] = [];
   private pairs: CandidatePair[] = [];
@@ -220,7 +234,7 @@ export class Agent {
       addresses,
       this.foundations,
       (base, data, from) => this.onDatagram(base, data, from),
-      this.bases.length,
+      () => this.nextBaseId++,
     );
     for (const e of errors) log('bind failed: %o', e);
     if (this.closed) {
@@ -419,6 +433,45 @@ export class Agent {
     }
     if (this.machine.state === ConnectionState.New && this.remote !== undefined) this.schedule();
     this.schedule();
+  }
+
+  /**
+   * Adds a relayed candidate (RFC 8445 §5.1.1.2): the TURN client (issue 5) hands over the
+   * allocation as a `UdpSocket` whose `send(data, port, address)` reaches peers through the
+   * server and whose `localAddress` is the relayed transport address. Returns the handler the
+   * TURN client must call for every datagram a peer sends through the allocation. The agent
+   * closes the socket on {@link Agent.close}. Call before `gather()` resolves to have the
+   * candidate announced before end-of-candidates.
+   */
+  addRelayCandidate(relay: RelayEndpoint): (data: Buffer, from: SocketAddress) => void {
+    this.assertOpen();
+    const relayed = relay.socket.localAddress;
+    const server = relay.server ?? '';
+    const lp = relay.localPreference ?? 0xffff;
+    const candidate: Candidate = {
+      foundation: this.foundations.get('relay', relayed.address, 'udp', server),
+      component: 1,
+      transport: 'udp',
+      priority: candidatePriority('relay', lp),
+      address: relayed.address,
+      port: relayed.port,
+      type: 'relay',
+      ...(relay.mappedAddress !== undefined
+        ? { relatedAddress: relay.mappedAddress.address, relatedPort: relay.mappedAddress.port }
+        : {}),
+    };
+    const base: LocalBase = {
+      id: this.nextBaseId++,
+      socket: relay.socket,
+      address: relayed.address,
+      port: relayed.port,
+      family: relayed.family,
+      interfaceName: `relay:${server}`,
+      host: candidate,
+    };
+    this.bases.push(base);
+    this.addLocal({ candidate, base }, true);
+    return (data, from) => this.onDatagram(base, data, from);
   }
 
   /** The peer has no more candidates (RFC 8838 end-of-candidates). */

@@ -64,11 +64,10 @@ export async function bindHostBases(
   addresses: readonly HostAddress[],
   foundations: Foundations,
   onMessage: (base: LocalBase, data: Buffer, from: import('@x/transport').SocketAddress) => void,
-  firstId: number,
+  nextId: () => number,
 ): Promise<{ bases: LocalBase[]; errors: unknown[] }> {
   const bases: LocalBase[] = [];
   const errors: unknown[] = [];
-  let id = firstId;
   for (const a of addresses) {
     let base: LocalBase | undefined;
     let socket: UdpSocket;
@@ -95,7 +94,7 @@ export async function bindHostBases(
       type: 'host',
     };
     base = {
-      id: id++,
+      id: nextId(),
       socket,
       address: socket.localAddress.address,
       port: socket.localAddress.port,

@@ -1,4 +1,10 @@
-export { Agent, type IceCredentials, type RemoteOptions, type StateNotifier } from './agent.js';
+export {
+  Agent,
+  type IceCredentials,
+  type RelayEndpoint,
+  type RemoteOptions,
+  type StateNotifier,
+} from './agent.js';
 export {
   type Candidate,
   type CandidateTransport,
