@@ -18,6 +18,7 @@ export { classifyDatagram, type DatagramKind } from './demux.js';
 export { InvalidArgumentError, InvalidStateError, NetworkError, OperationError } from './errors.js';
 export {
   type Certificate,
+  certificateFingerprints,
   generateCertificate,
   Manager,
   type ManagerConfig,

@@ -78,6 +78,16 @@ export type ManagerHandler = (event: ManagerEvent) => void;
 export type Certificate = DtlsCertificate;
 export { generateCertificate };
 
+/** The fingerprints of a certificate (`a=fingerprint`, RFC 8122), SHA-256 first. */
+export function certificateFingerprints(
+  certificate: Certificate,
+): { algorithm: string; value: string }[] {
+  return (['sha-256', 'sha-384', 'sha-512'] as const).map((algorithm) => {
+    const f = fingerprintOf(certificate.der, algorithm);
+    return { algorithm: f.algorithm, value: f.value };
+  });
+}
+
 /** Options of a {@link Manager}. */
 export interface ManagerConfig {
   /** Sockets; defaults to the real network (`nodeNet`). */
@@ -166,6 +176,7 @@ export class Manager {
   private sctpState: SctpTransportState | undefined;
   private selected: CandidatePairDescription | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private counters = { demuxDropped: 0 };
 
   constructor(config: ManagerConfig, handler: ManagerHandler) {
@@ -373,8 +384,12 @@ export class Manager {
    * Closes everything: data channels, SCTP (ABORT, as the W3C close does), DTLS (close_notify),
    * the ICE agent and its sockets. Fires no state events (the W3C close fires none).
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
     this.channels.detach();

@@ -1,3 +1,33 @@
+export { setListenerErrorHandler } from './events.js';
+export {
+  type BinaryType,
+  RTCDataChannel,
+  type RTCDataChannelState,
+  RTCErrorEvent,
+} from './rtc-data-channel.js';
+export { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
+export {
+  RTCCertificate,
+  type RTCConfiguration,
+  RTCDataChannelEvent,
+  type RTCDataChannelInit,
+  type RTCIceServer,
+  RTCPeerConnection,
+  RTCPeerConnectionIceEvent,
+  type RTCSdpType,
+  RTCSessionDescription,
+  type RTCSessionDescriptionInit,
+  type RTCSignalingState,
+  RTCStateChangeEvent,
+} from './rtc-peer-connection.js';
+export {
+  RTCDtlsTransport,
+  type RTCIceCandidatePair,
+  type RTCIceGatheringState,
+  RTCIceTransport,
+  RTCSctpTransport,
+  type RTCSctpTransportState,
+} from './rtc-transports.js';
 export { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
 export { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
 export {

@@ -1,0 +1,165 @@
+import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RTCDataChannel } from './rtc-data-channel.js';
+import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import {
+  type RTCDataChannelEvent,
+  RTCPeerConnection,
+  type RTCPeerConnectionIceEvent,
+} from './rtc-peer-connection.js';
+
+interface World {
+  clock: VirtualClock;
+  a: RTCPeerConnection;
+  b: RTCPeerConnection;
+  log: string[];
+}
+
+let world: World | undefined;
+afterEach(async () => {
+  if (!world) return;
+  await world.a.close();
+  await world.b.close();
+  world = undefined;
+});
+
+function build(): World {
+  const clock = new VirtualClock();
+  const net = new VirtualNetwork({ clock, seed: 2 });
+  const wan = net.addRouter({ name: 'wan', cidr: '192.0.2.0/24' });
+  const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 10 } });
+  const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 10 } });
+  const log: string[] = [];
+  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
+  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  for (const [name, pc, other] of [
+    ['a', a, b],
+    ['b', b, a],
+  ] as const) {
+    // Signaling delivers candidates in order, after the description they follow.
+    const queue: RTCIceCandidateInit[] = [];
+    const flush = (): void => {
+      while (queue.length > 0 && other.remoteDescription) {
+        void other
+          .addIceCandidate(queue.shift())
+          .catch((err) => log.push(`${name} addIceCandidate failed: ${err}`));
+      }
+    };
+    other.addEventListener('signalingstatechange', flush);
+    pc.addEventListener('icecandidate', (e) => {
+      const { candidate } = e as RTCPeerConnectionIceEvent;
+      if (candidate) {
+        queue.push(candidate.toJSON());
+        flush();
+      }
+    });
+    pc.addEventListener('iceconnectionstatechange', () =>
+      log.push(`${name} ice ${pc.iceConnectionState} (${pc.iceConnectionStateCause})`),
+    );
+    pc.addEventListener('connectionstatechange', () =>
+      log.push(`${name} pc ${pc.connectionState} (${pc.connectionStateCause})`),
+    );
+    pc.addEventListener('signalingstatechange', () =>
+      log.push(`${name} signaling ${pc.signalingState}`),
+    );
+  }
+  return (world = { clock, a, b, log });
+}
+
+async function negotiate(w: World): Promise<void> {
+  const offer = await w.a.createOffer();
+  await w.a.setLocalDescription(offer);
+  await w.b.setRemoteDescription(offer);
+  const answer = await w.b.createAnswer();
+  await w.b.setLocalDescription(answer);
+  await w.a.setRemoteDescription(answer);
+}
+
+describe('RTCPeerConnection on the virtual network', () => {
+  it('connects, opens a data channel both ways and echoes text and binary', async () => {
+    const w = build();
+    const channel = w.a.createDataChannel('chat', { protocol: 'json' });
+    let remote: RTCDataChannel | undefined;
+    w.b.ondatachannel = (e: RTCDataChannelEvent) => {
+      remote = e.channel;
+      remote.onmessage = (m: MessageEvent) => remote!.send(m.data as string | ArrayBuffer);
+    };
+    await negotiate(w);
+    expect(w.a.signalingState).toBe('stable');
+    expect(w.a.localDescription?.sdp).toMatch(/m=application 9 UDP\/DTLS\/SCTP webrtc-datachannel/);
+    expect(w.b.localDescription?.sdp).toMatch(/a=setup:active/);
+    const got: unknown[] = [];
+    channel.onmessage = (m: MessageEvent) => got.push(m.data);
+    await w.clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 10_000 });
+    expect(w.a.connectionState).toBe('connected');
+    expect(w.b.connectionState).toBe('connected');
+    expect(remote?.label).toBe('chat');
+    expect(remote?.protocol).toBe('json');
+    channel.send('hello');
+    channel.send(new Uint8Array([1, 2, 3]));
+    await w.clock.runUntil(() => got.length === 2, { timeoutMs: 5000 });
+    expect(got[0]).toBe('hello');
+    expect(new Uint8Array(got[1] as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3]));
+    const aLog = w.log.filter((l) => l.startsWith('a '));
+    expect(aLog).toEqual([
+      'a signaling have-local-offer',
+      'a signaling stable',
+      'a ice checking (connectivity checks started)',
+      'a pc connecting (connectivity checks started)',
+      expect.stringMatching(
+        /^a ice connected \(nominated 192\.0\.2\.\d+:\d+ <-> 192\.0\.2\.\d+:\d+ \(host\/host\)\)$/,
+      ),
+      expect.stringMatching(/^a ice completed \(checks done/),
+      expect.stringMatching(/^a pc connected \(DTLS handshake complete/),
+    ]);
+    const stats = await w.a.getStats();
+    expect([...stats.values()].map((s) => s.type)).toEqual(
+      expect.arrayContaining([
+        'transport',
+        'candidate-pair',
+        'local-candidate',
+        'remote-candidate',
+        'data-channel',
+        'peer-connection',
+      ]),
+    );
+  });
+
+  it('rejects what webrtc-pc says it rejects', async () => {
+    const w = build();
+    await expect(w.a.createAnswer()).rejects.toMatchObject({ name: 'InvalidStateError' });
+    await expect(w.a.setRemoteDescription({ type: 'answer', sdp: 'v=0' })).rejects.toMatchObject({
+      name: 'InvalidStateError',
+    });
+    await expect(w.a.setRemoteDescription({ type: 'offer', sdp: 'garbage' })).rejects.toMatchObject(
+      { name: 'InvalidAccessError' },
+    );
+    expect(w.a.signalingState).toBe('stable');
+    await expect(
+      w.a.addIceCandidate({ candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host', sdpMid: '0' }),
+    ).rejects.toMatchObject({ name: 'InvalidStateError' });
+    expect(() => w.a.createDataChannel('x', { maxRetransmits: 1, maxPacketLifeTime: 1 })).toThrow(
+      TypeError,
+    );
+    const c = w.a.createDataChannel('y');
+    expect(() => c.send('x')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+    await w.a.close();
+    expect(w.a.signalingState).toBe('closed');
+    expect(w.a.connectionState).toBe('closed');
+    await expect(w.a.createOffer()).rejects.toMatchObject({ name: 'InvalidStateError' });
+    expect(() => w.a.createDataChannel('z')).toThrow(
+      expect.objectContaining({ name: 'InvalidStateError' }),
+    );
+  });
+
+  it('rolls back a local offer', async () => {
+    const w = build();
+    w.a.createDataChannel('x');
+    await w.a.setLocalDescription();
+    expect(w.a.signalingState).toBe('have-local-offer');
+    expect(w.a.localDescription?.type).toBe('offer');
+    await w.a.setLocalDescription({ type: 'rollback' });
+    expect(w.a.signalingState).toBe('stable');
+    expect(w.a.localDescription).toBeNull();
+  });
+});

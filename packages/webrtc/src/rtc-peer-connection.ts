@@ -1,0 +1,817 @@
+/**
+ * W3C `RTCPeerConnection` (webrtc-pc §4) for data channels, over the Manager of `@x/network`.
+ *
+ * States are derived, never set: `iceConnectionState` and `connectionState` come from the
+ * transports' states through the pure functions of `state/derive.ts`; events fire in the
+ * order webrtc-pc gives (`selectedcandidatepairchange`, transport `statechange`,
+ * `iceconnectionstatechange`, `connectionstatechange`) and `close()` fires none. As an
+ * extension, `iceConnectionStateCause` and `connectionStateCause` tell why the last change
+ * happened (e.g. "consent expired on 10.0.0.2:5000 <-> ..."), and the events carry it too.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type Certificate,
+  certificateFingerprints,
+  describeCause,
+  type DtlsTransportCause,
+  generateCertificate,
+  type IceTransportCause,
+  Manager,
+  type ManagerConfig,
+  type ManagerEvent,
+  NetworkError,
+  type SctpTransportCause,
+  SctpTransportState,
+} from '@x/network';
+import type { Clock, Net } from '@x/transport';
+import { defineEventHandler, SafeEventTarget } from './events.js';
+import { RTCDataChannel } from './rtc-data-channel.js';
+import { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import {
+  RTCDtlsTransport,
+  type RTCIceGatheringState,
+  RTCIceTransport,
+  RTCSctpTransport,
+} from './rtc-transports.js';
+import { readDescription, type RemoteDescriptionInfo, writeDescription } from './sdp-adapter.js';
+import { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
+import { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
+import {
+  iceConnectionStateName,
+  peerConnectionStateName,
+  type RTCIceConnectionState,
+  RTCIceConnectionStateCode,
+  type RTCPeerConnectionState,
+  RTCPeerConnectionStateCode,
+} from './state/states.js';
+
+/** W3C `RTCSdpType`. */
+export type RTCSdpType = 'offer' | 'answer' | 'pranswer' | 'rollback';
+/** W3C `RTCSignalingState`. */
+export type RTCSignalingState =
+  | 'stable'
+  | 'have-local-offer'
+  | 'have-remote-offer'
+  | 'have-local-pranswer'
+  | 'have-remote-pranswer'
+  | 'closed';
+
+/** W3C `RTCSessionDescriptionInit`. */
+export interface RTCSessionDescriptionInit {
+  type: RTCSdpType;
+  sdp?: string;
+}
+
+/** W3C `RTCSessionDescription`. */
+export class RTCSessionDescription {
+  readonly type: RTCSdpType;
+  readonly sdp: string;
+  constructor(init: RTCSessionDescriptionInit) {
+    this.type = init.type;
+    this.sdp = init.sdp ?? '';
+  }
+  toJSON(): RTCSessionDescriptionInit {
+    return { type: this.type, sdp: this.sdp };
+  }
+}
+
+/** W3C `RTCIceServer`. */
+export interface RTCIceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** W3C `RTCCertificate`: a DTLS certificate with its expiry and fingerprints. */
+export class RTCCertificate {
+  /** @internal */
+  constructor(readonly certificate: Certificate) {}
+  get expires(): number {
+    return this.certificate.expires.getTime();
+  }
+  /** W3C `getFingerprints()`: SHA-256, SHA-384 and SHA-512 of the certificate. */
+  getFingerprints(): { algorithm: string; value: string }[] {
+    return certificateFingerprints(this.certificate);
+  }
+}
+
+/** W3C `RTCConfiguration`, plus the Node-side options of this stack. */
+export interface RTCConfiguration {
+  iceServers?: RTCIceServer[];
+  iceTransportPolicy?: 'all' | 'relay';
+  bundlePolicy?: 'balanced' | 'max-compat' | 'max-bundle';
+  rtcpMuxPolicy?: 'require';
+  certificates?: RTCCertificate[];
+  iceCandidatePoolSize?: number;
+  /** Extension: sockets (default: the real network). */
+  net?: Net;
+  /** Extension: timers (default: the real clock). */
+  clock?: Clock;
+  /** Extension: which local addresses to gather (e.g. `{ includeLoopback: true }` on a loopback-only host). */
+  gather?: ManagerConfig['gather'];
+  /** Extension: mDNS handling of host candidates. Default `'resolve'`. */
+  mdns?: ManagerConfig['mdns'];
+  /** Extension: ICE consent timings. */
+  consent?: ManagerConfig['consent'];
+}
+
+/** W3C `RTCPeerConnectionIceEvent`. */
+export class RTCPeerConnectionIceEvent extends Event {
+  readonly candidate: RTCIceCandidate | null;
+  readonly url: string | null = null;
+  constructor(type: string, init: { candidate: RTCIceCandidate | null }) {
+    super(type);
+    this.candidate = init.candidate;
+  }
+}
+
+/** W3C `RTCDataChannelEvent`. */
+export class RTCDataChannelEvent extends Event {
+  readonly channel: RTCDataChannel;
+  constructor(type: string, init: { channel: RTCDataChannel }) {
+    super(type);
+    this.channel = init.channel;
+  }
+}
+
+/** Extension: a state change event that also says why the state changed. */
+export class RTCStateChangeEvent extends Event {
+  /** Why the state changed, in one sentence (e.g. "consent expired on ... (RFC 7675)"). */
+  readonly cause: string;
+  constructor(type: string, cause: string) {
+    super(type);
+    this.cause = cause;
+  }
+}
+
+/** What `RTCPeerConnection.createDataChannel` takes (W3C `RTCDataChannelInit`). */
+export interface RTCDataChannelInit {
+  ordered?: boolean;
+  maxPacketLifeTime?: number;
+  maxRetransmits?: number;
+  protocol?: string;
+  negotiated?: boolean;
+  id?: number;
+  priority?: 'very-low' | 'low' | 'medium' | 'high';
+}
+
+const PRIORITY: Record<NonNullable<RTCDataChannelInit['priority']>, number> = {
+  'very-low': 128,
+  low: 256,
+  medium: 512,
+  high: 1024,
+};
+
+const MID = '0';
+
+/** W3C `RTCPeerConnection` (data channels). */
+export class RTCPeerConnection extends SafeEventTarget {
+  private readonly configuration: RTCConfiguration;
+  private readonly manager: Manager;
+  private readonly iceTransport = new RTCIceTransport();
+  private readonly dtlsTransport = new RTCDtlsTransport(this.iceTransport);
+  private readonly sctpTransportObject = new RTCSctpTransport(this.dtlsTransport);
+  private signaling: RTCSignalingState = 'stable';
+  private iceConnection = RTCIceConnectionStateCode.New;
+  private connection = RTCPeerConnectionStateCode.New;
+  private iceConnectionCause = '';
+  private connectionCause = '';
+  private closed = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private localDescriptionValue: RTCSessionDescription | null = null;
+  private remoteDescriptionValue: RTCSessionDescription | null = null;
+  private pendingLocal: RTCSessionDescription | null = null;
+  private pendingRemote: RTCSessionDescription | null = null;
+  private remoteInfo: RemoteDescriptionInfo | undefined;
+  private readonly localCandidates: string[] = [];
+  private localGatheringDone = false;
+  private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
+  private sessionVersion = 0;
+  /** True once a data m-line was negotiated or a channel asked for one. */
+  private wantData = false;
+  private started = false;
+  private readonly channels = new Set<RTCDataChannel>();
+  declare onicecandidate: ((event: RTCPeerConnectionIceEvent) => unknown) | null;
+  declare onicecandidateerror: ((event: Event) => unknown) | null;
+  declare onsignalingstatechange: ((event: Event) => unknown) | null;
+  declare oniceconnectionstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
+  declare onicegatheringstatechange: ((event: Event) => unknown) | null;
+  declare onconnectionstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
+  declare onnegotiationneeded: ((event: Event) => unknown) | null;
+  declare ondatachannel: ((event: RTCDataChannelEvent) => unknown) | null;
+
+  constructor(configuration: RTCConfiguration = {}) {
+    super();
+    if (
+      configuration.bundlePolicy !== undefined &&
+      !['balanced', 'max-compat', 'max-bundle'].includes(configuration.bundlePolicy)
+    ) {
+      throw new TypeError(`invalid bundlePolicy ${configuration.bundlePolicy}`);
+    }
+    for (const certificate of configuration.certificates ?? []) {
+      if (certificate.expires <= Date.now())
+        throw new DOMException('a certificate has expired', 'InvalidAccessError');
+    }
+    this.configuration = { ...configuration };
+    const certificate = configuration.certificates?.[0]?.certificate;
+    this.manager = new Manager(
+      {
+        ...(configuration.net ? { net: configuration.net } : {}),
+        ...(configuration.clock ? { clock: configuration.clock } : {}),
+        ...(configuration.iceServers ? { iceServers: configuration.iceServers } : {}),
+        ...(configuration.gather ? { gather: configuration.gather } : {}),
+        ...(configuration.consent ? { consent: configuration.consent } : {}),
+        mdns: configuration.mdns ?? 'resolve',
+        ...(certificate ? { certificate } : {}),
+      },
+      (event) => this.onManagerEvent(event),
+    );
+  }
+
+  /** W3C `RTCPeerConnection.generateCertificate()` (ECDSA P-256; RSA is not offered). */
+  static async generateCertificate(
+    keygenAlgorithm: string | { name: string; namedCurve?: string; expires?: number },
+  ): Promise<RTCCertificate> {
+    const algorithm =
+      typeof keygenAlgorithm === 'string' ? { name: keygenAlgorithm } : keygenAlgorithm;
+    if (
+      algorithm.name !== 'ECDSA' ||
+      (algorithm.namedCurve !== undefined && algorithm.namedCurve !== 'P-256')
+    ) {
+      throw new DOMException(
+        `unsupported certificate algorithm ${JSON.stringify(keygenAlgorithm)}; use { name: 'ECDSA', namedCurve: 'P-256' }`,
+        'NotSupportedError',
+      );
+    }
+    return new RTCCertificate(
+      generateCertificate(
+        algorithm.expires !== undefined ? { expiresInMs: algorithm.expires } : {},
+      ),
+    );
+  }
+
+  get signalingState(): RTCSignalingState {
+    return this.signaling;
+  }
+  get iceConnectionState(): RTCIceConnectionState {
+    return iceConnectionStateName(this.iceConnection);
+  }
+  get connectionState(): RTCPeerConnectionState {
+    return peerConnectionStateName(this.connection);
+  }
+  /** Extension: why `iceConnectionState` last changed. */
+  get iceConnectionStateCause(): string {
+    return this.iceConnectionCause;
+  }
+  /** Extension: why `connectionState` last changed. */
+  get connectionStateCause(): string {
+    return this.connectionCause;
+  }
+  get iceGatheringState(): RTCIceGatheringState {
+    return this.iceTransport.gatheringState;
+  }
+  get canTrickleIceCandidates(): boolean | null {
+    return this.remoteInfo === undefined ? null : true;
+  }
+  get localDescription(): RTCSessionDescription | null {
+    return this.pendingLocal ?? this.localDescriptionValue;
+  }
+  get currentLocalDescription(): RTCSessionDescription | null {
+    return this.localDescriptionValue;
+  }
+  get pendingLocalDescription(): RTCSessionDescription | null {
+    return this.pendingLocal;
+  }
+  get remoteDescription(): RTCSessionDescription | null {
+    return this.pendingRemote ?? this.remoteDescriptionValue;
+  }
+  get currentRemoteDescription(): RTCSessionDescription | null {
+    return this.remoteDescriptionValue;
+  }
+  get pendingRemoteDescription(): RTCSessionDescription | null {
+    return this.pendingRemote;
+  }
+  /** W3C `sctp`: the SCTP transport once a data m-line is negotiated. */
+  get sctp(): RTCSctpTransport | null {
+    return this.remoteInfo?.data ? this.sctpTransportObject : null;
+  }
+
+  getConfiguration(): RTCConfiguration {
+    return { ...this.configuration };
+  }
+
+  /** W3C `setConfiguration()`: certificates cannot change (InvalidModificationError). */
+  setConfiguration(configuration: RTCConfiguration): void {
+    this.assertNotClosed();
+    if (
+      configuration.certificates !== undefined &&
+      configuration.certificates !== this.configuration.certificates
+    ) {
+      throw new DOMException('certificates cannot be changed', 'InvalidModificationError');
+    }
+    Object.assign(this.configuration, configuration);
+  }
+
+  createOffer(): Promise<RTCSessionDescriptionInit> {
+    return this.enqueue(async () => {
+      this.assertNotClosed();
+      return { type: 'offer', sdp: this.writeLocal('offer') };
+    });
+  }
+
+  createAnswer(): Promise<RTCSessionDescriptionInit> {
+    return this.enqueue(async () => {
+      this.assertNotClosed();
+      if (this.signaling !== 'have-remote-offer' && this.signaling !== 'have-local-pranswer') {
+        throw new DOMException(
+          `createAnswer() in signaling state ${this.signaling}; set a remote offer first`,
+          'InvalidStateError',
+        );
+      }
+      return { type: 'answer', sdp: this.writeLocal('answer') };
+    });
+  }
+
+  setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
+    return this.enqueue(async () => {
+      this.assertNotClosed();
+      let type = description?.type;
+      if (type === undefined) {
+        type =
+          this.signaling === 'have-remote-offer' || this.signaling === 'have-local-pranswer'
+            ? 'answer'
+            : 'offer';
+      }
+      if (type === 'rollback') return this.rollback();
+      const sdp = description?.sdp || this.writeLocal(type);
+      const next = transition(this.signaling, 'local', type);
+      if (next === undefined) {
+        throw new DOMException(
+          `setLocalDescription(${type}) in signaling state ${this.signaling}`,
+          'InvalidStateError',
+        );
+      }
+      const desc = new RTCSessionDescription({ type, sdp });
+      if (type === 'offer') {
+        this.pendingLocal = desc;
+        this.manager.setRole(true);
+      } else {
+        this.localDescriptionValue = desc;
+        this.remoteDescriptionValue = this.pendingRemote ?? this.remoteDescriptionValue;
+        this.pendingLocal = null;
+        if (type === 'answer') this.pendingRemote = null;
+        this.startTransports();
+      }
+      this.setSignaling(next);
+      void this.gather();
+    });
+  }
+
+  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    return this.enqueue(async () => {
+      this.assertNotClosed();
+      if (!description || typeof description.type !== 'string')
+        throw new TypeError('setRemoteDescription needs { type, sdp }');
+      if (description.type === 'rollback') return this.rollback();
+      const next = transition(this.signaling, 'remote', description.type);
+      if (next === undefined) {
+        throw new DOMException(
+          `setRemoteDescription(${description.type}) in signaling state ${this.signaling}`,
+          'InvalidStateError',
+        );
+      }
+      let info: RemoteDescriptionInfo;
+      try {
+        info = readDescription(description.sdp ?? '', description.type);
+      } catch (error) {
+        throw new DOMException(
+          `invalid remote description: ${(error as Error).message}`,
+          'InvalidAccessError',
+        );
+      }
+      const desc = new RTCSessionDescription({
+        type: description.type,
+        sdp: description.sdp ?? '',
+      });
+      const restart =
+        this.remoteInfo?.data !== undefined &&
+        info.data !== undefined &&
+        info.data.ufrag !== this.remoteInfo.data.ufrag;
+      this.remoteInfo = info;
+      if (info.data) this.wantData = true;
+      if (description.type === 'offer') {
+        this.pendingRemote = desc;
+        this.manager.setRole(false);
+      } else {
+        this.remoteDescriptionValue = desc;
+        this.localDescriptionValue = this.pendingLocal ?? this.localDescriptionValue;
+        this.pendingRemote = null;
+        if (description.type === 'answer') this.pendingLocal = null;
+      }
+      if (info.data) {
+        this.sctpTransportObject.maxMessageSizeValue =
+          info.data.maxMessageSize === 0 ? Number.POSITIVE_INFINITY : info.data.maxMessageSize;
+        if (description.type !== 'offer' || restart) this.startTransports();
+      }
+      this.setSignaling(next);
+    });
+  }
+
+  /** W3C `addIceCandidate()`; no argument or an empty candidate is end-of-candidates. */
+  addIceCandidate(candidate?: RTCIceCandidateInit | RTCIceCandidate | null): Promise<void> {
+    return this.enqueue(async () => {
+      this.assertNotClosed();
+      if (this.remoteDescription === null) {
+        throw new DOMException(
+          'addIceCandidate() before setRemoteDescription()',
+          'InvalidStateError',
+        );
+      }
+      if (
+        candidate &&
+        candidate.sdpMid == null &&
+        candidate.sdpMLineIndex == null &&
+        candidate.candidate
+      ) {
+        throw new TypeError('a candidate needs sdpMid or sdpMLineIndex');
+      }
+      const text = candidate?.candidate ?? '';
+      if (
+        text !== '' &&
+        candidate?.sdpMid != null &&
+        candidate.sdpMid !== this.remoteInfo?.data?.mid
+      ) {
+        throw new DOMException(`no media section with mid ${candidate.sdpMid}`, 'OperationError');
+      }
+      try {
+        this.manager.addRemoteCandidate(text === '' ? null : text);
+      } catch (error) {
+        if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
+        throw error;
+      }
+    });
+  }
+
+  /** W3C `restartIce()`: the next offer carries new ICE credentials. */
+  restartIce(): void {
+    if (this.closed) return;
+    if (this.started) this.manager.restartIce();
+    this.dispatchEvent(new Event('negotiationneeded'));
+  }
+
+  /** W3C `createDataChannel()`. */
+  createDataChannel(label: string, init: RTCDataChannelInit = {}): RTCDataChannel {
+    this.assertNotClosed();
+    const labelText = String(label);
+    if (Buffer.byteLength(labelText) > 65_535)
+      throw new TypeError('label is longer than 65 535 bytes');
+    if (Buffer.byteLength(init.protocol ?? '') > 65_535)
+      throw new TypeError('protocol is longer than 65 535 bytes');
+    if (init.maxPacketLifeTime !== undefined && init.maxRetransmits !== undefined) {
+      throw new TypeError('maxPacketLifeTime and maxRetransmits cannot both be set');
+    }
+    if (init.negotiated && init.id === undefined)
+      throw new TypeError('a negotiated channel needs an id');
+    if (init.id !== undefined && (init.id < 0 || init.id > 65_534))
+      throw new TypeError('id must be within 0..65534');
+    let channel: RTCDataChannel;
+    try {
+      const inner = this.manager.createDataChannel({
+        label: labelText,
+        ...(init.protocol !== undefined ? { protocol: init.protocol } : {}),
+        ...(init.ordered !== undefined ? { ordered: init.ordered } : {}),
+        ...(init.maxRetransmits !== undefined ? { maxRetransmits: init.maxRetransmits } : {}),
+        ...(init.maxPacketLifeTime !== undefined
+          ? { maxPacketLifeTime: init.maxPacketLifeTime }
+          : {}),
+        ...(init.negotiated !== undefined ? { negotiated: init.negotiated } : {}),
+        ...(init.id !== undefined ? { id: init.id } : {}),
+        priority: PRIORITY[init.priority ?? 'low'],
+      });
+      channel = new RTCDataChannel(inner, () => this.sctpTransportObject.maxMessageSize);
+    } catch (error) {
+      if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
+      throw error;
+    }
+    this.channels.add(channel);
+    if (!this.wantData) {
+      this.wantData = true;
+      queueMicrotask(() => {
+        if (!this.closed) this.dispatchEvent(new Event('negotiationneeded'));
+      });
+    }
+    return channel;
+  }
+
+  /** W3C `getStats()`: transport, candidate-pair and data-channel entries. */
+  async getStats(): Promise<Map<string, Record<string, unknown>>> {
+    const stats = new Map<string, Record<string, unknown>>();
+    const now = performance.timeOrigin + performance.now();
+    stats.set('T01', {
+      id: 'T01',
+      type: 'transport',
+      timestamp: now,
+      iceState: this.iceTransport.state,
+      dtlsState: this.dtlsTransport.state,
+      iceRole: this.iceTransport.role,
+      selectedCandidatePairId: this.manager.selectedPair ? 'CP01' : undefined,
+    });
+    const pair = this.manager.selectedPair;
+    if (pair) {
+      stats.set('CP01', {
+        id: 'CP01',
+        type: 'candidate-pair',
+        timestamp: now,
+        transportId: 'T01',
+        state: 'succeeded',
+        nominated: true,
+        currentRoundTripTime: pair.rttMs !== undefined ? pair.rttMs / 1000 : undefined,
+        localCandidateId: 'CL01',
+        remoteCandidateId: 'CR01',
+      });
+      for (const [id, side, c] of [
+        ['CL01', 'local-candidate', pair.local],
+        ['CR01', 'remote-candidate', pair.remote],
+      ] as const) {
+        stats.set(id, {
+          id,
+          type: side,
+          timestamp: now,
+          transportId: 'T01',
+          address: c.address,
+          port: c.port,
+          protocol: c.protocol,
+          candidateType: c.type,
+          priority: c.priority,
+          foundation: c.foundation,
+        });
+      }
+    }
+    let i = 0;
+    for (const channel of this.channels) {
+      const id = `D${++i}`;
+      stats.set(id, {
+        id,
+        type: 'data-channel',
+        timestamp: now,
+        label: channel.label,
+        protocol: channel.protocol,
+        dataChannelIdentifier: channel.id,
+        state: channel.readyState,
+      });
+    }
+    stats.set('P', {
+      id: 'P',
+      type: 'peer-connection',
+      timestamp: now,
+      dataChannelsOpened: [...this.channels].filter((c) => c.readyState === 'open').length,
+    });
+    return stats;
+  }
+
+  /**
+   * W3C `close()`: closes everything at once and fires no event. Extension: the returned
+   * promise resolves once every socket and timer is released.
+   */
+  close(): Promise<void> {
+    if (this.closed) return this.manager.close();
+    this.closed = true;
+    this.signaling = 'closed';
+    this.iceConnection = RTCIceConnectionStateCode.Closed;
+    this.connection = RTCPeerConnectionStateCode.Closed;
+    this.iceConnectionCause = this.connectionCause = 'closed by the user';
+    this.iceTransport.stateValue = 'closed';
+    this.dtlsTransport.stateValue = 'closed';
+    this.sctpTransportObject.stateValue = 'closed';
+    for (const channel of this.channels) {
+      channel.onopen =
+        channel.onmessage =
+        channel.onclose =
+        channel.onclosing =
+        channel.onerror =
+        channel.onbufferedamountlow =
+          null;
+    }
+    return this.manager.close();
+  }
+
+  // ------------------------------------------------------------------------------------
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed)
+      return Promise.reject(
+        new DOMException('the RTCPeerConnection is closed', 'InvalidStateError'),
+      );
+    const result = this.chain.then(operation);
+    this.chain = result.catch(() => {});
+    return result;
+  }
+
+  private assertNotClosed(): void {
+    if (this.closed) throw new DOMException('the RTCPeerConnection is closed', 'InvalidStateError');
+  }
+
+  private setSignaling(next: RTCSignalingState): void {
+    if (next === this.signaling) return;
+    this.signaling = next;
+    this.dispatchEvent(new Event('signalingstatechange'));
+  }
+
+  private rollback(): void {
+    if (this.signaling !== 'have-local-offer' && this.signaling !== 'have-remote-offer') {
+      throw new DOMException(`rollback in signaling state ${this.signaling}`, 'InvalidStateError');
+    }
+    this.pendingLocal = null;
+    this.pendingRemote = null;
+    this.setSignaling('stable');
+  }
+
+  private writeLocal(type: 'offer' | 'answer' | 'pranswer'): string {
+    const { ufrag, pwd, fingerprints } = this.manager.localParameters;
+    this.sessionVersion++;
+    const remote = this.remoteInfo;
+    const offering = type === 'offer';
+    const dataMid = offering
+      ? (remote?.data?.mid ?? (this.wantData ? MID : null))
+      : (remote?.data?.mid ?? null);
+    return writeDescription({
+      type,
+      sessionId: this.sessionId,
+      sessionVersion: this.sessionVersion,
+      ufrag,
+      pwd,
+      fingerprints,
+      // JSEP §5.2.1 / §5.3.1: offers say actpass; answers take the active role unless the
+      // offer asked for the other one.
+      setup: offering ? 'actpass' : remote?.data?.setup === 'active' ? 'passive' : 'active',
+      dataMid,
+      media: offering ? [] : (remote?.media ?? []),
+      candidates: [...this.localCandidates],
+      endOfCandidates: this.localGatheringDone,
+      maxMessageSize: 262_144,
+      sctpPort: 5000,
+    });
+  }
+
+  private startTransports(): void {
+    const data = this.remoteInfo?.data;
+    if (!data) return;
+    const weAreOfferer =
+      this.remoteDescriptionValue?.type === 'answer' ||
+      this.remoteDescriptionValue?.type === 'pranswer';
+    // RFC 8842 §5.1: `active` is the DTLS client. When the peer is active we are the server;
+    // otherwise (it answered passive, or offered actpass and we answer active) the client.
+    const dtlsRole = data.setup === 'active' ? 'server' : 'client';
+    this.iceTransport.roleValue = weAreOfferer ? 'controlling' : 'controlled';
+    this.manager.start({
+      ufrag: data.ufrag,
+      pwd: data.pwd,
+      iceLite: data.iceLite,
+      fingerprints: data.fingerprints,
+      dtlsRole,
+      maxMessageSize: data.maxMessageSize,
+      sctpPort: data.sctpPort,
+    });
+    if (!this.started) {
+      for (const candidate of data.candidates) this.manager.addRemoteCandidate(candidate);
+      if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
+    }
+    this.started = true;
+  }
+
+  private async gather(): Promise<void> {
+    try {
+      await this.manager.gather();
+    } catch (error) {
+      if (!this.closed) throw error;
+    }
+  }
+
+  private onManagerEvent(event: ManagerEvent): void {
+    if (this.closed) return;
+    switch (event.kind) {
+      case 'local-candidate': {
+        const mid = this.remoteInfo?.data?.mid ?? MID;
+        const { ufrag } = this.manager.localParameters;
+        if (event.candidate) {
+          this.localCandidates.push(event.candidate.candidate);
+          const candidate = new RTCIceCandidate({
+            candidate: event.candidate.candidate,
+            sdpMid: mid,
+            sdpMLineIndex: 0,
+            usernameFragment: ufrag,
+          });
+          this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate }));
+        } else {
+          this.localGatheringDone = true;
+          this.dispatchEvent(
+            new RTCPeerConnectionIceEvent('icecandidate', {
+              candidate: new RTCIceCandidate({
+                candidate: '',
+                sdpMid: mid,
+                sdpMLineIndex: 0,
+                usernameFragment: ufrag,
+              }),
+            }),
+          );
+        }
+        return;
+      }
+      case 'gathering-state': {
+        this.iceTransport.gatheringValue = event.state;
+        this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
+        this.dispatchEvent(new Event('icegatheringstatechange'));
+        if (event.state === 'complete')
+          this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null }));
+        return;
+      }
+      case 'selected-pair':
+        this.iceTransport.setSelectedPair(event.pair, this.remoteInfo?.data?.mid ?? MID);
+        this.iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+        return;
+      case 'ice-state':
+        this.iceTransport.stateValue = mapIceTransportState(event.state);
+        this.iceTransport.dispatchEvent(new Event('statechange'));
+        this.updateStates(event.cause);
+        return;
+      case 'dtls-state':
+        this.dtlsTransport.stateValue = mapDtlsTransportState(event.state);
+        if (event.state === 3 /* connected */)
+          this.dtlsTransport.remoteCertificate = this.manager.remoteCertificate;
+        this.dtlsTransport.dispatchEvent(new Event('statechange'));
+        this.updateStates(event.cause);
+        return;
+      case 'sctp-state':
+        this.sctpTransportObject.stateValue =
+          event.state === SctpTransportState.Connected
+            ? 'connected'
+            : event.state === SctpTransportState.Closed
+              ? 'closed'
+              : 'connecting';
+        this.sctpTransportObject.dispatchEvent(new Event('statechange'));
+        return;
+      case 'data-channel': {
+        const channel = new RTCDataChannel(
+          event.channel,
+          () => this.sctpTransportObject.maxMessageSize,
+        );
+        this.channels.add(channel);
+        this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel }));
+        return;
+      }
+    }
+  }
+
+  /** "update the ICE connection state" then "update the connection state" (webrtc-pc §4.4.4, §4.4.3). */
+  private updateStates(cause: IceTransportCause | DtlsTransportCause | SctpTransportCause): void {
+    const why = describeCause(cause);
+    const ice = deriveIceConnectionState(this.closed, [this.iceTransport.state]);
+    if (ice !== this.iceConnection) {
+      this.iceConnection = ice;
+      this.iceConnectionCause = why;
+      this.dispatchEvent(new RTCStateChangeEvent('iceconnectionstatechange', why));
+    }
+    const pc = deriveConnectionState(this.closed, this.iceConnection, [this.dtlsTransport.state]);
+    if (pc !== this.connection) {
+      this.connection = pc;
+      this.connectionCause = why;
+      this.dispatchEvent(new RTCStateChangeEvent('connectionstatechange', why));
+    }
+  }
+}
+
+for (const type of [
+  'icecandidate',
+  'icecandidateerror',
+  'signalingstatechange',
+  'iceconnectionstatechange',
+  'icegatheringstatechange',
+  'connectionstatechange',
+  'negotiationneeded',
+  'datachannel',
+]) {
+  defineEventHandler(RTCPeerConnection.prototype, type);
+}
+
+/** webrtc-pc §4.3.1 / JSEP §3.2: the signaling state after setting a description, or undefined when not allowed. */
+function transition(
+  state: RTCSignalingState,
+  side: 'local' | 'remote',
+  type: Exclude<RTCSdpType, 'rollback'>,
+): RTCSignalingState | undefined {
+  const table: Record<string, RTCSignalingState> = {
+    'stable|local|offer': 'have-local-offer',
+    'have-local-offer|local|offer': 'have-local-offer',
+    'have-local-offer|remote|answer': 'stable',
+    'have-local-offer|remote|pranswer': 'have-remote-pranswer',
+    'have-remote-pranswer|remote|pranswer': 'have-remote-pranswer',
+    'have-remote-pranswer|remote|answer': 'stable',
+    'stable|remote|offer': 'have-remote-offer',
+    'have-remote-offer|remote|offer': 'have-remote-offer',
+    'have-remote-offer|local|answer': 'stable',
+    'have-remote-offer|local|pranswer': 'have-local-pranswer',
+    'have-local-pranswer|local|pranswer': 'have-local-pranswer',
+    'have-local-pranswer|local|answer': 'stable',
+  };
+  return table[`${state}|${side}|${type}`];
+}
