@@ -101,6 +101,8 @@ export class TurnRelaySocket implements UdpSocket {
   private readonly channelsByPeer = new Map<string, Channel>();
   private readonly channelsByNumber = new Map<number, Channel>();
   private nextChannel = MIN_CHANNEL;
+  /** The bound channel used last (a one-entry cache in front of the maps). */
+  private lastChannel: Channel | undefined;
   private readonly counters = {
     datagramsSent: 0,
     bytesSent: 0,
@@ -150,6 +152,13 @@ export class TurnRelaySocket implements UdpSocket {
   send(data: Uint8Array, port: number, address: string): void {
     if (this.host.closed)
       throw new SocketClosedError('the TURN relay is closed; allocate a new one');
+    // Hot path: the same peer as last time over a bound channel (an ICE pair in use).
+    const last = this.lastChannel;
+    if (last !== undefined && last.peer.port === port && last.peer.address === address) {
+      this.counters.channelDataSent++;
+      this.count(data, this.host.sendFrame(encodeChannelData(last.number, data, this.host.stream)));
+      return;
+    }
     if (isIP(address) === 0) throw new InvalidAddressError(address, 'not an IP literal');
     const perm = this.permission(address);
     if (perm.state === 'installed') this.transmit(data, port, address);
@@ -226,6 +235,7 @@ export class TurnRelaySocket implements UdpSocket {
     if (out.kind !== 'success') {
       if (p.state === 'installed') this.counters.permissions--;
       p.state = 'failed';
+      if (this.lastChannel?.peer.address === address) this.lastChannel = undefined;
       this.counters.dropped += p.queue.length;
       p.queue.length = 0;
       if (out.kind === 'error') {
@@ -249,6 +259,7 @@ export class TurnRelaySocket implements UdpSocket {
     const key = `${address}|${port}`;
     let ch = this.channelsByPeer.get(key);
     if (ch?.bound) {
+      this.lastChannel = ch;
       this.counters.channelDataSent++;
       this.count(data, this.host.sendFrame(encodeChannelData(ch.number, data, this.host.stream)));
       return;
@@ -297,6 +308,7 @@ export class TurnRelaySocket implements UdpSocket {
       // Data keeps flowing in Send indications; the binding is not retried.
       if (ch.bound) this.counters.channels--;
       ch.bound = false;
+      if (this.lastChannel === ch) this.lastChannel = undefined;
       if (out.kind === 'error') {
         this.host.report(
           out.code,
