@@ -1,0 +1,288 @@
+/**
+ * JSEP (RFC 9429) for a session whose only accepted m= section is the data channel
+ * (RFC 8841): building the offer and the answer, and reading the remote data channel
+ * parameters out of a parsed description.
+ */
+
+import type {
+  SdpConnection,
+  SdpFingerprint,
+  SdpMediaSection,
+  SdpSetup,
+  SessionDescription,
+} from './model.js';
+import { bundleGroupOf, effectiveTransport, isRejected } from './validate.js';
+
+/** RFC 8841 §4.1: the protocol of a data channel m= section over UDP (and TCP). */
+export const DATA_CHANNEL_PROTOCOLS = ['UDP/DTLS/SCTP', 'TCP/DTLS/SCTP'] as const;
+/** The legacy protocol of draft-ietf-mmusic-sctp-sdp-05, still sent by old peers. */
+export const LEGACY_DATA_CHANNEL_PROTOCOL = 'DTLS/SCTP';
+/** RFC 8841 §5: the default SCTP port. */
+export const DEFAULT_SCTP_PORT = 5000;
+/** RFC 8841 §6: the value assumed when a=max-message-size is absent. */
+export const DEFAULT_REMOTE_MAX_MESSAGE_SIZE = 65536;
+/** What this stack announces by default (the value libwebrtc and libdatachannel send). */
+export const DEFAULT_LOCAL_MAX_MESSAGE_SIZE = 262144;
+
+/** True when `section` describes a data channel this stack can accept. */
+export function isDataChannelSection(section: SdpMediaSection): boolean {
+  if (section.kind !== 'application') return false;
+  if ((DATA_CHANNEL_PROTOCOLS as readonly string[]).includes(section.protocol)) {
+    return section.formats.includes('webrtc-datachannel');
+  }
+  // Legacy: "m=application <port> DTLS/SCTP 5000" with a=sctpmap:5000 webrtc-datachannel.
+  return (
+    section.protocol === LEGACY_DATA_CHANNEL_PROTOCOL &&
+    (section.sctpMap === undefined || section.sctpMap.protocol === 'webrtc-datachannel')
+  );
+}
+
+/** The data channel parameters of a remote description. */
+export interface RemoteDataChannel {
+  /** Index of the m= section. */
+  readonly index: number;
+  readonly mid: string | undefined;
+  readonly iceUfrag: string | undefined;
+  readonly icePwd: string | undefined;
+  readonly iceOptions: readonly string[];
+  /** `a=ice-options:trickle` present (RFC 8840 §4.1.1). */
+  readonly trickle: boolean;
+  readonly iceLite: boolean;
+  readonly fingerprints: readonly SdpFingerprint[];
+  /** The remote `a=setup`, with RFC 4145 §4 defaults applied when absent. */
+  readonly setup: SdpSetup;
+  /** The remote SCTP port (RFC 8841 §5; sctpmap's port for legacy offers). */
+  readonly sctpPort: number;
+  /** The remote max-message-size; 0 means no limit (RFC 8841 §6). */
+  readonly maxMessageSize: number;
+  /** `candidate:...` strings. */
+  readonly candidates: readonly string[];
+  readonly endOfCandidates: boolean;
+  /** True for the legacy `DTLS/SCTP` format. */
+  readonly legacy: boolean;
+  /** The m= port and c= address, the default candidate (RFC 8839 §4.2.1.2). */
+  readonly port: number;
+  readonly connection: SdpConnection | undefined;
+}
+
+/**
+ * The first data channel section of `description` that is not rejected, or undefined.
+ * `type` gives the RFC 4145 §4 default of a missing `a=setup` (offer: active, answer: passive).
+ */
+export function remoteDataChannel(
+  description: SessionDescription,
+  type: 'offer' | 'answer' | 'pranswer',
+): RemoteDataChannel | undefined {
+  const index = description.media.findIndex((m) => isDataChannelSection(m) && !isRejected(m));
+  if (index < 0) return undefined;
+  const section = description.media[index] as SdpMediaSection;
+  const t = effectiveTransport(description, section);
+  const legacy = section.protocol === LEGACY_DATA_CHANNEL_PROTOCOL;
+  const legacyPort = section.sctpMap?.port ?? Number(section.formats[0]);
+  return {
+    index,
+    mid: section.mid,
+    iceUfrag: t.iceUfrag,
+    icePwd: t.icePwd,
+    iceOptions: t.iceOptions,
+    trickle: t.iceOptions.includes('trickle'),
+    iceLite: t.iceLite,
+    fingerprints: t.fingerprints,
+    setup: t.setup ?? (type === 'offer' ? 'active' : 'passive'),
+    sctpPort:
+      section.sctpPort ?? (legacy && Number.isInteger(legacyPort) ? legacyPort : DEFAULT_SCTP_PORT),
+    maxMessageSize: section.maxMessageSize ?? DEFAULT_REMOTE_MAX_MESSAGE_SIZE,
+    candidates: t.candidates,
+    endOfCandidates: t.endOfCandidates,
+    legacy,
+    port: section.port,
+    connection: section.connection ?? description.connection,
+  };
+}
+
+/** What this side puts in its description, offer or answer. */
+export interface LocalDescriptionParameters {
+  /** `o=` session id: decimal, at most 63 bits (RFC 9429 §5.2.1). */
+  readonly sessionId: string;
+  /** `o=` session version, incremented on each new description (RFC 9429 §5.2.2). */
+  readonly sessionVersion: string;
+  readonly iceUfrag: string;
+  readonly icePwd: string;
+  /** Our ICE options (default `['trickle']`). */
+  readonly iceOptions?: readonly string[];
+  readonly iceLite?: boolean;
+  /** One per certificate (RFC 8842 §5.1). */
+  readonly fingerprints: readonly SdpFingerprint[];
+  readonly sctpPort?: number;
+  /** Default {@link DEFAULT_LOCAL_MAX_MESSAGE_SIZE}. */
+  readonly maxMessageSize?: number;
+  /** `candidate:...` strings gathered so far. */
+  readonly candidates?: readonly string[];
+  /** Gathering is complete (RFC 8840 §8.2). */
+  readonly endOfCandidates?: boolean;
+  /**
+   * The default candidate's port and address for m= and c= (RFC 8839 §4.2.1.2); without
+   * one, port 9 and 0.0.0.0 (RFC 8840 §4.1.1).
+   */
+  readonly defaultCandidate?: { readonly port: number; readonly address: string };
+}
+
+/** Parameters of {@link buildOffer}. */
+export interface OfferParameters extends LocalDescriptionParameters {
+  /** The data section's mid (default "0"). */
+  readonly mid?: string;
+  /** Default actpass, as RFC 8842 §5.2 requires of an offerer. */
+  readonly setup?: SdpSetup;
+  /** Add `a=group:BUNDLE <mid>` (default true, RFC 8843; JSEP's max-bundle). */
+  readonly bundle?: boolean;
+}
+
+function connectionFor(p: LocalDescriptionParameters): SdpConnection {
+  const address = p.defaultCandidate?.address ?? '0.0.0.0';
+  return { netType: 'IN', addrType: address.includes(':') ? 'IP6' : 'IP4', address };
+}
+
+function session(
+  p: LocalDescriptionParameters,
+  media: SdpMediaSection[],
+  bundle: readonly string[] | undefined,
+): SessionDescription {
+  return {
+    version: 0,
+    origin: {
+      username: '-',
+      sessionId: p.sessionId,
+      sessionVersion: p.sessionVersion,
+      netType: 'IN',
+      addrType: 'IP4',
+      address: '127.0.0.1',
+    },
+    sessionName: '-',
+    timing: { start: '0', stop: '0' },
+    groups: bundle === undefined ? [] : [{ semantics: 'BUNDLE', mids: bundle }],
+    ...(p.iceLite === true ? { iceLite: true } : {}),
+    otherLines: [],
+    attributes: [{ name: 'msid-semantic', value: 'WMS *' }],
+    media,
+  };
+}
+
+function dataSection(
+  p: LocalDescriptionParameters,
+  mid: string | undefined,
+  setup: SdpSetup,
+  legacy: boolean,
+): SdpMediaSection {
+  const sctpPort = p.sctpPort ?? DEFAULT_SCTP_PORT;
+  return {
+    kind: 'application',
+    port: p.defaultCandidate?.port ?? 9,
+    protocol: legacy ? LEGACY_DATA_CHANNEL_PROTOCOL : 'UDP/DTLS/SCTP',
+    formats: legacy ? [String(sctpPort)] : ['webrtc-datachannel'],
+    connection: connectionFor(p),
+    ...(mid === undefined ? {} : { mid }),
+    iceUfrag: p.iceUfrag,
+    icePwd: p.icePwd,
+    iceOptions: p.iceOptions ?? ['trickle'],
+    fingerprints: p.fingerprints,
+    setup,
+    ...(legacy
+      ? { sctpMap: { port: sctpPort, protocol: 'webrtc-datachannel', streams: 1024 } }
+      : { sctpPort }),
+    maxMessageSize: p.maxMessageSize ?? DEFAULT_LOCAL_MAX_MESSAGE_SIZE,
+    candidates: p.candidates ?? [],
+    ...(p.endOfCandidates === true ? { endOfCandidates: true } : {}),
+    otherLines: [],
+    attributes: [],
+  };
+}
+
+/** Builds a data-channel-only offer (RFC 9429 §5.2.1, RFC 8841 §4). */
+export function buildOffer(p: OfferParameters): SessionDescription {
+  const mid = p.mid ?? '0';
+  return session(
+    p,
+    [dataSection(p, mid, p.setup ?? 'actpass', false)],
+    p.bundle === false ? undefined : [mid],
+  );
+}
+
+/** Parameters of {@link buildAnswer}. */
+export interface AnswerParameters extends LocalDescriptionParameters {
+  /**
+   * Our role when the offer says actpass (RFC 8842 §5.3): `active` (the default, as browsers
+   * do: this side becomes the DTLS client) or `passive`.
+   */
+  readonly preferredSetup?: 'active' | 'passive';
+}
+
+/** The result of {@link buildAnswer}. */
+export interface BuiltAnswer {
+  readonly description: SessionDescription;
+  /** The accepted data channel of the offer, or undefined when every section was rejected. */
+  readonly remote: RemoteDataChannel | undefined;
+  /** Our setup in the answer, when a data section was accepted. */
+  readonly setup: 'active' | 'passive' | undefined;
+}
+
+/** The answerer's `a=setup` for an offered one (RFC 8842 §5.3, RFC 4145 §4). */
+export function answerSetup(
+  offered: SdpSetup,
+  preferred: 'active' | 'passive' = 'active',
+): 'active' | 'passive' | undefined {
+  switch (offered) {
+    case 'actpass':
+      return preferred;
+    case 'active':
+      return 'passive';
+    case 'passive':
+      return 'active';
+    case 'holdconn':
+      return undefined;
+  }
+}
+
+/** This side's DTLS role for its own setup attribute (RFC 8842 §5: active is the client). */
+export function dtlsRoleForSetup(setup: 'active' | 'passive'): 'client' | 'server' {
+  return setup === 'active' ? 'client' : 'server';
+}
+
+function rejected(offered: SdpMediaSection): SdpMediaSection {
+  // RFC 9429 §5.3.1 / RFC 3264 §6: a rejected m= section keeps its kind, protocol and
+  // formats with port 0; the mid stays so that the sections still line up (RFC 8843 §7.3.3).
+  return {
+    kind: offered.kind,
+    port: 0,
+    protocol: offered.protocol,
+    formats: offered.formats.length > 0 ? offered.formats : ['0'],
+    connection: { netType: 'IN', addrType: 'IP4', address: '0.0.0.0' },
+    ...(offered.mid === undefined ? {} : { mid: offered.mid }),
+    candidates: [],
+    otherLines: [],
+    attributes: [],
+  };
+}
+
+/**
+ * Builds the answer to a (validated) offer (RFC 9429 §5.3.1): the first data channel
+ * section that is not rejected is accepted (with the offer's mid and format, including the
+ * legacy `DTLS/SCTP` one); every other section, audio and video included, is rejected with
+ * port 0 and its mid. A bundle-only data section (RFC 8843 §6) is accepted with a real port.
+ * The answer's BUNDLE group lists the accepted mid when the offer bundled it (RFC 8843 §7.3).
+ */
+export function buildAnswer(offer: SessionDescription, p: AnswerParameters): BuiltAnswer {
+  const remote = remoteDataChannel(offer, 'offer');
+  const setup = remote === undefined ? undefined : answerSetup(remote.setup, p.preferredSetup);
+  const media = offer.media.map((section, index) => {
+    if (remote === undefined || setup === undefined || index !== remote.index)
+      return rejected(section);
+    return dataSection(p, section.mid, setup, remote.legacy);
+  });
+  const accepted = remote !== undefined && setup !== undefined;
+  const bundled = accepted && bundleGroupOf(offer, remote.mid) !== undefined;
+  return {
+    description: session(p, media, bundled ? [remote.mid as string] : undefined),
+    remote: accepted ? remote : undefined,
+    setup,
+  };
+}
