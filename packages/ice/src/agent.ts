@@ -14,7 +14,7 @@ import {
 } from '@x/transport';
 import { type Candidate, describeCandidate, isMdnsName, parseCandidate } from './candidate.js';
 import {
-  CandidatePair,
+  type CandidatePair,
   type CandidatePairInfo,
   type LocalBase,
   type LocalCandidate,
@@ -28,6 +28,7 @@ import {
   type ResolvedConfig,
   resolveConfig,
 } from './config.js';
+import { Checklist } from './checklist.js';
 import { AgentClosedError } from './errors.js';
 import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
@@ -128,9 +129,7 @@ export class Agent {
   private nextBaseId = 0;
   private locals: LocalCandidate[] = [];
   private remotes: Candidate[] = [];
-  private pairs: CandidatePair[] = [];
-  private readonly pairByKey = new Map<string, CandidatePair>();
-  private triggered: CandidatePair[] = [];
+  private readonly list = new Checklist();
   private nominating: CandidatePair | undefined;
   private nominationDone = false;
   private selected: CandidatePair | undefined;
@@ -215,7 +214,7 @@ export class Agent {
 
   /** Snapshots of the current check list. */
   getPairs(): CandidatePairInfo[] {
-    return this.pairs.map((p) => p.info());
+    return this.list.pairs.map((p) => p.info());
   }
 
   /**
@@ -418,7 +417,7 @@ export class Agent {
       // RFC 8838 §11.1 / RFC 8445 §7.3.1.3: a signalled candidate replaces the peer-reflexive
       // one learned from a check.
       this.remotes[existing] = resolved;
-      for (const p of this.pairs) {
+      for (const p of this.list.pairs) {
         if (p.remote === old) {
           p.remote = resolved;
           p.updatePriority(this.controlling_);
@@ -487,25 +486,8 @@ export class Agent {
     remote: Candidate,
   ): CandidatePair | undefined {
     const ip = (remote as ResolvedCandidate).ip ?? remote.address;
-    if (base.family !== (ip.includes(':') ? 'IPv6' : 'IPv4')) return undefined;
-    // Loopback only reaches loopback (and link-local only its link).
-    if (isLoopback(base.address) !== isLoopback(ip)) return undefined;
-    const key = pathKey(base.id, ip, remote.port);
-    if (this.pairByKey.has(key)) return this.pairByKey.get(key);
-    const pair = new CandidatePair(local, base, remote, ip);
-    pair.updatePriority(this.controlling_);
-    // RFC 8445 §6.1.2.6 (and RFC 8838 §11): Waiting unless a pair of the same foundation is
-    // already being checked, in which case it waits Frozen for that one's outcome.
-    const sameFoundationActive = this.pairs.some(
-      (p) =>
-        p.foundation === pair.foundation &&
-        (p.state === PairState.Waiting || p.state === PairState.InProgress),
-    );
-    pair.state = sameFoundationActive ? PairState.Frozen : PairState.Waiting;
-    if (this.nominationDone) pair.retired = true;
-    this.pairs.push(pair);
-    this.pairByKey.set(key, pair);
-    log('pair %s', pair.toString());
+    const pair = this.list.form(base, local, remote, ip, this.controlling_, this.nominationDone);
+    if (pair !== undefined) log('pair %s', pair.toString());
     return pair;
   }
 
@@ -515,7 +497,7 @@ export class Agent {
   private schedule(): void {
     if (this.closed || this.remote === undefined || this.checkTimer !== undefined) return;
     if (this.machine.state === ConnectionState.Failed && !this.restarting) return;
-    if (!this.hasCheckWork()) return;
+    if (!this.list.hasWork()) return;
     if (this.machine.state === ConnectionState.New) {
       this.machine.set(ConnectionState.Checking, { kind: 'checks-started' });
     }
@@ -523,48 +505,14 @@ export class Agent {
     this.checkTimer = this.clock.setTimeout(() => this.onCheckTimer(), 0);
   }
 
-  private hasCheckWork(): boolean {
-    if (this.triggered.length > 0) return true;
-    return this.pairs.some(
-      (p) => !p.retired && (p.state === PairState.Waiting || p.state === PairState.Frozen),
-    );
-  }
-
   private onCheckTimer(): void {
     this.checkTimer = undefined;
     if (this.closed || this.remote === undefined) return;
-    const pair = this.nextCheck();
+    const pair = this.list.next(this.nominating);
     if (pair === undefined) return;
     this.sendCheck(pair, pair === this.nominating);
-    if (this.hasCheckWork())
+    if (this.list.hasWork())
       this.checkTimer = this.clock.setTimeout(() => this.onCheckTimer(), this.cfg.ta);
-  }
-
-  /** RFC 8445 §6.1.4.2: triggered queue first, then the highest Waiting, then unfreeze one. */
-  private nextCheck(): CandidatePair | undefined {
-    while (this.triggered.length > 0) {
-      const p = this.triggered.shift()!;
-      if (p.state !== PairState.InProgress || p === this.nominating) return p;
-    }
-    let best: CandidatePair | undefined;
-    for (const p of this.pairs) {
-      if (
-        !p.retired &&
-        p.state === PairState.Waiting &&
-        (best === undefined || p.priority > best.priority)
-      )
-        best = p;
-    }
-    if (best !== undefined) return best;
-    for (const p of this.pairs) {
-      if (
-        !p.retired &&
-        p.state === PairState.Frozen &&
-        (best === undefined || p.priority > best.priority)
-      )
-        best = p;
-    }
-    return best;
   }
 
   private sendCheck(
@@ -654,7 +602,7 @@ export class Agent {
         this.stats_.roleConflicts++;
         if (ctx.controlling === this.controlling_) this.setRole(!this.controlling_);
         pair.state = PairState.Waiting;
-        this.triggered.push(pair);
+        this.list.triggered.push(pair);
         this.schedule();
         return;
       }
@@ -677,9 +625,7 @@ export class Agent {
       pair.validAt = now;
       log('pair valid: %s', pair.toString());
       // RFC 8445 §7.2.5.3.3: unfreeze the pairs of the same foundation.
-      for (const p of this.pairs)
-        if (p.state === PairState.Frozen && p.foundation === pair.foundation)
-          p.state = PairState.Waiting;
+      this.list.unfreeze(pair.foundation);
     }
     if (ctx.useCandidate && this.controlling_) {
       if (this.nominating === pair) this.nominating = undefined;
@@ -735,14 +681,14 @@ export class Agent {
     if (this.controlling_ === controlling) return;
     log('role switch: controlling=%s', controlling);
     this.controlling_ = controlling;
-    for (const p of this.pairs) p.updatePriority(controlling);
+    this.list.setRole(controlling);
   }
 
   // ---- nomination and selection (SELECTION.md) -----------------------------------------
 
   private startNomination(pair: CandidatePair): void {
     this.nominating = pair;
-    this.triggered.unshift(pair);
+    this.list.triggered.unshift(pair);
     log('nominating %s', pair.toString());
     if (this.checkTimer === undefined) {
       this.checkTimer = this.clock.setTimeout(() => this.onCheckTimer(), 0);
@@ -760,7 +706,7 @@ export class Agent {
       this.remote === undefined
     )
       return;
-    const decision = chooseNomination(this.pairs, this.clock.now(), this.cfg.nominationWait);
+    const decision = chooseNomination(this.list.pairs, this.clock.now(), this.cfg.nominationWait);
     if (decision.action === 'nominate') this.startNomination(decision.pair);
     else if (decision.action === 'wait') {
       this.nominationTimer = this.clock.setTimeout(() => {
@@ -792,7 +738,7 @@ export class Agent {
     // higher-priority ones too: a pair is nominated once (SELECTION.md), so their outcome can
     // no longer change the selection and would only hold `completed` back for up to 39.5 s.
     // They stay in the list as candidates for a switch if the selected pair goes silent.
-    for (const p of this.pairs) {
+    for (const p of this.list.pairs) {
       if (p.state === PairState.Waiting || p.state === PairState.Frozen) p.retired = true;
       else if (p.state === PairState.InProgress && p !== pair && p !== this.nominating) {
         if (p.transactionKey !== undefined) this.cancelTransaction(p.transactionKey);
@@ -893,12 +839,7 @@ export class Agent {
     if (this.controlling_ && !this.probing && silent >= this.cfg.probeAfter) {
       this.probing = true;
       // Probe every other pair that may work: the first to answer gets nominated.
-      for (const p of this.pairs) {
-        if (p === pair || p.state === PairState.InProgress) continue;
-        p.retired = false;
-        p.state = PairState.Waiting;
-        this.triggered.push(p);
-      }
+      this.list.probeAll(pair);
       this.schedule();
     }
     const s = this.machine.state;
@@ -941,7 +882,7 @@ export class Agent {
     for (const [key, ctx] of this.txContext) {
       if (ctx.kind !== 'srflx') this.cancelTransaction(key);
     }
-    this.triggered = [];
+    this.list.triggered.length = 0;
     this.nominating = undefined;
     this.machine.set(ConnectionState.Failed, cause);
   }
@@ -956,13 +897,7 @@ export class Agent {
     const s = this.machine.state;
     const noMoreCandidates =
       this.remoteEnded && this.gathering === 'complete' && this.pendingResolutions === 0;
-    const checksRunning =
-      this.triggered.length > 0 ||
-      this.pairs.some(
-        (p) =>
-          p.state === PairState.InProgress ||
-          (!p.retired && (p.state === PairState.Waiting || p.state === PairState.Frozen)),
-      );
+    const checksRunning = this.list.running();
     if (
       (s === ConnectionState.Checking ||
         (s === ConnectionState.New && this.remote !== undefined)) &&
@@ -970,8 +905,11 @@ export class Agent {
       noMoreCandidates &&
       !checksRunning
     ) {
-      if (!this.pairs.some((p) => p.state === PairState.Succeeded) || this.pairs.length === 0) {
-        this.enterFailed({ kind: 'all-pairs-failed', pairs: this.pairs.length });
+      if (
+        !this.list.pairs.some((p) => p.state === PairState.Succeeded) ||
+        this.list.pairs.length === 0
+      ) {
+        this.enterFailed({ kind: 'all-pairs-failed', pairs: this.list.pairs.length });
         return;
       }
     }
@@ -1033,7 +971,7 @@ export class Agent {
     ) {
       return sel;
     }
-    return this.pairByKey.get(pathKey(base.id, from.address, from.port));
+    return this.list.byKey.get(pathKey(base.id, from.address, from.port));
   }
 
   private onStun(base: LocalBase, data: Buffer, from: SocketAddress): void {
@@ -1202,7 +1140,7 @@ export class Agent {
     if (pair.state !== PairState.Succeeded && pair.state !== PairState.InProgress) {
       pair.retired = false;
       pair.state = PairState.Waiting;
-      this.triggered.push(pair);
+      this.list.triggered.push(pair);
     }
     // RFC 8445 §7.3.1.5: nomination on the controlled side (regular or aggressive).
     if (useCandidate && !this.controlling_) {
@@ -1265,12 +1203,11 @@ export class Agent {
     this.checkTimer = undefined;
     this.nominationTimer?.cancel();
     this.nominationTimer = undefined;
-    this.triggered = [];
+    this.list.triggered.length = 0;
     this.nominating = undefined;
     this.nominationDone = false;
     this.remotes = [];
-    this.pairs = [];
-    this.pairByKey.clear();
+    this.list.clear();
     // The selected pair stays selected (data keeps flowing over it, found by the fast path of
     // onDatagram) until the restarted check list selects a new one.
     this.restarting = true;
@@ -1315,10 +1252,6 @@ function canonicalIp(address: string): string | undefined {
     return b === undefined ? undefined : formatIpv6(b, 0);
   }
   return /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(address) ? address : undefined;
-}
-
-function isLoopback(ip: string): boolean {
-  return ip.startsWith('127.') || ip === '::1';
 }
 
 function randomIceHex(): string {
