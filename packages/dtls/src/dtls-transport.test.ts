@@ -481,6 +481,34 @@ describe('DtlsTransport authentication and bad input', () => {
   });
 });
 
+describe('DtlsTransport options', () => {
+  it('a server that asks for no client certificate: the client sends none', async () => {
+    const p = pair({ server: { requireClientCertificate: false, remoteFingerprints: undefined } });
+    await handshake(p);
+    expect(p.server.state).toBe(DtlsTransportState.Connected);
+    expect(p.server.remoteCertificate).toBeUndefined();
+    expect(p.client.remoteCertificate?.equals(certB.der)).toBe(true);
+  });
+
+  it('refuses a record larger than 2^14 bytes and sending before Connected', async () => {
+    const p = pair();
+    expect(() => p.client.send(Buffer.from('early'))).toThrow(/Connected/);
+    await handshake(p);
+    expect(() => p.client.send(Buffer.alloc(16_385))).toThrow(/16384/);
+    p.client.send(Buffer.alloc(16_384, 1));
+    await p.clock.runUntilIdle();
+    expect(p.serverData[0]).toHaveLength(16_384);
+  });
+
+  it('rejects options out of range', () => {
+    const base = { role: 'client' as const, certificate: certA, send: () => {} };
+    expect(() => new DtlsTransport({ ...base, mtu: 100 })).toThrow(/mtu/);
+    expect(() => new DtlsTransport({ ...base, maxRetransmits: -1 })).toThrow(/maxRetransmits/);
+    expect(() => new DtlsTransport({ ...base, cipherSuites: [] })).toThrow(/cipherSuites/);
+    expect(() => new DtlsTransport({ ...base, role: 'peer' as never })).toThrow(/role/);
+  });
+});
+
 describe('DtlsTransport state contract', () => {
   it('reports each change once, in order, queues re-entrant changes and survives a throwing handler', async () => {
     const clock = new VirtualClock();
