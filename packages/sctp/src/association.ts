@@ -115,6 +115,7 @@ export class Association {
   private readonly myInitialTsn = randomTsn();
   private peerFeatures = 0;
   private outboundStreams = 0;
+  private inboundStreams = 0;
   private sender: Sender | undefined;
   private receiver: Receiver | undefined;
   private reconfig: Reconfig | undefined;
@@ -736,6 +737,7 @@ export class Association {
     this.t1Chunk = undefined;
     this.s = S.Established;
     this.outboundStreams = Math.min(this.wantOutbound, peer.inboundStreams);
+    this.inboundStreams = Math.min(this.wantInbound, peer.outboundStreams);
     this.useZeroChecksum =
       this.zeroChecksumOffered && (this.peerFeatures & FEATURE_ZERO_CHECKSUM) !== 0;
     const maxPayload = (this.mtu - COMMON_HEADER_SIZE - 16) & ~3;
@@ -830,7 +832,20 @@ export class Association {
       const ssn = (p[off + 10]! << 8) | p[off + 11]!;
       const ppid =
         ((p[off + 12]! << 24) | (p[off + 13]! << 16) | (p[off + 14]! << 8) | p[off + 15]!) >>> 0;
-      r.deliver(flags, tsn, sid, ssn, ppid, p.subarray(off + 16, off + clen));
+      if (sid >= this.inboundStreams) {
+        // RFC 9260 §6.4: acknowledged, reported with an ERROR, discarded.
+        this.dropChunk(`DATA on stream ${sid} beyond ${this.inboundStreams} inbound streams`);
+        this.control.push({
+          type: ChunkType.Error,
+          reflected: false,
+          causes: [
+            {
+              type: CauseCode.InvalidStreamIdentifier,
+              value: Uint8Array.of(sid >>> 8, sid & 0xff, 0, 0),
+            },
+          ],
+        });
+      } else r.deliver(flags, tsn, sid, ssn, ppid, p.subarray(off + 16, off + clen));
     } else if (res === AcceptResult.Duplicate) {
       this.counters.duplicateChunks++;
     } else {

@@ -127,3 +127,21 @@ describe('StateQueue', () => {
     expect(n).toBe(10_000);
   });
 });
+
+describe('stream limits', () => {
+  it('negotiates stream counts: the peer cannot send beyond our inbound streams (RFC 9260 §5.1.2)', async () => {
+    const clock = new VirtualClock();
+    const p = makePair(clock, {}, {}, { inboundStreams: 4 });
+    p.a.assoc.connect();
+    p.b.assoc.connect();
+    await clock.runUntil(
+      () =>
+        p.b.assoc.state === AssociationState.Connected &&
+        p.a.assoc.state === AssociationState.Connected,
+    );
+    expect(p.b.assoc.streamCount).toBe(4);
+    expect(() => p.b.assoc.send(4, 51, Uint8Array.of(1))).toThrow();
+    p.a.assoc.close();
+    p.b.assoc.close();
+  });
+});
