@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SdpInvalidError } from './errors.js';
+import { remoteDataChannel } from './jsep.js';
 import { parseSdp } from './parse.js';
 import { type SdpType, validateAnswerAgainstOffer, validateDescription } from './validate.js';
 
@@ -123,6 +124,34 @@ describe('invalid descriptions: InvalidAccessError with the section and line', (
   it('takes credentials and fingerprint from the session level', () => {
     const text = sdp(...HEAD, ...CREDS, FP, ...MEDIA);
     expect(validateDescription(parseSdp(text), 'offer')).toEqual([]);
+  });
+
+  it('takes transport attributes from the BUNDLE tagged section (RFC 8843 §7.2.1)', () => {
+    const text = sdp(
+      ...HEAD.slice(0, 4),
+      'a=group:BUNDLE t d',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 0',
+      'a=mid:t',
+      ...CREDS,
+      FP,
+      'a=setup:actpass',
+      'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+      'a=mid:d',
+    );
+    const d = parseSdp(text);
+    expect(validateDescription(d, 'offer')).toEqual([]);
+    expect(remoteDataChannel(d, 'offer')).toMatchObject({
+      mid: 'd',
+      iceUfrag: 'abcd',
+      setup: 'actpass',
+    });
+    // Outside the group the same section has no credentials.
+    const unbundled = parseSdp(text.replace('a=group:BUNDLE t d', 'a=group:BUNDLE t'));
+    expect(validateDescription(unbundled, 'offer').map((e) => e.code)).toEqual([
+      'missing-ice-ufrag',
+      'missing-ice-pwd',
+      'missing-fingerprint',
+    ]);
   });
 
   it('does not check rejected sections beyond their mid', () => {

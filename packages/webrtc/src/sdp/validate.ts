@@ -7,7 +7,7 @@
 
 import { FINGERPRINT_DIGEST_SIZES } from './attributes.js';
 import { SdpInvalidError } from './errors.js';
-import type { SdpMediaSection, SdpSetup, SessionDescription } from './model.js';
+import type { SdpFingerprint, SdpMediaSection, SdpSetup, SessionDescription } from './model.js';
 import { mediaLineNumber } from './parse.js';
 
 /** The W3C `RTCSdpType`s that carry a description. */
@@ -27,9 +27,9 @@ export function bundleGroupOf(description: SessionDescription, mid: string | und
 }
 
 /**
- * The transport attributes in effect for a section: its own, else those of the BUNDLE tagged
- * section (the first mid of its group, RFC 8843 §7.2.1) for a bundle-only section, else the
- * session level (RFC 8839 §5.4, RFC 8842 §5: session-level values are defaults).
+ * The transport attributes in effect for a section: its own, else (when it has no ICE
+ * credentials of its own) those of the BUNDLE tagged section (the first mid of its group,
+ * RFC 8843 §7.2.1), else the session level (RFC 8839 §5.4, RFC 8842 §5: session-level values are defaults).
  */
 export function effectiveTransport(
   description: SessionDescription,
@@ -39,12 +39,14 @@ export function effectiveTransport(
   readonly icePwd: string | undefined;
   readonly iceOptions: readonly string[];
   readonly iceLite: boolean;
-  readonly fingerprints: readonly import('./model.js').SdpFingerprint[];
+  readonly fingerprints: readonly SdpFingerprint[];
   readonly setup: SdpSetup | undefined;
   readonly endOfCandidates: boolean;
 } {
   let source = section;
-  if (section.iceUfrag === undefined && section.bundleOnly === true) {
+  // RFC 8843 §7.2.1 / §7.3.1: within a BUNDLE group only the tagged section (bundle-only or
+  // later descriptions) has to carry the transport attributes.
+  if (section.iceUfrag === undefined && section.icePwd === undefined) {
     const group = bundleGroupOf(description, section.mid);
     const tag = description.media.find((m) => m.mid !== undefined && m.mid === group?.mids[0]);
     if (tag !== undefined) source = tag;
