@@ -309,7 +309,7 @@ try {
 
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 console.log(
-  `median of ${RUNS} runs; throughput: ${DATAGRAMS} × ${SIZE} B datagrams (ours), ${MIB} MiB data channel (others)`,
+  `median of ${RUNS} runs (throughput: of 3), ${DATAGRAMS} × ${SIZE} B datagrams (ours), ${MIB} MiB data channel (others)`,
 );
 console.log('peer                       | first relay ms | setup ms | MB/s   | note');
 for (const r of rows) {

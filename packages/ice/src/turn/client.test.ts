@@ -45,7 +45,7 @@ async function setup(server: Partial<TestTurnServerOptions> = {}) {
     ...server,
   }).start();
   cleanups.push(() => drive(clock, turn.close()));
-  return { clock, world, a, b, s, turn };
+  return { clock, world, wan, a, b, s, turn };
 }
 
 /** Runs the virtual clock until `p` settles. */
@@ -177,6 +177,28 @@ describe('TurnClient on the virtual network', () => {
       ok: false,
       error: { errorCode: 701, url: 'turn:203.0.113.10:9?transport=tcp' },
     });
+  });
+
+  it('300 Try Alternate: allocates on the ALTERNATE-SERVER instead', async () => {
+    const { clock, world, wan, a, turn } = await setup({
+      alternate: { address: '203.0.113.11', port: 3478 },
+    });
+    const host2 = world.addHost({ name: 'turn2', router: wan, ip: '203.0.113.11' });
+    const turn2 = await new TestTurnServer({
+      net: host2,
+      clock,
+      address: '203.0.113.11',
+      users: { alice: 'secret' },
+      realm: 'other.realm',
+    }).start();
+    cleanups.push(() => drive(clock, turn2.close()));
+    const A = client(clock, a);
+    const r = ok(await drive(clock, A.c.allocate()));
+    expect(r.relayedAddress.address).toBe('203.0.113.11');
+    expect(turn.allocationCount).toBe(0);
+    expect(turn2.allocationCount).toBe(1);
+    await drive(clock, A.c.close());
+    expect(turn2.counts.deallocations).toBe(1);
   });
 
   it('allocation quota: 486', async () => {

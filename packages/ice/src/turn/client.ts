@@ -133,7 +133,7 @@ export class TurnClient implements RelayHost {
   readonly url: TurnServerUrl;
   readonly clock: Clock;
   private readonly net: Net;
-  private readonly auth: LongTermAuth;
+  private auth: LongTermAuth;
   private readonly transactions: StunTransactions;
   private link: ServerLink | undefined;
   private relay: TurnRelaySocket | undefined;
@@ -203,54 +203,92 @@ export class TurnClient implements RelayHost {
 
   private async runAllocate(signal: AbortSignal | undefined): Promise<TurnAllocateResult> {
     let address = this.url.host;
+    let port = this.url.port;
+    let host = this.url.host;
     try {
       if (isIP(address) === 0) address = await (this.options.resolve ?? defaultResolve)(address);
-      const link = await openServerLink({
-        net: this.net,
-        transport: this.url.transport,
-        address,
-        port: this.url.port,
-        host: this.url.host,
-        ...(this.options.localAddress !== undefined
-          ? { localAddress: this.options.localAddress }
-          : {}),
-        ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-        onFrame: (frame) => this.onFrame(frame),
-        onLost: (reason) => this.fail(UNREACHABLE, reason),
-      });
-      if (this.closed) {
-        await link.close();
-        return { ok: false, error: this.candidateError(UNREACHABLE, 'closed while allocating') };
-      }
-      this.link = link;
     } catch (e) {
-      const error = this.candidateError(
-        UNREACHABLE,
-        `cannot reach the TURN server: ${e instanceof Error ? e.message : String(e)}`,
-      );
-      this.setState(TurnState.Failed, { kind: 'error', error });
-      return { ok: false, error };
+      return this.unreachable(e);
     }
-    // §7.1: REQUESTED-TRANSPORT UDP (17), and LIFETIME when the user asks for one.
-    const out = await this.request(StunMethod.Allocate, (w) => {
-      w.addUint32(StunAttr.RequestedTransport, 17 << 24);
-      if (this.options.lifetimeSec !== undefined)
-        w.addUint32(StunAttr.Lifetime, this.options.lifetimeSec);
-    });
-    if (out.kind !== 'success') {
-      const error = this.outcomeError(out, 'Allocate');
-      await this.teardown(TurnState.Failed, { kind: 'error', error });
-      return { ok: false, error };
+    for (let redirects = 0; ; redirects++) {
+      try {
+        const link = await openServerLink({
+          net: this.net,
+          transport: this.url.transport,
+          address,
+          port,
+          host,
+          ...(this.options.localAddress !== undefined
+            ? { localAddress: this.options.localAddress }
+            : {}),
+          ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
+          ...(signal !== undefined ? { signal } : {}),
+          onFrame: (frame) => this.onFrame(frame),
+          onLost: (reason) => this.fail(UNREACHABLE, reason),
+        });
+        if (this.closed) {
+          await link.close();
+          return { ok: false, error: this.candidateError(UNREACHABLE, 'closed while allocating') };
+        }
+        this.link = link;
+      } catch (e) {
+        return this.unreachable(e);
+      }
+      // §7.1: REQUESTED-TRANSPORT UDP (17), and LIFETIME when the user asks for one.
+      const out = await this.request(StunMethod.Allocate, (w) => {
+        w.addUint32(StunAttr.RequestedTransport, 17 << 24);
+        if (this.options.lifetimeSec !== undefined)
+          w.addUint32(StunAttr.Lifetime, this.options.lifetimeSec);
+      });
+      // RFC 8656 §7.4 and RFC 8489 §10: 300 (Try Alternate) names another server in
+      // ALTERNATE-SERVER (and, for TLS, its name in ALTERNATE-DOMAIN); try it over the same
+      // transport, a bounded number of times.
+      const alternate =
+        out.kind === 'error' && out.code === 300
+          ? out.message?.getAddress(StunAttr.AlternateServer)
+          : undefined;
+      if (alternate !== undefined && redirects < 2 && !this.closed) {
+        log('%s: redirected to %s:%d', this.url.url, alternate.address, alternate.port);
+        const old = this.link;
+        this.link = undefined;
+        this.transactions.cancelAll();
+        await old?.close();
+        this.auth = new LongTermAuth(this.options.username, this.options.credential);
+        address = alternate.address;
+        port = alternate.port;
+        host =
+          out.kind === 'error'
+            ? (out.message?.getString(StunAttr.AlternateDomain) ?? address)
+            : address;
+        continue;
+      }
+      if (out.kind !== 'success') {
+        const error = this.outcomeError(out, 'Allocate');
+        await this.teardown(TurnState.Failed, { kind: 'error', error });
+        return { ok: false, error };
+      }
+      return this.allocated(out.message);
     }
-    const relayed = out.message.getXorAddress(StunAttr.XorRelayedAddress);
+  }
+
+  private unreachable(e: unknown): TurnAllocateResult {
+    const error = this.candidateError(
+      UNREACHABLE,
+      `cannot reach the TURN server: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    if (!this.closed) this.setState(TurnState.Failed, { kind: 'error', error });
+    return { ok: false, error };
+  }
+
+  private async allocated(message: StunMessage): Promise<TurnAllocateResult> {
+    const relayed = message.getXorAddress(StunAttr.XorRelayedAddress);
     if (relayed === undefined) {
       const error = this.candidateError(500, 'Allocate success without XOR-RELAYED-ADDRESS');
       await this.teardown(TurnState.Failed, { kind: 'error', error });
       return { ok: false, error };
     }
-    const mapped = out.message.getXorAddress(StunAttr.XorMappedAddress);
-    const lifetimeSec = out.message.getUint32(StunAttr.Lifetime) ?? 600;
+    const mapped = message.getXorAddress(StunAttr.XorMappedAddress);
+    const lifetimeSec = message.getUint32(StunAttr.Lifetime) ?? 600;
     const link = this.link!;
     this.relay = new TurnRelaySocket(this, relayed, this.options.onMessage, this.options);
     this.scheduleRefresh(lifetimeSec);
@@ -333,7 +371,7 @@ export class TurnClient implements RelayHost {
         log('%s: %d, retrying with realm %s', this.url.url, code, this.auth.realm);
         continue;
       }
-      return { kind: 'error', code, reason: err?.reason || REASONS[code] || 'error' };
+      return { kind: 'error', code, reason: err?.reason || REASONS[code] || 'error', message };
     }
     return { kind: 'error', code: 401, reason: REASONS[401]! };
   }

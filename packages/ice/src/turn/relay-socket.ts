@@ -54,7 +54,13 @@ export interface RelayHost {
 /** The outcome of one TURN request. @internal */
 export type RequestOutcome =
   | { readonly kind: 'success'; readonly message: StunMessage }
-  | { readonly kind: 'error'; readonly code: number; readonly reason: string }
+  | {
+      readonly kind: 'error';
+      readonly code: number;
+      readonly reason: string;
+      /** The error answer (its own copy), when there was one. */
+      readonly message?: StunMessage;
+    }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'closed' };
 

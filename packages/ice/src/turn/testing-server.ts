@@ -47,6 +47,8 @@ export interface TestTurnServerOptions {
   readonly forbiddenPeers?: readonly string[];
   /** Offer PASSWORD-ALGORITHMS SHA-256 then MD5 in 401s (an RFC 8489 server). */
   readonly sha256?: boolean;
+  /** Answer Allocate with 300 (Try Alternate) naming this server (RFC 8656 §7.2). */
+  readonly alternate?: { readonly address: string; readonly port: number };
   /** Listen on TCP too (same port). */
   readonly tcp?: boolean;
 }
@@ -357,6 +359,13 @@ export class TestTurnServer {
         return answer((w) => this.describe(existing, from, w));
       }
       return fail(437, 'Allocation Mismatch');
+    }
+    if (this.o.alternate !== undefined) {
+      const w = new StunWriter(msg.method, StunClass.ErrorResponse, msg.transactionId);
+      w.addErrorCode(300, 'Try Alternate');
+      w.addAddress(StunAttr.AlternateServer, this.o.alternate.address, this.o.alternate.port);
+      reply(w.finish({ fingerprint: true }));
+      return;
     }
     if (msg.getUint32(StunAttr.RequestedTransport) !== 17 << 24) {
       return fail(442, 'Unsupported Transport Protocol');
