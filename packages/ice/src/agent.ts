@@ -29,6 +29,7 @@ import {
   resolveConfig,
 } from './config.js';
 import { Checklist } from './checklist.js';
+import { type ConsentEvents, ConsentMonitor } from './consent.js';
 import { AgentClosedError } from './errors.js';
 import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
@@ -141,9 +142,7 @@ export class Agent {
   private remoteEnded = false;
   private checkTimer: Timer | undefined;
   private nominationTimer: Timer | undefined;
-  private consentTimer: Timer | undefined;
-  private watchdog: Timer | undefined;
-  private watchdogAt = Number.POSITIVE_INFINITY;
+  private readonly consent: ConsentMonitor;
   private mdns: MdnsService | undefined;
   private closed = false;
 
@@ -162,6 +161,16 @@ export class Agent {
     this.controlling_ = this.cfg.controlling;
     this.tieBreaker = BigInt.asUintN(64, BigInt(`0x${randomIceHex()}`));
     this.transactions = new StunTransactions(this.clock);
+    this.consent = new ConsentMonitor(
+      this.clock,
+      {
+        intervalMs: this.cfg.consentInterval,
+        probeAfterMs: this.cfg.probeAfter,
+        disconnectedAfterMs: this.cfg.disconnectedAfter,
+        failedAfterMs: this.cfg.failedAfter,
+      },
+      this.consentEvents(),
+    );
     this.machine = new StateMachine<ConnectionState, StateCause>(
       ConnectionState.New,
       notifier,
@@ -636,7 +645,7 @@ export class Agent {
       this.considerNominated(pair);
     } else if (
       this.controlling_ &&
-      this.probing &&
+      this.consent.probing &&
       this.selected &&
       pair !== this.selected &&
       this.nominating === undefined
@@ -755,9 +764,6 @@ export class Agent {
     else cause = { kind: 'higher-priority-nominated', previous };
     this.selected = pair;
     this.restarting = false;
-    this.probing = false;
-    this.consentLost = false;
-    if (pair.lastConsentAt < pair.lastReceivedAt) pair.lastConsentAt = pair.lastReceivedAt;
     log('selected %s (%s)', pair.toString(), cause.kind);
     const cb = this.config.onSelectedPairChange;
     if (cb !== undefined) {
@@ -768,7 +774,7 @@ export class Agent {
         log('onSelectedPairChange threw: %o', error);
       }
     }
-    this.startConsent();
+    this.consent.watch(pair);
     const s = this.machine.state;
     if (
       s === ConnectionState.New ||
@@ -780,98 +786,40 @@ export class Agent {
     }
   }
 
-  // ---- consent freshness and liveness (RFC 7675) -----------------------------------------
+  // ---- consent freshness and liveness (RFC 7675), see consent.ts -------------------------
 
-  private startConsent(): void {
-    if (this.consentTimer !== undefined) return;
-    const tick = (): void => {
-      this.consentTimer = undefined;
-      if (this.closed || this.selected === undefined || this.consentLost) return;
-      this.sendCheck(this.selected, false, 'consent');
-      // RFC 7675 §5.1: randomized to 0.8–1.2 of the interval.
-      this.consentTimer = this.clock.setTimeout(
-        tick,
-        this.cfg.consentInterval * (0.8 + 0.4 * Math.random()),
-      );
+  private consentEvents(): ConsentEvents {
+    return {
+      request: (pair) => this.sendCheck(pair, false, 'consent'),
+      wantsProbe: () => this.controlling_,
+      probe: () => {
+        // Probe every other pair that may work: the first to answer gets nominated.
+        this.list.probeAll(this.selected!);
+        this.schedule();
+      },
+      silent: (pair, silentMs) => {
+        const s = this.machine.state;
+        if (s !== ConnectionState.Connected && s !== ConnectionState.Completed) return;
+        this.completedBeforeDisconnect = s === ConnectionState.Completed;
+        this.machine.set(ConnectionState.Disconnected, { kind: 'no-packets', pair, silentMs });
+      },
+      expired: (pair, silentMs) => {
+        log('consent expired on %s', pair.toString());
+        this.enterFailed({ kind: 'consent-expired', pair, silentMs });
+      },
     };
-    this.consentTimer = this.clock.setTimeout(
-      tick,
-      this.cfg.consentInterval * (0.8 + 0.4 * Math.random()),
-    );
-    this.armWatchdog();
   }
 
-  /** Arms one timer at the next moment a liveness threshold can be crossed. */
-  private armWatchdog(): void {
-    const pair = this.selected;
-    if (pair === undefined || this.consentLost || this.closed) return;
-    const s = this.machine.state;
-    // Only thresholds whose crossing changes something, so the timer never spins.
-    let at = pair.lastConsentAt + this.cfg.failedAfter;
-    if (s === ConnectionState.Connected || s === ConnectionState.Completed) {
-      at = Math.min(at, pair.lastReceivedAt + this.cfg.disconnectedAfter);
-    }
-    if (!this.probing && this.controlling_)
-      at = Math.min(at, pair.lastReceivedAt + this.cfg.probeAfter);
-    if (this.watchdog !== undefined && this.watchdogAt <= at) return;
-    this.watchdog?.cancel();
-    this.watchdogAt = at;
-    this.watchdog = this.clock.setTimeout(() => this.onWatchdog(), at - this.clock.now());
-  }
-
-  private onWatchdog(): void {
-    this.watchdog = undefined;
-    this.watchdogAt = Number.POSITIVE_INFINITY;
-    const pair = this.selected;
-    if (pair === undefined || this.closed || this.consentLost) return;
-    // A timer may fire a hair before its due time (floating point): compare with slack.
-    const now = this.clock.now() + 1e-6;
-    const silent = now - pair.lastReceivedAt;
-    if (now - pair.lastConsentAt >= this.cfg.failedAfter) {
-      // RFC 7675 §5.1: consent expired; stop sending and fail.
-      this.consentLost = true;
-      this.consentTimer?.cancel();
-      this.consentTimer = undefined;
-      log('consent expired on %s', pair.toString());
-      this.enterFailed({ kind: 'consent-expired', pair, silentMs: now - pair.lastConsentAt });
-      return;
-    }
-    if (this.controlling_ && !this.probing && silent >= this.cfg.probeAfter) {
-      this.probing = true;
-      // Probe every other pair that may work: the first to answer gets nominated.
-      this.list.probeAll(pair);
-      this.schedule();
-    }
-    const s = this.machine.state;
-    if (
-      silent >= this.cfg.disconnectedAfter &&
-      (s === ConnectionState.Connected || s === ConnectionState.Completed)
-    ) {
-      this.completedBeforeDisconnect = s === ConnectionState.Completed;
-      this.machine.set(ConnectionState.Disconnected, {
-        kind: 'no-packets',
-        pair,
-        silentMs: silent,
-      });
-    }
-    this.armWatchdog();
-  }
-
-  /** Something arrived on the selected pair. */
+  /** Something arrived on the selected pair while the monitor was paying attention. */
   private onSelectedHeard(): void {
-    if (this.machine.state === ConnectionState.Disconnected && !this.consentLost) {
-      const pair = this.selected!;
-      this.probing = false;
+    if (!this.consent.attention) return;
+    this.consent.heard();
+    if (this.machine.state === ConnectionState.Disconnected && !this.consent.lost) {
       this.machine.set(
         this.completedBeforeDisconnect ? ConnectionState.Completed : ConnectionState.Connected,
-        {
-          kind: 'packets-resumed',
-          pair,
-        },
+        { kind: 'packets-resumed', pair: this.selected! },
       );
     }
-    if (this.probing) this.probing = false;
-    this.armWatchdog();
   }
 
   private enterFailed(cause: StateCause): void {
@@ -918,7 +866,7 @@ export class Agent {
       this.nominationDone &&
       noMoreCandidates &&
       !checksRunning &&
-      !this.probing &&
+      !this.consent.probing &&
       this.nominating === undefined
     ) {
       this.machine.set(ConnectionState.Completed, {
@@ -944,11 +892,7 @@ export class Agent {
       return;
     }
     pair.lastReceivedAt = this.clock.now();
-    if (
-      pair === this.selected &&
-      (this.machine.state === ConnectionState.Disconnected || this.probing)
-    )
-      this.onSelectedHeard();
+    if (pair === this.selected && this.consent.attention) this.onSelectedHeard();
     this.stats_.dataReceived++;
     const cb = this.config.onData;
     if (cb === undefined) return;
@@ -1163,7 +1107,7 @@ export class Agent {
    */
   send(data: Uint8Array): boolean {
     const pair = this.selected;
-    if (pair === undefined || this.consentLost || this.closed) {
+    if (pair === undefined || this.consent.lost || this.closed) {
       this.stats_.sendRefused++;
       return false;
     }
@@ -1231,9 +1175,10 @@ export class Agent {
     this.transactions.cancelAll();
     this.transactionHandles.clear();
     this.txContext.clear();
-    for (const t of [this.checkTimer, this.nominationTimer, this.consentTimer, this.watchdog])
-      t?.cancel();
-    this.checkTimer = this.nominationTimer = this.consentTimer = this.watchdog = undefined;
+    this.checkTimer?.cancel();
+    this.nominationTimer?.cancel();
+    this.checkTimer = this.nominationTimer = undefined;
+    this.consent.stop();
     this.machine.set(ConnectionState.Closed, { kind: 'closed-by-user' });
     await Promise.all([...this.bases.map((b) => b.socket.close()), this.mdns?.close()]);
   }
