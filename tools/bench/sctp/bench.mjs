@@ -25,7 +25,6 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'zero-checksum': { type: 'boolean', default: false },
     'ours-only': { type: 'boolean', default: false },
-    'werift-high': { type: 'string', default: String(1024 * 1024) },
     'time-limit': { type: 'string', default: '120' },
   },
 });
@@ -35,8 +34,6 @@ const COUNT = TOTAL / MSG;
 const HIGH = 1024 * 1024;
 const LOW = 256 * 1024;
 const RUNS = Number(args.runs);
-// werift slows down as its queue grows (INTEROP.md): its high-water mark can be lowered.
-const WERIFT_HIGH = Number(args['werift-high']);
 
 // ---- transports --------------------------------------------------------------------------
 
@@ -184,30 +181,26 @@ async function runWerift(pipe) {
   });
   await Promise.all([a.start(5000), b.start(5000)]);
   await waitFor(() => a.state === 'connected' && b.state === 'connected');
-  let sent = 0;
-  const buffered = () => a.outboundQueue.reduce((n, c) => n + c.userData.length, 0);
-  const pump = () => {
-    // werift's data channel counts bufferedAmount the same way: queued, not yet sent.
-    let queued = buffered();
-    while (sent < COUNT && queued < WERIFT_HIGH) {
+  // werift's RTCDataChannel queues messages and its flush awaits each SCTP send in turn
+  // (webrtc/src/transport/sctp.js dataChannelFlush): drive it the same way. Calling its
+  // send() many times without awaiting makes it far slower (the waiters pile up).
+  let stop = false;
+  const t0 = process.hrtime.bigint();
+  (async () => {
+    for (let sent = 0; sent < COUNT && !stop; sent++) {
       const m = Buffer.from(payloads[sent % 64]);
       m.writeUInt32BE(sent % 64, 0);
-      a.send(1, 53, m);
-      sent++;
-      queued += MSG;
+      await a.send(1, 53, m);
     }
-  };
-  const t0 = process.hrtime.bigint();
-  pump();
-  const timer = setInterval(pump, 0);
+  })();
   // werift can be very slow: stop after the time limit and report the rate it reached.
   let limit;
   const timedOut = new Promise((r) => {
     limit = setTimeout(r, Number(args['time-limit']) * 1000);
   });
   await Promise.race([finished, timedOut]);
+  stop = true;
   clearTimeout(limit);
-  clearInterval(timer);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   await a.stop().catch(() => {});
   await b.stop().catch(() => {});
