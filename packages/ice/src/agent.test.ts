@@ -57,3 +57,81 @@ describe('configuration errors', () => {
     expect(() => new Agent({ iceServers: [{ urls: 'turn:x' }] }, () => {})).toThrow(/username/);
   });
 });
+
+describe('handlers and trickle', () => {
+  it('survives throwing handlers (state notifier, onCandidate, onData) and still connects', async () => {
+    const { clock, ha, hb } = lan();
+    let b: Agent | undefined;
+    const errors: string[] = [];
+    const a = new Agent(
+      {
+        net: ha,
+        clock,
+        mdns: 'off',
+        onCandidate: (c) => {
+          b?.addRemoteCandidate(c);
+          throw new Error('candidate handler');
+        },
+      },
+      (s) => {
+        errors.push(S[s]);
+        throw new Error('state handler');
+      },
+    );
+    b = new Agent(
+      {
+        net: hb,
+        clock,
+        mdns: 'off',
+        controlling: false,
+        onCandidate: (c) => a.addRemoteCandidate(c),
+        onData: () => {
+          throw new Error('data handler');
+        },
+      },
+      () => {},
+    );
+    cleanup.push(async () => {
+      await a.close();
+      await b?.close();
+    });
+    a.setRemoteCredentials(b.localCredentials.ufrag, b.localCredentials.pwd);
+    b.setRemoteCredentials(a.localCredentials.ufrag, a.localCredentials.pwd);
+    await Promise.all([a.gather(), b.gather()]);
+    await clock.runUntil(() => a.state === S.Completed, { timeoutMs: 5000 });
+    expect(errors).toEqual(['Checking', 'Connected', 'Completed']);
+    a.send(Buffer.from('x'));
+    await clock.advance(5);
+    expect(a.stats.handlerErrors).toBeGreaterThanOrEqual(4);
+    expect(b.stats.handlerErrors).toBe(1);
+    expect(b.stats.dataReceived).toBe(1);
+  });
+
+  it('trickles candidates in after checks started and ignores an old generation', async () => {
+    const { clock, ha, hb } = lan();
+    const a = new Agent({ net: ha, clock, mdns: 'off' }, () => {});
+    const b = new Agent({ net: hb, clock, mdns: 'off', controlling: false }, () => {});
+    cleanup.push(async () => {
+      await a.close();
+      await b.close();
+    });
+    await Promise.all([a.gather(), b.gather()]);
+    a.setRemoteCredentials(b.localCredentials.ufrag, b.localCredentials.pwd);
+    b.setRemoteCredentials(a.localCredentials.ufrag, a.localCredentials.pwd);
+    // B learns A as peer-reflexive from A's checks before A's candidate is signalled.
+    for (const c of b.getLocalCandidates())
+      a.addRemoteCandidate({ ...c, ufrag: b.localCredentials.ufrag });
+    await clock.advance(100);
+    expect(b.getRemoteCandidates().map((c) => c.type)).toEqual(['prflx']);
+    a.addRemoteCandidate({ ...b.getLocalCandidates()[0]!, port: 9, ufrag: 'old1' }); // old generation
+    for (const c of a.getLocalCandidates()) b.addRemoteCandidate(c);
+    expect(b.getRemoteCandidates().map((c) => c.type)).toEqual(['host']); // replaces the prflx
+    a.addRemoteCandidate(null);
+    b.addRemoteCandidate(null);
+    await clock.runUntil(() => a.state === S.Completed && b.state === S.Completed, {
+      timeoutMs: 5000,
+    });
+    expect(a.getRemoteCandidates().length).toBe(1);
+    expect(S[b.state]).toBe('Completed');
+  });
+});
