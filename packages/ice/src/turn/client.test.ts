@@ -7,8 +7,8 @@ import {
   TurnClient,
   type TurnClientOptions,
   TurnState,
-} from './client.js';
-import type { TurnCandidateError } from './errors.js';
+  type TurnCandidateError,
+} from './index.js';
 import { TestTurnServer, type TestTurnServerOptions } from './testing-server.js';
 
 let world: VirtualNetwork | undefined;

@@ -1,14 +1,14 @@
 /**
  * The TURN client's public surface (RFC 8656), for `src/index.ts` to re-export by name.
  */
+export { TurnClient } from './client.js';
 export {
   type TurnAllocateResult,
-  TurnClient,
   type TurnClientOptions,
   type TurnNotifier,
   TurnState,
   type TurnStateCause,
-} from './client.js';
+} from './types.js';
 export { type TurnCandidateError, TurnConfigError, UNREACHABLE } from './errors.js';
 export type { RelayTimings, TurnRelaySocket, TurnRelayStats } from './relay-socket.js';
 export { parseTurnUrl, type TurnServerUrl } from './url.js';
