@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Ppid } from './constants.js';
 import { DcepEndpoint } from './endpoint.js';
@@ -22,7 +23,14 @@ function rng(seed: number): () => number {
   };
 }
 
+const fixtures = new URL('./fixtures/', import.meta.url);
+const CAPTURED = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.bin'))
+  .sort()
+  .map((f) => new Uint8Array(readFileSync(new URL(f, fixtures))));
+
 const SEEDS: Uint8Array[] = [
+  ...CAPTURED,
   Uint8Array.of(2),
   encodeDcepMessage(openFromParameters({})),
   encodeDcepMessage(openFromParameters({ label: 'chat', protocol: 'json' })),
