@@ -35,6 +35,7 @@ import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
 import { StateMachine } from './notifier.js';
 import { candidatePriority } from './priority.js';
+import { resolveRoleConflict } from './role.js';
 import { chooseNomination } from './selection.js';
 import {
   type AgentStats,
@@ -1020,26 +1021,21 @@ export class Agent {
     this.stats_.checksReceived++;
     const current = creds === this.local;
     // RFC 8445 §7.3.1.1: role conflicts.
-    const theirControlling = msg.getUint64(StunAttr.IceControlling);
-    const theirControlled = msg.getUint64(StunAttr.IceControlled);
-    if (current && this.controlling_ && theirControlling !== undefined) {
-      this.stats_.roleConflicts++;
-      if (this.tieBreaker >= theirControlling) {
+    if (current) {
+      const decision = resolveRoleConflict(
+        this.controlling_,
+        this.tieBreaker,
+        msg.getUint64(StunAttr.IceControlling),
+        msg.getUint64(StunAttr.IceControlled),
+      );
+      if (decision !== 'none') this.stats_.roleConflicts++;
+      if (decision === 'reject') {
         reply(
           errorResponse(msg, 487, 'Role Conflict', { integrity: creds.pwd, fingerprint: true }),
         );
         return;
       }
-      this.setRole(false);
-    } else if (current && !this.controlling_ && theirControlled !== undefined) {
-      this.stats_.roleConflicts++;
-      if (this.tieBreaker >= theirControlled) this.setRole(true);
-      else {
-        reply(
-          errorResponse(msg, 487, 'Role Conflict', { integrity: creds.pwd, fingerprint: true }),
-        );
-        return;
-      }
+      if (decision === 'switch') this.setRole(!this.controlling_);
     }
     // RFC 8445 §7.3.1.2: the success response.
     reply(
