@@ -33,6 +33,8 @@ describe('Association handshake', () => {
     expect(clock.pendingTimers).toBe(1); // a's T1 only: b keeps nothing
     expect(await clock.runUntil(connected(p), { timeoutMs: 5000 })).toBe(true);
     expect(p.b.states[0]?.cause).toEqual({ kind: 'established', by: 'cookie-echo' });
+    p.b.assoc.connect(); // late connect() on the passive side: nothing to do
+    expect(p.b.states).toHaveLength(1);
     expect(p.a.states[1]?.cause).toEqual({ kind: 'established', by: 'cookie-ack' });
     p.close();
   });

@@ -113,6 +113,11 @@ export class Association {
   private myTag = 0;
   private peerTag = 0;
   private readonly myInitialTsn = randomTsn();
+  /**
+   * Our tag, drawn once: used by our INIT and by INIT-ACKs sent before connect(), so that a
+   * COOKIE-ECHO answering either is accepted whichever handshake wins.
+   */
+  private readonly localTag = nonZeroTag();
   private peerFeatures = 0;
   private outboundStreams = 0;
   private inboundStreams = 0;
@@ -256,12 +261,15 @@ export class Association {
   /**
    * Starts the handshake: sends INIT (RFC 9260 §5.1). Without it the association still
    * answers a peer's INIT, so one side may stay passive; WebRTC calls it on both sides.
+   * Does nothing when the handshake is under way or done (the peer's INIT may have won);
+   * throws {@link InvalidStateError} once closed.
    */
   connect(): void {
-    if (this.s !== S.Closed || this.publicState !== AssociationState.New) {
-      throw new InvalidStateError(`connect() in state ${AssociationState[this.publicState]}`);
+    if (this.publicState === AssociationState.Closed) {
+      throw new InvalidStateError('connect() on a closed association');
     }
-    this.myTag = nonZeroTag();
+    if (this.publicState !== AssociationState.New) return;
+    this.myTag = this.localTag;
     this.s = S.CookieWait;
     this.setState(AssociationState.Connecting, { kind: 'connect-called' });
     this.t1Chunk = this.initChunk(ChunkType.Init, this.myTag, this.myInitialTsn, []);
@@ -623,8 +631,8 @@ export class Association {
     let tag: number;
     let tsn: number;
     if (this.s === S.Closed) {
-      // §5.1.3: no state; a fresh tag lives only in the cookie.
-      tag = nonZeroTag();
+      // §5.1.3: no state; the tag lives only in the cookie until COOKIE-ECHO.
+      tag = this.localTag;
       tsn = this.myInitialTsn;
     } else if (this.s === S.CookieWait || this.s === S.CookieEchoed) {
       // §5.2.1: collision: answer with our own tag.
