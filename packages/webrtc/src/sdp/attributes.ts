@@ -36,8 +36,8 @@ export function parseFingerprint(value: string): SdpFingerprint | string {
   return { algorithm, value: hex.toUpperCase() };
 }
 
-/** `a=setup` (RFC 4145 §4). */
-export function parseSetup(value: string): SdpSetup | string {
+/** `a=setup` (RFC 4145 §4): one of its four values, or undefined. */
+export function parseSetup(value: string): SdpSetup | undefined {
   switch (value) {
     case 'actpass':
     case 'active':
@@ -45,7 +45,7 @@ export function parseSetup(value: string): SdpSetup | string {
     case 'holdconn':
       return value;
     default:
-      return `setup must be actpass, active, passive or holdconn, not ${JSON.stringify(value)}`;
+      return undefined;
   }
 }
 

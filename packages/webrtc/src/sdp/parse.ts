@@ -102,15 +102,6 @@ export function parseSdp(text: string, options: ParseSdpOptions = {}): SessionDe
   let current: MediaDraft | undefined;
   let lastSessionType = -1;
 
-  const unique = <K extends keyof MediaDraft & keyof TransportDraft>(
-    target: TransportDraft,
-    key: K,
-    value: NonNullable<TransportDraft[K]>,
-  ): void => {
-    if (target[key] !== undefined) fail('bad-attribute', `a second a=${String(key)} attribute`);
-    target[key] = value as TransportDraft[K];
-  };
-
   const transportAttribute = (
     target: TransportDraft,
     name: string,
@@ -146,15 +137,14 @@ export function parseSdp(text: string, options: ParseSdpOptions = {}): SessionDe
       }
       case 'setup': {
         const parsed = parseSetup(need());
-        if (
-          parsed !== 'actpass' &&
-          parsed !== 'active' &&
-          parsed !== 'passive' &&
-          parsed !== 'holdconn'
-        ) {
-          fail('bad-attribute', parsed);
+        if (parsed === undefined) {
+          fail(
+            'bad-attribute',
+            `setup must be actpass, active, passive or holdconn, not ${JSON.stringify(value)}`,
+          );
         }
-        unique(target, 'setup', parsed as SdpSetup);
+        if (target.setup !== undefined) fail('bad-attribute', 'a second a=setup attribute');
+        target.setup = parsed as SdpSetup;
         return true;
       }
       case 'end-of-candidates':
