@@ -14,16 +14,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import { debuglog } from 'node:util';
-import {
-  type Clock,
-  type Net,
-  nodeNet,
-  type SocketAddress,
-  systemClock,
-  type Timer,
-} from '@x/transport';
+import { type Clock, type Net, nodeNet, systemClock, type Timer } from '@x/transport';
 import { StunAttr, StunClass, StunMethod } from '../stun/constants.js';
 import { decodeStun, type StunMessage } from '../stun/message.js';
 import { StunTransactions, type RetransmitOptions } from '../stun/transaction.js';
@@ -31,12 +23,7 @@ import { StunWriter } from '../stun/writer.js';
 import { LongTermAuth } from './auth.js';
 import { isChannelData } from './channel-data.js';
 import { TurnConfigError, type TurnCandidateError, UNREACHABLE } from './errors.js';
-import {
-  type RelayHost,
-  type RelayTimings,
-  type RequestOutcome,
-  TurnRelaySocket,
-} from './relay-socket.js';
+import { type RelayHost, type RequestOutcome, TurnRelaySocket } from './relay-socket.js';
 import { openServerLink, type ServerLink } from './server-link.js';
 import {
   type TurnAllocateResult,
