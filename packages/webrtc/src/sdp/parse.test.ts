@@ -224,6 +224,26 @@ describe('syntax errors: the exact error and line', () => {
     expect(() => parseSdp(text)).toThrow(SdpSyntaxError);
   });
 
+  it('keeps several fingerprints, session-level ice-lite and end-of-candidates', () => {
+    const sha1 = 'a=fingerprint:SHA-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33';
+    const text = sdp(
+      ...GOOD.slice(0, 4),
+      'a=ice-lite',
+      'a=end-of-candidates',
+      ...GOOD.slice(4),
+      FP,
+      sha1,
+      'a=setup:passive',
+      'a=inactive',
+    );
+    const d = parseSdp(text);
+    expect(d.iceLite).toBe(true);
+    expect(d.endOfCandidates).toBe(true);
+    expect(d.media[0]?.fingerprints?.map((f) => f.algorithm)).toEqual(['sha-256', 'sha-1']);
+    expect(d.media[0]?.direction).toBe('inactive');
+    expect(parseSdp(serializeSdp(d))).toEqual(d);
+  });
+
   it('accepts a minimal description and a fingerprint in lower case', () => {
     const d = parseSdp(withMedia(FP.toLowerCase()));
     expect(d.media[0]?.fingerprints?.[0]?.value).toMatch(/^2A:94/);
