@@ -1,104 +1,88 @@
-// One peer of the demo: a Manager of @x/network on real 127.0.0.1 sockets. The parent process
-// (run.mjs) is the offerer; this file, forked by it, is the answerer. Signaling goes over the
-// IPC channel of child_process.fork, as SDP and trickled candidates would.
-import { describeCause, Manager } from '@x/network';
+// One peer of the demo: an RTCPeerConnection of @x/webrtc on real 127.0.0.1 sockets. The
+// parent process (run.mjs) is the offerer; this file, forked by it, is the answerer. Signaling
+// (SDP and trickled candidates) goes over the IPC channel of child_process.fork.
+import { RTCPeerConnection } from '@x/webrtc';
 
-/** Builds a peer; `send` carries signaling to the other process, `onEvent` sees every event. */
-export function createPeer({ controlling, send, onEvent }) {
-  const manager = new Manager(
-    {
-      controlling,
-      mdns: 'off',
-      gather: {
-        includeLoopback: true,
-        ipv6: false,
-        addressFilter: (address) => address === '127.0.0.1',
-      },
+/** Builds a peer connection that reports every state change of every layer to `log`. */
+export function createPeer({ send, log }) {
+  const pc = new RTCPeerConnection({
+    // A loopback-only demo: gather 127.0.0.1 and nothing else.
+    gather: {
+      includeLoopback: true,
+      ipv6: false,
+      addressFilter: (address) => address === '127.0.0.1',
     },
-    (event) => {
-      if (event.kind === 'local-candidate')
-        send({ type: 'candidate', candidate: event.candidate?.candidate ?? null });
-      onEvent(event);
-    },
-  );
+    mdns: 'off',
+  });
+  const queue = [];
+  const flush = () => {
+    while (pc.remoteDescription && queue.length > 0) void pc.addIceCandidate(queue.shift());
+  };
+  pc.onicecandidate = (e) => {
+    // An empty candidate is end-of-candidates (RFC 8838): forwarding it lets ICE reach `completed`.
+    if (e.candidate) send({ type: 'candidate', candidate: e.candidate.toJSON() });
+  };
+  pc.onicegatheringstatechange = () => log(`GATH ${pc.iceGatheringState}`);
+  pc.onsignalingstatechange = () => {
+    log(`SIG  ${pc.signalingState}`);
+    flush();
+  };
+  pc.oniceconnectionstatechange = (e) => log(`ICE  ${pc.iceConnectionState.padEnd(12)} ${e.cause}`);
+  pc.onconnectionstatechange = (e) => log(`PC   ${pc.connectionState.padEnd(12)} ${e.cause}`);
+  let transportsWatched = false;
+  const watchTransports = () => {
+    if (transportsWatched || !pc.sctp) return;
+    transportsWatched = true;
+    const dtls = pc.sctp.transport;
+    const ice = dtls.iceTransport;
+    ice.onselectedcandidatepairchange = () => {
+      const pair = ice.getSelectedCandidatePair();
+      log(
+        `PAIR ${pair.local.address}:${pair.local.port} (${pair.local.type}) <-> ${pair.remote.address}:${pair.remote.port} (${pair.remote.type})`,
+      );
+    };
+    dtls.onstatechange = () => log(`DTLS ${dtls.state}`);
+    pc.sctp.onstatechange = () =>
+      log(`SCTP ${pc.sctp.state} (max message size ${pc.sctp.maxMessageSize} bytes)`);
+  };
   return {
-    manager,
-    /** Our parameters, as an SDP offer or answer would carry them. */
-    parameters: () => ({ ...manager.localParameters, maxMessageSize: 262_144 }),
-    /** Handles a signaling message from the other side. */
-    onSignal(message) {
-      if (message.type === 'parameters') {
-        manager.start({ ...message.parameters, dtlsRole: controlling ? 'server' : 'client' });
-      } else if (message.type === 'candidate') {
-        manager.addRemoteCandidate(message.candidate);
+    pc,
+    async onSignal(message) {
+      if (message.type === 'candidate') {
+        queue.push(message.candidate);
+        flush();
+      } else if (message.type === 'offer') {
+        await pc.setRemoteDescription(message.description);
+        watchTransports();
+        await pc.setLocalDescription();
+        send({ type: 'answer', description: pc.localDescription.toJSON() });
+      } else if (message.type === 'answer') {
+        await pc.setRemoteDescription(message.description);
+        watchTransports();
       }
     },
   };
 }
 
-const STATE_NAMES = {
-  'ice-state': [
-    '',
-    'new',
-    'checking',
-    'connected',
-    'completed',
-    'disconnected',
-    'failed',
-    'closed',
-  ],
-  'dtls-state': ['', 'new', 'connecting', 'connected', 'closed', 'failed'],
-  'sctp-state': ['', 'connecting', 'connected', 'closed'],
-};
-
-/** One line of the timeline for an event, or undefined for events not shown. */
-export function describeEvent(event) {
-  switch (event.kind) {
-    case 'ice-state':
-    case 'dtls-state':
-    case 'sctp-state':
-      return `${event.kind.replace('-state', '').toUpperCase().padEnd(4)} ${STATE_NAMES[event.kind][event.state].padEnd(12)} ${describeCause(event.cause)}`;
-    case 'selected-pair':
-      return `PAIR ${event.pair.label}  (${describeCause(event.cause)})`;
-    case 'gathering-state':
-      return `GATH ${event.state}`;
-    case 'data-channel':
-      return `DC   "${event.channel.label}" opened by the peer on stream ${event.channel.id}`;
-    default:
-      return undefined;
-  }
-}
-
-// Forked: be the answerer.
+// Forked: be the answerer. Echo text; count binary bytes and report them when asked.
 if (process.send && process.argv[2] === '--answerer') {
   const peer = createPeer({
-    controlling: false,
-    send: (message) => process.send(message),
-    onEvent: (event) => {
-      if (event.kind === 'data-channel') {
-        const channel = event.channel;
-        // Echo text; count binary bytes and report them when asked.
-        let bytes = 0;
-        channel.handlers = {
-          onMessage: (data, binary) => {
-            if (!binary) {
-              const text = data.toString();
-              if (text === 'bulk-done?') channel.send(Buffer.from(`bulk-done:${bytes}`), false);
-              else channel.send(Buffer.from(`echo: ${text}`), false);
-            } else bytes += data.byteLength;
-          },
-        };
-      }
-      const line = describeEvent(event);
-      if (line) process.send({ type: 'log', line });
-    },
+    send: (m) => process.send(m),
+    log: (line) => process.send({ type: 'log', line }),
   });
-  process.on('message', (message) => {
-    if (message.type === 'start') {
-      process.send({ type: 'parameters', parameters: peer.parameters() });
-      peer.onSignal({ type: 'parameters', parameters: message.parameters });
-      void peer.manager.gather();
-    } else peer.onSignal(message);
-  });
+  peer.pc.ondatachannel = (e) => {
+    const channel = e.channel;
+    process.send({
+      type: 'log',
+      line: `DC   "${channel.label}" (${channel.protocol}) opened by the peer on stream ${channel.id}`,
+    });
+    let bytes = 0;
+    channel.onmessage = (m) => {
+      if (typeof m.data !== 'string') bytes += m.data.byteLength;
+      else if (m.data === 'bulk-done?') channel.send(`bulk-done:${bytes}`);
+      else channel.send(`echo: ${m.data}`);
+    };
+  };
+  process.on('message', (message) => void peer.onSignal(message));
   process.send({ type: 'ready' });
 }

@@ -1,11 +1,11 @@
-// The README's demo: two peers of the @x stack, in two processes, over real 127.0.0.1 sockets.
-// It prints a timeline of every state change of every layer with its cause and the selected
-// pair, exchanges messages, measures a short transfer, then kills the remote process and shows
-// how long the local side takes to say `disconnected` and `failed`, and why.
+// The README's demo: two RTCPeerConnections of @x/webrtc, in two processes, over real
+// 127.0.0.1 sockets. It prints a timeline of every state change of every layer with its cause
+// and the selected pair, exchanges messages, measures a short transfer, then kills the remote
+// process and shows how long the local side takes to say `disconnected` and `failed`, and why.
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createPeer, describeEvent } from './peer.mjs';
+import { createPeer } from './peer.mjs';
 
 const started = performance.now();
 const stamp = () => `${((performance.now() - started) / 1000).toFixed(3).padStart(7)} s`;
@@ -15,29 +15,23 @@ const child = fork(fileURLToPath(new URL('./peer.mjs', import.meta.url)), ['--an
   stdio: 'inherit',
 });
 const childReady = new Promise((resolve) => child.once('message', resolve));
-let iceStates = [];
 const local = createPeer({
-  controlling: true,
-  send: (message) => child.connected && child.send(message),
-  onEvent: (event) => {
-    if (event.kind === 'ice-state')
-      iceStates.push({ state: event.state, at: performance.now(), cause: event.cause });
-    const line = describeEvent(event);
-    if (line) print('offerer', line);
-  },
+  send: (m) => child.connected && child.send(m),
+  log: (line) => print('offerer', line),
 });
+const pc = local.pc;
 child.on('message', (message) => {
   if (message.type === 'log') print('answerer', message.line);
-  else local.onSignal(message);
+  else void local.onSignal(message);
 });
 
 console.log(
-  'x-webrtc demo: two processes, @x/network Manager (ICE + DTLS + SCTP + DCEP) on 127.0.0.1\n',
+  'x-webrtc demo: two processes, RTCPeerConnection of @x/webrtc (ICE, DTLS, SCTP, DCEP) on 127.0.0.1\n',
 );
 await childReady;
-const channel = local.manager.createDataChannel({ label: 'demo', protocol: 'chat' });
-child.send({ type: 'start', parameters: local.parameters() });
-await local.manager.gather();
+const channel = pc.createDataChannel('demo', { protocol: 'chat' });
+await pc.setLocalDescription();
+child.send({ type: 'offer', description: pc.localDescription.toJSON() });
 
 const wait = (predicate, ms = 10_000) =>
   new Promise((resolve, reject) => {
@@ -51,21 +45,19 @@ const wait = (predicate, ms = 10_000) =>
     poll();
   });
 
-await wait(() => channel.state === 'open');
+await wait(() => channel.readyState === 'open');
 print(
   'offerer',
-  `DC   "demo" open on stream ${channel.id} after ${(performance.now() - started).toFixed(1)} ms`,
+  `DC   "demo" open on stream ${channel.id}, ${(performance.now() - started).toFixed(1)} ms after start`,
 );
 
 // Messages, with round-trip times.
 const replies = [];
-channel.handlers = {
-  onMessage: (data) => replies.push({ text: data.toString(), at: performance.now() }),
-};
+channel.onmessage = (m) => replies.push({ text: m.data, at: performance.now() });
 const rtts = [];
 for (const text of ['hello', 'how are you?', 'this is a pure-TypeScript WebRTC stack']) {
   const sentAt = performance.now();
-  channel.send(Buffer.from(text), false);
+  channel.send(text);
   await wait(() => replies.length > rtts.length);
   rtts.push(replies.at(-1).at - sentAt);
   print(
@@ -76,52 +68,46 @@ for (const text of ['hello', 'how are you?', 'this is a pure-TypeScript WebRTC s
 
 // A short transfer: 16 MiB of 16 KiB messages, keeping at most 1 MiB buffered.
 const total = 16 * 1024 * 1024;
-const chunk = Buffer.alloc(16 * 1024, 7);
+const chunk = new Uint8Array(16 * 1024).fill(7);
 let sent = 0;
 const bulkStart = performance.now();
 channel.bufferedAmountLowThreshold = 256 * 1024;
 await new Promise((resolve) => {
   const pump = () => {
     while (sent < total && channel.bufferedAmount <= 1024 * 1024) {
-      channel.send(Buffer.from(chunk), true);
+      channel.send(chunk);
       sent += chunk.length;
     }
     if (sent >= total) resolve();
   };
-  channel.handlers.onBufferedAmountLow = pump;
+  channel.onbufferedamountlow = pump;
   pump();
 });
-channel.send(Buffer.from('bulk-done?'), false);
+channel.send('bulk-done?');
 await wait(() => replies.at(-1)?.text.startsWith('bulk-done:'), 60_000);
 const seconds = (performance.now() - bulkStart) / 1000;
 const received = Number(replies.at(-1).text.split(':')[1]);
 print(
   'offerer',
-  `BULK ${(total / 1024 / 1024).toFixed(0)} MiB in ${seconds.toFixed(2)} s = ${(received / seconds / 1e6).toFixed(1)} MB/s, ${received === total ? 'every byte arrived' : `only ${received} bytes arrived`}`,
+  `BULK ${total / 1024 / 1024} MiB in ${seconds.toFixed(2)} s = ${(received / seconds / 1e6).toFixed(1)} MB/s, ${received === total ? 'every byte arrived' : `only ${received} bytes arrived`}`,
 );
 
 // The remote process dies: how long until this side knows, and why?
 const killedAt = performance.now();
-iceStates = [];
+const after = [];
+pc.addEventListener('connectionstatechange', (e) =>
+  after.push({ state: pc.connectionState, cause: e.cause, at: performance.now() }),
+);
 child.kill('SIGKILL');
 print('offerer', 'KILL the answerer process (SIGKILL); the channel is idle from now on');
-await wait(() => iceStates.some((s) => s.state === 6 /* failed */), 30_000).catch(() => {});
-for (const s of iceStates) {
-  const name = [
-    '',
-    'new',
-    'checking',
-    'connected',
-    'completed',
-    'disconnected',
-    'failed',
-    'closed',
-  ][s.state];
+await wait(() => pc.connectionState === 'failed', 30_000).catch(() => {});
+console.log('\nafter the kill:');
+for (const s of after)
   console.log(
-    `           -> ICE ${name} ${((s.at - killedAt) / 1000).toFixed(2)} s after the kill`,
+    `  connectionState ${s.state.padEnd(12)} ${((s.at - killedAt) / 1000).toFixed(2)} s  because: ${s.cause}`,
   );
-}
-await local.manager.close();
+await pc.close();
+const median = [...rtts].sort((a, b) => a - b)[1];
 console.log(
-  `\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s: median echo RTT ${[...rtts].sort((a, b) => a - b)[1].toFixed(2)} ms`,
+  `\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s; median echo RTT ${median.toFixed(2)} ms`,
 );
