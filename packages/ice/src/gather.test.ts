@@ -1,0 +1,67 @@
+import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, expect, it } from 'vitest';
+import { resolveConfig } from './config.js';
+import { hostAddresses } from './gather.js';
+import { ConnectionState as S } from './state.js';
+import { connectPair } from './testing-pair.js';
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+function dualStack() {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 9 });
+  cleanup.push(() => world.close());
+  const r = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24', cidr6: 'fd00:1::/64' });
+  const r2 = world.addRouter({ name: 'wifi', cidr: '10.9.0.0/24' });
+  const ha = world.addHost({ name: 'a', interfaces: [{ router: r }, { router: r2 }] });
+  const hb = world.addHost({ name: 'b', router: r });
+  return { clock, ha, hb };
+}
+
+it('lists host addresses with filters, loopback on request and RFC 8421 preferences', () => {
+  const { ha } = dualStack();
+  const all = hostAddresses(ha, resolveConfig({}).gather);
+  expect(all.map((a) => a.family)).toEqual(['IPv4', 'IPv6', 'IPv4']);
+  // IPv6 first within the first interface, then IPv4, then the second interface.
+  const byPref = [...all]
+    .sort((x, y) => y.localPreference - x.localPreference)
+    .map((a) => a.address);
+  expect(byPref[0]).toMatch(/^fd00:1::/);
+  expect(byPref[1]).toMatch(/^10\.0\.0\./);
+  expect(byPref[2]).toMatch(/^10\.9\.0\./);
+  expect(all.some((a) => a.address === '127.0.0.1')).toBe(false);
+  const withLo = hostAddresses(ha, resolveConfig({ gather: { includeLoopback: true } }).gather);
+  expect(withLo.some((a) => a.address === '127.0.0.1')).toBe(true);
+  const v4 = hostAddresses(ha, resolveConfig({ gather: { ipv6: false } }).gather);
+  expect(v4.every((a) => a.family === 'IPv4')).toBe(true);
+  const filtered = hostAddresses(
+    ha,
+    resolveConfig({
+      gather: {
+        interfaceFilter: (i) => i.addresses.some((x) => x.address.startsWith('fd00:')),
+        addressFilter: (_a, f) => f === 'IPv6',
+      },
+    }).gather,
+  );
+  expect(filtered.map((a) => a.family)).toEqual(['IPv6']);
+});
+
+it('connects over IPv6 and prefers it on a dual-stack LAN', async () => {
+  const { clock, ha, hb } = dualStack();
+  const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
+  cleanup.push(async () => {
+    await a.agent.close();
+    await b.agent.close();
+  });
+  await clock.runUntil(() => a.agent.state === S.Completed && b.agent.state === S.Completed, {
+    timeoutMs: 5000,
+  });
+  expect(a.agent.selectedPair!.remote.address).toMatch(/^fd00:1::/);
+  a.agent.send(Buffer.from('v6'));
+  await clock.advance(5);
+  expect(b.received.map(String)).toEqual(['v6']);
+});
