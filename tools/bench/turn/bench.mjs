@@ -7,6 +7,10 @@
 //     relay candidate, connect time, and data-channel bulk throughput through the relay.
 // Raw relayed datagrams and a data channel (SCTP over DTLS) are different loads: the closing
 // ratios compare allocation times directly and throughput only as an indication.
+// "ICE connected" is like for like: two agents with relay candidates only, from start to
+// both connected through coturn (ours: Agent + TurnClient; theirs: iceConnectionState).
+// "setup" is ours: allocations + permissions + a datagram each way; theirs: until
+// connectionState 'connected' (ICE and DTLS).
 // Run: node tools/bench/turn/bench.mjs   (env BENCH_RUNS, BENCH_DATAGRAMS, BENCH_MIB)
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,21 +40,26 @@ async function until(pred, ms = 10_000) {
   }
 }
 
-/** TurnClient from the built @x/ice, or bundled from its sources until the index exports it. */
-async function loadTurn() {
+/**
+ * Agent and TurnClient from the built @x/ice, or bundled from its sources (esbuild, through
+ * tsup's dependency) until the index exports the TURN client.
+ */
+async function loadIce() {
   try {
     const ice = await import('@x/ice');
-    if (ice.TurnClient) return ice;
+    if (ice.TurnClient && ice.Agent) return ice;
   } catch {}
-  const tsup = createRequire(
-    fileURLToPath(new URL('../../../package.json', import.meta.url)),
-  ).resolve('tsup');
+  const root = new URL('../../../', import.meta.url);
+  const tsup = createRequire(fileURLToPath(new URL('package.json', root))).resolve('tsup');
   const esbuild = createRequire(tsup)('esbuild');
-  const out = join(mkdtempSync(join(tmpdir(), 'x-turn-bench-')), 'turn.mjs');
+  const out = join(mkdtempSync(join(tmpdir(), 'x-turn-bench-')), 'ice.mjs');
+  const src = (p) => JSON.stringify(fileURLToPath(new URL(`packages/ice/src/${p}`, root)));
   await esbuild.build({
-    entryPoints: [
-      fileURLToPath(new URL('../../../packages/ice/src/turn/index.ts', import.meta.url)),
-    ],
+    stdin: {
+      contents: `export { Agent, ConnectionState } from ${src('index.ts')};\nexport * from ${src('turn/index.ts')};`,
+      resolveDir: fileURLToPath(new URL('packages/ice/', root)),
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -147,6 +156,58 @@ async function oursThroughput(turn, server, transport) {
   return { mbps: ((received - base) * SIZE) / secs / 1e6, lossPct: (100 * lost) / DATAGRAMS };
 }
 
+/** Two Agents, relay candidates only, through coturn: ms until both are connected. */
+async function oursIce(ice, server, transport) {
+  const url = `turn:127.0.0.1:${server.port}?transport=${transport}`;
+  const up = (a) =>
+    a.state === ice.ConnectionState.Connected || a.state === ice.ConnectionState.Completed;
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const sides = await Promise.all(
+      [true, false].map(async (controlling) => {
+        const candidates = [];
+        const agent = new ice.Agent(
+          {
+            controlling,
+            gather: { addressFilter: () => false },
+            onCandidate: (c) => c && candidates.push(c),
+          },
+          () => {},
+        );
+        let deliver;
+        const turn = new ice.TurnClient({
+          url,
+          username: server.username,
+          credential: server.password,
+          localAddress: '127.0.0.1',
+          onMessage: (d, from) => deliver?.(d, from),
+        });
+        const [, r] = await Promise.all([agent.gather(), turn.allocate()]);
+        if (!r.ok) throw new Error(`allocation failed: ${r.error.errorText}`);
+        deliver = agent.addRelayCandidate({
+          socket: r.socket,
+          mappedAddress: r.mappedAddress,
+          server: `127.0.0.1:${server.port}`,
+        });
+        return { agent, turn, candidates };
+      }),
+    );
+    const [a, b] = sides;
+    a.agent.setRemoteCredentials(b.agent.localCredentials.ufrag, b.agent.localCredentials.pwd);
+    b.agent.setRemoteCredentials(a.agent.localCredentials.ufrag, a.agent.localCredentials.pwd);
+    for (const c of b.candidates) a.agent.addRemoteCandidate(c);
+    for (const c of a.candidates) b.agent.addRemoteCandidate(c);
+    await until(() => up(a.agent) && up(b.agent), 20_000);
+    times.push(performance.now() - t0);
+    for (const x of sides) {
+      await x.agent.close();
+      await x.turn.close();
+    }
+  }
+  return median(times);
+}
+
 // --- libwebrtc / werift -------------------------------------------------------------------
 
 async function peerSetup(RTCPeerConnection, server, extra, label) {
@@ -190,11 +251,18 @@ async function peerSetup(RTCPeerConnection, server, extra, label) {
   const answer = await b.createAnswer();
   await b.setLocalDescription(answer);
   await a.setRemoteDescription(b.localDescription);
-  await until(() => a.connectionState === 'connected', 20_000);
+  let tIce;
+  // Polled, not from events: @roamhq/wrtc's events arrive late (INTEROP.md).
+  await until(() => {
+    if (tIce === undefined && ['connected', 'completed'].includes(a.iceConnectionState)) {
+      tIce = performance.now() - t0;
+    }
+    return a.connectionState === 'connected';
+  }, 20_000);
   const tConnect = performance.now() - t0;
   await until(() => dc.readyState === 'open', 10_000);
   await rxOpen;
-  return { a, b, dc, rxDc: () => rxDc, firstRelay, tConnect, label };
+  return { a, b, dc, rxDc: () => rxDc, firstRelay, tIce, tConnect, label };
 }
 
 async function peerBulk(s) {
@@ -228,17 +296,24 @@ async function peerBulk(s) {
 async function peerRun(name, RTCPeerConnection, server, extra) {
   const first = [];
   const connect = [];
+  const iceTimes = [];
   const mbpsRuns = [];
   for (let i = 0; i < RUNS; i++) {
     const s = await peerSetup(RTCPeerConnection, server, extra, name);
     first.push(s.firstRelay);
     connect.push(s.tConnect);
+    iceTimes.push(s.tIce);
     if (i < 3) mbpsRuns.push(await peerBulk(s));
     s.a.close();
     s.b.close();
     await sleep(50);
   }
-  return { alloc: median(first), connect: median(connect), mbps: median(mbpsRuns) };
+  return {
+    alloc: median(first),
+    ice: median(iceTimes),
+    connect: median(connect),
+    mbps: median(mbpsRuns),
+  };
 }
 
 // --- main -----------------------------------------------------------------------------------
@@ -246,9 +321,10 @@ async function peerRun(name, RTCPeerConnection, server, extra) {
 const server = await startCoturn();
 const rows = [];
 try {
-  const turn = await loadTurn();
+  const turn = await loadIce();
   for (const transport of ['udp', 'tcp']) {
     const s = await oursSetup(turn, server, transport);
+    const iceMs = await oursIce(turn, server, transport);
     const runs = [];
     for (let i = 0; i < Math.min(RUNS, 3); i++)
       runs.push(await oursThroughput(turn, server, transport));
@@ -257,6 +333,7 @@ try {
       peer: `@x/ice TURN (${transport})`,
       alloc: s.alloc,
       setup: s.setup,
+      ice: iceMs,
       mbps: t.mbps,
       note: `raw datagrams, ${t.lossPct.toFixed(1)} % lost`,
     });
@@ -268,6 +345,7 @@ try {
       peer: 'libwebrtc (relay)',
       alloc: r.alloc,
       setup: r.connect,
+      ice: r.ice,
       mbps: r.mbps,
       note: 'ICE+DTLS connect; data channel',
     });
@@ -276,6 +354,7 @@ try {
       peer: 'libwebrtc (relay)',
       alloc: Number.NaN,
       setup: Number.NaN,
+      ice: Number.NaN,
       mbps: Number.NaN,
       note: `failed: ${e.message}`,
     });
@@ -291,6 +370,7 @@ try {
       peer: 'werift (relay)',
       alloc: r.alloc,
       setup: r.connect,
+      ice: r.ice,
       mbps: r.mbps,
       note: 'ICE+DTLS connect; data channel',
     });
@@ -299,6 +379,7 @@ try {
       peer: 'werift (relay)',
       alloc: Number.NaN,
       setup: Number.NaN,
+      ice: Number.NaN,
       mbps: Number.NaN,
       note: `failed: ${e.message}`,
     });
@@ -311,16 +392,18 @@ const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 console.log(
   `median of ${RUNS} runs (throughput: of 3), ${DATAGRAMS} × ${SIZE} B datagrams (ours), ${MIB} MiB data channel (others)`,
 );
-console.log('peer                       | first relay ms | setup ms | MB/s   | note');
+console.log(
+  'peer                       | first relay ms | ICE connected ms | setup ms | MB/s   | note',
+);
 for (const r of rows) {
   console.log(
-    `${r.peer.padEnd(26)} | ${f(r.alloc).padStart(14)} | ${f(r.setup).padStart(8)} | ${f(r.mbps).padStart(6)} | ${r.note}`,
+    `${r.peer.padEnd(26)} | ${f(r.alloc).padStart(14)} | ${f(r.ice).padStart(16)} | ${f(r.setup).padStart(8)} | ${f(r.mbps).padStart(6)} | ${r.note}`,
   );
 }
 const ours = rows[0];
 for (const other of rows.slice(2)) {
   console.log(
-    `${other.peer} / @x/ice(udp): first relay time ${f(other.alloc / ours.alloc, 2)}, setup time ${f(other.setup / ours.setup, 2)} (theirs includes DTLS), throughput ${f(other.mbps / ours.mbps, 2)} (a data channel vs raw datagrams)`,
+    `${other.peer} / @x/ice(udp): first relay time ${f(other.alloc / ours.alloc, 2)}, relayed ICE connected time ${f(other.ice / ours.ice, 2)}, throughput ${f(other.mbps / ours.mbps, 2)} (a data channel vs raw datagrams)`,
   );
 }
 process.exit(0);
