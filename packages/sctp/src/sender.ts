@@ -179,6 +179,7 @@ export class Sender {
   writeData(buf: Uint8Array, off: number, end: number): number {
     const now = this.host.now();
     let wrote = false;
+    let lastOff = -1;
     // Retransmissions (§6.3.3 E3, §7.2.4 step 3: the first fast-retransmit packet ignores cwnd).
     while (this.rtxHead < this.rtx.length) {
       const c = this.rtx[this.rtxHead]!;
@@ -195,6 +196,7 @@ export class Sender {
       if (!this.fastRtxBudget && this.flightSize >= this.cwnd) break;
       const size = 16 + c.payload.length;
       if (off + size > end) break;
+      lastOff = off;
       off = this.writeChunk(buf, off, c);
       c.queuedRtx = false;
       c.txCount++;
@@ -245,6 +247,7 @@ export class Sender {
         this.popPending();
       }
       const c = new OutChunk(tsn, msg, flags, payload);
+      lastOff = off;
       off = this.writeChunk(buf, off, c);
       c.txCount = 1;
       c.sentAt = now;
@@ -259,7 +262,12 @@ export class Sender {
       wrote = true;
       this.drained(stream, msg.streamId, len);
     }
-    if (wrote) this.host.startT3();
+    if (wrote) {
+      this.host.startT3();
+      // RFC 7053 §4.1: when nothing more can be sent now (cwnd, the peer's window or an
+      // empty queue), ask for an immediate SACK instead of waiting for the delayed ack.
+      if (!this.canSend) buf[lastOff + 1]! |= DataFlags.Immediate;
+    }
     return off;
   }
 
@@ -400,6 +408,11 @@ export class Sender {
           }
           if (!c.abandoned) newlyAcked += c.payload.length;
           if (idx > highestNewly) highestNewly = idx;
+          // §6.3.1 C5: time the first acknowledgement, cumulative or not, of a chunk sent once.
+          if (c.tsn === this.rttTsn) {
+            if (c.txCount === 1) this.host.rttSample(now - this.rttSentAt);
+            this.rttTsn = -1;
+          }
         }
       }
     }

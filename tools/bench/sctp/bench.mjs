@@ -118,7 +118,11 @@ async function runOurs(pipe) {
   const finished = new Promise((r) => {
     done = r;
   });
-  const opts = { zeroChecksum: args['zero-checksum'], heartbeatIntervalMs: 0 };
+  const opts = {
+    zeroChecksum: args['zero-checksum'],
+    heartbeatIntervalMs: 0,
+    ...(process.env.DACK ? { delayedAckMs: Number(process.env.DACK) } : {}),
+  };
   const a = new Association({ send: pipe.sendA }, opts);
   const b = new Association(
     { send: pipe.sendB },
