@@ -236,11 +236,7 @@ export class ClientHandshake extends Handshake {
     this.transcript.push(m.raw);
     this.peerFlightEnd = m.seq;
     const items: HandshakeMessage[] = [];
-    const push = (type: number, body: Uint8Array): void => {
-      const msg = this.message(type, body);
-      this.transcript.push(msg.raw);
-      items.push(msg);
-    };
+    const push = (type: number, body: Uint8Array): void => this.append(items, type, body);
     const certificate = this.config.certificate;
     if (this.certificateRequested)
       push(HandshakeType.Certificate, encodeCertificate([certificate.der]));

@@ -131,6 +131,13 @@ export abstract class Handshake {
     return encodeHandshake(type, this.sendSeq++, body);
   }
 
+  /** Our next message, entered in the transcript and appended to the flight being built. */
+  protected append(flight: HandshakeMessage[], type: number, body: Uint8Array): void {
+    const m = this.message(type, body);
+    this.transcript.push(m.raw);
+    flight.push(m);
+  }
+
   /** Hash of the transcript so far with the suite's PRF hash (RFC 5246 §7.4.9). */
   protected transcriptHash(): Buffer {
     const h = createHash(this.suite!.hash);

@@ -103,11 +103,7 @@ export class ServerHandshake extends Handshake {
     this.keyShare = createKeyShare(group);
 
     const items: HandshakeMessage[] = [];
-    const push = (type: number, body: Uint8Array): void => {
-      const msg = this.message(type, body);
-      this.transcript.push(msg.raw);
-      items.push(msg);
-    };
+    const push = (type: number, body: Uint8Array): void => this.append(items, type, body);
     push(
       HandshakeType.ServerHello,
       encodeServerHello({
