@@ -70,6 +70,9 @@ describe('data path over an impaired link', () => {
     expect(bad).toBe(0);
     const s = p.a.assoc.stats;
     expect(s.retransmissions).toBeGreaterThan(0);
+    // RTT timed on the first acknowledgement (gap or cumulative): one-way 10-18 ms.
+    expect(s.srtt).toBeGreaterThan(15);
+    expect(s.srtt).toBeLessThan(60);
     expect(p.b.assoc.stats.duplicateChunks).toBeGreaterThan(0);
     expect(p.a.assoc.stats.internalErrors + p.b.assoc.stats.internalErrors).toBe(0);
     p.close();
