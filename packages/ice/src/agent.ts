@@ -35,7 +35,7 @@ import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
 import { StateMachine } from './notifier.js';
 import { candidatePriority } from './priority.js';
-import { resolveRoleConflict } from './role.js';
+import { answerCheck } from './responder.js';
 import { chooseNomination } from './selection.js';
 import {
   type AgentStats,
@@ -48,7 +48,6 @@ import { formatIpv6, ipv6Bytes } from './stun/address.js';
 import { MAGIC_COOKIE, StunAttr, StunClass, StunMethod } from './stun/constants.js';
 import { verifyFingerprint, verifyIntegrity } from './stun/integrity.js';
 import { decodeStun, type StunMessage } from './stun/message.js';
-import { errorResponse, unknownAttributesResponse } from './stun/responses.js';
 import { StunTransactions, type TransactionOutcome } from './stun/transaction.js';
 import { StunWriter } from './stun/writer.js';
 
@@ -135,8 +134,6 @@ export class Agent {
   private nominating: CandidatePair | undefined;
   private nominationDone = false;
   private selected: CandidatePair | undefined;
-  private consentLost = false;
-  private probing = false;
   private restarting = false;
   private completedBeforeDisconnect = false;
   private gathering: 'new' | 'gathering' | 'complete' = 'new';
@@ -983,66 +980,29 @@ export class Agent {
   }
 
   private onRequest(base: LocalBase, msg: StunMessage, from: SocketAddress): void {
-    const reply = (bytes: Buffer): void => {
-      this.rawSend(base, bytes, from.port, from.address);
-    };
-    // RFC 8489 §6.3.1: unknown comprehension-required attributes get a 420.
-    const unknown = unknownAttributesResponse(msg);
-    if (unknown !== undefined) {
-      this.stats_.unknownAttributes++;
-      reply(unknown);
-      return;
-    }
-    const username = msg.getString(StunAttr.Username);
-    if (username === undefined || msg.integrityOffset < 0) {
-      // RFC 8489 §9.1.3: missing credentials get a 400.
-      this.stats_.badIntegrity++;
-      reply(errorResponse(msg, 400, 'Bad Request'));
-      return;
-    }
-    const colon = username.indexOf(':');
-    const ufrag = colon < 0 ? username : username.slice(0, colon);
-    let creds: IceCredentials | undefined;
-    if (ufrag === this.local.ufrag) creds = this.local;
-    else if (this.previousLocal !== undefined && ufrag === this.previousLocal.ufrag)
-      creds = this.previousLocal;
-    if (creds === undefined) {
-      this.stats_.badUsername++;
-      log('dropped request for ufrag %s', ufrag);
-      reply(errorResponse(msg, 401, 'Unauthorized'));
-      return;
-    }
-    if (!verifyIntegrity(msg, creds.pwd)) {
-      this.stats_.badIntegrity++;
-      log('dropped request with bad MESSAGE-INTEGRITY from %s:%d', from.address, from.port);
-      reply(errorResponse(msg, 401, 'Unauthorized'));
+    const verdict = answerCheck(
+      msg,
+      from,
+      this.local,
+      this.previousLocal,
+      this.controlling_,
+      this.tieBreaker,
+    );
+    this.rawSend(base, verdict.reply, from.port, from.address);
+    if (verdict.kind === 'rejected') {
+      if (verdict.reason === 'unknown-attributes') this.stats_.unknownAttributes++;
+      else if (verdict.reason === 'bad-username') this.stats_.badUsername++;
+      else if (verdict.reason === 'role-conflict') this.stats_.roleConflicts++;
+      else this.stats_.badIntegrity++;
+      log('refused a check from %s:%d: %s', from.address, from.port, verdict.reason);
       return;
     }
     this.stats_.checksReceived++;
-    const current = creds === this.local;
-    // RFC 8445 §7.3.1.1: role conflicts.
-    if (current) {
-      const decision = resolveRoleConflict(
-        this.controlling_,
-        this.tieBreaker,
-        msg.getUint64(StunAttr.IceControlling),
-        msg.getUint64(StunAttr.IceControlled),
-      );
-      if (decision !== 'none') this.stats_.roleConflicts++;
-      if (decision === 'reject') {
-        reply(
-          errorResponse(msg, 487, 'Role Conflict', { integrity: creds.pwd, fingerprint: true }),
-        );
-        return;
-      }
-      if (decision === 'switch') this.setRole(!this.controlling_);
+    const current = verdict.current;
+    if (verdict.role === 'switch') {
+      this.stats_.roleConflicts++;
+      this.setRole(!this.controlling_);
     }
-    // RFC 8445 §7.3.1.2: the success response.
-    reply(
-      new StunWriter(StunMethod.Binding, StunClass.SuccessResponse, msg.transactionId)
-        .addXorAddress(StunAttr.XorMappedAddress, from.address, from.port)
-        .finish({ integrity: creds.pwd, fingerprint: true }),
-    );
     const useCandidate = msg.has(StunAttr.UseCandidate);
     let pair = this.findPair(base, from);
     if (pair !== undefined) {
