@@ -1,6 +1,7 @@
 /**
- * CRC32c (Castagnoli), the SCTP checksum (RFC 9260 §6.8 and Appendix A), computed with the
- * slicing-by-8 method: eight 256-entry tables let the loop consume eight bytes per step.
+ * CRC32c (Castagnoli), the SCTP checksum (RFC 9260 §6.8 and Appendix A), table-driven:
+ * sixteen 256-entry tables let the main loop consume sixteen bytes (four aligned 32-bit
+ * words) per step (slicing-by-16), and eight bytes per step where words cannot be used.
  */
 
 const POLY = 0x82f63b78; // reflected Castagnoli polynomial 0x1EDC6F41
@@ -8,7 +9,7 @@ const POLY = 0x82f63b78; // reflected Castagnoli polynomial 0x1EDC6F41
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 const TABLES: Int32Array = (() => {
-  const t = new Int32Array(8 * 256);
+  const t = new Int32Array(16 * 256);
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
@@ -16,7 +17,7 @@ const TABLES: Int32Array = (() => {
   }
   for (let i = 0; i < 256; i++) {
     let c = t[i]!;
-    for (let s = 1; s < 8; s++) {
+    for (let s = 1; s < 16; s++) {
       c = (c >>> 8) ^ t[c & 0xff]!;
       t[s * 256 + i] = c;
     }
@@ -38,22 +39,33 @@ export function crc32cUpdate(crc: number, data: Uint8Array, start: number, end: 
       crc = (crc >>> 8) ^ t[(crc ^ data[i]!) & 0xff]!;
       i++;
     }
-    const words = (end - i) >>> 3;
-    const w = new Int32Array(data.buffer, data.byteOffset + i, words * 2);
-    for (let k = 0; k < w.length; k += 2) {
+    // Sixteen bytes (four words) per step with sixteen tables (slicing-by-16).
+    const blocks = (end - i) >>> 4;
+    const w = new Int32Array(data.buffer, data.byteOffset + i, blocks * 4);
+    for (let k = 0; k < w.length; k += 4) {
       const a = crc ^ w[k]!;
       const b = w[k + 1]!;
+      const c = w[k + 2]!;
+      const d = w[k + 3]!;
       crc =
-        t[1792 + (a & 0xff)]! ^
-        t[1536 + ((a >>> 8) & 0xff)]! ^
-        t[1280 + ((a >>> 16) & 0xff)]! ^
-        t[1024 + (a >>> 24)]! ^
-        t[768 + (b & 0xff)]! ^
-        t[512 + ((b >>> 8) & 0xff)]! ^
-        t[256 + ((b >>> 16) & 0xff)]! ^
-        t[b >>> 24]!;
+        t[3840 + (a & 0xff)]! ^
+        t[3584 + ((a >>> 8) & 0xff)]! ^
+        t[3328 + ((a >>> 16) & 0xff)]! ^
+        t[3072 + (a >>> 24)]! ^
+        t[2816 + (b & 0xff)]! ^
+        t[2560 + ((b >>> 8) & 0xff)]! ^
+        t[2304 + ((b >>> 16) & 0xff)]! ^
+        t[2048 + (b >>> 24)]! ^
+        t[1792 + (c & 0xff)]! ^
+        t[1536 + ((c >>> 8) & 0xff)]! ^
+        t[1280 + ((c >>> 16) & 0xff)]! ^
+        t[1024 + (c >>> 24)]! ^
+        t[768 + (d & 0xff)]! ^
+        t[512 + ((d >>> 8) & 0xff)]! ^
+        t[256 + ((d >>> 16) & 0xff)]! ^
+        t[d >>> 24]!;
     }
-    i += words * 8;
+    i += blocks * 16;
   }
   // Eight bytes per step while at least eight remain.
   const last8 = end - 8;
