@@ -74,6 +74,22 @@ describe('StreamFramer (RFC 8656 §12.5)', () => {
     expect(desyncs).toBe(1);
   });
 
+  it('reports a bad cookie split across chunks as a desync, once', () => {
+    let desyncs = 0;
+    const frames: Buffer[] = [];
+    const f = new StreamFramer(
+      (m) => frames.push(m),
+      () => desyncs++,
+    );
+    const bad = Buffer.from(stun);
+    bad.writeUInt32BE(0xdeadbeef, 4);
+    f.push(Buffer.concat([cd1, bad.subarray(0, 6)]));
+    f.push(bad.subarray(6));
+    f.push(stun);
+    expect(frames).toHaveLength(1);
+    expect(desyncs).toBe(1);
+  });
+
   it('reports a STUN-looking header without the magic cookie as a desync', () => {
     let desyncs = 0;
     const f = new StreamFramer(

@@ -30,25 +30,36 @@ export class StreamFramer {
     if (this.broken) return;
     let buf = chunk;
     if (this.pending !== undefined) {
-      buf = Buffer.concat([this.pending, chunk]);
+      // Complete the pending message with only the bytes it lacks: a large chunk is never
+      // copied as a whole.
+      let p = this.pending;
+      let used = 0;
+      if (p.length < 4) {
+        used = Math.min(4 - p.length, buf.length);
+        p = Buffer.concat([p, buf.subarray(0, used)]);
+        if (p.length < 4) {
+          this.pending = p;
+          return;
+        }
+      }
+      const total = this.frameLength(p, 0);
+      if (total < 0) return this.desync();
+      const take = Math.min(total - p.length, buf.length - used);
+      p = Buffer.concat([p, buf.subarray(used, used + take)]);
+      buf = buf.subarray(used + take);
+      if (p.length < total) {
+        this.pending = p;
+        return;
+      }
       this.pending = undefined;
+      if (this.frameLength(p, 0) < 0) return this.desync(); // the cookie, now that it is in
+      this.onFrame(p);
+      if (this.broken) return;
     }
     let o = 0;
     while (buf.length - o >= 4) {
-      const top = buf[o]! & 0xc0;
-      let total: number;
-      if (top === 0x00) {
-        // A STUN header carries the magic cookie (RFC 8489 §5): check it once 8 bytes are in.
-        const cookieOk = buf.length - o < 8 || buf.readUInt32BE(o + 4) === MAGIC_COOKIE;
-        total = cookieOk ? 20 + buf.readUInt16BE(o + 2) : -1;
-      } else if (top === 0x40 && buf.readUInt16BE(o) <= MAX_CHANNEL) {
-        total = 4 + ((buf.readUInt16BE(o + 2) + 3) & ~3);
-      } else total = -1;
-      if (total < 0 || total > MAX_FRAME) {
-        this.broken = true;
-        this.onDesync();
-        return;
-      }
+      const total = this.frameLength(buf, o);
+      if (total < 0) return this.desync();
       if (buf.length - o < total) break;
       this.onFrame(buf.subarray(o, o + total));
       if (this.broken) return;
@@ -56,6 +67,26 @@ export class StreamFramer {
     }
     // Keep the incomplete tail (a copy: the chunk belongs to the socket layer's handler).
     if (o < buf.length) this.pending = Buffer.from(buf.subarray(o));
+  }
+
+  /** Length of the message at `o` (4 header bytes present), or -1 when it is neither kind. */
+  private frameLength(buf: Buffer, o: number): number {
+    const top = buf[o]! & 0xc0;
+    let total = -1;
+    if (top === 0x00) {
+      // A STUN header carries the magic cookie (RFC 8489 §5): check it once 8 bytes are in.
+      const cookieOk = buf.length - o < 8 || buf.readUInt32BE(o + 4) === MAGIC_COOKIE;
+      if (cookieOk) total = 20 + buf.readUInt16BE(o + 2);
+    } else if (top === 0x40 && buf.readUInt16BE(o) <= MAX_CHANNEL) {
+      total = 4 + ((buf.readUInt16BE(o + 2) + 3) & ~3);
+    }
+    return total > MAX_FRAME ? -1 : total;
+  }
+
+  private desync(): void {
+    this.broken = true;
+    this.pending = undefined;
+    this.onDesync();
   }
 
   /** Bytes held waiting for the rest of a message. */
