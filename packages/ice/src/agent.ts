@@ -2,6 +2,7 @@
  * The ICE agent, RFC 8445 (full implementation, one component, UDP), with trickle (RFC 8838),
  * consent freshness (RFC 7675) and restarts. See SELECTION.md for how the data path is chosen.
  */
+import { lookup } from 'node:dns/promises';
 import { debuglog } from 'node:util';
 import {
   type Clock,
@@ -28,7 +29,7 @@ import {
   type ResolvedConfig,
   resolveConfig,
 } from './config.js';
-import { Checklist } from './checklist.js';
+import { Checklist, isLoopback } from './checklist.js';
 import { type ConsentEvents, ConsentMonitor } from './consent.js';
 import { AgentClosedError } from './errors.js';
 import { bindHostBases, Foundations, hostAddresses } from './gather.js';
@@ -266,15 +267,21 @@ export class Agent {
 
   private async gatherReflexive(): Promise<void> {
     const servers = this.cfg.servers.filter((s) => s.scheme === 'stun' && s.transport === 'udp');
-    // TURN servers (relay candidates) are gathered by the TURN client (issue 5): it will add
-    // bases whose sends go through an allocation, paired like any other local candidate.
+    // TURN servers (relay candidates) are gathered by the TURN client (issue 5), which hands
+    // each allocation to addRelayCandidate().
     const jobs: Promise<void>[] = [];
     for (const server of servers) {
-      for (const base of this.bases) {
-        const family = server.host.includes(':') ? 'IPv6' : 'IPv4';
-        if (family !== base.family || base.host.address.startsWith('127.')) continue;
-        jobs.push(this.querySrflx(base, server.host, server.port));
-      }
+      jobs.push(
+        resolveHost(server.host).then((ips) => {
+          const work: Promise<void>[] = [];
+          for (const base of this.bases) {
+            if (base.host.type !== 'host' || isLoopback(base.address)) continue;
+            const ip = ips.find((x) => (x.includes(':') ? 'IPv6' : 'IPv4') === base.family);
+            if (ip !== undefined && !this.closed) work.push(this.querySrflx(base, ip, server.port));
+          }
+          return Promise.all(work).then(() => undefined);
+        }),
+      );
     }
     await Promise.all(jobs);
   }
@@ -1153,6 +1160,18 @@ function canonicalIp(address: string): string | undefined {
     return b === undefined ? undefined : formatIpv6(b, 0);
   }
   return /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(address) ? address : undefined;
+}
+
+/** IP literals as they are; names through the system resolver (both families). */
+async function resolveHost(host: string): Promise<string[]> {
+  if (canonicalIp(host) !== undefined) return [canonicalIp(host)!];
+  try {
+    const found = await lookup(host, { all: true });
+    return found.map((a) => a.address);
+  } catch (error) {
+    log('cannot resolve STUN server %s: %o', host, error);
+    return [];
+  }
 }
 
 function randomIceHex(): string {
