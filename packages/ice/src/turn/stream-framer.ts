@@ -43,7 +43,10 @@ export class StreamFramer {
         }
       }
       const total = this.frameLength(p, 0);
-      if (total < 0) return this.desync();
+      if (total < 0) {
+        this.desync();
+        return;
+      }
       const take = Math.min(total - p.length, buf.length - used);
       p = Buffer.concat([p, buf.subarray(used, used + take)]);
       buf = buf.subarray(used + take);
@@ -52,14 +55,21 @@ export class StreamFramer {
         return;
       }
       this.pending = undefined;
-      if (this.frameLength(p, 0) < 0) return this.desync(); // the cookie, now that it is in
+      // The cookie, now that it is in.
+      if (this.frameLength(p, 0) < 0) {
+        this.desync();
+        return;
+      }
       this.onFrame(p);
       if (this.broken) return;
     }
     let o = 0;
     while (buf.length - o >= 4) {
       const total = this.frameLength(buf, o);
-      if (total < 0) return this.desync();
+      if (total < 0) {
+        this.desync();
+        return;
+      }
       if (buf.length - o < total) break;
       this.onFrame(buf.subarray(o, o + total));
       if (this.broken) return;
