@@ -135,3 +135,17 @@ describe('handlers and trickle', () => {
     expect(S[b.state]).toBe('Completed');
   });
 });
+
+describe('gather() cancellation', () => {
+  it('rejects with the abort reason and leaves no socket open', async () => {
+    const { clock, ha } = lan();
+    const a = new Agent({ net: ha, clock, mdns: 'off' }, () => {});
+    cleanup.push(() => a.close());
+    const ac = new AbortController();
+    const p = a.gather({ signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
+    expect(a.getLocalCandidates()).toEqual([]);
+    expect(a.gatheringState).toBe('new');
+  });
+});

@@ -244,11 +244,12 @@ export class Agent {
       () => this.nextBaseId++,
     );
     for (const e of errors) log('bind failed: %o', e);
-    if (this.closed) {
+    if (this.closed || options.signal?.aborted) {
       await Promise.all(bases.map((b) => b.socket.close()));
+      this.gathering = 'new';
+      options.signal?.throwIfAborted();
       return;
     }
-    options.signal?.throwIfAborted();
     for (const base of bases) {
       this.bases.push(base);
       let host = base.host;
