@@ -149,3 +149,46 @@ describe('gather() cancellation', () => {
     expect(a.gatheringState).toBe('new');
   });
 });
+
+describe('notifier contract at the agent', () => {
+  it('queues a change made from inside the notifier (close on connected) after the current one', async () => {
+    const { clock, ha, hb } = lan();
+    const seen: string[] = [];
+    let a: Agent | undefined;
+    let b: Agent | undefined;
+    a = new Agent(
+      { net: ha, clock, mdns: 'off', onCandidate: (c) => b?.addRemoteCandidate(c) },
+      (s, cause) => {
+        seen.push(`${S[s]}:${cause.kind}:${S[a!.state]}`);
+        if (s === S.Connected) void a!.close();
+        seen.push(`end ${S[s]}`);
+      },
+    );
+    b = new Agent(
+      {
+        net: hb,
+        clock,
+        mdns: 'off',
+        controlling: false,
+        onCandidate: (c) => a?.addRemoteCandidate(c),
+      },
+      () => {},
+    );
+    cleanup.push(async () => {
+      await a?.close();
+      await b?.close();
+    });
+    a.setRemoteCredentials(b.localCredentials.ufrag, b.localCredentials.pwd);
+    b.setRemoteCredentials(a.localCredentials.ufrag, a.localCredentials.pwd);
+    await Promise.all([a.gather(), b.gather()]);
+    await clock.runUntil(() => a!.state === S.Closed, { timeoutMs: 5000 });
+    expect(seen).toEqual([
+      'Checking:checks-started:Checking',
+      'end Checking',
+      'Connected:nominated:Connected',
+      'end Connected',
+      'Closed:closed-by-user:Closed',
+      'end Closed',
+    ]);
+  });
+});
