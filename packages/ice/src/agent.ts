@@ -120,6 +120,7 @@ export class Agent {
   private readonly machine: StateMachine<ConnectionState, StateCause>;
   private readonly transactions: StunTransactions;
   private readonly txContext = new Map<string, TxContext>();
+  private readonly transactionHandles = new Map<string, { cancel(): void }>();
   private readonly foundations = new Foundations();
   private readonly stats_ = emptyStats();
   private readonly tieBreaker: bigint;
@@ -143,6 +144,8 @@ export class Agent {
   private nominationTimer: Timer | undefined;
   private readonly consent: ConsentMonitor;
   private mdns: MdnsService | undefined;
+  /** mDNS names still being resolved (end-of-candidates waits for them). */
+  private pendingResolutions = 0;
   private closed = false;
 
   /**
@@ -419,8 +422,6 @@ export class Agent {
     this.addResolvedRemote(c, ip);
   }
 
-  private pendingResolutions = 0;
-
   private addResolvedRemote(c: Candidate, ip: string): void {
     const existing = this.remotes.findIndex(
       (r) => (r as ResolvedCandidate).ip === ip && r.port === c.port,
@@ -589,8 +590,6 @@ export class Agent {
     this.transactionHandles.get(key)?.cancel();
     this.transactionHandles.delete(key);
   }
-
-  private readonly transactionHandles = new Map<string, { cancel(): void }>();
 
   private onCheckOutcome(
     ctx: TxContext & { kind: 'check' | 'consent' },
