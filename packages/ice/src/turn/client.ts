@@ -51,7 +51,9 @@ const REASONS: Record<number, string> = {
 
 /** One TURN allocation. See the file comment. */
 export class TurnClient implements RelayHost {
+  /** The server's URI, parsed. */
   readonly url: TurnServerUrl;
+  /** The clock every timer of this client runs on. */
   readonly clock: Clock;
   private readonly net: Net;
   private auth: LongTermAuth;

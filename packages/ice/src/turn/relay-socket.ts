@@ -136,10 +136,12 @@ export class TurnRelaySocket implements UdpSocket {
     this.channelRefreshMs = timings.channelRefreshMs ?? 300_000;
   }
 
+  /** True once the allocation is closed or failed. */
   get closed(): boolean {
     return this.host.closed;
   }
 
+  /** A snapshot of the counters. */
   get stats(): TurnRelayStats {
     return { ...this.counters };
   }
@@ -155,6 +157,12 @@ export class TurnRelaySocket implements UdpSocket {
     this.permission(address);
   }
 
+  /**
+   * Sends a datagram to `address:port` through the relay. It waits (up to 64 datagrams) for
+   * the permission of a new peer IP; after a refused permission it is dropped and counted.
+   * Throws `SocketClosedError` after close and `InvalidAddressError` for a non-IP address,
+   * like any `UdpSocket`.
+   */
   send(data: Uint8Array, port: number, address: string): void {
     if (this.host.closed)
       throw new SocketClosedError('the TURN relay is closed; allocate a new one');
@@ -173,10 +181,12 @@ export class TurnRelaySocket implements UdpSocket {
     } else this.counters.dropped++;
   }
 
+  /** Not possible through a relay: throws {@link TurnConfigError}. */
   addMembership(): void {
     throw new TurnConfigError('multicast is not possible through a TURN relay');
   }
 
+  /** Not possible through a relay: throws {@link TurnConfigError}. */
   dropMembership(): void {
     throw new TurnConfigError('multicast is not possible through a TURN relay');
   }
