@@ -51,11 +51,6 @@ export class StunEncodeError extends IceError {
   override readonly name = 'StunEncodeError';
 }
 
-/** A STUN transaction ended without a response after all retransmissions (RFC 8489 §6.2.1). */
-export class StunTimeoutError extends IceError {
-  override readonly name = 'StunTimeoutError';
-}
-
 /** The operation is not possible because the agent is closed. */
 export class AgentClosedError extends IceError {
   override readonly name = 'AgentClosedError';

@@ -23,7 +23,6 @@ export {
   IceConfigError,
   IceError,
   StunEncodeError,
-  StunTimeoutError,
 } from './errors.js';
 export { type IceServer, type IceServerUrl, parseIceServerUrl } from './ice-server.js';
 export { candidatePriority, localPreference, pairPriority, TYPE_PREFERENCE } from './priority.js';
