@@ -1,7 +1,8 @@
 import type { SocketAddress } from '@x/transport';
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StunMethod } from '../stun/constants.js';
+import { StunAttr, StunClass, StunMethod } from '../stun/constants.js';
+import { StunWriter } from '../stun/writer.js';
 import {
   type TurnAllocateResult,
   TurnClient,
@@ -298,6 +299,53 @@ describe('TurnClient on the virtual network', () => {
     const r = await drive(clock, pending);
     expect(r).toMatchObject({ ok: false, error: { errorCode: 701 } });
     expect(clock.now()).toBeLessThan(2000);
+  });
+
+  it('garbage from the server is dropped and counted, never thrown', async () => {
+    const { clock, a, b, turn } = await setup();
+    const A = client(clock, a);
+    const B = client(clock, b, { username: 'bob', credential: 'hunter2' });
+    const ra = ok(await drive(clock, A.c.allocate()));
+    const rb = ok(await drive(clock, B.c.allocate()));
+    rb.socket.addPermission(ra.relayedAddress.address);
+    ra.socket.send(Buffer.from('x'), rb.relayedAddress.port, rb.relayedAddress.address);
+    await clock.runUntil(() => B.rx.got.length === 1 && ra.socket.stats.channels === 1);
+    const to = ra.mappedAddress!;
+    let x = 0x12345678;
+    const random = (n: number) => {
+      const out = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        out[i] = x & 0xff;
+      }
+      return out;
+    };
+    const data = new StunWriter(StunMethod.Data, StunClass.Indication)
+      .addXorAddress(StunAttr.XorPeerAddress, '198.51.100.1', 9)
+      .addBytes(StunAttr.Data, Buffer.from('payload'))
+      .finish();
+    for (let i = 0; i < 2000; i++) {
+      const m = Buffer.from(i % 2 ? data : random(4 + (i % 60)));
+      if (i % 2) m[20 + (i % (m.length - 20))]! ^= 1 << (i % 8); // flip a bit of a Data indication
+      if (i % 5 === 0) m.writeUInt16BE(0x4000 + (i % 0x1000), 0); // a ChannelData header
+      turn.inject(to, m);
+    }
+    // A success response to no transaction, and a Data indication without DATA.
+    turn.inject(to, new StunWriter(StunMethod.Refresh, StunClass.SuccessResponse).finish());
+    turn.inject(
+      to,
+      new StunWriter(StunMethod.Data, StunClass.Indication)
+        .addXorAddress(StunAttr.XorPeerAddress, '198.51.100.1', 9)
+        .finish(),
+    );
+    await clock.advance(100);
+    expect(A.c.state).toBe(TurnState.Allocated);
+    expect(A.c.droppedFromServer + ra.socket.stats.dropped).toBeGreaterThan(500);
+    // Still working afterwards.
+    ra.socket.send(Buffer.from('y'), rb.relayedAddress.port, rb.relayedAddress.address);
+    await clock.runUntil(() => B.rx.got.length === 2);
   });
 
   it('survives 20 % loss on the client link (retransmissions), and fails with 701 when the server goes silent', async () => {

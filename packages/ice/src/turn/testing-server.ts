@@ -157,6 +157,11 @@ export class TestTurnServer {
     return this;
   }
 
+  /** Sends raw bytes from the server's UDP port (to test what clients do with garbage). */
+  inject(to: SocketAddress, data: Uint8Array): void {
+    this.udp!.send(data, to.port, to.address);
+  }
+
   /** Makes the current nonce stale: the next authenticated request gets 438. */
   rotateNonce(): void {
     this.nonce = `n${++this.nonceCounter}`;
