@@ -202,6 +202,49 @@ describe('TurnClient on the virtual network', () => {
     expect(turn2.counts.deallocations).toBe(1);
   });
 
+  it('IPv6 relays with REQUESTED-ADDRESS-FAMILY, and 440 where the server has none', async () => {
+    const clock = new VirtualClock();
+    world = new VirtualNetwork({ clock, seed: 9 });
+    const wan = world.addRouter({ name: 'wan', cidr: '203.0.113.0/24', cidr6: '2001:db8::/64' });
+    const hosts = [0, 1].map((i) => world!.addHost({ name: `c${i}`, router: wan }));
+    const s = world.addHost({
+      name: 'turn',
+      interfaces: [{ router: wan, ip: SERVER_IP, ip6: '2001:db8::10' }],
+    });
+    const turn = await new TestTurnServer({
+      net: s,
+      clock,
+      address: SERVER_IP,
+      address6: '2001:db8::10',
+      users: { alice: 'secret' },
+    }).start();
+    cleanups.push(() => drive(clock, turn.close()));
+    const [A, B] = hosts.map((h) => client(clock, h, { relayFamily: 'IPv6' })) as [
+      ReturnType<typeof client>,
+      ReturnType<typeof client>,
+    ];
+    const ra = ok(await drive(clock, A.c.allocate()));
+    const rb = ok(await drive(clock, B.c.allocate()));
+    expect(ra.relayedAddress).toMatchObject({ address: '2001:db8::10', family: 'IPv6' });
+    expect(ra.mappedAddress?.family).toBe('IPv4'); // the link to the server is IPv4
+    rb.socket.addPermission('2001:db8::10');
+    ra.socket.send(Buffer.from('v6'), rb.relayedAddress.port, rb.relayedAddress.address);
+    await clock.runUntil(() => B.rx.got.length === 1);
+    expect(B.rx.got[0]).toEqual({ data: 'v6', from: ra.relayedAddress });
+
+    const plain = await new TestTurnServer({
+      net: s,
+      clock,
+      address: SERVER_IP,
+      port: 3479,
+      users: { alice: 'secret' },
+    }).start();
+    cleanups.push(() => drive(clock, plain.close()));
+    const C = client(clock, hosts[0]!, { url: `turn:${SERVER_IP}:3479`, relayFamily: 'IPv6' });
+    const r = await drive(clock, C.c.allocate());
+    expect(r).toMatchObject({ ok: false, error: { errorCode: 440 } });
+  });
+
   it('allocation quota: 486', async () => {
     const { clock, a, b } = await setup({ quota: 1 });
     ok(await drive(clock, client(clock, a).c.allocate()));

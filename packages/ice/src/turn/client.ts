@@ -160,6 +160,9 @@ export class TurnClient implements RelayHost {
       // §7.1: REQUESTED-TRANSPORT UDP (17), and LIFETIME when the user asks for one.
       const out = await this.request(StunMethod.Allocate, (w) => {
         w.addUint32(StunAttr.RequestedTransport, 17 << 24);
+        // §18.7: family 0x01 IPv4, 0x02 IPv6, then 24 reserved bits.
+        if (this.options.relayFamily === 'IPv6')
+          w.addUint32(StunAttr.RequestedAddressFamily, 0x02 << 24);
         if (this.options.lifetimeSec !== undefined)
           w.addUint32(StunAttr.Lifetime, this.options.lifetimeSec);
       });

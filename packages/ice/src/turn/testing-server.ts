@@ -33,6 +33,8 @@ export interface TestTurnServerOptions {
   readonly clock: Clock;
   /** The server's address on `net`. */
   readonly address: string;
+  /** An IPv6 address on `net` for IPv6 relays (REQUESTED-ADDRESS-FAMILY); none: 440. */
+  readonly address6?: string;
   readonly port?: number;
   readonly realm?: string;
   /** username → password. */
@@ -378,10 +380,15 @@ export class TestTurnServer {
     if (this.o.quota !== undefined && this.counts.allocates >= this.o.quota) {
       return fail(486, 'Allocation Quota Reached');
     }
+    const family = msg.get(StunAttr.RequestedAddressFamily);
+    const ipv6 = family !== undefined && family.length === 4 && family[0] === 0x02;
+    if (ipv6 && this.o.address6 === undefined) {
+      return fail(440, 'Address Family not Supported');
+    }
     this.counts.allocates++;
     let alloc: Allocation;
     const relay = await this.o.net.bindUdp({
-      address: this.o.address,
+      address: ipv6 ? this.o.address6! : this.o.address,
       onMessage: (data, peer) => {
         if (!this.permitted(alloc, peer.address)) return;
         const ch = alloc.channelOf.get(`${peer.address}|${peer.port}`);

@@ -48,6 +48,12 @@ export interface TurnClientOptions extends RelayTimings {
   readonly tls?: ConnectionOptions;
   /** Resolves a host name to an IP. Default: `dns.lookup`, IPv4 first. */
   readonly resolve?: (host: string) => Promise<string>;
+  /**
+   * Family of the relayed address: 'IPv6' sends REQUESTED-ADDRESS-FAMILY (RFC 8656 §7.1,
+   * §18.7); a server without IPv6 relays answers 440, reported as a candidate error.
+   * Default 'IPv4' (the attribute is left out).
+   */
+  readonly relayFamily?: 'IPv4' | 'IPv6';
   /** Requested allocation lifetime in seconds (LIFETIME, §7.1). Default: the server's. */
   readonly lifetimeSec?: number;
   /** Retransmissions over UDP (RFC 8489 §6.2.1). Default RTO 500 ms, 7 sends, Rm 16. */
