@@ -20,7 +20,13 @@ import {
 } from './constants.js';
 import { cookieMatches, helloCookie } from './cookie.js';
 import { DtlsError, DtlsStateError } from './errors.js';
-import { encodeHandshake, fragmentHandshake, readFragments } from './handshake-codec.js';
+import {
+  encodeHandshake,
+  fragmentHandshake,
+  type HandshakeFragment,
+  Reassembler,
+  readFragments,
+} from './handshake-codec.js';
 import type { FlightItem, Handshake, HandshakeHost } from './handshake.js';
 import { log } from './log.js';
 import { decodeClientHello, encodeHelloVerifyRequest } from './messages.js';
@@ -64,6 +70,8 @@ export interface DtlsTransportStats {
 }
 
 const MAX_EARLY_RECORDS = 16;
+/** The largest ClientHello a server buffers while it is still stateless (RFC 9147 §5.1). */
+const MAX_CLIENT_HELLO = 8192;
 const CCS_BODY = Buffer.of(1);
 
 /**
@@ -81,6 +89,8 @@ export class DtlsTransport {
   private readonly clock: Clock;
   private current = DtlsTransportState.New;
   private hs: Handshake | undefined;
+  /** Fragments of one ClientHello, before any handshake state exists. */
+  private helloParts: { seq: number; reassembler: Reassembler } | undefined;
   private readonly host: HandshakeHost;
   private readonly counters: DtlsTransportStats = {
     datagramsSent: 0,
@@ -363,17 +373,8 @@ export class DtlsTransport {
     }
     // Stateless server (RFC 6347 §4.2.1): only a whole ClientHello with a valid cookie
     // creates handshake state; anything else gets a HelloVerifyRequest or is dropped.
-    const f = fragments[0];
-    if (
-      fragments.length !== 1 ||
-      !f ||
-      f.type !== HandshakeType.ClientHello ||
-      f.offset !== 0 ||
-      f.data.length !== f.length
-    ) {
-      this.counters.handshakeDropped++;
-      return;
-    }
+    const f = this.wholeClientHello(fragments);
+    if (!f) return;
     const hello = decodeClientHello(f.data);
     const cookie = helloCookie(this.config.cookieSecret, f.data);
     if (!cookieMatches(cookie)) {
@@ -391,6 +392,45 @@ export class DtlsTransport {
     const hs = new ServerHandshake(this.host, hello, encodeHandshake(f.type, f.seq, f.data));
     this.hs = hs;
     hs.start();
+  }
+
+  /**
+   * The ClientHello these fragments complete, if any. A ClientHello larger than one record
+   * (Chromium's, with a post-quantum key share, is about 1.4 kB) arrives in fragments: RFC 9147
+   * §5.1 lets a server buffer them. One message of at most {@link MAX_CLIENT_HELLO} bytes is
+   * buffered, so the state a spoofed source can create stays bounded and tiny.
+   */
+  private wholeClientHello(fragments: readonly HandshakeFragment[]): HandshakeFragment | undefined {
+    for (const f of fragments) {
+      if (
+        f.type !== HandshakeType.ClientHello ||
+        f.length > MAX_CLIENT_HELLO ||
+        f.offset + f.data.length > f.length
+      ) {
+        this.counters.handshakeDropped++;
+        continue;
+      }
+      if (f.offset === 0 && f.data.length === f.length) return f;
+      if (this.helloParts?.seq !== f.seq) {
+        const reassembler = new Reassembler(1);
+        reassembler.reset(f.seq);
+        this.helloParts = { seq: f.seq, reassembler };
+      }
+      const parts = this.helloParts;
+      parts.reassembler.add(f);
+      const message = parts.reassembler.shift();
+      if (message) {
+        this.helloParts = undefined;
+        return {
+          type: message.type,
+          seq: message.seq,
+          length: message.body.length,
+          offset: 0,
+          data: message.body,
+        };
+      }
+    }
+    return undefined;
   }
 
   private onAlert(data: Buffer): void {
