@@ -170,4 +170,42 @@ describe('loss and several interfaces', () => {
     expect(S[a.agent.state]).not.toBe('Failed');
     expect(S[b.agent.state]).not.toBe('Failed');
   });
+
+  it('leaves disconnected for connected when a spare path is found after the threshold', async () => {
+    const clock = new VirtualClock();
+    const world = new VirtualNetwork({ clock, seed: 6 });
+    cleanup.push(() => world.close());
+    const eth = world.addRouter({ name: 'eth', cidr: '10.1.0.0/24' });
+    const wifi = world.addRouter({ name: 'wifi', cidr: '10.2.0.0/24' });
+    const ha = world.addHost({ name: 'a', interfaces: [{ router: eth }, { router: wifi }] });
+    const hb = world.addHost({ name: 'b', interfaces: [{ router: eth }, { router: wifi }] });
+    // Probe only after the disconnected threshold, to walk disconnected -> connected.
+    const consent = { disconnectedAfterMs: 2000, probeAfterMs: 3000 };
+    const { a, b } = await connectPair({
+      clock,
+      netA: ha,
+      netB: hb,
+      a: { consent },
+      b: { consent },
+    });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    await clock.runUntil(() => a.agent.state === S.Completed, { timeoutMs: 10_000 });
+    ha.links[0]!.partition();
+    await clock.runUntil(() => a.agent.selectedPair!.local.address.startsWith('10.2.'), {
+      timeoutMs: 10_000,
+    });
+    await clock.advance(100);
+    expect(a.states.map((x) => [S[x.state], x.cause.kind])).toEqual([
+      ['Checking', 'checks-started'],
+      ['Connected', 'nominated'],
+      ['Completed', 'checks-completed'],
+      ['Disconnected', 'no-packets'],
+      ['Connected', 'nominated'],
+      ['Completed', 'checks-completed'],
+    ]);
+    expect(a.selected.at(-1)!.cause.kind).toBe('previous-pair-silent');
+  });
 });
