@@ -1096,6 +1096,8 @@ export class Agent {
    * over, and the pair selected before keeps carrying data until a new one is selected. Local
    * candidates are announced again through `onCandidate` with the new ufrag, then `null`.
    * Signal the new credentials to the peer, then give the agent the peer's new ones.
+   * States: `completed` → `connected`, `disconnected`/`failed`/`checking` → `checking`
+   * (cause `restart`); `new` and `connected` stay.
    */
   restart(credentials?: IceCredentials): IceCredentials {
     this.assertOpen();
@@ -1121,7 +1123,7 @@ export class Agent {
     const s = this.machine.state;
     if (s === ConnectionState.Completed)
       this.machine.set(ConnectionState.Connected, { kind: 'restart' });
-    else if (s !== ConnectionState.Connected)
+    else if (s !== ConnectionState.Connected && s !== ConnectionState.New)
       this.machine.set(ConnectionState.Checking, { kind: 'restart' });
     if (this.gathering === 'complete') {
       for (const l of this.locals)
