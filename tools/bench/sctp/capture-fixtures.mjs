@@ -3,7 +3,7 @@
 // partial reliability with FORWARD-TSN), and saves the first packet of each kind seen in each
 // direction as golden files under packages/sctp/src/fixtures/ for the codec tests.
 //
-//   node tools/bench/sctp/capture-fixtures.mjs
+//   node tools/bench/sctp/capture-fixtures.mjs [--check]   (--check: interop only, save nothing)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ const names = {
   192: 'forward-tsn',
 };
 const saved = new Set();
+const save = !process.argv.includes('--check');
 let dropWeriftData = false;
 function capture(from, p) {
   const d = decodePacket(p);
@@ -41,7 +42,7 @@ function capture(from, p) {
     const name = `${from}-${names[c.type] ?? `type-${c.type}`}`;
     if (saved.has(name)) continue;
     saved.add(name);
-    writeFileSync(`${outDir}${name}.bin`, p);
+    if (save) writeFileSync(`${outDir}${name}.bin`, p);
   }
 }
 
@@ -117,5 +118,5 @@ console.log('interop ok:', {
 ours.shutdown();
 await until(() => ours.state === AssociationState.Closed, 'shutdown');
 await peer.stop().catch(() => {});
-console.log('saved:', [...saved].sort().join(', '));
+console.log(save ? 'saved:' : 'seen:', [...saved].sort().join(', '));
 process.exit(0);
