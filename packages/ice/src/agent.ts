@@ -36,6 +36,7 @@ import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
 import { StateMachine } from './notifier.js';
 import { candidatePriority } from './priority.js';
+import { ReflexiveQueries, srflxCandidate } from './reflexive.js';
 import { answerCheck } from './responder.js';
 import { chooseNomination } from './selection.js';
 import {
@@ -81,24 +82,15 @@ export interface RelayEndpoint {
 /** Called for every state change, after it is committed, once, in order. */
 export type StateNotifier = (state: ConnectionState, cause: StateCause) => void;
 
-type TxContext =
-  | {
-      readonly kind: 'check' | 'consent';
-      readonly pair: CandidatePair;
-      readonly pwd: string;
-      readonly useCandidate: boolean;
-      readonly controlling: boolean;
-      readonly sentAt: number;
-      readonly key: string;
-    }
-  | {
-      readonly kind: 'srflx';
-      readonly base: LocalBase;
-      readonly server: string;
-      readonly ip: string;
-      readonly port: number;
-      readonly key: string;
-    };
+interface TxContext {
+  readonly kind: 'check' | 'consent';
+  readonly pair: CandidatePair;
+  readonly pwd: string;
+  readonly useCandidate: boolean;
+  readonly controlling: boolean;
+  readonly sentAt: number;
+  readonly key: string;
+}
 
 /**
  * An ICE agent. Construct it with a configuration and a state notifier, call
@@ -119,6 +111,7 @@ export class Agent {
   private readonly clock: Clock;
   private readonly machine: StateMachine<ConnectionState, StateCause>;
   private readonly transactions: StunTransactions;
+  private readonly reflexive: ReflexiveQueries;
   private readonly txContext = new Map<string, TxContext>();
   private readonly transactionHandles = new Map<string, { cancel(): void }>();
   private readonly foundations = new Foundations();
@@ -163,6 +156,9 @@ export class Agent {
     this.controlling_ = this.cfg.controlling;
     this.tieBreaker = BigInt.asUintN(64, BigInt(`0x${randomIceHex()}`));
     this.transactions = new StunTransactions(this.clock);
+    this.reflexive = new ReflexiveQueries(this.clock, (base, data, port, ip) => {
+      this.rawSend(base, data, port, ip);
+    });
     this.consent = new ConsentMonitor(
       this.clock,
       {
@@ -290,46 +286,11 @@ export class Agent {
     await Promise.all(jobs);
   }
 
-  private querySrflx(base: LocalBase, ip: string, port: number): Promise<void> {
-    return new Promise((resolve) => {
-      const w = new StunWriter(StunMethod.Binding, StunClass.Request);
-      const bytes = w.finish({ fingerprint: true });
-      const key = w.transactionId.toString('hex');
-      const server = `${ip}:${port}`;
-      this.txContext.set(key, { kind: 'srflx', base, server, ip, port, key });
-      this.transactions.start(
-        w.transactionId,
-        () => this.rawSend(base, bytes, port, ip),
-        (outcome) => {
-          this.txContext.delete(key);
-          if (outcome.kind === 'response' && !this.closed) {
-            const mapped = outcome.message.getXorAddress() ?? outcome.message.getAddress();
-            if (mapped && !(mapped.address === base.address && mapped.port === base.port)) {
-              const lp = (base.host.priority >>> 8) & 0xffff;
-              this.addLocal(
-                {
-                  base,
-                  candidate: {
-                    foundation: this.foundations.get('srflx', base.address, 'udp', server),
-                    component: 1,
-                    transport: 'udp',
-                    priority: candidatePriority('srflx', lp),
-                    address: mapped.address,
-                    port: mapped.port,
-                    type: 'srflx',
-                    relatedAddress: base.address,
-                    relatedPort: base.port,
-                  },
-                },
-                true,
-              );
-            }
-          }
-          resolve();
-        },
-        { rtoMs: 500, maxTransmissions: 3, lastWaitFactor: 4 },
-      );
-    });
+  private async querySrflx(base: LocalBase, ip: string, port: number): Promise<void> {
+    const mapped = await this.reflexive.query(base, ip, port);
+    if (mapped === undefined || this.closed) return;
+    const candidate = srflxCandidate(base, mapped, `${ip}:${port}`, this.foundations);
+    if (candidate !== undefined) this.addLocal({ base, candidate }, true);
   }
 
   private addLocal(l: LocalCandidate, announce: boolean): void {
@@ -832,9 +793,7 @@ export class Agent {
     this.checkTimer = undefined;
     this.nominationTimer?.cancel();
     this.nominationTimer = undefined;
-    for (const [key, ctx] of this.txContext) {
-      if (ctx.kind !== 'srflx') this.cancelTransaction(key);
-    }
+    for (const key of [...this.txContext.keys()]) this.cancelTransaction(key);
     this.list.triggered.length = 0;
     this.nominating = undefined;
     this.machine.set(ConnectionState.Failed, cause);
@@ -962,22 +921,22 @@ export class Agent {
     const key = msg.transactionKey;
     const ctx = this.txContext.get(key);
     if (ctx === undefined) {
-      this.stats_.unknownTransaction++;
-      log('dropped response of unknown transaction from %s:%d', from.address, from.port);
+      const r = this.reflexive.handle(base, msg, from);
+      if (r === 'consumed') return;
+      if (r === 'unexpected-source') this.stats_.unexpectedSource++;
+      else this.stats_.unknownTransaction++;
+      log('dropped response (%s) from %s:%d', r, from.address, from.port);
       return;
     }
-    const [ctxBase, ip, port] =
-      ctx.kind === 'srflx'
-        ? [ctx.base, ctx.ip, ctx.port]
-        : [ctx.pair.base, ctx.pair.remoteIp, ctx.pair.remote.port];
     // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to the base
     // it left from.
-    if (ctxBase !== base || ip !== from.address || port !== from.port) {
+    const pair = ctx.pair;
+    if (pair.base !== base || pair.remoteIp !== from.address || pair.remote.port !== from.port) {
       this.stats_.unexpectedSource++;
       log('dropped response from unexpected %s:%d', from.address, from.port);
       return;
     }
-    if (ctx.kind !== 'srflx' && !verifyIntegrity(msg, ctx.pwd)) {
+    if (!verifyIntegrity(msg, ctx.pwd)) {
       this.stats_.badIntegrity++;
       log('dropped response with bad MESSAGE-INTEGRITY from %s:%d', from.address, from.port);
       return;
@@ -1138,6 +1097,7 @@ export class Agent {
     if (this.closed) return;
     this.closed = true;
     this.transactions.cancelAll();
+    this.reflexive.cancel();
     this.transactionHandles.clear();
     this.txContext.clear();
     this.checkTimer?.cancel();
