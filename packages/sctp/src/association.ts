@@ -284,7 +284,9 @@ export class Association {
    * cwnd and the peer's window allow. Throws {@link InvalidStateError} when not connected,
    * {@link InvalidStreamError} for a stream out of range or being reset, and
    * {@link MessageTooLargeError} above the peer's maximum message size. An empty `data` is
-   * sent as one zero byte, as RFC 8831 §6.6 asks with PPIDs 56 and 57.
+   * sent as one zero byte, as RFC 8831 §6.6 asks with PPIDs 56 and 57. `data` is not copied:
+   * the association reads it until the message has been sent (and retransmissions are over),
+   * so do not modify it afterwards; copy first if the buffer is reused.
    */
   send(streamId: number, ppid: number, data: Uint8Array, options?: SendOptions): void {
     if (this.s !== S.Established || this.sender === undefined) {
