@@ -192,3 +192,19 @@ describe('notifier contract at the agent', () => {
     ]);
   });
 });
+
+describe('close during gathering', () => {
+  it('ends a gather() waiting for an unreachable STUN server', async () => {
+    const { clock, ha } = lan();
+    const a = new Agent(
+      { net: ha, clock, mdns: 'off', iceServers: [{ urls: 'stun:10.0.0.250' }] },
+      () => {},
+    );
+    const p = a.gather();
+    await clock.advance(600);
+    expect(a.gatheringState).toBe('gathering');
+    await a.close();
+    await p;
+    expect(S[a.state]).toBe('Closed');
+  });
+});
