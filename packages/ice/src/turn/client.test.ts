@@ -391,6 +391,31 @@ describe('TurnClient on the virtual network', () => {
     await clock.runUntil(() => B.rx.got.length === 2);
   });
 
+  it('a permission refresh lost in an outage is reported, then installed again by the next send', async () => {
+    const { clock, a, b, turn } = await setup();
+    const A = client(clock, a);
+    const B = client(clock, b, { username: 'bob', credential: 'hunter2' });
+    const ra = ok(await drive(clock, A.c.allocate()));
+    const rb = ok(await drive(clock, B.c.allocate()));
+    rb.socket.addPermission(ra.relayedAddress.address);
+    const to = [rb.relayedAddress.port, rb.relayedAddress.address] as const;
+    ra.socket.send(Buffer.from('before'), ...to);
+    await clock.runUntil(() => B.rx.got.length === 1);
+    // A's permission refresh (at 240 s) goes unanswered for its whole 39.5 s transaction.
+    await clock.advanceTo(235_000);
+    a.link.partition();
+    await clock.runUntil(() => A.rx.errors.length === 1, { timeoutMs: 60_000 });
+    expect(A.rx.errors[0]).toMatchObject({ errorCode: 701 });
+    expect(ra.socket.stats.permissions).toBe(0);
+    a.link.heal();
+    const creates = turn.counts.byMethod.get(StunMethod.CreatePermission) ?? 0;
+    ra.socket.send(Buffer.from('after'), ...to);
+    await clock.runUntil(() => B.rx.got.length === 2);
+    expect(B.rx.got[1]!.data).toBe('after');
+    expect(turn.counts.byMethod.get(StunMethod.CreatePermission)).toBe(creates + 1);
+    expect(A.c.state).toBe(TurnState.Allocated);
+  });
+
   it('survives 20 % loss on the client link (retransmissions), and fails with 701 when the server goes silent', async () => {
     const { clock, a, turn } = await setup({ lifetimeSec: 60 });
     a.link.set({ lossRate: 0.2, delayMs: 20 });

@@ -255,8 +255,11 @@ export class TurnRelaySocket implements UdpSocket {
       this.counters.dropped += p.queue.length;
       p.queue.length = 0;
       if (out.kind === 'error') {
+        // A refusal (403) stands: later datagrams to this IP are dropped and counted.
         this.host.report(out.code, `CreatePermission for ${address}: ${out.reason}`);
       } else {
+        // No answer may be a passing outage: the next datagram or addPermission tries again.
+        if (this.permissions.get(address) === p) this.permissions.delete(address);
         this.host.report(701, `CreatePermission for ${address}: no answer from the server`);
       }
       return;
