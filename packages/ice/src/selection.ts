@@ -55,6 +55,7 @@ export function chooseNomination(
   );
   if (!betterPending) return { action: 'nominate', pair: best };
   const until = best.validAt + wait[pairType(best)];
-  if (now >= until) return { action: 'nominate', pair: best };
+  // Slack: a timer set for `until` may fire a hair early (floating point).
+  if (now + 1e-6 >= until) return { action: 'nominate', pair: best };
   return { action: 'wait', untilMs: until };
 }
