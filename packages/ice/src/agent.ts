@@ -407,7 +407,6 @@ export class Agent {
       if (l.candidate.type === 'host' || l.candidate.type === 'relay')
         this.formPair(l.base, l.candidate, resolved);
     }
-    if (this.machine.state === ConnectionState.New && this.remote !== undefined) this.schedule();
     this.schedule();
   }
 
