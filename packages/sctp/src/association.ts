@@ -32,7 +32,7 @@ import type {
   SendOptions,
 } from './options.js';
 import { COMMON_HEADER_SIZE, verifyChecksum, writeChecksum, writeCommonHeader } from './packet.js';
-import { CauseCode, EDMID_DTLS, ParamType, type Tlv, u32Tlv } from './param.js';
+import { CauseCode, ParamType, type Tlv, u32Tlv } from './param.js';
 import { AcceptResult, Receiver } from './receiver.js';
 import { Reconfig } from './reconfig.js';
 import { OutMessage, Sender } from './sender.js';
@@ -51,6 +51,7 @@ import {
   FEATURE_ZERO_CHECKSUM,
   readPeerFeatures,
 } from './init-params.js';
+import { buildInit, cookieFor, peerFromCookie } from './handshake.js';
 import { DeadlineTimer, RtoEstimator } from './timer.js';
 
 const log = debuglog('x:sctp');
@@ -603,26 +604,12 @@ export class Association {
   // ---- Handshake (RFC 9260 §5) ----
 
   private initChunk(type: 1 | 2, tag: number, tsn: number, extra: Tlv[]): InitChunk {
-    const params: Tlv[] = [
-      ...extra,
-      // RFC 5061 §4.2.7 supported extensions: RE-CONFIG, FORWARD-TSN.
-      {
-        type: ParamType.SupportedExtensions,
-        value: Uint8Array.of(ChunkType.Reconfig, ChunkType.ForwardTsn),
-      },
-      // RFC 3758 §3.1.
-      { type: ParamType.ForwardTsnSupported, value: EMPTY },
-    ];
-    if (this.zeroChecksumOffered) params.push(u32Tlv(ParamType.ZeroChecksumAcceptable, EDMID_DTLS));
-    return {
-      type,
-      initiateTag: tag,
-      aRwnd: this.bufferSize,
+    return buildInit(type, tag, tsn, extra, {
+      bufferSize: this.bufferSize,
       outboundStreams: this.wantOutbound,
       inboundStreams: this.wantInbound,
-      initialTsn: tsn,
-      params,
-    };
+      zeroChecksum: this.zeroChecksumOffered,
+    });
   }
 
   private onInit(c: InitChunk): void {
@@ -645,18 +632,7 @@ export class Association {
       return;
     }
     const unrecognized: Tlv[] = [];
-    const features = readPeerFeatures(c.params, unrecognized);
-    const cookie = this.signer.sign({
-      createdAt: this.clock.now(),
-      localTag: tag,
-      peerTag: c.initiateTag,
-      localInitialTsn: tsn,
-      peerInitialTsn: c.initialTsn,
-      peerRwnd: c.aRwnd,
-      peerOutboundStreams: c.outboundStreams,
-      peerInboundStreams: c.inboundStreams,
-      peerFeatures: features,
-    });
+    const cookie = this.signer.sign(cookieFor(c, tag, tsn, this.clock.now(), unrecognized));
     const ack = this.initChunk(ChunkType.InitAck, tag, tsn, [
       { type: ParamType.StateCookie, value: cookie },
       ...unrecognized,
@@ -727,15 +703,7 @@ export class Association {
     }
     this.peerTag = k.peerTag;
     this.peerFeatures = k.peerFeatures;
-    this.pendingPeer = {
-      type: ChunkType.Init,
-      initiateTag: k.peerTag,
-      aRwnd: k.peerRwnd,
-      outboundStreams: k.peerOutboundStreams,
-      inboundStreams: k.peerInboundStreams,
-      initialTsn: k.peerInitialTsn,
-      params: [],
-    };
+    this.pendingPeer = peerFromCookie(k);
     this.control.push({ type: ChunkType.CookieAck, reflected: false });
     this.establish('cookie-echo');
   }
