@@ -460,9 +460,18 @@ export class Agent {
     base: LocalBase,
     local: Candidate,
     remote: Candidate,
+    learned = false,
   ): CandidatePair | undefined {
     const ip = (remote as ResolvedCandidate).ip ?? remote.address;
-    const pair = this.list.form(base, local, remote, ip, this.controlling_, this.nominationDone);
+    const pair = this.list.form(
+      base,
+      local,
+      remote,
+      ip,
+      this.controlling_,
+      this.nominationDone,
+      learned,
+    );
     if (pair !== undefined) log('pair %s', pair.toString());
     return pair;
   }
@@ -996,7 +1005,7 @@ export class Agent {
         remote = prflx;
         log('learned prflx remote %s', describeCandidate(prflx));
       }
-      pair = this.formPair(base, base.host, remote);
+      pair = this.formPair(base, base.host, remote, true);
       if (pair === undefined) return;
       pair.retired = false;
       pair.lastReceivedAt = this.clock.now();

@@ -17,7 +17,9 @@ export class Checklist {
   /**
    * Forms the pair of `local` (sending from `base`) and `remote` (at `ip`), or returns the
    * existing pair of that path. Undefined when the two cannot reach each other: another
-   * address family, or loopback facing a non-loopback address.
+   * address family, or (for signalled candidates, `learned` false) loopback facing a
+   * non-loopback address. A path learned from a check that arrived works whatever the
+   * addresses (a socket on 127.0.0.1 reaches the host's own other addresses).
    */
   form(
     base: LocalBase,
@@ -26,9 +28,10 @@ export class Checklist {
     ip: string,
     controlling: boolean,
     retired: boolean,
+    learned = false,
   ): CandidatePair | undefined {
     if (base.family !== (ip.includes(':') ? 'IPv6' : 'IPv4')) return undefined;
-    if (isLoopback(base.address) !== isLoopback(ip)) return undefined;
+    if (!learned && isLoopback(base.address) !== isLoopback(ip)) return undefined;
     const key = pathKey(base.id, ip, remote.port);
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing;
