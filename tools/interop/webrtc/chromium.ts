@@ -44,37 +44,64 @@ export async function launchChromium(): Promise<{ page: Page; close: () => Promi
   };
 }
 
+/** What the page's objects offer, typed here because the test program has no DOM types. */
+interface PageChannel {
+  label: string;
+  readyState: string;
+  binaryType: string;
+  onopen: (() => void) | null;
+  onmessage: ((e: { data: unknown }) => void) | null;
+  send(data: unknown): void;
+  close(): void;
+}
+interface PagePeer {
+  connectionState: string;
+  createOffer(): Promise<{ sdp?: string }>;
+  createAnswer(): Promise<{ sdp?: string }>;
+  setLocalDescription(d: unknown): Promise<void>;
+  setRemoteDescription(d: unknown): Promise<void>;
+  addIceCandidate(c: unknown): Promise<void>;
+  createDataChannel(label: string, options: unknown): PageChannel;
+  close(): void;
+  onicecandidate:
+    | ((e: { candidate: { candidate: string; toJSON(): unknown } | null }) => void)
+    | null;
+  ondatachannel: ((e: { channel: PageChannel }) => void) | null;
+}
+type Candidate = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null };
+type X = {
+  pc: PagePeer;
+  channels: Map<string, PageChannel>;
+  got: Map<string, string[]>;
+  candidates: Candidate[];
+  watch: (c: PageChannel, echo: boolean) => void;
+};
+type PageGlobal = { x: X; RTCPeerConnection: new () => PagePeer };
+
 /** An RTCPeerConnection inside the page. */
 export async function chromiumPeer(page: Page): Promise<InteropPeer> {
   await page.evaluate(() => {
-    const w = window as unknown as Record<string, unknown>;
-    const pc = new RTCPeerConnection();
-    const channels = new Map<string, RTCDataChannel>();
+    const w = globalThis as unknown as PageGlobal;
+    const pc = new w.RTCPeerConnection();
+    const channels = new Map<string, PageChannel>();
     const got = new Map<string, string[]>();
-    const candidates: RTCIceCandidateInit[] = [];
+    const candidates: Candidate[] = [];
     const describe = (data: unknown): string => {
       if (typeof data === 'string') return data;
       const bytes = new Uint8Array(data as ArrayBuffer);
       return `bin:${bytes.length}:${bytes[0]}:${bytes[bytes.length - 1]}`;
     };
-    const watch = (c: RTCDataChannel, echo: boolean): void => {
+    const watch = (c: PageChannel, echo: boolean): void => {
       c.binaryType = 'arraybuffer';
       channels.set(c.label, c);
       got.set(c.label, []);
       c.onmessage = (e) => (echo ? c.send(e.data) : got.get(c.label)!.push(describe(e.data)));
     };
     pc.onicecandidate = (e) => {
-      if (e.candidate?.candidate) candidates.push(e.candidate.toJSON());
+      if (e.candidate?.candidate) candidates.push(e.candidate.toJSON() as Candidate);
     };
     w.x = { pc, channels, got, candidates, watch };
   });
-  type X = {
-    pc: RTCPeerConnection;
-    channels: Map<string, RTCDataChannel>;
-    got: Map<string, string[]>;
-    candidates: RTCIceCandidateInit[];
-    watch: (c: RTCDataChannel, echo: boolean) => void;
-  };
   let candidateHandler:
     | ((c: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }) => void)
     | undefined;
@@ -83,7 +110,7 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
     const cs = await page
       .evaluate(
         () =>
-          (window as unknown as { x: X }).x.candidates.splice(0) as {
+          (globalThis as unknown as PageGlobal).x.candidates.splice(0) as {
             candidate: string;
             sdpMid: string | null;
             sdpMLineIndex: number | null;
@@ -98,27 +125,19 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
     createOffer: () =>
       page.evaluate(async () => ({
         type: 'offer' as const,
-        sdp: (await (window as unknown as { x: X }).x.pc.createOffer()).sdp!,
+        sdp: (await (globalThis as unknown as PageGlobal).x.pc.createOffer()).sdp!,
       })),
     createAnswer: () =>
       page.evaluate(async () => ({
         type: 'answer' as const,
-        sdp: (await (window as unknown as { x: X }).x.pc.createAnswer()).sdp!,
+        sdp: (await (globalThis as unknown as PageGlobal).x.pc.createAnswer()).sdp!,
       })),
     setLocal: (d) =>
-      page.evaluate(
-        (d) =>
-          (window as unknown as { x: X }).x.pc.setLocalDescription(d as RTCSessionDescriptionInit),
-        d,
-      ),
+      page.evaluate((d) => (globalThis as unknown as PageGlobal).x.pc.setLocalDescription(d), d),
     setRemote: (d) =>
-      page.evaluate(
-        (d) =>
-          (window as unknown as { x: X }).x.pc.setRemoteDescription(d as RTCSessionDescriptionInit),
-        d,
-      ),
+      page.evaluate((d) => (globalThis as unknown as PageGlobal).x.pc.setRemoteDescription(d), d),
     addCandidate: (c) =>
-      page.evaluate((c) => (window as unknown as { x: X }).x.pc.addIceCandidate(c), c),
+      page.evaluate((c) => (globalThis as unknown as PageGlobal).x.pc.addIceCandidate(c), c),
     onCandidate(handler) {
       candidateHandler = handler;
       if (!polling) void poll();
@@ -127,7 +146,7 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
       page.evaluate(
         ([label, options]) =>
           new Promise<void>((resolve) => {
-            const x = (window as unknown as { x: X }).x;
+            const x = (globalThis as unknown as PageGlobal).x;
             const c = x.pc.createDataChannel(label, options);
             x.watch(c, false);
             c.onopen = () => resolve();
@@ -136,13 +155,13 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
       ),
     echoIncoming: () =>
       page.evaluate(() => {
-        const x = (window as unknown as { x: X }).x;
+        const x = (globalThis as unknown as PageGlobal).x;
         x.pc.ondatachannel = (e) => x.watch(e.channel, true);
       }),
     send: (label, data) =>
       page.evaluate(
         ([label, data]) => {
-          const c = (window as unknown as { x: X }).x.channels.get(label)!;
+          const c = (globalThis as unknown as PageGlobal).x.channels.get(label)!;
           if (typeof data === 'string') c.send(data);
           else c.send(new Uint8Array(data.binary).fill(data.fill));
         },
@@ -150,26 +169,26 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
       ),
     received: (label) =>
       page.evaluate(
-        (label) => [...((window as unknown as { x: X }).x.got.get(label) ?? [])],
+        (label) => [...((globalThis as unknown as PageGlobal).x.got.get(label) ?? [])],
         label,
       ),
     channelState: (label) =>
       page.evaluate(
-        (label) => (window as unknown as { x: X }).x.channels.get(label)?.readyState,
+        (label) => (globalThis as unknown as PageGlobal).x.channels.get(label)?.readyState,
         label,
       ),
     closeChannel: (label) =>
       page.evaluate(
-        (label) => (window as unknown as { x: X }).x.channels.get(label)?.close(),
+        (label) => (globalThis as unknown as PageGlobal).x.channels.get(label)?.close(),
         label,
       ),
     connectionState: () =>
-      page.evaluate(() => (window as unknown as { x: X }).x.pc.connectionState),
+      page.evaluate(() => (globalThis as unknown as PageGlobal).x.pc.connectionState),
     close: async () => {
       if (polling) clearTimeout(polling);
       polling = undefined;
       candidateHandler = undefined;
-      await page.evaluate(() => (window as unknown as { x: X }).x.pc.close()).catch(() => {});
+      await page.evaluate(() => (globalThis as unknown as PageGlobal).x.pc.close()).catch(() => {});
     },
   };
 }
