@@ -158,6 +158,9 @@ class NodeTcpSocket implements TcpSocket {
     untrack: () => void,
   ) {
     let lastError: Error | undefined;
+    // The protocols on top (TURN over TCP, RFC 6062 framing) send whole messages: Nagle's
+    // algorithm would hold the second of two small writes for a round trip.
+    socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => handlers.onData(data));
     socket.on('error', (error) => {
       lastError = error;
