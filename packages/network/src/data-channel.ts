@@ -102,6 +102,7 @@ export class DataChannel {
    * Sends one message (`binary` picks PPID 53 or 51; empty messages use 57 or 56).
    * Throws {@link InvalidStateError} unless open, {@link InvalidArgumentError} above the
    * peer's maximum message size. Nothing is truncated: a reliable channel delivers it whole.
+   * Zero-copy: SCTP keeps `data` until the peer acknowledges it, so do not modify it afterwards.
    */
   send(data: Uint8Array, binary: boolean): void {
     if (this.currentState !== 'open') {

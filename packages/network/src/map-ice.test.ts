@@ -54,6 +54,7 @@ describe('map-ice', () => {
         type: 'host',
         foundation: '1',
         priority: 2130706431,
+        component: 1,
       },
       remote: expect.objectContaining({ address: '203.0.113.5', type: 'srflx' }),
       rttMs: 3.5,
