@@ -33,3 +33,19 @@ export {
   type StateCause,
 } from './state.js';
 export * as stun from './stun/index.js';
+export {
+  parseTurnUrl,
+  type RelayTimings,
+  type TurnAllocateResult,
+  type TurnCandidateError,
+  TurnClient,
+  type TurnClientOptions,
+  TurnConfigError,
+  type TurnNotifier,
+  type TurnRelaySocket,
+  type TurnRelayStats,
+  type TurnServerUrl,
+  TurnState,
+  type TurnStateCause,
+  UNREACHABLE,
+} from './turn/index.js';

@@ -8,7 +8,7 @@ import { Agent, type Candidate, ConnectionState } from '@x/ice';
 import type { SocketAddress } from '@x/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Imported by path until @x/ice's index exports the TURN client.
-import { type TurnCandidateError, TurnClient } from '../../../packages/ice/src/turn/index.js';
+import { type TurnCandidateError, TurnClient } from '@x/ice';
 import { type Coturn, startCoturn } from './coturn.js';
 
 let server: Coturn;

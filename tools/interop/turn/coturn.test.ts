@@ -1,12 +1,7 @@
 // The TURN client of @x/ice against a real coturn on 127.0.0.1 (RFC 8656 over UDP, TCP and
 // TLS). coturn is started by the tests with its own log/pid/db files and stopped by pid.
 // Imported by path until @x/ice's index exports the TURN client (the ICE agent's owner adds it).
-import {
-  type TurnCandidateError,
-  TurnClient,
-  type TurnClientOptions,
-  TurnState,
-} from '../../../packages/ice/src/turn/index.js';
+import { type TurnCandidateError, TurnClient, type TurnClientOptions, TurnState } from '@x/ice';
 import type { SocketAddress } from '@x/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Coturn, startCoturn } from './coturn.js';
