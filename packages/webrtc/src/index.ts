@@ -6,20 +6,7 @@ export {
   RTCErrorEvent,
 } from './rtc-data-channel.js';
 export { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
-export {
-  RTCCertificate,
-  type RTCConfiguration,
-  RTCDataChannelEvent,
-  type RTCDataChannelInit,
-  type RTCIceServer,
-  RTCPeerConnection,
-  RTCPeerConnectionIceEvent,
-  type RTCSdpType,
-  RTCSessionDescription,
-  type RTCSessionDescriptionInit,
-  type RTCSignalingState,
-  RTCStateChangeEvent,
-} from './rtc-peer-connection.js';
+export { RTCPeerConnection } from './rtc-peer-connection.js';
 export {
   RTCDtlsTransport,
   type RTCIceCandidatePair,
@@ -28,6 +15,19 @@ export {
   RTCSctpTransport,
   type RTCSctpTransportState,
 } from './rtc-transports.js';
+export {
+  RTCCertificate,
+  type RTCConfiguration,
+  RTCDataChannelEvent,
+  type RTCDataChannelInit,
+  type RTCIceServer,
+  RTCPeerConnectionIceEvent,
+  type RTCSdpType,
+  RTCSessionDescription,
+  type RTCSessionDescriptionInit,
+  type RTCSignalingState,
+  RTCStateChangeEvent,
+} from './rtc-types.js';
 export { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
 export { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
 export {

@@ -2,11 +2,8 @@ import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
-import {
-  type RTCDataChannelEvent,
-  RTCPeerConnection,
-  type RTCPeerConnectionIceEvent,
-} from './rtc-peer-connection.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCDataChannelEvent, RTCPeerConnectionIceEvent } from './rtc-types.js';
 
 interface World {
   clock: VirtualClock;

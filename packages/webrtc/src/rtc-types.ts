@@ -1,0 +1,141 @@
+/**
+ * The W3C dictionaries, descriptions, certificates and events of `RTCPeerConnection`
+ * (webrtc-pc §4.2–§4.8), and the signaling state machine (webrtc-pc §4.3.1, JSEP §3.2).
+ */
+import { type Certificate, certificateFingerprints, type ManagerConfig } from '@x/network';
+import type { Clock, Net } from '@x/transport';
+import type { RTCDataChannel } from './rtc-data-channel.js';
+import type { RTCIceCandidate } from './rtc-ice-candidate.js';
+
+/** W3C `RTCSdpType`. */
+export type RTCSdpType = 'offer' | 'answer' | 'pranswer' | 'rollback';
+/** W3C `RTCSignalingState`. */
+export type RTCSignalingState =
+  | 'stable'
+  | 'have-local-offer'
+  | 'have-remote-offer'
+  | 'have-local-pranswer'
+  | 'have-remote-pranswer'
+  | 'closed';
+
+/** W3C `RTCSessionDescriptionInit`. */
+export interface RTCSessionDescriptionInit {
+  type: RTCSdpType;
+  sdp?: string;
+}
+
+/** W3C `RTCSessionDescription`. */
+export class RTCSessionDescription {
+  readonly type: RTCSdpType;
+  readonly sdp: string;
+  constructor(init: RTCSessionDescriptionInit) {
+    this.type = init.type;
+    this.sdp = init.sdp ?? '';
+  }
+  toJSON(): RTCSessionDescriptionInit {
+    return { type: this.type, sdp: this.sdp };
+  }
+}
+
+/** W3C `RTCIceServer`. */
+export interface RTCIceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** W3C `RTCCertificate`: a DTLS certificate with its expiry and fingerprints. */
+export class RTCCertificate {
+  /** @internal */
+  constructor(readonly certificate: Certificate) {}
+  get expires(): number {
+    return this.certificate.expires.getTime();
+  }
+  /** W3C `getFingerprints()`: SHA-256, SHA-384 and SHA-512 of the certificate. */
+  getFingerprints(): { algorithm: string; value: string }[] {
+    return certificateFingerprints(this.certificate);
+  }
+}
+
+/** W3C `RTCConfiguration`, plus the Node-side options of this stack. */
+export interface RTCConfiguration {
+  iceServers?: RTCIceServer[];
+  iceTransportPolicy?: 'all' | 'relay';
+  bundlePolicy?: 'balanced' | 'max-compat' | 'max-bundle';
+  rtcpMuxPolicy?: 'require';
+  certificates?: RTCCertificate[];
+  iceCandidatePoolSize?: number;
+  /** Extension: sockets (default: the real network). */
+  net?: Net;
+  /** Extension: timers (default: the real clock). */
+  clock?: Clock;
+  /** Extension: which local addresses to gather (e.g. `{ includeLoopback: true }` on a loopback-only host). */
+  gather?: ManagerConfig['gather'];
+  /** Extension: mDNS handling of host candidates. Default `'resolve'`. */
+  mdns?: ManagerConfig['mdns'];
+  /** Extension: ICE consent timings. */
+  consent?: ManagerConfig['consent'];
+}
+
+/** W3C `RTCPeerConnectionIceEvent`. */
+export class RTCPeerConnectionIceEvent extends Event {
+  readonly candidate: RTCIceCandidate | null;
+  readonly url: string | null = null;
+  constructor(type: string, init: { candidate: RTCIceCandidate | null }) {
+    super(type);
+    this.candidate = init.candidate;
+  }
+}
+
+/** W3C `RTCDataChannelEvent`. */
+export class RTCDataChannelEvent extends Event {
+  readonly channel: RTCDataChannel;
+  constructor(type: string, init: { channel: RTCDataChannel }) {
+    super(type);
+    this.channel = init.channel;
+  }
+}
+
+/** Extension: a state change event that also says why the state changed. */
+export class RTCStateChangeEvent extends Event {
+  /** Why the state changed, in one sentence (e.g. "consent expired on ... (RFC 7675)"). */
+  readonly cause: string;
+  constructor(type: string, cause: string) {
+    super(type);
+    this.cause = cause;
+  }
+}
+
+/** What `RTCPeerConnection.createDataChannel` takes (W3C `RTCDataChannelInit`). */
+export interface RTCDataChannelInit {
+  ordered?: boolean;
+  maxPacketLifeTime?: number;
+  maxRetransmits?: number;
+  protocol?: string;
+  negotiated?: boolean;
+  id?: number;
+  priority?: 'very-low' | 'low' | 'medium' | 'high';
+}
+
+/** webrtc-pc §4.3.1 / JSEP §3.2: the signaling state after setting a description, or undefined when not allowed. */
+export function transition(
+  state: RTCSignalingState,
+  side: 'local' | 'remote',
+  type: Exclude<RTCSdpType, 'rollback'>,
+): RTCSignalingState | undefined {
+  const table: Record<string, RTCSignalingState> = {
+    'stable|local|offer': 'have-local-offer',
+    'have-local-offer|local|offer': 'have-local-offer',
+    'have-local-offer|remote|answer': 'stable',
+    'have-local-offer|remote|pranswer': 'have-remote-pranswer',
+    'have-remote-pranswer|remote|pranswer': 'have-remote-pranswer',
+    'have-remote-pranswer|remote|answer': 'stable',
+    'stable|remote|offer': 'have-remote-offer',
+    'have-remote-offer|remote|offer': 'have-remote-offer',
+    'have-remote-offer|local|answer': 'stable',
+    'have-remote-offer|local|pranswer': 'have-local-pranswer',
+    'have-local-pranswer|local|pranswer': 'have-local-pranswer',
+    'have-local-pranswer|local|answer': 'stable',
+  };
+  return table[`${state}|${side}|${type}`];
+}
