@@ -34,6 +34,8 @@ import { type ConsentEvents, ConsentMonitor } from './consent.js';
 import { AgentClosedError } from './errors.js';
 import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
+import { TurnClient } from './turn/client.js';
+import type { TurnCandidateError } from './turn/errors.js';
 import { StateMachine } from './notifier.js';
 import { candidatePriority } from './priority.js';
 import { ReflexiveQueries, srflxCandidate } from './reflexive.js';
@@ -137,6 +139,8 @@ export class Agent {
   private nominationTimer: Timer | undefined;
   private readonly consent: ConsentMonitor;
   private mdns: MdnsService | undefined;
+  /** TURN clients of the relay candidates (closed, and so deallocated, with the agent). */
+  private readonly turnClients: TurnClient[] = [];
   /** mDNS names still being resolved (end-of-candidates waits for them). */
   private pendingResolutions = 0;
   private closed = false;
@@ -234,7 +238,10 @@ export class Agent {
     this.gathering = 'gathering';
     if (this.cfg.mdns !== 'off')
       this.mdns = new MdnsService(this.net, this.clock, this.cfg.mdns === 'hide');
-    const addresses = hostAddresses(this.net, this.cfg.gather);
+    // Relay allocations run beside host gathering (they take a round trip or more).
+    const relays = this.gatherRelays(options.signal);
+    const relayOnly = this.cfg.transportPolicy === 'relay';
+    const addresses = relayOnly ? [] : hostAddresses(this.net, this.cfg.gather);
     const { bases, errors } = await bindHostBases(
       this.net,
       addresses,
@@ -245,6 +252,7 @@ export class Agent {
     for (const e of errors) log('bind failed: %o', e);
     if (this.closed || options.signal?.aborted) {
       await Promise.all(bases.map((b) => b.socket.close()));
+      await relays;
       this.gathering = 'new';
       options.signal?.throwIfAborted();
       return;
@@ -258,11 +266,60 @@ export class Agent {
       this.addLocal({ candidate: host, base }, true);
     }
     if (this.mdns?.hiding) await this.mdns.start();
-    await this.gatherReflexive();
+    if (!relayOnly) await this.gatherReflexive();
+    await relays;
     if (this.closed) return;
     this.gathering = 'complete';
     this.emitCandidate(null);
     this.afterChange();
+  }
+
+  /**
+   * One TURN allocation per `turn:`/`turns:` URL (RFC 8656), each becoming a relay candidate;
+   * a server that fails is reported through `onCandidateError` and gathering goes on.
+   */
+  private async gatherRelays(signal: AbortSignal | undefined): Promise<void> {
+    const servers = this.cfg.servers.filter((s) => s.scheme === 'turn' || s.scheme === 'turns');
+    await Promise.all(
+      servers.map(async (server) => {
+        const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+        const url = `${server.scheme}:${host}:${server.port}?transport=${server.transport}`;
+        let deliver: ((data: Buffer, from: SocketAddress) => void) | undefined;
+        const client = new TurnClient({
+          url,
+          username: server.username ?? '',
+          credential: server.credential ?? '',
+          net: this.net,
+          clock: this.clock,
+          ...(this.config.turnTls ? { tls: this.config.turnTls } : {}),
+          onMessage: (data, from) => deliver?.(data, from),
+          onError: (error) => this.reportCandidateError(error),
+        });
+        this.turnClients.push(client);
+        const result = await client.allocate(signal ? { signal } : {});
+        if (this.closed) return;
+        if (!result.ok) {
+          this.reportCandidateError(result.error);
+          await client.close();
+          return;
+        }
+        deliver = this.addRelayCandidate({
+          socket: result.socket,
+          ...(result.mappedAddress ? { mappedAddress: result.mappedAddress } : {}),
+          server: `${host}:${server.port}`,
+        });
+      }),
+    );
+  }
+
+  private reportCandidateError(error: TurnCandidateError): void {
+    log('candidate error %s: %d %s', error.url, error.errorCode, error.errorText);
+    try {
+      this.config.onCandidateError?.(error);
+    } catch (e) {
+      this.stats_.handlerErrors++;
+      log('onCandidateError threw: %o', e);
+    }
   }
 
   private async gatherReflexive(): Promise<void> {
@@ -1113,7 +1170,11 @@ export class Agent {
     this.checkTimer = this.nominationTimer = undefined;
     this.consent.stop();
     this.machine.set(ConnectionState.Closed, { kind: 'closed-by-user' });
-    await Promise.all([...this.bases.map((b) => b.socket.close()), this.mdns?.close()]);
+    await Promise.all([
+      ...this.bases.map((b) => b.socket.close()),
+      ...this.turnClients.map((c) => c.close()),
+      this.mdns?.close(),
+    ]);
   }
 
   private assertOpen(): void {

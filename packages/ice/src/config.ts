@@ -1,6 +1,7 @@
 /**
  * Agent configuration, its defaults and its validation.
  */
+import type { TurnCandidateError } from './turn/errors.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock, Net, NetworkInterface } from '@x/transport';
 import type { Candidate } from './candidate.js';
@@ -99,6 +100,19 @@ export interface AgentConfig {
   readonly consent?: ConsentOptions;
   /** Nomination waits (ms) per candidate type. Defaults host 200, srflx/prflx 1000, relay 2000. */
   readonly nominationWait?: NominationWait;
+  /**
+   * `'relay'` gathers and pairs only relay candidates (W3C `iceTransportPolicy`): no host or
+   * server-reflexive address is revealed to the peer. Default `'all'`.
+   */
+  readonly transportPolicy?: 'all' | 'relay';
+  /** TLS options for `turns:` servers (e.g. `ca` to trust a private certificate). */
+  readonly turnTls?: import('node:tls').ConnectionOptions;
+  /**
+   * A STUN or TURN server could not give a candidate (W3C `icecandidateerror`): wrong
+   * credentials (401), forbidden (403), quota (486), unreachable (701). Gathering still
+   * completes with the candidates that worked.
+   */
+  readonly onCandidateError?: (error: TurnCandidateError) => void;
   /** A local candidate (or `null` at the end of gathering, RFC 8838 end-of-candidates). */
   readonly onCandidate?: (candidate: Candidate | null) => void;
   /** The selected pair changed (the layer above sends over it from now on). */
@@ -119,6 +133,7 @@ export interface ResolvedConfig {
   readonly gather: Required<Omit<GatherOptions, 'interfaceFilter' | 'addressFilter'>> &
     Pick<GatherOptions, 'interfaceFilter' | 'addressFilter'>;
   readonly mdns: 'off' | 'resolve' | 'hide';
+  readonly transportPolicy: 'all' | 'relay';
   readonly ta: number;
   readonly checkRto: number;
   readonly checkTransmissions: number;
@@ -167,6 +182,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
       addressFilter: config.gather?.addressFilter,
     },
     mdns: config.mdns ?? 'resolve',
+    transportPolicy: config.transportPolicy ?? 'all',
     ta: positive('checkIntervalMs', config.checkIntervalMs, 50),
     checkRto: positive('checkRtoMs', config.checkRtoMs, 500),
     checkTransmissions: Math.round(positive('checkTransmissions', config.checkTransmissions, 7)),

@@ -68,6 +68,15 @@ export type ManagerEvent =
   /** A local candidate was gathered; `null` once gathering is complete (end-of-candidates). */
   | { readonly kind: 'local-candidate'; readonly candidate: CandidateDescription | null }
   | { readonly kind: 'gathering-state'; readonly state: 'new' | 'gathering' | 'complete' }
+  /** A STUN/TURN server gave no candidate (the W3C `icecandidateerror` fields). */
+  | {
+      readonly kind: 'candidate-error';
+      readonly url: string;
+      readonly errorCode: number;
+      readonly errorText: string;
+      readonly address: string | null;
+      readonly port: number | null;
+    }
   /** The peer opened a data channel (it is already open). */
   | { readonly kind: 'data-channel'; readonly channel: DataChannel };
 
@@ -104,6 +113,10 @@ export interface ManagerConfig {
   readonly controlling?: boolean;
   /** Which host addresses to gather. */
   readonly gather?: GatherOptions;
+  /** `'relay'`: gather and pair only relay candidates (W3C `iceTransportPolicy`). Default `'all'`. */
+  readonly iceTransportPolicy?: 'all' | 'relay';
+  /** TLS options for `turns:` servers (e.g. `ca` to trust a private certificate). */
+  readonly turnTls?: import('node:tls').ConnectionOptions;
   /** mDNS: resolve remote `.local` candidates, hide our own host addresses, or neither. */
   readonly mdns?: 'off' | 'resolve' | 'hide';
   /** Our DTLS certificate; one is generated (ECDSA P-256) when absent. */
@@ -225,6 +238,17 @@ export class Manager {
         ...(config.gather ? { gather: config.gather } : {}),
         ...(config.mdns ? { mdns: config.mdns } : {}),
         ...(config.consent ? { consent: config.consent } : {}),
+        ...(config.iceTransportPolicy ? { transportPolicy: config.iceTransportPolicy } : {}),
+        ...(config.turnTls ? { turnTls: config.turnTls } : {}),
+        onCandidateError: (e) =>
+          this.emit({
+            kind: 'candidate-error',
+            url: e.url,
+            errorCode: e.errorCode,
+            errorText: e.errorText,
+            address: e.address ?? null,
+            port: e.port ?? null,
+          }),
         onCandidate: (candidate) => {
           this.emit({
             kind: 'local-candidate',

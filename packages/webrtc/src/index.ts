@@ -21,6 +21,7 @@ export {
   RTCDataChannelEvent,
   type RTCDataChannelInit,
   type RTCIceServer,
+  RTCPeerConnectionIceErrorEvent,
   RTCPeerConnectionIceEvent,
   type RTCSdpType,
   RTCSessionDescription,

@@ -28,6 +28,7 @@ import {
   type RTCConfiguration,
   RTCDataChannelEvent,
   type RTCDataChannelInit,
+  RTCPeerConnectionIceErrorEvent,
   RTCPeerConnectionIceEvent,
   RTCSessionDescription,
   type RTCSessionDescriptionInit,
@@ -90,7 +91,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   private started = false;
   private readonly channels = new Set<RTCDataChannel>();
   declare onicecandidate: ((event: RTCPeerConnectionIceEvent) => unknown) | null;
-  declare onicecandidateerror: ((event: Event) => unknown) | null;
+  declare onicecandidateerror: ((event: RTCPeerConnectionIceErrorEvent) => unknown) | null;
   declare onsignalingstatechange: ((event: Event) => unknown) | null;
   declare oniceconnectionstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
   declare onicegatheringstatechange: ((event: Event) => unknown) | null;
@@ -119,6 +120,10 @@ export class RTCPeerConnection extends SafeEventTarget {
         ...(configuration.iceServers ? { iceServers: configuration.iceServers } : {}),
         ...(configuration.gather ? { gather: configuration.gather } : {}),
         ...(configuration.consent ? { consent: configuration.consent } : {}),
+        ...(configuration.iceTransportPolicy
+          ? { iceTransportPolicy: configuration.iceTransportPolicy }
+          : {}),
+        ...(configuration.turnTls ? { turnTls: configuration.turnTls } : {}),
         mdns: configuration.mdns ?? 'resolve',
         ...(certificate ? { certificate } : {}),
       },
@@ -621,6 +626,19 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.dispatchEvent(new Event('icegatheringstatechange'));
         if (event.state === 'complete')
           this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null }));
+        return;
+      }
+      case 'candidate-error': {
+        const { url, errorCode, errorText, address, port } = event;
+        this.dispatchEvent(
+          new RTCPeerConnectionIceErrorEvent('icecandidateerror', {
+            url,
+            errorCode,
+            errorText,
+            address,
+            port,
+          }),
+        );
         return;
       }
       case 'selected-pair':

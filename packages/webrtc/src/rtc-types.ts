@@ -71,6 +71,8 @@ export interface RTCConfiguration {
   clock?: Clock;
   /** Extension: which local addresses to gather (e.g. `{ includeLoopback: true }` on a loopback-only host). */
   gather?: ManagerConfig['gather'];
+  /** Extension: TLS options for `turns:` servers (e.g. `ca` to trust a private certificate). */
+  turnTls?: ManagerConfig['turnTls'];
   /** Extension: mDNS handling of host candidates. Default `'resolve'`. */
   mdns?: ManagerConfig['mdns'];
   /** Extension: ICE consent timings. */
@@ -84,6 +86,32 @@ export class RTCPeerConnectionIceEvent extends Event {
   constructor(type: string, init: { candidate: RTCIceCandidate | null }) {
     super(type);
     this.candidate = init.candidate;
+  }
+}
+
+/** W3C `RTCPeerConnectionIceErrorEvent` (`icecandidateerror`). */
+export class RTCPeerConnectionIceErrorEvent extends Event {
+  readonly address: string | null;
+  readonly port: number | null;
+  readonly url: string;
+  readonly errorCode: number;
+  readonly errorText: string;
+  constructor(
+    type: string,
+    init: {
+      address: string | null;
+      port: number | null;
+      url: string;
+      errorCode: number;
+      errorText: string;
+    },
+  ) {
+    super(type);
+    this.address = init.address;
+    this.port = init.port;
+    this.url = init.url;
+    this.errorCode = init.errorCode;
+    this.errorText = init.errorText;
   }
 }
 

@@ -1,0 +1,111 @@
+// The agent gathers relay candidates itself from `turn:` URLs in `iceServers`: with the relay
+// policy two agents behind symmetric NATs reveal and pair only relay candidates and connect;
+// a server with wrong credentials gives a candidate error (401) while gathering completes.
+import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, expect, it } from 'vitest';
+import { Agent } from '../agent.js';
+import type { Candidate } from '../candidate.js';
+import { ConnectionState } from '../state.js';
+import type { TurnCandidateError } from './errors.js';
+import { TestTurnServer } from './testing-server.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function drive<T>(clock: VirtualClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  const q = p.finally(() => {
+    done = true;
+  });
+  await clock.runUntil(() => done, { timeoutMs: 60_000 });
+  return q;
+}
+
+it('gathers only relay candidates with the relay policy, reports a bad server, and connects', async () => {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 5 });
+  cleanups.push(() => world.close());
+  const wan = world.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
+  const nat = {
+    mapping: 'address-and-port-dependent',
+    filtering: 'address-and-port-dependent',
+    hairpinning: false,
+  } as const;
+  const lans = [
+    world.addRouter({ name: 'lan-a', cidr: '192.168.1.0/24', parent: wan, nat }),
+    world.addRouter({ name: 'lan-b', cidr: '192.168.2.0/24', parent: wan, nat }),
+  ];
+  const turnHost = world.addHost({
+    name: 'turn',
+    router: wan,
+    ip: '203.0.113.10',
+    link: { delayMs: 10 },
+  });
+  const turn = await new TestTurnServer({
+    net: turnHost,
+    clock,
+    address: '203.0.113.10',
+    users: { alice: 'secret' },
+  }).start();
+  cleanups.push(() => drive(clock, turn.close()));
+
+  const sides = lans.map((lan, i) => {
+    const net = world.addHost({ name: `h${i}`, router: lan, link: { delayMs: 10 } });
+    const candidates: Candidate[] = [];
+    const errors: TurnCandidateError[] = [];
+    const states: ConnectionState[] = [];
+    const received: string[] = [];
+    let done = false;
+    const agent = new Agent(
+      {
+        net,
+        clock,
+        controlling: i === 0,
+        mdns: 'off',
+        transportPolicy: 'relay',
+        iceServers: [
+          { urls: 'turn:203.0.113.10:3478', username: 'alice', credential: 'secret' },
+          { urls: 'turn:203.0.113.10:3478?transport=udp', username: 'alice', credential: 'wrong' },
+        ],
+        onCandidate: (c) => {
+          if (c === null) done = true;
+          else candidates.push(c);
+        },
+        onCandidateError: (e) => errors.push(e),
+        onData: (d) => received.push(d.toString()),
+      },
+      (state) => states.push(state),
+    );
+    cleanups.push(() => drive(clock, agent.close()));
+    return { agent, candidates, errors, states, received, done: () => done };
+  });
+  const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  await drive(clock, Promise.all([a.agent.gather(), b.agent.gather()]));
+  for (const side of sides) {
+    expect(side.done()).toBe(true);
+    expect(side.candidates.map((c) => c.type)).toEqual(['relay']);
+    expect(side.candidates[0]!.address).toBe('203.0.113.10');
+    expect(side.errors).toEqual([
+      expect.objectContaining({ url: 'turn:203.0.113.10:3478?transport=udp', errorCode: 401 }),
+    ]);
+  }
+  a.agent.setRemoteCredentials(b.agent.localCredentials.ufrag, b.agent.localCredentials.pwd);
+  b.agent.setRemoteCredentials(a.agent.localCredentials.ufrag, a.agent.localCredentials.pwd);
+  for (const c of a.candidates) b.agent.addRemoteCandidate(c);
+  for (const c of b.candidates) a.agent.addRemoteCandidate(c);
+  a.agent.endOfRemoteCandidates();
+  b.agent.endOfRemoteCandidates();
+  expect(
+    await clock.runUntil(
+      () =>
+        a.agent.state === ConnectionState.Completed && b.agent.state === ConnectionState.Completed,
+      { timeoutMs: 30_000 },
+    ),
+  ).toBe(true);
+  expect(a.agent.selectedPair?.local.type).toBe('relay');
+  expect(a.agent.send(Buffer.from('through the relay'))).toBe(true);
+  await clock.runUntil(() => b.received.length > 0, { timeoutMs: 5000 });
+  expect(b.received).toEqual(['through the relay']);
+});
