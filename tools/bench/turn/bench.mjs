@@ -339,6 +339,27 @@ try {
     });
   }
   try {
+    const { RTCPeerConnection } = await import('@x/webrtc');
+    const r = await peerRun('x-webrtc', RTCPeerConnection, server, { mdns: 'off' });
+    rows.push({
+      peer: 'x-webrtc (relay)',
+      alloc: r.alloc,
+      setup: r.connect,
+      ice: r.ice,
+      mbps: r.mbps,
+      note: 'ICE+DTLS connect; data channel',
+    });
+  } catch (e) {
+    rows.push({
+      peer: 'x-webrtc (relay)',
+      alloc: Number.NaN,
+      setup: Number.NaN,
+      ice: Number.NaN,
+      mbps: Number.NaN,
+      note: `failed: ${e.message}`,
+    });
+  }
+  try {
     const wrtc = require('@roamhq/wrtc');
     const r = await peerRun('libwebrtc', wrtc.RTCPeerConnection, server, {});
     rows.push({
@@ -400,10 +421,13 @@ for (const r of rows) {
     `${r.peer.padEnd(26)} | ${f(r.alloc).padStart(14)} | ${f(r.ice).padStart(16)} | ${f(r.setup).padStart(8)} | ${f(r.mbps).padStart(6)} | ${r.note}`,
   );
 }
-const ours = rows[0];
-for (const other of rows.slice(2)) {
+// Like for like: the whole stack (RTCPeerConnection, relay only, data channel) of each peer.
+const ours = rows.find((r) => r.peer === 'x-webrtc (relay)');
+for (const other of rows.filter(
+  (r) => r.peer === 'libwebrtc (relay)' || r.peer === 'werift (relay)',
+)) {
   console.log(
-    `${other.peer} / @x/ice(udp): first relay time ${f(other.alloc / ours.alloc, 2)}, relayed ICE connected time ${f(other.ice / ours.ice, 2)}, throughput ${f(other.mbps / ours.mbps, 2)} (a data channel vs raw datagrams)`,
+    `${other.peer} / x-webrtc (relay): first relay time ${f(other.alloc / ours.alloc, 2)}, ICE connected ${f(other.ice / ours.ice, 2)}, setup ${f(other.setup / ours.setup, 2)}, data channel throughput ${f(other.mbps / ours.mbps, 2)}`,
   );
 }
 process.exit(0);
