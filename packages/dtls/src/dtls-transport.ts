@@ -1,4 +1,4 @@
-import type { Clock } from '@x/transport';
+import { type Clock, SerialNotifier } from '@x/transport';
 import type { CipherSuite } from './cipher-suite.js';
 import type { RecordProtection } from './cipher-suite.js';
 import { ClientHandshake } from './client-handshake.js';
@@ -36,9 +36,9 @@ import { ReplayWindow } from './replay-window.js';
 import { ServerHandshake } from './server-handshake.js';
 import {
   type DtlsStateCause,
+  type DtlsStateChange,
   type DtlsStateHandler,
   DtlsTransportState,
-  StateNotifier,
 } from './transport-state.js';
 
 /** Counters of a {@link DtlsTransport}; bad input is counted here instead of thrown. */
@@ -85,7 +85,7 @@ export class DtlsTransport {
   private readonly config: ResolvedConfig;
   private readonly sendDatagram: (datagram: Buffer) => void;
   private readonly onData: ((data: Buffer) => void) | undefined;
-  private readonly notifier: StateNotifier;
+  private readonly notifier: SerialNotifier<[DtlsStateChange]>;
   private readonly clock: Clock;
   private current = DtlsTransportState.New;
   private hs: Handshake | undefined;
@@ -138,7 +138,10 @@ export class DtlsTransport {
     this.clock = this.config.clock;
     this.sendDatagram = options.send;
     this.onData = options.onData;
-    this.notifier = new StateNotifier(onStateChange, (e) => options.onHandlerError?.(e));
+    this.notifier = new SerialNotifier<[DtlsStateChange]>(onStateChange ?? (() => {}), (e) => {
+      log('state handler threw: %s', e);
+      options.onHandlerError?.(e);
+    });
     this.host = this.createHost();
   }
 

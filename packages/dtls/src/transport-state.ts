@@ -1,7 +1,6 @@
 import type { Fingerprint } from './certificate.js';
 import type { CipherSuite } from './cipher-suite.js';
 import type { AlertDescription, AlertLevel, SrtpProtectionProfile } from './constants.js';
-import { log } from './log.js';
 
 /**
  * State of a {@link DtlsTransport}: this package's own enum (ARCHITECTURE.md, the state
@@ -66,37 +65,3 @@ export interface DtlsStateChange {
 
 /** The callback given to the {@link DtlsTransport} constructor. */
 export type DtlsStateHandler = (change: DtlsStateChange) => void;
-
-/**
- * @internal Delivers committed changes in order, never re-entrantly: a change made from
- * inside the handler is queued and delivered after the current one returns; a throwing
- * handler is caught and reported, never breaking the transport.
- */
-export class StateNotifier {
-  private readonly queue: DtlsStateChange[] = [];
-  private draining = false;
-
-  constructor(
-    private readonly handler: DtlsStateHandler | undefined,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  push(change: DtlsStateChange): void {
-    if (!this.handler) return;
-    this.queue.push(change);
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let c = this.queue.shift(); c; c = this.queue.shift()) {
-        try {
-          this.handler(c);
-        } catch (error) {
-          log('state handler threw: %s', error);
-          this.onError(error);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-}

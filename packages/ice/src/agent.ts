@@ -12,6 +12,7 @@ import {
   systemClock,
   type Timer,
   type UdpSocket,
+  StateMachine,
 } from '@x/transport';
 import { type Candidate, describeCandidate, isMdnsName, parseCandidate } from './candidate.js';
 import {
@@ -36,7 +37,6 @@ import { bindHostBases, Foundations, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
 import { TurnClient } from './turn/client.js';
 import type { TurnCandidateError } from './turn/errors.js';
-import { StateMachine } from './notifier.js';
 import { candidatePriority } from './priority.js';
 import { ReflexiveQueries, srflxCandidate } from './reflexive.js';
 import { answerCheck } from './responder.js';

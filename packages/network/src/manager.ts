@@ -13,7 +13,7 @@ import {
 } from '@x/dtls';
 import { Agent, type ConnectionState, type GatherOptions, type IceServer } from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
-import { type Clock, type Net, nodeNet, systemClock } from '@x/transport';
+import { type Clock, type Net, nodeNet, SerialNotifier, systemClock } from '@x/transport';
 import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { ChannelTable } from './channels.js';
@@ -175,10 +175,8 @@ export class Manager {
   private credentials: { ufrag: string; pwd: string };
   private readonly clock: Clock;
   private readonly certificate: Certificate;
-  private readonly handler: ManagerHandler;
   private readonly onHandlerError: (error: unknown) => void;
-  private readonly queue: ManagerEvent[] = [];
-  private draining = false;
+  private readonly events: SerialNotifier<[ManagerEvent]>;
   private readonly channels: ChannelTable;
   private readonly localMaxMessageSize: number;
   private remote: RemoteParameters | undefined;
@@ -193,10 +191,10 @@ export class Manager {
   private counters = { demuxDropped: 0 };
 
   constructor(config: ManagerConfig, handler: ManagerHandler) {
-    this.handler = handler;
     this.clock = config.clock ?? systemClock;
     this.onHandlerError =
       config.onHandlerError ?? ((error) => log('event handler threw: %s', error));
+    this.events = new SerialNotifier(handler, this.onHandlerError);
     this.certificate = config.certificate ?? generateCertificate();
     this.localMaxMessageSize = config.maxMessageSize ?? 262_144;
     this.channels = new ChannelTable((channel) => this.emit({ kind: 'data-channel', channel }));
@@ -415,7 +413,6 @@ export class Manager {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    this.queue.length = 0;
     this.channels.detach();
     try {
       this.association?.close();
@@ -515,20 +512,7 @@ export class Manager {
 
   /** Delivers events in order; an event raised from inside the handler waits its turn. */
   private emit(event: ManagerEvent): void {
-    this.queue.push(event);
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let e = this.queue.shift(); e !== undefined; e = this.queue.shift()) {
-        try {
-          this.handler(e);
-        } catch (error) {
-          this.onHandlerError(error);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    this.events.push(event);
   }
 }
 

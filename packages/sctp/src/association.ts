@@ -7,7 +7,7 @@
 
 import { randomBytes, randomInt } from 'node:crypto';
 import { debuglog } from 'node:util';
-import { type Clock, systemClock } from '@x/transport';
+import { type Clock, SerialNotifier, systemClock } from '@x/transport';
 import {
   type Chunk,
   ChunkType,
@@ -42,7 +42,6 @@ import {
   AssociationState,
   type ErrorCause,
   type RetransmissionTimer,
-  StateQueue,
 } from './state.js';
 import {
   describeCause,
@@ -90,7 +89,7 @@ const randomTsn = (): number => randomBytes(4).readUInt32BE(0);
 export class Association {
   private readonly clock: Clock;
   private readonly transport: DatagramTransport;
-  private readonly states: StateQueue;
+  private readonly states: SerialNotifier<[AssociationState, AssociationCause]>;
   private readonly handlers: AssociationHandlers;
   private readonly localPort: number;
   private readonly remotePort: number;
@@ -182,7 +181,10 @@ export class Association {
   ) {
     this.transport = transport;
     this.clock = options.clock ?? systemClock;
-    this.states = new StateQueue(notifier);
+    this.states = new SerialNotifier<[AssociationState, AssociationCause]>(
+      notifier ?? (() => {}),
+      (error) => log('state notifier threw (ignored): %o', error),
+    );
     this.handlers = options.handlers ?? {};
     this.localPort = options.localPort ?? 5000;
     this.remotePort = options.remotePort ?? 5000;

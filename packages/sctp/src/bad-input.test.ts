@@ -2,7 +2,7 @@ import { VirtualClock } from '@x/transport/testing';
 import { describe, expect, it } from 'vitest';
 import { type Chunk, ChunkType } from './chunk.js';
 import { decodePacket, encodePacket, type Packet } from './packet.js';
-import { AssociationState, StateQueue } from './state.js';
+import { AssociationState } from './state.js';
 import { makePair } from './testing-pair.js';
 
 async function setup() {
@@ -101,30 +101,6 @@ describe('bad input is dropped, counted or answered, never thrown', () => {
     await clock.advance(10);
     expect(p.a.assoc.state).toBe(AssociationState.Connected);
     p.close();
-  });
-});
-
-describe('StateQueue', () => {
-  it('delivers in order, queues re-entrant changes, survives a throwing handler', () => {
-    const seen: number[] = [];
-    const q: StateQueue = new StateQueue((s) => {
-      seen.push(s);
-      if (s === AssociationState.Connecting)
-        q.push(AssociationState.Connected, { kind: 'established', by: 'cookie-ack' });
-      if (s === AssociationState.Connected) throw new Error('handler bug');
-    });
-    q.push(AssociationState.Connecting, { kind: 'connect-called' });
-    q.push(AssociationState.Closed, { kind: 'closed-by-user' });
-    expect(seen).toEqual([
-      AssociationState.Connecting,
-      AssociationState.Connected,
-      AssociationState.Closed,
-    ]);
-    let n = 0;
-    const many = new StateQueue(() => n++);
-    for (let i = 0; i < 10_000; i++)
-      many.push(AssociationState.Connected, { kind: 'connect-called' });
-    expect(n).toBe(10_000);
   });
 });
 

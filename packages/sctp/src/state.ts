@@ -3,10 +3,6 @@
  * and the queue that delivers them in order, never re-entrantly.
  */
 
-import { debuglog } from 'node:util';
-
-const log = debuglog('x:sctp');
-
 /**
  * State of an {@link Association}. The RFC 9260 §4 states map onto these: CLOSED before
  * `connect()` is `New`; COOKIE-WAIT and COOKIE-ECHOED are `Connecting`; ESTABLISHED is
@@ -55,29 +51,3 @@ export type AssociationCause =
 
 /** Receives every state change, after it is committed. */
 export type AssociationNotifier = (state: AssociationState, cause: AssociationCause) => void;
-
-/** Delivers state changes in order; a change made from inside the notifier is queued. */
-export class StateQueue {
-  private readonly queue: Array<[AssociationState, AssociationCause]> = [];
-  private draining = false;
-
-  constructor(private readonly notifier: AssociationNotifier | undefined) {}
-
-  push(state: AssociationState, cause: AssociationCause): void {
-    if (this.notifier === undefined) return;
-    this.queue.push([state, cause]);
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
-        try {
-          this.notifier(item[0], item[1]);
-        } catch (error) {
-          log('state notifier threw (ignored): %o', error);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-}

@@ -31,4 +31,5 @@ export type {
   UdpSocketStats,
 } from './net.js';
 export { NodeNet, nodeNet } from './node/node-net.js';
+export { SerialNotifier, StateMachine } from './notifier.js';
 export { SystemClock, systemClock } from './system-clock.js';
