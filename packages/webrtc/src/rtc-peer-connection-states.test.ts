@@ -1,0 +1,133 @@
+// Every RTCPeerConnectionState and RTCIceConnectionState a data-channel connection goes
+// through on the virtual network, with the order of events and the cause of each change:
+// new → connecting/checking → connected → (partition) disconnected → (heal) connected →
+// (partition) failed, and closed by close() with no event.
+import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
+
+let pcs: RTCPeerConnection[] = [];
+afterEach(async () => {
+  for (const pc of pcs) await pc.close();
+  pcs = [];
+});
+
+async function connectedPair(): Promise<{
+  clock: VirtualClock;
+  a: RTCPeerConnection;
+  b: RTCPeerConnection;
+  hostB: VirtualHost;
+  events: string[];
+}> {
+  const clock = new VirtualClock();
+  const net = new VirtualNetwork({ clock, seed: 9 });
+  const wan = net.addRouter({ name: 'wan', cidr: '198.51.100.0/24' });
+  const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 5 } });
+  const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 5 } });
+  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
+  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  pcs = [a, b];
+  const events: string[] = [];
+  const iceA = () => a.sctp!.transport.iceTransport;
+  a.addEventListener('iceconnectionstatechange', (e) =>
+    events.push(`ice ${a.iceConnectionState}: ${(e as Event & { cause: string }).cause}`),
+  );
+  a.addEventListener('connectionstatechange', (e) =>
+    events.push(`pc ${a.connectionState}: ${(e as Event & { cause: string }).cause}`),
+  );
+  for (const [pc, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    // Signaling delivers candidates in order, after the description they follow.
+    const queue: RTCIceCandidateInit[] = [];
+    const flush = (): void => {
+      while (queue.length > 0 && other.remoteDescription) void other.addIceCandidate(queue.shift());
+    };
+    other.addEventListener('signalingstatechange', flush);
+    pc.onicecandidate = (e) => {
+      if (e.candidate) {
+        queue.push(e.candidate.toJSON());
+        flush();
+      }
+    };
+  }
+  a.createDataChannel('x');
+  const offer = await a.createOffer();
+  await b.setRemoteDescription(offer);
+  await a.setLocalDescription(offer);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription!);
+  iceA().addEventListener('statechange', () => events.push(`transport ${iceA().state}`));
+  await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
+  return { clock, a, b, hostB, events };
+}
+
+describe('RTCPeerConnection states on the virtual network', () => {
+  it('goes through every state, in the W3C order of events, with a cause each time', async () => {
+    const { clock, a, hostB, events } = await connectedPair();
+    expect(events.map((e) => e.split(':')[0])).toEqual([
+      'transport checking',
+      'ice checking',
+      'pc connecting',
+      'transport connected',
+      'ice connected',
+      'transport completed',
+      'ice completed',
+      'pc connected',
+    ]);
+    expect(events).toContain('pc connected: DTLS handshake complete (EcdheEcdsaAes128GcmSha256)');
+    events.length = 0;
+
+    // The path goes silent: disconnected within 2.5 s, then back when it heals.
+    const cutAt = clock.now();
+    hostB.link.partition();
+    await clock.runUntil(() => a.connectionState === 'disconnected', { timeoutMs: 10_000 });
+    expect(clock.now() - cutAt).toBeLessThanOrEqual(2600);
+    expect(events).toEqual([
+      'transport disconnected',
+      expect.stringMatching(
+        /^ice disconnected: nothing heard on 198\.51\.100\.\d+:\d+ <-> 198\.51\.100\.\d+:\d+ \(host\/host\) for 25\d\d ms$/,
+      ),
+      expect.stringMatching(/^pc disconnected: nothing heard on /),
+    ]);
+    expect(a.connectionStateCause).toMatch(/^nothing heard on /);
+    events.length = 0;
+    hostB.link.heal();
+    await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
+    expect(events.map((e) => e.split(':')[0])).toEqual([
+      'transport completed',
+      'ice completed',
+      'pc connected',
+    ]);
+    expect(events[2]).toMatch(/^pc connected: packets again on /);
+    events.length = 0;
+
+    // Silent for good: failed when consent expires (RFC 7675), within 12 s of the last reply.
+    const lostAt = clock.now();
+    hostB.link.partition();
+    await clock.runUntil(() => a.connectionState === 'failed', { timeoutMs: 30_000 });
+    expect(clock.now() - lostAt).toBeLessThanOrEqual(12_100);
+    expect(events.map((e) => e.split(':')[0])).toEqual([
+      'transport disconnected',
+      'ice disconnected',
+      'pc disconnected',
+      'transport failed',
+      'ice failed',
+      'pc failed',
+    ]);
+    expect(events[5]).toMatch(/^pc failed: consent expired on .* without a response \(RFC 7675\)$/);
+    expect(a.iceConnectionStateCause).toBe(a.connectionStateCause);
+
+    // close(): everything is closed at once, and no event fires.
+    events.length = 0;
+    await a.close();
+    expect([a.connectionState, a.iceConnectionState, a.signalingState]).toEqual([
+      'closed',
+      'closed',
+      'closed',
+    ]);
+    expect(events).toEqual([]);
+  }, 30_000);
+});
