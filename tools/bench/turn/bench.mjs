@@ -338,72 +338,42 @@ try {
       note: `raw datagrams, ${t.lossPct.toFixed(1)} % lost`,
     });
   }
-  try {
-    const { RTCPeerConnection } = await import('@x/webrtc');
-    const r = await peerRun('x-webrtc', RTCPeerConnection, server, { mdns: 'off' });
-    rows.push({
-      peer: 'x-webrtc (relay)',
-      alloc: r.alloc,
-      setup: r.connect,
-      ice: r.ice,
-      mbps: r.mbps,
-      note: 'ICE+DTLS connect; data channel',
-    });
-  } catch (e) {
-    rows.push({
-      peer: 'x-webrtc (relay)',
-      alloc: Number.NaN,
-      setup: Number.NaN,
-      ice: Number.NaN,
-      mbps: Number.NaN,
-      note: `failed: ${e.message}`,
-    });
-  }
-  try {
-    const wrtc = require('@roamhq/wrtc');
-    const r = await peerRun('libwebrtc', wrtc.RTCPeerConnection, server, {});
-    rows.push({
-      peer: 'libwebrtc (relay)',
-      alloc: r.alloc,
-      setup: r.connect,
-      ice: r.ice,
-      mbps: r.mbps,
-      note: 'ICE+DTLS connect; data channel',
-    });
-  } catch (e) {
-    rows.push({
-      peer: 'libwebrtc (relay)',
-      alloc: Number.NaN,
-      setup: Number.NaN,
-      ice: Number.NaN,
-      mbps: Number.NaN,
-      note: `failed: ${e.message}`,
-    });
-  }
-  try {
-    const { RTCPeerConnection } = await import('werift');
-    const r = await peerRun('werift', RTCPeerConnection, server, {
-      iceUseIpv6: false,
-      iceAdditionalHostAddresses: ['127.0.0.1'],
-      iceInterfaceAddresses: { udp4: '127.0.0.1' },
-    });
-    rows.push({
-      peer: 'werift (relay)',
-      alloc: r.alloc,
-      setup: r.connect,
-      ice: r.ice,
-      mbps: r.mbps,
-      note: 'ICE+DTLS connect; data channel',
-    });
-  } catch (e) {
-    rows.push({
-      peer: 'werift (relay)',
-      alloc: Number.NaN,
-      setup: Number.NaN,
-      ice: Number.NaN,
-      mbps: Number.NaN,
-      note: `failed: ${e.message}`,
-    });
+  // The whole stack of each peer, relay only, through the same coturn.
+  const stacks = [
+    ['x-webrtc', async () => (await import('@x/webrtc')).RTCPeerConnection, { mdns: 'off' }],
+    ['libwebrtc', async () => require('@roamhq/wrtc').RTCPeerConnection, {}],
+    [
+      'werift',
+      async () => (await import('werift')).RTCPeerConnection,
+      {
+        iceUseIpv6: false,
+        iceAdditionalHostAddresses: ['127.0.0.1'],
+        iceInterfaceAddresses: { udp4: '127.0.0.1' },
+      },
+    ],
+  ];
+  for (const [name, load, extra] of stacks) {
+    const peer = `${name} (relay)`;
+    try {
+      const r = await peerRun(name, await load(), server, extra);
+      rows.push({
+        peer,
+        alloc: r.alloc,
+        setup: r.connect,
+        ice: r.ice,
+        mbps: r.mbps,
+        note: 'ICE+DTLS connect; data channel',
+      });
+    } catch (e) {
+      rows.push({
+        peer,
+        alloc: Number.NaN,
+        setup: Number.NaN,
+        ice: Number.NaN,
+        mbps: Number.NaN,
+        note: `failed: ${e.message}`,
+      });
+    }
   }
 } finally {
   await server.stop();
