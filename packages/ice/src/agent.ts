@@ -170,6 +170,7 @@ export class Agent {
         probeAfterMs: this.cfg.probeAfter,
         disconnectedAfterMs: this.cfg.disconnectedAfter,
         failedAfterMs: this.cfg.failedAfter,
+        random: this.config.consent?.random ?? Math.random,
       },
       this.consentEvents(),
     );

@@ -37,6 +37,12 @@ export interface ConsentOptions {
    * before `disconnected` is reached. Default `disconnectedAfterMs / 2`.
    */
   readonly probeAfterMs?: number;
+  /**
+   * Uniform draws in [0, 1) for the randomized interval (RFC 7675 §5.1). Default
+   * `Math.random`; a test passes a seeded generator (e.g. `Prng` of `@x/transport/testing`)
+   * so that a run repeats exactly.
+   */
+  readonly random?: () => number;
 }
 
 /**

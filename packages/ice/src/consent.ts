@@ -14,6 +14,8 @@ export interface ConsentTiming {
   readonly probeAfterMs: number;
   readonly disconnectedAfterMs: number;
   readonly failedAfterMs: number;
+  /** Uniform draws in [0, 1) for the randomized interval (RFC 7675 §5.1). */
+  readonly random: () => number;
 }
 
 /** What the monitor asks of the agent. */
@@ -86,7 +88,7 @@ export class ConsentMonitor {
 
   private scheduleRequest(): void {
     // RFC 7675 §5.1: randomized to 0.8–1.2 of the interval.
-    const delay = this.timing.intervalMs * (0.8 + 0.4 * Math.random());
+    const delay = this.timing.intervalMs * (0.8 + 0.4 * this.timing.random());
     this.requestTimer = this.clock.setTimeout(() => {
       this.requestTimer = undefined;
       const pair = this.pair;
