@@ -23,6 +23,7 @@ import {
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import { collectStats } from './rtc-stats.js';
 import {
   RTCCertificate,
   type RTCConfiguration,
@@ -406,70 +407,14 @@ export class RTCPeerConnection extends SafeEventTarget {
     return channel;
   }
 
-  /** W3C `getStats()`: transport, candidate-pair and data-channel entries. */
+  /** W3C `getStats()`: transport, candidate-pair, candidate, data-channel and peer-connection entries. */
   async getStats(): Promise<Map<string, Record<string, unknown>>> {
-    const stats = new Map<string, Record<string, unknown>>();
-    const now = performance.timeOrigin + performance.now();
-    stats.set('T01', {
-      id: 'T01',
-      type: 'transport',
-      timestamp: now,
-      iceState: this.iceTransport.state,
-      dtlsState: this.dtlsTransport.state,
-      iceRole: this.iceTransport.role,
-      selectedCandidatePairId: this.manager.selectedPair ? 'CP01' : undefined,
+    return collectStats({
+      iceTransport: this.iceTransport,
+      dtlsTransport: this.dtlsTransport,
+      selectedPair: this.manager.selectedPair,
+      channels: this.channels,
     });
-    const pair = this.manager.selectedPair;
-    if (pair) {
-      stats.set('CP01', {
-        id: 'CP01',
-        type: 'candidate-pair',
-        timestamp: now,
-        transportId: 'T01',
-        state: 'succeeded',
-        nominated: true,
-        currentRoundTripTime: pair.rttMs !== undefined ? pair.rttMs / 1000 : undefined,
-        localCandidateId: 'CL01',
-        remoteCandidateId: 'CR01',
-      });
-      for (const [id, side, c] of [
-        ['CL01', 'local-candidate', pair.local],
-        ['CR01', 'remote-candidate', pair.remote],
-      ] as const) {
-        stats.set(id, {
-          id,
-          type: side,
-          timestamp: now,
-          transportId: 'T01',
-          address: c.address,
-          port: c.port,
-          protocol: c.protocol,
-          candidateType: c.type,
-          priority: c.priority,
-          foundation: c.foundation,
-        });
-      }
-    }
-    let i = 0;
-    for (const channel of this.channels) {
-      const id = `D${++i}`;
-      stats.set(id, {
-        id,
-        type: 'data-channel',
-        timestamp: now,
-        label: channel.label,
-        protocol: channel.protocol,
-        dataChannelIdentifier: channel.id,
-        state: channel.readyState,
-      });
-    }
-    stats.set('P', {
-      id: 'P',
-      type: 'peer-connection',
-      timestamp: now,
-      dataChannelsOpened: [...this.channels].filter((c) => c.readyState === 'open').length,
-    });
-    return stats;
   }
 
   /**
