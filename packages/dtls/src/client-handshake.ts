@@ -16,7 +16,7 @@ import {
   encodeSigned,
   HELLO_VERSION,
 } from './messages.js';
-import { Handshake } from './handshake.js';
+import { Handshake, type StepHandlers } from './handshake.js';
 import { ACCEPTED_SCHEMES, OUR_SCHEME, signData, verifyData } from './signature.js';
 
 type Step =
@@ -74,56 +74,25 @@ export class ClientHandshake extends Handshake {
     this.sendFlight([{ message: m, epoch: 0 }], true);
   }
 
+  /** RFC 6347 §4.2.4 / RFC 5246 §7.3: the server's messages each step accepts. */
+  private readonly steps: Record<Step, StepHandlers> = {
+    hello: {
+      [HandshakeType.HelloVerifyRequest]: (m) => this.onHelloVerifyRequest(m),
+      [HandshakeType.ServerHello]: (m) => this.onServerHello(m),
+    },
+    certificate: { [HandshakeType.Certificate]: (m) => this.onCertificate(m) },
+    'key-exchange': { [HandshakeType.ServerKeyExchange]: (m) => this.onServerKeyExchange(m) },
+    'request-or-done': {
+      [HandshakeType.CertificateRequest]: (m) => this.onCertificateRequest(m),
+      [HandshakeType.ServerHelloDone]: (m) => this.onServerHelloDone(m),
+    },
+    done: { [HandshakeType.ServerHelloDone]: (m) => this.onServerHelloDone(m) },
+    finished: { [HandshakeType.Finished]: (m) => this.onFinished(m) },
+    complete: {},
+  };
+
   protected handle(m: HandshakeMessage): void {
-    switch (this.step) {
-      case 'hello':
-        if (m.type === HandshakeType.HelloVerifyRequest) {
-          this.onHelloVerifyRequest(m);
-          return;
-        }
-        if (m.type === HandshakeType.ServerHello) {
-          this.onServerHello(m);
-          return;
-        }
-        break;
-      case 'certificate':
-        if (m.type === HandshakeType.Certificate) {
-          this.onCertificate(m);
-          return;
-        }
-        break;
-      case 'key-exchange':
-        if (m.type === HandshakeType.ServerKeyExchange) {
-          this.onServerKeyExchange(m);
-          return;
-        }
-        break;
-      case 'request-or-done':
-        if (m.type === HandshakeType.CertificateRequest) {
-          this.onCertificateRequest(m);
-          return;
-        }
-        if (m.type === HandshakeType.ServerHelloDone) {
-          this.onServerHelloDone(m);
-          return;
-        }
-        break;
-      case 'done':
-        if (m.type === HandshakeType.ServerHelloDone) {
-          this.onServerHelloDone(m);
-          return;
-        }
-        break;
-      case 'finished':
-        if (m.type === HandshakeType.Finished) {
-          this.onFinished(m);
-          return;
-        }
-        break;
-      case 'complete':
-        break;
-    }
-    this.unexpected(m);
+    this.dispatch(this.steps[this.step], m);
   }
 
   private onHelloVerifyRequest(m: HandshakeMessage): void {

@@ -42,6 +42,9 @@ export interface HandshakeHost {
   fail(cause: DtlsStateCause, alert: AlertDescription | undefined): void;
 }
 
+/** The messages a handshake step accepts, by type, and what each does. */
+export type StepHandlers = Partial<Record<number, (m: HandshakeMessage) => void>>;
+
 /**
  * @internal What both roles share: the transcript, in-order delivery of reassembled messages,
  * flight retransmission with exponential backoff (RFC 6347 §4.2.4), key derivation and the
@@ -115,6 +118,13 @@ export abstract class Handshake {
 
   /** Handles the next message in order. */
   protected abstract handle(m: HandshakeMessage): void;
+
+  /** Runs the handler the current step has for `m`'s type, or drops `m` as {@link unexpected}. */
+  protected dispatch(handlers: StepHandlers, m: HandshakeMessage): void {
+    const handler = handlers[m.type];
+    if (handler) handler(m);
+    else this.unexpected(m);
+  }
 
   /**
    * A message that has no place in the current state: dropped and counted, and its

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { suiteParams } from './cipher-suite.js';
 import { AlertDescription, CertificateType, DTLS_1_2, HandshakeType } from './constants.js';
 import type { HandshakeMessage } from './handshake-codec.js';
-import { Handshake, type HandshakeHost } from './handshake.js';
+import { Handshake, type HandshakeHost, type StepHandlers } from './handshake.js';
 import { createKeyShare, type KeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
 import {
   type ClientHello,
@@ -152,36 +152,17 @@ export class ServerHandshake extends Handshake {
     );
   }
 
+  /** RFC 6347 §4.2.4 / RFC 5246 §7.3: the client's messages each step accepts. */
+  private readonly steps: Record<Step, StepHandlers> = {
+    certificate: { [HandshakeType.Certificate]: (m) => this.onCertificate(m) },
+    'key-exchange': { [HandshakeType.ClientKeyExchange]: (m) => this.onClientKeyExchange(m) },
+    verify: { [HandshakeType.CertificateVerify]: (m) => this.onCertificateVerify(m) },
+    finished: { [HandshakeType.Finished]: (m) => this.onFinished(m) },
+    complete: {},
+  };
+
   protected handle(m: HandshakeMessage): void {
-    switch (this.step) {
-      case 'certificate':
-        if (m.type === HandshakeType.Certificate) {
-          this.onCertificate(m);
-          return;
-        }
-        break;
-      case 'key-exchange':
-        if (m.type === HandshakeType.ClientKeyExchange) {
-          this.onClientKeyExchange(m);
-          return;
-        }
-        break;
-      case 'verify':
-        if (m.type === HandshakeType.CertificateVerify) {
-          this.onCertificateVerify(m);
-          return;
-        }
-        break;
-      case 'finished':
-        if (m.type === HandshakeType.Finished) {
-          this.onFinished(m);
-          return;
-        }
-        break;
-      case 'complete':
-        break;
-    }
-    this.unexpected(m);
+    this.dispatch(this.steps[this.step], m);
   }
 
   private onCertificate(m: HandshakeMessage): void {
