@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startCoturn } from './coturn.mjs';
+import { startCoturn } from '../../interop/turn/coturn.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DATAGRAMS = Number(process.env.BENCH_DATAGRAMS ?? 100_000);

@@ -9,7 +9,7 @@ import type { SocketAddress } from '@x/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Imported by path until @x/ice's index exports the TURN client.
 import { type TurnCandidateError, TurnClient } from '@x/ice';
-import { type Coturn, startCoturn } from './coturn.js';
+import { type Coturn, startCoturn } from './coturn.mjs';
 
 let server: Coturn;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
 import { type TurnCandidateError, TurnClient, type TurnClientOptions, TurnState } from '@x/ice';
 import type { SocketAddress } from '@x/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Coturn, startCoturn } from './coturn.js';
+import { type Coturn, startCoturn } from './coturn.mjs';
 
 let server: Coturn;
 const closers: Array<() => Promise<void>> = [];

@@ -8,7 +8,7 @@ import {
   type RTCPeerConnectionIceErrorEvent,
 } from '@x/webrtc';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Coturn, startCoturn } from './coturn.js';
+import { type Coturn, startCoturn } from './coturn.mjs';
 
 let server: Coturn;
 beforeAll(async () => {

@@ -1,43 +1,17 @@
 /**
  * Starts a real coturn (`turnserver`, apt `coturn`) on 127.0.0.1 for the interop tests and
- * the benchmark, with its own log, pid and database files in a temporary directory (see
- * /work/shared/INTEROP.md), and stops it by its pid.
+ * the benchmark (one helper for both, so plain JavaScript; types in coturn.d.mts), with its own
+ * log, pid and database files in a temporary directory (see ../shared/INTEROP.md), and stops
+ * it by its pid.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A running coturn. */
-export interface Coturn {
-  readonly port: number;
-  /** TLS port, when started with `tls`. */
-  readonly tlsPort: number | undefined;
-  /** The self-signed certificate (PEM) the server uses, when started with `tls`. */
-  readonly cert: string | undefined;
-  readonly realm: string;
-  readonly username: string;
-  readonly password: string;
-  readonly dir: string;
-  /** The server's log so far. */
-  log(): string;
-  /** Stops the server by the pid in its pid file and removes the directory. */
-  stop(): Promise<void>;
-}
-
-/** Options of {@link startCoturn}. */
-export interface CoturnOptions {
-  /** Listen for TLS too, with a fresh self-signed certificate for 127.0.0.1. */
-  readonly tls?: boolean;
-  /** `--max-allocate-lifetime` in seconds. */
-  readonly maxLifetimeSec?: number;
-  /** Extra command-line arguments. */
-  readonly args?: readonly string[];
-}
-
 /** Throws a clear error when coturn is not installed. */
-export function requireTurnserver(): void {
+export function requireTurnserver() {
   const r = spawnSync('turnserver', ['--version'], { encoding: 'utf8' });
   if (r.error !== undefined || r.status !== 0) {
     throw new Error(
@@ -47,7 +21,8 @@ export function requireTurnserver(): void {
 }
 
 /** Starts coturn and waits until it accepts TCP connections. */
-export async function startCoturn(options: CoturnOptions = {}): Promise<Coturn> {
+/** @param {import('./coturn.mjs').CoturnOptions} [options] */
+export async function startCoturn(options = {}) {
   requireTurnserver();
   const dir = mkdtempSync(join(tmpdir(), 'x-coturn-'));
   // Random ports, so that several runs (and engineers) on one machine do not collide.
@@ -57,7 +32,8 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<Coturn> 
   const realm = 'x.test';
   const username = 'alice';
   const password = 'correct horse';
-  let cert: string | undefined;
+  /** @type {string | undefined} */
+  let cert;
   const args = [
     '-n',
     '--listening-ip=127.0.0.1',
@@ -116,18 +92,19 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<Coturn> 
     args.push(`--max-allocate-lifetime=${options.maxLifetimeSec}`);
   }
   args.push(...(options.args ?? []));
-  const child: ChildProcess = spawn('turnserver', args, { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const child = spawn('turnserver', args, { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
   const logPath = join(dir, 'turn.log');
-  const readLog = (): string => {
+  const readLog = () => {
     try {
       return readFileSync(logPath, 'utf8');
     } catch {
       return '';
     }
   };
-  const stop = async (): Promise<void> => {
-    let pid: number | undefined;
+  const stop = async () => {
+    /** @type {number | undefined} */
+    let pid;
     try {
       pid = Number(readFileSync(join(dir, 'turn.pid'), 'utf8').trim());
     } catch {
@@ -165,7 +142,8 @@ export async function startCoturn(options: CoturnOptions = {}): Promise<Coturn> 
   return { port, tlsPort, cert, realm, username, password, dir, log: readLog, stop };
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** @param {number} port */
+function canConnect(port) {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port });
     s.once('connect', () => {
