@@ -12,16 +12,9 @@ import {
   type AddressFamily,
   addressFamily,
   formatAddress,
-  MAX_UDP_PAYLOAD,
   type SocketAddress,
 } from '../address.js';
-import {
-  BindError,
-  ConnectError,
-  DatagramTooLargeError,
-  InvalidAddressError,
-  SocketClosedError,
-} from '../errors.js';
+import { BindError, ConnectError, InvalidAddressError, SocketClosedError } from '../errors.js';
 import type {
   Net,
   NetworkInterface,
@@ -32,9 +25,9 @@ import type {
   TcpSocket,
   UdpBindOptions,
   UdpSocket,
-  UdpSocketStats,
 } from '../net.js';
 import { type ResourceKind, resourceSink } from '../resources.js';
+import { UdpCounters, UdpSendCheck } from '../udp-send.js';
 
 const log = debuglog('x:transport');
 
@@ -65,18 +58,10 @@ function toSocketAddress(info: { address: string; port: number; family: string }
   };
 }
 
-class MutableUdpStats implements UdpSocketStats {
-  datagramsSent = 0;
-  bytesSent = 0;
-  datagramsReceived = 0;
-  bytesReceived = 0;
-  sendErrors = 0;
-}
-
 class NodeUdpSocket implements UdpSocket {
-  readonly stats = new MutableUdpStats();
+  readonly stats = new UdpCounters();
   closed = false;
-  private lastAddress = '';
+  private readonly checks: UdpSendCheck;
   private readonly onSent: (error: Error | null) => void;
 
   constructor(
@@ -84,6 +69,7 @@ class NodeUdpSocket implements UdpSocket {
     readonly localAddress: SocketAddress,
     private readonly untrack: () => void,
   ) {
+    this.checks = new UdpSendCheck(localAddress);
     this.onSent = (error) => {
       if (error) {
         this.stats.sendErrors++;
@@ -97,30 +83,7 @@ class NodeUdpSocket implements UdpSocket {
   }
 
   send(data: Uint8Array, port: number, address: string): void {
-    if (this.closed) {
-      throw new SocketClosedError(
-        `UDP socket ${formatAddress(this.localAddress.address, this.localAddress.port)} is closed; bind a new one`,
-      );
-    }
-    const limit = MAX_UDP_PAYLOAD[this.localAddress.family];
-    if (data.byteLength > limit) throw new DatagramTooLargeError(data.byteLength, limit);
-    if (address !== this.lastAddress) {
-      const family = addressFamily(address);
-      if (family === undefined)
-        throw new InvalidAddressError(address, 'not an IPv4 or IPv6 literal');
-      if (family !== this.localAddress.family) {
-        throw new InvalidAddressError(
-          address,
-          `an ${this.localAddress.family} socket cannot send to ${family}`,
-        );
-      }
-      this.lastAddress = address;
-    }
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
-      throw new InvalidAddressError(formatAddress(address, port), 'port out of range 1..65535');
-    }
-    this.stats.datagramsSent++;
-    this.stats.bytesSent += data.byteLength;
+    this.checks.check(this.closed, data, port, address, this.stats);
     this.socket.send(data, port, address, this.onSent);
   }
 

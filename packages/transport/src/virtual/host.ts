@@ -1,13 +1,7 @@
-import {
-  type AddressFamily,
-  formatAddress,
-  MAX_UDP_PAYLOAD,
-  type SocketAddress,
-} from '../address.js';
+import { type AddressFamily, formatAddress, type SocketAddress } from '../address.js';
 import {
   BindError,
   ConfigurationError,
-  DatagramTooLargeError,
   InvalidAddressError,
   SocketClosedError,
 } from '../errors.js';
@@ -22,8 +16,8 @@ import type {
   TcpSocket,
   UdpBindOptions,
   UdpSocket,
-  UdpSocketStats,
 } from '../net.js';
+import { UdpCounters, UdpSendCheck } from '../udp-send.js';
 import type { Packet } from './datagram.js';
 import { formatIp, isLoopback, isMulticast, isUnspecified, parseIp } from './ip.js';
 import type { LinkConditions, VirtualLink } from './link.js';
@@ -68,51 +62,23 @@ export interface HostInterface {
 
 const FIRST_EPHEMERAL = 49_152;
 
-class Stats implements UdpSocketStats {
-  datagramsSent = 0;
-  bytesSent = 0;
-  datagramsReceived = 0;
-  bytesReceived = 0;
-  sendErrors = 0;
-}
-
 class VirtualUdpSocket implements UdpSocket {
   closed = false;
-  readonly stats = new Stats();
+  readonly stats = new UdpCounters();
   readonly groups = new Set<string>();
-  private lastAddress = '';
+  private readonly checks: UdpSendCheck;
 
   constructor(
     private readonly host: VirtualHost,
     readonly localAddress: SocketAddress,
     readonly reuseAddress: boolean,
     readonly onMessage: UdpBindOptions['onMessage'],
-  ) {}
+  ) {
+    this.checks = new UdpSendCheck(localAddress);
+  }
 
   send(data: Uint8Array, port: number, address: string): void {
-    if (this.closed) {
-      throw new SocketClosedError(
-        `UDP socket ${formatAddress(this.localAddress.address, this.localAddress.port)} is closed; bind a new one`,
-      );
-    }
-    const limit = MAX_UDP_PAYLOAD[this.localAddress.family];
-    if (data.byteLength > limit) throw new DatagramTooLargeError(data.byteLength, limit);
-    if (address !== this.lastAddress) {
-      const ip = parseIp(address);
-      if (!ip) throw new InvalidAddressError(address, 'not an IPv4 or IPv6 literal');
-      if (ip.family !== this.localAddress.family) {
-        throw new InvalidAddressError(
-          address,
-          `an ${this.localAddress.family} socket cannot send to ${ip.family}`,
-        );
-      }
-      this.lastAddress = address;
-    }
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
-      throw new InvalidAddressError(formatAddress(address, port), 'port out of range 1..65535');
-    }
-    this.stats.datagramsSent++;
-    this.stats.bytesSent += data.byteLength;
+    this.checks.check(this.closed, data, port, address, this.stats);
     // The network keeps its own copy: the caller may reuse `data`.
     this.host.sendUdp(this, Buffer.from(data), port, address);
   }
