@@ -1,0 +1,120 @@
+/**
+ * Every package installs alone from its tarball and works (issue 9, "pack test"): one build,
+ * `pnpm pack` of every package, then for each layer a fresh npm project outside the workspace
+ * with only that layer's tarball and those of its `@x` dependencies, where a small program is
+ * type-checked with tsc (strict, NodeNext, the published .d.ts) and run as ESM. Also fails when
+ * a tarball ships tests, fixtures or test-only helpers, keeps a `workspace:` range, imports a
+ * sibling's sources or a package it does not declare, or when its declarations and its
+ * JavaScript disagree on what it exports.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildPackages,
+  checkTarball,
+  compareExports,
+  packAll,
+  type Packed,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+  temporaryFolder,
+  workspacePackages,
+} from './pack.js';
+
+const scenarios: readonly Scenario[] = [
+  { name: 'transport', packages: ['@x/transport'] },
+  { name: 'ice', packages: ['@x/ice'] },
+  { name: 'dtls', packages: ['@x/dtls'] },
+  { name: 'sctp', packages: ['@x/sctp'] },
+  { name: 'network', packages: ['@x/network'] },
+  { name: 'webrtc', packages: ['@x/webrtc'] },
+];
+
+/** At most this many scenarios install, compile and run at once (CI has 2 cores). */
+const PARALLEL = 2;
+
+let temp: Awaited<ReturnType<typeof temporaryFolder>> | undefined;
+let packed: Packed[] = [];
+/** Each scenario's outcome, started in beforeAll and awaited by its own test. */
+const outcomes = new Map<string, Promise<ScenarioResult | Error>>();
+
+beforeAll(async () => {
+  const started = Date.now();
+  const build = await buildPackages();
+  if (build.code !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  temp = await temporaryFolder();
+  packed = await packAll(`${temp.path}/tarballs`);
+  console.log(
+    `pack test: built in ${build.ms} ms, packed ${packed.length} packages at ${Date.now() - started} ms`,
+  );
+  // Scenarios run in the background, a few at a time; each test awaits its own.
+  let next = 0;
+  const queue = scenarios.map((s) => {
+    let start: () => void = () => {};
+    const turn = new Promise<void>((resolve) => {
+      start = resolve;
+    });
+    const outcome = turn.then(() =>
+      runScenario(s, packed, temp!.path).then(
+        (r) => r,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      ),
+    );
+    outcomes.set(s.name, outcome);
+    return { start, outcome };
+  });
+  const advance = (): void => {
+    const item = queue[next++];
+    if (!item) return;
+    item.start();
+    void item.outcome.then(advance);
+  };
+  for (let i = 0; i < PARALLEL; i++) advance();
+}, 200_000);
+
+afterAll(async () => {
+  // Let running scenarios finish before their folders go away.
+  await Promise.all(outcomes.values());
+  await temp?.remove();
+}, 240_000);
+
+describe('pack test', () => {
+  it('packs every published package', async () => {
+    const names = (await workspacePackages()).map((p) => p.name);
+    expect(packed.map((p) => p.name).sort()).toEqual(names.sort());
+    expect(names).toEqual(expect.arrayContaining(scenarios.flatMap((s) => s.packages)));
+  });
+
+  it('ships no tests, fixtures or test-only sources, and every import resolves from the tarball', () => {
+    const problems = packed.flatMap((p) => checkTarball(p, packed).map((m) => `${p.name}: ${m}`));
+    expect(problems).toEqual([]);
+    for (const p of packed) {
+      expect(p.files).toContain('dist/index.js');
+      expect(p.files).toContain('dist/index.d.ts');
+      expect(Object.values(p.manifest.dependencies ?? {}).join()).not.toContain('workspace:');
+    }
+  });
+
+  for (const scenario of scenarios) {
+    it(`${scenario.packages.join(' + ')} installed alone: tsc and node run ${scenario.name}.ts`, async () => {
+      const outcome = await outcomes.get(scenario.name);
+      if (outcome instanceof Error) throw outcome;
+      expect(outcome?.output).toMatch(new RegExp(`^${scenario.name}: ok`, 'm'));
+      console.log(
+        `${outcome?.output} [${outcome?.installed.join(', ')}; install ${outcome?.timings.install} ms, tsc ${outcome?.timings.typecheck} ms, run ${outcome?.timings.run} ms]`,
+      );
+    }, 240_000);
+  }
+
+  it('declares exactly the values each entry point exports at run time', async () => {
+    // The webrtc project has every package installed.
+    const outcome = await outcomes.get('webrtc');
+    if (outcome instanceof Error) throw outcome;
+    const entries = await compareExports(packed, `${temp!.path}/webrtc`);
+    expect(entries.length).toBeGreaterThanOrEqual(packed.length);
+    for (const entry of entries) {
+      expect(entry.runtime.length, entry.specifier).toBeGreaterThan(0);
+      expect({ [entry.specifier]: entry.runtime }).toEqual({ [entry.specifier]: entry.declared });
+    }
+  }, 240_000);
+});
