@@ -24,17 +24,20 @@ import { formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
 import {
   describeCandidate,
   describePair,
+  describePairStats,
   mapIceCause,
   mapIceState,
   mapSelectedPairCause,
 } from './map-ice.js';
 import { mapSctpCause, mapSctpState } from './map-sctp.js';
+import { PairTraffic, pairKey } from './pair-traffic.js';
 import {
   type CandidateDescription,
   type CandidatePairDescription,
   type DtlsTransportCause,
   DtlsTransportState,
   type IceTransportCause,
+  type IceTransportStats,
   IceTransportState,
   type SctpTransportCause,
   SctpTransportState,
@@ -189,6 +192,7 @@ export class Manager {
   private closed = false;
   private closing: Promise<void> | undefined;
   private counters = { demuxDropped: 0 };
+  private readonly traffic = new PairTraffic();
 
   constructor(config: ManagerConfig, handler: ManagerHandler) {
     this.clock = config.clock ?? systemClock;
@@ -255,6 +259,7 @@ export class Manager {
           if (candidate === null) this.emit({ kind: 'gathering-state', state: 'complete' });
         },
         onSelectedPairChange: (pair, cause) => {
+          this.traffic.select(pair);
           this.selected = describePair(pair);
           this.emit({
             kind: 'selected-pair',
@@ -262,7 +267,10 @@ export class Manager {
             cause: mapSelectedPairCause(cause),
           });
         },
-        onData: (data) => this.onPairData(data),
+        onData: (data, pair) => {
+          this.traffic.received(pair, data.byteLength, this.clock.now());
+          this.onPairData(data);
+        },
       },
       (state, cause) => this.onIceState(state, cause),
     );
@@ -329,6 +337,32 @@ export class Manager {
     return { demuxDropped: this.counters.demuxDropped, dcepDropped: this.channels.dropped };
   }
 
+  /** The DTLS role once the remote description gave it (RFC 8842 `a=setup`). */
+  get dtlsRole(): 'client' | 'server' | undefined {
+    return this.remote?.dtlsRole;
+  }
+
+  /** The ICE transport's counters, pairs and candidates (webrtc-stats), read now. */
+  getIceStats(): IceTransportStats {
+    const t = this.traffic.total;
+    const agent = this.agentInstance;
+    const selected = agent?.selectedPair;
+    const selectedKey = selected ? pairKey(selected) : undefined;
+    const pairs = agent?.getPairs() ?? [];
+    // After a restart the old selected pair carries data until a new one is selected, but is
+    // no longer in the check list: report it too.
+    if (selected && !pairs.some((p) => pairKey(p) === selectedKey)) pairs.push(selected);
+    return {
+      packetsSent: t.packetsSent,
+      bytesSent: t.bytesSent,
+      packetsReceived: t.packetsReceived,
+      bytesReceived: t.bytesReceived,
+      pairs: pairs.map((p) => describePairStats(p, pairKey(p) === selectedKey, this.traffic.of(p))),
+      localCandidates: agent?.getLocalCandidates().map((c) => describeCandidate(c)) ?? [],
+      remoteCandidates: agent?.getRemoteCandidates().map((c) => describeCandidate(c)) ?? [],
+    };
+  }
+
   /** Gathers local candidates; `local-candidate` events report each, then `null`. */
   async gather(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
@@ -366,7 +400,7 @@ export class Manager {
         remoteFingerprints: fingerprints,
         clock: this.clock,
         send: (datagram) => {
-          this.agent.send(datagram);
+          if (this.agent.send(datagram)) this.traffic.sent(datagram.byteLength, this.clock.now());
         },
         onData: (data) => this.association?.handlePacket(data),
         onHandlerError: this.onHandlerError,
@@ -486,6 +520,7 @@ export class Manager {
         // RFC 9653: DTLS already authenticates every packet, so the CRC32c (the largest cost of
         // the SCTP hot path) is skipped when the peer agrees; peers that do not keep it.
         zeroChecksum: true,
+        mtu: Number(process.env.XMTU ?? 1200),
         handlers: {
           onMessage: (id, ppid, data) => channels.onMessage(id, ppid, data),
           onBufferedAmountLow: (id) => channels.onBufferedAmountLow(id),

@@ -6,7 +6,14 @@ import {
   type StateCause,
 } from '@x/ice';
 import { describe, expect, it } from 'vitest';
-import { describePair, mapIceCause, mapIceState, mapSelectedPairCause } from './map-ice.js';
+import {
+  describePair,
+  describePairStats,
+  mapIceCause,
+  mapIceState,
+  mapPairState,
+  mapSelectedPairCause,
+} from './map-ice.js';
 import { describeCause, IceTransportState } from './transport-state.js';
 
 const numericValues = (e: object): number[] =>
@@ -25,6 +32,37 @@ const pair: CandidatePairInfo = {
 };
 
 describe('map-ice', () => {
+  it('maps every pair state to the W3C RTCStatsIceCandidatePairState', () => {
+    const values = numericValues(PairState);
+    expect(values).toHaveLength(5);
+    expect(values.map((v) => mapPairState(v))).toEqual([
+      'frozen',
+      'waiting',
+      'in-progress',
+      'succeeded',
+      'failed',
+    ]);
+  });
+
+  it('describes a pair with its counters for getStats()', () => {
+    const traffic = {
+      packetsSent: 3,
+      bytesSent: 300,
+      packetsReceived: 2,
+      bytesReceived: 200,
+      lastPacketSentAt: 10,
+      lastPacketReceivedAt: 11,
+    };
+    const stats = describePairStats(pair, true, traffic);
+    expect(stats).toEqual({
+      ...describePair(pair),
+      state: 'succeeded',
+      nominated: true,
+      selected: true,
+      ...traffic,
+    });
+  });
+
   it('maps every ICE connection state to the transport state of the same name, whatever the numbers', () => {
     const values = numericValues(ConnectionState);
     expect(values).toHaveLength(7);

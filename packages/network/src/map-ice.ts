@@ -5,6 +5,7 @@
 import {
   type CandidatePairInfo,
   ConnectionState,
+  PairState,
   type Candidate,
   type SelectedPairCause as IceSelectedPairCause,
   type StateCause,
@@ -12,9 +13,12 @@ import {
   serializeCandidate,
 } from '@x/ice';
 import { InvalidArgumentError } from './errors.js';
+import type { PairTrafficCounters } from './pair-traffic.js';
 import {
   type CandidateDescription,
   type CandidatePairDescription,
+  type CandidatePairState,
+  type CandidatePairStats,
   type IceTransportCause,
   IceTransportState,
   type SelectedPairCause,
@@ -86,6 +90,46 @@ export function describePair(pair: CandidatePairInfo): CandidatePairDescription 
     remote,
     rttMs: pair.rttMs,
     label: `${endpoint(local)} <-> ${endpoint(remote)} (${local.type}/${remote.type})`,
+  };
+}
+
+/** `@x/ice` `PairState` → the W3C `RTCStatsIceCandidatePairState`. */
+export function mapPairState(state: PairState): CandidatePairState {
+  switch (state) {
+    case PairState.Frozen:
+      return 'frozen';
+    case PairState.Waiting:
+      return 'waiting';
+    case PairState.InProgress:
+      return 'in-progress';
+    case PairState.Succeeded:
+      return 'succeeded';
+    case PairState.Failed:
+      return 'failed';
+    default: {
+      const unknown: never = state;
+      throw new Error(`unknown candidate pair state ${String(unknown)}`);
+    }
+  }
+}
+
+/** A pair of `@x/ice` with its state and the Manager's traffic counters, for `getStats()`. */
+export function describePairStats(
+  pair: CandidatePairInfo,
+  selected: boolean,
+  traffic: PairTrafficCounters,
+): CandidatePairStats {
+  return {
+    ...describePair(pair),
+    state: mapPairState(pair.state),
+    nominated: pair.nominated,
+    selected,
+    packetsSent: traffic.packetsSent,
+    bytesSent: traffic.bytesSent,
+    packetsReceived: traffic.packetsReceived,
+    bytesReceived: traffic.bytesReceived,
+    lastPacketSentAt: traffic.lastPacketSentAt,
+    lastPacketReceivedAt: traffic.lastPacketReceivedAt,
   };
 }
 

@@ -75,6 +75,37 @@ export interface CandidatePairDescription {
   readonly label: string;
 }
 
+/** W3C `RTCStatsIceCandidatePairState`. */
+export type CandidatePairState = 'frozen' | 'waiting' | 'in-progress' | 'succeeded' | 'failed';
+
+/** A pair with its state and traffic, for `getStats()` (webrtc-stats `RTCIceCandidatePairStats`). */
+export interface CandidatePairStats extends CandidatePairDescription {
+  readonly state: CandidatePairState;
+  readonly nominated: boolean;
+  /** The pair carries the data (the selected pair). */
+  readonly selected: boolean;
+  /** Application data (DTLS), not STUN. Times are clock times in ms, -Infinity when none. */
+  readonly packetsSent: number;
+  readonly bytesSent: number;
+  readonly packetsReceived: number;
+  readonly bytesReceived: number;
+  readonly lastPacketSentAt: number;
+  readonly lastPacketReceivedAt: number;
+}
+
+/** Counters and candidates of the ICE transport, for `getStats()`. */
+export interface IceTransportStats {
+  /** Application datagrams (not STUN) over every pair since the start, and their bytes. */
+  readonly packetsSent: number;
+  readonly bytesSent: number;
+  readonly packetsReceived: number;
+  readonly bytesReceived: number;
+  /** The pairs of the current check list (the selected one included). */
+  readonly pairs: readonly CandidatePairStats[];
+  readonly localCandidates: readonly CandidateDescription[];
+  readonly remoteCandidates: readonly CandidateDescription[];
+}
+
 /** Why the ICE transport changed state. */
 export type IceTransportCause =
   | { readonly kind: 'checks-started' }

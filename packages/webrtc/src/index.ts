@@ -7,6 +7,7 @@ export {
 } from './rtc-data-channel.js';
 export { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';
+export type { RTCStats } from './rtc-stats.js';
 export {
   RTCDtlsTransport,
   type RTCIceCandidatePair,

@@ -3,7 +3,10 @@
  */
 import { Blob } from 'node:buffer';
 import type { DataChannel, DataChannelState } from '@x/network';
+import { debuglog } from 'node:util';
 import { defineEventHandler, SafeEventTarget } from './events.js';
+
+const log = debuglog('x:webrtc');
 
 /** W3C `RTCDataChannelState`. */
 export type RTCDataChannelState = DataChannelState;
@@ -28,10 +31,26 @@ export function rtcError(
   return Object.assign(new DOMException(message, 'OperationError'), { errorDetail });
 }
 
+/** @internal What the owning peer connection learns about a channel (for `getStats()`). */
+export interface DataChannelObserver {
+  opened(): void;
+  /** The channel left `open` (closed by either side or by the transport). */
+  closed(): void;
+}
+
+/** @internal Counters of one channel (webrtc-stats `RTCDataChannelStats`). */
+export interface DataChannelCounters {
+  messagesSent: number;
+  bytesSent: number;
+  messagesReceived: number;
+  bytesReceived: number;
+}
+
 /**
  * W3C `RTCDataChannel`. Messages are delivered as `string`, or as `ArrayBuffer` / `Blob` by
  * `binaryType` (default `'arraybuffer'`, as webrtc-pc says). Sends keep their order even
- * when a `Blob` must be read first; nothing is truncated.
+ * when a `Blob` must be read first (webrtc-pc §6.2 `send()`: the data is queued for
+ * transmission in order); nothing is truncated.
  */
 export class RTCDataChannel extends SafeEventTarget {
   private type: BinaryType = 'arraybuffer';
@@ -39,6 +58,18 @@ export class RTCDataChannel extends SafeEventTarget {
   private readonly pending: (Uint8Array | Blob | string)[] = [];
   private pendingBytes = 0;
   private reading = false;
+  /** `close()` was called here: no `closing` event (webrtc-pc §6.2.4), and `readyState` is `closing`. */
+  private closeRequested = false;
+  private wasOpen = false;
+  /** Application data was sent since the last bufferedamountlow. */
+  private sentSinceLow = false;
+  /** @internal */
+  readonly counters: DataChannelCounters = {
+    messagesSent: 0,
+    bytesSent: 0,
+    messagesReceived: 0,
+    bytesReceived: 0,
+  };
   declare onopen: ((event: Event) => unknown) | null;
   declare onmessage: ((event: MessageEvent) => unknown) | null;
   declare onbufferedamountlow: ((event: Event) => unknown) | null;
@@ -50,16 +81,33 @@ export class RTCDataChannel extends SafeEventTarget {
   constructor(
     private readonly channel: DataChannel,
     private readonly maxMessageSize: () => number,
+    private readonly observer?: DataChannelObserver,
   ) {
     super();
+    if (channel.state === 'open') this.markOpen();
     channel.handlers = {
-      onOpen: () => this.dispatchEvent(new Event('open')),
+      onOpen: () => {
+        this.markOpen();
+        this.dispatchEvent(new Event('open'));
+      },
       onMessage: (data, binary) => this.deliver(data, binary),
-      onBufferedAmountLow: () => this.dispatchEvent(new Event('bufferedamountlow')),
-      onClosing: () => this.dispatchEvent(new Event('closing')),
+      // webrtc-pc §6.2: bufferedamountlow follows a decrease of what send() queued. The SCTP
+      // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it.
+      onBufferedAmountLow: () => {
+        if (!this.sentSinceLow) return;
+        this.sentSinceLow = false;
+        this.dispatchEvent(new Event('bufferedamountlow'));
+      },
+      // webrtc-pc §6.2.4: "Unless the procedure was initiated by channel.close, set
+      // [[ReadyState]] to closing and fire an event named closing at channel."
+      onClosing: () => {
+        if (!this.closeRequested) this.dispatchEvent(new Event('closing'));
+      },
       onClose: (error) => {
         this.pending.length = 0;
         this.pendingBytes = 0;
+        if (this.wasOpen) this.observer?.closed();
+        this.wasOpen = false;
         if (error) {
           this.dispatchEvent(
             new RTCErrorEvent('error', { error: rtcError(error.message, 'sctp-failure') }),
@@ -92,8 +140,11 @@ export class RTCDataChannel extends SafeEventTarget {
     return this.channel.id;
   }
   get readyState(): RTCDataChannelState {
-    return this.channel.state;
+    const state = this.channel.state;
+    // close() sets [[ReadyState]] to closing at once, even while queued sends still drain.
+    return this.closeRequested && state !== 'closed' ? 'closing' : state;
   }
+  /** Bytes queued by `send()` and not yet handed to the network (queued Blobs included). */
   get bufferedAmount(): number {
     return this.channel.bufferedAmount + this.pendingBytes;
   }
@@ -113,7 +164,8 @@ export class RTCDataChannel extends SafeEventTarget {
 
   /**
    * Sends a message (webrtc-pc §6.2 `send()`): throws `InvalidStateError` unless open, and
-   * `TypeError` when it is larger than the peer's maximum message size.
+   * `TypeError` when it is larger than the peer's maximum message size. A `Blob` is read
+   * asynchronously; the sends after it wait for it, so the peer gets them in call order.
    */
   send(data: string | Blob | ArrayBuffer | ArrayBufferView): void {
     if (this.readyState !== 'open') {
@@ -128,47 +180,85 @@ export class RTCDataChannel extends SafeEventTarget {
         `message of ${size} bytes exceeds the peer's maximum message size of ${this.maxMessageSize()}`,
       );
     }
-    if (this.reading || data instanceof Blob) {
+    if (this.pending.length > 0 || data instanceof Blob) {
       this.pending.push(
         typeof data === 'string' || data instanceof Blob ? data : Buffer.from(toBytes(data)),
       );
       this.pendingBytes += size;
-      this.drain();
+      void this.drain();
       return;
     }
-    if (typeof data === 'string') this.channel.send(Buffer.from(data, 'utf8'), false);
+    if (typeof data === 'string') this.transmit(Buffer.from(data, 'utf8'), false);
     // A copy: the caller may reuse its buffer, and SCTP keeps the bytes until acknowledged.
-    else this.channel.send(Buffer.from(toBytes(data)), true);
+    else this.transmit(Buffer.from(toBytes(data)), true);
   }
 
-  /** Starts the closing procedure (webrtc-pc §6.2 `close()`). */
+  /**
+   * Starts the closing procedure (webrtc-pc §6.2 `close()`): `readyState` is `closing` at
+   * once; messages queued behind a Blob are still sent first (RFC 8831 §6.7: the stream is
+   * reset after the data sent before it).
+   */
   close(): void {
-    this.channel.close();
+    const state = this.readyState;
+    if (state === 'closing' || state === 'closed') return;
+    this.closeRequested = true;
+    if (this.pending.length === 0) this.channel.close();
   }
 
+  private transmit(bytes: Uint8Array, binary: boolean): void {
+    this.channel.send(bytes, binary);
+    this.sentSinceLow = true;
+    this.counters.messagesSent++;
+    this.counters.bytesSent += bytes.byteLength;
+  }
+
+  private markOpen(): void {
+    if (this.wasOpen) return;
+    this.wasOpen = true;
+    this.observer?.opened();
+  }
+
+  /** Sends the queue in order, reading each Blob when its turn comes. */
   private async drain(): Promise<void> {
     if (this.reading) return;
     this.reading = true;
     try {
       while (this.pending.length > 0) {
         const next = this.pending[0]!;
-        const bytes =
-          next instanceof Blob
-            ? new Uint8Array(await next.arrayBuffer())
-            : typeof next === 'string'
-              ? Buffer.from(next, 'utf8')
-              : next;
+        let bytes: Uint8Array;
+        try {
+          bytes =
+            next instanceof Blob
+              ? new Uint8Array(await next.arrayBuffer())
+              : typeof next === 'string'
+                ? Buffer.from(next, 'utf8')
+                : next;
+        } catch (error) {
+          // The Blob could not be read: the channel cannot keep its promise of order, so it
+          // closes (like a failed transport), and the rest of the queue goes with it.
+          this.pending.length = 0;
+          this.pendingBytes = 0;
+          this.closeRequested = true;
+          this.channel.close();
+          throw error;
+        }
+        if (this.pending[0] !== next) return; // cleared by a close meanwhile
         this.pending.shift();
         this.pendingBytes -= bytes.byteLength;
-        if (this.readyState !== 'open') return;
-        this.channel.send(bytes, typeof next !== 'string');
+        if (this.channel.state !== 'open') return;
+        this.transmit(bytes, typeof next !== 'string');
       }
+      if (this.closeRequested && this.channel.state === 'open') this.channel.close();
+    } catch (error) {
+      log('data channel "%s": queued send failed: %s', this.label, (error as Error).message);
     } finally {
       this.reading = false;
     }
   }
 
   private deliver(data: Buffer, binary: boolean): void {
+    this.counters.messagesReceived++;
+    this.counters.bytesReceived += data.byteLength;
     let payload: string | ArrayBuffer | Blob;
     if (!binary) payload = data.toString('utf8');
     else if (this.type === 'blob') payload = new Blob([data]);

@@ -20,10 +20,11 @@ import {
   type SctpTransportCause,
   SctpTransportState,
 } from '@x/network';
+import { systemClock } from '@x/transport';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
-import { collectStats } from './rtc-stats.js';
+import { collectStats, type RTCStats } from './rtc-stats.js';
 import {
   RTCCertificate,
   type RTCConfiguration,
@@ -91,6 +92,16 @@ export class RTCPeerConnection extends SafeEventTarget {
   private wantData = false;
   private started = false;
   private readonly channels = new Set<RTCDataChannel>();
+  /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
+  private dataChannelsOpened = 0;
+  private dataChannelsClosed = 0;
+  private readonly channelObserver = {
+    opened: () => void this.dataChannelsOpened++,
+    closed: () => void this.dataChannelsClosed++,
+  };
+  /** The negotiated DTLS cipher suite (from the handshake's cause), for getStats(). */
+  private cipherSuite: string | undefined;
+  private selectedPairChanges = 0;
   declare onicecandidate: ((event: RTCPeerConnectionIceEvent) => unknown) | null;
   declare onicecandidateerror: ((event: RTCPeerConnectionIceErrorEvent) => unknown) | null;
   declare onsignalingstatechange: ((event: Event) => unknown) | null;
@@ -392,7 +403,11 @@ export class RTCPeerConnection extends SafeEventTarget {
         ...(init.id !== undefined ? { id: init.id } : {}),
         priority: PRIORITY[init.priority ?? 'low'],
       });
-      channel = new RTCDataChannel(inner, () => this.sctpTransportObject.maxMessageSize);
+      channel = new RTCDataChannel(
+        inner,
+        () => this.sctpTransportObject.maxMessageSize,
+        this.channelObserver,
+      );
     } catch (error) {
       if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
       throw error;
@@ -407,13 +422,27 @@ export class RTCPeerConnection extends SafeEventTarget {
     return channel;
   }
 
-  /** W3C `getStats()`: transport, candidate-pair, candidate, data-channel and peer-connection entries. */
-  async getStats(): Promise<Map<string, Record<string, unknown>>> {
+  /**
+   * W3C `getStats()` (webrtc-pc §8.2): `peer-connection`, `data-channel`, `transport`,
+   * `candidate-pair`, `local-candidate`, `remote-candidate` and `certificate` entries, with the
+   * members webrtc-stats defines for them (see `rtc-stats.ts`). The selector argument is
+   * accepted for compatibility; a data-channel connection has no tracks to select.
+   */
+  async getStats(_selector?: null): Promise<Map<string, RTCStats>> {
     return collectStats({
       iceTransport: this.iceTransport,
       dtlsTransport: this.dtlsTransport,
-      selectedPair: this.manager.selectedPair,
+      ice: this.manager.getIceStats(),
+      dtlsRole: this.manager.dtlsRole,
+      cipherSuite: this.cipherSuite,
+      localCertificate: this.manager.localCertificate.der,
+      remoteCertificate: this.manager.remoteCertificate,
+      localUfrag: this.manager.localParameters.ufrag,
+      selectedPairChanges: this.selectedPairChanges,
       channels: this.channels,
+      dataChannelsOpened: this.dataChannelsOpened,
+      dataChannelsClosed: this.dataChannelsClosed,
+      clockNow: (this.configuration.clock ?? systemClock).now(),
     });
   }
 
@@ -587,6 +616,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         return;
       }
       case 'selected-pair':
+        this.selectedPairChanges++;
         this.iceTransport.setSelectedPair(event.pair, this.remoteInfo?.data?.mid ?? MID);
         this.iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
         return;
@@ -599,6 +629,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.dtlsTransport.stateValue = mapDtlsTransportState(event.state);
         if (event.state === 3 /* connected */)
           this.dtlsTransport.remoteCertificate = this.manager.remoteCertificate;
+        if (event.cause.kind === 'handshake-complete') this.cipherSuite = event.cause.cipherSuite;
         this.dtlsTransport.dispatchEvent(new Event('statechange'));
         this.updateStates(event.cause);
         return;
@@ -615,6 +646,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         const channel = new RTCDataChannel(
           event.channel,
           () => this.sctpTransportObject.maxMessageSize,
+          this.channelObserver,
         );
         this.channels.add(channel);
         this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel }));

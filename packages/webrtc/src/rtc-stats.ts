@@ -1,80 +1,219 @@
 /**
  * W3C `getStats()` (webrtc-pc §8, webrtc-stats): the report of a data-channel peer connection.
+ *
+ * One entry per object, as webrtc-stats §3 lists them for data channels: `peer-connection`,
+ * `data-channel` (one per channel, closed ones included), `transport` (the one BUNDLE
+ * transport), `candidate-pair` (the check list), `local-candidate` / `remote-candidate` and
+ * `certificate` (ours and the peer's). Media-only members (`srtpCipher`,
+ * `availableOutgoingBitrate`...) are absent, not zero: this stack sends no media and does
+ * not estimate bandwidth.
  */
-import type { CandidatePairDescription } from '@x/network';
+import { createHash } from 'node:crypto';
+import type { CandidateDescription, CandidatePairStats, IceTransportStats } from '@x/network';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
+
+/** One entry of the report: `id`, `type`, `timestamp` and the members of its dictionary. */
+export type RTCStats = Record<string, unknown> & {
+  readonly id: string;
+  readonly type: string;
+  readonly timestamp: number;
+};
 
 /** What a report is made of. */
 export interface StatsSource {
   readonly iceTransport: RTCIceTransport;
   readonly dtlsTransport: RTCDtlsTransport;
-  readonly selectedPair: CandidatePairDescription | undefined;
+  readonly ice: IceTransportStats;
+  /** DTLS role once known. */
+  readonly dtlsRole: 'client' | 'server' | undefined;
+  /** The negotiated cipher suite, by its `@x/dtls` name, once DTLS is connected. */
+  readonly cipherSuite: string | undefined;
+  readonly localCertificate: Buffer;
+  readonly remoteCertificate: Buffer | undefined;
+  /** Our ICE ufrag (`iceLocalUsernameFragment`). */
+  readonly localUfrag: string;
+  readonly selectedPairChanges: number;
   readonly channels: Iterable<RTCDataChannel>;
+  readonly dataChannelsOpened: number;
+  readonly dataChannelsClosed: number;
+  /** The injected clock's now(), to turn its times into wall-clock timestamps. */
+  readonly clockNow: number;
 }
 
-/** The stats report: one entry per transport, pair, candidate, channel and the connection. */
-export function collectStats(from: StatsSource): Map<string, Record<string, unknown>> {
-  const stats = new Map<string, Record<string, unknown>>();
+/** IANA names (RFC 5289, RFC 7905) of the `@x/dtls` cipher suites, as `dtlsCipher` reports them. */
+const IANA_CIPHER: Record<string, string> = {
+  EcdheEcdsaAes128GcmSha256: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  EcdheEcdsaAes256GcmSha384: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  EcdheEcdsaChacha20Poly1305Sha256: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+};
+
+/** webrtc-stats `tlsVersion`: the version field of the record layer in upper-case hex (DTLS 1.2: FEFD). */
+const DTLS_1_2 = 'FEFD';
+
+const TRANSPORT_ID = 'T01';
+
+/** The stats report (webrtc-pc §8.2 `RTCStatsReport`). */
+export function collectStats(from: StatsSource): Map<string, RTCStats> {
+  const stats = new Map<string, RTCStats>();
   const now = performance.timeOrigin + performance.now();
-  stats.set('T01', {
-    id: 'T01',
-    type: 'transport',
+  // Clock times of the transports (virtual in tests) as DOMHighResTimeStamps since the epoch.
+  const timestampOf = (clockTime: number): number | undefined =>
+    Number.isFinite(clockTime) ? now - (from.clockNow - clockTime) : undefined;
+  const add = (entry: RTCStats): void => {
+    // Members that do not apply are absent, not `undefined` (webrtc-stats §2).
+    for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
+    stats.set(entry.id, entry);
+  };
+
+  add({
+    id: 'P',
+    type: 'peer-connection',
     timestamp: now,
-    iceState: from.iceTransport.state,
-    dtlsState: from.dtlsTransport.state,
-    iceRole: from.iceTransport.role,
-    selectedCandidatePairId: from.selectedPair ? 'CP01' : undefined,
+    dataChannelsOpened: from.dataChannelsOpened,
+    dataChannelsClosed: from.dataChannelsClosed,
   });
-  const pair = from.selectedPair;
-  if (pair) {
-    stats.set('CP01', {
-      id: 'CP01',
-      type: 'candidate-pair',
-      timestamp: now,
-      transportId: 'T01',
-      state: 'succeeded',
-      nominated: true,
-      currentRoundTripTime: pair.rttMs !== undefined ? pair.rttMs / 1000 : undefined,
-      localCandidateId: 'CL01',
-      remoteCandidateId: 'CR01',
-    });
-    for (const [id, side, c] of [
-      ['CL01', 'local-candidate', pair.local],
-      ['CR01', 'remote-candidate', pair.remote],
-    ] as const) {
-      stats.set(id, {
-        id,
-        type: side,
-        timestamp: now,
-        transportId: 'T01',
-        address: c.address,
-        port: c.port,
-        protocol: c.protocol,
-        candidateType: c.type,
-        priority: c.priority,
-        foundation: c.foundation,
-      });
-    }
-  }
+
   let i = 0;
   for (const channel of from.channels) {
-    const id = `D${++i}`;
-    stats.set(id, {
-      id,
+    const c = channel.counters;
+    add({
+      id: `D${++i}`,
       type: 'data-channel',
       timestamp: now,
       label: channel.label,
       protocol: channel.protocol,
-      dataChannelIdentifier: channel.id,
+      dataChannelIdentifier: channel.id ?? undefined,
       state: channel.readyState,
+      messagesSent: c.messagesSent,
+      bytesSent: c.bytesSent,
+      messagesReceived: c.messagesReceived,
+      bytesReceived: c.bytesReceived,
     });
   }
-  stats.set('P', {
-    id: 'P',
-    type: 'peer-connection',
+
+  const localCertId = addCertificate(add, now, from.localCertificate);
+  const remoteCertId = from.remoteCertificate
+    ? addCertificate(add, now, from.remoteCertificate)
+    : undefined;
+
+  const ice = from.ice;
+  const addCandidate = (
+    c: CandidateDescription,
+    side: 'L' | 'R',
+    url: string | undefined,
+  ): string => {
+    const id = `I${side}${c.type}-${c.address}-${c.port}-${c.protocol}`;
+    if (stats.has(id)) return id;
+    add({
+      id,
+      type: side === 'L' ? 'local-candidate' : 'remote-candidate',
+      timestamp: now,
+      transportId: TRANSPORT_ID,
+      address: c.address,
+      port: c.port,
+      protocol: c.protocol,
+      candidateType: c.type,
+      priority: c.priority,
+      foundation: c.foundation,
+      usernameFragment: c.usernameFragment,
+      relatedAddress: c.relatedAddress,
+      relatedPort: c.relatedPort,
+      tcpType: c.tcpType,
+      // Local candidates from a server: its URL; relayed ones: how we reach the TURN server.
+      url: side === 'L' ? url : undefined,
+      relayProtocol: side === 'L' && c.type === 'relay' && url ? relayProtocolOf(url) : undefined,
+    });
+    return id;
+  };
+
+  let selectedPairId: string | undefined;
+  for (const pair of ice.pairs) {
+    const localId = addCandidate(pair.local, 'L', undefined);
+    const remoteId = addCandidate(pair.remote, 'R', undefined);
+    const id = `CP${localId}_${remoteId}`;
+    if (pair.selected) selectedPairId = id;
+    add(pairEntry(pair, id, localId, remoteId, now, timestampOf));
+  }
+  for (const c of ice.localCandidates) addCandidate(c, 'L', undefined);
+  for (const c of ice.remoteCandidates) addCandidate(c, 'R', undefined);
+
+  const dtlsConnected = from.dtlsTransport.state === 'connected';
+  add({
+    id: TRANSPORT_ID,
+    type: 'transport',
     timestamp: now,
-    dataChannelsOpened: [...from.channels].filter((c) => c.readyState === 'open').length,
+    packetsSent: ice.packetsSent,
+    packetsReceived: ice.packetsReceived,
+    bytesSent: ice.bytesSent,
+    bytesReceived: ice.bytesReceived,
+    iceRole: from.iceTransport.role,
+    iceLocalUsernameFragment: from.localUfrag,
+    iceState: from.iceTransport.state,
+    dtlsState: from.dtlsTransport.state,
+    dtlsRole: from.dtlsRole ?? 'unknown',
+    selectedCandidatePairId: selectedPairId,
+    selectedCandidatePairChanges: from.selectedPairChanges,
+    localCertificateId: localCertId,
+    remoteCertificateId: remoteCertId,
+    tlsVersion: dtlsConnected ? DTLS_1_2 : undefined,
+    dtlsCipher:
+      dtlsConnected && from.cipherSuite
+        ? (IANA_CIPHER[from.cipherSuite] ?? from.cipherSuite)
+        : undefined,
   });
   return stats;
+}
+
+function pairEntry(
+  pair: CandidatePairStats,
+  id: string,
+  localCandidateId: string,
+  remoteCandidateId: string,
+  now: number,
+  timestampOf: (clockTime: number) => number | undefined,
+): RTCStats {
+  return {
+    id,
+    type: 'candidate-pair',
+    timestamp: now,
+    transportId: TRANSPORT_ID,
+    localCandidateId,
+    remoteCandidateId,
+    state: pair.state,
+    nominated: pair.nominated,
+    packetsSent: pair.packetsSent,
+    packetsReceived: pair.packetsReceived,
+    bytesSent: pair.bytesSent,
+    bytesReceived: pair.bytesReceived,
+    lastPacketSentTimestamp: timestampOf(pair.lastPacketSentAt),
+    lastPacketReceivedTimestamp: timestampOf(pair.lastPacketReceivedAt),
+    // webrtc-stats: seconds, from the last STUN transaction (RFC 8445 check or RFC 7675 consent).
+    currentRoundTripTime: pair.rttMs !== undefined ? pair.rttMs / 1000 : undefined,
+  };
+}
+
+/** An `RTCCertificateStats` entry; returns its id. */
+function addCertificate(add: (entry: RTCStats) => void, now: number, der: Buffer): string {
+  const fingerprint = createHash('sha256')
+    .update(der)
+    .digest('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
+  const id = `CF${fingerprint.replaceAll(':', '').slice(0, 16)}`;
+  add({
+    id,
+    type: 'certificate',
+    timestamp: now,
+    fingerprint,
+    fingerprintAlgorithm: 'sha-256',
+    base64Certificate: der.toString('base64'),
+  });
+  return id;
+}
+
+/** webrtc-stats `relayProtocol`: how we talk to the TURN server, from its URL (RFC 7065). */
+function relayProtocolOf(url: string): 'udp' | 'tcp' | 'tls' {
+  if (url.startsWith('turns:')) return 'tls';
+  return /[?&]transport=tcp/i.test(url) ? 'tcp' : 'udp';
 }

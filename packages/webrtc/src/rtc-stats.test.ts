@@ -1,0 +1,201 @@
+// getStats() of a data-channel connection on the virtual network: the webrtc-stats
+// dictionaries a user reads (peer-connection, data-channel, transport, candidate-pair,
+// local/remote-candidate, certificate), their counters after real traffic, and the links
+// between them (ids).
+import { createHash, X509Certificate } from 'node:crypto';
+import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RTCDataChannel } from './rtc-data-channel.js';
+import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCStats } from './rtc-stats.js';
+
+let pcs: RTCPeerConnection[] = [];
+afterEach(async () => {
+  for (const pc of pcs) await pc.close();
+  pcs = [];
+});
+
+function byType(stats: Map<string, RTCStats>, type: string): RTCStats[] {
+  return [...stats.values()].filter((s) => s.type === type);
+}
+
+describe('getStats', () => {
+  it('reports the webrtc-stats dictionaries of a data-channel connection, with traffic counted', async () => {
+    const clock = new VirtualClock();
+    const net = new VirtualNetwork({ clock, seed: 11 });
+    const wan = net.addRouter({ name: 'wan', cidr: '192.0.2.0/24' });
+    const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 20 } });
+    const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 20 } });
+    const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
+    const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+    pcs = [a, b];
+    for (const [pc, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const queue: RTCIceCandidateInit[] = [];
+      const flush = (): void => {
+        while (queue.length > 0 && other.remoteDescription)
+          void other.addIceCandidate(queue.shift());
+      };
+      other.addEventListener('signalingstatechange', flush);
+      pc.onicecandidate = (e) => {
+        if (e.candidate) {
+          queue.push(e.candidate.toJSON());
+          flush();
+        }
+      };
+    }
+    // Before anything: a peer-connection entry, our certificate, a transport in state new.
+    const early = await a.getStats();
+    expect(byType(early, 'peer-connection')[0]).toMatchObject({
+      dataChannelsOpened: 0,
+      dataChannelsClosed: 0,
+    });
+    expect(byType(early, 'transport')[0]).toMatchObject({
+      iceState: 'new',
+      dtlsState: 'new',
+      dtlsRole: 'unknown',
+      bytesSent: 0,
+    });
+    expect(byType(early, 'transport')[0]).not.toHaveProperty('tlsVersion');
+    expect(byType(early, 'candidate-pair')).toEqual([]);
+
+    const chat = a.createDataChannel('chat', { protocol: 'json' });
+    const spare = a.createDataChannel('spare');
+    const remote: RTCDataChannel[] = [];
+    b.ondatachannel = (e) => {
+      remote.push(e.channel);
+      e.channel.onmessage = (m: MessageEvent) => e.channel.send(m.data as string | ArrayBuffer);
+    };
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    await clock.runUntil(() => chat.readyState === 'open' && remote.length === 2, {
+      timeoutMs: 10_000,
+    });
+    let echoes = 0;
+    chat.onmessage = () => echoes++;
+    chat.send('hello');
+    chat.send(new Uint8Array(1000));
+    chat.send('é'); // 2 bytes of UTF-8
+    await clock.runUntil(() => echoes === 3, { timeoutMs: 5000 });
+    spare.close();
+    await clock.runUntil(() => spare.readyState === 'closed', { timeoutMs: 5000 });
+    await clock.advance(100);
+
+    const stats = await a.getStats();
+    for (const [id, s] of stats) {
+      expect(s.id).toBe(id);
+      expect(s.timestamp).toBeGreaterThan(Date.now() - 60_000);
+      // Members that do not apply are absent, never undefined.
+      expect(Object.values(s)).not.toContain(undefined);
+    }
+
+    expect(byType(stats, 'peer-connection')).toEqual([
+      expect.objectContaining({ dataChannelsOpened: 2, dataChannelsClosed: 1 }),
+    ]);
+
+    const channels = byType(stats, 'data-channel');
+    expect(channels).toEqual([
+      expect.objectContaining({
+        label: 'chat',
+        protocol: 'json',
+        dataChannelIdentifier: chat.id,
+        state: 'open',
+        messagesSent: 3,
+        bytesSent: 5 + 1000 + 2,
+        messagesReceived: 3,
+        bytesReceived: 5 + 1000 + 2,
+      }),
+      expect.objectContaining({
+        label: 'spare',
+        protocol: '',
+        state: 'closed',
+        messagesSent: 0,
+      }),
+    ]);
+
+    const [transport] = byType(stats, 'transport');
+    expect(transport).toMatchObject({
+      iceState: 'completed',
+      dtlsState: 'connected',
+      dtlsRole: 'server', // b answered a=setup:active
+      iceRole: 'controlling',
+      tlsVersion: 'FEFD',
+      dtlsCipher: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+      iceLocalUsernameFragment: a.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1],
+      selectedCandidatePairChanges: 1,
+    });
+    expect(transport).not.toHaveProperty('srtpCipher');
+    // Payload bytes: at least the DTLS records that carried 1007 bytes of messages each way.
+    expect(transport!.bytesSent as number).toBeGreaterThan(1007);
+    expect(transport!.bytesReceived as number).toBeGreaterThan(1007);
+    expect(transport!.packetsSent as number).toBeGreaterThan(3);
+
+    const pair = stats.get(transport!.selectedCandidatePairId as string)!;
+    expect(pair).toMatchObject({
+      type: 'candidate-pair',
+      transportId: transport!.id,
+      state: 'succeeded',
+      nominated: true,
+      bytesSent: transport!.bytesSent,
+      bytesReceived: transport!.bytesReceived,
+      packetsSent: transport!.packetsSent,
+      packetsReceived: transport!.packetsReceived,
+    });
+    expect(pair).not.toHaveProperty('availableOutgoingBitrate');
+    // Two links of 20 ms between the hosts: 40 ms each way, a round trip of 80 ms.
+    expect(pair.currentRoundTripTime).toBeCloseTo(0.08, 3);
+    expect(pair.lastPacketReceivedTimestamp as number).toBeLessThanOrEqual(pair.timestamp);
+    expect(pair.timestamp - (pair.lastPacketReceivedTimestamp as number)).toBeGreaterThanOrEqual(
+      100,
+    );
+    expect(pair.lastPacketSentTimestamp as number).toBeLessThanOrEqual(pair.timestamp);
+
+    const local = stats.get(pair.localCandidateId as string)!;
+    const remoteCandidate = stats.get(pair.remoteCandidateId as string)!;
+    const selected = a.sctp!.transport.iceTransport.getSelectedCandidatePair()!;
+    expect(local).toMatchObject({
+      type: 'local-candidate',
+      transportId: transport!.id,
+      address: selected.local.address,
+      port: selected.local.port,
+      protocol: 'udp',
+      candidateType: 'host',
+      priority: selected.local.priority,
+    });
+    expect(local).not.toHaveProperty('relayProtocol');
+    expect(local).not.toHaveProperty('url');
+    expect(remoteCandidate).toMatchObject({
+      type: 'remote-candidate',
+      address: selected.remote.address,
+      port: selected.remote.port,
+      candidateType: 'host',
+    });
+
+    // Certificates: ours, and the one the peer presented, as a=fingerprint says.
+    const mine = stats.get(transport!.localCertificateId as string)!;
+    const theirs = stats.get(transport!.remoteCertificateId as string)!;
+    expect(byType(stats, 'certificate')).toHaveLength(2);
+    for (const [cert, sdp] of [
+      [mine, a.localDescription!.sdp],
+      [theirs, b.localDescription!.sdp],
+    ] as const) {
+      expect(cert.fingerprintAlgorithm).toBe('sha-256');
+      expect(sdp).toContain(`a=fingerprint:sha-256 ${cert.fingerprint}`);
+      const der = Buffer.from(cert.base64Certificate as string, 'base64');
+      expect(new X509Certificate(der).fingerprint256).toBe(cert.fingerprint);
+      expect(createHash('sha256').update(der).digest('hex').length).toBe(64);
+    }
+
+    // The other side sees the mirror image.
+    const other = await b.getStats();
+    const [bTransport] = byType(other, 'transport');
+    expect(bTransport).toMatchObject({ dtlsRole: 'client', iceRole: 'controlled' });
+    expect(bTransport!.bytesReceived).toBe(transport!.bytesSent);
+    expect(bTransport!.localCertificateId).toBe(transport!.remoteCertificateId);
+  });
+});
