@@ -1,0 +1,181 @@
+// Runs the example as a user does: `node server.mjs` (the built @x/webrtc, imported by package
+// name) and three tabs of headless Chromium (apt `chromium`, driven by playwright-core) that
+// open its page at once. Each tab must connect, get its own peer connection on the server and
+// have its messages echoed; a closed tab says bye; SIGTERM closes everything and the server
+// exits by itself.
+//
+// Chromium is launched as tools/interop/webrtc/chromium.ts does, with the switches that
+// ../shared/INTEROP.md found to work on a loopback-only host (Playwright's own defaults are
+// ignored because Chromium honours only the last --disable-features).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const dir = fileURLToPath(new URL('.', import.meta.url));
+const haveChromium = existsSync(CHROMIUM);
+
+interface PageResult {
+  state: string;
+  id: string | null;
+  echoes: string[];
+  error: string | null;
+}
+interface PeerInfo {
+  id: string;
+  connectionState: string;
+  cause: string;
+  channel: string | null;
+  messages: number;
+}
+
+/** Starts `node server.mjs` on a free port; resolves with its URL and a way to stop it. */
+async function startServer(): Promise<{
+  url: string;
+  output: () => string;
+  stop: () => Promise<number | null>;
+}> {
+  const child: ChildProcess = spawn(process.execPath, ['server.mjs'], {
+    cwd: dir,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${out}`)), 10_000);
+    const look = (): void => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', look);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', look);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const waitForEcho = (page: Page, count: number): Promise<unknown> =>
+  page.waitForFunction(
+    (n) => {
+      const r = (globalThis as unknown as { result?: PageResult }).result;
+      return r !== undefined && (r.error !== null || r.echoes.length >= n);
+    },
+    count,
+    { timeout: 15_000 },
+  );
+
+const resultOf = (page: Page): Promise<PageResult> =>
+  page.evaluate(() => (globalThis as unknown as { result: PageResult }).result);
+
+const peersSeenBy = (page: Page): Promise<PeerInfo[]> =>
+  page.evaluate(async () => (await fetch('/peers')).json() as Promise<PeerInfo[]>);
+
+describe('example datachannel-server', () => {
+  it.skipIf(!haveChromium)(
+    haveChromium
+      ? 'serves three Chromium tabs at once, one RTCPeerConnection each, and echoes their messages'
+      : `skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
+    async () => {
+      const server = await startServer();
+      const profile = mkdtempSync(join(tmpdir(), 'x-example-chromium-'));
+      let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+      try {
+        context = await chromium.launchPersistentContext(profile, {
+          executablePath: CHROMIUM,
+          headless: true,
+          ignoreDefaultArgs: true,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--remote-debugging-pipe',
+            `--user-data-dir=${profile}`,
+            '--allow-loopback-in-peer-connection',
+            '--disable-features=WebRtcHideLocalIpsWithMdns',
+            'about:blank',
+          ],
+        });
+        const tabs = await Promise.all([1, 2, 3].map(() => context!.newPage()));
+        // All three at once: the server answers three offers concurrently.
+        await Promise.all(tabs.map((tab) => tab.goto(server.url)));
+        await Promise.all(tabs.map((tab) => waitForEcho(tab, 1)));
+        const first = await Promise.all(tabs.map(resultOf));
+        for (const r of first) {
+          expect(r.error).toBeNull();
+          expect(r.state).toBe('connected');
+          expect(r.echoes).toEqual([`echo: hello from tab ${r.id}`]);
+        }
+        // One peer connection per tab on the server.
+        expect(new Set(first.map((r) => r.id)).size).toBe(3);
+
+        // A message typed into each page's form comes back on that tab only.
+        await Promise.all(
+          tabs.map(async (tab, i) => {
+            await tab.fill('#text', `message ${i} from the form`);
+            await tab.click('button');
+            await waitForEcho(tab, 2);
+            expect((await resultOf(tab)).echoes[1]).toBe(`echo: message ${i} from the form`);
+          }),
+        );
+        const peers = await peersSeenBy(tabs[0]!);
+        expect(peers).toHaveLength(3);
+        for (const p of peers) {
+          expect(p.connectionState).toBe('connected');
+          expect(p.cause).toMatch(/^DTLS handshake complete/);
+          expect(p.channel).toBe('open');
+          expect(p.messages).toBe(2);
+        }
+
+        // A tab that closes says bye (sendBeacon on pagehide): its peer is closed at once.
+        const leaving = first[2]!.id;
+        await tabs[2]!.close({ runBeforeUnload: true });
+        await expect
+          .poll(async () => (await peersSeenBy(tabs[0]!)).map((p) => p.id), { timeout: 5000 })
+          .not.toContain(leaving);
+        expect(server.output()).toContain(`peer ${leaving}: closed (the page said bye)`);
+      } finally {
+        await context?.close();
+        rmSync(profile, { recursive: true, force: true });
+        const code = await server.stop();
+        expect(code, server.output()).toBe(0);
+      }
+      const out = server.output();
+      for (let id = 1; id <= 3; id++) {
+        expect(out).toMatch(new RegExp(`peer ${id}: connectionState connecting \\(`));
+        expect(out).toMatch(
+          new RegExp(`peer ${id}: connectionState connected \\(DTLS handshake complete`),
+        );
+        expect(out).toContain(`peer ${id}: data channel "echo" open`);
+      }
+      expect(out).toMatch(/SIGTERM: closing 2 peer\(s\)/);
+      expect(out).toMatch(/stopped\n$/);
+    },
+    60_000,
+  );
+});
