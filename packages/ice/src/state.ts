@@ -24,6 +24,9 @@ export enum ConnectionState {
   Closed,
 }
 
+/** Called for every state change, after it is committed, once, in order. */
+export type StateNotifier = (state: ConnectionState, cause: StateCause) => void;
+
 /** Why the state changed: every notification carries one. */
 export type StateCause =
   /** The first checks started (remote candidates and credentials are known). */

@@ -1,0 +1,252 @@
+/**
+ * Candidate gathering, RFC 8445 §5.1.1: host candidates (one socket per usable address, see
+ * gather.ts), server-reflexive ones through STUN servers (§5.1.1.2, see reflexive.ts) and
+ * relayed ones through TURN allocations (RFC 8656), announced as they come (trickle, RFC 8838)
+ * and then end-of-candidates. Owns the sockets, TURN clients and mDNS service it opens.
+ */
+import { debuglog } from 'node:util';
+import type { SocketAddress, UdpSocket } from '@x/transport';
+import type { Candidate } from './candidate.js';
+import type { LocalBase } from './candidate-pair.js';
+import { isLoopback } from './checklist.js';
+import { bindHostBases, hostAddresses } from './gather.js';
+import { MdnsService } from './mdns.js';
+import type { Pairing } from './pairing.js';
+import { candidatePriority } from './priority.js';
+import { ReflexiveQueries, type ReflexiveResponse, srflxCandidate } from './reflexive.js';
+import { resolveHost } from './resolve.js';
+import type { AgentSession } from './session.js';
+import type { StunMessage } from './stun/message.js';
+import { TurnClient } from './turn/client.js';
+import type { TurnCandidateError } from './turn/errors.js';
+
+const log = debuglog('x:ice');
+
+/** A TURN allocation offered to the agent as a relay candidate (see {@link Agent.addRelayCandidate}). */
+export interface RelayEndpoint {
+  /** Sends through the allocation; `localAddress` is the relayed address. */
+  readonly socket: UdpSocket;
+  /** The server-reflexive address the server saw (the candidate's `raddr`/`rport`). */
+  readonly mappedAddress?: SocketAddress;
+  /** The TURN server (`host:port`), part of the foundation (RFC 8445 §5.1.1.3). */
+  readonly server?: string;
+  /** Local preference (RFC 8445 §5.1.2.1) among relay candidates. Default 65535. */
+  readonly localPreference?: number;
+}
+
+/** Receives every datagram that arrives on one of the agent's bases. */
+export type DatagramHandler = (base: LocalBase, data: Buffer, from: SocketAddress) => void;
+
+/** The local side of one agent: its bases and how they were found. */
+export class Gathering {
+  private state_: 'new' | 'gathering' | 'complete' = 'new';
+  private readonly bases: LocalBase[] = [];
+  private nextBaseId = 0;
+  private readonly reflexive: ReflexiveQueries;
+  /** TURN clients of the relay candidates (closed, and so deallocated, with the agent). */
+  private readonly turnClients: TurnClient[] = [];
+  private mdns: MdnsService | undefined;
+
+  /**
+   * @param onDatagram gets what arrives on every base.
+   * @param onComplete called once gathering is complete and end-of-candidates announced.
+   */
+  constructor(
+    private readonly session: AgentSession,
+    private readonly pairing: Pairing,
+    private readonly onDatagram: DatagramHandler,
+    private readonly onComplete: () => void,
+  ) {
+    this.reflexive = new ReflexiveQueries(session.clock, (base, data, port, ip) => {
+      session.send(base, data, port, ip);
+    });
+  }
+
+  /** `'new'`, `'gathering'` or `'complete'`. */
+  get state(): 'new' | 'gathering' | 'complete' {
+    return this.state_;
+  }
+
+  /** Gathers every kind of candidate the configuration asks for; see {@link Agent.gather}. */
+  async gather(signal: AbortSignal | undefined): Promise<void> {
+    if (this.state_ !== 'new') return;
+    const s = this.session;
+    this.state_ = 'gathering';
+    if (s.cfg.mdns !== 'off') this.mdns = new MdnsService(s.net, s.clock, s.cfg.mdns === 'hide');
+    // Relay allocations run beside host gathering (they take a round trip or more).
+    const relays = this.gatherRelays(signal);
+    const relayOnly = s.cfg.transportPolicy === 'relay';
+    const addresses = relayOnly ? [] : hostAddresses(s.net, s.cfg.gather);
+    const { bases, errors } = await bindHostBases(
+      s.net,
+      addresses,
+      this.pairing.foundations,
+      this.onDatagram,
+      () => this.nextBaseId++,
+    );
+    for (const e of errors) log('bind failed: %o', e);
+    if (s.closed || signal?.aborted) {
+      await Promise.all(bases.map((b) => b.socket.close()));
+      await relays;
+      this.state_ = 'new';
+      signal?.throwIfAborted();
+      return;
+    }
+    for (const base of bases) {
+      this.bases.push(base);
+      let host = base.host;
+      if (this.mdns?.hiding) {
+        host = { ...host, address: this.mdns.announce(base.address) };
+      }
+      this.pairing.addLocal({ candidate: host, base }, true);
+    }
+    if (this.mdns?.hiding) await this.mdns.start();
+    if (!relayOnly) await this.gatherReflexive();
+    await relays;
+    if (s.closed) return;
+    this.state_ = 'complete';
+    s.announce(null);
+    this.onComplete();
+  }
+
+  /**
+   * One TURN allocation per `turn:`/`turns:` URL (RFC 8656), each becoming a relay candidate;
+   * a server that fails is reported through `onCandidateError` and gathering goes on.
+   */
+  private async gatherRelays(signal: AbortSignal | undefined): Promise<void> {
+    const s = this.session;
+    const servers = s.cfg.servers.filter((x) => x.scheme === 'turn' || x.scheme === 'turns');
+    await Promise.all(
+      servers.map(async (server) => {
+        const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+        const url = `${server.scheme}:${host}:${server.port}?transport=${server.transport}`;
+        let deliver: ((data: Buffer, from: SocketAddress) => void) | undefined;
+        const client = new TurnClient({
+          url,
+          username: server.username ?? '',
+          credential: server.credential ?? '',
+          net: s.net,
+          clock: s.clock,
+          ...(s.config.turnTls ? { tls: s.config.turnTls } : {}),
+          onMessage: (data, from) => deliver?.(data, from),
+          onError: (error) => this.reportCandidateError(error),
+        });
+        this.turnClients.push(client);
+        const result = await client.allocate(signal ? { signal } : {});
+        if (s.closed) return;
+        if (!result.ok) {
+          this.reportCandidateError(result.error);
+          await client.close();
+          return;
+        }
+        deliver = this.addRelay({
+          socket: result.socket,
+          ...(result.mappedAddress ? { mappedAddress: result.mappedAddress } : {}),
+          server: `${host}:${server.port}`,
+        });
+      }),
+    );
+  }
+
+  private reportCandidateError(error: TurnCandidateError): void {
+    log('candidate error %s: %d %s', error.url, error.errorCode, error.errorText);
+    try {
+      this.session.config.onCandidateError?.(error);
+    } catch (e) {
+      this.session.handlerThrew('onCandidateError', e);
+    }
+  }
+
+  /** RFC 8445 §5.1.1.2: a Binding request from every host base to every STUN server. */
+  private async gatherReflexive(): Promise<void> {
+    const s = this.session;
+    const servers = s.cfg.servers.filter((x) => x.scheme === 'stun' && x.transport === 'udp');
+    const jobs: Promise<void>[] = [];
+    for (const server of servers) {
+      jobs.push(
+        resolveHost(server.host).then((ips) => {
+          const work: Promise<void>[] = [];
+          for (const base of this.bases) {
+            if (base.host.type !== 'host' || isLoopback(base.address)) continue;
+            const ip = ips.find((x) => (x.includes(':') ? 'IPv6' : 'IPv4') === base.family);
+            if (ip !== undefined && !s.closed) work.push(this.querySrflx(base, ip, server.port));
+          }
+          return Promise.all(work).then(() => undefined);
+        }),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  private async querySrflx(base: LocalBase, ip: string, port: number): Promise<void> {
+    const mapped = await this.reflexive.query(base, ip, port);
+    if (mapped === undefined || this.session.closed) return;
+    const candidate = srflxCandidate(base, mapped, `${ip}:${port}`, this.pairing.foundations);
+    if (candidate !== undefined) this.pairing.addLocal({ base, candidate }, true);
+  }
+
+  /** Takes a response to one of our STUN-server queries (see {@link ReflexiveQueries.handle}). */
+  handleResponse(base: LocalBase, msg: StunMessage, from: SocketAddress): ReflexiveResponse {
+    return this.reflexive.handle(base, msg, from);
+  }
+
+  /** Adds a relayed candidate; see {@link Agent.addRelayCandidate}. */
+  addRelay(relay: RelayEndpoint): (data: Buffer, from: SocketAddress) => void {
+    const relayed = relay.socket.localAddress;
+    const server = relay.server ?? '';
+    const lp = relay.localPreference ?? 0xffff;
+    const candidate: Candidate = {
+      foundation: this.pairing.foundations.get('relay', relayed.address, 'udp', server),
+      component: 1,
+      transport: 'udp',
+      priority: candidatePriority('relay', lp),
+      address: relayed.address,
+      port: relayed.port,
+      type: 'relay',
+      ...(relay.mappedAddress !== undefined
+        ? { relatedAddress: relay.mappedAddress.address, relatedPort: relay.mappedAddress.port }
+        : {}),
+    };
+    const base: LocalBase = {
+      id: this.nextBaseId++,
+      socket: relay.socket,
+      address: relayed.address,
+      port: relayed.port,
+      family: relayed.family,
+      interfaceName: `relay:${server}`,
+      host: candidate,
+    };
+    this.bases.push(base);
+    this.pairing.addLocal({ candidate, base }, true);
+    return (data, from) => this.onDatagram(base, data, from);
+  }
+
+  /** The mDNS service resolving the peer's `.local` names (opened on first use). */
+  mdnsResolver(): MdnsService {
+    const s = this.session;
+    this.mdns ??= new MdnsService(s.net, s.clock, false);
+    return this.mdns;
+  }
+
+  /** ICE restart (RFC 8445 §9): announce our candidates again (with the new ufrag). */
+  reannounce(): void {
+    if (this.state_ !== 'complete') return;
+    for (const l of this.pairing.locals)
+      if (l.candidate.type !== 'prflx') this.session.announce(l.candidate);
+    this.session.announce(null);
+  }
+
+  /** Stops the STUN-server queries at once (their gathering steps end). */
+  cancel(): void {
+    this.reflexive.cancel();
+  }
+
+  /** Closes every socket, TURN allocation and the mDNS service. */
+  async close(): Promise<void> {
+    await Promise.all([
+      ...this.bases.map((b) => b.socket.close()),
+      ...this.turnClients.map((c) => c.close()),
+      this.mdns?.close(),
+    ]);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * What arrives on the agent's bases (RFC 8445 §7.2.5, §7.3, §11): STUN told apart from data
+ * (RFC 7983), Binding requests answered (responder.ts) and acted upon — peer-reflexive remote
+ * candidates (§7.3.1.3), triggered checks (§7.3.1.4), nomination on the controlled side
+ * (§7.3.1.5) —, responses handed to their transaction, keepalives and data delivered.
+ * Bad input is dropped and counted, never thrown.
+ */
+import { debuglog } from 'node:util';
+import type { SocketAddress } from '@x/transport';
+import { type CandidatePair, type LocalBase, PairState, pathKey } from './candidate-pair.js';
+import type { ConnectivityChecks } from './checks.js';
+import type { Gathering } from './gathering.js';
+import type { Liveness } from './liveness.js';
+import type { Nomination } from './nomination.js';
+import type { Pairing } from './pairing.js';
+import { candidatePriority } from './priority.js';
+import { answerCheck } from './responder.js';
+import type { AgentSession } from './session.js';
+import { ConnectionState } from './state.js';
+import { MAGIC_COOKIE, StunAttr, StunClass, StunMethod } from './stun/constants.js';
+import { verifyFingerprint } from './stun/integrity.js';
+import { decodeStun, type StunMessage } from './stun/message.js';
+
+const log = debuglog('x:ice');
+
+/** The parts that inbound traffic acts upon. */
+export interface InboundTargets {
+  readonly checks: ConnectivityChecks;
+  readonly nomination: Nomination;
+  readonly pairing: Pairing;
+  readonly gathering: Gathering;
+  readonly liveness: Liveness;
+}
+
+/** The receiving side of one agent. */
+export class Inbound {
+  /**
+   * @param onChange called after a request changed the check list or nomination.
+   */
+  constructor(
+    private readonly session: AgentSession,
+    private readonly parts: InboundTargets,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Every datagram of every base (hot path: no allocation for data on a known pair). */
+  receive(base: LocalBase, data: Buffer, from: SocketAddress): void {
+    const s = this.session;
+    if (s.closed) return;
+    s.stats.datagramsReceived++;
+    if (data.length >= 20 && (data[0]! & 0xc0) === 0 && data.readUInt32BE(4) === MAGIC_COOKIE) {
+      this.onStun(base, data, from);
+      return;
+    }
+    const pair = this.findPair(base, from);
+    if (pair === undefined) {
+      s.stats.unknownSource++;
+      log('dropped %d bytes from unknown %s:%d', data.length, from.address, from.port);
+      return;
+    }
+    this.heard(pair);
+    s.stats.dataReceived++;
+    const cb = s.config.onData;
+    if (cb === undefined) return;
+    try {
+      cb(data, pair);
+    } catch (error) {
+      s.handlerThrew('onData', error);
+    }
+  }
+
+  /** A packet arrived on `pair`: it is alive, and the selected pair's liveness may care. */
+  private heard(pair: CandidatePair): void {
+    pair.lastReceivedAt = this.session.clock.now();
+    const { nomination, liveness } = this.parts;
+    if (pair === nomination.selected && liveness.attention) liveness.heard(pair);
+  }
+
+  /** The pair of a path: the selected pair first (hot path, no key built), then the list. */
+  private findPair(base: LocalBase, from: SocketAddress): CandidatePair | undefined {
+    const sel = this.parts.nomination.selected;
+    if (
+      sel !== undefined &&
+      sel.base === base &&
+      sel.remote.port === from.port &&
+      sel.remoteIp === from.address
+    ) {
+      return sel;
+    }
+    return this.session.list.byKey.get(pathKey(base.id, from.address, from.port));
+  }
+
+  private onStun(base: LocalBase, data: Buffer, from: SocketAddress): void {
+    const stats = this.session.stats;
+    const msg = decodeStun(data);
+    if (msg === undefined) {
+      stats.malformedStun++;
+      log('dropped malformed STUN from %s:%d', from.address, from.port);
+      return;
+    }
+    if (msg.fingerprintOffset >= 0 && !verifyFingerprint(msg)) {
+      stats.badFingerprint++;
+      log('dropped STUN with bad FINGERPRINT from %s:%d', from.address, from.port);
+      return;
+    }
+    if (msg.method !== StunMethod.Binding) {
+      // Only Binding is ICE's (RFC 8445 §7): anything else answers nothing we sent.
+      stats.unknownTransaction++;
+      return;
+    }
+    switch (msg.cls) {
+      case StunClass.Request:
+        this.onRequest(base, msg, from);
+        return;
+      case StunClass.Indication: {
+        // RFC 8445 §11: Binding indications are keepalives.
+        const pair = this.findPair(base, from);
+        if (pair !== undefined) this.heard(pair);
+        return;
+      }
+      default:
+        this.onResponse(base, msg, from);
+    }
+  }
+
+  private onResponse(base: LocalBase, msg: StunMessage, from: SocketAddress): void {
+    const stats = this.session.stats;
+    const r = this.parts.checks.complete(base, msg, from);
+    if (r === 'consumed') return;
+    if (r === 'not-mine') {
+      const q = this.parts.gathering.handleResponse(base, msg, from);
+      if (q === 'consumed') return;
+      if (q === 'unexpected-source') stats.unexpectedSource++;
+      else stats.unknownTransaction++;
+      log('dropped response (%s) from %s:%d', q, from.address, from.port);
+    } else if (r === 'unexpected-source') {
+      stats.unexpectedSource++;
+      log('dropped response from unexpected %s:%d', from.address, from.port);
+    } else {
+      stats.badIntegrity++;
+      log('dropped response with bad MESSAGE-INTEGRITY from %s:%d', from.address, from.port);
+    }
+  }
+
+  private onRequest(base: LocalBase, msg: StunMessage, from: SocketAddress): void {
+    const s = this.session;
+    const { stats } = s;
+    const verdict = answerCheck(msg, from, s.local, s.previousLocal, s.controlling, s.tieBreaker);
+    s.send(base, verdict.reply, from.port, from.address);
+    if (verdict.kind === 'rejected') {
+      if (verdict.reason === 'unknown-attributes') stats.unknownAttributes++;
+      else if (verdict.reason === 'bad-username') stats.badUsername++;
+      else if (verdict.reason === 'role-conflict') stats.roleConflicts++;
+      else stats.badIntegrity++;
+      log('refused a check from %s:%d: %s', from.address, from.port, verdict.reason);
+      return;
+    }
+    stats.checksReceived++;
+    if (verdict.role === 'switch') {
+      stats.roleConflicts++;
+      s.setRole(!s.controlling);
+    }
+    let pair = this.findPair(base, from);
+    if (pair !== undefined) this.heard(pair);
+    if (!verdict.current || s.closed) return;
+    if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
+    if (pair === undefined) {
+      // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
+      const priority = msg.getUint32(StunAttr.Priority) ?? candidatePriority('prflx', 0);
+      pair = this.parts.pairing.learnRemote(base, from, priority);
+      if (pair === undefined) return;
+      pair.retired = false;
+      pair.lastReceivedAt = s.clock.now();
+    }
+    // RFC 8445 §7.3.1.4: triggered checks.
+    if (pair.state !== PairState.Succeeded && pair.state !== PairState.InProgress) {
+      pair.retired = false;
+      pair.state = PairState.Waiting;
+      s.list.triggered.push(pair);
+    }
+    // RFC 8445 §7.3.1.5: nomination on the controlled side (regular or aggressive).
+    if (msg.has(StunAttr.UseCandidate) && !s.controlling) {
+      if (pair.state === PairState.Succeeded) {
+        pair.nominated = true;
+        this.parts.nomination.considerNominated(pair);
+      } else {
+        pair.nominateOnSuccess = true;
+      }
+    }
+    this.onChange();
+  }
+}

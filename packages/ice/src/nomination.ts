@@ -1,0 +1,127 @@
+/**
+ * Nomination and selection (RFC 8445 §8.1, SELECTION.md): when the controlling agent nominates
+ * (the rule of selection.ts), when the controlled agent takes a pair the peer nominated, and
+ * what selecting a pair does to the rest of the check list (§8.1.2).
+ */
+import { debuglog } from 'node:util';
+import type { Timer } from '@x/transport';
+import { type CandidatePair, PairState } from './candidate-pair.js';
+import type { ConnectivityChecks } from './checks.js';
+import { chooseNomination } from './selection.js';
+import type { AgentSession } from './session.js';
+import type { SelectedPairCause } from './state.js';
+
+const log = debuglog('x:ice');
+
+/** The selected pair of one agent and the nomination that leads to it. */
+export class Nomination {
+  /** A pair was selected in this ICE generation: pairs formed from now on stay off the schedule. */
+  done = false;
+  private selected_: CandidatePair | undefined;
+  private timer: Timer | undefined;
+
+  /**
+   * @param onSelected called after `pair` became the selected one (and the user was told).
+   */
+  constructor(
+    private readonly session: AgentSession,
+    private readonly checks: ConnectivityChecks,
+    private readonly onSelected: (pair: CandidatePair) => void,
+  ) {}
+
+  /** The pair carrying data, if any. */
+  get selected(): CandidatePair | undefined {
+    return this.selected_;
+  }
+
+  /** Controlling side: nominate the best valid pair when the selection rule says so. */
+  evaluate(): void {
+    this.stop();
+    const s = this.session;
+    if (
+      !s.controlling ||
+      this.done ||
+      this.checks.nominating !== undefined ||
+      s.remote === undefined
+    )
+      return;
+    const decision = chooseNomination(s.list.pairs, s.clock.now(), s.cfg.nominationWait);
+    if (decision.action === 'nominate') this.checks.nominate(decision.pair);
+    else if (decision.action === 'wait') {
+      this.timer = s.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.evaluate();
+      }, decision.untilMs - s.clock.now());
+    }
+  }
+
+  /**
+   * Controlled side, RFC 8445 §8.1.1: a nominated valid pair becomes selected when none is,
+   * when it has a higher priority than the selected one, or when the selected one is silent.
+   */
+  considerNominated(pair: CandidatePair): void {
+    const cur = this.selected_;
+    if (
+      cur === undefined ||
+      this.session.restarting ||
+      pair.priority > cur.priority ||
+      this.isSilent(cur)
+    )
+      this.select(pair);
+  }
+
+  private isSilent(pair: CandidatePair): boolean {
+    return this.session.clock.now() - pair.lastReceivedAt >= this.session.cfg.probeAfter;
+  }
+
+  /** Makes `pair` (valid and nominated) the selected pair. */
+  select(pair: CandidatePair): void {
+    const s = this.session;
+    const previous = this.selected_;
+    this.done = true;
+    // RFC 8445 §8.1.2: with a nominated pair, Waiting and Frozen pairs leave the schedule,
+    // and In-Progress checks of lower-priority pairs stop retransmitting. We stop the
+    // higher-priority ones too: a pair is nominated once (SELECTION.md), so their outcome can
+    // no longer change the selection and would only hold `completed` back for up to 39.5 s.
+    // They stay in the list as candidates for a switch if the selected pair goes silent.
+    for (const p of s.list.pairs) {
+      if (p.state === PairState.Waiting || p.state === PairState.Frozen) p.retired = true;
+      else if (p.state === PairState.InProgress && p !== pair && p !== this.checks.nominating) {
+        if (p.transactionKey !== undefined) this.checks.cancel(p.transactionKey);
+        p.transactionKey = undefined;
+        p.state = PairState.Waiting;
+        p.retired = true;
+      }
+    }
+    if (previous === pair) return;
+    let cause: SelectedPairCause;
+    if (previous === undefined) cause = { kind: 'nominated' };
+    else if (s.restarting) cause = { kind: 'restart', previous };
+    else if (this.isSilent(previous)) cause = { kind: 'previous-pair-silent', previous };
+    else cause = { kind: 'higher-priority-nominated', previous };
+    this.selected_ = pair;
+    s.restarting = false;
+    log('selected %s (%s)', pair.toString(), cause.kind);
+    const cb = s.config.onSelectedPairChange;
+    if (cb !== undefined) {
+      try {
+        cb(pair, cause);
+      } catch (error) {
+        s.handlerThrew('onSelectedPairChange', error);
+      }
+    }
+    this.onSelected(pair);
+  }
+
+  /** ICE restart (RFC 8445 §9): nominate again; the selected pair stays until replaced. */
+  restart(): void {
+    this.stop();
+    this.done = false;
+  }
+
+  /** Stops waiting to nominate. */
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+}

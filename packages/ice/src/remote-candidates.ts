@@ -1,0 +1,65 @@
+/**
+ * The peer's candidates as signalling brings them (trickle, RFC 8838): which ones the agent
+ * takes, the resolution of mDNS names, and end-of-candidates (RFC 8838 §8.2).
+ */
+import { debuglog } from 'node:util';
+import { type Candidate, describeCandidate, isMdnsName } from './candidate.js';
+import type { Gathering } from './gathering.js';
+import type { Pairing } from './pairing.js';
+import { canonicalIp } from './resolve.js';
+import type { AgentSession } from './session.js';
+
+const log = debuglog('x:ice');
+
+/** The intake of remote candidates of one agent. */
+export class RemoteCandidates {
+  /** The peer signalled end-of-candidates (for the current ICE generation). */
+  ended = false;
+  /** mDNS names still being resolved (end-of-candidates waits for them). */
+  private pendingResolutions = 0;
+
+  /** @param onResolved called after an mDNS name resolved (or did not). */
+  constructor(
+    private readonly session: AgentSession,
+    private readonly pairing: Pairing,
+    private readonly gathering: Gathering,
+    private readonly onResolved: () => void,
+  ) {}
+
+  /** True when no candidate can come any more: end-of-candidates and no name left to resolve. */
+  get complete(): boolean {
+    return this.ended && this.pendingResolutions === 0;
+  }
+
+  /** Takes a candidate; see {@link Agent.addRemoteCandidate}. */
+  add(c: Candidate): void {
+    if (c.transport !== 'udp' || c.component !== 1) {
+      log('ignoring remote candidate %s', describeCandidate(c));
+      return;
+    }
+    const remote = this.session.remote;
+    if (c.ufrag !== undefined && remote !== undefined && c.ufrag !== remote.ufrag) {
+      log('ignoring remote candidate of ufrag %s', c.ufrag);
+      return;
+    }
+    if (isMdnsName(c.address)) {
+      if (this.session.cfg.mdns === 'off') return;
+      const pending = this.gathering.mdnsResolver().resolve(c.address);
+      this.pendingResolutions++;
+      void pending.then((ip) => {
+        this.pendingResolutions--;
+        if (this.session.closed) return;
+        if (ip === undefined) log('mDNS name %s did not resolve', c.address);
+        else this.pairing.addRemote(c, ip);
+        this.onResolved();
+      });
+      return;
+    }
+    const ip = canonicalIp(c.address);
+    if (ip === undefined) {
+      log('ignoring remote candidate with bad address %s', c.address);
+      return;
+    }
+    this.pairing.addRemote(c, ip);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * What every part of an agent shares: the configuration, clock and network, the counters, the
+ * state machine, both sides' credentials, our role (RFC 8445 §6.1.1) and tie-breaker, and the
+ * check list (RFC 8445 §6.1.2). The parts (gathering, checks, nomination, inbound STUN,
+ * liveness, state transitions) each own the rest of their state; agent.ts wires them.
+ */
+import { debuglog } from 'node:util';
+import { type Clock, type Net, nodeNet, StateMachine, systemClock } from '@x/transport';
+import type { Candidate } from './candidate.js';
+import type { LocalBase } from './candidate-pair.js';
+import { Checklist } from './checklist.js';
+import { type AgentConfig, randomIceString, type ResolvedConfig, resolveConfig } from './config.js';
+import type { IceCredentials, RemoteOptions } from './credentials.js';
+import {
+  type AgentStats,
+  ConnectionState,
+  emptyStats,
+  type StateCause,
+  type StateNotifier,
+} from './state.js';
+
+const log = debuglog('x:ice');
+
+/** The shared state of one agent. */
+export class AgentSession {
+  readonly cfg: ResolvedConfig;
+  readonly net: Net;
+  readonly clock: Clock;
+  readonly stats: AgentStats = emptyStats();
+  /** The one owner of the connection state (the state contract of ARCHITECTURE.md). */
+  readonly machine: StateMachine<ConnectionState, StateCause>;
+  /** RFC 8445 §7.1.1: the tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
+  readonly tieBreaker: bigint;
+  readonly list = new Checklist();
+  local: IceCredentials;
+  /** Our credentials before the last restart (requests with them are still answered). */
+  previousLocal: IceCredentials | undefined;
+  remote: (IceCredentials & RemoteOptions) | undefined;
+  /** An ICE restart (RFC 8445 §9) is under way: no pair of the new generation selected yet. */
+  restarting = false;
+  closed = false;
+  private controlling_: boolean;
+
+  constructor(
+    readonly config: AgentConfig,
+    notifier: StateNotifier,
+  ) {
+    this.cfg = resolveConfig(config);
+    this.net = config.net ?? nodeNet;
+    this.clock = config.clock ?? systemClock;
+    this.local = { ufrag: this.cfg.ufrag, pwd: this.cfg.pwd };
+    this.controlling_ = this.cfg.controlling;
+    this.tieBreaker = BigInt.asUintN(64, BigInt(`0x${randomIceHex()}`));
+    this.machine = new StateMachine<ConnectionState, StateCause>(
+      ConnectionState.New,
+      notifier,
+      (error) => this.handlerThrew('state notifier', error),
+    );
+  }
+
+  /** True while we are the controlling agent. */
+  get controlling(): boolean {
+    return this.controlling_;
+  }
+
+  /** Takes a role (RFC 8445 §7.2.5.1, §7.3.1.1); pair priorities follow (§6.1.2.3). */
+  setRole(controlling: boolean): void {
+    if (this.controlling_ === controlling) return;
+    log('role switch: controlling=%s', controlling);
+    this.controlling_ = controlling;
+    this.list.setRole(controlling);
+  }
+
+  /** Sends one datagram from `base`; false (logged, not thrown) when it cannot. */
+  send(base: LocalBase, data: Uint8Array, port: number, ip: string): boolean {
+    if (base.socket.closed) return false;
+    try {
+      base.socket.send(data, port, ip);
+      return true;
+    } catch (error) {
+      log('send to %s:%d failed: %o', ip, port, error);
+      return false;
+    }
+  }
+
+  /** Announces a local candidate (with our current ufrag), or `null` for end-of-candidates. */
+  announce(c: Candidate | null): void {
+    const cb = this.config.onCandidate;
+    if (cb === undefined) return;
+    const out = c === null ? null : { ...c, ufrag: this.local.ufrag };
+    try {
+      cb(out);
+    } catch (error) {
+      this.handlerThrew('onCandidate', error);
+    }
+  }
+
+  /** A user callback threw: counted and logged, it never breaks the agent. */
+  handlerThrew(name: string, error: unknown): void {
+    this.stats.handlerErrors++;
+    log('%s threw: %o', name, error);
+  }
+}
+
+function randomIceHex(): string {
+  return Buffer.from(randomIceString(12), 'latin1').toString('hex').slice(0, 16);
+}

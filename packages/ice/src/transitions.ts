@@ -1,0 +1,126 @@
+/**
+ * The agent's connection state after RFC 8445 and RFC 7675, each change with its cause (the
+ * state contract of ARCHITECTURE.md): connected on selection, completed when nothing more can
+ * happen, failed when every pair failed or consent expired, disconnected and back on silence,
+ * and what an ICE restart does. `checking` on the first check is set by the scheduler
+ * (checks.ts), `closed` by `close()`.
+ */
+import { debuglog } from 'node:util';
+import { type CandidatePair, PairState } from './candidate-pair.js';
+import type { ConnectivityChecks } from './checks.js';
+import type { Gathering } from './gathering.js';
+import type { Liveness, LivenessEvents } from './liveness.js';
+import type { Nomination } from './nomination.js';
+import type { RemoteCandidates } from './remote-candidates.js';
+import type { AgentSession } from './session.js';
+import { ConnectionState, type StateCause } from './state.js';
+
+const log = debuglog('x:ice');
+
+/** The parts whose progress decides the state. */
+export interface StateInputs {
+  readonly checks: ConnectivityChecks;
+  readonly nomination: Nomination;
+  readonly liveness: Liveness;
+  readonly gathering: Gathering;
+  readonly remotes: RemoteCandidates;
+}
+
+/** Every state change of one agent but `checking` and `closed`. */
+export class StateTransitions implements LivenessEvents {
+  /** The state was `completed` when the selected pair went silent (it comes back to it). */
+  private completedBeforeDisconnect = false;
+
+  constructor(
+    private readonly session: AgentSession,
+    private readonly parts: StateInputs,
+  ) {}
+
+  /** Re-evaluates failure and completion after any change. */
+  evaluate(): void {
+    const { list, machine, remote } = this.session;
+    const { checks, nomination, liveness, gathering, remotes } = this.parts;
+    const s = machine.state;
+    const noMoreCandidates = remotes.complete && gathering.state === 'complete';
+    const checksRunning = list.running();
+    if (
+      (s === ConnectionState.Checking || (s === ConnectionState.New && remote !== undefined)) &&
+      nomination.selected === undefined &&
+      noMoreCandidates &&
+      !checksRunning
+    ) {
+      if (!list.pairs.some((p) => p.state === PairState.Succeeded) || list.pairs.length === 0) {
+        this.fail({ kind: 'all-pairs-failed', pairs: list.pairs.length });
+        return;
+      }
+    }
+    if (
+      s === ConnectionState.Connected &&
+      nomination.done &&
+      noMoreCandidates &&
+      !checksRunning &&
+      !liveness.probing &&
+      checks.nominating === undefined
+    ) {
+      machine.set(ConnectionState.Completed, {
+        kind: 'checks-completed',
+        pair: nomination.selected!,
+      });
+    }
+  }
+
+  /** A pair was selected (RFC 8445 §8.1.1). */
+  selected(pair: CandidatePair): void {
+    const s = this.session.machine.state;
+    if (
+      s === ConnectionState.New ||
+      s === ConnectionState.Checking ||
+      s === ConnectionState.Disconnected ||
+      s === ConnectionState.Failed
+    ) {
+      this.session.machine.set(ConnectionState.Connected, { kind: 'nominated', pair });
+    }
+  }
+
+  silent(pair: CandidatePair, silentMs: number): void {
+    const machine = this.session.machine;
+    const s = machine.state;
+    if (s !== ConnectionState.Connected && s !== ConnectionState.Completed) return;
+    this.completedBeforeDisconnect = s === ConnectionState.Completed;
+    machine.set(ConnectionState.Disconnected, { kind: 'no-packets', pair, silentMs });
+  }
+
+  resumed(pair: CandidatePair): void {
+    const machine = this.session.machine;
+    if (machine.state !== ConnectionState.Disconnected) return;
+    machine.set(
+      this.completedBeforeDisconnect ? ConnectionState.Completed : ConnectionState.Connected,
+      { kind: 'packets-resumed', pair },
+    );
+  }
+
+  expired(pair: CandidatePair, silentMs: number): void {
+    log('consent expired on %s', pair.toString());
+    this.fail({ kind: 'consent-expired', pair, silentMs });
+  }
+
+  /** Enters `failed`: checks and nomination stop (a restart can start them again). */
+  fail(cause: StateCause): void {
+    this.parts.checks.stop();
+    this.parts.nomination.stop();
+    this.session.machine.set(ConnectionState.Failed, cause);
+  }
+
+  /**
+   * ICE restart (RFC 8445 §9): `completed` → `connected` (checks run again),
+   * `disconnected`/`failed`/`checking` → `checking`; `new` and `connected` stay.
+   */
+  restart(): void {
+    const machine = this.session.machine;
+    const s = machine.state;
+    if (s === ConnectionState.Completed)
+      machine.set(ConnectionState.Connected, { kind: 'restart' });
+    else if (s !== ConnectionState.Connected && s !== ConnectionState.New)
+      machine.set(ConnectionState.Checking, { kind: 'restart' });
+  }
+}
