@@ -30,6 +30,7 @@ import {
   mapSelectedPairCause,
 } from './map-ice.js';
 import { mapSctpCause, mapSctpState } from './map-sctp.js';
+import { BASE_SCTP_MTU, sctpMtuLimit } from './path-mtu.js';
 import { PairTraffic, pairKey } from './pair-traffic.js';
 import {
   type CandidateDescription,
@@ -261,6 +262,7 @@ export class Manager {
         onSelectedPairChange: (pair, cause) => {
           this.traffic.select(pair);
           this.selected = describePair(pair);
+          this.association?.setMaxMtu(sctpMtuLimit(this.selected));
           this.emit({
             kind: 'selected-pair',
             pair: this.selected,
@@ -422,12 +424,25 @@ export class Manager {
     this.agent.addRemoteCandidate(candidate);
   }
 
-  /** Starts an ICE restart: new local credentials (the old pair carries data meanwhile). */
-  restartIce(): { ufrag: string; pwd: string } {
+  /**
+   * Starts an ICE restart (RFC 8445 §9) with new local credentials, given (those of the offer
+   * that asked for it, JSEP §5.2.1) or random; the old pair carries data meanwhile. The local
+   * candidates are announced again, already under the new credentials.
+   */
+  restartIce(credentials?: { ufrag: string; pwd: string }): { ufrag: string; pwd: string } {
     this.assertOpen();
-    const { ufrag, pwd } = this.agent.restart();
-    this.credentials = { ufrag, pwd };
-    return { ufrag, pwd };
+    const previous = this.credentials;
+    this.credentials = credentials ?? {
+      ufrag: randomBytes(6).toString('base64'),
+      pwd: randomBytes(18).toString('base64'),
+    };
+    try {
+      this.agent.restart(this.credentials);
+    } catch (error) {
+      this.credentials = previous;
+      throw error;
+    }
+    return { ...this.credentials };
   }
 
   /** Creates a data channel; it opens once SCTP is up (and the peer acknowledges it). */
@@ -520,7 +535,9 @@ export class Manager {
         // RFC 9653: DTLS already authenticates every packet, so the CRC32c (the largest cost of
         // the SCTP hot path) is skipped when the peer agrees; peers that do not keep it.
         zeroChecksum: true,
-        mtu: Number(process.env.XMTU ?? 1200),
+        // RFC 8899: start at 1200 bytes and look for more where the selected pair allows it.
+        mtu: BASE_SCTP_MTU,
+        maxMtu: sctpMtuLimit(this.selected),
         handlers: {
           onMessage: (id, ppid, data) => channels.onMessage(id, ppid, data),
           onBufferedAmountLow: (id) => channels.onBufferedAmountLow(id),

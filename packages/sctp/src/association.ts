@@ -51,6 +51,7 @@ import {
   readPeerFeatures,
 } from './init-params.js';
 import { buildInit, cookieFor, peerFromCookie } from './handshake.js';
+import { PathMtuSearch } from './pmtu.js';
 import { DeadlineTimer, RtoEstimator } from './timer.js';
 
 const log = debuglog('x:sctp');
@@ -93,7 +94,13 @@ export class Association {
   private readonly handlers: AssociationHandlers;
   private readonly localPort: number;
   private readonly remotePort: number;
-  private readonly mtu: number;
+  /** The PMTU in use: the base until a probe confirms more (RFC 8899). */
+  private mtu: number;
+  /** The base PMTU (the `mtu` option), always assumed to pass. */
+  private readonly baseMtu: number;
+  /** The largest PMTU the search may reach (`maxMtu`, or {@link setMaxMtu}). */
+  private maxMtu: number;
+  private pmtu: PathMtuSearch | undefined;
   private readonly maxMessageSize: number;
   private readonly remoteMaxMessageSize: number;
   private readonly bufferSize: number;
@@ -167,6 +174,7 @@ export class Association {
     droppedPackets: 0,
     droppedChunks: 0,
     internalErrors: 0,
+    pmtuProbesSent: 0,
   };
 
   /**
@@ -189,6 +197,8 @@ export class Association {
     this.localPort = options.localPort ?? 5000;
     this.remotePort = options.remotePort ?? 5000;
     this.mtu = options.mtu ?? 1200;
+    this.baseMtu = this.mtu;
+    this.maxMtu = options.maxMtu ?? this.mtu;
     this.maxMessageSize = options.maxMessageSize ?? 262_144;
     const remoteMax = options.remoteMaxMessageSize ?? 262_144;
     this.remoteMaxMessageSize = remoteMax === 0 ? Number.POSITIVE_INFINITY : remoteMax;
@@ -211,6 +221,11 @@ export class Association {
     });
     if (this.mtu < 256 || this.mtu > 65_507) {
       throw new SctpConfigurationError(`mtu must be between 256 and 65507, got ${this.mtu}`);
+    }
+    if (!(this.maxMtu >= this.mtu && this.maxMtu <= 65_507)) {
+      throw new SctpConfigurationError(
+        `maxMtu must be between mtu (${this.mtu}) and 65507, got ${this.maxMtu}`,
+      );
     }
   }
 
@@ -243,7 +258,19 @@ export class Association {
       peerRwnd: this.sender?.peerRwnd ?? 0,
       rto: this.rtoEstimator.rto,
       srtt: this.rtoEstimator.smoothedRtt,
+      pathMtu: this.mtu,
     };
+  }
+
+  /**
+   * Sets the largest packet the path below may carry (RFC 8899 PLPMTUD), e.g. when the path
+   * changed: above the PMTU in use, probes look for more; below it, the association falls back
+   * to its base MTU and searches again. Values are clamped to [mtu option, 65507].
+   */
+  setMaxMtu(max: number): void {
+    this.maxMtu = Math.min(65_507, Math.max(this.baseMtu, Math.floor(max)));
+    if (this.pmtu !== undefined) this.pmtu.setMax(this.maxMtu);
+    else if (this.sender !== undefined) this.startPmtu();
   }
 
   /** The largest message {@link send} accepts (the peer's max-message-size). */
@@ -489,7 +516,9 @@ export class Association {
           this.dropChunk(`malformed chunk type ${type}`);
           break;
         }
-        if ('unknown' in c) {
+        if (type === ChunkType.Pad) {
+          // RFC 4820 §3: discarded, and the rest of the packet processed (a PMTU probe's fill).
+        } else if ('unknown' in c) {
           // RFC 9260 §3.2: the two high bits of the type say what to do.
           const action = type >>> 6;
           this.dropChunk(`unknown chunk type ${type}`);
@@ -720,7 +749,9 @@ export class Association {
     this.inboundStreams = Math.min(this.wantInbound, peer.outboundStreams);
     this.useZeroChecksum =
       this.zeroChecksumOffered && (this.peerFeatures & FEATURE_ZERO_CHECKSUM) !== 0;
-    const maxPayload = (this.mtu - COMMON_HEADER_SIZE - 16) & ~3;
+    // Fragments are cut for the base MTU, whatever the PMTU: then every chunk fits a packet
+    // even after a fall back to the base (RFC 8899 §4.3), and a larger PMTU bundles several.
+    const maxPayload = (this.baseMtu - COMMON_HEADER_SIZE - 16) & ~3;
     this.sender = new Sender(
       {
         now: () => this.clock.now(),
@@ -771,7 +802,45 @@ export class Association {
       peer.initialTsn,
     );
     if (this.hbInterval > 0) this.hbTimer.start(this.hbInterval + this.rtoEstimator.rto);
+    if (this.maxMtu > this.baseMtu) this.startPmtu();
     this.setState(AssociationState.Connected, { kind: 'established', by });
+  }
+
+  // ---- Path MTU (RFC 8899) ----
+
+  private startPmtu(): void {
+    const search = new PathMtuSearch(
+      {
+        sendProbe: (size, info) => this.sendProbe(size, info),
+        changed: (mtu, reason) => {
+          log('path MTU %d (%s)', mtu, reason);
+          this.mtu = mtu;
+          this.sender?.setMtu(mtu);
+          if (reason === 'probe-acknowledged') this.flush();
+        },
+        now: () => this.clock.now(),
+        rto: () => this.rtoEstimator.rto,
+        nonce: () => randomInt(0, 0xffffffff),
+      },
+      this.newTimer(() => search.onProbeTimeout()),
+      this.newTimer(() => search.onRaiseTimeout()),
+      this.baseMtu,
+      this.maxMtu,
+    );
+    this.pmtu = search;
+    search.start();
+  }
+
+  /** A probe (RFC 8899 §6.2.1.1): HEARTBEAT, then a PAD chunk filling the packet to `size`. */
+  private sendProbe(size: number, info: Uint8Array): void {
+    const buf = Buffer.alloc(size);
+    writeCommonHeader(buf, this.localPort, this.remotePort, this.peerTag);
+    const off = encodeChunk({ type: ChunkType.Heartbeat, info }, buf, COMMON_HEADER_SIZE);
+    buf[off] = ChunkType.Pad;
+    buf.writeUInt16BE(size - off, off + 2);
+    writeChecksum(buf, this.useZeroChecksum);
+    this.counters.pmtuProbesSent++;
+    this.emit(buf);
   }
 
   private call(name: string, fn: () => void): void {
@@ -884,7 +953,10 @@ export class Association {
       this.dropChunk('stale SACK');
       return;
     }
-    if (cum !== before) this.errorCount = 0; // §8.3: new data acknowledged
+    if (cum !== before) {
+      this.errorCount = 0; // §8.3: new data acknowledged
+      this.pmtu?.onProgress();
+    }
     this.checkShutdown();
   }
 
@@ -893,6 +965,7 @@ export class Association {
     if (sender === undefined) return;
     this.counters.t3Expirations++;
     if (!this.onRetransmitTimeout('data')) return;
+    this.pmtu?.onDataTimeout();
     sender.onT3Expired();
     if (sender.outstanding) this.t3.start(this.rtoEstimator.rto);
     this.flush();
@@ -929,6 +1002,7 @@ export class Association {
   }
 
   private onHeartbeatAck(info: Uint8Array): void {
+    if (this.pmtu?.onHeartbeatAck(info) === true) return;
     if (!this.hbOutstanding || info.length !== 12) return;
     const b = Buffer.from(info.buffer, info.byteOffset, info.byteLength);
     if (b.readUInt32BE(8) !== this.hbNonce) return;
@@ -1025,7 +1099,10 @@ export class Association {
         this.s === S.Established || this.s === S.ShutdownPending || this.s === S.ShutdownReceived;
       if (this.control.length === 0 && !wantSack && !wantFwd && !(dataState && sender.canSend))
         break;
-      this.scratch ??= Buffer.alloc(mtu);
+      // Sized for the largest PMTU ever allowed: chunks cut for it may be retransmitted later.
+      if (this.scratch === undefined || this.scratch.length < this.maxMtu) {
+        this.scratch = Buffer.alloc(this.maxMtu);
+      }
       const buf = this.scratch;
       writeCommonHeader(buf, this.localPort, this.remotePort, this.peerTag);
       let off = COMMON_HEADER_SIZE;
@@ -1087,6 +1164,7 @@ export class Association {
     this.t3.stop();
     this.hbTimer.stop();
     this.ackTimer.stop();
+    this.pmtu?.stop();
     this.reconfig?.stop();
     this.sender?.clear();
     this.control.length = 0;

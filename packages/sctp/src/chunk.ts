@@ -23,6 +23,8 @@ export const ChunkType = {
   ShutdownComplete: 14,
   Reconfig: 130,
   ForwardTsn: 192,
+  /** PAD (RFC 4820): fills a PMTU probe; discarded by its receiver. */
+  Pad: 132,
 } as const;
 
 /** DATA chunk flags (RFC 9260 §3.3.1, RFC 7053 §3 for I). */

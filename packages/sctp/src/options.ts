@@ -59,6 +59,12 @@ export interface AssociationOptions {
   readonly receiveBufferSize?: number;
   /** Path MTU: the largest SCTP packet sent. Defaults to 1200 (WebRTC over DTLS). */
   readonly mtu?: number;
+  /**
+   * Largest PMTU to look for with probes (RFC 8899 PLPMTUD): when above `mtu`, the association
+   * probes once established and uses larger packets where they pass (loopback carries 16 KiB
+   * DTLS records, for instance). Defaults to `mtu`: no probing. See {@link Association.setMaxMtu}.
+   */
+  readonly maxMtu?: number;
   /** Outbound streams asked for in INIT. Defaults to 65 535. */
   readonly outboundStreams?: number;
   /** Maximum inbound streams offered. Defaults to 65 535. */
@@ -144,4 +150,8 @@ export interface AssociationStats {
   peerRwnd: number;
   rto: number;
   srtt: number | undefined;
+  /** The PMTU in use (the `mtu` option until a probe confirms more, RFC 8899). */
+  pathMtu: number;
+  /** PMTU probes sent (HEARTBEAT + PAD, RFC 8899 §6.2). */
+  pmtuProbesSent: number;
 }

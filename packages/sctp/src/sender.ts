@@ -113,7 +113,7 @@ export class Sender {
     private readonly host: SenderHost,
     initialTsn: number,
     peerRwnd: number,
-    private readonly mtu: number,
+    private mtu: number,
     /** Largest DATA payload: the MTU less the common header and DATA header. */
     private readonly maxPayload: number,
   ) {
@@ -124,6 +124,14 @@ export class Sender {
     this.cwnd = Math.min(4 * mtu, Math.max(2 * mtu, 4404));
     this.ssthresh = peerRwnd;
     this.peerRwnd = peerRwnd;
+  }
+
+  /**
+   * The path MTU changed (RFC 8899). Fragments keep the size cut for the base MTU; the PMTU
+   * bounds packets (several chunks bundled) and scales the congestion window's steps.
+   */
+  setMtu(mtu: number): void {
+    this.mtu = mtu;
   }
 
   stream(id: number): OutStream {

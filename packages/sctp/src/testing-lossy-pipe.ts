@@ -30,12 +30,16 @@ export interface LinkOptions {
   readonly delayMs?: number;
   /** Extra random delay in [0, jitterMs), which reorders packets. */
   readonly jitterMs?: number;
+  /** Largest packet carried (the path MTU); larger ones are dropped. Defaults to no limit. */
+  readonly mtu?: number;
 }
 
 /** Counters of one direction. */
 export interface LinkCounters {
   sent: number;
   lost: number;
+  /** Dropped for exceeding the link's MTU. */
+  tooBig: number;
   duplicated: number;
   delivered: number;
 }
@@ -51,8 +55,8 @@ export class LossyLink {
   /** Packets seen in each direction, for tests that inspect the wire. */
   tap: ((from: 0 | 1, packet: Uint8Array) => void) | undefined;
   readonly counters: [LinkCounters, LinkCounters] = [
-    { sent: 0, lost: 0, duplicated: 0, delivered: 0 },
-    { sent: 0, lost: 0, duplicated: 0, delivered: 0 },
+    { sent: 0, lost: 0, tooBig: 0, duplicated: 0, delivered: 0 },
+    { sent: 0, lost: 0, tooBig: 0, duplicated: 0, delivered: 0 },
   ];
   /** The transport to give the left association. */
   readonly left: DatagramTransport = { send: (p) => this.carry(0, p) };
@@ -81,6 +85,10 @@ export class LossyLink {
     c.sent++;
     this.tap?.(from, packet);
     const o = this.options;
+    if (packet.length > (o.mtu ?? Number.POSITIVE_INFINITY)) {
+      c.tooBig++;
+      return;
+    }
     if (this.down || this.rand() < (o.loss ?? 0)) {
       c.lost++;
       return;

@@ -30,6 +30,11 @@ export type {
   UdpSocket,
   UdpSocketStats,
 } from './net.js';
-export { NodeNet, nodeNet } from './node/node-net.js';
+export {
+  DEFAULT_UDP_BUFFER_SIZE,
+  NodeNet,
+  type NodeNetOptions,
+  nodeNet,
+} from './node/node-net.js';
 export { SerialNotifier, StateMachine } from './notifier.js';
 export { SystemClock, systemClock } from './system-clock.js';

@@ -46,6 +46,14 @@ export interface UdpBindOptions {
   readonly family?: AddressFamily;
   /** Allow several sockets on one port (needed for mDNS on 5353). Defaults to false. */
   readonly reuseAddress?: boolean;
+  /**
+   * Receive buffer (`SO_RCVBUF`) in bytes: how many datagrams may wait for the event loop
+   * before the system drops them. A hint: the implementation's default when absent, capped
+   * by the system; the virtual network does not limit its queues.
+   */
+  readonly receiveBufferSize?: number;
+  /** Send buffer (`SO_SNDBUF`) in bytes; a hint like {@link UdpBindOptions.receiveBufferSize}. */
+  readonly sendBufferSize?: number;
   /** Called when a datagram arrives. */
   readonly onMessage: DatagramHandler;
 }

@@ -157,7 +157,9 @@ function ceiling() {
 }
 
 const rows = [];
+const only = process.env.BENCH_PEERS?.split(',');
 for (const [name, load] of Object.entries(peers)) {
+  if (only && !only.includes(name)) continue;
   try {
     const make = await load();
     const connected = [];

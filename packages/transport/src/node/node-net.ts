@@ -198,8 +198,36 @@ function prefixLength(cidr: string | null, netmask: string): number {
     );
 }
 
+/** Options of {@link NodeNet}. */
+export interface NodeNetOptions {
+  /**
+   * Default `SO_RCVBUF` of UDP sockets, in bytes, when {@link UdpBindOptions.receiveBufferSize}
+   * is not given. Defaults to {@link DEFAULT_UDP_BUFFER_SIZE}. The system caps it
+   * (`net.core.rmem_max` on Linux) without an error.
+   */
+  readonly udpReceiveBufferSize?: number;
+  /** Default `SO_SNDBUF` of UDP sockets, in bytes. Defaults to {@link DEFAULT_UDP_BUFFER_SIZE}. */
+  readonly udpSendBufferSize?: number;
+}
+
+/**
+ * UDP socket buffers asked for by default: 4 MiB. A sender that bursts a congestion window of
+ * datagrams faster than its peer reads them (two peers in one process, a busy event loop)
+ * otherwise overflows the system default (208 KiB on Linux) and loses packets on loopback.
+ */
+export const DEFAULT_UDP_BUFFER_SIZE = 4 * 1024 * 1024;
+
 /** {@link Net} on the real network: `node:dgram`, `node:net`, `node:tls` and `node:os`. */
 export class NodeNet implements Net {
+  private readonly bufferSizes: { readonly receive: number; readonly send: number };
+
+  constructor(options: NodeNetOptions = {}) {
+    this.bufferSizes = {
+      receive: options.udpReceiveBufferSize ?? DEFAULT_UDP_BUFFER_SIZE,
+      send: options.udpSendBufferSize ?? DEFAULT_UDP_BUFFER_SIZE,
+    };
+  }
+
   interfaces(): NetworkInterface[] {
     const result: NetworkInterface[] = [];
     for (const [name, infos] of Object.entries(networkInterfaces())) {
@@ -232,6 +260,8 @@ export class NodeNet implements Net {
       type: family === 'IPv6' ? 'udp6' : 'udp4',
       reuseAddr: options.reuseAddress ?? false,
       ipv6Only: family === 'IPv6',
+      recvBufferSize: options.receiveBufferSize ?? this.bufferSizes.receive,
+      sendBufferSize: options.sendBufferSize ?? this.bufferSizes.send,
     });
     return new Promise((resolve, reject) => {
       const onBindError = (error: Error): void => {

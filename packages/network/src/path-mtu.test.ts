@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { BASE_SCTP_MTU, MAX_SCTP_MTU_OVER_DTLS, sctpMtuLimit } from './path-mtu.js';
+import type { CandidateDescription, CandidatePairDescription } from './transport-state.js';
+
+const candidate = (
+  address: string,
+  type: CandidateDescription['type'] = 'host',
+  protocol: CandidateDescription['protocol'] = 'udp',
+): CandidateDescription => ({
+  candidate: '',
+  address,
+  port: 5000,
+  protocol,
+  type,
+  foundation: '1',
+  priority: 1,
+  component: 1,
+});
+const pair = (
+  local: CandidateDescription,
+  remote: CandidateDescription,
+): CandidatePairDescription => ({
+  local,
+  remote,
+  rttMs: undefined,
+  label: '',
+});
+
+describe('sctpMtuLimit', () => {
+  it('lets a direct UDP pair between loopback addresses reach a full DTLS record', () => {
+    expect(sctpMtuLimit(pair(candidate('127.0.0.1'), candidate('127.0.0.1')))).toBe(
+      MAX_SCTP_MTU_OVER_DTLS,
+    );
+    expect(sctpMtuLimit(pair(candidate('::1'), candidate('::1', 'prflx')))).toBe(
+      MAX_SCTP_MTU_OVER_DTLS,
+    );
+    expect(sctpMtuLimit(pair(candidate('127.0.0.1'), candidate('127.1.2.3')))).toBe(
+      MAX_SCTP_MTU_OVER_DTLS,
+    );
+  });
+
+  it('keeps every other path at the base', () => {
+    const cases: CandidatePairDescription[] = [
+      pair(candidate('192.168.1.2'), candidate('127.0.0.1')),
+      pair(candidate('127.0.0.1'), candidate('10.0.0.1')),
+      pair(candidate('127.0.0.1', 'relay'), candidate('127.0.0.1')),
+      pair(candidate('127.0.0.1'), candidate('127.0.0.1', 'relay')),
+      pair(candidate('127.0.0.1', 'host', 'tcp'), candidate('127.0.0.1', 'host', 'tcp')),
+      pair(candidate('::ffff:127.0.0.1'), candidate('fe80::1')),
+    ];
+    for (const c of cases) expect(sctpMtuLimit(c)).toBe(BASE_SCTP_MTU);
+    expect(sctpMtuLimit(undefined)).toBe(BASE_SCTP_MTU);
+  });
+});
