@@ -5,7 +5,7 @@
  * A consent response (RFC 7675) only refreshes the pair.
  */
 import { debuglog } from 'node:util';
-import { PairState } from './candidate-pair.js';
+import { type CandidatePair, PairState } from './candidate-pair.js';
 import type { CheckTransaction, ConnectivityChecks } from './checks.js';
 import type { Liveness } from './liveness.js';
 import type { Nomination } from './nomination.js';
@@ -41,8 +41,7 @@ export class CheckOutcomes {
     if (outcome.kind === 'timeout') {
       if (tx.kind === 'consent') return;
       log('check timed out on %s', pair.toString());
-      pair.state = PairState.Failed;
-      if (checks.nominating === pair) checks.nominating = undefined;
+      this.failed(pair);
       this.onChange();
       return;
     }
@@ -60,10 +59,7 @@ export class CheckOutcomes {
         return;
       }
       log('check on %s got error %s', pair.toString(), code);
-      if (tx.kind === 'check') {
-        pair.state = PairState.Failed;
-        if (checks.nominating === pair) checks.nominating = undefined;
-      }
+      if (tx.kind === 'check') this.failed(pair);
       this.onChange();
       return;
     }
@@ -100,5 +96,11 @@ export class CheckOutcomes {
       checks.nominate(pair);
     }
     this.onChange();
+  }
+
+  /** The check of `pair` failed: so does the pair, and a nomination on it (RFC 8445 §7.2.5.2). */
+  private failed(pair: CandidatePair): void {
+    pair.state = PairState.Failed;
+    if (this.parts.checks.nominating === pair) this.parts.checks.nominating = undefined;
   }
 }

@@ -150,11 +150,7 @@ export class Gathering {
 
   private reportCandidateError(error: TurnCandidateError): void {
     log('candidate error %s: %d %s', error.url, error.errorCode, error.errorText);
-    try {
-      this.session.config.onCandidateError?.(error);
-    } catch (e) {
-      this.session.handlerThrew('onCandidateError', e);
-    }
+    this.session.callUser('onCandidateError', this.session.config.onCandidateError, error);
   }
 
   /** RFC 8445 §5.1.1.2: a Binding request from every host base to every STUN server. */

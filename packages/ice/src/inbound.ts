@@ -60,13 +60,7 @@ export class Inbound {
     }
     this.heard(pair);
     s.stats.dataReceived++;
-    const cb = s.config.onData;
-    if (cb === undefined) return;
-    try {
-      cb(data, pair);
-    } catch (error) {
-      s.handlerThrew('onData', error);
-    }
+    s.callUser('onData', s.config.onData, data, pair);
   }
 
   /** A packet arrived on `pair`: it is alive, and the selected pair's liveness may care. */

@@ -93,7 +93,9 @@ export class Nomination {
         p.retired = true;
       }
     }
-    if (previous === pair) return;
+    // After a restart the peer's checks on the same path may land on the pair selected before
+    // (inbound's fast path): the new generation selecting it still ends the restart.
+    if (previous === pair && !s.restarting) return;
     let cause: SelectedPairCause;
     if (previous === undefined) cause = { kind: 'nominated' };
     else if (s.restarting) cause = { kind: 'restart', previous };
@@ -102,14 +104,7 @@ export class Nomination {
     this.selected_ = pair;
     s.restarting = false;
     log('selected %s (%s)', pair.toString(), cause.kind);
-    const cb = s.config.onSelectedPairChange;
-    if (cb !== undefined) {
-      try {
-        cb(pair, cause);
-      } catch (error) {
-        s.handlerThrew('onSelectedPairChange', error);
-      }
-    }
+    s.callUser('onSelectedPairChange', s.config.onSelectedPairChange, pair, cause);
     this.onSelected(pair);
   }
 

@@ -87,16 +87,33 @@ export class AgentSession {
   announce(c: Candidate | null): void {
     const cb = this.config.onCandidate;
     if (cb === undefined) return;
-    const out = c === null ? null : { ...c, ufrag: this.local.ufrag };
+    this.callUser('onCandidate', cb, c === null ? null : { ...c, ufrag: this.local.ufrag });
+  }
+
+  /**
+   * Calls the user's callback `name` (when given): a throw is counted and logged, it never
+   * breaks the agent (ARCHITECTURE.md). Takes the arguments as they are (no closure, no array:
+   * `onData` is on the hot path).
+   */
+  callUser<A>(name: string, cb: ((a: A) => void) | undefined, a: A): void;
+  callUser<A, B>(name: string, cb: ((a: A, b: B) => void) | undefined, a: A, b: B): void;
+  callUser(
+    name: string,
+    cb: ((a: unknown, b?: unknown) => void) | undefined,
+    a: unknown,
+    b?: unknown,
+  ): void {
+    if (cb === undefined) return;
     try {
-      cb(out);
+      // A one-argument callback gets exactly one argument.
+      if (b === undefined) cb(a);
+      else cb(a, b);
     } catch (error) {
-      this.handlerThrew('onCandidate', error);
+      this.handlerThrew(name, error);
     }
   }
 
-  /** A user callback threw: counted and logged, it never breaks the agent. */
-  handlerThrew(name: string, error: unknown): void {
+  private handlerThrew(name: string, error: unknown): void {
     this.stats.handlerErrors++;
     log('%s threw: %o', name, error);
   }

@@ -70,6 +70,20 @@ interface Allocation {
   readonly channelOf: Map<string, number>;
 }
 
+/** An authenticated request of a client (its 5-tuple key) and the ways to answer it. */
+interface Request {
+  readonly msg: StunMessage;
+  readonly key: string;
+  readonly from: SocketAddress;
+  readonly reply: (frame: Uint8Array) => void;
+  readonly stream: boolean;
+  readonly username: string;
+  /** Sends the success response that `build` fills in. */
+  readonly answer: (build: (w: StunWriter) => void) => undefined;
+  /** Sends an error response. */
+  readonly fail: (code: number, reason: string) => undefined;
+}
+
 /** A TURN server for tests. */
 export class TestTurnServer {
   private udp: UdpSocket | undefined;
@@ -213,32 +227,30 @@ export class TestTurnServer {
     this.counts.byMethod.set(msg.method, (this.counts.byMethod.get(msg.method) ?? 0) + 1);
     const auth = this.authenticate(msg, reply);
     if (auth === undefined) return;
-    const answer = (build: (w: StunWriter) => void): undefined => {
-      const w = new StunWriter(msg.method, StunClass.SuccessResponse, msg.transactionId);
-      build(w);
-      reply(w.finish(auth.finish));
-    };
-    const fail = (code: number, reason: string): undefined => {
-      const w = new StunWriter(msg.method, StunClass.ErrorResponse, msg.transactionId);
-      reply(w.addErrorCode(code, reason).finish(auth.finish));
-    };
-    this.dispatch(msg, alloc, key, from, reply, stream, auth.username, answer, fail);
+    this.dispatch(alloc, {
+      msg,
+      key,
+      from,
+      reply,
+      stream,
+      username: auth.username,
+      answer: (build) => {
+        const w = new StunWriter(msg.method, StunClass.SuccessResponse, msg.transactionId);
+        build(w);
+        reply(w.finish(auth.finish));
+      },
+      fail: (code, reason) => {
+        const w = new StunWriter(msg.method, StunClass.ErrorResponse, msg.transactionId);
+        reply(w.addErrorCode(code, reason).finish(auth.finish));
+      },
+    });
   }
 
-  private dispatch(
-    msg: StunMessage,
-    alloc: Allocation | undefined,
-    key: string,
-    from: SocketAddress,
-    reply: (f: Uint8Array) => void,
-    stream: boolean,
-    username: string,
-    answer: (build: (w: StunWriter) => void) => undefined,
-    fail: (code: number, reason: string) => undefined,
-  ): undefined {
+  private dispatch(alloc: Allocation | undefined, req: Request): undefined {
+    const { msg, answer, fail } = req;
     switch (msg.method) {
       case StunMethod.Allocate:
-        void this.allocate(msg, key, from, reply, stream, username, answer, fail);
+        void this.allocate(req);
         return;
       case StunMethod.Refresh: {
         if (alloc === undefined) return fail(437, 'Allocation Mismatch');
@@ -349,16 +361,8 @@ export class TestTurnServer {
     };
   }
 
-  private async allocate(
-    msg: StunMessage,
-    key: string,
-    from: SocketAddress,
-    reply: (f: Uint8Array) => void,
-    stream: boolean,
-    username: string,
-    answer: (build: (w: StunWriter) => void) => void,
-    fail: (code: number, reason: string) => void,
-  ): Promise<void> {
+  private async allocate(req: Request): Promise<void> {
+    const { msg, key, from, reply, stream, username, answer, fail } = req;
     const existing = this.allocations.get(key);
     if (existing !== undefined) {
       // RFC 8656 §7.2: a retransmitted Allocate (same transaction) gets the same success.
