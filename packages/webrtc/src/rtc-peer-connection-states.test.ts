@@ -64,6 +64,17 @@ async function connectedPair(): Promise<{
   return { clock, a, b, hostB, events };
 }
 
+/** A second offer/answer round, a offering (what `negotiationneeded` asks for). */
+async function renegotiate(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
+  await a.setLocalDescription();
+  await b.setRemoteDescription(a.localDescription!);
+  await b.setLocalDescription();
+  await a.setRemoteDescription(b.localDescription!);
+}
+
+const ufragOf = (pc: RTCPeerConnection): string =>
+  pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!;
+
 describe('RTCPeerConnection states on the virtual network', () => {
   it('goes through every state, in the W3C order of events, with a cause each time', async () => {
     const { clock, a, hostB, events } = await connectedPair();
@@ -129,5 +140,109 @@ describe('RTCPeerConnection states on the virtual network', () => {
       'closed',
     ]);
     expect(events).toEqual([]);
+  }, 30_000);
+
+  it('restarts ICE: new credentials, checks again, connected again, with the W3C states and causes', async () => {
+    const { clock, a, b, hostB, events } = await connectedPair();
+    const iceA = a.sctp!.transport.iceTransport;
+    const pairChanges: string[] = [];
+    iceA.onselectedcandidatepairchange = () => {
+      const p = iceA.getSelectedCandidatePair()!;
+      pairChanges.push(
+        `${p.local.address}:${p.local.port} <-> ${p.remote.address}:${p.remote.port}`,
+      );
+    };
+    const bStates: string[] = [];
+    b.onconnectionstatechange = (e) => bStates.push(`${b.connectionState}: ${e.cause}`);
+    const gathering: string[] = [];
+    a.onicegatheringstatechange = () => gathering.push(a.iceGatheringState);
+    const channel = a.createDataChannel('after-restart', { negotiated: true, id: 100 });
+    const remote = b.createDataChannel('after-restart', { negotiated: true, id: 100 });
+    const got: string[] = [];
+    remote.onmessage = (m: MessageEvent) => got.push(m.data as string);
+    await clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 1000 });
+    expect(b.connectionState).toBe('connected');
+    events.length = 0;
+    bStates.length = 0;
+
+    // 1. From a healthy connection. restartIce() only asks for a negotiation.
+    const oldA = ufragOf(a);
+    const oldB = ufragOf(b);
+    let needed = 0;
+    a.onnegotiationneeded = () => needed++;
+    a.restartIce();
+    expect(needed).toBe(1);
+    await clock.advance(1000);
+    expect(events).toEqual([]);
+    await renegotiate(a, b);
+    // JSEP §5.2.1 / §5.3.1: both sides offer and answer new credentials.
+    expect(ufragOf(a)).not.toBe(oldA);
+    expect(ufragOf(b)).not.toBe(oldB);
+    expect(a.localDescription!.sdp).not.toMatch(/a=candidate/); // no old-generation candidate
+    const statsUfrag = async (pc: RTCPeerConnection) =>
+      [...(await pc.getStats()).values()].find((s) => s.type === 'transport')!
+        .iceLocalUsernameFragment;
+    expect(await statsUfrag(a)).toBe(ufragOf(a));
+    await clock.runUntil(() => a.iceConnectionState === 'completed' && pairChanges.length === 1, {
+      timeoutMs: 10_000,
+    });
+    // webrtc-pc RTCIceTransportState: while the old pair still works the transport is
+    // connected (not checking); connectionState stays connected and fires nothing.
+    expect(events).toEqual([
+      'transport connected',
+      'ice connected: ICE restart',
+      'transport completed',
+      expect.stringMatching(/^ice completed: checks done/),
+    ]);
+    expect(a.connectionState).toBe('connected');
+    expect(gathering).toEqual(['gathering', 'complete']);
+    expect(pairChanges).toHaveLength(1);
+    // The new generation's pair carries the data.
+    channel.send('over the restarted path');
+    await clock.runUntil(() => got.length === 1, { timeoutMs: 1000 });
+    expect(got).toEqual(['over the restarted path']);
+    expect(bStates).toEqual([]);
+
+    // 2. From failed: the path dies, consent expires, the network heals, but ICE stays
+    // failed until a restart (RFC 7675 §5.1: no more sending on that pair).
+    hostB.link.partition();
+    await clock.runUntil(() => a.connectionState === 'failed' && b.connectionState === 'failed', {
+      timeoutMs: 30_000,
+    });
+    hostB.link.heal();
+    await clock.advance(5000);
+    expect(a.connectionState).toBe('failed');
+    events.length = 0;
+    bStates.length = 0;
+    const failedUfrag = ufragOf(a);
+    a.restartIce();
+    await renegotiate(a, b);
+    expect(ufragOf(a)).not.toBe(failedUfrag);
+    await clock.runUntil(
+      () => a.iceConnectionState === 'completed' && b.connectionState === 'connected',
+      { timeoutMs: 10_000 },
+    );
+    // checking (cause: the restart) → connected (cause: the nominated pair) → completed.
+    // connectionState: failed → connecting → connected ("update the connection state":
+    // checking with DTLS still connected is none of the earlier rows, so connecting).
+    expect(events.map((e) => e.split(':')[0])).toEqual([
+      'transport checking',
+      'ice checking',
+      'pc connecting',
+      'transport connected',
+      'ice connected',
+      'pc connected',
+      'transport completed',
+      'ice completed',
+    ]);
+    expect(events[1]).toBe('ice checking: ICE restart');
+    expect(events[2]).toBe('pc connecting: ICE restart');
+    expect(events[4]).toMatch(/^ice connected: nominated 198\.51\.100\.\d+:\d+ <-> /);
+    expect(events[5]).toBe(events[4]!.replace('ice connected', 'pc connected'));
+    expect(bStates.map((s) => s.split(':')[0])).toEqual(['connecting', 'connected']);
+    expect(pairChanges).toHaveLength(2);
+    channel.send('after the failure');
+    await clock.runUntil(() => got.length === 2, { timeoutMs: 1000 });
+    expect(got[1]).toBe('after the failure');
   }, 30_000);
 });

@@ -91,6 +91,14 @@ export class RTCPeerConnection extends SafeEventTarget {
   /** True once a data m-line was negotiated or a channel asked for one. */
   private wantData = false;
   private started = false;
+  /** The ufrag of the remote ICE generation whose candidates were handed to the Manager. */
+  private startedRemoteUfrag: string | undefined;
+  /**
+   * `restartIce()` was called (webrtc-pc [[LocalIceCredentialsToReplace]]): the next offer
+   * carries new credentials, created once and applied by setLocalDescription(offer).
+   */
+  private restartRequested = false;
+  private restartCredentials: { ufrag: string; pwd: string } | undefined;
   private readonly channels = new Set<RTCDataChannel>();
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
@@ -267,6 +275,12 @@ export class RTCPeerConnection extends SafeEventTarget {
         );
       }
       const desc = new RTCSessionDescription({ type, sdp });
+      const restart =
+        type === 'offer' &&
+        this.restartCredentials !== undefined &&
+        sdp.includes(`a=ice-ufrag:${this.restartCredentials.ufrag}\r\n`)
+          ? this.restartCredentials
+          : undefined;
       if (type === 'offer') {
         this.pendingLocal = desc;
         this.manager.setRole(true);
@@ -278,6 +292,11 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.startTransports();
       }
       this.setSignaling(next);
+      if (restart) {
+        this.restartRequested = false;
+        this.restartCredentials = undefined;
+        this.restartLocalIce(restart);
+      }
       void this.gather();
     });
   }
@@ -308,7 +327,10 @@ export class RTCPeerConnection extends SafeEventTarget {
         type: description.type,
         sdp: description.sdp ?? '',
       });
+      // JSEP §5.10: new remote credentials mean the peer restarted ICE; an offer that does so
+      // makes us restart too (new local credentials in our answer, JSEP §5.3.1).
       const restart =
+        this.started &&
         this.remoteInfo?.data !== undefined &&
         info.data !== undefined &&
         info.data.ufrag !== this.remoteInfo.data.ufrag;
@@ -323,6 +345,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.pendingRemote = null;
         if (description.type === 'answer') this.pendingLocal = null;
       }
+      if (restart && description.type === 'offer') this.restartLocalIce();
       if (info.data) {
         this.sctpTransportObject.maxMessageSizeValue =
           info.data.maxMessageSize === 0 ? Number.POSITIVE_INFINITY : info.data.maxMessageSize;
@@ -367,10 +390,16 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
-  /** W3C `restartIce()`: the next offer carries new ICE credentials. */
+  /**
+   * W3C `restartIce()` (webrtc-pc §4.4.1.6): the next offer carries new ICE credentials
+   * (JSEP §5.2.1); the restart itself starts when that offer is applied by
+   * `setLocalDescription()`, and the peer restarts too when it applies it (JSEP §5.10).
+   * Meanwhile, and until the new check list selects a pair, data keeps flowing on the old
+   * one: a restart from `connected`/`completed` leaves `connectionState` at `connected`.
+   */
   restartIce(): void {
     if (this.closed) return;
-    if (this.started) this.manager.restartIce();
+    if (this.started) this.restartRequested = true;
     this.dispatchEvent(new Event('negotiationneeded'));
   }
 
@@ -504,7 +533,16 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   private writeLocal(type: 'offer' | 'answer' | 'pranswer'): string {
-    const { ufrag, pwd, fingerprints } = this.manager.localParameters;
+    let { ufrag, pwd, fingerprints } = this.manager.localParameters;
+    if (type === 'offer' && this.restartRequested) {
+      // RFC 8445 §5.3: at least 24 bits of randomness in the ufrag, 128 in the pwd.
+      this.restartCredentials ??= {
+        ufrag: randomBytes(6).toString('base64'),
+        pwd: randomBytes(18).toString('base64'),
+      };
+      ({ ufrag, pwd } = this.restartCredentials);
+    }
+    const restarting = type === 'offer' && this.restartRequested;
     this.sessionVersion++;
     const remote = this.remoteInfo;
     const offering = type === 'offer';
@@ -523,8 +561,9 @@ export class RTCPeerConnection extends SafeEventTarget {
       setup: offering ? 'actpass' : remote?.data?.setup === 'active' ? 'passive' : 'active',
       dataMid,
       media: offering ? [] : (remote?.media ?? []),
-      candidates: [...this.localCandidates],
-      endOfCandidates: this.localGatheringDone,
+      // An offer that restarts ICE carries no candidates of the old generation.
+      candidates: restarting ? [] : [...this.localCandidates],
+      endOfCandidates: restarting ? false : this.localGatheringDone,
       maxMessageSize: 262_144,
       sctpPort: 5000,
     });
@@ -549,11 +588,32 @@ export class RTCPeerConnection extends SafeEventTarget {
       maxMessageSize: data.maxMessageSize,
       sctpPort: data.sctpPort,
     });
-    if (!this.started) {
+    // The candidates of a description, once per ICE generation (first one, or a restart).
+    if (this.startedRemoteUfrag !== data.ufrag) {
+      this.startedRemoteUfrag = data.ufrag;
       for (const candidate of data.candidates) this.manager.addRemoteCandidate(candidate);
       if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
     }
     this.started = true;
+  }
+
+  /**
+   * Restarts our side of ICE (RFC 8445 §9): new credentials, gathering starts over (the
+   * candidates are announced again under the new ufrag, then end-of-candidates), the check
+   * list starts over; the old pair carries data until a new one is selected.
+   */
+  private restartLocalIce(credentials?: { ufrag: string; pwd: string }): void {
+    this.localCandidates.length = 0;
+    this.localGatheringDone = false;
+    if (this.iceTransport.gatheringState === 'complete') this.setGathering('gathering');
+    this.manager.restartIce(credentials);
+  }
+
+  private setGathering(state: RTCIceGatheringState): void {
+    if (this.iceTransport.gatheringValue === state) return;
+    this.iceTransport.gatheringValue = state;
+    this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
+    this.dispatchEvent(new Event('icegatheringstatechange'));
   }
 
   private async gather(): Promise<void> {
@@ -595,9 +655,8 @@ export class RTCPeerConnection extends SafeEventTarget {
         return;
       }
       case 'gathering-state': {
-        this.iceTransport.gatheringValue = event.state;
-        this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
-        this.dispatchEvent(new Event('icegatheringstatechange'));
+        if (this.iceTransport.gatheringValue === event.state) return;
+        this.setGathering(event.state);
         if (event.state === 'complete')
           this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null }));
         return;
