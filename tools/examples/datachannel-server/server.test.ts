@@ -76,15 +76,33 @@ async function startServer(): Promise<{
   };
 }
 
-const waitForEcho = (page: Page, count: number): Promise<unknown> =>
-  page.waitForFunction(
-    (n) => {
-      const r = (globalThis as unknown as { result?: PageResult }).result;
-      return r !== undefined && (r.error !== null || r.echoes.length >= n);
-    },
-    count,
-    { timeout: 15_000 },
-  );
+/** Waits until the page got `count` echoes; on a timeout, says what the page saw. */
+const waitForEcho = async (page: Page, count: number): Promise<void> => {
+  try {
+    await page.waitForFunction(
+      (n) => {
+        const r = (globalThis as unknown as { result?: PageResult }).result;
+        return (
+          r !== undefined && (r.error !== null || r.state === 'failed' || r.echoes.length >= n)
+        );
+      },
+      count,
+      { timeout: 15_000 },
+    );
+    const r = await resultOf(page);
+    if (r.echoes.length < count) throw new Error(`state ${r.state}, error ${r.error}`);
+  } catch (error) {
+    const seen = await page.evaluate(
+      () =>
+        (
+          globalThis as unknown as {
+            document: { getElementById(id: string): { textContent: string } | null };
+          }
+        ).document.getElementById('log')?.textContent,
+    );
+    throw new Error(`no echo #${count} in the page; its log:\n${seen}`, { cause: error });
+  }
+};
 
 const resultOf = (page: Page): Promise<PageResult> =>
   page.evaluate(() => (globalThis as unknown as { result: PageResult }).result);
@@ -159,6 +177,10 @@ describe('example datachannel-server', () => {
           .poll(async () => (await peersSeenBy(tabs[0]!)).map((p) => p.id), { timeout: 5000 })
           .not.toContain(leaving);
         expect(server.output()).toContain(`peer ${leaving}: closed (the page said bye)`);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\nserver output:\n${server.output()}`, {
+          cause: error,
+        });
       } finally {
         await context?.close();
         rmSync(profile, { recursive: true, force: true });

@@ -96,24 +96,34 @@ async function negotiate({ a, b, log }, tamper = (sdp) => sdp) {
   return channel;
 }
 
-/** What getStats() says about the failed connection. */
+/** What getStats() says about the failed connection (webrtc-stats dictionaries). */
 async function printStats(pc) {
   const report = await pc.getStats();
-  console.log('  getStats() of A:');
-  for (const entry of report.values()) {
-    if (
-      !['transport', 'candidate-pair', 'local-candidate', 'remote-candidate'].includes(entry.type)
-    )
-      continue;
-    const { id, type, timestamp, ...fields } = entry;
-    const shown = Object.entries(fields)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${v}`)
+  const entries = [...report.values()];
+  const pick = (entry, keys) =>
+    keys
+      .filter((k) => entry[k] !== undefined)
+      .map((k) => `${k}=${entry[k]}`)
       .join(' ');
-    console.log(`    ${type.padEnd(16)} ${id.padEnd(5)} ${shown}`);
+  const candidate = (id) => {
+    const c = report.get(id);
+    return c ? `${c.address}:${c.port} (${c.candidateType})` : id;
+  };
+  console.log('  getStats() of A:');
+  for (const t of entries.filter((e) => e.type === 'transport')) {
+    console.log(
+      `    transport       ${pick(t, ['iceState', 'dtlsState', 'iceRole', 'dtlsRole', 'dtlsCipher', 'selectedCandidatePairChanges', 'packetsSent', 'packetsReceived'])}`,
+    );
+    const selected = t.selectedCandidatePairId;
+    const pairs = entries.filter((e) => e.type === 'candidate-pair');
+    for (const p of pairs) {
+      console.log(
+        `    candidate-pair  ${candidate(p.localCandidateId)} <-> ${candidate(p.remoteCandidateId)}${p.id === selected ? ' [selected]' : ''} ${pick(p, ['state', 'nominated', 'packetsSent', 'packetsReceived', 'bytesSent', 'bytesReceived', 'currentRoundTripTime'])}`,
+      );
+    }
+    if (pairs.length === 0) console.log('    (no candidate pair)');
+    if (selected === undefined) console.log('    (no candidate pair was ever selected)');
   }
-  if (![...report.values()].some((e) => e.type === 'candidate-pair'))
-    console.log('    (no candidate pair was ever selected)');
 }
 
 async function finish({ a, b }, world) {
