@@ -17,7 +17,7 @@ import type { AgentSession } from './session.js';
 const log = debuglog('x:ice');
 
 /** A remote candidate with its IP (resolved from mDNS when needed). */
-export type ResolvedCandidate = Candidate & { readonly ip: string };
+type ResolvedCandidate = Candidate & { readonly ip: string };
 
 /** The candidate sets and the pairs formed from them. */
 export class Pairing {
