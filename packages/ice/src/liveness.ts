@@ -13,7 +13,7 @@ import type { AgentSession } from './session.js';
 export interface LivenessEvents {
   /** Nothing at all arrived on the pair for `silentMs` (`disconnectedAfterMs`). */
   silent(pair: CandidatePair, silentMs: number): void;
-  /** A packet arrived again after {@link silent}, consent still valid. */
+  /** A packet arrived while liveness paid attention (probing, or after {@link silent}). */
   resumed(pair: CandidatePair): void;
   /** No consent response for `silentMs`: consent expired, sending must stop (RFC 7675 §5.2). */
   expired(pair: CandidatePair, silentMs: number): void;
