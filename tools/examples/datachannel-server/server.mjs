@@ -15,13 +15,16 @@
 //
 // Run it: `pnpm --filter @x-tools/example-datachannel-server start` (after the build), then
 // open the URL it prints in one or more browser tabs. HOST and PORT choose the address
-// (default 127.0.0.1:8080; PORT=0 picks a free port). Ctrl-C closes everything.
+// (default 127.0.0.1:8080; PORT=0 picks a free port), MAX_PEERS caps the peer connections
+// (default 100). Ctrl-C closes everything.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { RTCPeerConnection } from '@x/webrtc';
 
 const HOST = process.env.HOST ?? '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 8080);
+/** Each peer connection holds a UDP socket and timers: cap them. */
+const MAX_PEERS = Number(process.env.MAX_PEERS ?? 100);
 const page = readFileSync(new URL('./index.html', import.meta.url));
 const log = (line) => console.log(`${new Date().toISOString().slice(11, 23)}  ${line}`);
 
@@ -119,6 +122,7 @@ const server = createServer(async (request, response) => {
     if (request.url === '/offer') {
       if (body?.type !== 'offer' || typeof body.sdp !== 'string')
         return send(400, { error: 'expected {type: "offer", sdp}' });
+      if (peers.size >= MAX_PEERS) return send(503, { error: `already ${peers.size} peers` });
       return send(200, await answer(body));
     }
     const peer = peers.get(String(body?.id));

@@ -41,7 +41,7 @@ async function startServer(): Promise<{
 }> {
   const child: ChildProcess = spawn(process.execPath, ['server.mjs'], {
     cwd: dir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MAX_PEERS: '3' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -50,8 +50,15 @@ async function startServer(): Promise<{
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${out}`)), 10_000);
+    const timer = setTimeout(() => {
+      // Never leave the process behind: stop it, then report.
+      void stop().then(() => reject(new Error(`the server did not start:\n${out}`)));
+    }, 10_000);
     const look = (): void => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
@@ -69,10 +76,7 @@ async function startServer(): Promise<{
   return {
     url,
     output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
+    stop,
   };
 }
 
@@ -169,6 +173,16 @@ describe('example datachannel-server', () => {
           expect(p.channel).toBe('open');
           expect(p.messages).toBe(2);
         }
+
+        // A fourth offer is refused: the server was started with MAX_PEERS=3.
+        const refused = await tabs[0]!.evaluate(async () => {
+          const r = await fetch('/offer', {
+            method: 'POST',
+            body: JSON.stringify({ type: 'offer', sdp: 'v=0' }),
+          });
+          return r.status;
+        });
+        expect(refused).toBe(503);
 
         // A tab that closes says bye (sendBeacon on pagehide): its peer is closed at once.
         const leaving = first[2]!.id;
