@@ -43,8 +43,9 @@ describe('example why-failed', () => {
       cwd: dir,
       timeout: 15_000,
     });
-    // Minutes of virtual time, well under a second of real time (plus Node's start-up).
-    expect(performance.now() - started).toBeLessThan(5000);
+    // Forty seconds of virtual time: a fraction of a second of real time (0.3 s here), with a
+    // wide margin for a loaded machine; real timers would take over 50 s.
+    expect(performance.now() - started).toBeLessThan(10_000);
 
     // 1. The peer vanishes: disconnected after 2.5 s of silence, failed when consent expires.
     const gone = scenario(stdout, '1. peer-gone');
