@@ -13,7 +13,7 @@ import { verifyIntegrity } from './stun/integrity.js';
 import { decodeStun, type StunMessage } from './stun/message.js';
 import type { TransactionOutcome } from './stun/transaction.js';
 import { StunWriter } from './stun/writer.js';
-import { candidate, type RecordingSocket, recordingBase, testSession } from './testing-session.js';
+import { hostPair, type RecordingSocket, recordingBase, testSession } from './testing-session.js';
 
 function setup(config: Parameters<typeof testSession>[0] = {}) {
   const t = testSession(config);
@@ -21,7 +21,7 @@ function setup(config: Parameters<typeof testSession>[0] = {}) {
   const checks = new ConnectivityChecks(t.session, (tx, outcome) => outcomes.push({ tx, outcome }));
   const base = recordingBase(0, '10.0.0.1', 4000);
   const form = (ip: string, port: number, foundation: string): CandidatePair =>
-    t.session.list.form(base, base.host, candidate(ip, port, 'host', foundation), ip, true, false)!;
+    hostPair(t.session, base, ip, port, foundation);
   const socket = base.socket as RecordingSocket;
   const sentMessages = (): StunMessage[] => socket.sent.map((d) => decodeStun(d.data)!);
   return { ...t, checks, base, form, socket, sentMessages, outcomes };

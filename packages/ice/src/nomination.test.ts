@@ -8,7 +8,7 @@ import { type CandidatePair, PairState } from './candidate-pair.js';
 import { ConnectivityChecks } from './checks.js';
 import { Nomination } from './nomination.js';
 import type { SelectedPairCause } from './state.js';
-import { candidate, type RecordingSocket, recordingBase, testSession } from './testing-session.js';
+import { hostPair, type RecordingSocket, recordingBase, testSession } from './testing-session.js';
 
 function setup(controlling: boolean) {
   const causes: SelectedPairCause['kind'][] = [];
@@ -22,8 +22,7 @@ function setup(controlling: boolean) {
   const base = recordingBase(0, '10.0.0.1', 4000);
   /** A pair whose remote has local preference `pref` (a higher one: a higher pair priority). */
   const pair = (port: number, pref: number, state: PairState): CandidatePair => {
-    const remote = candidate('10.0.0.2', port, 'host', `r${port}`, pref);
-    const p = t.session.list.form(base, base.host, remote, '10.0.0.2', controlling, false)!;
+    const p = hostPair(t.session, base, '10.0.0.2', port, `r${port}`, pref);
     p.state = state;
     return p;
   };

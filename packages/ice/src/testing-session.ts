@@ -6,7 +6,7 @@
 import type { SocketAddress, UdpSocket, UdpSocketStats } from '@x/transport';
 import { VirtualClock } from '@x/transport/testing';
 import type { Candidate, CandidateType } from './candidate.js';
-import type { LocalBase } from './candidate-pair.js';
+import type { CandidatePair, LocalBase } from './candidate-pair.js';
 import type { AgentConfig } from './config.js';
 import { candidatePriority } from './priority.js';
 import { AgentSession } from './session.js';
@@ -80,6 +80,22 @@ export function recordingBase(id: number, address: string, port: number): LocalB
     interfaceName: 'test0',
     host: candidate(address, port, 'host', `h${id}`),
   };
+}
+
+/**
+ * Forms (in the session's check list) the pair of `base`'s host candidate and a remote host
+ * candidate at `ip:port`; a higher `localPref` gives the remote, so the pair, a higher priority.
+ */
+export function hostPair(
+  session: AgentSession,
+  base: LocalBase,
+  ip: string,
+  port: number,
+  foundation = 'r',
+  localPref = 65535,
+): CandidatePair {
+  const remote = candidate(ip, port, 'host', foundation, localPref);
+  return session.list.form(base, base.host, remote, ip, session.controlling, false)!;
 }
 
 /** What a session built by {@link testSession} saw. */
