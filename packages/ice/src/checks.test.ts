@@ -1,6 +1,6 @@
 /**
  * The check scheduler alone: pacing (RFC 8445 §6.1.4.2), the Binding request of a check
- * (§7.2.2), the authentication of responses (§7.2.5.2), retransmission and cancellation.
+ * (§7.1, §7.2.2), the authentication of responses (§7.2.5, §7.2.5.2.1), retransmission and cancellation.
  */
 import { describe, expect, it } from 'vitest';
 import type { CandidatePair } from './candidate-pair.js';
@@ -50,7 +50,7 @@ describe('ConnectivityChecks', () => {
     expect(socket.sent.map((d) => d.address)).toEqual(['10.0.0.2', '10.0.0.3']);
     expect(p2.state).toBe(PairState.InProgress);
 
-    // RFC 8445 §7.2.2: USERNAME remote:local, PRIORITY of a prflx candidate from the base,
+    // RFC 8445 §7.1, §7.2.2: USERNAME remote:local, PRIORITY of a prflx candidate from the base,
     // our role with the tie-breaker, MESSAGE-INTEGRITY with the remote password.
     const first = sentMessages()[0]!;
     expect(first.cls).toBe(StunClass.Request);

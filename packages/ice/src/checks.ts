@@ -1,7 +1,7 @@
 /**
  * Connectivity checks on the wire (RFC 8445 §6.1.4, §7.2.4): one check every Ta from the
  * check list, the Binding requests of checks and of consent (RFC 7675 §5.1), their
- * transactions, and the authentication of their responses (§7.2.5.2). What a response means
+ * transactions, and the authentication of their responses (§7.2.5). What a response means
  * for the pair is decided by the outcome handler given to the constructor.
  */
 import { debuglog } from 'node:util';
@@ -28,7 +28,7 @@ export interface CheckTransaction {
   readonly pair: CandidatePair;
   /** The remote password the request was signed with (the response must be too). */
   readonly pwd: string;
-  /** It carried USE-CANDIDATE (RFC 8445 §7.2.2). */
+  /** It carried USE-CANDIDATE (RFC 8445 §7.1.2). */
   readonly useCandidate: boolean;
   /** Our role when it left (RFC 8445 §7.2.5.1). */
   readonly controlling: boolean;

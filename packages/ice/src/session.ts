@@ -29,7 +29,7 @@ export class AgentSession {
   readonly stats: AgentStats = emptyStats();
   /** The one owner of the connection state (the state contract of ARCHITECTURE.md). */
   readonly machine: StateMachine<ConnectionState, StateCause>;
-  /** RFC 8445 §7.1.1: the tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
+  /** RFC 8445 §7.1.3: the tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
   readonly tieBreaker: bigint;
   readonly list = new Checklist();
   local: IceCredentials;
