@@ -20,6 +20,7 @@ import {
   temporaryFolder,
   workspacePackages,
 } from './pack.js';
+import { releaseDryRun } from './release-dry.mjs';
 
 const scenarios: readonly Scenario[] = [
   { name: 'transport', packages: ['@x/transport'] },
@@ -94,6 +95,22 @@ describe('pack test', () => {
       expect(Object.values(p.manifest.dependencies ?? {}).join()).not.toContain('workspace:');
     }
   });
+
+  it('every package would publish: changeset version, then pnpm publish --dry-run -r', async () => {
+    const { packages, output } = await releaseDryRun({ build: false });
+    const published = packages.filter((p) => !p.private);
+    expect(published.map((p) => p.name).sort()).toEqual(packed.map((p) => p.name).sort());
+    for (const p of published) {
+      // Each would publish at its version after `changeset version`; one that changesets
+      // bumped has a CHANGELOG entry for the new version.
+      expect({ name: p.name, published: p.published }).toEqual({
+        name: p.name,
+        published: p.after,
+      });
+      expect(output).toContain(`+ ${p.name}@${p.after}`);
+      if (p.after !== p.before) expect(p.changelog, p.name).toContain(`## ${p.after}`);
+    }
+  }, 120_000);
 
   for (const scenario of scenarios) {
     it(`${scenario.packages.join(' + ')} installed alone: tsc and node run ${scenario.name}.ts`, async () => {
