@@ -28,15 +28,22 @@ const pair = (
 
 describe('sctpMtuLimit', () => {
   it('lets a direct UDP pair between loopback addresses reach a full DTLS record', () => {
-    expect(sctpMtuLimit(pair(candidate('127.0.0.1'), candidate('127.0.0.1')))).toBe(
+    expect(sctpMtuLimit(pair(candidate('127.0.0.1'), candidate('127.0.0.1')), 16_384)).toBe(
       MAX_SCTP_MTU_OVER_DTLS,
     );
-    expect(sctpMtuLimit(pair(candidate('::1'), candidate('::1', 'prflx')))).toBe(
+    expect(sctpMtuLimit(pair(candidate('::1'), candidate('::1', 'prflx')), 16_384)).toBe(
       MAX_SCTP_MTU_OVER_DTLS,
     );
-    expect(sctpMtuLimit(pair(candidate('127.0.0.1'), candidate('127.1.2.3')))).toBe(
+    expect(sctpMtuLimit(pair(candidate('127.0.0.1'), candidate('127.1.2.3')), 16_384)).toBe(
       MAX_SCTP_MTU_OVER_DTLS,
     );
+  });
+
+  it('never probes a peer that did not send record_size_limit, and keeps to the one it sent', () => {
+    const loop = pair(candidate('127.0.0.1'), candidate('127.0.0.1'));
+    expect(sctpMtuLimit(loop, undefined)).toBe(BASE_SCTP_MTU);
+    expect(sctpMtuLimit(loop, 4000)).toBe(4000);
+    expect(sctpMtuLimit(loop, 600)).toBe(BASE_SCTP_MTU);
   });
 
   it('keeps every other path at the base', () => {
@@ -48,7 +55,7 @@ describe('sctpMtuLimit', () => {
       pair(candidate('127.0.0.1', 'host', 'tcp'), candidate('127.0.0.1', 'host', 'tcp')),
       pair(candidate('::ffff:127.0.0.1'), candidate('fe80::1')),
     ];
-    for (const c of cases) expect(sctpMtuLimit(c)).toBe(BASE_SCTP_MTU);
-    expect(sctpMtuLimit(undefined)).toBe(BASE_SCTP_MTU);
+    for (const c of cases) expect(sctpMtuLimit(c, 16_384)).toBe(BASE_SCTP_MTU);
+    expect(sctpMtuLimit(undefined, 16_384)).toBe(BASE_SCTP_MTU);
   });
 });
