@@ -1,0 +1,170 @@
+// The README's demo, as a function (run.mjs is its command line; demo.test.ts runs it too).
+// An RTCPeerConnection of @x/webrtc on real 127.0.0.1 sockets offers to a peer in another
+// process: a second @x/webrtc peer (peer.mjs, forked), or headless Chromium (`chromium`).
+// It prints a timeline of every state change of every layer with its cause and the selected
+// pair, exchanges messages, measures a short transfer, then stops the remote peer (SIGKILL of
+// the process, or closing the browser's page) and shows how long this side takes to say
+// `disconnected` and `failed`, and why.
+import { fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createPeer } from './peer.mjs';
+
+/** The other peer as a forked Node process running peer.mjs. */
+function nodePeer({ onMessage }) {
+  const child = fork(fileURLToPath(new URL('./peer.mjs', import.meta.url)), ['--answerer'], {
+    stdio: 'inherit',
+  });
+  const ready = new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.on('message', (message) => (message.type === 'ready' ? resolve() : onMessage(message)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    name: 'answerer',
+    ready,
+    send: (message) => child.connected && child.send(message),
+    async stop() {
+      child.kill('SIGKILL');
+      await exited;
+      return 'KILL the answerer process (SIGKILL)';
+    },
+    async dispose() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Runs the demo. Options: `chromium` (the other peer is headless Chromium), `bulkBytes`
+ * (default 16 MiB), `failTimeoutMs` (how long to wait for `failed`, default 30 s), `write`
+ * (where lines go, default console.log). Resolves a summary of what was measured.
+ */
+export async function runDemo({
+  chromium = false,
+  bulkBytes = 16 * 1024 * 1024,
+  failTimeoutMs = 30_000,
+  write = (line) => console.log(line),
+} = {}) {
+  const started = performance.now();
+  const stamp = () => `${((performance.now() - started) / 1000).toFixed(3).padStart(7)} s`;
+  const remoteLines = [];
+  const print = (who, line) => write(`${stamp()}  ${who.padEnd(8)} ${line}`);
+  let local;
+  const onMessage = (message) => {
+    if (message.type === 'log') {
+      remoteLines.push(message.line);
+      print(remote.name, message.line);
+    } else void local.onSignal(message);
+  };
+  let remote;
+  if (chromium) {
+    const { launchChromiumPeer } = await import('./chromium-peer.mjs');
+    remote = await launchChromiumPeer({ onMessage });
+  } else {
+    remote = nodePeer({ onMessage });
+    await remote.ready;
+  }
+  local = createPeer({ send: (m) => remote.send(m), log: (line) => print('offerer', line) });
+  const pc = local.pc;
+  const summary = { remote: remote.name, rttsMs: [], after: [], remoteLines };
+  try {
+    write(
+      chromium
+        ? `x-webrtc demo: RTCPeerConnection of @x/webrtc (ICE, DTLS, SCTP, DCEP) on 127.0.0.1, answered by headless Chromium ${remote.version}\n`
+        : 'x-webrtc demo: two processes, RTCPeerConnection of @x/webrtc (ICE, DTLS, SCTP, DCEP) on 127.0.0.1\n',
+    );
+    const channel = pc.createDataChannel('demo', { protocol: 'chat' });
+    await pc.setLocalDescription();
+    remote.send({ type: 'offer', description: pc.localDescription.toJSON() });
+
+    await wait(() => channel.readyState === 'open');
+    summary.openMs = performance.now() - started;
+    print(
+      'offerer',
+      `DC   "demo" open on stream ${channel.id}, ${summary.openMs.toFixed(1)} ms after start`,
+    );
+
+    // Messages, with round-trip times.
+    const replies = [];
+    channel.onmessage = (m) => replies.push({ text: m.data, at: performance.now() });
+    for (const text of ['hello', 'how are you?', 'this is a pure-TypeScript WebRTC stack']) {
+      const sentAt = performance.now();
+      channel.send(text);
+      await wait(() => replies.length > summary.rttsMs.length);
+      summary.rttsMs.push(replies.at(-1).at - sentAt);
+      print(
+        'offerer',
+        `MSG  sent "${text}", got "${replies.at(-1).text}" in ${summary.rttsMs.at(-1).toFixed(2)} ms`,
+      );
+    }
+    summary.echoes = replies.map((r) => r.text);
+
+    // A short transfer of 16 KiB messages, keeping at most 1 MiB buffered.
+    const chunk = new Uint8Array(16 * 1024).fill(7);
+    let sent = 0;
+    const bulkStart = performance.now();
+    channel.bufferedAmountLowThreshold = 256 * 1024;
+    await new Promise((resolve) => {
+      const pump = () => {
+        while (sent < bulkBytes && channel.bufferedAmount <= 1024 * 1024) {
+          channel.send(chunk);
+          sent += chunk.length;
+        }
+        if (sent >= bulkBytes) resolve();
+      };
+      channel.onbufferedamountlow = pump;
+      pump();
+    });
+    channel.send('bulk-done?');
+    await wait(() => replies.at(-1)?.text.startsWith('bulk-done:'), 60_000);
+    const seconds = (performance.now() - bulkStart) / 1000;
+    const received = Number(replies.at(-1).text.split(':')[1]);
+    summary.bulk = { bytes: sent, received, seconds, mbps: received / seconds / 1e6 };
+    print(
+      'offerer',
+      `BULK ${(sent / 1024 / 1024).toFixed(0)} MiB in ${seconds.toFixed(2)} s = ${summary.bulk.mbps.toFixed(1)} MB/s, ${received === sent ? 'every byte arrived' : `only ${received} bytes arrived`}`,
+    );
+
+    // The remote peer goes away: how long until this side knows, and why?
+    const stoppedAt = performance.now();
+    pc.addEventListener('connectionstatechange', (e) =>
+      summary.after.push({
+        state: pc.connectionState,
+        cause: e.cause,
+        seconds: (performance.now() - stoppedAt) / 1000,
+      }),
+    );
+    const how = await remote.stop();
+    print('offerer', `${how}; the channel is idle from now on`);
+    await wait(() => pc.connectionState === 'failed', failTimeoutMs).catch(() => {});
+    write(`\nafter ${chromium ? 'the page was closed' : 'the kill'}:`);
+    for (const s of summary.after)
+      write(
+        `  connectionState ${s.state.padEnd(12)} ${s.seconds.toFixed(2)} s  because: ${s.cause}`,
+      );
+    const median = [...summary.rttsMs].sort((a, b) => a - b)[1];
+    write(
+      `\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s; median echo RTT ${median.toFixed(2)} ms`,
+    );
+    return summary;
+  } finally {
+    await pc.close();
+    await remote.dispose();
+  }
+}
+
+/** Polls `predicate` every millisecond; rejects after `ms`. */
+function wait(predicate, ms = 10_000) {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + ms;
+    const poll = () =>
+      predicate()
+        ? resolve()
+        : Date.now() > deadline
+          ? reject(new Error('timed out'))
+          : setTimeout(poll, 1);
+    poll();
+  });
+}

@@ -1,0 +1,57 @@
+// Runs the README's demo with `--chromium` (the demo's own code, in this process; the other
+// peer is headless Chromium): @x/webrtc offers over 127.0.0.1, echoes messages, transfers
+// 4 MiB, then the browser's page closes and our side must say `disconnected`, then `failed`,
+// each with its cause, within the RFC 7675 timings. Skipped only when Chromium is absent.
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM } from './chromium-peer.mjs';
+import { runDemo } from './demo.mjs';
+
+describe.skipIf(!existsSync(CHROMIUM))('the demo with --chromium', () => {
+  it('connects to Chromium, echoes, transfers, and reports the closed page as disconnected then failed', async () => {
+    const lines: string[] = [];
+    const summary = await runDemo({
+      chromium: true,
+      bulkBytes: 4 * 1024 * 1024,
+      write: (line: string) => lines.push(line),
+    });
+    const timeline = lines.join('\n');
+    // Our side: every layer's state changes, with causes, and the selected pair.
+    for (const expected of [
+      /offerer +ICE +checking +connectivity checks started/,
+      /offerer +PAIR 127\.0\.0\.1:\d+ \(host\) <-> 127\.0\.0\.1:\d+ \(prflx\)/,
+      /offerer +ICE +connected +nominated 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ \(host\/prflx\)/,
+      /offerer +DTLS connected/,
+      /offerer +PC +connected +DTLS handshake complete \(\w+\)/,
+      /offerer +SCTP connected/,
+      /offerer +DC +"demo" open on stream \d+/,
+      // The browser's side, as it reports it.
+      /chromium +PC +connecting/,
+      /chromium +PC +connected/,
+      /chromium +DC +"demo" \(chat\) opened by the peer/,
+      /BULK 4 MiB in [\d.]+ s = [\d.]+ MB\/s, every byte arrived/,
+      /CLOSE the Chromium page/,
+    ]) {
+      expect(timeline).toMatch(expected);
+    }
+    expect(summary.remote).toBe('chromium');
+    expect(summary.echoes).toEqual([
+      'echo: hello',
+      'echo: how are you?',
+      'echo: this is a pure-TypeScript WebRTC stack',
+    ]);
+    expect(summary.bulk.received).toBe(4 * 1024 * 1024);
+    expect(summary.remoteLines).not.toContainEqual(expect.stringMatching(/failed/));
+    // The page is gone: nothing heard for 2.5 s, then consent expires (RFC 7675).
+    expect(summary.after.map((s) => s.state)).toEqual(['disconnected', 'failed']);
+    const [disconnected, failed] = summary.after as [
+      (typeof summary.after)[0],
+      (typeof summary.after)[0],
+    ];
+    expect(disconnected.cause).toMatch(/^nothing heard on 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+/);
+    expect(disconnected.seconds).toBeLessThan(6);
+    expect(failed.cause).toMatch(/^consent expired on .* without a response \(RFC 7675\)$/);
+    expect(failed.seconds).toBeLessThan(25);
+    expect(timeline).toMatch(/after the page was closed:\n {2}connectionState disconnected/);
+  }, 90_000);
+});
