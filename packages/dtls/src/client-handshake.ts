@@ -62,6 +62,7 @@ export class ClientHandshake extends Handshake {
           supportedGroups: [...SUPPORTED_GROUPS],
           pointFormats: [0],
           signatureAlgorithms: [...ACCEPTED_SCHEMES],
+          recordSizeLimit: c.recordSizeLimit,
           ...(c.srtpProfiles.length
             ? { srtp: { profiles: [...c.srtpProfiles], mki: Buffer.alloc(0) } }
             : {}),
@@ -134,6 +135,7 @@ export class ClientHandshake extends Handshake {
       );
       return;
     }
+    if (!this.acceptRecordSizeLimit(ext.recordSizeLimit)) return;
     if (ext.srtp) {
       // RFC 5764 §4.1.1: exactly one profile, one that we offered.
       const p = ext.srtp.profiles;

@@ -5,6 +5,7 @@ import type { DtlsCertificate, Fingerprint } from './certificate.js';
 import { type CipherSuite, DEFAULT_CIPHER_SUITES, suiteParams } from './cipher-suite.js';
 import type { SrtpProtectionProfile } from './constants.js';
 import { DtlsConfigurationError } from './errors.js';
+import { MAX_PLAINTEXT } from './record.js';
 
 /** Options of a {@link DtlsTransport}. */
 export interface DtlsTransportOptions {
@@ -50,6 +51,12 @@ export interface DtlsTransportOptions {
   readonly requireClientCertificate?: boolean;
   /** Refuse peers without the extended master secret (RFC 7627). Default true. */
   readonly requireExtendedMasterSecret?: boolean;
+  /**
+   * The largest record plaintext we accept, sent to the peer in `record_size_limit`
+   * (RFC 8449), 64–16384. Default 16384 (DTLS 1.2's maximum). The peer's own limit is
+   * {@link DtlsTransport.peerRecordSizeLimit}.
+   */
+  readonly recordSizeLimit?: number;
 }
 
 /** @internal Options with every default applied. */
@@ -66,6 +73,7 @@ export interface ResolvedConfig {
   readonly srtpProfiles: readonly SrtpProtectionProfile[];
   readonly requireClientCertificate: boolean;
   readonly requireExtendedMasterSecret: boolean;
+  readonly recordSizeLimit: number;
   /** HMAC key of HelloVerifyRequest cookies (server). */
   readonly cookieSecret: Buffer;
 }
@@ -101,6 +109,17 @@ export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
     throw new DtlsConfigurationError(
       `maxRetransmits must be an integer >= 0, got ${maxRetransmits}`,
     );
+  const recordSizeLimit = o.recordSizeLimit ?? MAX_PLAINTEXT;
+  if (
+    !(
+      Number.isInteger(recordSizeLimit) &&
+      recordSizeLimit >= 64 &&
+      recordSizeLimit <= MAX_PLAINTEXT
+    )
+  )
+    throw new DtlsConfigurationError(
+      `recordSizeLimit must be an integer in 64–${MAX_PLAINTEXT}, got ${recordSizeLimit}`,
+    );
   const cipherSuites = o.cipherSuites ?? DEFAULT_CIPHER_SUITES;
   if (cipherSuites.length === 0 || cipherSuites.some((s) => !suiteParams(s)))
     throw new DtlsConfigurationError('cipherSuites must list at least one supported suite');
@@ -120,6 +139,7 @@ export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
     srtpProfiles: o.srtpProfiles ?? [],
     requireClientCertificate: o.requireClientCertificate ?? true,
     requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? true,
+    recordSizeLimit,
     cookieSecret: randomBytes(32),
   };
 }

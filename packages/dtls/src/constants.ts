@@ -69,6 +69,7 @@ export const ExtensionType = {
   SignatureAlgorithms: 13, // RFC 5246 §7.4.1.4.1
   UseSrtp: 14, // RFC 5764 §4.1.1
   ExtendedMasterSecret: 23, // RFC 7627 §5.1
+  RecordSizeLimit: 28, // RFC 8449 §4
   RenegotiationInfo: 0xff01, // RFC 5746 §3.2
 } as const;
 

@@ -51,7 +51,10 @@ export interface DtlsTransportStats {
   messagesReceived: number;
   /** Application data records sent. */
   messagesSent: number;
-  /** Datagrams or records that do not parse (truncated, bad version, bad lengths). */
+  /**
+   * Datagrams or records that do not parse (truncated, bad version, bad lengths), and records
+   * above our `recordSizeLimit` (RFC 8449 §4: the peer was told not to send them).
+   */
   malformed: number;
   /** Records that failed authentication (RFC 6347 §4.1.2.7: dropped, never fatal). */
   badMac: number;
@@ -170,6 +173,15 @@ export class DtlsTransport {
     return this.hs?.done ? (this.hs.srtpProfile as SrtpProtectionProfile | undefined) : undefined;
   }
 
+  /**
+   * The largest record plaintext the peer accepts, from its `record_size_limit` (RFC 8449),
+   * once connected; undefined when the peer did not send the extension (then DTLS 1.2 allows
+   * 16384, though some implementations read less: keep records small for such peers).
+   */
+  get peerRecordSizeLimit(): number | undefined {
+    return this.hs?.done ? this.hs.peerRecordSizeLimit : undefined;
+  }
+
   /** The peer's certificate (DER), once received. */
   get remoteCertificate(): Buffer | undefined {
     return this.hs?.peerCertificate;
@@ -240,9 +252,10 @@ export class DtlsTransport {
       throw new DtlsStateError(
         `cannot send in state ${DtlsTransportState[this.current]}; wait for Connected`,
       );
-    if (data.length > MAX_PLAINTEXT)
+    const max = this.hs!.peerRecordSizeLimit ?? MAX_PLAINTEXT;
+    if (data.length > max)
       throw new DtlsStateError(
-        `a record carries at most ${MAX_PLAINTEXT} bytes, got ${data.length}`,
+        `a record to this peer carries at most ${max} bytes (RFC 8449), got ${data.length}`,
       );
     this.counters.messagesSent++;
     this.emit(this.write!.seal(ContentType.ApplicationData, 1, this.writeSeq[1]!++, data));
@@ -333,6 +346,11 @@ export class DtlsTransport {
     }
     switch (h.type) {
       case ContentType.ApplicationData: {
+        if (data.length > this.config.recordSizeLimit) {
+          this.counters.malformed++;
+          log('record of %d bytes above our record_size_limit, dropped', data.length);
+          return;
+        }
         this.onApplicationData(data);
         return;
       }

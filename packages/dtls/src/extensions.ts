@@ -16,7 +16,12 @@ export interface HelloExtensions {
   extendedMasterSecret?: boolean;
   /** renegotiation_info (RFC 5746 §3.2): renegotiated_connection, empty on a first handshake. */
   renegotiationInfo?: Buffer;
+  /** record_size_limit (RFC 8449 §4): the largest record plaintext its sender accepts. */
+  recordSizeLimit?: number;
 }
+
+/** RFC 8449 §4: a record_size_limit below this is a fatal illegal_parameter. */
+export const MIN_RECORD_SIZE_LIMIT = 64;
 
 function u16s(r: Reader): number[] {
   const list = r.vec(2);
@@ -68,6 +73,10 @@ export function readExtensions(r: Reader): HelloExtensions {
         ext.renegotiationInfo = Buffer.from(er.vec(1));
         er.done();
         break;
+      case ExtensionType.RecordSizeLimit:
+        ext.recordSizeLimit = er.u16();
+        er.done();
+        break;
       default:
         break;
     }
@@ -103,6 +112,11 @@ export function writeExtensions(ext: HelloExtensions): Buffer {
         Buffer.concat([u16List(ext.srtp.profiles), vector(1, ext.srtp.mki)]),
       ),
     );
+  if (ext.recordSizeLimit !== undefined) {
+    const value = Buffer.allocUnsafe(2);
+    value.writeUInt16BE(ext.recordSizeLimit, 0);
+    parts.push(entry(ExtensionType.RecordSizeLimit, value));
+  }
   if (parts.length === 0) return Buffer.alloc(0);
   return vector(2, Buffer.concat(parts));
 }

@@ -11,7 +11,9 @@ import {
   type HandshakeMessage,
   Reassembler,
 } from './handshake-codec.js';
+import { MIN_RECORD_SIZE_LIMIT } from './extensions.js';
 import { log } from './log.js';
+import { MAX_PLAINTEXT } from './record.js';
 import { keyBlock, masterSecret, verifyData } from './prf.js';
 import type { DtlsStateCause } from './transport-state.js';
 
@@ -61,6 +63,8 @@ export abstract class Handshake {
   master: Buffer | undefined;
   srtpProfile: number | undefined;
   extendedMasterSecret = false;
+  /** The peer's record_size_limit (RFC 8449), capped at DTLS 1.2's 2^14; undefined if not sent. */
+  peerRecordSizeLimit: number | undefined;
   /** The peer's leaf certificate (DER) once received. */
   peerCertificate: Buffer | undefined;
   protected peerKey: KeyObject | undefined;
@@ -227,6 +231,20 @@ export abstract class Handshake {
   }
 
   /** Fails with a fatal alert for a protocol violation. */
+  /**
+   * Takes the peer's record_size_limit (RFC 8449 §4): below 64 is fatal; above DTLS 1.2's
+   * maximum counts as the maximum. Returns false after aborting.
+   */
+  protected acceptRecordSizeLimit(value: number | undefined): boolean {
+    if (value === undefined) return true;
+    if (value < MIN_RECORD_SIZE_LIMIT) {
+      this.abort(AlertDescription.IllegalParameter, `record_size_limit ${value} is below 64`);
+      return false;
+    }
+    this.peerRecordSizeLimit = Math.min(value, MAX_PLAINTEXT);
+    return true;
+  }
+
   protected abort(alert: AlertDescription, reason: string): void {
     log('handshake failed: %s', reason);
     this.stop();

@@ -95,6 +95,7 @@ export class ServerHandshake extends Handshake {
       this.abort(AlertDescription.HandshakeFailure, 'client did not offer extended_master_secret');
       return;
     }
+    if (!this.acceptRecordSizeLimit(ext.recordSizeLimit)) return;
     // RFC 5764 §4.1.1: our most preferred profile that the client offers, if any.
     if (ext.srtp) this.srtpProfile = c.srtpProfiles.find((p) => ext.srtp!.profiles.includes(p));
     this.suite = suite;
@@ -119,6 +120,8 @@ export class ServerHandshake extends Handshake {
             : {}),
           ...(this.extendedMasterSecret ? { extendedMasterSecret: true } : {}),
           ...(ext.pointFormats ? { pointFormats: [0] } : {}),
+          // RFC 8449 §4: only in answer to the client's.
+          ...(ext.recordSizeLimit !== undefined ? { recordSizeLimit: c.recordSizeLimit } : {}),
           ...(this.srtpProfile !== undefined
             ? { srtp: { profiles: [this.srtpProfile], mki: Buffer.alloc(0) } }
             : {}),

@@ -262,7 +262,7 @@ export class Manager {
         onSelectedPairChange: (pair, cause) => {
           this.traffic.select(pair);
           this.selected = describePair(pair);
-          this.association?.setMaxMtu(sctpMtuLimit(this.selected));
+          this.association?.setMaxMtu(sctpMtuLimit(this.selected, this.dtls?.peerRecordSizeLimit));
           this.emit({
             kind: 'selected-pair',
             pair: this.selected,
@@ -537,7 +537,7 @@ export class Manager {
         zeroChecksum: true,
         // RFC 8899: start at 1200 bytes and look for more where the selected pair allows it.
         mtu: BASE_SCTP_MTU,
-        maxMtu: sctpMtuLimit(this.selected),
+        maxMtu: sctpMtuLimit(this.selected, dtls.peerRecordSizeLimit),
         handlers: {
           onMessage: (id, ppid, data) => channels.onMessage(id, ppid, data),
           onBufferedAmountLow: (id) => channels.onBufferedAmountLow(id),
