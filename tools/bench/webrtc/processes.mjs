@@ -1,0 +1,77 @@
+// Process-per-peer runs: each RTCPeerConnection in its own Node process (peer-process.mjs),
+// signaling relayed by this process over IPC, as two applications on one host would run.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const child = fileURLToPath(new URL('./peer-process.mjs', import.meta.url));
+
+function spawnPeer(name, role) {
+  const proc = fork(child, [name, role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiters = new Map();
+  proc.on('message', (m) => {
+    const w = waiters.get(m.type);
+    if (w) {
+      waiters.delete(m.type);
+      w(m);
+    }
+    proc.emit(`x:${m.type}`, m);
+  });
+  const next = (type, ms = 20_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} ${role}: no ${type}`)), ms);
+      waiters.set(type, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+  return { proc, next };
+}
+
+/** One setup and `bulkRuns` transfers of `bytes` between two processes of peer `name`. */
+export async function runPair(name, bytes, bulkRuns) {
+  const a = spawnPeer(name, 'offerer');
+  const b = spawnPeer(name, 'answerer');
+  try {
+    await Promise.all([a.next('ready'), b.next('ready')]);
+    // Relay signaling both ways, in order.
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ]) {
+      from.proc.on('x:description', (m) => to.proc.send(m));
+      from.proc.on('x:candidate', (m) => to.proc.send(m));
+    }
+    const connected = a.next('connected');
+    const open = a.next('open');
+    const peerOpen = b.next('open');
+    a.proc.send({ type: 'start' });
+    const c = await connected;
+    const o = await open;
+    await peerOpen;
+    const mbps = [];
+    for (let i = 0; i < bulkRuns; i++) {
+      const received = b.next('received', 120_000);
+      b.proc.send({ type: 'receive', bytes });
+      const t0 = performance.now();
+      a.proc.send({ type: 'send', bytes });
+      await received;
+      mbps.push(bytes / ((performance.now() - t0) / 1000) / 1e6);
+    }
+    return { connected: c.ms, open: o.ms, mbps };
+  } finally {
+    for (const p of [a, b]) {
+      if (p.proc.connected) p.proc.send({ type: 'close' });
+    }
+    await Promise.all(
+      [a, b].map(async (p) => {
+        if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+        const exited = once(p.proc, 'exit');
+        const kill = setTimeout(() => p.proc.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(kill);
+      }),
+    );
+  }
+}
