@@ -5,13 +5,33 @@ export type {
   DataChannelState,
 } from './data-channel.js';
 export {
+  type DcepChannelParameters,
+  type DcepChannelRecord,
+  type DcepChannelState,
+  type DcepAck,
   DcepChannelType,
+  type DcepChannelTypeValue,
+  type DcepDecodeErrorCode,
+  type DcepDecodeFailure,
+  type DcepDecodeResult,
+  DcepDecodeError,
+  type DcepDropReason,
+  DcepEncodeError,
   DcepEndpoint,
+  DcepError,
+  type DcepInbound,
+  type DcepMessage,
+  type DcepOpen,
+  type DcepOpenOptions,
   DcepPriority,
+  type DtlsRoleForStreams,
   decodeDcepMessage,
   encodeDcepMessage,
   Ppid,
+  type PpidValue,
   StreamIdAllocator,
+  type StreamIdAllocatorOptions,
+  StreamIdError,
   tryDecodeDcepMessage,
 } from './dcep/index.js';
 export { classifyDatagram, type DatagramKind } from './demux.js';
@@ -39,6 +59,7 @@ export {
   parseCandidateAttribute,
 } from './map-ice.js';
 export { mapSctpCause, mapSctpState } from './map-sctp.js';
+export type { PairTrafficCounters } from './pair-traffic.js';
 export {
   type CandidateDescription,
   type CandidatePairDescription,

@@ -87,7 +87,7 @@ export type ManagerEvent =
 /** The callback handed to the Manager's constructor. */
 export type ManagerHandler = (event: ManagerEvent) => void;
 
-/** A certificate for DTLS, from {@link generateCertificate}. */
+/** A certificate for DTLS, from `generateCertificate()`. */
 export type Certificate = DtlsCertificate;
 export { generateCertificate };
 

@@ -29,7 +29,7 @@ export function streamIdParity(role: DtlsRoleForStreams): 0 | 1 {
 /**
  * Tracks which stream identifiers are in use on one SCTP association and hands out free ones of
  * this endpoint's parity, lowest first. An identifier comes back into use only when
- * {@link release} is called, which the caller does once the stream has been reset in both
+ * {@link StreamIdAllocator.release} is called, which the caller does once the stream has been reset in both
  * directions (RFC 8831 §6.7).
  */
 export class StreamIdAllocator {
