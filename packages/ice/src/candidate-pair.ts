@@ -29,12 +29,32 @@ export interface LocalBase {
   readonly interfaceName: string;
   /** The host candidate of this base. */
   readonly host: Candidate;
+  /** Relay bases: the URL of the TURN server that allocated it (webrtc-stats `url`). */
+  readonly url?: string;
 }
 
 /** A local candidate with the base it sends from, RFC 8445 §5.1.1. */
 export interface LocalCandidate {
   readonly candidate: Candidate;
   readonly base: LocalBase;
+}
+
+/**
+ * The STUN Binding traffic of a pair (for webrtc-stats `RTCIceCandidatePairStats`): RFC 8445
+ * connectivity checks and RFC 7675 consent requests.
+ */
+export interface PairStunCounters {
+  /** Connectivity checks sent (first transmissions, consent requests not included). */
+  requestsSent: number;
+  /** Consent freshness requests sent (RFC 7675 §5.1). */
+  consentRequestsSent: number;
+  /** Requests received on the pair and answered with a success response. */
+  requestsReceived: number;
+  responsesSent: number;
+  /** Success responses to our checks and consent requests. */
+  responsesReceived: number;
+  /** The sum of their round-trip times, in ms. */
+  totalRoundTripTimeMs: number;
 }
 
 /** A candidate pair (read-only view for users: `agent.selectedPair`, `agent.getPairs()`). */
@@ -52,6 +72,10 @@ export interface CandidatePairInfo {
   readonly lastReceivedAt: number;
   /** Round-trip time of the last successful check, in ms. */
   readonly rttMs: number | undefined;
+  /** STUN requests and responses on the pair (a copy in snapshots). */
+  readonly stun: Readonly<PairStunCounters>;
+  /** The TURN server's URL when the local candidate is a relay candidate. */
+  readonly localUrl?: string;
 }
 
 /** @internal the agent's mutable pair. */
@@ -71,6 +95,14 @@ export class CandidatePair implements CandidatePairInfo {
   priority = 0n;
   /** The pair was taken off the ordinary schedule after nomination (RFC 8445 §8.1.2). */
   retired = false;
+  readonly stun: PairStunCounters = {
+    requestsSent: 0,
+    consentRequestsSent: 0,
+    requestsReceived: 0,
+    responsesSent: 0,
+    responsesReceived: 0,
+    totalRoundTripTimeMs: 0,
+  };
 
   constructor(
     readonly local: Candidate,
@@ -111,6 +143,8 @@ export class CandidatePair implements CandidatePairInfo {
       nominated: this.nominated,
       lastReceivedAt: this.lastReceivedAt,
       rttMs: this.rttMs,
+      stun: { ...this.stun },
+      ...(this.base.url !== undefined ? { localUrl: this.base.url } : {}),
     };
   }
 

@@ -66,6 +66,8 @@ export class CheckOutcomes {
     pair.lastReceivedAt = now;
     pair.lastConsentAt = now;
     pair.rttMs = now - tx.sentAt;
+    pair.stun.responsesReceived++;
+    pair.stun.totalRoundTripTimeMs += pair.rttMs;
     if (pair === nomination.selected) this.parts.liveness.heard(pair);
     if (tx.kind === 'consent') return;
     // RFC 8445 §7.2.5.3.1: the mapped address may be a new (peer-reflexive) local candidate.

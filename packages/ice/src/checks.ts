@@ -43,6 +43,23 @@ export type CheckOutcomeHandler = (tx: CheckTransaction, outcome: TransactionOut
 /** Outcome of {@link ConnectivityChecks.complete}. */
 export type CheckResponse = 'consumed' | 'unexpected-source' | 'bad-integrity' | 'not-mine';
 
+/**
+ * Runs `fn` once the current task is done, like a zero-delay timer but without the 1 ms floor
+ * that Node puts on `setTimeout(fn, 0)`: a check that RFC 8445 sends "at once" leaves within
+ * the same turn of the event loop, on the real and on the virtual clock alike.
+ */
+function soon(fn: () => void): Timer {
+  let live = true;
+  queueMicrotask(() => {
+    if (live) fn();
+  });
+  return {
+    cancel: () => {
+      live = false;
+    },
+  };
+}
+
 /** The check pacing and the outstanding Binding requests of one agent. */
 export class ConnectivityChecks {
   private readonly transactions: StunTransactions;
@@ -71,7 +88,7 @@ export class ConnectivityChecks {
       s.machine.set(ConnectionState.Checking, { kind: 'checks-started' });
     }
     // First check at once, then one every Ta (RFC 8445 §6.1.4.2).
-    this.timer = s.clock.setTimeout(() => this.onTimer(), 0);
+    this.timer = soon(() => this.onTimer());
   }
 
   /** Puts `pair`'s nomination check first in line (RFC 8445 §8.1.1, regular nomination). */
@@ -79,9 +96,7 @@ export class ConnectivityChecks {
     this.nominating = pair;
     this.session.list.triggered.unshift(pair);
     log('nominating %s', pair.toString());
-    if (this.timer === undefined) {
-      this.timer = this.session.clock.setTimeout(() => this.onTimer(), 0);
-    }
+    if (this.timer === undefined) this.timer = soon(() => this.onTimer());
   }
 
   private onTimer(): void {
@@ -125,8 +140,10 @@ export class ConnectivityChecks {
       pair.state = PairState.InProgress;
       pair.transactionKey = key;
       s.stats.checksSent++;
+      pair.stun.requestsSent++;
     } else {
       s.stats.consentRequestsSent++;
+      pair.stun.consentRequestsSent++;
     }
     const handle = this.transactions.start(
       w.transactionId,

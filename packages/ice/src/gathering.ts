@@ -32,6 +32,8 @@ export interface RelayEndpoint {
   readonly server?: string;
   /** Local preference (RFC 8445 §5.1.2.1) among relay candidates. Default 65535. */
   readonly localPreference?: number;
+  /** The TURN server's URL, reported as the pairs' `localUrl` (webrtc-stats `url`). */
+  readonly url?: string;
 }
 
 /** Receives every datagram that arrives on one of the agent's bases. */
@@ -143,6 +145,7 @@ export class Gathering {
           socket: result.socket,
           ...(result.mappedAddress ? { mappedAddress: result.mappedAddress } : {}),
           server: `${host}:${server.port}`,
+          url,
         });
       }),
     );
@@ -211,6 +214,7 @@ export class Gathering {
       family: relayed.family,
       interfaceName: `relay:${server}`,
       host: candidate,
+      ...(relay.url !== undefined ? { url: relay.url } : {}),
     };
     this.bases.push(base);
     this.pairing.addLocal({ candidate, base }, true);

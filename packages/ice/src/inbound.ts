@@ -155,7 +155,11 @@ export class Inbound {
       s.setRole(!s.controlling);
     }
     let pair = this.findPair(base, from);
-    if (pair !== undefined) this.heard(pair);
+    if (pair !== undefined) {
+      this.heard(pair);
+      pair.stun.requestsReceived++;
+      pair.stun.responsesSent++;
+    }
     if (!verdict.current || s.closed) return;
     if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
     if (pair === undefined) {
@@ -165,6 +169,8 @@ export class Inbound {
       if (pair === undefined) return;
       pair.retired = false;
       pair.lastReceivedAt = s.clock.now();
+      pair.stun.requestsReceived++;
+      pair.stun.responsesSent++;
     }
     // RFC 8445 §7.3.1.4: triggered checks.
     if (pair.state !== PairState.Succeeded && pair.state !== PairState.InProgress) {

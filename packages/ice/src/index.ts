@@ -15,7 +15,7 @@ export {
   serializeCandidate,
   type TcpType,
 } from './candidate.js';
-export { type CandidatePairInfo, PairState } from './candidate-pair.js';
+export { type CandidatePairInfo, type PairStunCounters, PairState } from './candidate-pair.js';
 export type { AgentConfig, ConsentOptions, GatherOptions, NominationWait } from './config.js';
 export {
   AgentClosedError,

@@ -29,6 +29,14 @@ const pair: CandidatePairInfo = {
   nominated: true,
   lastReceivedAt: 12,
   rttMs: 3.5,
+  stun: {
+    requestsSent: 1,
+    consentRequestsSent: 4,
+    requestsReceived: 2,
+    responsesSent: 2,
+    responsesReceived: 5,
+    totalRoundTripTimeMs: 17.5,
+  },
 };
 
 describe('map-ice', () => {
@@ -60,7 +68,14 @@ describe('map-ice', () => {
       nominated: true,
       selected: true,
       ...traffic,
+      ...pair.stun,
     });
+    const relayed = describePairStats(
+      { ...pair, localUrl: 'turn:192.0.2.1:3478?transport=udp' },
+      false,
+      traffic,
+    );
+    expect(relayed.localUrl).toBe('turn:192.0.2.1:3478?transport=udp');
   });
 
   it('maps every ICE connection state to the transport state of the same name, whatever the numbers', () => {

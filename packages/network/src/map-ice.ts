@@ -130,6 +130,13 @@ export function describePairStats(
     bytesReceived: traffic.bytesReceived,
     lastPacketSentAt: traffic.lastPacketSentAt,
     lastPacketReceivedAt: traffic.lastPacketReceivedAt,
+    requestsSent: pair.stun.requestsSent,
+    consentRequestsSent: pair.stun.consentRequestsSent,
+    requestsReceived: pair.stun.requestsReceived,
+    responsesSent: pair.stun.responsesSent,
+    responsesReceived: pair.stun.responsesReceived,
+    totalRoundTripTimeMs: pair.stun.totalRoundTripTimeMs,
+    ...(pair.localUrl !== undefined ? { localUrl: pair.localUrl } : {}),
   };
 }
 

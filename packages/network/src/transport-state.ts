@@ -91,6 +91,17 @@ export interface CandidatePairStats extends CandidatePairDescription {
   readonly bytesReceived: number;
   readonly lastPacketSentAt: number;
   readonly lastPacketReceivedAt: number;
+  /** RFC 8445 checks sent (first transmissions) and RFC 7675 consent requests sent. */
+  readonly requestsSent: number;
+  readonly consentRequestsSent: number;
+  /** Binding requests received, and the success responses we sent to them. */
+  readonly requestsReceived: number;
+  readonly responsesSent: number;
+  /** Success responses to our requests, and the sum of their round-trip times in ms. */
+  readonly responsesReceived: number;
+  readonly totalRoundTripTimeMs: number;
+  /** The TURN server's URL when the local candidate is relayed. */
+  readonly localUrl?: string;
 }
 
 /** Counters and candidates of the ICE transport, for `getStats()`. */

@@ -84,7 +84,7 @@ describe('getStats', () => {
     await clock.runUntil(() => echoes === 3, { timeoutMs: 5000 });
     spare.close();
     await clock.runUntil(() => spare.readyState === 'closed', { timeoutMs: 5000 });
-    await clock.advance(100);
+    await clock.advance(6000); // long enough for consent requests (RFC 7675: every 4-6 s)
 
     const stats = await a.getStats();
     for (const [id, s] of stats) {
@@ -147,12 +147,24 @@ describe('getStats', () => {
       packetsReceived: transport!.packetsReceived,
     });
     expect(pair).not.toHaveProperty('availableOutgoingBitrate');
-    // Two links of 20 ms between the hosts: 40 ms each way, a round trip of 80 ms.
+    // Two links of 20 ms between the hosts: 40 ms each way, a round trip of 80 ms, for the
+    // checks and for the consent requests (RFC 7675) that followed.
     expect(pair.currentRoundTripTime).toBeCloseTo(0.08, 3);
+    expect(pair.requestsSent as number).toBeGreaterThanOrEqual(1);
+    expect(pair.requestsReceived as number).toBeGreaterThanOrEqual(1);
+    expect(pair.responsesSent).toBe(pair.requestsReceived);
+    expect(pair.consentRequestsSent as number).toBeGreaterThanOrEqual(1);
+    const responses = pair.responsesReceived as number;
+    expect(responses).toBeGreaterThanOrEqual(2);
+    expect(responses).toBeLessThanOrEqual(
+      (pair.requestsSent as number) + (pair.consentRequestsSent as number),
+    );
+    expect(pair.totalRoundTripTime).toBeCloseTo(responses * 0.08, 3);
     expect(pair.lastPacketReceivedTimestamp as number).toBeLessThanOrEqual(pair.timestamp);
     expect(pair.timestamp - (pair.lastPacketReceivedTimestamp as number)).toBeGreaterThanOrEqual(
       100,
     );
+    expect(pair.timestamp - (pair.lastPacketReceivedTimestamp as number)).toBeLessThan(6200);
     expect(pair.lastPacketSentTimestamp as number).toBeLessThanOrEqual(pair.timestamp);
 
     const local = stats.get(pair.localCandidateId as string)!;

@@ -129,7 +129,7 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
 
   let selectedPairId: string | undefined;
   for (const pair of ice.pairs) {
-    const localId = addCandidate(pair.local, 'L', undefined);
+    const localId = addCandidate(pair.local, 'L', pair.localUrl);
     const remoteId = addCandidate(pair.remote, 'R', undefined);
     const id = `CP${localId}_${remoteId}`;
     if (pair.selected) selectedPairId = id;
@@ -188,8 +188,14 @@ function pairEntry(
     bytesReceived: pair.bytesReceived,
     lastPacketSentTimestamp: timestampOf(pair.lastPacketSentAt),
     lastPacketReceivedTimestamp: timestampOf(pair.lastPacketReceivedAt),
-    // webrtc-stats: seconds, from the last STUN transaction (RFC 8445 check or RFC 7675 consent).
+    // webrtc-stats: seconds, from STUN transactions (RFC 8445 checks and RFC 7675 consent).
     currentRoundTripTime: pair.rttMs !== undefined ? pair.rttMs / 1000 : undefined,
+    totalRoundTripTime: pair.totalRoundTripTimeMs / 1000,
+    requestsSent: pair.requestsSent,
+    requestsReceived: pair.requestsReceived,
+    responsesSent: pair.responsesSent,
+    responsesReceived: pair.responsesReceived,
+    consentRequestsSent: pair.consentRequestsSent,
   };
 }
 

@@ -105,6 +105,12 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
     ),
   ).toBe(true);
   expect(a.agent.selectedPair?.local.type).toBe('relay');
+  // The pair says which server relays it (webrtc-stats `url`), and its STUN traffic.
+  const selected = a.agent.getPairs().find((p) => p.local.type === 'relay' && p.nominated)!;
+  expect(selected.localUrl).toMatch(/^turn:203\.0\.113\.\d+:3478\?transport=udp$/);
+  expect(selected.stun.requestsSent).toBeGreaterThanOrEqual(1);
+  expect(selected.stun.responsesReceived).toBeGreaterThanOrEqual(1);
+  expect(selected.stun.totalRoundTripTimeMs).toBeGreaterThan(0);
   expect(a.agent.send(Buffer.from('through the relay'))).toBe(true);
   await clock.runUntil(() => b.received.length > 0, { timeoutMs: 5000 });
   expect(b.received).toEqual(['through the relay']);
