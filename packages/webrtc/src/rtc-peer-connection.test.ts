@@ -159,4 +159,26 @@ describe('RTCPeerConnection on the virtual network', () => {
     expect(w.a.signalingState).toBe('stable');
     expect(w.a.localDescription).toBeNull();
   });
+
+  it('asks for a negotiation for restartIce() once signaling is stable again', async () => {
+    const w = build();
+    w.a.createDataChannel('x');
+    await negotiate(w);
+    await w.clock.runUntil(() => w.a.connectionState === 'connected', { timeoutMs: 10_000 });
+    const needed: string[] = [];
+    w.a.onnegotiationneeded = () => needed.push(w.a.signalingState);
+    // An offer without a restart is out: the restart must wait for the next one.
+    await w.a.setLocalDescription();
+    const ufrag = w.a.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1];
+    w.a.restartIce();
+    await Promise.resolve();
+    expect(needed).toEqual([]);
+    await w.b.setRemoteDescription(w.a.localDescription!);
+    await w.b.setLocalDescription();
+    await w.a.setRemoteDescription(w.b.localDescription!);
+    await Promise.resolve();
+    expect(needed).toEqual(['stable']);
+    await w.a.setLocalDescription();
+    expect(w.a.localDescription!.sdp).not.toContain(`a=ice-ufrag:${ufrag}\r\n`);
+  });
 });

@@ -400,7 +400,18 @@ export class RTCPeerConnection extends SafeEventTarget {
   restartIce(): void {
     if (this.closed) return;
     if (this.started) this.restartRequested = true;
-    this.dispatchEvent(new Event('negotiationneeded'));
+    this.queueNegotiationNeeded();
+  }
+
+  /**
+   * webrtc-pc §4.7.3 "update the negotiation-needed flag", for what this implementation can
+   * need: fired from a queued task, only in `stable` (otherwise once it is back there).
+   */
+  private queueNegotiationNeeded(): void {
+    queueMicrotask(() => {
+      if (!this.closed && this.signaling === 'stable')
+        this.dispatchEvent(new Event('negotiationneeded'));
+    });
   }
 
   /** W3C `createDataChannel()`. */
@@ -521,6 +532,9 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (next === this.signaling) return;
     this.signaling = next;
     this.dispatchEvent(new Event('signalingstatechange'));
+    // A restart asked for while an offer was out is still to negotiate.
+    if (next === 'stable' && this.restartRequested && this.restartCredentials === undefined)
+      this.queueNegotiationNeeded();
   }
 
   private rollback(): void {
