@@ -76,7 +76,7 @@ const nonZeroTag = (): number => randomInt(1, 0x100000000 - 1) >>> 0;
 const randomTsn = (): number => randomBytes(4).readUInt32BE(0);
 
 /**
- * One SCTP association. Feed it received packets with {@link handlePacket}; it sends through
+ * One SCTP association. Feed it received packets with {@link Association.handlePacket}; it sends through
  * the transport given to the constructor and reports state changes to the notifier.
  *
  * @example
@@ -98,7 +98,7 @@ export class Association {
   private mtu: number;
   /** The base PMTU (the `mtu` option), always assumed to pass. */
   private readonly baseMtu: number;
-  /** The largest PMTU the search may reach (`maxMtu`, or {@link setMaxMtu}). */
+  /** The largest PMTU the search may reach (`maxMtu`, or {@link Association.setMaxMtu}). */
   private maxMtu: number;
   private pmtu: PathMtuSearch | undefined;
   private readonly maxMessageSize: number;
@@ -273,7 +273,7 @@ export class Association {
     else if (this.sender !== undefined) this.startPmtu();
   }
 
-  /** The largest message {@link send} accepts (the peer's max-message-size). */
+  /** The largest message {@link Association.send} accepts (the peer's max-message-size). */
   get maxSendMessageSize(): number {
     return this.remoteMaxMessageSize;
   }
@@ -428,7 +428,7 @@ export class Association {
 
   /**
    * Takes one received packet. Never throws: bad packets are dropped and counted in
-   * {@link stats}, visible with `NODE_DEBUG=x:sctp`. Retains views of `packet` until the
+   * {@link Association.stats}, visible with `NODE_DEBUG=x:sctp`. Retains views of `packet` until the
    * messages it carries are delivered: do not reuse its memory.
    */
   handlePacket(packet: Uint8Array): void {
