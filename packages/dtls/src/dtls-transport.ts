@@ -397,8 +397,10 @@ export class DtlsTransport {
     const f = this.wholeClientHello(fragments);
     if (!f) return;
     const hello = decodeClientHello(f.data);
-    const cookie = helloCookie(this.config.cookieSecret, f.data);
-    if (!cookieMatches(cookie)) {
+    const cookie = this.config.cookieExchange
+      ? helloCookie(this.config.cookieSecret, f.data)
+      : undefined;
+    if (cookie !== undefined && !cookieMatches(cookie)) {
       // RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's message_seq and
       // record sequence number, and carries version DTLS 1.0.
       const hvr = encodeHandshake(
@@ -418,7 +420,7 @@ export class DtlsTransport {
   /**
    * The ClientHello these fragments complete, if any. A ClientHello larger than one record
    * (Chromium's, with a post-quantum key share, is about 1.4 kB) arrives in fragments: RFC 9147
-   * §5.1 lets a server buffer them. One message of at most {@link MAX_CLIENT_HELLO} bytes is
+   * §5.1 lets a server buffer them. One message of at most `MAX_CLIENT_HELLO` bytes is
    * buffered, so the state a spoofed source can create stays bounded and tiny.
    */
   private wholeClientHello(fragments: readonly HandshakeFragment[]): HandshakeFragment | undefined {
