@@ -26,11 +26,11 @@ export interface StunErrorCode {
 export class StunMessage {
   /** Message type (method and class bits). */
   readonly type: number;
-  /** The method (12 bits), e.g. {@link StunMethod.Binding}. */
+  /** The method (12 bits), e.g. `StunMethod.Binding`. */
   readonly method: number;
   /** The class (request, indication, success or error response). */
   readonly cls: StunClass;
-  /** Offsets (into {@link raw}) of each attribute's header, in order. */
+  /** Offsets (into `raw`) of each attribute's header, in order. */
   private readonly offsets: number[];
   /** Offset of MESSAGE-INTEGRITY's header, or -1. */
   readonly integrityOffset: number;
@@ -39,7 +39,7 @@ export class StunMessage {
   /** Offset of FINGERPRINT's header, or -1. */
   readonly fingerprintOffset: number;
 
-  /** @internal use {@link decodeStun}. */
+  /** @internal use `decodeStun()`. */
   constructor(
     /** The message bytes (header and attributes), a view of the datagram. */
     readonly raw: Buffer,
@@ -161,7 +161,7 @@ export class StunMessage {
 
 /**
  * Quick test that a datagram is a STUN message (two leading zero bits, RFC 8489 §5, and the
- * magic cookie), before {@link decodeStun} looks further. RFC 7983 §7 demultiplexes WebRTC
+ * magic cookie), before `decodeStun()` looks further. RFC 7983 §7 demultiplexes WebRTC
  * datagrams the same way (first byte 0..3 for the methods in use).
  */
 export function isStun(buf: Uint8Array): boolean {

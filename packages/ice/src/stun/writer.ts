@@ -13,7 +13,7 @@ export function newTransactionId(): Buffer {
   return randomFillSync(Buffer.allocUnsafe(12));
 }
 
-/** Options of {@link StunWriter.finish}. */
+/** Options of `StunWriter.finish()`. */
 export interface FinishOptions {
   /** Adds MESSAGE-INTEGRITY with this key (a short-term password as UTF-8, or a long-term key). */
   readonly integrity?: Uint8Array | string;
