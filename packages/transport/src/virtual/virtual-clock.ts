@@ -44,7 +44,7 @@ export interface RunOptions {
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * A {@link Clock} whose time moves only when told: `advance(ms)`, `runUntil(predicate)` or
+ * A `Clock` (of `@x/transport`) whose time moves only when told: `advance(ms)`, `runUntil(predicate)` or
  * `runUntilIdle()`. Timers run in order of due time, and in the order they were set when due
  * at the same time, so a run is deterministic. Between two timers the pending promise
  * callbacks (microtasks) and immediates are allowed to run, so `async` code that awaits
