@@ -57,8 +57,8 @@ export class Agent {
   private readonly inbound: Inbound;
 
   /**
-   * @param config see {@link AgentConfig}; invalid values throw `IceConfigError`.
-   * @param notifier gets every state change with its cause (the contract of ARCHITECTURE.md).
+   * @param config - see {@link AgentConfig}; invalid values throw `IceConfigError`.
+   * @param notifier - gets every state change with its cause (the contract of ARCHITECTURE.md).
    */
   constructor(config: AgentConfig, notifier: StateNotifier) {
     const session = new AgentSession(config, notifier);

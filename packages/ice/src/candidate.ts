@@ -41,10 +41,12 @@ const TYPES: ReadonlySet<string> = new Set(['host', 'srflx', 'prflx', 'relay']);
 
 /**
  * Parses a `candidate:` attribute (with or without a leading `a=` and `candidate:`), RFC 8839
- * §5.1:
- * `candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
- * [raddr <addr>] [rport <port>] *(<extension name> <value>)`.
- * Throws {@link CandidateParseError}.
+ * §5.1. Throws {@link CandidateParseError}.
+ *
+ * ```text
+ * candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
+ *   [raddr <addr>] [rport <port>] *(<extension name> <value>)
+ * ```
  */
 export function parseCandidate(text: string): Candidate {
   let s = text.trim();

@@ -37,7 +37,7 @@ export function localPreference(interfaceRank: number, ipv6: boolean, familyInde
 }
 
 /**
- * Pair priority, RFC 8445 §6.1.2.3: 2^32·MIN(G,D) + 2·MAX(G,D) + (G>D?1:0), where G is the
+ * Pair priority, RFC 8445 §6.1.2.3: `2^32·MIN(G,D) + 2·MAX(G,D) + (G>D?1:0)`, where G is the
  * controlling agent's candidate priority and D the controlled one's. A bigint: the value needs
  * up to 64 bits.
  */

@@ -146,7 +146,7 @@ export class StunMessage {
   }
 
   /**
-   * Comprehension-required attributes (type < 0x8000) this package does not know: a request
+   * Comprehension-required attributes (`type < 0x8000`) this package does not know: a request
    * carrying any must be answered with 420 listing them (RFC 8489 §6.3.1).
    */
   unknownComprehensionRequired(): number[] {
