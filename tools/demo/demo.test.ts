@@ -1,11 +1,42 @@
-// Runs the README's demo with `--chromium` (the demo's own code, in this process; the other
-// peer is headless Chromium): @x/webrtc offers over 127.0.0.1, echoes messages, transfers
-// 4 MiB, then the browser's page closes and our side must say `disconnected`, then `failed`,
-// each with its cause, within the RFC 7675 timings. Skipped only when Chromium is absent.
+// The README's demo. First its command line as a user runs it (`node tools/demo/run.mjs`: two
+// processes, the built packages, which `npm test` builds first): a timeline with causes, then
+// the answerer killed and our side saying `disconnected`, then `failed`. Then with
+// `--chromium` (the demo's own code, in this process; the other peer is headless Chromium):
+// @x/webrtc offers over 127.0.0.1, echoes messages, transfers 4 MiB, then the browser's page
+// closes and our side must say `disconnected`, then `failed`, each with its cause, within the
+// RFC 7675 timings. Skipped only when Chromium is absent.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM } from './chromium-peer.mjs';
 import { runDemo } from './demo.mjs';
+
+const built = existsSync(
+  fileURLToPath(new URL('../../packages/webrtc/dist/index.js', import.meta.url)),
+);
+
+describe.skipIf(!built)('the demo, two processes', () => {
+  it('prints every layer with causes, the transfer, and the kill seen as disconnected then failed', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [fileURLToPath(new URL('./run.mjs', import.meta.url))],
+      { timeout: 60_000 },
+    );
+    for (const expected of [
+      /offerer +ICE +connected +nominated 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ \(host\/host\)/,
+      /answerer +PC +connected +DTLS handshake complete/,
+      /answerer DC +"demo" \(chat\) opened by the peer/,
+      /MSG +sent "hello", got "echo: hello"/,
+      /BULK 16 MiB in [\d.]+ s = [\d.]+ MB\/s, every byte arrived/,
+      /KILL the answerer process \(SIGKILL\)/,
+      /after the kill:\n {2}connectionState disconnected +[\d.]+ s {2}because: nothing heard on .*\n {2}connectionState failed +[\d.]+ s {2}because: consent expired on .* \(RFC 7675\)/,
+    ]) {
+      expect(stdout).toMatch(expected);
+    }
+  }, 90_000);
+});
 
 describe.skipIf(!existsSync(CHROMIUM))('the demo with --chromium', () => {
   it('connects to Chromium, echoes, transfers, and reports the closed page as disconnected then failed', async () => {
