@@ -64,7 +64,7 @@ export type RequestOutcome =
   | { readonly kind: 'timeout' }
   | { readonly kind: 'closed' };
 
-/** Counters of a relay socket beyond those of {@link @x/transport#UdpSocketStats}. */
+/** Counters of a relay socket beyond those of `UdpSocketStats` (of `@x/transport`). */
 export interface TurnRelayStats extends UdpSocketStats {
   /** Datagrams sent in Send indications (before a channel was bound). */
   readonly sendIndications: number;
