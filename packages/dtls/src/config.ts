@@ -57,6 +57,15 @@ export interface DtlsTransportOptions {
    * {@link DtlsTransport.peerRecordSizeLimit}.
    */
   readonly recordSizeLimit?: number;
+  /**
+   * Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest (RFC 6347
+   * §4.2.1), so that no state is kept for a spoofed source. Default true. Set it to false only
+   * where the layer below has already verified the peer's address: in WebRTC, DTLS runs on an
+   * ICE pair whose connectivity checks authenticated both ends (RFC 8445 §7.2.5), so the
+   * exchange only costs a round trip; RFC 6347 §4.2.1 lets a server skip it where
+   * amplification is not a problem.
+   */
+  readonly cookieExchange?: boolean;
 }
 
 /** @internal Options with every default applied. */
@@ -74,6 +83,7 @@ export interface ResolvedConfig {
   readonly requireClientCertificate: boolean;
   readonly requireExtendedMasterSecret: boolean;
   readonly recordSizeLimit: number;
+  readonly cookieExchange: boolean;
   /** HMAC key of HelloVerifyRequest cookies (server). */
   readonly cookieSecret: Buffer;
 }
@@ -140,6 +150,7 @@ export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
     requireClientCertificate: o.requireClientCertificate ?? true,
     requireExtendedMasterSecret: o.requireExtendedMasterSecret ?? true,
     recordSizeLimit,
+    cookieExchange: o.cookieExchange ?? true,
     cookieSecret: randomBytes(32),
   };
 }

@@ -406,6 +406,10 @@ export class Manager {
         },
         onData: (data) => this.association?.handlePacket(data),
         onHandlerError: this.onHandlerError,
+        // DTLS only hears addresses of candidate pairs: ones the peer signaled, or learned from
+        // its authenticated checks (RFC 8445 §7.3.1.3). A HelloVerifyRequest round trip would
+        // protect nothing more there (RFC 6347 §4.2.1 lets a server skip it), so it is skipped.
+        cookieExchange: false,
       },
       (change) => this.onDtlsState(change.state, change.cause),
     );

@@ -101,6 +101,12 @@ export class Association {
   /** The largest PMTU the search may reach (`maxMtu`, or {@link Association.setMaxMtu}). */
   private maxMtu: number;
   private pmtu: PathMtuSearch | undefined;
+  /**
+   * The search waits for the first backlog: a probe costs a large packet each way, which
+   * only pays off when there is more to send than one packet, and it must not delay the
+   * first small messages (a data channel's DCEP OPEN).
+   */
+  private pmtuWaiting = false;
   private readonly maxMessageSize: number;
   private readonly remoteMaxMessageSize: number;
   private readonly bufferSize: number;
@@ -828,7 +834,7 @@ export class Association {
       this.maxMtu,
     );
     this.pmtu = search;
-    search.start();
+    this.pmtuWaiting = true;
   }
 
   /** A probe (RFC 8899 §6.2.1.1): HEARTBEAT, then a PAD chunk filling the packet to `size`. */
@@ -1144,6 +1150,10 @@ export class Association {
       buf.copy(packet, 0, 0, off);
       writeChecksum(packet, this.useZeroChecksum);
       this.emit(packet);
+    }
+    if (this.pmtuWaiting && sender.backlogged) {
+      this.pmtuWaiting = false;
+      this.pmtu!.start();
     }
     this.checkShutdown();
   }

@@ -178,6 +178,26 @@ describe('an association with maxMtu', () => {
     expect(ok).toBe(true);
   }
 
+  /** Sends one message of `size` bytes from a to b and waits for it. */
+  async function transfer(p: Pair, size: number): Promise<void> {
+    const before = p.b.messages.length;
+    p.a.assoc.send(1, 53, new Uint8Array(size).fill(9));
+    const ok = await clock.runUntil(() => p.b.messages.length > before, { timeoutMs: 60_000 });
+    expect(ok).toBe(true);
+  }
+
+  it('does not probe before there is more to send than one packet', async () => {
+    clock = new VirtualClock();
+    pair = makePair(clock, { delayMs: 1 }, { maxMtu: 16_384 });
+    await connect(pair);
+    await transfer(pair, 100);
+    await clock.advance(1000);
+    expect(pair.a.assoc.stats.pmtuProbesSent).toBe(0);
+    await transfer(pair, 50_000);
+    expect(pair.a.assoc.stats.pmtuProbesSent).toBe(1);
+    expect(pair.a.assoc.stats.pathMtu).toBe(16_384);
+  });
+
   it('raises its packets to what the link carries, and the peer skips the PAD chunk', async () => {
     clock = new VirtualClock();
     pair = makePair(clock, { mtu: 5000, delayMs: 1 }, { maxMtu: 16_384 });
@@ -188,6 +208,7 @@ describe('an association with maxMtu', () => {
       chunks.push(p[COMMON_HEADER_SIZE]!);
     };
     await connect(pair);
+    await transfer(pair, 50_000);
     await clock.advance(30_000);
     const a = pair.a.assoc.stats;
     expect(a.pathMtu).toBeLessThanOrEqual(5000);
@@ -201,8 +222,8 @@ describe('an association with maxMtu', () => {
     sizes.length = 0;
     const tooBig = pair.link.counters[0].tooBig;
     pair.a.assoc.send(1, 53, big);
-    await clock.runUntil(() => pair!.b.messages.length === 1, { timeoutMs: 10_000 });
-    expect(Buffer.compare(pair.b.messages[0]!.data, big)).toBe(0);
+    await clock.runUntil(() => pair!.b.messages.length === 2, { timeoutMs: 10_000 });
+    expect(Buffer.compare(pair.b.messages[1]!.data, big)).toBe(0);
     expect(pair.link.counters[0].tooBig).toBe(tooBig);
     // Chunks keep the size cut for the base MTU: a packet bundles as many as fit the PMTU.
     expect(Math.max(...sizes)).toBeLessThanOrEqual(a.pathMtu);
@@ -214,16 +235,16 @@ describe('an association with maxMtu', () => {
     clock = new VirtualClock();
     pair = makePair(clock, { delayMs: 1 }, { maxMtu: 16_384, rtoMinMs: 100 });
     await connect(pair);
-    await clock.advance(100);
+    await transfer(pair, 50_000);
     expect(pair.a.assoc.stats.pathMtu).toBe(16_384);
     pair.link.set({ mtu: 1300 });
     const messages = Array.from({ length: 20 }, (_, i) => new Uint8Array(30_000).fill(i));
     for (const m of messages) pair.a.assoc.send(1, 53, m);
-    const ok = await clock.runUntil(() => pair!.b.messages.length === messages.length, {
+    const ok = await clock.runUntil(() => pair!.b.messages.length === 1 + messages.length, {
       timeoutMs: 120_000,
     });
     expect(ok).toBe(true);
-    for (const [i, m] of pair.b.messages.entries()) {
+    for (const [i, m] of pair.b.messages.slice(1).entries()) {
       expect(Buffer.compare(m.data, messages[i]!)).toBe(0);
     }
     expect(pair.a.assoc.stats.pathMtu).toBeLessThanOrEqual(1300);
@@ -238,7 +259,7 @@ describe('an association with maxMtu', () => {
     expect(pair.a.assoc.stats.pathMtu).toBe(1200);
     expect(pair.a.assoc.stats.pmtuProbesSent).toBe(0);
     pair.a.assoc.setMaxMtu(8192);
-    await clock.advance(100);
+    await transfer(pair, 50_000);
     expect(pair.a.assoc.stats.pathMtu).toBe(8192);
     pair.a.assoc.setMaxMtu(1200);
     expect(pair.a.assoc.stats.pathMtu).toBe(1200);

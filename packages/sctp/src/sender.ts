@@ -154,6 +154,11 @@ export class Sender {
     return this.pendingHead === this.pending.length && this.inflightHead === this.inflight.length;
   }
 
+  /** True when a message waits for (more of) its first transmission. */
+  get backlogged(): boolean {
+    return this.pendingHead < this.pending.length;
+  }
+
   /** True when chunks were sent and are not yet covered by the cumulative ack. */
   get outstanding(): boolean {
     return this.inflightHead < this.inflight.length;
