@@ -111,7 +111,7 @@ function payload(i) {
 }
 const payloads = Array.from({ length: 64 }, (_, i) => payload(i));
 
-async function runOurs(pipe) {
+async function runOurs(pipe, extra = {}) {
   let received = 0;
   let bad = 0;
   let done;
@@ -122,6 +122,7 @@ async function runOurs(pipe) {
     zeroChecksum: args['zero-checksum'],
     heartbeatIntervalMs: 0,
     ...(process.env.DACK ? { delayedAckMs: Number(process.env.DACK) } : {}),
+    ...extra,
   };
   const a = new Association({ send: pipe.sendA }, opts);
   const b = new Association(
@@ -226,15 +227,23 @@ function waitFor(pred, timeoutMs = 10_000) {
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const mbps = (ms, bytes = TOTAL) => bytes / 1e6 / (ms / 1000);
 
-async function scenario(name, makePipe) {
+/**
+ * Runs both stacks `RUNS` times over fresh pipes; `werift` given: reuse that median instead of
+ * measuring werift again (its figure does not depend on `ourOptions`). Returns werift's median.
+ */
+async function scenario(name, makePipe, ourOptions = {}, werift) {
   const ours = [];
   const theirs = [];
   for (let r = 0; r < RUNS; r++) {
     let pipe = await makePipe();
-    const o = await runOurs(pipe);
+    const o = await runOurs(pipe, ourOptions);
     pipe.close();
-    let w = { ms: Number.NaN, bad: 0, bytes: TOTAL };
-    if (!args['ours-only']) {
+    let w = {
+      ms: werift === undefined ? Number.NaN : (TOTAL / 1e6 / werift) * 1000,
+      bad: 0,
+      bytes: TOTAL,
+    };
+    if (!args['ours-only'] && werift === undefined) {
       pipe = await makePipe();
       w = await runWerift(pipe);
       pipe.close();
@@ -253,10 +262,22 @@ async function scenario(name, makePipe) {
   console.log(
     `${name.padEnd(8)} @x/sctp ${mo.toFixed(1).padStart(7)} MB/s   werift ${mw.toFixed(1).padStart(6)} MB/s   ratio ${(mo / mw).toFixed(1)}x (medians of ${RUNS})`,
   );
+  return mw;
 }
 
 console.log(
   `SCTP bulk: ${args.mib} MiB as ${MSG / 1024} KiB messages, one reliable ordered stream, buffered <= 1 MiB${args['zero-checksum'] ? ', zero checksum' : ''}`,
 );
-if (args.only !== 'udp') await scenario('memory', async () => memoryPipe());
-if (args.only !== 'mem') await scenario('udp', udpPipe);
+// Both at the 1200-byte MTU of WebRTC first; then ours with path MTU discovery (RFC 8899)
+// allowed up to the largest UDP datagram, as an association over loopback may use it
+// (werift has no PMTU discovery: its figure is the same).
+const PMTU = { maxMtu: 65_507 };
+if (args.only === 'pmtu-mem') await scenario('memory, PLPMTUD', async () => memoryPipe(), PMTU, 1);
+else if (args.only !== 'udp') {
+  const w = await scenario('memory', async () => memoryPipe());
+  await scenario('memory, PLPMTUD to 64 KiB', async () => memoryPipe(), PMTU, w);
+}
+if (args.only !== 'mem' && args.only !== 'pmtu-mem') {
+  const w = await scenario('udp', udpPipe);
+  await scenario('udp, PLPMTUD to 64 KiB', udpPipe, PMTU, w);
+}
