@@ -13,6 +13,9 @@ const steps = [
     'turbo',
     ['run', 'build', 'lint:package', '--output-logs=errors-only'],
   ],
+  // After the build: API Extractor reads the declarations in dist/. Fails when a public
+  // surface changed without its report (`pnpm api:update` refreshes them).
+  ['API reports of the packages (API Extractor)', 'node', ['tools/api/api.mjs', 'check']],
   ['tests (vitest)', 'vitest', ['run']],
 ];
 
