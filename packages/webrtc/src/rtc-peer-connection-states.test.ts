@@ -247,4 +247,36 @@ describe('RTCPeerConnection states on the virtual network', () => {
     await clock.runUntil(() => got.length === 2, { timeoutMs: 1000 });
     expect(got[1]).toBe('after the failure');
   }, 30_000);
+
+  it('restarts ICE when the answerer asks for it, keeping the ICE roles (RFC 8445 §9)', async () => {
+    const { clock, a, b, events } = await connectedPair();
+    await clock.runUntil(() => b.connectionState === 'connected', { timeoutMs: 1000 });
+    events.length = 0;
+    const oldA = ufragOf(a);
+    let pairChanges = 0;
+    a.sctp!.transport.iceTransport.onselectedcandidatepairchange = () => pairChanges++;
+    b.restartIce();
+    await renegotiate(b, a); // b offers this time
+    expect(ufragOf(a)).not.toBe(oldA);
+    expect(a.signalingState).toBe('stable');
+    // b's re-offer says actpass; a stays the DTLS server it is (RFC 8842 §5.5).
+    expect(b.localDescription!.sdp).toContain('a=setup:actpass');
+    expect(a.localDescription!.sdp).toContain('a=setup:passive');
+    // b's candidates of the new generation are announced once its offer is out
+    // (setLocalDescription resolved), so a knows their generation when they arrive.
+    await clock.runUntil(() => a.iceConnectionState === 'completed' && pairChanges === 1, {
+      timeoutMs: 10_000,
+    });
+    expect(events).toEqual([
+      'transport connected',
+      'ice connected: ICE restart',
+      'transport completed',
+      expect.stringMatching(/^ice completed: checks done/),
+    ]);
+    expect(pairChanges).toBe(1);
+    expect(a.connectionState).toBe('connected');
+    const roles = async (pc: RTCPeerConnection) =>
+      [...(await pc.getStats()).values()].find((s) => s.type === 'transport')!.iceRole;
+    expect([await roles(a), await roles(b)]).toEqual(['controlling', 'controlled']);
+  });
 });

@@ -20,7 +20,7 @@ import {
   type SctpTransportCause,
   SctpTransportState,
 } from '@x/network';
-import { systemClock } from '@x/transport';
+import { systemClock, type Timer } from '@x/transport';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
@@ -99,6 +99,14 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   private restartRequested = false;
   private restartCredentials: { ufrag: string; pwd: string } | undefined;
+  /**
+   * Gathering events of an ICE restart, held until setLocalDescription() has resolved: the
+   * agent announces its candidates again at once, but the application must be able to signal
+   * the description first (JSEP §5.2.1: gathering follows setLocalDescription), or the peer
+   * would get candidates of a generation it does not know yet, and drop them.
+   */
+  private held: (() => void)[] | undefined;
+  private releaseTimer: Timer | undefined;
   private readonly channels = new Set<RTCDataChannel>();
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
@@ -283,7 +291,9 @@ export class RTCPeerConnection extends SafeEventTarget {
           : undefined;
       if (type === 'offer') {
         this.pendingLocal = desc;
-        this.manager.setRole(true);
+        // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
+        // either side, ICE restarts included) keep the roles (RFC 8445 §9).
+        if (!this.started) this.manager.setRole(true);
       } else {
         this.localDescriptionValue = desc;
         this.remoteDescriptionValue = this.pendingRemote ?? this.remoteDescriptionValue;
@@ -297,6 +307,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.restartCredentials = undefined;
         this.restartLocalIce(restart);
       }
+      this.releaseHeldEvents();
       void this.gather();
     });
   }
@@ -338,7 +349,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       if (info.data) this.wantData = true;
       if (description.type === 'offer') {
         this.pendingRemote = desc;
-        this.manager.setRole(false);
+        if (!this.started) this.manager.setRole(false);
       } else {
         this.remoteDescriptionValue = desc;
         this.localDescriptionValue = this.pendingLocal ?? this.localDescriptionValue;
@@ -493,6 +504,9 @@ export class RTCPeerConnection extends SafeEventTarget {
   close(): Promise<void> {
     if (this.closed) return this.manager.close();
     this.closed = true;
+    this.releaseTimer?.cancel();
+    this.releaseTimer = undefined;
+    this.held = undefined;
     this.signaling = 'closed';
     this.iceConnection = RTCIceConnectionStateCode.Closed;
     this.connection = RTCPeerConnectionStateCode.Closed;
@@ -572,7 +586,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       fingerprints,
       // JSEP §5.2.1 / §5.3.1: offers say actpass; answers take the active role unless the
       // offer asked for the other one.
-      setup: offering ? 'actpass' : remote?.data?.setup === 'active' ? 'passive' : 'active',
+      setup: offering ? 'actpass' : this.answerSetup(remote?.data?.setup),
       dataMid,
       media: offering ? [] : (remote?.media ?? []),
       // An offer that restarts ICE carries no candidates of the old generation.
@@ -583,6 +597,17 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
+  /**
+   * `a=setup` of an answer (RFC 8842 §5.3, JSEP §5.3.1): the opposite of an offer that chose,
+   * `active` for `actpass`; once DTLS runs, the role it has, whatever a later offer says
+   * (RFC 8842 §5.5: a re-offer does not start a new DTLS association here).
+   */
+  private answerSetup(offered: string | undefined): 'active' | 'passive' {
+    const current = this.manager.dtlsRole;
+    if (current !== undefined) return current === 'client' ? 'active' : 'passive';
+    return offered === 'active' ? 'passive' : 'active';
+  }
+
   private startTransports(): void {
     const data = this.remoteInfo?.data;
     if (!data) return;
@@ -591,8 +616,10 @@ export class RTCPeerConnection extends SafeEventTarget {
       this.remoteDescriptionValue?.type === 'pranswer';
     // RFC 8842 §5.1: `active` is the DTLS client. When the peer is active we are the server;
     // otherwise (it answered passive, or offered actpass and we answer active) the client.
-    const dtlsRole = data.setup === 'active' ? 'server' : 'client';
-    this.iceTransport.roleValue = weAreOfferer ? 'controlling' : 'controlled';
+    // Once DTLS runs its role stays (RFC 8842 §5.5), whatever a re-offer says.
+    const dtlsRole = this.manager.dtlsRole ?? (data.setup === 'active' ? 'server' : 'client');
+    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9).
+    if (!this.started) this.iceTransport.roleValue = weAreOfferer ? 'controlling' : 'controlled';
     this.manager.start({
       ufrag: data.ufrag,
       pwd: data.pwd,
@@ -619,15 +646,39 @@ export class RTCPeerConnection extends SafeEventTarget {
   private restartLocalIce(credentials?: { ufrag: string; pwd: string }): void {
     this.localCandidates.length = 0;
     this.localGatheringDone = false;
-    if (this.iceTransport.gatheringState === 'complete') this.setGathering('gathering');
+    this.held ??= [];
+    if (this.gathering === 'complete') this.setGathering('gathering');
     this.manager.restartIce(credentials);
   }
 
+  /** Dispatches now, or after setLocalDescription() while a restart's events are held. */
+  private announce(dispatch: () => void): void {
+    if (this.held) this.held.push(dispatch);
+    else dispatch();
+  }
+
+  /** Releases the held gathering events in a task after the current operation resolves. */
+  private releaseHeldEvents(): void {
+    if (!this.held || this.releaseTimer) return;
+    this.releaseTimer = (this.configuration.clock ?? systemClock).setTimeout(() => {
+      this.releaseTimer = undefined;
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const dispatch of held) if (!this.closed) dispatch();
+    }, 0);
+  }
+
+  /** The gathering state last decided (ahead of `iceGatheringState` while events are held). */
+  private gathering: RTCIceGatheringState = 'new';
+
   private setGathering(state: RTCIceGatheringState): void {
-    if (this.iceTransport.gatheringValue === state) return;
-    this.iceTransport.gatheringValue = state;
-    this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
-    this.dispatchEvent(new Event('icegatheringstatechange'));
+    if (this.gathering === state) return;
+    this.gathering = state;
+    this.announce(() => {
+      this.iceTransport.gatheringValue = state;
+      this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
+      this.dispatchEvent(new Event('icegatheringstatechange'));
+    });
   }
 
   private async gather(): Promise<void> {
@@ -652,27 +703,30 @@ export class RTCPeerConnection extends SafeEventTarget {
             sdpMLineIndex: 0,
             usernameFragment: ufrag,
           });
-          this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate }));
+          this.announce(() =>
+            this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate })),
+          );
         } else {
           this.localGatheringDone = true;
-          this.dispatchEvent(
-            new RTCPeerConnectionIceEvent('icecandidate', {
-              candidate: new RTCIceCandidate({
-                candidate: '',
-                sdpMid: mid,
-                sdpMLineIndex: 0,
-                usernameFragment: ufrag,
-              }),
-            }),
+          const candidate = new RTCIceCandidate({
+            candidate: '',
+            sdpMid: mid,
+            sdpMLineIndex: 0,
+            usernameFragment: ufrag,
+          });
+          this.announce(() =>
+            this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate })),
           );
         }
         return;
       }
       case 'gathering-state': {
-        if (this.iceTransport.gatheringValue === event.state) return;
+        if (this.gathering === event.state) return;
         this.setGathering(event.state);
         if (event.state === 'complete')
-          this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null }));
+          this.announce(() =>
+            this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null })),
+          );
         return;
       }
       case 'candidate-error': {
