@@ -20,10 +20,11 @@ import {
   type SctpTransportCause,
   SctpTransportState,
 } from '@x/network';
-import { systemClock, type Timer } from '@x/transport';
+import { systemClock } from '@x/transport';
 import { defineEventHandler, SafeEventTarget } from './events.js';
+import { LocalGathering } from './local-gathering.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
-import { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { collectStats, type RTCStats } from './rtc-stats.js';
 import {
   RTCCertificate,
@@ -31,7 +32,7 @@ import {
   RTCDataChannelEvent,
   type RTCDataChannelInit,
   RTCPeerConnectionIceErrorEvent,
-  RTCPeerConnectionIceEvent,
+  type RTCPeerConnectionIceEvent,
   RTCSessionDescription,
   type RTCSessionDescriptionInit,
   type RTCSignalingState,
@@ -84,8 +85,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   private pendingLocal: RTCSessionDescription | null = null;
   private pendingRemote: RTCSessionDescription | null = null;
   private remoteInfo: RemoteDescriptionInfo | undefined;
-  private readonly localCandidates: string[] = [];
-  private localGatheringDone = false;
+  private readonly gathering: LocalGathering;
   private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
   private sessionVersion = 0;
   /** True once a data m-line was negotiated or a channel asked for one. */
@@ -99,14 +99,6 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   private restartRequested = false;
   private restartCredentials: { ufrag: string; pwd: string } | undefined;
-  /**
-   * Gathering events of an ICE restart, held until setLocalDescription() has resolved: the
-   * agent announces its candidates again at once, but the application must be able to signal
-   * the description first (JSEP §5.2.1: gathering follows setLocalDescription), or the peer
-   * would get candidates of a generation it does not know yet, and drop them.
-   */
-  private held: (() => void)[] | undefined;
-  private releaseTimer: Timer | undefined;
   private readonly channels = new Set<RTCDataChannel>();
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
@@ -140,6 +132,11 @@ export class RTCPeerConnection extends SafeEventTarget {
         throw new DOMException('a certificate has expired', 'InvalidAccessError');
     }
     this.configuration = { ...configuration };
+    this.gathering = new LocalGathering(
+      this,
+      this.iceTransport,
+      configuration.clock ?? systemClock,
+    );
     const certificate = configuration.certificates?.[0]?.certificate;
     this.manager = new Manager(
       {
@@ -307,7 +304,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.restartCredentials = undefined;
         this.restartLocalIce(restart);
       }
-      this.releaseHeldEvents();
+      this.gathering.release();
       void this.gather();
     });
   }
@@ -504,9 +501,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   close(): Promise<void> {
     if (this.closed) return this.manager.close();
     this.closed = true;
-    this.releaseTimer?.cancel();
-    this.releaseTimer = undefined;
-    this.held = undefined;
+    this.gathering.close();
     this.signaling = 'closed';
     this.iceConnection = RTCIceConnectionStateCode.Closed;
     this.connection = RTCPeerConnectionStateCode.Closed;
@@ -590,8 +585,8 @@ export class RTCPeerConnection extends SafeEventTarget {
       dataMid,
       media: offering ? [] : (remote?.media ?? []),
       // An offer that restarts ICE carries no candidates of the old generation.
-      candidates: restarting ? [] : [...this.localCandidates],
-      endOfCandidates: restarting ? false : this.localGatheringDone,
+      candidates: restarting ? [] : [...this.gathering.candidates],
+      endOfCandidates: restarting ? false : this.gathering.done,
       maxMessageSize: 262_144,
       sctpPort: 5000,
     });
@@ -644,41 +639,8 @@ export class RTCPeerConnection extends SafeEventTarget {
    * list starts over; the old pair carries data until a new one is selected.
    */
   private restartLocalIce(credentials?: { ufrag: string; pwd: string }): void {
-    this.localCandidates.length = 0;
-    this.localGatheringDone = false;
-    this.held ??= [];
-    if (this.gathering === 'complete') this.setGathering('gathering');
+    this.gathering.restart();
     this.manager.restartIce(credentials);
-  }
-
-  /** Dispatches now, or after setLocalDescription() while a restart's events are held. */
-  private announce(dispatch: () => void): void {
-    if (this.held) this.held.push(dispatch);
-    else dispatch();
-  }
-
-  /** Releases the held gathering events in a task after the current operation resolves. */
-  private releaseHeldEvents(): void {
-    if (!this.held || this.releaseTimer) return;
-    this.releaseTimer = (this.configuration.clock ?? systemClock).setTimeout(() => {
-      this.releaseTimer = undefined;
-      const held = this.held ?? [];
-      this.held = undefined;
-      for (const dispatch of held) if (!this.closed) dispatch();
-    }, 0);
-  }
-
-  /** The gathering state last decided (ahead of `iceGatheringState` while events are held). */
-  private gathering: RTCIceGatheringState = 'new';
-
-  private setGathering(state: RTCIceGatheringState): void {
-    if (this.gathering === state) return;
-    this.gathering = state;
-    this.announce(() => {
-      this.iceTransport.gatheringValue = state;
-      this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
-      this.dispatchEvent(new Event('icegatheringstatechange'));
-    });
   }
 
   private async gather(): Promise<void> {
@@ -692,43 +654,16 @@ export class RTCPeerConnection extends SafeEventTarget {
   private onManagerEvent(event: ManagerEvent): void {
     if (this.closed) return;
     switch (event.kind) {
-      case 'local-candidate': {
-        const mid = this.remoteInfo?.data?.mid ?? MID;
-        const { ufrag } = this.manager.localParameters;
-        if (event.candidate) {
-          this.localCandidates.push(event.candidate.candidate);
-          const candidate = new RTCIceCandidate({
-            candidate: event.candidate.candidate,
-            sdpMid: mid,
-            sdpMLineIndex: 0,
-            usernameFragment: ufrag,
-          });
-          this.announce(() =>
-            this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate })),
-          );
-        } else {
-          this.localGatheringDone = true;
-          const candidate = new RTCIceCandidate({
-            candidate: '',
-            sdpMid: mid,
-            sdpMLineIndex: 0,
-            usernameFragment: ufrag,
-          });
-          this.announce(() =>
-            this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate })),
-          );
-        }
+      case 'local-candidate':
+        this.gathering.onCandidate(
+          event.candidate,
+          this.remoteInfo?.data?.mid ?? MID,
+          this.manager.localParameters.ufrag,
+        );
         return;
-      }
-      case 'gathering-state': {
-        if (this.gathering === event.state) return;
-        this.setGathering(event.state);
-        if (event.state === 'complete')
-          this.announce(() =>
-            this.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate: null })),
-          );
+      case 'gathering-state':
+        this.gathering.onState(event.state);
         return;
-      }
       case 'candidate-error': {
         const { url, errorCode, errorText, address, port } = event;
         this.dispatchEvent(

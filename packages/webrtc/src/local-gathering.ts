@@ -1,0 +1,104 @@
+/**
+ * Our side of ICE gathering as the W3C API shows it (webrtc-pc §4.4.1.6, §4.8.2): the
+ * candidates of the local description, `iceGatheringState`, and the `icecandidate` and
+ * `icegatheringstatechange` events. An ICE restart gathers again (RFC 8445 §9); its events
+ * are held until `setLocalDescription()` has resolved (JSEP §5.2.1: gathering follows the
+ * description), so that the application can signal the description before the candidates of
+ * its generation, which the peer would otherwise drop as unknown.
+ */
+import type { CandidateDescription } from '@x/network';
+import type { Clock, Timer } from '@x/transport';
+import { RTCIceCandidate } from './rtc-ice-candidate.js';
+import type { RTCIceGatheringState, RTCIceTransport } from './rtc-transports.js';
+import { RTCPeerConnectionIceEvent } from './rtc-types.js';
+
+/** @internal Owned by `RTCPeerConnection`, which dispatches on `target`. */
+export class LocalGathering {
+  /** `candidate:` lines gathered in the current generation (for the local description). */
+  readonly candidates: string[] = [];
+  /** End-of-candidates was reached in the current generation. */
+  done = false;
+  /** The state last decided (ahead of `iceGatheringState` while events are held). */
+  private state: RTCIceGatheringState = 'new';
+  private held: (() => void)[] | undefined;
+  private releaseTimer: Timer | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly target: EventTarget,
+    private readonly iceTransport: RTCIceTransport,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A local candidate of the Manager, `null` at end-of-candidates. */
+  onCandidate(gathered: CandidateDescription | null, sdpMid: string, ufrag: string): void {
+    if (gathered) this.candidates.push(gathered.candidate);
+    else this.done = true;
+    // End-of-candidates is an empty candidate (RFC 8838 §4.1), then a null one follows once
+    // the gathering state is complete (webrtc-pc §4.8.2).
+    const candidate = new RTCIceCandidate({
+      candidate: gathered?.candidate ?? '',
+      sdpMid,
+      sdpMLineIndex: 0,
+      usernameFragment: ufrag,
+    });
+    this.announce(() =>
+      this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate })),
+    );
+  }
+
+  /** The Manager's gathering state changed. */
+  onState(state: RTCIceGatheringState): void {
+    if (this.state === state) return;
+    this.setState(state);
+    if (state === 'complete') {
+      this.announce(() =>
+        this.target.dispatchEvent(
+          new RTCPeerConnectionIceEvent('icecandidate', { candidate: null }),
+        ),
+      );
+    }
+  }
+
+  /** An ICE restart is about to announce the candidates again: a new generation starts. */
+  restart(): void {
+    this.candidates.length = 0;
+    this.done = false;
+    this.held ??= [];
+    if (this.state === 'complete') this.setState('gathering');
+  }
+
+  /** `setLocalDescription()` is resolving: held events go out in the next task. */
+  release(): void {
+    if (!this.held || this.releaseTimer || this.closed) return;
+    this.releaseTimer = this.clock.setTimeout(() => {
+      this.releaseTimer = undefined;
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const dispatch of held) if (!this.closed) dispatch();
+    }, 0);
+  }
+
+  /** The peer connection closed: nothing more is dispatched. */
+  close(): void {
+    this.closed = true;
+    this.releaseTimer?.cancel();
+    this.releaseTimer = undefined;
+    this.held = undefined;
+  }
+
+  private setState(state: RTCIceGatheringState): void {
+    this.state = state;
+    this.announce(() => {
+      this.iceTransport.gatheringValue = state;
+      this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
+      this.target.dispatchEvent(new Event('icegatheringstatechange'));
+    });
+  }
+
+  /** Dispatches now, or after setLocalDescription() while a restart's events are held. */
+  private announce(dispatch: () => void): void {
+    if (this.held) this.held.push(dispatch);
+    else dispatch();
+  }
+}
