@@ -33,6 +33,10 @@ function run(command, args, cwd, timeoutMs = 180_000) {
           TURBO_TELEMETRY_DISABLED: '1',
           DO_NOT_TRACK: '1',
           NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+          // Nothing here needs the registry (--offline, --force, --dry-run); if npm still asks
+          // it something, an unreachable registry costs seconds, not minutes of retries.
+          NPM_CONFIG_FETCH_RETRIES: '0',
+          NPM_CONFIG_FETCH_TIMEOUT: '10000',
         },
       },
       (error, stdout, stderr) =>
