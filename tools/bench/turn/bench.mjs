@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCoturn } from '../../interop/turn/coturn.mjs';
+import { receiveBulk, sendBulk } from '../webrtc/peers.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DATAGRAMS = Number(process.env.BENCH_DATAGRAMS ?? 100_000);
@@ -267,30 +268,17 @@ async function peerSetup(RTCPeerConnection, server, extra, label) {
 
 async function peerBulk(s) {
   const total = MIB * 1024 * 1024;
-  const msg = Buffer.alloc(16 * 1024, 1);
-  let got = 0;
-  const rx = s.rxDc();
-  const done = new Promise((resolve) => {
-    rx.onmessage = (e) => {
-      got += e.data.byteLength ?? e.data.length;
-      if (got >= total) resolve();
-    };
-  });
-  s.dc.bufferedAmountLowThreshold = 256 * 1024;
-  let sent = 0;
+  const done = receiveBulk(s.rxDc(), total);
   const t0 = performance.now();
-  const pump = () => {
-    while (sent < total && s.dc.bufferedAmount <= 1024 * 1024) {
-      s.dc.send(msg);
-      sent += msg.length;
-    }
-  };
-  s.dc.onbufferedamountlow = pump;
-  pump();
-  const poll = setInterval(pump, 5);
+  const stop = sendBulk(s.dc, total);
   await done;
-  clearInterval(poll);
-  return total / ((performance.now() - t0) / 1000) / 1e6;
+  stop();
+  const mbps = total / ((performance.now() - t0) / 1000) / 1e6;
+  if (process.env.BENCH_DEBUG) {
+    const assoc = s.a.manager?.association;
+    if (assoc) console.log('x-webrtc sender association', assoc.stats);
+  }
+  return mbps;
 }
 
 async function peerRun(name, RTCPeerConnection, server, extra) {
@@ -322,7 +310,7 @@ const server = await startCoturn();
 const rows = [];
 try {
   const turn = await loadIce();
-  for (const transport of ['udp', 'tcp']) {
+  for (const transport of process.env.BENCH_PEERS ? [] : ['udp', 'tcp']) {
     const s = await oursSetup(turn, server, transport);
     const iceMs = await oursIce(turn, server, transport);
     const runs = [];
@@ -352,7 +340,9 @@ try {
       },
     ],
   ];
+  const only = process.env.BENCH_PEERS?.split(',');
   for (const [name, load, extra] of stacks) {
+    if (only && !only.includes(name)) continue;
     const peer = `${name} (relay)`;
     try {
       const r = await peerRun(name, await load(), server, extra);
