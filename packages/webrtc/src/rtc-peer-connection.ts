@@ -23,6 +23,7 @@ import {
 import { systemClock } from '@x/transport';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { LocalGathering } from './local-gathering.js';
+import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { collectStats, type RTCStats } from './rtc-stats.js';
@@ -56,13 +57,6 @@ import {
   type RTCPeerConnectionState,
   RTCPeerConnectionStateCode,
 } from './state/states.js';
-
-const PRIORITY: Record<NonNullable<RTCDataChannelInit['priority']>, number> = {
-  'very-low': 128,
-  low: 256,
-  medium: 512,
-  high: 1024,
-};
 
 const MID = '0';
 
@@ -121,38 +115,15 @@ export class RTCPeerConnection extends SafeEventTarget {
 
   constructor(configuration: RTCConfiguration = {}) {
     super();
-    if (
-      configuration.bundlePolicy !== undefined &&
-      !['balanced', 'max-compat', 'max-bundle'].includes(configuration.bundlePolicy)
-    ) {
-      throw new TypeError(`invalid bundlePolicy ${configuration.bundlePolicy}`);
-    }
-    for (const certificate of configuration.certificates ?? []) {
-      if (certificate.expires <= Date.now())
-        throw new DOMException('a certificate has expired', 'InvalidAccessError');
-    }
+    checkConfiguration(configuration);
     this.configuration = { ...configuration };
     this.gathering = new LocalGathering(
       this,
       this.iceTransport,
       configuration.clock ?? systemClock,
     );
-    const certificate = configuration.certificates?.[0]?.certificate;
-    this.manager = new Manager(
-      {
-        ...(configuration.net ? { net: configuration.net } : {}),
-        ...(configuration.clock ? { clock: configuration.clock } : {}),
-        ...(configuration.iceServers ? { iceServers: configuration.iceServers } : {}),
-        ...(configuration.gather ? { gather: configuration.gather } : {}),
-        ...(configuration.consent ? { consent: configuration.consent } : {}),
-        ...(configuration.iceTransportPolicy
-          ? { iceTransportPolicy: configuration.iceTransportPolicy }
-          : {}),
-        ...(configuration.turnTls ? { turnTls: configuration.turnTls } : {}),
-        mdns: configuration.mdns ?? 'resolve',
-        ...(certificate ? { certificate } : {}),
-      },
-      (event) => this.onManagerEvent(event),
+    this.manager = new Manager(managerConfigOf(configuration), (event) =>
+      this.onManagerEvent(event),
     );
   }
 
@@ -425,32 +396,10 @@ export class RTCPeerConnection extends SafeEventTarget {
   /** W3C `createDataChannel()`. */
   createDataChannel(label: string, init: RTCDataChannelInit = {}): RTCDataChannel {
     this.assertNotClosed();
-    const labelText = String(label);
-    if (Buffer.byteLength(labelText) > 65_535)
-      throw new TypeError('label is longer than 65 535 bytes');
-    if (Buffer.byteLength(init.protocol ?? '') > 65_535)
-      throw new TypeError('protocol is longer than 65 535 bytes');
-    if (init.maxPacketLifeTime !== undefined && init.maxRetransmits !== undefined) {
-      throw new TypeError('maxPacketLifeTime and maxRetransmits cannot both be set');
-    }
-    if (init.negotiated && init.id === undefined)
-      throw new TypeError('a negotiated channel needs an id');
-    if (init.id !== undefined && (init.id < 0 || init.id > 65_534))
-      throw new TypeError('id must be within 0..65534');
+    const parameters = dataChannelParameters(label, init);
     let channel: RTCDataChannel;
     try {
-      const inner = this.manager.createDataChannel({
-        label: labelText,
-        ...(init.protocol !== undefined ? { protocol: init.protocol } : {}),
-        ...(init.ordered !== undefined ? { ordered: init.ordered } : {}),
-        ...(init.maxRetransmits !== undefined ? { maxRetransmits: init.maxRetransmits } : {}),
-        ...(init.maxPacketLifeTime !== undefined
-          ? { maxPacketLifeTime: init.maxPacketLifeTime }
-          : {}),
-        ...(init.negotiated !== undefined ? { negotiated: init.negotiated } : {}),
-        ...(init.id !== undefined ? { id: init.id } : {}),
-        priority: PRIORITY[init.priority ?? 'low'],
-      });
+      const inner = this.manager.createDataChannel(parameters);
       channel = new RTCDataChannel(
         inner,
         () => this.sctpTransportObject.maxMessageSize,
