@@ -8,7 +8,14 @@ import { performance } from 'node:perf_hooks';
 const child = fileURLToPath(new URL('./peer-process.mjs', import.meta.url));
 
 function spawnPeer(name, role) {
-  const proc = fork(child, [name, role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: each peer process writes a CPU profile there (node --cpu-prof).
+  const prof = process.env.BENCH_CPU_PROF;
+  const proc = fork(child, [name, role], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: prof
+      ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${role}.cpuprofile`]
+      : [],
+  });
   const waiters = new Map();
   proc.on('message', (m) => {
     const w = waiters.get(m.type);
