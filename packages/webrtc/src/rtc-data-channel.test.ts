@@ -251,6 +251,37 @@ describe('RTCDataChannel', () => {
     expect((got[0] as ArrayBuffer).byteLength).toBe(max);
   });
 
+  it("enforces the peer's smaller max-message-size, not ours", async () => {
+    const p = peers();
+    const local = p.a.createDataChannel('small');
+    let remote: RTCDataChannel | undefined;
+    p.b.ondatachannel = (e) => {
+      remote = e.channel;
+    };
+    await p.a.setLocalDescription();
+    await p.b.setRemoteDescription(p.a.localDescription!);
+    await p.b.setLocalDescription();
+    // b says it reads at most 1000 bytes (RFC 8841 §6).
+    const sdp = p.b.localDescription!.sdp.replace(
+      /a=max-message-size:\d+/,
+      'a=max-message-size:1000',
+    );
+    await p.a.setRemoteDescription({ type: 'answer', sdp });
+    expect(p.a.sctp!.maxMessageSize).toBe(1000);
+    expect(p.b.sctp!.maxMessageSize).toBe(262_144);
+    await p.clock.runUntil(() => local.readyState === 'open' && remote !== undefined, {
+      timeoutMs: 10_000,
+    });
+    expect(() => local.send(new Uint8Array(1001))).toThrow(TypeError);
+    expect(() => local.send(new Blob([new Uint8Array(1001)]))).toThrow(TypeError);
+    const got = received(remote!);
+    local.send(new Uint8Array(1000));
+    remote!.send(new Uint8Array(5000)); // a reads up to 262 144 bytes
+    const back = received(local);
+    await p.clock.runUntil(() => got.length === 1 && back.length === 1, { timeoutMs: 5000 });
+    expect((back[0] as ArrayBuffer).byteLength).toBe(5000);
+  });
+
   it('fires bufferedamountlow when bufferedAmount falls to the threshold, once per crossing', async () => {
     const { clock, local, remote } = await openChannel();
     let bytes = 0;
