@@ -4,7 +4,7 @@
 // bufferedAmount and bufferedamountlow, binaryType, negotiated channels, close from either
 // side, and listeners that throw.
 import { Blob } from 'node:buffer';
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setListenerErrorHandler } from './events.js';
 import type { RTCDataChannel } from './rtc-data-channel.js';
@@ -22,6 +22,7 @@ interface Pair {
   clock: VirtualClock;
   a: RTCPeerConnection;
   b: RTCPeerConnection;
+  hostB: VirtualHost;
 }
 
 function peers(): Pair {
@@ -50,7 +51,7 @@ function peers(): Pair {
       }
     };
   }
-  return { clock, a, b };
+  return { clock, a, b, hostB };
 }
 
 async function negotiate({ a, b }: Pair): Promise<void> {
@@ -329,6 +330,30 @@ describe('RTCDataChannel', () => {
     y.send('to x');
     await p.clock.runUntil(() => gotX.length === 1 && gotY.length === 1, { timeoutMs: 5000 });
     expect([gotX[0], gotY[0], announced]).toEqual(['to x', 'to y', 0]);
+  });
+
+  it('reports a dead association with an error event (sctp-failure), then close', async () => {
+    const { clock, hostB, local } = await openChannel();
+    const log: string[] = [];
+    record(local, log, 'a');
+    local.addEventListener('error', (e) => {
+      const { error } = e as Event & { error: DOMException & { errorDetail: string } };
+      log.push(`a error ${error.name} ${error.errorDetail}`);
+    });
+    hostB.link.partition();
+    local.send('lost in the partition'); // SCTP retransmits it until it gives up
+    await clock.runUntil(() => local.readyState === 'closed', { timeoutMs: 600_000 });
+    expect(local.readyState).toBe('closed');
+    expect(log).toEqual([
+      // The message left for the network (webrtc-pc: bufferedAmount counts what has not).
+      'a bufferedamountlow (open)',
+      // RFC 9260 §8.2: too many retransmissions end the association; webrtc-pc §6.2.4: the
+      // channel is closed with an RTCError of errorDetail sctp-failure.
+      'a error (closed)',
+      'a error OperationError sctp-failure',
+      'a close (closed)',
+    ]);
+    expect(() => local.send('x')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
   });
 
   it('keeps going when a listener throws, and reports the error', async () => {

@@ -93,10 +93,14 @@ export class RTCDataChannel extends SafeEventTarget {
       onMessage: (data, binary) => this.deliver(data, binary),
       // webrtc-pc §6.2: bufferedamountlow follows a decrease of what send() queued. The SCTP
       // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it.
+      // It is fired from a queued task (webrtc-pc §6.2), and not at all when the queue only
+      // emptied because the association died (the channel is closed by then).
       onBufferedAmountLow: () => {
         if (!this.sentSinceLow) return;
         this.sentSinceLow = false;
-        this.dispatchEvent(new Event('bufferedamountlow'));
+        queueMicrotask(() => {
+          if (this.channel.state !== 'closed') this.dispatchEvent(new Event('bufferedamountlow'));
+        });
       },
       // webrtc-pc §6.2.4: "Unless the procedure was initiated by channel.close, set
       // [[ReadyState]] to closing and fire an event named closing at channel."
