@@ -1,3 +1,11 @@
+/**
+ * `@x/dtls`: DTLS 1.2 (RFC 6347) client and server for the WebRTC profile, over any datagram
+ * transport. `new DtlsTransport(options, (change) => …)` reports every `DtlsTransportState`
+ * as `{ state, previous, cause }`.
+ *
+ * @packageDocumentation
+ */
+
 export {
   DtlsCertificate,
   type Fingerprint,

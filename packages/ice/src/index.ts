@@ -1,3 +1,11 @@
+/**
+ * `@x/ice`: STUN (RFC 8489), a TURN client (RFC 8656) and the RFC 8445 ICE `Agent` with
+ * consent freshness (RFC 7675) and trickle (RFC 8838). `new Agent(config, (state, cause) => …)`
+ * reports every `ConnectionState` with its `StateCause`.
+ *
+ * @packageDocumentation
+ */
+
 export {
   Agent,
   type IceCredentials,

@@ -1,3 +1,13 @@
+/**
+ * `@x/network`: the `Manager`, which owns one ICE agent, DTLS and SCTP over its selected pair,
+ * the RFC 7983 demultiplexer and the data channel protocol (RFC 8832).
+ * `new Manager(config, (event) => …)` reports every state change of the ICE, DTLS and SCTP
+ * transports with its cause, in this package's own enums (mapped from the layers below in
+ * `map-*.ts`).
+ *
+ * @packageDocumentation
+ */
+
 export type {
   DataChannel,
   DataChannelHandlers,

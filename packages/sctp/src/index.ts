@@ -1,6 +1,10 @@
 /**
  * `@x/sctp`: SCTP over DTLS for WebRTC data channels (RFC 9260, RFC 8261, RFC 8841,
- * RFC 3758, RFC 6525, RFC 9653). {@link Association} runs over any datagram transport.
+ * RFC 3758, RFC 6525, RFC 9653). {@link Association} runs over any datagram transport;
+ * `new Association(transport, options, (state, cause) => …)` reports every `AssociationState`
+ * with its `AssociationCause`.
+ *
+ * @packageDocumentation
  */
 
 export { Association } from './association.js';

@@ -1,3 +1,12 @@
+/**
+ * `@x/transport`: the `Net` (UDP, TCP, TLS) and `Clock` interfaces that every layer of x-webrtc
+ * takes, their Node implementations (`nodeNet`, `systemClock`), and the `SerialNotifier` and
+ * `StateMachine` of the state contract. The deterministic virtual clock and network for tests
+ * are in `@x/transport/testing`.
+ *
+ * @packageDocumentation
+ */
+
 export {
   type AddressFamily,
   addressFamily,

@@ -1,3 +1,10 @@
+/**
+ * `@x/webrtc`: the W3C `RTCPeerConnection`, `RTCDataChannel` and transports for Node.js, with
+ * `event.cause` and `pc.connectionStateCause` telling why each state changed.
+ *
+ * @packageDocumentation
+ */
+
 export { setListenerErrorHandler } from './events.js';
 export {
   type BinaryType,

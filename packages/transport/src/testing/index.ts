@@ -1,3 +1,12 @@
+/**
+ * `@x/transport/testing`: a virtual clock and a virtual network (loss, delay, reordering,
+ * duplication, bandwidth, MTU, partitions, RFC 4787 NATs) that implement `Clock` and `Net`, so
+ * that whole connections run deterministically in milliseconds, and the leak check
+ * (`startLeakCheck`) that fails a test leaving a socket or timer open.
+ *
+ * @packageDocumentation
+ */
+
 export type { HostOptions, InterfaceOptions, VirtualHost } from '../virtual/host.js';
 export {
   DEFAULT_LINK,
