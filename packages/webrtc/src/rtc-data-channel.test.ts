@@ -356,6 +356,26 @@ describe('RTCDataChannel', () => {
     expect(() => local.send('x')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
   });
 
+  it('is closed without any event when its peer connection closes', async () => {
+    const { a, b, clock, local, remote } = await openChannel();
+    const log: string[] = [];
+    record(local, log, 'a');
+    record(remote, log, 'b');
+    local.onclose = () => log.push('a onclose');
+    local.send(new Blob(['queued behind a Blob'])); // dropped with the connection
+    await a.close();
+    // webrtc-pc close(): every channel's [[ReadyState]] becomes closed, no event fires, and
+    // the handlers the application set stay as they were.
+    expect(local.readyState).toBe('closed');
+    expect(local.onclose).toBeTypeOf('function');
+    expect(() => local.send('x')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+    // The peer learns of it (SCTP ABORT) and its channel closes with events.
+    await clock.runUntil(() => remote.readyState === 'closed', { timeoutMs: 5000 });
+    expect(log.filter((l) => l.startsWith('a'))).toEqual([]);
+    expect(log.filter((l) => l.startsWith('b'))).toContain('b close (closed)');
+    expect(b.connectionState).not.toBe('closed');
+  });
+
   it('keeps going when a listener throws, and reports the error', async () => {
     const reported: string[] = [];
     setListenerErrorHandler((error, type) => reported.push(`${type}: ${(error as Error).message}`));

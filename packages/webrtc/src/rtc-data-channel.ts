@@ -63,6 +63,8 @@ export class RTCDataChannel extends SafeEventTarget {
   private wasOpen = false;
   /** Application data was sent since the last bufferedamountlow. */
   private sentSinceLow = false;
+  /** The peer connection was closed: the channel is closed and fires nothing more. */
+  private silenced = false;
   /** @internal */
   readonly counters: DataChannelCounters = {
     messagesSent: 0,
@@ -87,29 +89,34 @@ export class RTCDataChannel extends SafeEventTarget {
     if (channel.state === 'open') this.markOpen();
     channel.handlers = {
       onOpen: () => {
+        if (this.silenced) return;
         this.markOpen();
         this.dispatchEvent(new Event('open'));
       },
-      onMessage: (data, binary) => this.deliver(data, binary),
+      onMessage: (data, binary) => {
+        if (!this.silenced) this.deliver(data, binary);
+      },
       // webrtc-pc §6.2: bufferedamountlow follows a decrease of what send() queued. The SCTP
       // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it.
       // It is fired from a queued task (webrtc-pc §6.2), and not at all when the queue only
       // emptied because the association died (the channel is closed by then).
       onBufferedAmountLow: () => {
-        if (!this.sentSinceLow) return;
+        if (!this.sentSinceLow || this.silenced) return;
         this.sentSinceLow = false;
         queueMicrotask(() => {
-          if (this.channel.state !== 'closed') this.dispatchEvent(new Event('bufferedamountlow'));
+          if (this.channel.state !== 'closed' && !this.silenced)
+            this.dispatchEvent(new Event('bufferedamountlow'));
         });
       },
       // webrtc-pc §6.2.4: "Unless the procedure was initiated by channel.close, set
       // [[ReadyState]] to closing and fire an event named closing at channel."
       onClosing: () => {
-        if (!this.closeRequested) this.dispatchEvent(new Event('closing'));
+        if (!this.closeRequested && !this.silenced) this.dispatchEvent(new Event('closing'));
       },
       onClose: (error) => {
         this.pending.length = 0;
         this.pendingBytes = 0;
+        if (this.silenced) return;
         if (this.wasOpen) this.observer?.closed();
         this.wasOpen = false;
         if (error) {
@@ -207,6 +214,16 @@ export class RTCDataChannel extends SafeEventTarget {
     if (state === 'closing' || state === 'closed') return;
     this.closeRequested = true;
     if (this.pending.length === 0) this.channel.close();
+  }
+
+  /**
+   * @internal The peer connection closes (webrtc-pc §4.4.1.5 close(): its channels become
+   * `closed` and fire no event). Call before the transports close.
+   */
+  silence(): void {
+    this.silenced = true;
+    this.pending.length = 0;
+    this.pendingBytes = 0;
   }
 
   private transmit(bytes: Uint8Array, binary: boolean): void {

@@ -458,15 +458,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     this.iceTransport.stateValue = 'closed';
     this.dtlsTransport.stateValue = 'closed';
     this.sctpTransportObject.stateValue = 'closed';
-    for (const channel of this.channels) {
-      channel.onopen =
-        channel.onmessage =
-        channel.onclose =
-        channel.onclosing =
-        channel.onerror =
-        channel.onbufferedamountlow =
-          null;
-    }
+    for (const channel of this.channels) channel.silence();
     return this.manager.close();
   }
 
