@@ -42,6 +42,8 @@ export interface InteropPeer {
   channelState(label: string): Promise<string | undefined>;
   closeChannel(label: string): Promise<void>;
   connectionState(): Promise<string>;
+  /** Ours only: the SCTP path MTU in use and the probes sent for it (RFC 8899). */
+  pathMtu?(): { pathMtu: number; pmtuProbesSent: number };
   close(): Promise<void>;
 }
 
@@ -54,9 +56,20 @@ export function ourPeer(): InteropPeer {
     gather: { includeLoopback: true, ipv6: false, addressFilter: (a) => a === '127.0.0.1' },
     mdns: 'resolve',
   });
-  return wrapStandardPeer('x-webrtc', pc as unknown as StandardPeerConnection, async () =>
+  const peer = wrapStandardPeer('x-webrtc', pc as unknown as StandardPeerConnection, async () =>
     pc.close(),
   );
+  // The association is internal: reached here (tests only) to check what the wire carried.
+  type Internals = {
+    manager: { association?: { stats: { pathMtu: number; pmtuProbesSent: number } } };
+  };
+  return {
+    ...peer,
+    pathMtu: () => {
+      const stats = (pc as unknown as Internals).manager.association?.stats;
+      return { pathMtu: stats?.pathMtu ?? 0, pmtuProbesSent: stats?.pmtuProbesSent ?? 0 };
+    },
+  };
 }
 
 /** What the standard API offers, as all three implement it. */
@@ -237,4 +250,12 @@ export async function channelScenario(offerer: InteropPeer, answerer: InteropPee
   await until(async () => (await offerer.channelState('partial')) === 'closed');
   await offerer.send('reliable', 'after close');
   await until(async () => (await offerer.received('reliable')).length === 4);
+  // A peer that did not send DTLS record_size_limit never gets a PMTU probe (libwebrtc fails
+  // its DTLS transport on a record above 2 KiB); two of ours on loopback raise the PMTU.
+  const ours = [offerer, answerer].filter((p) => p.pathMtu !== undefined);
+  for (const p of ours) {
+    const { pathMtu, pmtuProbesSent } = p.pathMtu!();
+    if (ours.length === 2) expect(pathMtu).toBe(16_384);
+    else expect({ pathMtu, pmtuProbesSent }).toEqual({ pathMtu: 1200, pmtuProbesSent: 0 });
+  }
 }
