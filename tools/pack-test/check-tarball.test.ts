@@ -30,9 +30,14 @@ const transport: Packed = {
     ['dist/index.js', "import { createSocket } from 'node:dgram';\nexport const a = 1;\n"],
     ['dist/index.d.ts', 'export declare const a = 1;\n'],
   ]),
+  bundled: new Map([['dist/index.js.map', ['../src/index.ts']]]),
 };
 
-function ice(files: Record<string, string>, manifest: Partial<PackageManifest> = {}): Packed {
+function ice(
+  files: Record<string, string>,
+  manifest: Partial<PackageManifest> = {},
+  bundled: readonly string[] = ['../src/index.ts', '../src/agent.ts'],
+): Packed {
   return {
     name: '@x/ice',
     version: '1.0.0',
@@ -49,6 +54,7 @@ function ice(files: Record<string, string>, manifest: Partial<PackageManifest> =
       ...manifest,
     },
     sources: new Map(Object.entries(files)),
+    bundled: new Map([['dist/index.js.map', bundled]]),
   };
 }
 
@@ -102,6 +108,22 @@ describe('checkTarball', () => {
       'dist/agent.js: imports ../../transport/src/clock.js, outside the package',
       'dist/agent.d.ts: imports ./missing.js, but dist/missing.d.ts is not in the tarball',
       'dist/agent.d.ts: imports left-pad, but left-pad is not a dependency',
+    ]);
+  });
+
+  it("reports a sibling's module or a dependency bundled into the JavaScript", () => {
+    expect(
+      checkTarball(
+        ice(clean, {}, [
+          '../src/index.ts',
+          '../../transport/src/clock.ts',
+          '../node_modules/@x/transport/dist/index.js',
+        ]),
+        [transport],
+      ),
+    ).toEqual([
+      "dist/index.js.map: bundles ../../transport/src/clock.ts, from outside the package's own sources",
+      "dist/index.js.map: bundles ../node_modules/@x/transport/dist/index.js, from outside the package's own sources",
     ]);
   });
 

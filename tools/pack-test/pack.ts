@@ -79,6 +79,8 @@ export interface Packed {
   readonly manifest: PackageManifest;
   /** Contents of the JavaScript and declaration files in the tarball, by path. */
   readonly sources: ReadonlyMap<string, string>;
+  /** The `sources` of each JavaScript source map in the tarball, by map path. */
+  readonly bundled: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface PackageManifest {
@@ -144,9 +146,15 @@ export async function packAll(destination: string): Promise<Packed[]> {
         )
         .sort();
       const sources = new Map<string, string>();
+      const bundled = new Map<string, string[]>();
       for (const file of files) {
         if (/\.(m?js|d\.ts|d\.mts)$/.test(file)) {
           sources.set(file, await readFile(join(base, file), 'utf8'));
+        } else if (/\.m?js\.map$/.test(file)) {
+          const map = JSON.parse(await readFile(join(base, file), 'utf8')) as {
+            sources?: string[];
+          };
+          bundled.set(file, map.sources ?? []);
         }
       }
       const manifest = JSON.parse(
@@ -160,6 +168,7 @@ export async function packAll(destination: string): Promise<Packed[]> {
         files,
         manifest,
         sources,
+        bundled,
       };
     }),
   );
@@ -224,6 +233,17 @@ export function checkTarball(packed: Packed, all: readonly Packed[]): string[] {
   }
   for (const entry of entryFiles(manifest)) {
     if (!files.has(entry)) problems.push(`package.json points at ${entry}, not in the tarball`);
+  }
+  // What the bundler put into each file: only this package's own sources. A sibling's module
+  // inlined through a relative path (werift's `export * from "../../../common/src"`) would
+  // otherwise leave no import behind to catch.
+  for (const [map, sources] of packed.bundled) {
+    for (const source of sources) {
+      const from = posix.normalize(posix.join(posix.dirname(map), source));
+      if (from.startsWith('..') || from.includes('node_modules/')) {
+        problems.push(`${map}: bundles ${source}, from outside the package's own sources`);
+      }
+    }
   }
   for (const [file, text] of packed.sources) {
     const info = ts.preProcessFile(text, true, true);
