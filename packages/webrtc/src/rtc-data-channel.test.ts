@@ -145,6 +145,19 @@ describe('RTCDataChannel', () => {
     expect(p.a.connectionState).toBe('connected');
   });
 
+  it('closes a channel that never reached the wire in a task: closing, then closed with its event', async () => {
+    const p = peers();
+    const channel = p.a.createDataChannel('never opened');
+    const log: string[] = [];
+    record(channel, log, 'a');
+    channel.close();
+    expect(channel.readyState).toBe('closing');
+    expect(log).toEqual([]);
+    await Promise.resolve();
+    expect(log).toEqual(['a close (closed)']);
+    expect(channel.readyState).toBe('closed');
+  });
+
   it('sees a close started by the peer: closing, then close', async () => {
     const { clock, local, remote } = await openChannel();
     const log: string[] = [];

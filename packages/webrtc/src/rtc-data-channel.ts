@@ -65,6 +65,8 @@ export class RTCDataChannel extends SafeEventTarget {
   private sentSinceLow = false;
   /** The peer connection was closed: the channel is closed and fires nothing more. */
   private silenced = false;
+  /** The close was announced (webrtc-pc §6.2.4): until then `readyState` says `closing`. */
+  private closedAnnounced = false;
   /** @internal */
   readonly counters: DataChannelCounters = {
     messagesSent: 0,
@@ -119,12 +121,18 @@ export class RTCDataChannel extends SafeEventTarget {
         if (this.silenced) return;
         if (this.wasOpen) this.observer?.closed();
         this.wasOpen = false;
-        if (error) {
-          this.dispatchEvent(
-            new RTCErrorEvent('error', { error: rtcError(error.message, 'sctp-failure') }),
-          );
-        }
-        this.dispatchEvent(new Event('close'));
+        // webrtc-pc §6.2.4 "announce closed": from a queued task, so that close() on a channel
+        // that never reached the wire does not run the listeners inside the call.
+        queueMicrotask(() => {
+          if (this.silenced) return;
+          this.closedAnnounced = true;
+          if (error) {
+            this.dispatchEvent(
+              new RTCErrorEvent('error', { error: rtcError(error.message, 'sctp-failure') }),
+            );
+          }
+          this.dispatchEvent(new Event('close'));
+        });
       },
     };
   }
@@ -152,8 +160,10 @@ export class RTCDataChannel extends SafeEventTarget {
   }
   get readyState(): RTCDataChannelState {
     const state = this.channel.state;
+    // The transport is closed, but the task that announces it has not run yet.
+    if (state === 'closed') return this.closedAnnounced ? 'closed' : 'closing';
     // close() sets [[ReadyState]] to closing at once, even while queued sends still drain.
-    return this.closeRequested && state !== 'closed' ? 'closing' : state;
+    return this.closeRequested ? 'closing' : state;
   }
   /** Bytes queued by `send()` and not yet handed to the network (queued Blobs included). */
   get bufferedAmount(): number {
@@ -222,6 +232,7 @@ export class RTCDataChannel extends SafeEventTarget {
    */
   silence(): void {
     this.silenced = true;
+    this.closedAnnounced = true;
     this.pending.length = 0;
     this.pendingBytes = 0;
   }
