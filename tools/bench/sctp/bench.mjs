@@ -1,10 +1,12 @@
 // Benchmark of @x/sctp against werift's SCTP, in one run: 64 MiB as 16 KiB messages on one
 // reliable ordered stream between two associations in this process, over an in-memory pipe
-// and over real 127.0.0.1 UDP sockets (no DTLS). The sender keeps at most 1 MiB buffered and
+// over real 127.0.0.1 UDP sockets (no DTLS) and over a VirtualNetwork of @x/transport/testing;
+// each at the 1200-byte MTU of WebRTC, then ours with path MTU discovery. The sender keeps at
+// most 1 MiB buffered and
 // resumes below 256 KiB, as the data-channel baseline of INTEROP.md does; the receiver checks
 // every sequence number. Prints MB/s (10^6 bytes/s) and the ratios ours/werift.
 //
-//   node tools/bench/sctp/bench.mjs [--mib 64] [--runs 3] [--only mem|udp]
+//   node tools/bench/sctp/bench.mjs [--mib 64] [--runs 3] [--only mem|udp|vnet]
 //
 // Requires `pnpm --filter @x/sctp build` first (the bench imports the built package).
 import dgram from 'node:dgram';
@@ -101,6 +103,51 @@ async function udpPipe() {
   };
 }
 
+/**
+ * Two hosts of a VirtualNetwork (`@x/transport/testing`) on one router, links without delay:
+ * datagrams cross on its VirtualClock, which `drive` moves (the clock is also given to our
+ * association; werift keeps its real timers).
+ */
+async function vnetPipe() {
+  const { VirtualClock, VirtualNetwork } = await import('@x/transport/testing');
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 1 });
+  const lan = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24' });
+  const hosts = [
+    world.addHost({ name: 'a', router: lan }),
+    world.addHost({ name: 'b', router: lan }),
+  ];
+  // Links that carry 64 KiB datagrams, like loopback, so that PLPMTUD has room.
+  for (const h of hosts) h.link.set({ mtu: 65_535 });
+  const deliver = [undefined, undefined];
+  const sockets = await Promise.all(
+    hosts.map((h, i) =>
+      h.bindUdp({ address: h.addresses[0], onMessage: (d) => deliver[i]?.(Buffer.from(d)) }),
+    ),
+  );
+  const sendTo = (from, to) => (p) =>
+    sockets[from].send(p, sockets[to].localAddress.port, hosts[to].addresses[0]);
+  return {
+    clock,
+    sendA: sendTo(0, 1),
+    sendB: sendTo(1, 0),
+    onA: (fn) => {
+      deliver[0] = fn;
+    },
+    onB: (fn) => {
+      deliver[1] = fn;
+    },
+    /** Runs the virtual clock until `done()` (our timers are virtual, werift's real). */
+    async drive(done) {
+      while (!done()) await clock.advance(1);
+    },
+    close() {
+      if (process.env.BENCH_DEBUG) console.log(JSON.stringify(world.stats), clock.now());
+      void world.close();
+    },
+  };
+}
+
 // ---- the two stacks ----------------------------------------------------------------------
 
 function payload(i) {
@@ -122,6 +169,7 @@ async function runOurs(pipe, extra = {}) {
     zeroChecksum: args['zero-checksum'],
     heartbeatIntervalMs: 0,
     ...(process.env.DACK ? { delayedAckMs: Number(process.env.DACK) } : {}),
+    ...(pipe.clock ? { clock: pipe.clock } : {}),
     ...extra,
   };
   const a = new Association({ send: pipe.sendA }, opts);
@@ -141,7 +189,8 @@ async function runOurs(pipe, extra = {}) {
   pipe.onB((p) => b.handlePacket(p));
   a.connect();
   b.connect();
-  await waitFor(
+  await until(
+    pipe,
     () => a.state === AssociationState.Connected && b.state === AssociationState.Connected,
   );
   let sent = 0;
@@ -158,13 +207,14 @@ async function runOurs(pipe, extra = {}) {
   const t0 = process.hrtime.bigint();
   pump();
   const timer = setInterval(pump, 0);
+  if (pipe.drive) await pipe.drive(() => received === COUNT);
   await finished;
   clearInterval(timer);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const stats = a.stats;
   a.close();
   b.close();
-  return { ms, bad, retransmissions: stats.retransmissions };
+  return { ms, bad, retransmissions: stats.retransmissions, pathMtu: stats.pathMtu };
 }
 
 async function runWerift(pipe) {
@@ -185,7 +235,7 @@ async function runWerift(pipe) {
     if (++received === COUNT) done();
   });
   await Promise.all([a.start(5000), b.start(5000)]);
-  await waitFor(() => a.state === 'connected' && b.state === 'connected');
+  await until(pipe, () => a.state === 'connected' && b.state === 'connected');
   // werift's RTCDataChannel queues messages and its flush awaits each SCTP send in turn
   // (webrtc/src/transport/sctp.js dataChannelFlush): drive it the same way. Calling its
   // send() many times without awaiting makes it far slower (the waiters pile up).
@@ -200,9 +250,14 @@ async function runWerift(pipe) {
   })();
   // werift can be very slow: stop after the time limit and report the rate it reached.
   let limit;
+  let late = false;
   const timedOut = new Promise((r) => {
-    limit = setTimeout(r, Number(args['time-limit']) * 1000);
+    limit = setTimeout(() => {
+      late = true;
+      r();
+    }, Number(args['time-limit']) * 1000);
   });
+  await until(pipe, () => received === COUNT || late);
   await Promise.race([finished, timedOut]);
   stop = true;
   clearTimeout(limit);
@@ -210,6 +265,11 @@ async function runWerift(pipe) {
   await a.stop().catch(() => {});
   await b.stop().catch(() => {});
   return { ms, bad, bytes: received * MSG };
+}
+
+/** Waits until `pred()` holds: on a virtual network by running its clock, else polling. */
+function until(pipe, pred) {
+  return pipe.drive ? pipe.drive(pred) : waitFor(pred, 120_000);
 }
 
 function waitFor(pred, timeoutMs = 10_000) {
@@ -254,7 +314,7 @@ async function scenario(name, makePipe, ourOptions = {}, werift) {
     ours.push(mbps(o.ms));
     theirs.push(wr);
     console.log(
-      `  ${name} run ${r + 1}: @x/sctp ${mbps(o.ms).toFixed(1)} MB/s (${o.retransmissions} rtx), werift ${wr.toFixed(1)} MB/s${w.bytes < TOTAL ? ` (${(w.bytes / 1048576).toFixed(1)} MiB in the ${args['time-limit']} s limit)` : ''}, ratio ${(mbps(o.ms) / wr).toFixed(1)}x`,
+      `  ${name} run ${r + 1}: @x/sctp ${mbps(o.ms).toFixed(1)} MB/s (${o.retransmissions} rtx, PMTU ${o.pathMtu}), werift ${wr.toFixed(1)} MB/s${w.bytes < TOTAL ? ` (${(w.bytes / 1048576).toFixed(1)} MiB in the ${args['time-limit']} s limit)` : ''}, ratio ${(mbps(o.ms) / wr).toFixed(1)}x`,
     );
   }
   const mo = median(ours);
@@ -272,12 +332,16 @@ console.log(
 // allowed up to the largest UDP datagram, as an association over loopback may use it
 // (werift has no PMTU discovery: its figure is the same).
 const PMTU = { maxMtu: 65_507 };
-if (args.only === 'pmtu-mem') await scenario('memory, PLPMTUD', async () => memoryPipe(), PMTU, 1);
-else if (args.only !== 'udp') {
+const wanted = (name) => args.only === undefined || args.only === name;
+if (wanted('mem')) {
   const w = await scenario('memory', async () => memoryPipe());
   await scenario('memory, PLPMTUD to 64 KiB', async () => memoryPipe(), PMTU, w);
 }
-if (args.only !== 'mem' && args.only !== 'pmtu-mem') {
+if (wanted('udp')) {
   const w = await scenario('udp', udpPipe);
   await scenario('udp, PLPMTUD to 64 KiB', udpPipe, PMTU, w);
+}
+if (wanted('vnet')) {
+  const w = await scenario('virtual network', vnetPipe);
+  await scenario('virtual network, PLPMTUD to 64 KiB', vnetPipe, PMTU, w);
 }
