@@ -1,10 +1,9 @@
 // Benchmark of @x/sctp against werift's SCTP, in one run: 64 MiB as 16 KiB messages on one
-// reliable ordered stream between two associations in this process, over an in-memory pipe
+// reliable ordered stream between two associations in this process, over an in-memory pipe,
 // over real 127.0.0.1 UDP sockets (no DTLS) and over a VirtualNetwork of @x/transport/testing;
 // each at the 1200-byte MTU of WebRTC, then ours with path MTU discovery. The sender keeps at
-// most 1 MiB buffered and
-// resumes below 256 KiB, as the data-channel baseline of INTEROP.md does; the receiver checks
-// every sequence number. Prints MB/s (10^6 bytes/s) and the ratios ours/werift.
+// most 1 MiB buffered and resumes below 256 KiB, as the data-channel baseline of INTEROP.md
+// does; the receiver checks every sequence number. Prints MB/s (10^6 bytes/s) and the ratios ours/werift.
 //
 //   node tools/bench/sctp/bench.mjs [--mib 64] [--runs 3] [--only mem|udp|vnet]
 //
