@@ -279,4 +279,28 @@ describe('RTCPeerConnection states on the virtual network', () => {
       [...(await pc.getStats()).values()].find((s) => s.type === 'transport')!.iceRole;
     expect([await roles(a), await roles(b)]).toEqual(['controlling', 'controlled']);
   });
+
+  it('keeps the connection when an offer that restarts ICE is rolled back', async () => {
+    const { clock, a, b, events } = await connectedPair();
+    await clock.runUntil(() => b.connectionState === 'connected', { timeoutMs: 1000 });
+    const ufrag = ufragOf(a);
+    a.restartIce();
+    await a.setLocalDescription();
+    expect(ufragOf(a)).not.toBe(ufrag);
+    await a.setLocalDescription({ type: 'rollback' });
+    expect(a.signalingState).toBe('stable');
+    expect(ufragOf(a)).toBe(ufrag);
+    events.length = 0;
+    // Consent keeps being asked and answered with the credentials both sides still hold.
+    await clock.advance(40_000);
+    expect([a.connectionState, b.connectionState]).toEqual(['connected', 'connected']);
+    const stats = [...(await a.getStats()).values()];
+    expect(stats.find((s) => s.type === 'transport')!.iceLocalUsernameFragment).toBe(ufrag);
+    // The restart can still be done properly afterwards.
+    a.restartIce();
+    await renegotiate(a, b);
+    expect(ufragOf(a)).not.toBe(ufrag);
+    await clock.runUntil(() => a.iceConnectionState === 'completed', { timeoutMs: 10_000 });
+    expect(a.connectionState).toBe('connected');
+  }, 30_000);
 });

@@ -93,6 +93,17 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   private restartRequested = false;
   private restartCredentials: { ufrag: string; pwd: string } | undefined;
+  /**
+   * What a rollback restores (JSEP §4.1.10.2: it discards the pending offer's changes): the
+   * remote description's parameters before a remote offer, and our ICE credentials before an
+   * offer (ours or the peer's) restarted ICE.
+   */
+  private undo:
+    | {
+        remoteInfo: RemoteDescriptionInfo | undefined;
+        credentials?: { ufrag: string; pwd: string };
+      }
+    | undefined;
   private readonly channels = new Set<RTCDataChannel>();
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
@@ -273,8 +284,11 @@ export class RTCPeerConnection extends SafeEventTarget {
       if (restart) {
         this.restartRequested = false;
         this.restartCredentials = undefined;
+        const { ufrag: oldUfrag, pwd: oldPwd } = this.manager.localParameters;
+        this.undo = { remoteInfo: this.remoteInfo, credentials: { ufrag: oldUfrag, pwd: oldPwd } };
         this.restartLocalIce(restart);
       }
+      if (type !== 'offer') this.undo = undefined;
       this.gathering.release();
       void this.gather();
     });
@@ -313,6 +327,8 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.remoteInfo?.data !== undefined &&
         info.data !== undefined &&
         info.data.ufrag !== this.remoteInfo.data.ufrag;
+      if (description.type === 'offer') this.undo = { remoteInfo: this.remoteInfo };
+      else this.undo = undefined;
       this.remoteInfo = info;
       if (info.data) this.wantData = true;
       if (description.type === 'offer') {
@@ -324,7 +340,14 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.pendingRemote = null;
         if (description.type === 'answer') this.pendingLocal = null;
       }
-      if (restart && description.type === 'offer') this.restartLocalIce();
+      if (restart && description.type === 'offer') {
+        const { ufrag: oldUfrag, pwd: oldPwd } = this.manager.localParameters;
+        this.undo = {
+          remoteInfo: this.undo?.remoteInfo,
+          credentials: { ufrag: oldUfrag, pwd: oldPwd },
+        };
+        this.restartLocalIce();
+      }
       if (info.data) {
         this.sctpTransportObject.maxMessageSizeValue =
           info.data.maxMessageSize === 0 ? Number.POSITIVE_INFINITY : info.data.maxMessageSize;
@@ -493,6 +516,17 @@ export class RTCPeerConnection extends SafeEventTarget {
     }
     this.pendingLocal = null;
     this.pendingRemote = null;
+    const undo = this.undo;
+    this.undo = undefined;
+    if (undo && this.signaling === 'have-remote-offer') this.remoteInfo = undo.remoteInfo;
+    if (undo?.credentials) {
+      // The offer restarted ICE: go back to the generation both sides still hold, our old
+      // credentials and the current remote description's, and check its candidates again.
+      this.restartLocalIce(undo.credentials);
+      this.startedRemoteUfrag = undefined;
+      this.startTransports();
+      this.gathering.release();
+    }
     this.setSignaling('stable');
   }
 
