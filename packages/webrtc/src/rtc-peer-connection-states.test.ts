@@ -280,7 +280,7 @@ describe('RTCPeerConnection states on the virtual network', () => {
     expect([await roles(a), await roles(b)]).toEqual(['controlling', 'controlled']);
   });
 
-  it('keeps the connection when an offer that restarts ICE is rolled back', async () => {
+  it('keeps the connection when an offer that restarts ICE is rolled back, on either side', async () => {
     const { clock, a, b, events } = await connectedPair();
     await clock.runUntil(() => b.connectionState === 'connected', { timeoutMs: 1000 });
     const ufrag = ufragOf(a);
@@ -296,6 +296,17 @@ describe('RTCPeerConnection states on the virtual network', () => {
     expect([a.connectionState, b.connectionState]).toEqual(['connected', 'connected']);
     const stats = [...(await a.getStats()).values()];
     expect(stats.find((s) => s.type === 'transport')!.iceLocalUsernameFragment).toBe(ufrag);
+    // The same when the peer's restart offer was applied here, then both sides roll back.
+    const ufragB = ufragOf(b);
+    b.restartIce();
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    expect(a.signalingState).toBe('have-remote-offer');
+    await a.setRemoteDescription({ type: 'rollback' });
+    await b.setLocalDescription({ type: 'rollback' });
+    expect([ufragOf(a), ufragOf(b)]).toEqual([ufrag, ufragB]);
+    await clock.advance(40_000);
+    expect([a.connectionState, b.connectionState]).toEqual(['connected', 'connected']);
     // The restart can still be done properly afterwards.
     a.restartIce();
     await renegotiate(a, b);
