@@ -1,5 +1,5 @@
 /**
- * Our side of ICE gathering as the W3C API shows it (webrtc-pc §4.4.1.6, §4.8.2): the
+ * Our side of ICE gathering as the W3C API shows it (webrtc-pc, `RTCIceGatheringState` and `RTCPeerConnectionIceEvent`): the
  * candidates of the local description, `iceGatheringState`, and the `icecandidate` and
  * `icegatheringstatechange` events. An ICE restart gathers again (RFC 8445 §9); its events
  * are held until `setLocalDescription()` has resolved (JSEP §5.2.1: gathering follows the
@@ -35,7 +35,7 @@ export class LocalGathering {
     if (gathered) this.candidates.push(gathered.candidate);
     else this.done = true;
     // End-of-candidates is an empty candidate (RFC 8838 §4.1), then a null one follows once
-    // the gathering state is complete (webrtc-pc §4.8.2).
+    // the gathering state is complete (webrtc-pc `icecandidate`).
     const candidate = new RTCIceCandidate({
       candidate: gathered?.candidate ?? '',
       sdpMid,

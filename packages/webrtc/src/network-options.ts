@@ -14,7 +14,7 @@ const PRIORITY: Record<NonNullable<RTCDataChannelInit['priority']>, number> = {
   high: 1024,
 };
 
-/** webrtc-pc §4.4.1.1 "set a configuration": throws what the constructor must throw. */
+/** webrtc-pc "set a configuration": throws what the constructor must throw. */
 export function checkConfiguration(configuration: RTCConfiguration): void {
   if (
     configuration.bundlePolicy !== undefined &&
@@ -46,7 +46,7 @@ export function managerConfigOf(configuration: RTCConfiguration): ManagerConfig 
   };
 }
 
-/** webrtc-pc §6.1 `createDataChannel()` steps: the checks, then the channel's parameters. */
+/** webrtc-pc `createDataChannel()` steps: the checks, then the channel's parameters. */
 export function dataChannelParameters(
   label: string,
   init: RTCDataChannelInit,

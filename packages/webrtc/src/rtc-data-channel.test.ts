@@ -360,7 +360,7 @@ describe('RTCDataChannel', () => {
     expect(log).toEqual([
       // The message left for the network (webrtc-pc: bufferedAmount counts what has not).
       'a bufferedamountlow (open)',
-      // RFC 9260 §8.2: too many retransmissions end the association; webrtc-pc §6.2.4: the
+      // RFC 9260 §8.2: too many retransmissions end the association; webrtc-pc: the
       // channel is closed with an RTCError of errorDetail sctp-failure.
       'a error (closed)',
       'a error OperationError sctp-failure',

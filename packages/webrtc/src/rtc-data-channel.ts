@@ -58,14 +58,15 @@ export class RTCDataChannel extends SafeEventTarget {
   private readonly pending: (Uint8Array | Blob | string)[] = [];
   private pendingBytes = 0;
   private reading = false;
-  /** `close()` was called here: no `closing` event (webrtc-pc §6.2.4), and `readyState` is `closing`. */
+  /** `close()` was called here: no `closing` event (webrtc-pc, the closing procedure), and `readyState` is
+   * `closing`. */
   private closeRequested = false;
   private wasOpen = false;
   /** Application data was sent since the last bufferedamountlow. */
   private sentSinceLow = false;
   /** The peer connection was closed: the channel is closed and fires nothing more. */
   private silenced = false;
-  /** The close was announced (webrtc-pc §6.2.4): until then `readyState` says `closing`. */
+  /** The close was announced (webrtc-pc "announce the data channel as closed"): until then `readyState` says `closing`. */
   private closedAnnounced = false;
   /** @internal */
   readonly counters: DataChannelCounters = {
@@ -110,7 +111,7 @@ export class RTCDataChannel extends SafeEventTarget {
             this.dispatchEvent(new Event('bufferedamountlow'));
         });
       },
-      // webrtc-pc §6.2.4: "Unless the procedure was initiated by channel.close, set
+      // webrtc-pc, the closing procedure: "Unless the procedure was initiated by channel.close, set
       // [[ReadyState]] to closing and fire an event named closing at channel."
       onClosing: () => {
         if (!this.closeRequested && !this.silenced) this.dispatchEvent(new Event('closing'));
@@ -121,7 +122,7 @@ export class RTCDataChannel extends SafeEventTarget {
         if (this.silenced) return;
         if (this.wasOpen) this.observer?.closed();
         this.wasOpen = false;
-        // webrtc-pc §6.2.4 "announce closed": from a queued task, so that close() on a channel
+        // webrtc-pc "announce the data channel as closed": from a queued task, so that close() on a channel
         // that never reached the wire does not run the listeners inside the call.
         queueMicrotask(() => {
           if (this.silenced) return;
@@ -227,7 +228,7 @@ export class RTCDataChannel extends SafeEventTarget {
   }
 
   /**
-   * @internal The peer connection closes (webrtc-pc §4.4.1.5 close(): its channels become
+   * @internal The peer connection closes (webrtc-pc `close()`: its channels become
    * `closed` and fire no event). Call before the transports close.
    */
   silence(): void {

@@ -171,7 +171,7 @@ describe('RTCPeerConnection states on the virtual network', () => {
     let needed = 0;
     a.onnegotiationneeded = () => needed++;
     a.restartIce();
-    expect(needed).toBe(0); // fired from a queued task (webrtc-pc §4.7.3)
+    expect(needed).toBe(0); // fired from a queued task (webrtc-pc "update the negotiation-needed flag")
     await Promise.resolve();
     expect(needed).toBe(1);
     await clock.advance(1000);

@@ -393,7 +393,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   /**
-   * W3C `restartIce()` (webrtc-pc §4.4.1.6): the next offer carries new ICE credentials
+   * W3C `restartIce()` (webrtc-pc, `restartIce()` method): the next offer carries new ICE credentials
    * (JSEP §5.2.1); the restart itself starts when that offer is applied by
    * `setLocalDescription()`, and the peer restarts too when it applies it (JSEP §5.10).
    * Meanwhile, and until the new check list selects a pair, data keeps flowing on the old
@@ -406,7 +406,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   /**
-   * webrtc-pc §4.7.3 "update the negotiation-needed flag", for what this implementation can
+   * webrtc-pc "update the negotiation-needed flag", for what this implementation can
    * need: fired from a queued task, only in `stable` (otherwise once it is back there).
    */
   private queueNegotiationNeeded(): void {
