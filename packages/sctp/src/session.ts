@@ -1,0 +1,253 @@
+/**
+ * What every part of an association shares, its TCB (RFC 9260 §14.2): the options, clock and
+ * transport, the §4 state and the public state it maps to, both verification tags, what the
+ * handshake negotiated, the sender, receiver and RE-CONFIG once established, the control chunks
+ * waiting for the next packet, the RTO, the PMTU figures and the counters. The parts
+ * (initialization.ts, inbound.ts, data-path.ts, output.ts, heartbeat.ts, shutdown.ts,
+ * path-mtu.ts) each own the rest of their state; association.ts wires them.
+ */
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { debuglog } from 'node:util';
+import { type Clock, SerialNotifier, systemClock } from '@x/transport';
+import type { Chunk } from './chunk.js';
+import { SctpConfigurationError } from './errors.js';
+import type {
+  AssociationHandlers,
+  AssociationOptions,
+  AssociationStats,
+  DatagramTransport,
+} from './options.js';
+import type { Receiver } from './receiver.js';
+import type { Reconfig } from './reconfig.js';
+import type { Sender } from './sender.js';
+import {
+  type AssociationCause,
+  type AssociationNotifier,
+  AssociationState,
+  type RetransmissionTimer,
+} from './state.js';
+import { DeadlineTimer, RtoEstimator } from './timer.js';
+
+const log = debuglog('x:sctp');
+
+/** RFC 9260 §4 states, internal. */
+export const S = {
+  Closed: 0,
+  CookieWait: 1,
+  CookieEchoed: 2,
+  Established: 3,
+  ShutdownPending: 4,
+  ShutdownSent: 5,
+  ShutdownReceived: 6,
+  ShutdownAckSent: 7,
+} as const;
+export type S = (typeof S)[keyof typeof S];
+
+const nonZeroTag = (): number => randomInt(1, 0x100000000 - 1) >>> 0;
+const randomTsn = (): number => randomBytes(4).readUInt32BE(0);
+
+/** The counters of {@link AssociationStats} kept by the association itself. */
+export type AssociationCounters = Pick<
+  AssociationStats,
+  | 'packetsSent'
+  | 'packetsReceived'
+  | 'bytesSent'
+  | 'bytesReceived'
+  | 'messagesSent'
+  | 'messagesReceived'
+  | 'dataChunksReceived'
+  | 'duplicateChunks'
+  | 't3Expirations'
+  | 'droppedPackets'
+  | 'droppedChunks'
+  | 'internalErrors'
+  | 'pmtuProbesSent'
+>;
+
+/** The shared state of one association. */
+export class AssociationSession {
+  readonly clock: Clock;
+  readonly transport: DatagramTransport;
+  readonly handlers: AssociationHandlers;
+  readonly localPort: number;
+  readonly remotePort: number;
+  /** The PMTU in use: the base until a probe confirms more (RFC 8899). */
+  mtu: number;
+  /** The base PMTU (the `mtu` option), always assumed to pass. */
+  readonly baseMtu: number;
+  /** The largest PMTU the search may reach (`maxMtu`, or `Association.setMaxMtu`). */
+  maxMtu: number;
+  readonly maxMessageSize: number;
+  readonly remoteMaxMessageSize: number;
+  readonly bufferSize: number;
+  readonly wantOutbound: number;
+  readonly wantInbound: number;
+  readonly maxRetrans: number;
+  readonly maxInitRetrans: number;
+  readonly hbInterval: number;
+  readonly delayedAckMs: number;
+  readonly cookieLifetime: number;
+  readonly zeroChecksumOffered: boolean;
+  readonly rtoEstimator: RtoEstimator;
+
+  s: S = S.Closed;
+  myTag = 0;
+  peerTag = 0;
+  readonly myInitialTsn = randomTsn();
+  /**
+   * Our tag, drawn once: used by our INIT and by INIT-ACKs sent before connect(), so that a
+   * COOKIE-ECHO answering either is accepted whichever handshake wins.
+   */
+  readonly localTag = nonZeroTag();
+  peerFeatures = 0;
+  outboundStreams = 0;
+  inboundStreams = 0;
+  sender: Sender | undefined;
+  receiver: Receiver | undefined;
+  reconfig: Reconfig | undefined;
+  useZeroChecksum = false;
+  /** Consecutive retransmission timeouts (RFC 9260 §8.1 error counter). */
+  errorCount = 0;
+  /** Control chunks for the next packet, bundled before DATA (§6.10). */
+  readonly control: Chunk[] = [];
+  /** True while received packets are processed: output waits until the end of the batch. */
+  processing = false;
+  readonly counters: AssociationCounters = {
+    packetsSent: 0,
+    packetsReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    dataChunksReceived: 0,
+    duplicateChunks: 0,
+    t3Expirations: 0,
+    droppedPackets: 0,
+    droppedChunks: 0,
+    internalErrors: 0,
+    pmtuProbesSent: 0,
+  };
+
+  private publicState = AssociationState.New;
+  private readonly states: SerialNotifier<[AssociationState, AssociationCause]>;
+  private readonly closers: (() => void)[] = [];
+
+  constructor(
+    transport: DatagramTransport,
+    options: AssociationOptions,
+    notifier: AssociationNotifier | undefined,
+  ) {
+    this.transport = transport;
+    this.clock = options.clock ?? systemClock;
+    this.states = new SerialNotifier<[AssociationState, AssociationCause]>(
+      notifier ?? (() => {}),
+      (error) => log('state notifier threw (ignored): %o', error),
+    );
+    this.handlers = options.handlers ?? {};
+    this.localPort = options.localPort ?? 5000;
+    this.remotePort = options.remotePort ?? 5000;
+    this.mtu = options.mtu ?? 1200;
+    this.baseMtu = this.mtu;
+    this.maxMtu = options.maxMtu ?? this.mtu;
+    this.maxMessageSize = options.maxMessageSize ?? 262_144;
+    const remoteMax = options.remoteMaxMessageSize ?? 262_144;
+    this.remoteMaxMessageSize = remoteMax === 0 ? Number.POSITIVE_INFINITY : remoteMax;
+    this.bufferSize = Math.max(
+      options.receiveBufferSize ?? 1_048_576,
+      this.maxMessageSize + 65_536,
+    );
+    this.wantOutbound = options.outboundStreams ?? 65_535;
+    this.wantInbound = options.inboundStreams ?? 65_535;
+    this.maxRetrans = options.maxRetransmissions ?? 10;
+    this.maxInitRetrans = options.maxInitRetransmissions ?? 8;
+    this.hbInterval = options.heartbeatIntervalMs ?? 30_000;
+    this.delayedAckMs = options.delayedAckMs ?? 200;
+    this.cookieLifetime = options.cookieLifetimeMs ?? 60_000;
+    this.zeroChecksumOffered = options.zeroChecksum ?? false;
+    this.rtoEstimator = new RtoEstimator({
+      initialMs: options.rtoInitialMs ?? 1000,
+      minMs: options.rtoMinMs ?? 400,
+      maxMs: options.rtoMaxMs ?? 60_000,
+    });
+    if (this.mtu < 256 || this.mtu > 65_507) {
+      throw new SctpConfigurationError(`mtu must be between 256 and 65507, got ${this.mtu}`);
+    }
+    if (!(this.maxMtu >= this.mtu && this.maxMtu <= 65_507)) {
+      throw new SctpConfigurationError(
+        `maxMtu must be between mtu (${this.mtu}) and 65507, got ${this.maxMtu}`,
+      );
+    }
+  }
+
+  /** The public state. */
+  get state(): AssociationState {
+    return this.publicState;
+  }
+
+  /** A timer on the association's clock, stopped when the association closes. */
+  newTimer(fn: () => void): DeadlineTimer {
+    const timer = new DeadlineTimer(this.clock, fn);
+    this.closers.push(() => timer.stop());
+    return timer;
+  }
+
+  /** True in the states where DATA and SACK flow (ESTABLISHED up to SHUTDOWN-RECEIVED). */
+  isDataState(): boolean {
+    return this.s >= S.Established && this.s <= S.ShutdownReceived;
+  }
+
+  /** Counts and logs a dropped packet. */
+  drop(reason: string): void {
+    this.counters.droppedPackets++;
+    log('dropped packet: %s', reason);
+  }
+
+  /** Counts and logs a dropped chunk. */
+  dropChunk(reason: string): void {
+    this.counters.droppedChunks++;
+    log('dropped chunk: %s', reason);
+  }
+
+  /** Calls a user handler; a throw is logged and ignored. */
+  call(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      log('%s threw (ignored): %o', name, error);
+    }
+  }
+
+  /** §8.1: one more consecutive timeout; false when the association was closed. */
+  retransmitTimeout(timer: RetransmissionTimer): boolean {
+    if (++this.errorCount > this.maxRetrans) {
+      this.teardown({ kind: 'too-many-retransmissions', timer, attempts: this.errorCount });
+      return false;
+    }
+    this.rtoEstimator.backOff();
+    return true;
+  }
+
+  /** Commits a public state change and queues its notification (ARCHITECTURE.md). */
+  setState(state: AssociationState, cause: AssociationCause): void {
+    if (state === this.publicState) return;
+    this.publicState = state;
+    log('state %s (%o)', AssociationState[state], cause);
+    this.states.push(state, cause);
+  }
+
+  /** `stop` runs when the association closes (a part's queues and searches). */
+  onTeardown(stop: () => void): void {
+    this.closers.push(stop);
+  }
+
+  /** Closes the association at once: every timer stopped, every queue dropped. */
+  teardown(cause: AssociationCause): void {
+    this.s = S.Closed;
+    for (const stop of this.closers) stop();
+    this.reconfig?.stop();
+    this.sender?.clear();
+    this.control.length = 0;
+    this.setState(AssociationState.Closed, cause);
+  }
+}
