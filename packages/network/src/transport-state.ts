@@ -78,7 +78,7 @@ export interface CandidatePairDescription {
 /** W3C `RTCStatsIceCandidatePairState`. */
 export type CandidatePairState = 'frozen' | 'waiting' | 'in-progress' | 'succeeded' | 'failed';
 
-/** A pair with its state and traffic, for `getStats()` (webrtc-stats `RTCIceCandidatePairStats`). */
+/** A pair with its state and traffic, for webrtc-stats `RTCIceCandidatePairStats`. */
 export interface CandidatePairStats extends CandidatePairDescription {
   readonly state: CandidatePairState;
   readonly nominated: boolean;

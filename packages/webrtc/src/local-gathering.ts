@@ -1,10 +1,11 @@
 /**
- * Our side of ICE gathering as the W3C API shows it (webrtc-pc, `RTCIceGatheringState` and `RTCPeerConnectionIceEvent`): the
- * candidates of the local description, `iceGatheringState`, and the `icecandidate` and
- * `icegatheringstatechange` events. An ICE restart gathers again (RFC 8445 §9); its events
- * are held until `setLocalDescription()` has resolved (JSEP §5.2.1: gathering follows the
- * description), so that the application can signal the description before the candidates of
- * its generation, which the peer would otherwise drop as unknown.
+ * Our side of ICE gathering as the W3C API shows it (webrtc-pc `RTCIceGatheringState`,
+ * `RTCPeerConnectionIceEvent`): the candidates of the local description,
+ * `iceGatheringState`, and the `icecandidate` and `icegatheringstatechange` events. An ICE
+ * restart gathers again (RFC 8445 §9); its events are held until `setLocalDescription()` has
+ * resolved (JSEP §5.2.1: gathering follows the description), so that the application can
+ * signal the description before the candidates of its generation, which the peer would
+ * otherwise drop as unknown.
  */
 import type { CandidateDescription } from '@x/network';
 import type { Clock, Timer } from '@x/transport';

@@ -58,15 +58,20 @@ export class RTCDataChannel extends SafeEventTarget {
   private readonly pending: (Uint8Array | Blob | string)[] = [];
   private pendingBytes = 0;
   private reading = false;
-  /** `close()` was called here: no `closing` event (webrtc-pc, the closing procedure), and `readyState` is
-   * `closing`. */
+  /**
+   * `close()` was called here: `readyState` is `closing`, and no `closing` event fires
+   * (webrtc-pc, the closing procedure).
+   */
   private closeRequested = false;
   private wasOpen = false;
   /** Application data was sent since the last bufferedamountlow. */
   private sentSinceLow = false;
   /** The peer connection was closed: the channel is closed and fires nothing more. */
   private silenced = false;
-  /** The close was announced (webrtc-pc "announce the data channel as closed"): until then `readyState` says `closing`. */
+  /**
+   * The close was announced (webrtc-pc "announce the data channel as closed"): until then
+   * `readyState` says `closing`.
+   */
   private closedAnnounced = false;
   /** @internal */
   readonly counters: DataChannelCounters = {
@@ -100,9 +105,8 @@ export class RTCDataChannel extends SafeEventTarget {
         if (!this.silenced) this.deliver(data, binary);
       },
       // webrtc-pc §6.2: bufferedamountlow follows a decrease of what send() queued. The SCTP
-      // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it.
-      // It is fired from a queued task (webrtc-pc §6.2), and not at all when the queue only
-      // emptied because the association died (the channel is closed by then).
+      // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it. It is
+      // fired from a queued task, and not at all once the channel is closed.
       onBufferedAmountLow: () => {
         if (!this.sentSinceLow || this.silenced) return;
         this.sentSinceLow = false;
@@ -111,8 +115,9 @@ export class RTCDataChannel extends SafeEventTarget {
             this.dispatchEvent(new Event('bufferedamountlow'));
         });
       },
-      // webrtc-pc, the closing procedure: "Unless the procedure was initiated by channel.close, set
-      // [[ReadyState]] to closing and fire an event named closing at channel."
+      // webrtc-pc, the closing procedure: "Unless the procedure was initiated by
+      // channel.close, set [[ReadyState]] to closing and fire an event named closing at
+      // channel."
       onClosing: () => {
         if (!this.closeRequested && !this.silenced) this.dispatchEvent(new Event('closing'));
       },
@@ -122,8 +127,8 @@ export class RTCDataChannel extends SafeEventTarget {
         if (this.silenced) return;
         if (this.wasOpen) this.observer?.closed();
         this.wasOpen = false;
-        // webrtc-pc "announce the data channel as closed": from a queued task, so that close() on a channel
-        // that never reached the wire does not run the listeners inside the call.
+        // webrtc-pc "announce the data channel as closed": from a queued task, so that close()
+        // on a channel that never reached the wire does not run the listeners inside the call.
         queueMicrotask(() => {
           if (this.silenced) return;
           this.closedAnnounced = true;

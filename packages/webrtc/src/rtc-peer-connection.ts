@@ -393,9 +393,9 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   /**
-   * W3C `restartIce()` (webrtc-pc, `restartIce()` method): the next offer carries new ICE credentials
-   * (JSEP §5.2.1); the restart itself starts when that offer is applied by
-   * `setLocalDescription()`, and the peer restarts too when it applies it (JSEP §5.10).
+   * W3C `restartIce()`: the next offer carries new ICE credentials (JSEP §5.2.1); the
+   * restart itself starts when that offer is applied by `setLocalDescription()`, and the
+   * peer restarts too when it applies it (JSEP §5.10).
    * Meanwhile, and until the new check list selects a pair, data keeps flowing on the old
    * one: a restart from `connected`/`completed` leaves `connectionState` at `connected`.
    */

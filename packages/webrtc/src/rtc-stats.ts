@@ -48,7 +48,7 @@ const IANA_CIPHER: Record<string, string> = {
   EcdheEcdsaChacha20Poly1305Sha256: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
 };
 
-/** webrtc-stats `tlsVersion`: the version field of the record layer in upper-case hex (DTLS 1.2: FEFD). */
+/** webrtc-stats `tlsVersion`: the record layer's version in upper-case hex (DTLS 1.2: FEFD). */
 const DTLS_1_2 = 'FEFD';
 
 const TRANSPORT_ID = 'T01';
