@@ -12,24 +12,16 @@ import {
   AlertDescription,
   AlertLevel,
   ContentType,
-  DTLS_1_0,
   HANDSHAKE_HEADER,
-  HandshakeType,
   RECORD_HEADER,
   type SrtpProtectionProfile,
 } from './constants.js';
-import { cookieMatches, helloCookie } from './cookie.js';
 import { DtlsError, DtlsStateError } from './errors.js';
-import {
-  encodeHandshake,
-  fragmentHandshake,
-  type HandshakeFragment,
-  Reassembler,
-  readFragments,
-} from './handshake-codec.js';
+import { fragmentHandshake, readFragments } from './handshake-codec.js';
 import type { FlightItem, Handshake, HandshakeHost } from './handshake.js';
+import { HelloGate } from './hello-gate.js';
+import type { DtlsTransportStats } from './stats.js';
 import { log } from './log.js';
-import { decodeClientHello, encodeHelloVerifyRequest } from './messages.js';
 import { exportKeyingMaterial } from './prf.js';
 import { MAX_PLAINTEXT, plainRecord, type RecordHeader, readRecordHeader } from './record.js';
 import { ReplayWindow } from './replay-window.js';
@@ -41,40 +33,8 @@ import {
   DtlsTransportState,
 } from './transport-state.js';
 
-/** Counters of a {@link DtlsTransport}; bad input is counted here instead of thrown. */
-export interface DtlsTransportStats {
-  datagramsSent: number;
-  datagramsReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  /** Application data records delivered. */
-  messagesReceived: number;
-  /** Application data records sent. */
-  messagesSent: number;
-  /**
-   * Datagrams or records that do not parse (truncated, bad version, bad lengths), and records
-   * above our `recordSizeLimit` (RFC 8449 §4: the peer was told not to send them).
-   */
-  malformed: number;
-  /** Records that failed authentication (RFC 6347 §4.1.2.7: dropped, never fatal). */
-  badMac: number;
-  /** Records rejected by the replay window (RFC 6347 §4.1.2.6). */
-  replayed: number;
-  /** Records of an epoch we cannot or must not read (old, future, or data in epoch 0). */
-  wrongEpoch: number;
-  /** Handshake messages out of place, too far ahead, or at the wrong epoch. */
-  handshakeDropped: number;
-  /** Flights sent again. */
-  retransmissions: number;
-  alertsSent: number;
-  alertsReceived: number;
-  /** Inputs that raised an unexpected internal error (dropped like bad input; a bug to report). */
-  internalErrors: number;
-}
-
 const MAX_EARLY_RECORDS = 16;
 /** The largest ClientHello a server buffers while it is still stateless (RFC 9147 §5.1). */
-const MAX_CLIENT_HELLO = 8192;
 const CCS_BODY = Buffer.of(1);
 
 /**
@@ -92,8 +52,8 @@ export class DtlsTransport {
   private readonly clock: Clock;
   private current = DtlsTransportState.New;
   private hs: Handshake | undefined;
-  /** Fragments of one ClientHello, before any handshake state exists. */
-  private helloParts: { seq: number; reassembler: Reassembler } | undefined;
+  /** Server: admits the ClientHello that starts the handshake. */
+  private readonly gate: HelloGate;
   private readonly host: HandshakeHost;
   private readonly counters: DtlsTransportStats = {
     datagramsSent: 0,
@@ -146,6 +106,7 @@ export class DtlsTransport {
       options.onHandlerError?.(e);
     });
     this.host = this.createHost();
+    this.gate = new HelloGate(this.config, this.counters, (d) => this.emit(d));
   }
 
   /** The current state. */
@@ -392,68 +353,13 @@ export class DtlsTransport {
       this.counters.handshakeDropped++;
       return;
     }
-    // Stateless server (RFC 6347 §4.2.1): only a whole ClientHello with a valid cookie
-    // creates handshake state; anything else gets a HelloVerifyRequest or is dropped.
-    const f = this.wholeClientHello(fragments);
-    if (!f) return;
-    const hello = decodeClientHello(f.data);
-    const cookie = this.config.cookieExchange
-      ? helloCookie(this.config.cookieSecret, f.data)
-      : undefined;
-    if (cookie !== undefined && !cookieMatches(cookie)) {
-      // RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's message_seq and
-      // record sequence number, and carries version DTLS 1.0.
-      const hvr = encodeHandshake(
-        HandshakeType.HelloVerifyRequest,
-        f.seq,
-        encodeHelloVerifyRequest(DTLS_1_0, cookie.expected),
-      );
-      this.emit(plainRecord(ContentType.Handshake, 0, h.seq, hvr.raw, DTLS_1_0));
-      return;
-    }
+    // Stateless server (RFC 6347 §4.2.1): see HelloGate.
+    const admitted = this.gate.admit(fragments, h.seq);
+    if (!admitted) return;
     this.writeSeq[0] = h.seq;
-    const hs = new ServerHandshake(this.host, hello, encodeHandshake(f.type, f.seq, f.data));
+    const hs = new ServerHandshake(this.host, admitted.hello, admitted.message);
     this.hs = hs;
     hs.start();
-  }
-
-  /**
-   * The ClientHello these fragments complete, if any. A ClientHello larger than one record
-   * (Chromium's, with a post-quantum key share, is about 1.4 kB) arrives in fragments: RFC 9147
-   * §5.1 lets a server buffer them. One message of at most `MAX_CLIENT_HELLO` bytes is
-   * buffered, so the state a spoofed source can create stays bounded and tiny.
-   */
-  private wholeClientHello(fragments: readonly HandshakeFragment[]): HandshakeFragment | undefined {
-    for (const f of fragments) {
-      if (
-        f.type !== HandshakeType.ClientHello ||
-        f.length > MAX_CLIENT_HELLO ||
-        f.offset + f.data.length > f.length
-      ) {
-        this.counters.handshakeDropped++;
-        continue;
-      }
-      if (f.offset === 0 && f.data.length === f.length) return f;
-      if (this.helloParts?.seq !== f.seq) {
-        const reassembler = new Reassembler(1);
-        reassembler.reset(f.seq);
-        this.helloParts = { seq: f.seq, reassembler };
-      }
-      const parts = this.helloParts;
-      parts.reassembler.add(f);
-      const message = parts.reassembler.shift();
-      if (message) {
-        this.helloParts = undefined;
-        return {
-          type: message.type,
-          seq: message.seq,
-          length: message.body.length,
-          offset: 0,
-          data: message.body,
-        };
-      }
-    }
-    return undefined;
   }
 
   private onAlert(data: Buffer): void {

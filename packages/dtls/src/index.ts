@@ -28,7 +28,8 @@ export {
   SignatureScheme,
   SrtpProtectionProfile,
 } from './constants.js';
-export { DtlsTransport, type DtlsTransportStats } from './dtls-transport.js';
+export { DtlsTransport } from './dtls-transport.js';
+export type { DtlsTransportStats } from './stats.js';
 export { CertificateError, DtlsConfigurationError, DtlsError, DtlsStateError } from './errors.js';
 export {
   type DtlsStateCause,
