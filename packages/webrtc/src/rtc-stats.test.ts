@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import type { RTCStats } from './rtc-stats.js';
+import { collectStats, type RTCStats } from './rtc-stats.js';
+import { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -209,5 +210,84 @@ describe('getStats', () => {
     expect(bTransport).toMatchObject({ dtlsRole: 'client', iceRole: 'controlled' });
     expect(bTransport!.bytesReceived).toBe(transport!.bytesSent);
     expect(bTransport!.localCertificateId).toBe(transport!.remoteCertificateId);
+  });
+
+  it('names the TURN server of a relayed local candidate and how we reach it (url, relayProtocol)', () => {
+    const ice = new RTCIceTransport();
+    const candidate = (address: string, type: 'host' | 'relay', port = 5000) => ({
+      candidate: `candidate:1 1 udp 1 ${address} ${port} typ ${type}`,
+      address,
+      port,
+      protocol: 'udp' as const,
+      type,
+      foundation: '1',
+      priority: 1,
+      component: 1,
+    });
+    const pair = (url: string, port: number) => ({
+      local: candidate('198.51.100.9', 'relay', port),
+      remote: candidate('203.0.113.4', 'host'),
+      rttMs: 30,
+      label: '',
+      state: 'succeeded' as const,
+      nominated: port === 1,
+      selected: port === 1,
+      packetsSent: 1,
+      bytesSent: 100,
+      packetsReceived: 1,
+      bytesReceived: 100,
+      lastPacketSentAt: 10,
+      lastPacketReceivedAt: Number.NEGATIVE_INFINITY,
+      requestsSent: 2,
+      consentRequestsSent: 0,
+      requestsReceived: 1,
+      responsesSent: 1,
+      responsesReceived: 2,
+      totalRoundTripTimeMs: 70,
+      localUrl: url,
+    });
+    const stats = collectStats({
+      iceTransport: ice,
+      dtlsTransport: new RTCDtlsTransport(ice),
+      ice: {
+        packetsSent: 3,
+        bytesSent: 300,
+        packetsReceived: 3,
+        bytesReceived: 300,
+        pairs: [
+          pair('turn:turn.example:3478?transport=udp', 1),
+          pair('turn:turn.example:3478?transport=tcp', 2),
+          pair('turns:turn.example:5349?transport=tcp', 3),
+        ],
+        localCandidates: [],
+        remoteCandidates: [],
+      },
+      dtlsRole: undefined,
+      cipherSuite: undefined,
+      localCertificate: Buffer.from([1, 2, 3]),
+      remoteCertificate: undefined,
+      localUfrag: 'abcd',
+      selectedPairChanges: 1,
+      channels: [],
+      dataChannelsOpened: 0,
+      dataChannelsClosed: 0,
+      clockNow: 1000,
+    });
+    const locals = byType(stats, 'local-candidate');
+    expect(locals.map((c) => [c.port, c.candidateType, c.relayProtocol, c.url])).toEqual([
+      [1, 'relay', 'udp', 'turn:turn.example:3478?transport=udp'],
+      [2, 'relay', 'tcp', 'turn:turn.example:3478?transport=tcp'],
+      [3, 'relay', 'tls', 'turns:turn.example:5349?transport=tcp'],
+    ]);
+    const pairs = byType(stats, 'candidate-pair');
+    expect(pairs).toHaveLength(3);
+    const [transport] = byType(stats, 'transport');
+    expect(transport!.selectedCandidatePairId).toBe(pairs[0]!.id);
+    expect(transport).not.toHaveProperty('remoteCertificateId');
+    expect(transport).toMatchObject({ dtlsRole: 'unknown', dtlsState: 'new' });
+    // Clock times become timestamps relative to now; none yet is absent.
+    expect(pairs[0]!.timestamp - (pairs[0]!.lastPacketSentTimestamp as number)).toBeCloseTo(990, 0);
+    expect(pairs[0]).not.toHaveProperty('lastPacketReceivedTimestamp');
+    expect(pairs[0]).toMatchObject({ totalRoundTripTime: 0.07, currentRoundTripTime: 0.03 });
   });
 });
