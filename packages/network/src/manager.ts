@@ -4,16 +4,10 @@
  * It builds the `Agent` with its own callback, and maps the agent's states (and DTLS's and
  * SCTP's) to this package's enums in exactly one place each (`map-*.ts`).
  */
-import {
-  type DtlsCertificate,
-  DtlsTransport,
-  type Fingerprint,
-  generateCertificate,
-  fingerprintOf,
-} from '@x/dtls';
-import { Agent, type ConnectionState, type GatherOptions, type IceServer } from '@x/ice';
+import { DtlsTransport, type Fingerprint, generateCertificate, fingerprintOf } from '@x/dtls';
+import { Agent, type ConnectionState } from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
-import { type Clock, type Net, nodeNet, SerialNotifier, systemClock } from '@x/transport';
+import { type Clock, nodeNet, SerialNotifier, systemClock } from '@x/transport';
 import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { ChannelTable } from './channels.js';
@@ -33,131 +27,34 @@ import { mapSctpCause, mapSctpState } from './map-sctp.js';
 import { BASE_SCTP_MTU, sctpMtuLimit } from './path-mtu.js';
 import { PairTraffic, pairKey } from './pair-traffic.js';
 import {
-  type CandidateDescription,
   type CandidatePairDescription,
-  type DtlsTransportCause,
   DtlsTransportState,
-  type IceTransportCause,
   type IceTransportStats,
   IceTransportState,
-  type SctpTransportCause,
   SctpTransportState,
-  type SelectedPairCause,
 } from './transport-state.js';
 
 const log = debuglog('x:network');
 
-/** A change the Manager reports to its owner, in order, after it is committed. */
-export type ManagerEvent =
-  | {
-      readonly kind: 'ice-state';
-      readonly state: IceTransportState;
-      readonly cause: IceTransportCause;
-    }
-  | {
-      readonly kind: 'dtls-state';
-      readonly state: DtlsTransportState;
-      readonly cause: DtlsTransportCause;
-    }
-  | {
-      readonly kind: 'sctp-state';
-      readonly state: SctpTransportState;
-      readonly cause: SctpTransportCause;
-    }
-  | {
-      readonly kind: 'selected-pair';
-      readonly pair: CandidatePairDescription;
-      readonly cause: SelectedPairCause;
-    }
-  /** A local candidate was gathered; `null` once gathering is complete (end-of-candidates). */
-  | { readonly kind: 'local-candidate'; readonly candidate: CandidateDescription | null }
-  | { readonly kind: 'gathering-state'; readonly state: 'new' | 'gathering' | 'complete' }
-  /** A STUN/TURN server gave no candidate (the W3C `icecandidateerror` fields). */
-  | {
-      readonly kind: 'candidate-error';
-      readonly url: string;
-      readonly errorCode: number;
-      readonly errorText: string;
-      readonly address: string | null;
-      readonly port: number | null;
-    }
-  /** The peer opened a data channel (it is already open). */
-  | { readonly kind: 'data-channel'; readonly channel: DataChannel };
+import type {
+  Certificate,
+  ManagerConfig,
+  ManagerEvent,
+  ManagerHandler,
+  ManagerStats,
+  RemoteParameters,
+} from './manager-types.js';
 
-/** The callback handed to the Manager's constructor. */
-export type ManagerHandler = (event: ManagerEvent) => void;
-
-/** A certificate for DTLS, from `generateCertificate()`. */
-export type Certificate = DtlsCertificate;
-export { generateCertificate };
-
-/** The fingerprints of a certificate (`a=fingerprint`, RFC 8122), SHA-256 first. */
-export function certificateFingerprints(
-  certificate: Certificate,
-): { algorithm: string; value: string }[] {
-  return (['sha-256', 'sha-384', 'sha-512'] as const).map((algorithm) => {
-    const f = fingerprintOf(certificate.der, algorithm);
-    return { algorithm: f.algorithm, value: f.value };
-  });
-}
-
-/** Options of a {@link Manager}. */
-export interface ManagerConfig {
-  /** Sockets; defaults to the real network (`nodeNet`). */
-  readonly net?: Net;
-  /** Timers; defaults to the real clock. */
-  readonly clock?: Clock;
-  /** STUN and TURN servers. */
-  readonly iceServers?: readonly IceServer[];
-  /**
-   * True on the side that starts as the controlling ICE agent (the offerer, RFC 8445 §6.1.1).
-   * When the role is not known yet (an RTCPeerConnection before its first description), leave
-   * it out and call {@link Manager.setRole} before `gather()` or `start()`.
-   */
-  readonly controlling?: boolean;
-  /** Which host addresses to gather. */
-  readonly gather?: GatherOptions;
-  /** `'relay'`: gather and pair only relay candidates (W3C `iceTransportPolicy`). Default `'all'`. */
-  readonly iceTransportPolicy?: 'all' | 'relay';
-  /** TLS options for `turns:` servers (e.g. `ca` to trust a private certificate). */
-  readonly turnTls?: import('node:tls').ConnectionOptions;
-  /** mDNS: resolve remote `.local` candidates, hide our own host addresses, or neither. */
-  readonly mdns?: 'off' | 'resolve' | 'hide';
-  /** Our DTLS certificate; one is generated (ECDSA P-256) when absent. */
-  readonly certificate?: Certificate;
-  /** Largest message we accept (our `a=max-message-size`). Defaults to 262 144. */
-  readonly maxMessageSize?: number;
-  /** ICE consent timings (see `@x/ice` ConsentOptions). */
-  readonly consent?: ConstructorParameters<typeof Agent>[0]['consent'];
-  /** Called when a handler throws; the Manager carries on. Defaults to a debug log line. */
-  readonly onHandlerError?: (error: unknown) => void;
-}
-
-/** What the remote description says, as the Manager needs it. */
-export interface RemoteParameters {
-  readonly ufrag: string;
-  readonly pwd: string;
-  /** The remote side is ICE-lite (RFC 8445 §2.5). */
-  readonly iceLite?: boolean;
-  /** `a=fingerprint` values of the remote description. */
-  readonly fingerprints: readonly { readonly algorithm: string; readonly value: string }[];
-  /** Our DTLS role, from `a=setup` (RFC 8842): `client` when we are `active`. */
-  readonly dtlsRole: 'client' | 'server';
-  /** The peer's `a=max-message-size` (0: no limit). Defaults to 65 536 (RFC 8841 §6.1). */
-  readonly maxMessageSize?: number;
-  /** The peer's `a=sctp-port`. Defaults to 5000. */
-  readonly sctpPort?: number;
-  /** Our `a=sctp-port`. Defaults to 5000. */
-  readonly localSctpPort?: number;
-}
-
-/** Counters of a Manager; bad input is dropped and counted here. */
-export interface ManagerStats {
-  /** Datagrams on the pair that were neither STUN nor DTLS (RFC 7983), dropped. */
-  readonly demuxDropped: number;
-  /** DCEP messages dropped (malformed, unknown stream...). */
-  readonly dcepDropped: number;
-}
+export {
+  type Certificate,
+  certificateFingerprints,
+  generateCertificate,
+  type ManagerConfig,
+  type ManagerEvent,
+  type ManagerHandler,
+  type ManagerStats,
+  type RemoteParameters,
+} from './manager-types.js';
 
 /**
  * The transports under one RTCPeerConnection. Build it with a handler; it reports every state
