@@ -23,7 +23,7 @@ import type {
 } from './options.js';
 import { Output } from './output.js';
 import { PathMtu } from './path-mtu.js';
-import { OutMessage } from './sender.js';
+import { OutMessage } from './out-message.js';
 import { AssociationSession, S } from './session.js';
 import { Shutdown } from './shutdown.js';
 import { type AssociationNotifier, AssociationState } from './state.js';

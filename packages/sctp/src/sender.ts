@@ -1,60 +1,15 @@
 /**
  * The sending half of an association: the send queue with per-stream buffered amounts,
  * fragmentation (RFC 9260 §6.9), TSN/SSN assignment, SACK processing (§6.2.1), fast
- * retransmit and fast recovery (§7.2.4), T3-rtx (§6.3), congestion control (§7.2), the peer's
- * receive window, and partial reliability (RFC 3758 §3.5).
+ * retransmit (§7.2.4), T3-rtx (§6.3), the peer's receive window, and partial reliability
+ * (RFC 3758 §3.5). What it queues is in out-message.ts; the congestion window (§7.2) and fast
+ * recovery in congestion.ts.
  */
 
 import { DataFlags } from './chunk.js';
+import { CongestionControl } from './congestion.js';
+import { OutChunk, type OutMessage, OutStream, writeDataChunk } from './out-message.js';
 import { tsnAdd, tsnDiff, tsnLe, tsnLt } from './serial.js';
-
-/** A message waiting to be sent, or in flight. */
-export class OutMessage {
-  offset = 0;
-  /** SSN once the first fragment got a TSN; -1 before. */
-  ssn = -1;
-  firstTsn = 0;
-  lastTsn = 0;
-  abandoned = false;
-  constructor(
-    readonly streamId: number,
-    readonly ppid: number,
-    readonly data: Uint8Array,
-    readonly ordered: boolean,
-    /** Retransmissions allowed (RFC 3758 "limited retransmissions"); -1: unlimited. */
-    readonly maxRetransmits: number,
-    /** Clock time after which the message is abandoned (RFC 3758 "timed reliability"). */
-    readonly expiresAt: number,
-  ) {}
-}
-
-/** One DATA chunk in flight. */
-class OutChunk {
-  sentAt = 0;
-  txCount = 0;
-  acked = false;
-  abandoned = false;
-  inFlight = false;
-  queuedRtx = false;
-  fastRetransmitted = false;
-  misses = 0;
-  constructor(
-    readonly tsn: number,
-    readonly msg: OutMessage,
-    readonly flags: number,
-    readonly payload: Uint8Array,
-  ) {}
-}
-
-/** Per-stream send-side state. */
-export class OutStream {
-  nextSsn = 0;
-  /** Bytes queued and not yet handed to the transport. */
-  buffered = 0;
-  lowThreshold = 0;
-  /** An outgoing reset was asked for: no new messages until it completes. */
-  resetting = false;
-}
 
 /** Callbacks and settings the sender needs from its association. */
 export interface SenderHost {
@@ -83,13 +38,9 @@ export class Sender {
   cumulativeAck: number;
   /** RFC 3758 §3.5 Advanced.Peer.Ack.Point. */
   advancedPeerAck: number;
-  cwnd: number;
-  ssthresh: number;
-  private partialBytesAcked = 0;
   flightSize = 0;
   peerRwnd: number;
-  private inFastRecovery = false;
-  private fastRecoveryExit = 0;
+  private readonly cc: CongestionControl;
   private fastRtxBudget = false;
   /** Set when a FORWARD-TSN should be sent. */
   forwardTsnPending = false;
@@ -113,16 +64,14 @@ export class Sender {
     private readonly host: SenderHost,
     initialTsn: number,
     peerRwnd: number,
-    private mtu: number,
+    mtu: number,
     /** Largest DATA payload: the MTU less the common header and DATA header. */
     private readonly maxPayload: number,
   ) {
     this.nextTsn = initialTsn >>> 0;
     this.cumulativeAck = tsnAdd(initialTsn, -1);
     this.advancedPeerAck = this.cumulativeAck;
-    // RFC 9260 §7.2.1: initial cwnd = min(4 MTU, max(2 MTU, 4404)); ssthresh = peer's a_rwnd.
-    this.cwnd = Math.min(4 * mtu, Math.max(2 * mtu, 4404));
-    this.ssthresh = peerRwnd;
+    this.cc = new CongestionControl(mtu, peerRwnd);
     this.peerRwnd = peerRwnd;
   }
 
@@ -131,7 +80,17 @@ export class Sender {
    * bounds packets (several chunks bundled) and scales the congestion window's steps.
    */
   setMtu(mtu: number): void {
-    this.mtu = mtu;
+    this.cc.setMtu(mtu);
+  }
+
+  /** The congestion window (RFC 9260 §7.2), bytes. */
+  get cwnd(): number {
+    return this.cc.cwnd;
+  }
+
+  /** The slow-start threshold (RFC 9260 §7.2), bytes. */
+  get ssthresh(): number {
+    return this.cc.ssthresh;
   }
 
   stream(id: number): OutStream {
@@ -175,12 +134,12 @@ export class Sender {
 
   /** True when {@link writeData} would write something now. */
   get canSend(): boolean {
-    if (this.rtxHead < this.rtx.length && (this.fastRtxBudget || this.flightSize < this.cwnd)) {
+    if (this.rtxHead < this.rtx.length && (this.fastRtxBudget || this.flightSize < this.cc.cwnd)) {
       return true;
     }
     return (
       this.pendingHead < this.pending.length &&
-      this.flightSize < this.cwnd &&
+      this.flightSize < this.cc.cwnd &&
       (this.peerRwnd > 0 || this.flightSize === 0)
     );
   }
@@ -206,11 +165,12 @@ export class Sender {
         this.rtxHead++;
         continue;
       }
-      if (!this.fastRtxBudget && this.flightSize >= this.cwnd) break;
+      if (!this.fastRtxBudget && this.flightSize >= this.cc.cwnd) break;
       const size = 16 + c.payload.length;
       if (off + size > end) break;
       lastOff = off;
-      off = this.writeChunk(buf, off, c);
+      off = writeDataChunk(buf, off, c);
+      this.counters.dataChunksSent++;
       c.queuedRtx = false;
       c.txCount++;
       c.sentAt = now;
@@ -237,7 +197,7 @@ export class Sender {
         this.popPending();
         continue;
       }
-      if (this.flightSize >= this.cwnd) break;
+      if (this.flightSize >= this.cc.cwnd) break;
       const remaining = msg.data.length - msg.offset;
       const len = remaining < this.maxPayload ? remaining : this.maxPayload;
       if (this.peerRwnd < len && this.flightSize > 0) break;
@@ -261,7 +221,8 @@ export class Sender {
       }
       const c = new OutChunk(tsn, msg, flags, payload);
       lastOff = off;
-      off = this.writeChunk(buf, off, c);
+      off = writeDataChunk(buf, off, c);
+      this.counters.dataChunksSent++;
       c.txCount = 1;
       c.sentAt = now;
       c.inFlight = true;
@@ -282,35 +243,6 @@ export class Sender {
       if (!this.canSend) buf[lastOff + 1]! |= DataFlags.Immediate;
     }
     return off;
-  }
-
-  private writeChunk(buf: Uint8Array, off: number, c: OutChunk): number {
-    const p = c.payload;
-    const len = 16 + p.length;
-    const m = c.msg;
-    buf[off] = 0;
-    buf[off + 1] = c.flags;
-    buf[off + 2] = len >>> 8;
-    buf[off + 3] = len & 0xff;
-    const t = c.tsn;
-    buf[off + 4] = t >>> 24;
-    buf[off + 5] = (t >>> 16) & 0xff;
-    buf[off + 6] = (t >>> 8) & 0xff;
-    buf[off + 7] = t & 0xff;
-    buf[off + 8] = m.streamId >>> 8;
-    buf[off + 9] = m.streamId & 0xff;
-    buf[off + 10] = m.ssn >>> 8;
-    buf[off + 11] = m.ssn & 0xff;
-    const pp = m.ppid;
-    buf[off + 12] = pp >>> 24;
-    buf[off + 13] = (pp >>> 16) & 0xff;
-    buf[off + 14] = (pp >>> 8) & 0xff;
-    buf[off + 15] = pp & 0xff;
-    buf.set(p, off + 16);
-    let o = off + len;
-    while (o & 3) buf[o++] = 0;
-    this.counters.dataChunksSent++;
-    return o;
   }
 
   private popPending(): void {
@@ -444,31 +376,12 @@ export class Sender {
         }
       }
       if (marked) {
-        if (!this.inFastRecovery) {
-          // §7.2.3 / §7.2.4 step 2: halve, enter fast recovery.
-          this.ssthresh = Math.max(this.cwnd >>> 1, 4 * this.mtu);
-          this.cwnd = this.ssthresh;
-          this.partialBytesAcked = 0;
-          this.inFastRecovery = true;
-          this.fastRecoveryExit = tsnAdd(this.nextTsn, -1);
-        }
+        // §7.2.3 / §7.2.4 step 2: halve, enter fast recovery.
+        this.cc.onFastRetransmit(tsnAdd(this.nextTsn, -1));
         this.fastRtxBudget = true;
       }
     }
-    if (this.inFastRecovery && !tsnLt(cumAck, this.fastRecoveryExit)) this.inFastRecovery = false;
-    // §7.2.1, §7.2.2: grow cwnd when the cumulative ack advanced and cwnd was in use.
-    if (cumAdvanced && ackedByCum > 0 && !this.inFastRecovery) {
-      const fullyUsed = flightBefore + this.mtu > this.cwnd;
-      if (this.cwnd <= this.ssthresh) {
-        if (fullyUsed) this.cwnd += Math.min(ackedByCum, this.mtu);
-      } else {
-        this.partialBytesAcked += newlyAcked;
-        if (this.partialBytesAcked >= this.cwnd && fullyUsed) {
-          this.partialBytesAcked -= this.cwnd;
-          this.cwnd += this.mtu;
-        }
-      }
-    }
+    this.cc.onSack(cumAck, cumAdvanced, ackedByCum, newlyAcked, flightBefore);
     // §6.2.1 D iv: the peer's window less what is still outstanding.
     const rw = aRwnd - this.flightSize;
     this.peerRwnd = rw > 0 ? rw : 0;
@@ -533,10 +446,7 @@ export class Sender {
    * outstanding chunk for retransmission.
    */
   onT3Expired(): void {
-    this.ssthresh = Math.max(this.cwnd >>> 1, 4 * this.mtu);
-    this.cwnd = this.mtu;
-    this.partialBytesAcked = 0;
-    this.inFastRecovery = false;
+    this.cc.onT3Expired();
     const now = this.host.now();
     this.rtx = [];
     this.rtxHead = 0;
