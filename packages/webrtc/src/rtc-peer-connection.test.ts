@@ -149,6 +149,26 @@ describe('RTCPeerConnection on the virtual network', () => {
     );
   });
 
+  it('rejects a candidate whose ufrag no applied remote description has (OperationError)', async () => {
+    const w = build();
+    w.a.createDataChannel('x');
+    await w.a.setLocalDescription(await w.a.createOffer());
+    await w.b.setRemoteDescription(w.a.localDescription!);
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(w.a.localDescription!.sdp)![1]!;
+    const host = 'candidate:1 1 udp 2130706431 10.0.0.9 5000 typ host';
+    await expect(
+      w.b.addIceCandidate({ candidate: `${host} ufrag nope`, sdpMid: '0' }),
+    ).rejects.toMatchObject({ name: 'OperationError' });
+    await expect(
+      w.b.addIceCandidate({ candidate: host, sdpMid: '0', usernameFragment: 'nope' }),
+    ).rejects.toMatchObject({ name: 'OperationError' });
+    await w.b.addIceCandidate({ candidate: `${host} ufrag ${ufrag}`, sdpMid: '0' });
+    await w.b.addIceCandidate({ candidate: host, sdpMid: '0', usernameFragment: ufrag });
+    await w.b.addIceCandidate({ candidate: host, sdpMid: '0' });
+    await w.a.close();
+    await w.b.close();
+  });
+
   it('rolls back a local offer', async () => {
     const w = build();
     w.a.createDataChannel('x');

@@ -383,6 +383,13 @@ export class RTCPeerConnection extends SafeEventTarget {
       ) {
         throw new DOMException(`no media section with mid ${candidate.sdpMid}`, 'OperationError');
       }
+      // webrtc-pc addIceCandidate: a ufrag of no applied remote description is an error (the
+      // current one, or the one a pending restart offer replaces).
+      const ufrag = candidate?.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
+      const applied = [this.remoteInfo?.data?.ufrag, this.undo?.remoteInfo?.data?.ufrag];
+      if (ufrag !== null && !applied.includes(ufrag)) {
+        throw new DOMException(`no remote description has ufrag ${ufrag}`, 'OperationError');
+      }
       try {
         this.manager.addRemoteCandidate(text === '' ? null : text);
       } catch (error) {
