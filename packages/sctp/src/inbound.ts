@@ -58,7 +58,7 @@ export class Inbound {
     } finally {
       session.processing = false;
     }
-    this.parts.output.flush();
+    this.parts.output.flushAfterInput();
   }
 
   private safeProcess(packet: Uint8Array): void {
