@@ -3,7 +3,7 @@
  * VirtualClock (loss, reordering, duplication, tampering), closed after each test.
  */
 import type { Timer } from '@x/transport';
-import { VirtualClock } from '@x/transport/testing';
+import { VirtualClock, Prng } from '@x/transport/testing';
 import { afterEach } from 'vitest';
 import {
   type DtlsCertificate,
@@ -17,16 +17,10 @@ import {
 export const certA = generateCertificate({ commonName: 'a' });
 export const certB = generateCertificate({ commonName: 'b' });
 
-/** mulberry32: a small seeded PRNG, so that every lossy run is reproducible. */
+/** A seeded PRNG in [0, 1) (the virtual network's), so that every lossy run is reproducible. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Prng(seed);
+  return () => g.next();
 }
 
 export interface LinkOptions {

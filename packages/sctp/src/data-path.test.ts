@@ -1,19 +1,10 @@
 import { VirtualClock } from '@x/transport/testing';
 import { describe, expect, it } from 'vitest';
-import { AssociationState } from './state.js';
 import { prng } from './testing-lossy-pipe.js';
-import { makePair, type Pair } from './testing-pair.js';
+import { connectPair, makePair, type Pair } from './testing-pair.js';
 
 async function connect(clock: VirtualClock, p: Pair): Promise<void> {
-  p.a.assoc.connect();
-  p.b.assoc.connect();
-  const ok = await clock.runUntil(
-    () =>
-      p.a.assoc.state === AssociationState.Connected &&
-      p.b.assoc.state === AssociationState.Connected,
-    { timeoutMs: 60_000 },
-  );
-  expect(ok).toBe(true);
+  expect(await connectPair(clock, p)).toBe(true);
 }
 
 /** A message whose bytes encode its index, so corruption and reordering are detected. */

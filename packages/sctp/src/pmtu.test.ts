@@ -12,7 +12,7 @@ import {
 } from './pmtu.js';
 import { AssociationState } from './state.js';
 import { DeadlineTimer } from './timer.js';
-import { makePair, type Pair } from './testing-pair.js';
+import { connectPair, makePair, type Pair } from './testing-pair.js';
 
 /** A search whose probes pass when they fit `path.mtu`, answered after `rttMs`. */
 function harness(clock: VirtualClock, base: number, max: number, path: { mtu: number }) {
@@ -167,15 +167,7 @@ describe('an association with maxMtu', () => {
   });
 
   async function connect(p: Pair): Promise<void> {
-    p.a.assoc.connect();
-    p.b.assoc.connect();
-    const ok = await clock.runUntil(
-      () =>
-        p.a.assoc.state === AssociationState.Connected &&
-        p.b.assoc.state === AssociationState.Connected,
-      { timeoutMs: 10_000 },
-    );
-    expect(ok).toBe(true);
+    expect(await connectPair(clock, p, 10_000)).toBe(true);
   }
 
   /** Sends one message of `size` bytes from a to b and waits for it. */

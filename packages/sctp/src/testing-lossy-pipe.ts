@@ -4,19 +4,13 @@
  * test sees the same packets.
  */
 
-import type { VirtualClock } from '@x/transport/testing';
+import { Prng, type VirtualClock } from '@x/transport/testing';
 import type { DatagramTransport } from './options.js';
 
-/** mulberry32: a small, fast, seeded PRNG in [0, 1). */
+/** A seeded PRNG in [0, 1) (the virtual network's), so that every lossy run is reproducible. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Prng(seed);
+  return () => g.next();
 }
 
 /** Link impairments. */

@@ -6,7 +6,7 @@
 import type { VirtualClock } from '@x/transport/testing';
 import { Association } from './association.js';
 import type { AssociationOptions } from './options.js';
-import type { AssociationCause, AssociationState } from './state.js';
+import { type AssociationCause, AssociationState } from './state.js';
 import { type LinkOptions, LossyLink } from './testing-lossy-pipe.js';
 
 /** One received message. */
@@ -85,4 +85,23 @@ export function makePair(
       b.assoc.close();
     },
   };
+}
+
+/**
+ * Both ends call `connect()` (simultaneous open, as in WebRTC); resolves true once both are
+ * connected within `timeoutMs` of virtual time.
+ */
+export async function connectPair(
+  clock: VirtualClock,
+  p: Pair,
+  timeoutMs = 60_000,
+): Promise<boolean> {
+  p.a.assoc.connect();
+  p.b.assoc.connect();
+  return clock.runUntil(
+    () =>
+      p.a.assoc.state === AssociationState.Connected &&
+      p.b.assoc.state === AssociationState.Connected,
+    { timeoutMs },
+  );
 }
