@@ -1,14 +1,15 @@
 // The other peer of `run.mjs --chromium`: an RTCPeerConnection inside headless Chromium (apt
 // `chromium`, driven by playwright-core). It answers our offer, reports its own state changes
 // (the browser gives no causes), echoes text and counts binary bytes, like peer.mjs does.
-// The switches are those of tools/interop/webrtc/chromium.ts (see ../shared/INTEROP.md): on a
+// The switches are those of tools/interop/webrtc/chromium-options.mjs (../shared/INTEROP.md): on a
 // loopback-only host Chromium signals no host candidate but connects from 127.0.0.1, and our
 // side learns it as a peer-reflexive candidate.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM, chromiumLaunchOptions } from '../interop/webrtc/chromium-options.mjs';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 
 /** Only UDP candidates on 127.0.0.1 (Chromium also offers other interfaces and TCP). */
 const loopbackOnly = (candidate) =>
@@ -28,26 +29,7 @@ export async function launchChromiumPeer({ onMessage }) {
   const dir = mkdtempSync(join(tmpdir(), 'x-demo-chromium-'));
   let context;
   try {
-    // Playwright's defaults are ignored: Chromium honours only the last --disable-features.
-    context = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      ignoreDefaultArgs: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--remote-debugging-pipe',
-        `--user-data-dir=${dir}`,
-        '--allow-loopback-in-peer-connection',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-        'about:blank',
-      ],
-    });
+    context = await chromium.launchPersistentContext(dir, chromiumLaunchOptions(dir));
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -4,9 +4,8 @@
 // have its messages echoed; a closed tab says bye; SIGTERM closes everything and the server
 // exits by itself.
 //
-// Chromium is launched as tools/interop/webrtc/chromium.ts does, with the switches that
-// ../shared/INTEROP.md found to work on a loopback-only host (Playwright's own defaults are
-// ignored because Chromium honours only the last --disable-features).
+// Chromium is launched with the switches of tools/interop/webrtc/chromium-options.mjs, those
+// that ../shared/INTEROP.md found to work on a loopback-only host.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumLaunchOptions } from '../../interop/webrtc/chromium-options.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
 
@@ -124,25 +123,7 @@ describe('example datachannel-server', () => {
       const profile = mkdtempSync(join(tmpdir(), 'x-example-chromium-'));
       let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
       try {
-        context = await chromium.launchPersistentContext(profile, {
-          executablePath: CHROMIUM,
-          headless: true,
-          ignoreDefaultArgs: true,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--remote-debugging-pipe',
-            `--user-data-dir=${profile}`,
-            '--allow-loopback-in-peer-connection',
-            '--disable-features=WebRtcHideLocalIpsWithMdns',
-            'about:blank',
-          ],
-        });
+        context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions(profile));
         const tabs = await Promise.all([1, 2, 3].map(() => context!.newPage()));
         // All three at once: the server answers three offers concurrently.
         await Promise.all(tabs.map((tab) => tab.goto(server.url)));

@@ -8,32 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { ChannelOptions, InteropPeer } from './harness.js';
+import { CHROMIUM, chromiumLaunchOptions } from './chromium-options.mjs';
 import { loopbackOnly } from './harness.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 
 /** Starts a browser; close it with `browser.close()`. */
 export async function launchChromium(): Promise<{ page: Page; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'x-chromium-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreDefaultArgs: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--remote-debugging-pipe',
-      `--user-data-dir=${dir}`,
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-      'about:blank',
-    ],
-  });
+  const context: BrowserContext = await chromium.launchPersistentContext(
+    dir,
+    chromiumLaunchOptions(dir),
+  );
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     page,
