@@ -4,13 +4,13 @@
 // bufferedAmount and bufferedamountlow, binaryType, negotiated channels, close from either
 // side, and listeners that throw.
 import { Blob } from 'node:buffer';
-import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import type { VirtualClock, VirtualHost } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setListenerErrorHandler } from './events.js';
 import type { RTCDataChannel } from './rtc-data-channel.js';
-import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
-import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCDataChannelInit } from './rtc-types.js';
+import { virtualPeers } from './testing-peers.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -26,31 +26,8 @@ interface Pair {
 }
 
 function peers(): Pair {
-  const clock = new VirtualClock();
-  const net = new VirtualNetwork({ clock, seed: 4 });
-  const wan = net.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
-  const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 5 } });
-  const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 5 } });
-  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
-  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  const { clock, a, b, hostB } = virtualPeers({ seed: 4 });
   pcs = [a, b];
-  for (const [pc, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    // Signaling delivers candidates in order, after the description they follow.
-    const queue: RTCIceCandidateInit[] = [];
-    const flush = (): void => {
-      while (queue.length > 0 && other.remoteDescription) void other.addIceCandidate(queue.shift());
-    };
-    other.addEventListener('signalingstatechange', flush);
-    pc.onicecandidate = (e) => {
-      if (e.candidate) {
-        queue.push(e.candidate.toJSON());
-        flush();
-      }
-    };
-  }
   return { clock, a, b, hostB };
 }
 

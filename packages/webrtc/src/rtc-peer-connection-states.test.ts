@@ -2,10 +2,10 @@
 // through on the virtual network, with the order of events and the cause of each change:
 // new → connecting/checking → connected → (partition) disconnected → (heal) connected →
 // (partition) failed, and closed by close() with no event.
-import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import type { VirtualClock, VirtualHost } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
-import { RTCPeerConnection } from './rtc-peer-connection.js';
+import { virtualPeers } from './testing-peers.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -20,13 +20,7 @@ async function connectedPair(): Promise<{
   hostB: VirtualHost;
   events: string[];
 }> {
-  const clock = new VirtualClock();
-  const net = new VirtualNetwork({ clock, seed: 9 });
-  const wan = net.addRouter({ name: 'wan', cidr: '198.51.100.0/24' });
-  const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 5 } });
-  const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 5 } });
-  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
-  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  const { clock, a, b, hostB } = virtualPeers({ seed: 9, cidr: '198.51.100.0/24' });
   pcs = [a, b];
   const events: string[] = [];
   const iceA = () => a.sctp!.transport.iceTransport;
@@ -36,23 +30,6 @@ async function connectedPair(): Promise<{
   a.addEventListener('connectionstatechange', (e) =>
     events.push(`pc ${a.connectionState}: ${(e as Event & { cause: string }).cause}`),
   );
-  for (const [pc, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    // Signaling delivers candidates in order, after the description they follow.
-    const queue: RTCIceCandidateInit[] = [];
-    const flush = (): void => {
-      while (queue.length > 0 && other.remoteDescription) void other.addIceCandidate(queue.shift());
-    };
-    other.addEventListener('signalingstatechange', flush);
-    pc.onicecandidate = (e) => {
-      if (e.candidate) {
-        queue.push(e.candidate.toJSON());
-        flush();
-      }
-    };
-  }
   a.createDataChannel('x');
   const offer = await a.createOffer();
   await b.setRemoteDescription(offer);

@@ -3,11 +3,10 @@
 // local/remote-candidate, certificate), their counters after real traffic, and the links
 // between them (ids).
 import { createHash, X509Certificate } from 'node:crypto';
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { virtualPeers } from './testing-peers.js';
 import type { RTCDataChannel } from './rtc-data-channel.js';
-import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
-import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import { collectStats, type RTCStats } from './rtc-stats.js';
 import { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
 
@@ -23,31 +22,8 @@ function byType(stats: Map<string, RTCStats>, type: string): RTCStats[] {
 
 describe('getStats', () => {
   it('reports the webrtc-stats dictionaries of a data-channel connection, with traffic counted', async () => {
-    const clock = new VirtualClock();
-    const net = new VirtualNetwork({ clock, seed: 11 });
-    const wan = net.addRouter({ name: 'wan', cidr: '192.0.2.0/24' });
-    const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 20 } });
-    const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 20 } });
-    const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
-    const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+    const { clock, a, b } = virtualPeers({ seed: 11, cidr: '192.0.2.0/24', delayMs: 20 });
     pcs = [a, b];
-    for (const [pc, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const queue: RTCIceCandidateInit[] = [];
-      const flush = (): void => {
-        while (queue.length > 0 && other.remoteDescription)
-          void other.addIceCandidate(queue.shift());
-      };
-      other.addEventListener('signalingstatechange', flush);
-      pc.onicecandidate = (e) => {
-        if (e.candidate) {
-          queue.push(e.candidate.toJSON());
-          flush();
-        }
-      };
-    }
     // Before anything: a peer-connection entry, our certificate, a transport in state new.
     const early = await a.getStats();
     expect(byType(early, 'peer-connection')[0]).toMatchObject({

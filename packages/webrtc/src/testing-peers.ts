@@ -1,0 +1,61 @@
+/**
+ * Test helper: two RTCPeerConnections on two hosts of a VirtualNetwork (virtual clock), with
+ * trickle signaling that delivers each candidate in order, after the description it follows.
+ */
+
+import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
+
+/** Two peers and their world. */
+export interface VirtualPeers {
+  readonly clock: VirtualClock;
+  readonly net: VirtualNetwork;
+  readonly hostA: VirtualHost;
+  readonly hostB: VirtualHost;
+  readonly a: RTCPeerConnection;
+  readonly b: RTCPeerConnection;
+}
+
+/** Builds the pair: one router of `cidr`, links of `delayMs` one way, seeded network. */
+export function virtualPeers(options: {
+  seed: number;
+  cidr?: string;
+  delayMs?: number;
+  /** Called when addIceCandidate() rejects (default: ignored). */
+  onCandidateError?: (peer: 'a' | 'b', error: unknown) => void;
+}): VirtualPeers {
+  const clock = new VirtualClock();
+  const net = new VirtualNetwork({ clock, seed: options.seed });
+  const wan = net.addRouter({ name: 'wan', cidr: options.cidr ?? '203.0.113.0/24' });
+  const link = { delayMs: options.delayMs ?? 5 };
+  const hostA = net.addHost({ name: 'a', router: wan, link });
+  const hostB = net.addHost({ name: 'b', router: wan, link });
+  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
+  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  trickle(a, b, (e) => options.onCandidateError?.('a', e));
+  trickle(b, a, (e) => options.onCandidateError?.('b', e));
+  return { clock, net, hostA, hostB, a, b };
+}
+
+/** Forwards `from`'s candidates to `to`, in order, once `to` has a remote description. */
+export function trickle(
+  from: RTCPeerConnection,
+  to: RTCPeerConnection,
+  onError: (error: unknown) => void = () => {},
+): void {
+  const queue: RTCIceCandidateInit[] = [];
+  const flush = (): void => {
+    while (queue.length > 0 && to.remoteDescription) {
+      to.addIceCandidate(queue.shift()).catch(onError);
+    }
+  };
+  to.addEventListener('signalingstatechange', flush);
+  from.addEventListener('icecandidate', (e) => {
+    const { candidate } = e as Event & { candidate: { toJSON(): RTCIceCandidateInit } | null };
+    if (candidate) {
+      queue.push(candidate.toJSON());
+      flush();
+    }
+  });
+}
