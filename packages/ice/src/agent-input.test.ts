@@ -207,6 +207,25 @@ describe('roles and peers', () => {
   });
 });
 
+describe('mDNS service lifetime', () => {
+  it('closes the resolver opened for a .local candidate that came before gather()', async () => {
+    const { clock, ha } = lan();
+    const agent = new Agent({ net: ha, clock, mdns: 'hide', controlling: true }, () => {});
+    agent.setRemoteCredentials('peer', 'p'.repeat(22));
+    // A .local candidate before gathering opens a resolver (a socket on 5353) ...
+    agent.addRemoteCandidate(
+      'candidate:1 1 udp 2130706431 1f0e4c8a-3b2d-4e5f-8a9b-0c1d2e3f4a5b.local 5000 typ host',
+    );
+    await clock.advance(10);
+    // ... and gathering with mdns 'hide' needs an announcing service.
+    await agent.gather();
+    await agent.close();
+    // Nothing is left on 5353: a socket without address reuse can take the port.
+    const probe = await ha.bindUdp({ address: '0.0.0.0', port: 5353, onMessage: () => {} });
+    await probe.close();
+  });
+});
+
 describe('relay candidates (the place for the TURN client, issue 5)', () => {
   it('pairs and selects a relay candidate whose socket the TURN client provides', async () => {
     const { clock, ha, hb, hx } = lan();

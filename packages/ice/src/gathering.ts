@@ -48,6 +48,8 @@ export class Gathering {
   /** TURN clients of the relay candidates (closed, and so deallocated, with the agent). */
   private readonly turnClients: TurnClient[] = [];
   private mdns: MdnsService | undefined;
+  /** Services replaced by a hiding one at gather(), closed on close(). */
+  private readonly retiredMdns: MdnsService[] = [];
 
   /**
    * @param onDatagram gets what arrives on every base.
@@ -74,7 +76,13 @@ export class Gathering {
     if (this.state_ !== 'new') return;
     const s = this.session;
     this.state_ = 'gathering';
-    if (s.cfg.mdns !== 'off') this.mdns = new MdnsService(s.net, s.clock, s.cfg.mdns === 'hide');
+    const hide = s.cfg.mdns === 'hide';
+    if (s.cfg.mdns !== 'off' && (this.mdns === undefined || (hide && !this.mdns.hiding))) {
+      // A resolver opened for a .local candidate that came first keeps its pending queries
+      // and is closed with the rest; the announcing service resolves from now on.
+      if (this.mdns !== undefined) this.retiredMdns.push(this.mdns);
+      this.mdns = new MdnsService(s.net, s.clock, hide);
+    }
     // Relay allocations run beside host gathering (they take a round trip or more).
     const relays = this.gatherRelays(signal);
     const relayOnly = s.cfg.transportPolicy === 'relay';
@@ -247,6 +255,7 @@ export class Gathering {
       ...this.bases.map((b) => b.socket.close()),
       ...this.turnClients.map((c) => c.close()),
       this.mdns?.close(),
+      ...this.retiredMdns.map((m) => m.close()),
     ]);
   }
 }
