@@ -25,10 +25,15 @@ export class LocalGathering {
   private releaseTimer: Timer | undefined;
   private closed = false;
 
+  /**
+   * @param surface - adds a candidate line (`null`: end-of-candidates) of the ICE generation
+   *   `ufrag` to the local descriptions, right before its `icecandidate` event (webrtc-pc).
+   */
   constructor(
     private readonly target: EventTarget,
     private readonly iceTransport: RTCIceTransport,
     private readonly clock: Clock,
+    private readonly surface: (candidate: string | null, sdpMid: string, ufrag: string) => void,
   ) {}
 
   /** A local candidate of the Manager, `null` at end-of-candidates. */
@@ -43,9 +48,10 @@ export class LocalGathering {
       sdpMLineIndex: 0,
       usernameFragment: ufrag,
     });
-    this.announce(() =>
-      this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate })),
-    );
+    this.announce(() => {
+      this.surface(gathered?.candidate ?? null, sdpMid, ufrag);
+      this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate }));
+    });
   }
 
   /** The Manager's gathering state changed. */

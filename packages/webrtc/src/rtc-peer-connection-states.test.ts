@@ -34,8 +34,11 @@ async function connectedPair(): Promise<{
   const offer = await a.createOffer();
   await b.setRemoteDescription(offer);
   await a.setLocalDescription(offer);
-  await b.setLocalDescription(await b.createAnswer());
-  await a.setRemoteDescription(b.localDescription!);
+  // The answer as created, before b's candidates surface in b.localDescription: they arrive
+  // by trickle, after the listener below is in place.
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(answer);
   iceA().addEventListener('statechange', () => events.push(`transport ${iceA().state}`));
   await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
   return { clock, a, b, hostB, events };

@@ -169,6 +169,45 @@ describe('RTCPeerConnection on the virtual network', () => {
     await w.b.close();
   });
 
+  it('surfaces gathered candidates in the local description: non-trickle signaling connects', async () => {
+    const clock = new VirtualClock();
+    const net = new VirtualNetwork({ clock, seed: 5 });
+    const wan = net.addRouter({ name: 'wan', cidr: '192.0.2.0/24' });
+    const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 10 } });
+    const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 10 } });
+    const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
+    const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+    world = { clock, a, b, log: [] };
+    const seen: string[] = [];
+    a.onicecandidate = (e) => {
+      // The description already holds the candidate when its event fires.
+      if (e.candidate?.candidate) {
+        seen.push(e.candidate.candidate);
+        expect(a.localDescription!.sdp).toContain(`a=${e.candidate.candidate}`);
+      }
+    };
+    a.createDataChannel('x');
+    await a.setLocalDescription();
+    await clock.runUntil(() => a.iceGatheringState === 'complete', { timeoutMs: 5000 });
+    const offer = a.localDescription!.sdp;
+    expect(seen.length).toBeGreaterThan(0);
+    for (const c of seen) expect(offer).toContain(`a=${c}\r\n`);
+    expect(offer.trimEnd().endsWith('a=end-of-candidates')).toBe(true);
+    expect(a.pendingLocalDescription!.sdp).toBe(offer);
+    // One description each way, no trickle: the candidates travel inside them.
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await clock.runUntil(() => b.iceGatheringState === 'complete', { timeoutMs: 5000 });
+    expect(b.localDescription!.sdp).toContain('a=end-of-candidates');
+    await a.setRemoteDescription(b.localDescription!);
+    expect(a.currentLocalDescription!.sdp).toBe(offer);
+    const up = await clock.runUntil(
+      () => a.connectionState === 'connected' && b.connectionState === 'connected',
+      { timeoutMs: 10_000 },
+    );
+    expect(up).toBe(true);
+  });
+
   it('rolls back a local offer', async () => {
     const w = build();
     w.a.createDataChannel('x');

@@ -23,6 +23,7 @@ import {
 import { systemClock } from '@x/transport';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { LocalGathering } from './local-gathering.js';
+import { surfaceLine } from './surface-candidate.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
@@ -132,6 +133,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       this,
       this.iceTransport,
       configuration.clock ?? systemClock,
+      (candidate, mid, ufrag) => this.surfaceCandidate(candidate, mid, ufrag),
     );
     this.manager = new Manager(managerConfigOf(configuration), (event) =>
       this.onManagerEvent(event),
@@ -697,6 +699,18 @@ export class RTCPeerConnection extends SafeEventTarget {
         return;
       }
     }
+  }
+
+  /** webrtc-pc: a gathered candidate shows in the local descriptions of its generation. */
+  private surfaceCandidate(candidate: string | null, mid: string, ufrag: string): void {
+    const line = candidate === null ? 'a=end-of-candidates' : `a=${candidate}`;
+    const surface = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
+      if (d === null) return d;
+      const sdp = surfaceLine(d.sdp, mid, ufrag, line);
+      return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
+    };
+    this.pendingLocal = surface(this.pendingLocal);
+    this.localDescriptionValue = surface(this.localDescriptionValue);
   }
 
   /** "update the ICE connection state" then "update the connection state" (webrtc-pc §4.4.4, §4.4.3). */
