@@ -131,6 +131,9 @@ describe('map-ice', () => {
     const mapped = causes.map(mapIceCause);
     expect(mapped.map((c) => c.kind)).toEqual(causes.map((c) => c.kind));
     expect(mapped[4]).toEqual({ kind: 'no-packets', pair: describePair(pair), silentMs: 2500 });
+    expect(describeCause({ kind: 'all-pairs-failed', pairs: 1 })).toBe(
+      'the only candidate pair failed',
+    );
     expect(mapped.map(describeCause)).toEqual([
       'connectivity checks started',
       'nominated 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',

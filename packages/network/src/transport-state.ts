@@ -180,7 +180,9 @@ export function describeCause(
     case 'checks-completed':
       return `checks done, end-of-candidates both ways, using ${cause.pair.label}`;
     case 'all-pairs-failed':
-      return `all ${cause.pairs} candidate pairs failed`;
+      return cause.pairs === 1
+        ? 'the only candidate pair failed'
+        : `all ${cause.pairs} candidate pairs failed`;
     case 'no-packets':
       return `nothing heard on ${cause.pair.label} for ${Math.round(cause.silentMs)} ms`;
     case 'packets-resumed':

@@ -609,10 +609,16 @@ export class RTCPeerConnection extends SafeEventTarget {
       sctpPort: data.sctpPort,
     });
     // The candidates of a description, once per ICE generation (first one, or a restart).
+    // They reach the agent once the description is applied, so that the checks they start
+    // (and `checking`) come after `signalingstatechange`, as when they trickle in.
     if (this.startedRemoteUfrag !== data.ufrag) {
       this.startedRemoteUfrag = data.ufrag;
-      for (const candidate of data.candidates) this.manager.addRemoteCandidate(candidate);
-      if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
+      const ufrag = data.ufrag;
+      queueMicrotask(() => {
+        if (this.closed || this.startedRemoteUfrag !== ufrag) return;
+        for (const candidate of data.candidates) this.manager.addRemoteCandidate(candidate);
+        if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
+      });
     }
     this.started = true;
   }
