@@ -101,6 +101,8 @@ export class StateTransitions implements LivenessEvents {
 
   expired(pair: CandidatePair, silentMs: number): void {
     log('consent expired on %s', pair.toString());
+    // RFC 7675 §5.2: the pair may carry nothing more; it counts as failed (webrtc-stats too).
+    pair.state = PairState.Failed;
     this.fail({ kind: 'consent-expired', pair, silentMs });
   }
 

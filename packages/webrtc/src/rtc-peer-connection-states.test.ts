@@ -109,6 +109,11 @@ describe('RTCPeerConnection states on the virtual network', () => {
       'pc failed',
     ]);
     expect(events[5]).toMatch(/^pc failed: consent expired on .* without a response \(RFC 7675\)$/);
+    // The pair whose consent expired shows as failed in getStats (webrtc-stats).
+    const report = await a.getStats();
+    const pairs = [...report.values()].filter((r) => r.type === 'candidate-pair');
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(pairs.every((p) => (p as { state?: string }).state === 'failed')).toBe(true);
     expect(a.iceConnectionStateCause).toBe(a.connectionStateCause);
 
     // close(): everything is closed at once, and no event fires.
