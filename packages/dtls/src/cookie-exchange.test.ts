@@ -2,17 +2,12 @@
 // ICE does in WebRTC) answers the first ClientHello with flight 4: one round trip fewer.
 import { describe, expect, it } from 'vitest';
 import { DtlsTransportState } from './index.js';
-import { handshake, pair } from './testing-pair.js';
+import { handshake, pair, captureWire } from './testing-pair.js';
 
 describe('cookieExchange: false', () => {
   it('answers the first ClientHello with ServerHello, no HelloVerifyRequest', async () => {
     const p = pair({ server: { cookieExchange: false } });
-    const toServer: Buffer[] = [];
-    const toClient: Buffer[] = [];
-    p.pipe.tamper = (d, toB) => {
-      (toB ? toServer : toClient).push(d);
-      return d;
-    };
+    const { toServer, toClient } = captureWire(p);
     await handshake(p);
     expect(p.client.state).toBe(DtlsTransportState.Connected);
     expect(p.server.state).toBe(DtlsTransportState.Connected);

@@ -9,7 +9,7 @@ import {
   generateCertificate,
   SrtpProtectionProfile,
 } from './index.js';
-import { certA, certB, handshake, pair } from './testing-pair.js';
+import { certA, certB, handshake, pair, captureWire } from './testing-pair.js';
 
 describe('DtlsTransport handshake', () => {
   for (const suite of [
@@ -59,12 +59,7 @@ describe('DtlsTransport handshake', () => {
 
   it('answers the first ClientHello statelessly with a HelloVerifyRequest', async () => {
     const p = pair();
-    const toServer: Buffer[] = [];
-    const toClient: Buffer[] = [];
-    p.pipe.tamper = (d, toB) => {
-      (toB ? toServer : toClient).push(d);
-      return d;
-    };
+    const { toServer, toClient } = captureWire(p);
     await handshake(p);
     // ClientHello, HelloVerifyRequest (type 3, record version DTLS 1.0), ClientHello with cookie.
     expect(toClient[0]![13]).toBe(3);

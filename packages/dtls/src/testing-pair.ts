@@ -149,3 +149,14 @@ export async function handshake(p: Pair, timeoutMs = 60_000): Promise<void> {
   p.client.start();
   await p.clock.runUntil(() => settled(p.client) && settled(p.server), { timeoutMs });
 }
+
+/** Records every datagram each way (it is still delivered): to the server, to the client. */
+export function captureWire(p: Pair): { toServer: Buffer[]; toClient: Buffer[] } {
+  const toServer: Buffer[] = [];
+  const toClient: Buffer[] = [];
+  p.pipe.tamper = (d, toB) => {
+    (toB ? toServer : toClient).push(d);
+    return d;
+  };
+  return { toServer, toClient };
+}
