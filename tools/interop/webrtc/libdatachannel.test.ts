@@ -25,10 +25,13 @@ afterEach(async () => {
   peers = [];
 });
 
-describe.each([
+type Pair = () => Promise<[InteropPeer, InteropPeer]>;
+const cases: [string, Pair][] = [
   ['x-webrtc offers, libdatachannel answers', async () => [ourPeer(), await libdatachannelPeer()]],
   ['libdatachannel offers, x-webrtc answers', async () => [await libdatachannelPeer(), ourPeer()]],
-] as const)('%s', (_name, make) => {
+];
+
+describe.each(cases)('%s', (_name, make) => {
   it('connects and echoes text, binary, the largest message, unordered and partially reliable channels, and sees a close', async () => {
     const [offerer, answerer] = await make();
     peers = [offerer, answerer];
