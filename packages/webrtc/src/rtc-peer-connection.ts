@@ -9,18 +9,9 @@
  * happened (e.g. "consent expired on 10.0.0.2:5000 <-> ..."), and the events carry it too.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  describeCause,
-  type DtlsTransportCause,
-  generateCertificate,
-  type IceTransportCause,
-  Manager,
-  type ManagerEvent,
-  NetworkError,
-  type SctpTransportCause,
-  SctpTransportState,
-} from '@x/network';
+import { generateCertificate, Manager, type ManagerEvent, NetworkError } from '@x/network';
 import { systemClock } from '@x/transport';
+import { ConnectionStates } from './connection-states.js';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { LocalGathering } from './local-gathering.js';
 import { surfaceLine } from './surface-candidate.js';
@@ -38,7 +29,7 @@ import {
   RTCSessionDescription,
   type RTCSessionDescriptionInit,
   type RTCSignalingState,
-  RTCStateChangeEvent,
+  type RTCStateChangeEvent,
   transition,
 } from './rtc-types.js';
 import {
@@ -48,15 +39,11 @@ import {
   RTCSctpTransport,
 } from './rtc-transports.js';
 import { readDescription, type RemoteDescriptionInfo, writeDescription } from './sdp-adapter.js';
-import { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
-import { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
 import {
   iceConnectionStateName,
   peerConnectionStateName,
   type RTCIceConnectionState,
-  RTCIceConnectionStateCode,
   type RTCPeerConnectionState,
-  RTCPeerConnectionStateCode,
 } from './state/states.js';
 
 const MID = '0';
@@ -69,10 +56,14 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly dtlsTransport = new RTCDtlsTransport(this.iceTransport);
   private readonly sctpTransportObject = new RTCSctpTransport(this.dtlsTransport);
   private signaling: RTCSignalingState = 'stable';
-  private iceConnection = RTCIceConnectionStateCode.New;
-  private connection = RTCPeerConnectionStateCode.New;
-  private iceConnectionCause = '';
-  private connectionCause = '';
+  private readonly states = new ConnectionStates({
+    target: this,
+    iceTransport: this.iceTransport,
+    dtlsTransport: this.dtlsTransport,
+    sctpTransport: this.sctpTransportObject,
+    mid: () => this.remoteInfo?.data?.mid ?? MID,
+    remoteCertificate: () => this.manager.remoteCertificate,
+  });
   private closed = false;
   private chain: Promise<unknown> = Promise.resolve();
   private localDescriptionValue: RTCSessionDescription | null = null;
@@ -113,9 +104,6 @@ export class RTCPeerConnection extends SafeEventTarget {
     opened: () => void this.dataChannelsOpened++,
     closed: () => void this.dataChannelsClosed++,
   };
-  /** The negotiated DTLS cipher suite (from the handshake's cause), for getStats(). */
-  private cipherSuite: string | undefined;
-  private selectedPairChanges = 0;
   declare onicecandidate: ((event: RTCPeerConnectionIceEvent) => unknown) | null;
   declare onicecandidateerror: ((event: RTCPeerConnectionIceErrorEvent) => unknown) | null;
   declare onsignalingstatechange: ((event: Event) => unknown) | null;
@@ -166,18 +154,18 @@ export class RTCPeerConnection extends SafeEventTarget {
     return this.signaling;
   }
   get iceConnectionState(): RTCIceConnectionState {
-    return iceConnectionStateName(this.iceConnection);
+    return iceConnectionStateName(this.states.iceConnection);
   }
   get connectionState(): RTCPeerConnectionState {
-    return peerConnectionStateName(this.connection);
+    return peerConnectionStateName(this.states.connection);
   }
   /** Extension: why `iceConnectionState` last changed. */
   get iceConnectionStateCause(): string {
-    return this.iceConnectionCause;
+    return this.states.iceConnectionCause;
   }
   /** Extension: why `connectionState` last changed. */
   get connectionStateCause(): string {
-    return this.connectionCause;
+    return this.states.connectionCause;
   }
   get iceGatheringState(): RTCIceGatheringState {
     return this.iceTransport.gatheringState;
@@ -463,11 +451,11 @@ export class RTCPeerConnection extends SafeEventTarget {
       dtlsTransport: this.dtlsTransport,
       ice: this.manager.getIceStats(),
       dtlsRole: this.manager.dtlsRole,
-      cipherSuite: this.cipherSuite,
+      cipherSuite: this.states.cipherSuite,
       localCertificate: this.manager.localCertificate.der,
       remoteCertificate: this.manager.remoteCertificate,
       localUfrag: this.manager.localParameters.ufrag,
-      selectedPairChanges: this.selectedPairChanges,
+      selectedPairChanges: this.states.selectedPairChanges,
       channels: this.channels,
       dataChannelsOpened: this.dataChannelsOpened,
       dataChannelsClosed: this.dataChannelsClosed,
@@ -484,12 +472,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     this.closed = true;
     this.gathering.close();
     this.signaling = 'closed';
-    this.iceConnection = RTCIceConnectionStateCode.Closed;
-    this.connection = RTCPeerConnectionStateCode.Closed;
-    this.iceConnectionCause = this.connectionCause = 'closed by the user';
-    this.iceTransport.stateValue = 'closed';
-    this.dtlsTransport.stateValue = 'closed';
-    this.sctpTransportObject.stateValue = 'closed';
+    this.states.close();
     for (const channel of this.channels) channel.silence();
     return this.manager.close();
   }
@@ -642,7 +625,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   private onManagerEvent(event: ManagerEvent): void {
-    if (this.closed) return;
+    if (this.closed || this.states.onEvent(event)) return;
     switch (event.kind) {
       case 'local-candidate':
         this.gathering.onCandidate(
@@ -667,33 +650,6 @@ export class RTCPeerConnection extends SafeEventTarget {
         );
         return;
       }
-      case 'selected-pair':
-        this.selectedPairChanges++;
-        this.iceTransport.setSelectedPair(event.pair, this.remoteInfo?.data?.mid ?? MID);
-        this.iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
-        return;
-      case 'ice-state':
-        this.iceTransport.stateValue = mapIceTransportState(event.state);
-        this.iceTransport.dispatchEvent(new Event('statechange'));
-        this.updateStates(event.cause);
-        return;
-      case 'dtls-state':
-        this.dtlsTransport.stateValue = mapDtlsTransportState(event.state);
-        if (event.state === 3 /* connected */)
-          this.dtlsTransport.remoteCertificate = this.manager.remoteCertificate;
-        if (event.cause.kind === 'handshake-complete') this.cipherSuite = event.cause.cipherSuite;
-        this.dtlsTransport.dispatchEvent(new Event('statechange'));
-        this.updateStates(event.cause);
-        return;
-      case 'sctp-state':
-        this.sctpTransportObject.stateValue =
-          event.state === SctpTransportState.Connected
-            ? 'connected'
-            : event.state === SctpTransportState.Closed
-              ? 'closed'
-              : 'connecting';
-        this.sctpTransportObject.dispatchEvent(new Event('statechange'));
-        return;
       case 'data-channel': {
         const channel = new RTCDataChannel(
           event.channel,
@@ -717,23 +673,6 @@ export class RTCPeerConnection extends SafeEventTarget {
     };
     this.pendingLocal = surface(this.pendingLocal);
     this.localDescriptionValue = surface(this.localDescriptionValue);
-  }
-
-  /** "update the ICE connection state" then "update the connection state" (webrtc-pc §4.4.4, §4.4.3). */
-  private updateStates(cause: IceTransportCause | DtlsTransportCause | SctpTransportCause): void {
-    const why = describeCause(cause);
-    const ice = deriveIceConnectionState(this.closed, [this.iceTransport.state]);
-    if (ice !== this.iceConnection) {
-      this.iceConnection = ice;
-      this.iceConnectionCause = why;
-      this.dispatchEvent(new RTCStateChangeEvent('iceconnectionstatechange', why));
-    }
-    const pc = deriveConnectionState(this.closed, this.iceConnection, [this.dtlsTransport.state]);
-    if (pc !== this.connection) {
-      this.connection = pc;
-      this.connectionCause = why;
-      this.dispatchEvent(new RTCStateChangeEvent('connectionstatechange', why));
-    }
   }
 }
 
