@@ -1,20 +1,9 @@
-/**
- * W3C `RTCPeerConnection` (webrtc-pc §4) for data channels, over the Manager of `@x/network`.
- *
- * States are derived, never set: `iceConnectionState` and `connectionState` come from the
- * transports' states through the pure functions of `state/derive.ts`; events fire in the
- * order webrtc-pc gives (`selectedcandidatepairchange`, transport `statechange`,
- * `iceconnectionstatechange`, `connectionstatechange`) and `close()` fires none. As an
- * extension, `iceConnectionStateCause` and `connectionStateCause` tell why the last change
- * happened (e.g. "consent expired on 10.0.0.2:5000 <-> ..."), and the events carry it too.
- */
-import { randomBytes } from 'node:crypto';
 import { generateCertificate, Manager, type ManagerEvent, NetworkError } from '@x/network';
 import { systemClock } from '@x/transport';
 import { ConnectionStates } from './connection-states.js';
+import { DATA_MID as MID, JsepState } from './jsep-state.js';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { LocalGathering } from './local-gathering.js';
-import { surfaceLine } from './surface-candidate.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
@@ -38,15 +27,13 @@ import {
   RTCIceTransport,
   RTCSctpTransport,
 } from './rtc-transports.js';
-import { readDescription, type RemoteDescriptionInfo, writeDescription } from './sdp-adapter.js';
+import { readDescription, type RemoteDescriptionInfo } from './sdp-adapter.js';
 import {
   iceConnectionStateName,
   peerConnectionStateName,
   type RTCIceConnectionState,
   type RTCPeerConnectionState,
 } from './state/states.js';
-
-const MID = '0';
 
 /** W3C `RTCPeerConnection` (data channels). */
 export class RTCPeerConnection extends SafeEventTarget {
@@ -55,47 +42,22 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly iceTransport = new RTCIceTransport();
   private readonly dtlsTransport = new RTCDtlsTransport(this.iceTransport);
   private readonly sctpTransportObject = new RTCSctpTransport(this.dtlsTransport);
-  private signaling: RTCSignalingState = 'stable';
   private readonly states = new ConnectionStates({
     target: this,
     iceTransport: this.iceTransport,
     dtlsTransport: this.dtlsTransport,
     sctpTransport: this.sctpTransportObject,
-    mid: () => this.remoteInfo?.data?.mid ?? MID,
+    mid: () => this.jsep.remoteInfo?.data?.mid ?? MID,
     remoteCertificate: () => this.manager.remoteCertificate,
   });
   private closed = false;
   private chain: Promise<unknown> = Promise.resolve();
-  private localDescriptionValue: RTCSessionDescription | null = null;
-  private remoteDescriptionValue: RTCSessionDescription | null = null;
-  private pendingLocal: RTCSessionDescription | null = null;
-  private pendingRemote: RTCSessionDescription | null = null;
-  private remoteInfo: RemoteDescriptionInfo | undefined;
+  /** The JSEP state: the four descriptions, the signaling state and what a rollback undoes. */
+  private readonly jsep = new JsepState();
   private readonly gathering: LocalGathering;
-  private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
-  private sessionVersion = 0;
-  /** True once a data m-line was negotiated or a channel asked for one. */
-  private wantData = false;
   private started = false;
   /** The ufrag of the remote ICE generation whose candidates were handed to the Manager. */
   private startedRemoteUfrag: string | undefined;
-  /**
-   * `restartIce()` was called (webrtc-pc [[LocalIceCredentialsToReplace]]): the next offer
-   * carries new credentials, created once and applied by setLocalDescription(offer).
-   */
-  private restartRequested = false;
-  private restartCredentials: { ufrag: string; pwd: string } | undefined;
-  /**
-   * What a rollback restores (JSEP §4.1.10.2: it discards the pending offer's changes): the
-   * remote description's parameters before a remote offer, and our ICE credentials before an
-   * offer (ours or the peer's) restarted ICE.
-   */
-  private undo:
-    | {
-        remoteInfo: RemoteDescriptionInfo | undefined;
-        credentials?: { ufrag: string; pwd: string };
-      }
-    | undefined;
   private readonly channels = new Set<RTCDataChannel>();
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
@@ -121,7 +83,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       this,
       this.iceTransport,
       configuration.clock ?? systemClock,
-      (candidate, mid, ufrag) => this.surfaceCandidate(candidate, mid, ufrag),
+      (candidate, mid, ufrag) => this.jsep.surface(candidate, mid, ufrag),
     );
     this.manager = new Manager(managerConfigOf(configuration), (event) =>
       this.onManagerEvent(event),
@@ -151,7 +113,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   get signalingState(): RTCSignalingState {
-    return this.signaling;
+    return this.jsep.signaling;
   }
   get iceConnectionState(): RTCIceConnectionState {
     return iceConnectionStateName(this.states.iceConnection);
@@ -171,29 +133,29 @@ export class RTCPeerConnection extends SafeEventTarget {
     return this.iceTransport.gatheringState;
   }
   get canTrickleIceCandidates(): boolean | null {
-    return this.remoteInfo === undefined ? null : true;
+    return this.jsep.remoteInfo === undefined ? null : true;
   }
   get localDescription(): RTCSessionDescription | null {
-    return this.pendingLocal ?? this.localDescriptionValue;
+    return this.jsep.local;
   }
   get currentLocalDescription(): RTCSessionDescription | null {
-    return this.localDescriptionValue;
+    return this.jsep.currentLocal;
   }
   get pendingLocalDescription(): RTCSessionDescription | null {
-    return this.pendingLocal;
+    return this.jsep.pendingLocal;
   }
   get remoteDescription(): RTCSessionDescription | null {
-    return this.pendingRemote ?? this.remoteDescriptionValue;
+    return this.jsep.remote;
   }
   get currentRemoteDescription(): RTCSessionDescription | null {
-    return this.remoteDescriptionValue;
+    return this.jsep.currentRemote;
   }
   get pendingRemoteDescription(): RTCSessionDescription | null {
-    return this.pendingRemote;
+    return this.jsep.pendingRemote;
   }
   /** W3C `sctp`: the SCTP transport once a data m-line is negotiated. */
   get sctp(): RTCSctpTransport | null {
-    return this.remoteInfo?.data ? this.sctpTransportObject : null;
+    return this.jsep.remoteInfo?.data ? this.sctpTransportObject : null;
   }
 
   getConfiguration(): RTCConfiguration {
@@ -222,9 +184,12 @@ export class RTCPeerConnection extends SafeEventTarget {
   createAnswer(): Promise<RTCSessionDescriptionInit> {
     return this.enqueue(async () => {
       this.assertNotClosed();
-      if (this.signaling !== 'have-remote-offer' && this.signaling !== 'have-local-pranswer') {
+      if (
+        this.jsep.signaling !== 'have-remote-offer' &&
+        this.jsep.signaling !== 'have-local-pranswer'
+      ) {
         throw new DOMException(
-          `createAnswer() in signaling state ${this.signaling}; set a remote offer first`,
+          `createAnswer() in signaling state ${this.jsep.signaling}; set a remote offer first`,
           'InvalidStateError',
         );
       }
@@ -238,47 +203,51 @@ export class RTCPeerConnection extends SafeEventTarget {
       let type = description?.type;
       if (type === undefined) {
         type =
-          this.signaling === 'have-remote-offer' || this.signaling === 'have-local-pranswer'
+          this.jsep.signaling === 'have-remote-offer' ||
+          this.jsep.signaling === 'have-local-pranswer'
             ? 'answer'
             : 'offer';
       }
       if (type === 'rollback') return this.rollback();
       const sdp = description?.sdp || this.writeLocal(type);
-      const next = transition(this.signaling, 'local', type);
+      const next = transition(this.jsep.signaling, 'local', type);
       if (next === undefined) {
         throw new DOMException(
-          `setLocalDescription(${type}) in signaling state ${this.signaling}`,
+          `setLocalDescription(${type}) in signaling state ${this.jsep.signaling}`,
           'InvalidStateError',
         );
       }
       const desc = new RTCSessionDescription({ type, sdp });
       const restart =
         type === 'offer' &&
-        this.restartCredentials !== undefined &&
-        sdp.includes(`a=ice-ufrag:${this.restartCredentials.ufrag}\r\n`)
-          ? this.restartCredentials
+        this.jsep.restartCredentials !== undefined &&
+        sdp.includes(`a=ice-ufrag:${this.jsep.restartCredentials.ufrag}\r\n`)
+          ? this.jsep.restartCredentials
           : undefined;
       if (type === 'offer') {
-        this.pendingLocal = desc;
+        this.jsep.pendingLocal = desc;
         // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
         // either side, ICE restarts included) keep the roles (RFC 8445 §9).
         if (!this.started) this.manager.setRole(true);
       } else {
-        this.localDescriptionValue = desc;
-        this.remoteDescriptionValue = this.pendingRemote ?? this.remoteDescriptionValue;
-        this.pendingLocal = null;
-        if (type === 'answer') this.pendingRemote = null;
+        this.jsep.currentLocal = desc;
+        this.jsep.currentRemote = this.jsep.pendingRemote ?? this.jsep.currentRemote;
+        this.jsep.pendingLocal = null;
+        if (type === 'answer') this.jsep.pendingRemote = null;
         this.startTransports();
       }
       this.setSignaling(next);
       if (restart) {
-        this.restartRequested = false;
-        this.restartCredentials = undefined;
+        this.jsep.restartRequested = false;
+        this.jsep.restartCredentials = undefined;
         const { ufrag: oldUfrag, pwd: oldPwd } = this.manager.localParameters;
-        this.undo = { remoteInfo: this.remoteInfo, credentials: { ufrag: oldUfrag, pwd: oldPwd } };
+        this.jsep.undo = {
+          remoteInfo: this.jsep.remoteInfo,
+          credentials: { ufrag: oldUfrag, pwd: oldPwd },
+        };
         this.restartLocalIce(restart);
       }
-      if (type !== 'offer') this.undo = undefined;
+      if (type !== 'offer') this.jsep.undo = undefined;
       this.gathering.release();
       void this.gather();
     });
@@ -290,10 +259,10 @@ export class RTCPeerConnection extends SafeEventTarget {
       if (!description || typeof description.type !== 'string')
         throw new TypeError('setRemoteDescription needs { type, sdp }');
       if (description.type === 'rollback') return this.rollback();
-      const next = transition(this.signaling, 'remote', description.type);
+      const next = transition(this.jsep.signaling, 'remote', description.type);
       if (next === undefined) {
         throw new DOMException(
-          `setRemoteDescription(${description.type}) in signaling state ${this.signaling}`,
+          `setRemoteDescription(${description.type}) in signaling state ${this.jsep.signaling}`,
           'InvalidStateError',
         );
       }
@@ -314,26 +283,26 @@ export class RTCPeerConnection extends SafeEventTarget {
       // makes us restart too (new local credentials in our answer, JSEP §5.3.1).
       const restart =
         this.started &&
-        this.remoteInfo?.data !== undefined &&
+        this.jsep.remoteInfo?.data !== undefined &&
         info.data !== undefined &&
-        info.data.ufrag !== this.remoteInfo.data.ufrag;
-      if (description.type === 'offer') this.undo = { remoteInfo: this.remoteInfo };
-      else this.undo = undefined;
-      this.remoteInfo = info;
-      if (info.data) this.wantData = true;
+        info.data.ufrag !== this.jsep.remoteInfo.data.ufrag;
+      if (description.type === 'offer') this.jsep.undo = { remoteInfo: this.jsep.remoteInfo };
+      else this.jsep.undo = undefined;
+      this.jsep.remoteInfo = info;
+      if (info.data) this.jsep.wantData = true;
       if (description.type === 'offer') {
-        this.pendingRemote = desc;
+        this.jsep.pendingRemote = desc;
         if (!this.started) this.manager.setRole(false);
       } else {
-        this.remoteDescriptionValue = desc;
-        this.localDescriptionValue = this.pendingLocal ?? this.localDescriptionValue;
-        this.pendingRemote = null;
-        if (description.type === 'answer') this.pendingLocal = null;
+        this.jsep.currentRemote = desc;
+        this.jsep.currentLocal = this.jsep.pendingLocal ?? this.jsep.currentLocal;
+        this.jsep.pendingRemote = null;
+        if (description.type === 'answer') this.jsep.pendingLocal = null;
       }
       if (restart && description.type === 'offer') {
         const { ufrag: oldUfrag, pwd: oldPwd } = this.manager.localParameters;
-        this.undo = {
-          remoteInfo: this.undo?.remoteInfo,
+        this.jsep.undo = {
+          remoteInfo: this.jsep.undo?.remoteInfo,
           credentials: { ufrag: oldUfrag, pwd: oldPwd },
         };
         this.restartLocalIce();
@@ -369,14 +338,14 @@ export class RTCPeerConnection extends SafeEventTarget {
       if (
         text !== '' &&
         candidate?.sdpMid != null &&
-        candidate.sdpMid !== this.remoteInfo?.data?.mid
+        candidate.sdpMid !== this.jsep.remoteInfo?.data?.mid
       ) {
         throw new DOMException(`no media section with mid ${candidate.sdpMid}`, 'OperationError');
       }
       // webrtc-pc addIceCandidate: a ufrag of no applied remote description is an error (the
       // current one, or the one a pending restart offer replaces).
       const ufrag = candidate?.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
-      const applied = [this.remoteInfo?.data?.ufrag, this.undo?.remoteInfo?.data?.ufrag];
+      const applied = [this.jsep.remoteInfo?.data?.ufrag, this.jsep.undo?.remoteInfo?.data?.ufrag];
       if (ufrag !== null && !applied.includes(ufrag)) {
         throw new DOMException(`no remote description has ufrag ${ufrag}`, 'OperationError');
       }
@@ -398,7 +367,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   restartIce(): void {
     if (this.closed) return;
-    if (this.started) this.restartRequested = true;
+    if (this.started) this.jsep.restartRequested = true;
     this.queueNegotiationNeeded();
   }
 
@@ -408,7 +377,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   private queueNegotiationNeeded(): void {
     queueMicrotask(() => {
-      if (!this.closed && this.signaling === 'stable')
+      if (!this.closed && this.jsep.signaling === 'stable')
         this.dispatchEvent(new Event('negotiationneeded'));
     });
   }
@@ -430,8 +399,8 @@ export class RTCPeerConnection extends SafeEventTarget {
       throw error;
     }
     this.channels.add(channel);
-    if (!this.wantData) {
-      this.wantData = true;
+    if (!this.jsep.wantData) {
+      this.jsep.wantData = true;
       queueMicrotask(() => {
         if (!this.closed) this.dispatchEvent(new Event('negotiationneeded'));
       });
@@ -471,7 +440,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (this.closed) return this.manager.close();
     this.closed = true;
     this.gathering.close();
-    this.signaling = 'closed';
+    this.jsep.signaling = 'closed';
     this.states.close();
     for (const channel of this.channels) channel.silence();
     return this.manager.close();
@@ -494,23 +463,30 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   private setSignaling(next: RTCSignalingState): void {
-    if (next === this.signaling) return;
-    this.signaling = next;
+    if (next === this.jsep.signaling) return;
+    this.jsep.signaling = next;
     this.dispatchEvent(new Event('signalingstatechange'));
     // A restart asked for while an offer was out is still to negotiate.
-    if (next === 'stable' && this.restartRequested && this.restartCredentials === undefined)
+    if (
+      next === 'stable' &&
+      this.jsep.restartRequested &&
+      this.jsep.restartCredentials === undefined
+    )
       this.queueNegotiationNeeded();
   }
 
   private rollback(): void {
-    if (this.signaling !== 'have-local-offer' && this.signaling !== 'have-remote-offer') {
-      throw new DOMException(`rollback in signaling state ${this.signaling}`, 'InvalidStateError');
+    if (this.jsep.signaling !== 'have-local-offer' && this.jsep.signaling !== 'have-remote-offer') {
+      throw new DOMException(
+        `rollback in signaling state ${this.jsep.signaling}`,
+        'InvalidStateError',
+      );
     }
-    this.pendingLocal = null;
-    this.pendingRemote = null;
-    const undo = this.undo;
-    this.undo = undefined;
-    if (undo && this.signaling === 'have-remote-offer') this.remoteInfo = undo.remoteInfo;
+    this.jsep.pendingLocal = null;
+    this.jsep.pendingRemote = null;
+    const undo = this.jsep.undo;
+    this.jsep.undo = undefined;
+    if (undo && this.jsep.signaling === 'have-remote-offer') this.jsep.remoteInfo = undo.remoteInfo;
     if (undo?.credentials) {
       // The offer restarted ICE: go back to the generation both sides still hold, our old
       // credentials and the current remote description's, and check its candidates again.
@@ -523,59 +499,19 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   private writeLocal(type: 'offer' | 'answer' | 'pranswer'): string {
-    let { ufrag, pwd, fingerprints } = this.manager.localParameters;
-    if (type === 'offer' && this.restartRequested) {
-      // RFC 8445 §5.3: at least 24 bits of randomness in the ufrag, 128 in the pwd.
-      this.restartCredentials ??= {
-        ufrag: randomBytes(6).toString('base64'),
-        pwd: randomBytes(18).toString('base64'),
-      };
-      ({ ufrag, pwd } = this.restartCredentials);
-    }
-    const restarting = type === 'offer' && this.restartRequested;
-    this.sessionVersion++;
-    const remote = this.remoteInfo;
-    const offering = type === 'offer';
-    const dataMid = offering
-      ? (remote?.data?.mid ?? (this.wantData ? MID : null))
-      : (remote?.data?.mid ?? null);
-    return writeDescription({
+    return this.jsep.write(
       type,
-      sessionId: this.sessionId,
-      sessionVersion: this.sessionVersion,
-      ufrag,
-      pwd,
-      fingerprints,
-      // JSEP §5.2.1 / §5.3.1: offers say actpass; answers take the active role unless the
-      // offer asked for the other one.
-      setup: offering ? 'actpass' : this.answerSetup(remote?.data?.setup),
-      dataMid,
-      media: offering ? [] : (remote?.media ?? []),
-      // An offer that restarts ICE carries no candidates of the old generation.
-      candidates: restarting ? [] : [...this.gathering.candidates],
-      endOfCandidates: restarting ? false : this.gathering.done,
-      maxMessageSize: 262_144,
-      sctpPort: 5000,
-    });
-  }
-
-  /**
-   * `a=setup` of an answer (RFC 8842 §5.3, JSEP §5.3.1): the opposite of an offer that chose,
-   * `active` for `actpass`; once DTLS runs, the role it has, whatever a later offer says
-   * (RFC 8842 §5.5: a re-offer does not start a new DTLS association here).
-   */
-  private answerSetup(offered: string | undefined): 'active' | 'passive' {
-    const current = this.manager.dtlsRole;
-    if (current !== undefined) return current === 'client' ? 'active' : 'passive';
-    return offered === 'active' ? 'passive' : 'active';
+      this.manager.localParameters,
+      this.manager.dtlsRole,
+      this.gathering,
+    );
   }
 
   private startTransports(): void {
-    const data = this.remoteInfo?.data;
+    const data = this.jsep.remoteInfo?.data;
     if (!data) return;
     const weAreOfferer =
-      this.remoteDescriptionValue?.type === 'answer' ||
-      this.remoteDescriptionValue?.type === 'pranswer';
+      this.jsep.currentRemote?.type === 'answer' || this.jsep.currentRemote?.type === 'pranswer';
     // RFC 8842 §5.1: `active` is the DTLS client. When the peer is active we are the server;
     // otherwise (it answered passive, or offered actpass and we answer active) the client.
     // Once DTLS runs its role stays (RFC 8842 §5.5), whatever a re-offer says.
@@ -630,7 +566,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       case 'local-candidate':
         this.gathering.onCandidate(
           event.candidate,
-          this.remoteInfo?.data?.mid ?? MID,
+          this.jsep.remoteInfo?.data?.mid ?? MID,
           this.manager.localParameters.ufrag,
         );
         return;
@@ -661,18 +597,6 @@ export class RTCPeerConnection extends SafeEventTarget {
         return;
       }
     }
-  }
-
-  /** webrtc-pc: a gathered candidate shows in the local descriptions of its generation. */
-  private surfaceCandidate(candidate: string | null, mid: string, ufrag: string): void {
-    const line = candidate === null ? 'a=end-of-candidates' : `a=${candidate}`;
-    const surface = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
-      if (d === null) return d;
-      const sdp = surfaceLine(d.sdp, mid, ufrag, line);
-      return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
-    };
-    this.pendingLocal = surface(this.pendingLocal);
-    this.localDescriptionValue = surface(this.localDescriptionValue);
   }
 }
 

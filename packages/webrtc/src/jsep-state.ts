@@ -1,0 +1,130 @@
+/**
+ * The JSEP side of an `RTCPeerConnection` (webrtc-pc §4.4.1, RFC 9429): the signaling state,
+ * the current and pending local and remote descriptions, what a rollback undoes, and the
+ * writing of our own descriptions (offers §5.2.1, answers §5.3.1), into which the candidates
+ * gathered afterwards are surfaced.
+ */
+import { randomBytes } from 'node:crypto';
+import { RTCSessionDescription, type RTCSignalingState } from './rtc-types.js';
+import { type RemoteDescriptionInfo, writeDescription } from './sdp-adapter.js';
+import { surfaceLine } from './surface-candidate.js';
+
+/** The `mid` of the data m-line in an offer we start. */
+export const DATA_MID = '0';
+
+/** ICE credentials. */
+interface Credentials {
+  ufrag: string;
+  pwd: string;
+}
+
+/** @internal Owned by `RTCPeerConnection`. */
+export class JsepState {
+  signaling: RTCSignalingState = 'stable';
+  currentLocal: RTCSessionDescription | null = null;
+  currentRemote: RTCSessionDescription | null = null;
+  pendingLocal: RTCSessionDescription | null = null;
+  pendingRemote: RTCSessionDescription | null = null;
+  /** What the last applied remote description says. */
+  remoteInfo: RemoteDescriptionInfo | undefined;
+  /** True once a data m-line was negotiated or a channel asked for one. */
+  wantData = false;
+  /**
+   * `restartIce()` was called (webrtc-pc [[LocalIceCredentialsToReplace]]): the next offer
+   * carries new credentials, created once and applied by setLocalDescription(offer).
+   */
+  restartRequested = false;
+  restartCredentials: Credentials | undefined;
+  /**
+   * What a rollback restores (JSEP §4.1.10.2: it discards the pending offer's changes): the
+   * remote description's parameters before a remote offer, and our ICE credentials before an
+   * offer (ours or the peer's) restarted ICE.
+   */
+  undo: { remoteInfo: RemoteDescriptionInfo | undefined; credentials?: Credentials } | undefined;
+  private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
+  private sessionVersion = 0;
+
+  /** webrtc-pc `localDescription`. */
+  get local(): RTCSessionDescription | null {
+    return this.pendingLocal ?? this.currentLocal;
+  }
+
+  /** webrtc-pc `remoteDescription`. */
+  get remote(): RTCSessionDescription | null {
+    return this.pendingRemote ?? this.currentRemote;
+  }
+
+  /**
+   * Our description of `type`: `local` credentials (or a restart's new ones) and
+   * fingerprints, the DTLS role if DTLS runs, and the candidates gathered so far.
+   */
+  write(
+    type: 'offer' | 'answer' | 'pranswer',
+    local: { ufrag: string; pwd: string; fingerprints: { algorithm: string; value: string }[] },
+    dtlsRole: 'client' | 'server' | undefined,
+    gathered: { readonly candidates: readonly string[]; readonly done: boolean },
+  ): string {
+    let { ufrag, pwd } = local;
+    const restarting = type === 'offer' && this.restartRequested;
+    if (restarting) {
+      // RFC 8445 §5.3: at least 24 bits of randomness in the ufrag, 128 in the pwd.
+      this.restartCredentials ??= {
+        ufrag: randomBytes(6).toString('base64'),
+        pwd: randomBytes(18).toString('base64'),
+      };
+      ({ ufrag, pwd } = this.restartCredentials);
+    }
+    this.sessionVersion++;
+    const remote = this.remoteInfo;
+    const offering = type === 'offer';
+    const dataMid = offering
+      ? (remote?.data?.mid ?? (this.wantData ? DATA_MID : null))
+      : (remote?.data?.mid ?? null);
+    return writeDescription({
+      type,
+      sessionId: this.sessionId,
+      sessionVersion: this.sessionVersion,
+      ufrag,
+      pwd,
+      fingerprints: local.fingerprints,
+      // JSEP §5.2.1 / §5.3.1: offers say actpass; answers take the active role unless the
+      // offer asked for the other one.
+      setup: offering ? 'actpass' : answerSetup(remote?.data?.setup, dtlsRole),
+      dataMid,
+      media: offering ? [] : (remote?.media ?? []),
+      // An offer that restarts ICE carries no candidates of the old generation.
+      candidates: restarting ? [] : [...gathered.candidates],
+      endOfCandidates: restarting ? false : gathered.done,
+      maxMessageSize: 262_144,
+      sctpPort: 5000,
+    });
+  }
+
+  /**
+   * webrtc-pc "surface the candidate": a gathered candidate (`null`: end-of-candidates) of the
+   * ICE generation `ufrag` goes into the pending and the current local description.
+   */
+  surface(candidate: string | null, mid: string, ufrag: string): void {
+    const line = candidate === null ? 'a=end-of-candidates' : `a=${candidate}`;
+    const surface = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
+      if (d === null) return d;
+      const sdp = surfaceLine(d.sdp, mid, ufrag, line);
+      return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
+    };
+    this.pendingLocal = surface(this.pendingLocal);
+    this.currentLocal = surface(this.currentLocal);
+  }
+}
+
+/**
+ * `a=setup` of an answer (RFC 8842 §5.3, JSEP §5.3.1): the opposite of an offer that chose,
+ * `active` for `actpass`; once DTLS runs, the role it has, whatever a later offer says
+ * (RFC 8842 §5.5: a re-offer does not start a new DTLS association here).
+ */
+function answerSetup(
+  offered: string | undefined,
+  dtlsRole: 'client' | 'server' | undefined,
+): 'active' | 'passive' {
+  if (dtlsRole !== undefined) return dtlsRole === 'client' ? 'active' : 'passive';
+  return offered === 'active' ? 'passive' : 'active';
+}
