@@ -3,31 +3,17 @@
  * ICE-lite and aggressive-nomination peers, mDNS candidates.
  */
 import type { UdpSocket } from '@x/transport';
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
 import { ConnectionState as S } from './state.js';
 import { StunAttr, StunClass, StunMethod } from './stun/constants.js';
 import { decodeStun } from './stun/message.js';
 import { StunWriter } from './stun/writer.js';
+import { cleanupAfterEach, lanWith } from './testing-lan.js';
 import { connectPair } from './testing-pair.js';
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-function lan() {
-  const clock = new VirtualClock();
-  const world = new VirtualNetwork({ clock, seed: 2 });
-  const r = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24' });
-  const ha = world.addHost({ name: 'a', router: r });
-  const hb = world.addHost({ name: 'b', router: r });
-  const hx = world.addHost({ name: 'x', router: r });
-  cleanup.push(() => world.close());
-  return { clock, world, ha, hb, hx };
-}
+const cleanup = cleanupAfterEach();
+const lan = () => lanWith(cleanup, 2);
 
 describe('bad input', () => {
   it('drops and counts malformed STUN, bad integrity/fingerprint, unknown transactions and strangers', async () => {

@@ -4,16 +4,13 @@
  * controlling agent A (and, where it matters, of B).
  */
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionState as S } from './state.js';
+import { cleanupAfterEach } from './testing-lan.js';
 import { connectPair, type Side } from './testing-pair.js';
 
 type World = Awaited<ReturnType<typeof setup>>;
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 async function setup(options: { noEnd?: boolean; partitioned?: boolean } = {}) {
   const clock = new VirtualClock();

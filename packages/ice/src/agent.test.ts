@@ -1,25 +1,12 @@
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
 import { IceConfigError } from './errors.js';
 import { ConnectionState as S } from './state.js';
+import { cleanupAfterEach, lanWith } from './testing-lan.js';
 import { connectPair } from './testing-pair.js';
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
-function lan() {
-  const clock = new VirtualClock();
-  const world = new VirtualNetwork({ clock, seed: 1 });
-  const r = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24' });
-  const ha = world.addHost({ name: 'a', router: r });
-  const hb = world.addHost({ name: 'b', router: r });
-  cleanup.push(() => world.close());
-  return { clock, world, r, ha, hb };
-}
+const cleanup = cleanupAfterEach();
+const lan = () => lanWith(cleanup, 1);
 
 describe('Agent on one LAN', () => {
   it('reaches connected, then completed, and carries data both ways', async () => {

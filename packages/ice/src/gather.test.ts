@@ -1,15 +1,12 @@
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
 import { hostAddresses } from './gather.js';
 import { ConnectionState as S } from './state.js';
+import { cleanupAfterEach } from './testing-lan.js';
 import { connectPair } from './testing-pair.js';
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 function dualStack() {
   const clock = new VirtualClock();

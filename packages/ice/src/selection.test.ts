@@ -4,16 +4,13 @@
  */
 import type { NatBehavior } from '@x/transport/testing';
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionState as S } from './state.js';
+import { cleanupAfterEach } from './testing-lan.js';
 import { connectPair } from './testing-pair.js';
 import { startStunServer } from './testing-stun-server.js';
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 type Nat = { mapping: NatBehavior; filtering: NatBehavior } | undefined;
 const EIM = 'endpoint-independent' as const;
