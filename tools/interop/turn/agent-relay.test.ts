@@ -6,26 +6,11 @@
 // client's onMessage feeding the handler that addRelayCandidate returns.
 import { Agent, type Candidate, ConnectionState } from '@x/ice';
 import type { SocketAddress } from '@x/transport';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Imported by path until @x/ice's index exports the TURN client.
+import { describe, expect, it } from 'vitest';
 import { type TurnCandidateError, TurnClient } from '@x/ice';
-import { type Coturn, startCoturn } from './coturn.mjs';
+import { coturnForFile, until } from './shared.js';
 
-let server: Coturn;
-beforeAll(async () => {
-  server = await startCoturn();
-}, 20_000);
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const coturn = coturnForFile();
 
 interface Side {
   readonly agent: Agent;
@@ -54,8 +39,8 @@ async function side(controlling: boolean, url: string): Promise<Side> {
   let deliver: ((data: Buffer, from: SocketAddress) => void) | undefined;
   const turn = new TurnClient({
     url,
-    username: server.username,
-    credential: server.password,
+    username: coturn().username,
+    credential: coturn().password,
     localAddress: '127.0.0.1',
     onMessage: (data, from) => deliver?.(data, from),
     onError: (e) => errors.push(e),
@@ -66,7 +51,7 @@ async function side(controlling: boolean, url: string): Promise<Side> {
   deliver = agent.addRelayCandidate({
     socket: r.socket,
     ...(r.mappedAddress !== undefined ? { mappedAddress: r.mappedAddress } : {}),
-    server: `127.0.0.1:${server.port}`,
+    server: `127.0.0.1:${coturn().port}`,
   });
   return { agent, turn, received, errors, candidates };
 }
@@ -75,7 +60,7 @@ describe('two Agents relay-to-relay through coturn', () => {
   it.each(['udp', 'tcp'] as const)(
     'connect with relay candidates only (TURN over %s) and exchange data',
     async (transport) => {
-      const url = `turn:127.0.0.1:${server.port}?transport=${transport}`;
+      const url = `turn:127.0.0.1:${coturn().port}?transport=${transport}`;
       const a = await side(true, url);
       const b = await side(false, url);
       try {

@@ -7,32 +7,18 @@ import {
   RTCPeerConnection,
   type RTCPeerConnectionIceErrorEvent,
 } from '@x/webrtc';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Coturn, startCoturn } from './coturn.mjs';
+import { expect, it } from 'vitest';
+import { coturnForFile, until } from './shared.js';
 
-let server: Coturn;
-beforeAll(async () => {
-  server = await startCoturn();
-}, 20_000);
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const coturn = coturnForFile();
 
 it('connects relay to relay through coturn with iceTransportPolicy relay', async () => {
-  const url = `turn:127.0.0.1:${server.port}`;
+  const url = `turn:127.0.0.1:${coturn().port}`;
   const config = {
     iceTransportPolicy: 'relay' as const,
     iceServers: [
-      { urls: url, username: server.username, credential: server.password },
-      { urls: `${url}?transport=udp`, username: server.username, credential: 'wrong-password' },
+      { urls: url, username: coturn().username, credential: coturn().password },
+      { urls: `${url}?transport=udp`, username: coturn().username, credential: 'wrong-password' },
     ],
     mdns: 'off' as const,
   };
