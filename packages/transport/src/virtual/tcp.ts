@@ -1,4 +1,3 @@
-import { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, TLSSocket } from 'node:tls';
 import { formatAddress, type SocketAddress } from '../address.js';
 import { BindError, ConnectError, InvalidAddressError, SocketClosedError } from '../errors.js';
@@ -13,6 +12,7 @@ import type { Packet, TcpSegment } from './datagram.js';
 import type { HostInterface, VirtualHost } from './host.js';
 import { formatIp, isLoopback, isUnspecified, parseIp } from './ip.js';
 import type { DropReason } from './link.js';
+import { LazySocket, TlsOverVirtual, toDuplex } from './tls-adapters.js';
 
 /** Bytes of payload per virtual TCP segment. */
 const SEGMENT_BYTES = 1200;
@@ -141,72 +141,6 @@ function connectionKey(
   remotePort: number,
 ): string {
   return `${localAddress}|${localPort}|${remoteAddress}|${remotePort}`;
-}
-
-/** Wraps a connection in a Node stream, so that node:tls can run over it. */
-function toDuplex(connect: (handlers: TcpHandlers) => TcpSocket): {
-  duplex: Duplex;
-  raw: () => TcpSocket;
-} {
-  let socket: TcpSocket | undefined;
-  const duplex = new Duplex({
-    read() {},
-    write(chunk: Buffer, _encoding, callback) {
-      try {
-        socket?.write(chunk);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-    final(callback) {
-      void socket?.close();
-      callback();
-    },
-    destroy(error, callback) {
-      void socket?.close();
-      callback(error);
-    },
-  });
-  socket = connect({
-    onData: (data) => duplex.push(data),
-    onClose: () => duplex.push(null),
-  });
-  return { duplex, raw: () => socket! };
-}
-
-/** A TLS session over a virtual connection, seen as a TcpSocket. */
-class TlsOverVirtual implements TcpSocket {
-  closed = false;
-  constructor(
-    private readonly tls: TLSSocket,
-    readonly localAddress: SocketAddress,
-    readonly remoteAddress: SocketAddress,
-    handlers: TcpHandlers,
-  ) {
-    let lastError: Error | undefined;
-    tls.on('data', (data: Buffer) => handlers.onData(data));
-    tls.on('error', (error) => {
-      lastError = error;
-    });
-    tls.once('close', () => {
-      this.closed = true;
-      handlers.onClose(lastError);
-    });
-  }
-
-  write(data: Uint8Array): void {
-    if (this.closed || this.tls.destroyed) throw new SocketClosedError('TLS connection is closed');
-    this.tls.write(data);
-  }
-
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.tls.once('close', () => resolve());
-      this.tls.destroy();
-    });
-  }
 }
 
 /** @internal The TCP side of a virtual host. */
@@ -471,41 +405,5 @@ export class VirtualTcp {
       }
       conn.sendSegment('syn', Buffer.alloc(0));
     });
-  }
-}
-
-/** A socket whose connection is still being made (for the TLS wrapper). */
-class LazySocket implements TcpSocket {
-  private socket: TcpSocket | undefined;
-  private readonly queue: Uint8Array[] = [];
-  readonly ready: Promise<TcpSocket>;
-  closed = false;
-
-  constructor(pending: Promise<TcpSocket>) {
-    this.ready = pending.then((socket) => {
-      this.socket = socket;
-      for (const data of this.queue.splice(0)) socket.write(data);
-      if (this.closed) void socket.close();
-      return socket;
-    });
-    this.ready.catch(() => {});
-  }
-
-  get localAddress(): SocketAddress {
-    return this.socket?.localAddress ?? { address: '0.0.0.0', port: 0, family: 'IPv4' };
-  }
-
-  get remoteAddress(): SocketAddress {
-    return this.socket?.remoteAddress ?? { address: '0.0.0.0', port: 0, family: 'IPv4' };
-  }
-
-  write(data: Uint8Array): void {
-    if (this.socket) this.socket.write(data);
-    else this.queue.push(Buffer.from(data));
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    return this.socket ? this.socket.close() : Promise.resolve();
   }
 }
