@@ -25,7 +25,7 @@ describe.skipIf(!built)('the demo, two processes', () => {
       { timeout: 60_000 },
     );
     for (const expected of [
-      /offerer +ICE +connected +nominated 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ \(host\/host\)/,
+      /offerer +ICE +connected +127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ \(host\/host\) works \(valid, not nominated yet\)/,
       /answerer +PC +connected +DTLS handshake complete/,
       /answerer DC +"demo" \(chat\) opened by the peer/,
       /MSG +sent "hello", got "echo: hello"/,
@@ -51,7 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo with --chromium', () => {
     for (const expected of [
       /offerer +ICE +checking +connectivity checks started/,
       /offerer +PAIR 127\.0\.0\.1:\d+ \(host\) <-> 127\.0\.0\.1:\d+ \(prflx\)/,
-      /offerer +ICE +connected +nominated 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ \(host\/prflx\)/,
+      /offerer +ICE +connected +127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ \(host\/prflx\) works \(valid, not nominated yet\)/,
       /offerer +DTLS connected/,
       /offerer +PC +connected +DTLS handshake complete \(\w+\)/,
       /offerer +SCTP connected/,

@@ -57,12 +57,12 @@ const rows: Row[] = [
     },
     a: [
       ['Checking', 'checks-started'],
-      ['Connected', 'nominated'],
+      ['Connected', 'pair-valid'],
       ['Completed', 'checks-completed'],
     ],
     b: [
       ['Checking', 'checks-started'],
-      ['Connected', 'nominated'],
+      ['Connected', 'pair-valid'],
       ['Completed', 'checks-completed'],
     ],
   },
@@ -82,7 +82,7 @@ const rows: Row[] = [
     },
     a: [
       ['Checking', 'checks-started'],
-      ['Connected', 'nominated'],
+      ['Connected', 'pair-valid'],
       ['Disconnected', 'no-packets'],
       ['Connected', 'packets-resumed'],
     ],
@@ -98,7 +98,7 @@ const rows: Row[] = [
     },
     a: [
       ['Checking', 'checks-started'],
-      ['Connected', 'nominated'],
+      ['Connected', 'pair-valid'],
       ['Completed', 'checks-completed'],
       ['Disconnected', 'no-packets'],
       ['Completed', 'packets-resumed'],
@@ -121,7 +121,7 @@ const rows: Row[] = [
     },
     a: [
       ['Checking', 'checks-started'],
-      ['Connected', 'nominated'],
+      ['Connected', 'pair-valid'],
       ['Completed', 'checks-completed'],
       ['Disconnected', 'no-packets'],
       ['Failed', 'consent-expired'],
@@ -147,7 +147,7 @@ const rows: Row[] = [
     },
     a: [
       ['Checking', 'checks-started'],
-      ['Connected', 'nominated'],
+      ['Connected', 'pair-valid'],
       ['Completed', 'checks-completed'],
       ['Connected', 'restart'],
       ['Completed', 'checks-completed'],

@@ -21,8 +21,11 @@ describe('Agent on one LAN', () => {
     });
     expect(a.states.map((s) => s.state)).toEqual([S.Checking, S.Connected, S.Completed]);
     expect(b.states.map((s) => s.state)).toEqual([S.Checking, S.Connected, S.Completed]);
-    expect(a.states[1]!.cause.kind).toBe('nominated');
-    expect(a.selected[0]!.cause.kind).toBe('nominated');
+    // Connected on the first valid pair (RFC 8445 §12.1), which is the one nominated later.
+    expect(a.states[1]!.cause.kind).toBe('pair-valid');
+    expect(a.selected.map((s) => s.cause.kind)).toEqual(['valid']);
+    expect(a.agent.selectedPair!.nominated).toBe(true);
+    expect(b.agent.selectedPair!.nominated).toBe(true);
     expect(a.agent.send(Buffer.from('hello'))).toBe(true);
     expect(b.agent.send(Buffer.from('world'))).toBe(true);
     await clock.advance(10);
@@ -31,6 +34,55 @@ describe('Agent on one LAN', () => {
     await a.agent.close();
     expect(a.agent.state).toBe(S.Closed);
     expect(a.states.at(-1)!.cause.kind).toBe('closed-by-user');
+  });
+});
+
+describe('data before nomination (RFC 8445 §12.1)', () => {
+  it('is connected and carries data on the first valid pair while the controlling agent waits for a better one', async () => {
+    const { clock, ha, hb } = lan();
+    const { a, b } = await connectPair({ clock, netA: ha, netB: hb, noEnd: true });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    // A remote candidate better than any real one, that never answers: the controlling agent
+    // may not nominate before the host wait (200 ms) ends (SELECTION.md §2).
+    a.agent.addRemoteCandidate('candidate:9 1 udp 2130706431 10.0.0.99 9 typ host');
+    const start = clock.now();
+    await clock.runUntil(() => a.agent.state === S.Connected && b.agent.state === S.Connected, {
+      timeoutMs: 1000,
+    });
+    expect(clock.now() - start).toBeLessThan(100);
+    expect(a.states.at(-1)!.cause.kind).toBe('pair-valid');
+    expect(b.states.at(-1)!.cause.kind).toBe('pair-valid');
+    const pair = a.agent.selectedPair!;
+    expect(pair.nominated).toBe(false);
+    expect(pair.remote.address).not.toBe('10.0.0.99');
+    expect(a.selected).toEqual([{ pair, cause: { kind: 'valid' } }]);
+    expect(a.agent.send(Buffer.from('early'))).toBe(true);
+    expect(b.agent.send(Buffer.from('reply'))).toBe(true);
+    await clock.advance(5);
+    expect(b.received.map(String)).toEqual(['early']);
+    expect(a.received.map(String)).toEqual(['reply']);
+    expect(a.agent.selectedPair!.nominated).toBe(false);
+    // The wait ends: the same pair is nominated, which changes no route and no state.
+    await clock.runUntil(() => a.agent.selectedPair!.nominated, { timeoutMs: 1000 });
+    expect(clock.now() - start).toBeGreaterThanOrEqual(200);
+    expect(a.agent.selectedPair).toBe(pair);
+    expect(a.selected.length).toBe(1);
+    expect(a.states.map((s) => s.state)).toEqual([S.Checking, S.Connected]);
+  });
+
+  it('refuses to send before any pair is valid', async () => {
+    const { clock, ha, hb } = lan();
+    const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    expect(a.agent.state).not.toBe(S.Connected);
+    expect(a.agent.send(Buffer.from('too early'))).toBe(false);
+    expect(a.agent.stats.sendRefused).toBe(1);
   });
 });
 
@@ -172,7 +224,7 @@ describe('notifier contract at the agent', () => {
     expect(seen).toEqual([
       'Checking:checks-started:Checking',
       'end Checking',
-      'Connected:nominated:Connected',
+      'Connected:pair-valid:Connected',
       'end Connected',
       'Closed:closed-by-user:Closed',
       'end Closed',

@@ -112,9 +112,12 @@ export class Agent {
     return this.session.controlling;
   }
 
-  /** The pair carrying data, if any (a live read-only view). */
+  /**
+   * The pair carrying data, if any (a live read-only view): the selected pair, or before one
+   * is nominated the valid pair data goes on (RFC 8445 §12.1; its `nominated` is false).
+   */
   get selectedPair(): CandidatePairInfo | undefined {
-    return this.nomination.selected;
+    return this.nomination.dataPair;
   }
 
   /** Counters (a live object: read, do not write). */
@@ -203,13 +206,14 @@ export class Agent {
   }
 
   /**
-   * Sends one datagram over the selected pair. Returns false (and counts it) when there is no
-   * selected pair, when consent has expired (RFC 7675 §5.2: sending must stop) or the agent is
-   * closed. The bytes are consumed before it returns.
+   * Sends one datagram over the selected pair or, before any pair is selected, over the best
+   * valid pair (RFC 8445 §12.1; the state is `Connected` from the first valid pair on). Returns
+   * false (and counts it) when no pair is valid yet, when consent has expired (RFC 7675 §5.2:
+   * sending must stop) or the agent is closed. The bytes are consumed before it returns.
    */
   send(data: Uint8Array): boolean {
     const s = this.session;
-    const pair = this.nomination.selected;
+    const pair = this.nomination.dataPair;
     if (pair === undefined || this.liveness.lost || s.closed) {
       s.stats.sendRefused++;
       return false;

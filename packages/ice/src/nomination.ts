@@ -7,7 +7,7 @@ import { debuglog } from 'node:util';
 import type { Timer } from '@x/transport';
 import { type CandidatePair, PairState } from './candidate-pair.js';
 import type { ConnectivityChecks } from './checks.js';
-import { chooseNomination } from './selection.js';
+import { bestValidPair, chooseNomination } from './selection.js';
 import type { AgentSession } from './session.js';
 import type { SelectedPairCause } from './state.js';
 
@@ -18,6 +18,8 @@ export class Nomination {
   /** A pair was selected in this ICE generation: pairs formed from now on stay off the schedule. */
   done = false;
   private selected_: CandidatePair | undefined;
+  /** Before any pair is selected: the valid pair that carries data (RFC 8445 §12.1). */
+  private provisional: CandidatePair | undefined;
   private timer: Timer | undefined;
 
   /**
@@ -29,9 +31,32 @@ export class Nomination {
     private readonly onSelected: (pair: CandidatePair) => void,
   ) {}
 
-  /** The pair carrying data, if any. */
+  /** The nominated pair selected in this or an earlier ICE generation, if any. */
   get selected(): CandidatePair | undefined {
     return this.selected_;
+  }
+
+  /** The pair carrying data: the selected one, or before any is, a valid one (§12.1). */
+  get dataPair(): CandidatePair | undefined {
+    return this.selected_ ?? this.provisional;
+  }
+
+  /**
+   * RFC 8445 §12.1: "An ICE agent MAY send data on any valid pair before selected pairs have
+   * been produced". Until a pair is selected, the first valid pair carries data (and the user
+   * hears of it as the selected pair, cause `valid`); if it fails, the best other valid pair
+   * takes over. Nomination still decides the final pair (SELECTION.md).
+   */
+  refreshProvisional(): void {
+    if (this.selected_ !== undefined) return;
+    const cur = this.provisional;
+    if (cur !== undefined && cur.state === PairState.Succeeded) return;
+    const next = bestValidPair(this.session.list.pairs);
+    this.provisional = next;
+    if (next === undefined) return;
+    log('data on valid pair %s before nomination', next.toString());
+    const s = this.session;
+    s.callUser('onSelectedPairChange', s.config.onSelectedPairChange, next, { kind: 'valid' });
   }
 
   /** Controlling side: nominate the best valid pair when the selection rule says so. */
@@ -96,6 +121,15 @@ export class Nomination {
     // After a restart the peer's checks on the same path may land on the pair selected before
     // (inbound's fast path): the new generation selecting it still ends the restart.
     if (previous === pair && !s.restarting) return;
+    const provisional = this.provisional;
+    this.provisional = undefined;
+    if (previous === undefined && provisional === pair) {
+      // The pair already carried data (§12.1): nominating it changes no route, only the state.
+      this.selected_ = pair;
+      log('selected %s (it carried data already)', pair.toString());
+      this.onSelected(pair);
+      return;
+    }
     let cause: SelectedPairCause;
     if (previous === undefined) cause = { kind: 'nominated' };
     else if (s.restarting) cause = { kind: 'restart', previous };
@@ -112,6 +146,7 @@ export class Nomination {
   restart(): void {
     this.stop();
     this.done = false;
+    this.provisional = undefined;
   }
 
   /** Stops waiting to nominate. */

@@ -12,7 +12,12 @@ export enum ConnectionState {
   New = 1,
   /** Checks are running and no pair is selected (or, after a restart, none is alive). */
   Checking,
-  /** A nominated pair is selected; checks may still be running or candidates arriving. */
+  /**
+   * A pair works: the first valid pair carries data (RFC 8445 §12.1) while the controlling agent
+   * may still look for a better one to nominate (W3C: "found a usable connection, but is still
+   * checking other candidate pairs"), or a nominated pair is selected. Checks may still be
+   * running and candidates arriving.
+   */
   Connected,
   /** Nomination is over, no check is running, and end-of-candidates was seen both ways. */
   Completed,
@@ -31,6 +36,12 @@ export type StateNotifier = (state: ConnectionState, cause: StateCause) => void;
 export type StateCause =
   /** The first checks started (remote candidates and credentials are known). */
   | { readonly kind: 'checks-started' }
+  /**
+   * A check succeeded before any pair was selected: `pair` is valid and carries data until one
+   * is nominated (RFC 8445 §12.1: "An ICE agent MAY send data on any valid pair before selected
+   * pairs have been produced").
+   */
+  | { readonly kind: 'pair-valid'; readonly pair: CandidatePairInfo }
   /** A pair was nominated and selected (RFC 8445 §8.1.1). */
   | { readonly kind: 'nominated'; readonly pair: CandidatePairInfo }
   /** Checks are done, nomination is over, end-of-candidates seen both ways. */
@@ -54,6 +65,11 @@ export type StateCause =
 
 /** Why the selected pair changed. */
 export type SelectedPairCause =
+  /**
+   * No pair is selected yet and this one is valid: it carries data until a pair is nominated
+   * (RFC 8445 §12.1). Nominating the same pair later is no change of pair.
+   */
+  | { readonly kind: 'valid' }
   /** First nomination (or first after a restart). */
   | { readonly kind: 'nominated' }
   /** The previous pair went silent and another valid pair answered (switch without failing). */

@@ -98,9 +98,10 @@ describe('StateTransitions', () => {
     await gathering.gather(undefined);
     expect(seen.announced).toEqual([null]);
     pair.state = PairState.Succeeded;
-    transitions.evaluate(); // a valid pair may still be nominated
-    expect(session.machine.state).toBe(S.Checking);
-    pair.state = PairState.Failed;
+    transitions.evaluate(); // a valid pair carries data before nomination (RFC 8445 §12.1)
+    expect(seen.states.at(-1)).toEqual([S.Connected, 'pair-valid']);
+    expect(nomination.dataPair).toBe(pair);
+    pair.state = PairState.Failed; // e.g. its nomination check timed out
     transitions.evaluate();
     expect(seen.states.at(-1)).toEqual([S.Failed, 'all-pairs-failed']);
 

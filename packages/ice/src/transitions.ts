@@ -1,12 +1,14 @@
 /**
  * The agent's connection state after RFC 8445 and RFC 7675, each change with its cause (the
- * state contract of ARCHITECTURE.md): connected on selection, completed when nothing more can
+ * state contract of ARCHITECTURE.md): connected on the first valid pair (RFC 8445 §12.1) or on
+ * selection, completed when nothing more can
  * happen, failed when every pair failed or consent expired, disconnected and back on silence,
  * and what an ICE restart does. `checking` on the first check is set by the scheduler
  * (checks.ts), `closed` by `close()`.
  */
 import { debuglog } from 'node:util';
 import { type CandidatePair, PairState } from './candidate-pair.js';
+import { bestValidPair } from './selection.js';
 import type { ConnectivityChecks } from './checks.js';
 import type { Gathering } from './gathering.js';
 import type { Liveness, LivenessEvents } from './liveness.js';
@@ -43,16 +45,30 @@ export class StateTransitions implements LivenessEvents {
     const s = machine.state;
     const noMoreCandidates = remotes.complete && gathering.state === 'complete';
     const checksRunning = list.running();
-    if (
-      (s === ConnectionState.Checking || (s === ConnectionState.New && remote !== undefined)) &&
-      nomination.selected === undefined &&
-      noMoreCandidates &&
-      !checksRunning
-    ) {
-      if (!list.pairs.some((p) => p.state === PairState.Succeeded) || list.pairs.length === 0) {
-        this.fail({ kind: 'all-pairs-failed', pairs: list.pairs.length });
+    const unselected = nomination.selected === undefined;
+    if (unselected && s !== ConnectionState.Failed && s !== ConnectionState.Closed) {
+      nomination.refreshProvisional();
+      // RFC 8445 §12.1: a valid pair can carry data before nomination; the W3C state is then
+      // `connected` ("found a usable connection, but is still checking other candidate pairs").
+      const valid = nomination.dataPair;
+      if (valid !== undefined && s === ConnectionState.Checking) {
+        machine.set(ConnectionState.Connected, { kind: 'pair-valid', pair: valid });
         return;
       }
+    }
+    if (
+      (s === ConnectionState.Checking ||
+        (s === ConnectionState.New && remote !== undefined) ||
+        (s === ConnectionState.Connected && !nomination.done)) &&
+      unselected &&
+      noMoreCandidates &&
+      !checksRunning &&
+      checks.nominating === undefined &&
+      bestValidPair(list.pairs) === undefined
+    ) {
+      // Every pair failed, including (after `pair-valid`) the ones that had worked.
+      this.fail({ kind: 'all-pairs-failed', pairs: list.pairs.length });
+      return;
     }
     if (
       s === ConnectionState.Connected &&

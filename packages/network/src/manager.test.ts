@@ -73,6 +73,37 @@ describe('Manager over the virtual network', () => {
     );
   });
 
+  it('starts DTLS on the first valid pair, and a server flight waits for its own pair instead of a retransmission', async () => {
+    // The offerer never gets the answerer's candidates: it learns the answerer from its checks
+    // (peer-reflexive), so the answerer has a valid pair first and its ClientHello reaches the
+    // offerer (the DTLS server) one round trip before the offerer's own pair is valid.
+    const p = (pair = managerPair({ withhold: 'answerer' }));
+    await p.connect();
+    const start = p.clock.now();
+    await p.clock.runUntil(
+      () =>
+        p.offerer.manager.dtlsTransportState === DtlsTransportState.Connected &&
+        p.answerer.manager.dtlsTransportState === DtlsTransportState.Connected,
+      { timeoutMs: 5000 },
+    );
+    // 5 ms each way: checks, then the four DTLS flights; a lost server flight would cost the
+    // client's 1 s retransmission timer.
+    expect(p.clock.now() - start).toBeLessThan(100);
+    const answerer = p.timeline(p.answerer);
+    expect(answerer.indexOf(`dtls:${DtlsTransportState.Connecting} DTLS handshake started`)).toBe(
+      answerer.findIndex((l) => l.startsWith(`ice:${IceTransportState.Connected} `)) + 1,
+    );
+    expect(answerer.find((l) => l.startsWith(`ice:${IceTransportState.Connected} `))).toMatch(
+      /works \(valid, not nominated yet\)$/,
+    );
+    // The offerer's DTLS started on the ClientHello, before its own pair was valid.
+    const offerer = p.timeline(p.offerer).map((l) => l.split(' ')[0]);
+    expect(offerer.indexOf(`dtls:${DtlsTransportState.Connecting}`)).toBeLessThan(
+      offerer.indexOf(`ice:${IceTransportState.Connected}`),
+    );
+    expect(p.offerer.manager.selectedPair?.label).toMatch(/\(host\/prflx\)$/);
+  });
+
   it('closes a channel on both sides by stream reset, keeping the others open', async () => {
     const p = (pair = managerPair());
     const a = p.offerer.manager.createDataChannel({ label: 'a' });

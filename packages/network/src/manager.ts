@@ -45,6 +45,9 @@ import type {
   RemoteParameters,
 } from './manager-types.js';
 
+/** DTLS datagrams a Manager keeps while no pair can carry them (a whole flight is 1 to 6). */
+const MAX_HELD_DATAGRAMS = 16;
+
 export {
   type Certificate,
   certificateFingerprints,
@@ -90,6 +93,8 @@ export class Manager {
   private closed = false;
   private closing: Promise<void> | undefined;
   private counters = { demuxDropped: 0 };
+  /** DTLS datagrams written before the agent had a pair to send them on (see sendDtls). */
+  private readonly held: Buffer[] = [];
   private readonly traffic = new PairTraffic();
 
   constructor(config: ManagerConfig, handler: ManagerHandler) {
@@ -298,9 +303,7 @@ export class Manager {
         certificate: this.certificate,
         remoteFingerprints: fingerprints,
         clock: this.clock,
-        send: (datagram) => {
-          if (this.agent.send(datagram)) this.traffic.sent(datagram.byteLength, this.clock.now());
-        },
+        send: (datagram) => this.sendDtls(datagram),
         onData: (data) => this.association?.handlePacket(data),
         onHandlerError: this.onHandlerError,
         // DTLS only hears addresses of candidate pairs: ones the peer signaled, or learned from
@@ -392,6 +395,22 @@ export class Manager {
     log('dropped a %s datagram of %d bytes (no handler)', classifyDatagram(data), data.byteLength);
   }
 
+  /**
+   * DTLS output onto the pair. A server can hear the peer's ClientHello before its own agent has
+   * a valid pair (the peer's check may succeed first): its flight then waits for the pair (at
+   * most `MAX_HELD_DATAGRAMS`) instead of waiting for a retransmission timer.
+   */
+  private sendDtls(datagram: Uint8Array): void {
+    if (this.agent.send(datagram)) {
+      this.traffic.sent(datagram.byteLength, this.clock.now());
+      return;
+    }
+    if (this.iceState !== IceTransportState.New && this.iceState !== IceTransportState.Checking)
+      return;
+    if (this.held.length < MAX_HELD_DATAGRAMS) this.held.push(Buffer.from(datagram));
+    else log('dropped a DTLS datagram of %d bytes: no valid pair yet', datagram.byteLength);
+  }
+
   private startDtls(): void {
     if (this.dtls && this.dtlsState === DtlsTransportState.New) this.dtls.start();
   }
@@ -402,8 +421,10 @@ export class Manager {
     this.iceState = mapped;
     if (this.closed) return;
     this.emit({ kind: 'ice-state', state: mapped, cause: mapIceCause(cause) });
-    if (mapped === IceTransportState.Connected || mapped === IceTransportState.Completed)
+    if (mapped === IceTransportState.Connected || mapped === IceTransportState.Completed) {
       this.startDtls();
+      for (const datagram of this.held.splice(0)) this.sendDtls(datagram);
+    }
   }
 
   private onDtlsState(

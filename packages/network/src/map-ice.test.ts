@@ -119,6 +119,7 @@ describe('map-ice', () => {
   it('maps every cause kind and gives each a sentence', () => {
     const causes: StateCause[] = [
       { kind: 'checks-started' },
+      { kind: 'pair-valid', pair },
       { kind: 'nominated', pair },
       { kind: 'checks-completed', pair },
       { kind: 'all-pairs-failed', pairs: 4 },
@@ -130,12 +131,13 @@ describe('map-ice', () => {
     ];
     const mapped = causes.map(mapIceCause);
     expect(mapped.map((c) => c.kind)).toEqual(causes.map((c) => c.kind));
-    expect(mapped[4]).toEqual({ kind: 'no-packets', pair: describePair(pair), silentMs: 2500 });
+    expect(mapped[5]).toEqual({ kind: 'no-packets', pair: describePair(pair), silentMs: 2500 });
     expect(describeCause({ kind: 'all-pairs-failed', pairs: 1 })).toBe(
       'the only candidate pair failed',
     );
     expect(mapped.map(describeCause)).toEqual([
       'connectivity checks started',
+      '192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx) works (valid, not nominated yet)',
       'nominated 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',
       'checks done, end-of-candidates both ways, using 192.168.1.2:50000 <-> 203.0.113.5:61000 (host/srflx)',
       'all 4 candidate pairs failed',
@@ -152,6 +154,8 @@ describe('map-ice', () => {
 
   it('maps every selected-pair cause', () => {
     expect(mapSelectedPairCause({ kind: 'nominated' })).toEqual({ kind: 'nominated' });
+    expect(mapSelectedPairCause({ kind: 'valid' })).toEqual({ kind: 'valid' });
+    expect(describeCause({ kind: 'valid' })).toBe('first working pair, before nomination');
     for (const kind of ['previous-pair-silent', 'higher-priority-nominated', 'restart'] as const) {
       expect(mapSelectedPairCause({ kind, previous: pair })).toEqual({
         kind,

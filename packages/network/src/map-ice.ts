@@ -151,6 +151,7 @@ export function mapIceCause(cause: StateCause): IceTransportCause {
     case 'restart':
     case 'closed-by-user':
       return { kind: cause.kind };
+    case 'pair-valid':
     case 'nominated':
     case 'checks-completed':
     case 'packets-resumed':
@@ -170,8 +171,9 @@ export function mapIceCause(cause: StateCause): IceTransportCause {
 /** `@x/ice` `SelectedPairCause` → ours. */
 export function mapSelectedPairCause(cause: IceSelectedPairCause): SelectedPairCause {
   switch (cause.kind) {
+    case 'valid':
     case 'nominated':
-      return { kind: 'nominated' };
+      return { kind: cause.kind };
     case 'previous-pair-silent':
     case 'higher-priority-nominated':
     case 'restart':

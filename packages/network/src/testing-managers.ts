@@ -33,6 +33,8 @@ export function managerPair(
     seed?: number;
     link?: Parameters<VirtualHost['link']['set']>[0];
     config?: Partial<ManagerConfig>;
+    /** This side's candidates never reach the peer (which learns its address from checks). */
+    withhold?: 'offerer' | 'answerer';
   } = {},
 ): Pair {
   const clock = new VirtualClock();
@@ -54,7 +56,10 @@ export function managerPair(
       { net: host as Net, clock, controlling, certificate: cert, mdns: 'off', ...options.config },
       (e) => {
         events.push(e);
-        if (e.kind === 'local-candidate') {
+        if (
+          e.kind === 'local-candidate' &&
+          options.withhold !== (controlling ? 'offerer' : 'answerer')
+        ) {
           const other = side === undefined ? undefined : controlling ? pair.answerer : pair.offerer;
           other?.manager.addRemoteCandidate(e.candidate?.candidate ?? null);
         }

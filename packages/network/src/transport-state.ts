@@ -120,6 +120,8 @@ export interface IceTransportStats {
 /** Why the ICE transport changed state. */
 export type IceTransportCause =
   | { readonly kind: 'checks-started' }
+  /** A pair works and carries data before nomination (RFC 8445 §12.1). */
+  | { readonly kind: 'pair-valid'; readonly pair: CandidatePairDescription }
   | { readonly kind: 'nominated'; readonly pair: CandidatePairDescription }
   | { readonly kind: 'checks-completed'; readonly pair: CandidatePairDescription }
   | { readonly kind: 'all-pairs-failed'; readonly pairs: number }
@@ -139,6 +141,8 @@ export type IceTransportCause =
 
 /** Why the selected candidate pair changed. */
 export type SelectedPairCause =
+  /** No pair is nominated yet; this valid one carries data meanwhile (RFC 8445 §12.1). */
+  | { readonly kind: 'valid' }
   | { readonly kind: 'nominated' }
   | { readonly kind: 'previous-pair-silent'; readonly previous: CandidatePairDescription }
   | { readonly kind: 'higher-priority-nominated'; readonly previous: CandidatePairDescription }
@@ -175,6 +179,10 @@ export function describeCause(
   switch (cause.kind) {
     case 'checks-started':
       return 'connectivity checks started';
+    case 'pair-valid':
+      return `${cause.pair.label} works (valid, not nominated yet)`;
+    case 'valid':
+      return 'first working pair, before nomination';
     case 'nominated':
       return 'pair' in cause ? `nominated ${cause.pair.label}` : 'first nomination';
     case 'checks-completed':

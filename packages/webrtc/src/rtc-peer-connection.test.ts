@@ -104,7 +104,7 @@ describe('RTCPeerConnection on the virtual network', () => {
       'a ice checking (connectivity checks started)',
       'a pc connecting (connectivity checks started)',
       expect.stringMatching(
-        /^a ice connected \(nominated 192\.0\.2\.\d+:\d+ <-> 192\.0\.2\.\d+:\d+ \(host\/host\)\)$/,
+        /^a ice connected \(192\.0\.2\.\d+:\d+ <-> 192\.0\.2\.\d+:\d+ \(host\/host\) works \(valid, not nominated yet\)\)$/,
       ),
       expect.stringMatching(/^a ice completed \(checks done/),
       expect.stringMatching(/^a pc connected \(DTLS handshake complete/),

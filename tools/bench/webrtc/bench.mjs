@@ -1,70 +1,26 @@
 // RTCPeerConnection pairs on 127.0.0.1, first both in one process, then a process per peer
-// (processes.mjs): setup (createOffer until the offerer's
-// connectionState is 'connected', and until the data channel is open) and bulk throughput
+// (processes.mjs), each process new (the first connection of a cold process), then again with
+// one warm-up connection made inside each process first (a long-running application): setup
+// (createOffer until the offerer's connectionState is 'connected', and until the data channel
+// is open, both timed in the event handlers) and bulk throughput
 // (MiB of 16 KiB messages on a reliable ordered channel, sending while bufferedAmount <= 1 MiB,
 // resuming at bufferedamountlow 256 KiB, the receiver counting bytes), for @x/webrtc,
 // libwebrtc (@roamhq/wrtc), werift and libdatachannel (node-datachannel) in the same run, with
 // the single-thread ceiling (seal + open of 1200-byte AES-128-GCM records in bare node:crypto).
 import { performance } from 'node:perf_hooks';
-import { ceiling, loopback, median, peers, receiveBulk, sendBulk, sleep, until } from './peers.mjs';
+import {
+  ceiling,
+  connectInProcess,
+  median,
+  peers,
+  receiveBulk,
+  sendBulk,
+  sleep,
+} from './peers.mjs';
 import { runPair } from './processes.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MIB = Number(process.env.BENCH_MIB ?? 32);
-
-async function setup(make) {
-  const a = make();
-  const b = make();
-  // Trickle, in order, each candidate after the description it follows (as signaling would).
-  const forward = (to) => {
-    const queue = [];
-    const flush = () => {
-      while (queue.length > 0 && to.remoteDescription)
-        void to.addIceCandidate(queue.shift()).catch(() => {});
-    };
-    return {
-      flush,
-      handler: (e) => {
-        const c = e.candidate;
-        if (!c?.candidate) return;
-        const text = c.candidate.replace(/^a=/, '');
-        if (!loopback(text)) return;
-        queue.push({
-          candidate: text,
-          sdpMid: c.sdpMid ?? '0',
-          sdpMLineIndex: c.sdpMLineIndex ?? 0,
-        });
-        flush();
-      },
-    };
-  };
-  const toB = forward(b);
-  const toA = forward(a);
-  a.onicecandidate = toB.handler;
-  b.onicecandidate = toA.handler;
-  let received;
-  const rx = new Promise((r) => {
-    b.ondatachannel = (e) => {
-      received = e.channel;
-      r();
-    };
-  });
-  const t0 = performance.now();
-  const dc = a.createDataChannel('bulk');
-  const offer = await a.createOffer();
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(a.localDescription);
-  toB.flush();
-  await b.setLocalDescription(await b.createAnswer());
-  await a.setRemoteDescription(b.localDescription);
-  toA.flush();
-  await until(() => a.connectionState === 'connected');
-  const connected = performance.now() - t0;
-  await until(() => dc.readyState === 'open');
-  const open = performance.now() - t0;
-  await rx;
-  return { a, b, dc, rx: () => received, connected, open };
-}
 
 async function bulk(s) {
   const total = MIB * 1024 * 1024;
@@ -88,6 +44,7 @@ async function measure(name, once) {
       open.push(r.open);
       mbps.push(...r.mbps);
     }
+    if (process.env.BENCH_DEBUG) console.log(name, connected.map((x) => x.toFixed(1)).join(' '));
     return { name, connected: median(connected), open: median(open), mbps: median(mbps) };
   } catch (error) {
     return {
@@ -110,7 +67,7 @@ for (const name of names) {
   inOneProcess.push(
     await measure(name, async (i) => {
       if (make === undefined) throw new Error('cannot load');
-      const s = await setup(make);
+      const s = await connectInProcess(make);
       const mbps = i < 3 ? [await bulk(s)] : [];
       await s.a.close();
       await s.b.close();
@@ -122,6 +79,10 @@ for (const name of names) {
 const perProcess = [];
 for (const name of names) {
   perProcess.push(await measure(name, (i) => runPair(name, bytes, i < 3 ? 1 : 0)));
+}
+const perWarmProcess = [];
+for (const name of names) {
+  perWarmProcess.push(await measure(name, () => runPair(name, bytes, 0, { warm: true })));
 }
 
 const ceilingMBps = median([ceiling(), ceiling(), ceiling()]);
@@ -143,7 +104,11 @@ function table(title, rows) {
   }
 }
 table('one process, 127.0.0.1', inOneProcess);
-table('a process per peer, 127.0.0.1 (signaling over IPC)', perProcess);
+table('a process per peer, 127.0.0.1 (signaling over IPC), each process new', perProcess);
+table(
+  'a process per peer, after one warm-up connection inside each process (no bulk)',
+  perWarmProcess,
+);
 const ours = inOneProcess.find((r) => r.name === 'x-webrtc');
 console.log(
   `\nsingle-thread ceiling (seal+open of 1200 B AES-128-GCM): ${f(ceilingMBps)} MB/s` +

@@ -1,16 +1,23 @@
-// One RTCPeerConnection in its own process, driven over IPC by processes.mjs: signaling
+// One RTCPeerConnection in its own process, driven over IPC by processes.mjs (after a warm-up
+// connection inside the process when asked): signaling
 // messages in and out, `connected` and `open` reported with times relative to createOffer,
 // then bulk transfers (send or receive) on the channel, and a clean close.
 import { performance } from 'node:perf_hooks';
-import { loopback, peers, receiveBulk, sendBulk } from './peers.mjs';
+import { connectInProcess, loopback, peers, receiveBulk, sendBulk, whenEvent } from './peers.mjs';
 
-const [name, role] = process.argv.slice(2);
+const [name, role, warm] = process.argv.slice(2);
 const make = await peers[name]();
+if (warm === 'warm') {
+  // One whole connection inside this process first, as a long-running application has made.
+  const s = await connectInProcess(make);
+  await s.a.close();
+  await s.b.close();
+  await new Promise((r) => setTimeout(r, 20));
+}
 const pc = make();
 const send = (m) => process.send(m);
 let channel;
 let t0 = 0;
-let reported = false;
 const remoteQueue = [];
 
 pc.onicecandidate = (e) => {
@@ -25,19 +32,19 @@ pc.onicecandidate = (e) => {
     },
   });
 };
-const watchConnected = () => {
-  if (!reported && pc.connectionState === 'connected') {
-    reported = true;
-    send({ type: 'connected', ms: performance.now() - t0 });
-  }
-};
-pc.onconnectionstatechange = watchConnected;
-const poll = setInterval(watchConnected, 1);
+// Both times are taken in the event handlers (whenEvent), relative to createOffer (or, for the
+// answerer, to its setRemoteDescription of the offer).
+const connectedAt = whenEvent(
+  pc,
+  'connectionstatechange',
+  () => pc.connectionState === 'connected',
+);
+void connectedAt.then((at) => send({ type: 'connected', ms: at - t0 }));
 const onOpen = (dc) => {
   channel = dc;
-  const opened = () => send({ type: 'open', ms: performance.now() - t0 });
-  if (dc.readyState === 'open') opened();
-  else dc.onopen = opened;
+  void whenEvent(dc, 'open', () => dc.readyState === 'open').then((at) =>
+    send({ type: 'open', ms: at - t0 }),
+  );
 };
 if (role === 'answerer') pc.ondatachannel = (e) => onOpen(e.channel);
 
@@ -82,7 +89,6 @@ process.on('message', async (m) => {
       sendBulk(channel, m.bytes);
       break;
     case 'close':
-      clearInterval(poll);
       await pc.close();
       setTimeout(() => process.exit(0), 20);
       break;

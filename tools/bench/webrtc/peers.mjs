@@ -46,6 +46,38 @@ export async function until(check, ms = 20_000) {
   }
 }
 
+/**
+ * Resolves with `performance.now()` at the first `event` on `target` after which `check()` holds
+ * (at once if it already does). The time is taken inside the event handler, so no poll interval
+ * is added to any stack's figure; a 1 ms poll stays as a fallback for a stack that would not fire
+ * the event.
+ */
+export function whenEvent(target, event, check, ms = 20_000) {
+  return new Promise((resolve, reject) => {
+    if (check()) {
+      resolve(performance.now());
+      return;
+    }
+    const listener = () => {
+      if (!check()) return;
+      const at = performance.now();
+      stop();
+      resolve(at);
+    };
+    const poll = setInterval(listener, 1);
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${event}`));
+    }, ms);
+    const stop = () => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      target.removeEventListener(event, listener);
+    };
+    target.addEventListener(event, listener);
+  });
+}
+
 export function ceiling() {
   const key = randomBytes(16);
   const iv = randomBytes(12);
@@ -98,4 +130,66 @@ export function sendBulk(channel, total) {
   const poll = setInterval(pump, 5);
   pump();
   return () => clearInterval(poll);
+}
+
+/**
+ * Connects two peers of one stack in this process (trickle in order, as signaling would) and
+ * times createOffer → the offerer's `connected`, and → its data channel's `open`.
+ */
+export async function connectInProcess(make) {
+  const a = make();
+  const b = make();
+  // Trickle, in order, each candidate after the description it follows (as signaling would).
+  const forward = (to) => {
+    const queue = [];
+    const flush = () => {
+      while (queue.length > 0 && to.remoteDescription)
+        void to.addIceCandidate(queue.shift()).catch(() => {});
+    };
+    return {
+      flush,
+      handler: (e) => {
+        const c = e.candidate;
+        if (!c?.candidate) return;
+        const text = c.candidate.replace(/^a=/, '');
+        if (!loopback(text)) return;
+        queue.push({
+          candidate: text,
+          sdpMid: c.sdpMid ?? '0',
+          sdpMLineIndex: c.sdpMLineIndex ?? 0,
+        });
+        flush();
+      },
+    };
+  };
+  const toB = forward(b);
+  const toA = forward(a);
+  a.onicecandidate = toB.handler;
+  b.onicecandidate = toA.handler;
+  let received;
+  const rx = new Promise((r) => {
+    b.ondatachannel = (e) => {
+      received = e.channel;
+      r();
+    };
+  });
+  const t0 = performance.now();
+  const dc = a.createDataChannel('bulk');
+  const connectedAt = whenEvent(
+    a,
+    'connectionstatechange',
+    () => a.connectionState === 'connected',
+  );
+  const openAt = whenEvent(dc, 'open', () => dc.readyState === 'open');
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(a.localDescription);
+  toB.flush();
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  toA.flush();
+  const connected = (await connectedAt) - t0;
+  const open = (await openAt) - t0;
+  await rx;
+  return { a, b, dc, rx: () => received, connected, open };
 }

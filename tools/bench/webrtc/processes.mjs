@@ -7,13 +7,20 @@ import { performance } from 'node:perf_hooks';
 
 const child = fileURLToPath(new URL('./peer-process.mjs', import.meta.url));
 
-function spawnPeer(name, role) {
-  // BENCH_CPU_PROF=<dir>: each peer process writes a CPU profile there (node --cpu-prof).
+function spawnPeer(name, role, warm) {
+  // BENCH_CPU_PROF=<dir>: each peer process writes a CPU profile there (node --cpu-prof), sampled
+  // every BENCH_CPU_PROF_INTERVAL µs (default 1000: too coarse for one setup, use 50).
   const prof = process.env.BENCH_CPU_PROF;
-  const proc = fork(child, [name, role], {
+  const interval = process.env.BENCH_CPU_PROF_INTERVAL;
+  const proc = fork(child, [name, role, ...(warm ? ['warm'] : [])], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: prof
-      ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${role}.cpuprofile`]
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${prof}`,
+          `--cpu-prof-name=${role}.cpuprofile`,
+          ...(interval ? [`--cpu-prof-interval=${interval}`] : []),
+        ]
       : [],
   });
   const waiters = new Map();
@@ -36,10 +43,13 @@ function spawnPeer(name, role) {
   return { proc, next };
 }
 
-/** One setup and `bulkRuns` transfers of `bytes` between two processes of peer `name`. */
-export async function runPair(name, bytes, bulkRuns) {
-  const a = spawnPeer(name, 'offerer');
-  const b = spawnPeer(name, 'answerer');
+/**
+ * One setup and `bulkRuns` transfers of `bytes` between two processes of peer `name`; with
+ * `warm`, each process first connects two peers of its own (so the code has run once).
+ */
+export async function runPair(name, bytes, bulkRuns, { warm = false } = {}) {
+  const a = spawnPeer(name, 'offerer', warm);
+  const b = spawnPeer(name, 'answerer', warm);
   try {
     await Promise.all([a.next('ready'), b.next('ready')]);
     // Relay signaling both ways, in order.

@@ -76,6 +76,8 @@ function why(cause) {
   switch (cause.kind) {
     case 'checks-started':
       return 'connectivity checks started (remote credentials and candidates known)';
+    case 'pair-valid':
+      return `pair works, data may flow before nomination (RFC 8445 §12.1): ${pairText(cause.pair)}`;
     case 'nominated':
       return `pair nominated: ${pairText(cause.pair)}`;
     case 'checks-completed':
