@@ -43,7 +43,9 @@ export {
 export * as stun from './stun/index.js';
 export {
   parseTurnUrl,
+  type RelayHost,
   type RelayTimings,
+  type RequestOutcome,
   type TurnAllocateResult,
   type TurnCandidateError,
   TurnClient,

@@ -9,6 +9,7 @@
  */
 
 export type {
+  ChannelHost as _ChannelHost,
   DataChannel,
   DataChannelHandlers,
   DataChannelParameters,

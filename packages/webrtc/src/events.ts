@@ -21,18 +21,26 @@ export function setListenerErrorHandler(handler: (error: unknown, type: string) 
 }
 
 type EventListener = (event: Event) => void;
-type Listener = EventListener | { handleEvent(event: Event): void };
-type AddOptions = Parameters<EventTarget['addEventListener']>[2];
-type RemoveOptions = Parameters<EventTarget['removeEventListener']>[2];
+/** A listener of a {@link SafeEventTarget}: a function or an object with `handleEvent`. */
+export type SafeEventListener = ((event: Event) => void) | { handleEvent(event: Event): void };
+/** The options of `addEventListener` (`once`, `passive`, `signal`, `capture`). */
+export type SafeAddEventListenerOptions = Parameters<EventTarget['addEventListener']>[2];
+/** The options of `removeEventListener` (`capture`). */
+export type SafeRemoveEventListenerOptions = Parameters<EventTarget['removeEventListener']>[2];
 
 /**
  * An `EventTarget` whose listeners cannot break it, with the `on<event>` handler attributes
- * that browser code expects (declare them with {@link defineEventHandler}).
+ * that browser code expects. The base of every event target of this package: a listener that
+ * throws is reported (see {@link setListenerErrorHandler}), never thrown into the stack.
  */
 export class SafeEventTarget extends EventTarget {
   private readonly wrapped = new WeakMap<object, Map<string, EventListener>>();
 
-  override addEventListener(type: string, listener: Listener | null, options?: AddOptions): void {
+  override addEventListener(
+    type: string,
+    listener: SafeEventListener | null,
+    options?: SafeAddEventListenerOptions,
+  ): void {
     if (listener === null) return;
     let byType = this.wrapped.get(listener);
     if (!byType) {
@@ -56,8 +64,8 @@ export class SafeEventTarget extends EventTarget {
 
   override removeEventListener(
     type: string,
-    listener: Listener | null,
-    options?: RemoveOptions,
+    listener: SafeEventListener | null,
+    options?: SafeRemoveEventListenerOptions,
   ): void {
     if (listener === null) return;
     const guard = this.wrapped.get(listener)?.get(type);

@@ -5,9 +5,17 @@
  * @packageDocumentation
  */
 
-export { setListenerErrorHandler } from './events.js';
+export {
+  type SafeAddEventListenerOptions,
+  type SafeEventListener,
+  SafeEventTarget,
+  type SafeRemoveEventListenerOptions,
+  setListenerErrorHandler,
+} from './events.js';
 export {
   type BinaryType,
+  type DataChannelCounters as _DataChannelCounters,
+  type DataChannelObserver as _DataChannelObserver,
   RTCDataChannel,
   type RTCDataChannelState,
   RTCErrorEvent,

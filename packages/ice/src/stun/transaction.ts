@@ -132,7 +132,7 @@ export class StunTransactions {
   }
 
   /** @internal */
-  remove(t: Transaction): void {
+  remove(t: ClientTransaction): void {
     if (this.pending.get(t.key) === t) this.pending.delete(t.key);
   }
 }

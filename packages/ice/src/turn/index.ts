@@ -10,5 +10,11 @@ export {
   type TurnStateCause,
 } from './types.js';
 export { type TurnCandidateError, TurnConfigError, UNREACHABLE } from './errors.js';
-export type { RelayTimings, TurnRelaySocket, TurnRelayStats } from './relay-socket.js';
+export type {
+  RelayHost,
+  RelayTimings,
+  RequestOutcome,
+  TurnRelaySocket,
+  TurnRelayStats,
+} from './relay-socket.js';
 export { parseTurnUrl, type TurnServerUrl } from './url.js';

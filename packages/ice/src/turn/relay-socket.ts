@@ -35,7 +35,7 @@ import {
 } from './channel-data.js';
 import { TurnConfigError } from './errors.js';
 
-/** What a relay socket needs from its client. @internal */
+/** What a relay socket needs from its client (implemented by {@link TurnClient}). */
 export interface RelayHost {
   readonly clock: Clock;
   /** True over TCP/TLS (ChannelData padded, §12.5). */
@@ -51,7 +51,7 @@ export interface RelayHost {
   close(): Promise<void>;
 }
 
-/** The outcome of one TURN request. @internal */
+/** The outcome of one TURN request. */
 export type RequestOutcome =
   | { readonly kind: 'success'; readonly message: StunMessage }
   | {
