@@ -81,10 +81,13 @@ process.on('message', async (m) => {
       remoteQueue.push(m.candidate);
       await flushRemote();
       break;
-    case 'receive':
-      await receiveBulk(channel, m.bytes);
+    case 'receive': {
+      const done = receiveBulk(channel, m.bytes);
+      send({ type: 'receiving' });
+      await done;
       send({ type: 'received' });
       break;
+    }
     case 'send':
       sendBulk(channel, m.bytes);
       break;

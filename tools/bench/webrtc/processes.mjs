@@ -69,8 +69,12 @@ export async function runPair(name, bytes, bulkRuns, { warm = false } = {}) {
     await peerOpen;
     const mbps = [];
     for (let i = 0; i < bulkRuns; i++) {
+      // The sender starts only once the receiver listens: its first message could otherwise
+      // overtake the 'receive' order and be counted by nobody.
+      const listening = b.next('receiving');
       const received = b.next('received', 120_000);
       b.proc.send({ type: 'receive', bytes });
+      await listening;
       const t0 = performance.now();
       a.proc.send({ type: 'send', bytes });
       await received;
