@@ -82,6 +82,7 @@ export {
   type IceTransportCause,
   IceTransportState,
   type IceTransportStats,
+  type SctpTransportStats,
   type SctpTransportCause,
   SctpTransportState,
   type SelectedPairCause,

@@ -30,6 +30,7 @@ import {
   type CandidatePairDescription,
   DtlsTransportState,
   type IceTransportStats,
+  type SctpTransportStats,
   IceTransportState,
   SctpTransportState,
 } from './transport-state.js';
@@ -244,6 +245,20 @@ export class Manager {
   /** The DTLS role once the remote description gave it (RFC 8842 `a=setup`). */
   get dtlsRole(): 'client' | 'server' | undefined {
     return this.remote?.dtlsRole;
+  }
+
+  /** The SCTP association's congestion figures, once it exists (webrtc-stats `sctp-transport`). */
+  getSctpStats(): SctpTransportStats | undefined {
+    const a = this.association;
+    if (a === undefined) return undefined;
+    const s = a.stats;
+    return {
+      smoothedRoundTripTimeMs: s.srtt,
+      congestionWindow: s.cwnd,
+      receiverWindow: s.peerRwnd,
+      mtu: s.pathMtu,
+      unackData: s.unackedChunks,
+    };
   }
 
   /** The ICE transport's counters, pairs and candidates (webrtc-stats), read now. */

@@ -104,6 +104,23 @@ export interface CandidatePairStats extends CandidatePairDescription {
   readonly localUrl?: string;
 }
 
+/**
+ * The SCTP association's congestion figures (webrtc-stats `RTCSctpTransportStats`, after
+ * RFC 6458 `sctp_status`), read now.
+ */
+export interface SctpTransportStats {
+  /** Smoothed round-trip time in ms (`spinfo_srtt`); undefined before the first measurement. */
+  readonly smoothedRoundTripTimeMs: number | undefined;
+  /** Congestion window in bytes (`spinfo_cwnd`). */
+  readonly congestionWindow: number;
+  /** The peer's receiver window in bytes, as its last SACK gave it (`sstat_rwnd`). */
+  readonly receiverWindow: number;
+  /** The path MTU SCTP packets are built for (`spinfo_mtu`). */
+  readonly mtu: number;
+  /** DATA chunks sent and not yet acknowledged (`sstat_unackdata`). */
+  readonly unackData: number;
+}
+
 /** Counters and candidates of the ICE transport, for `getStats()`. */
 export interface IceTransportStats {
   /** Application datagrams (not STUN) over every pair since the start, and their bytes. */

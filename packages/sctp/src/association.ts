@@ -95,6 +95,7 @@ export class Association {
       cwnd: sender?.cwnd ?? 0,
       ssthresh: sender?.ssthresh ?? 0,
       flightSize: sender?.flightSize ?? 0,
+      unackedChunks: sender?.unackedChunks ?? 0,
       peerRwnd: sender?.peerRwnd ?? 0,
       rto: rtoEstimator.rto,
       srtt: rtoEstimator.smoothedRtt,

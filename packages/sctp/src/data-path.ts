@@ -140,15 +140,25 @@ export class DataPath {
     return true;
   }
 
-  /** After a packet with DATA: when to acknowledge it. */
-  afterData(immediate: boolean): void {
+  /**
+   * After a packet of `size` bytes with DATA: when to acknowledge it. RFC 9260 §6.2: at once
+   * on gaps, duplicates or the I bit (RFC 7053), and for every second packet, which is what a
+   * sender bound to Max.Burst packets per SACK needs to keep its window moving (dcsctp in
+   * libwebrtc and Chromium, and usrsctp, send at most 4; acknowledging once per burst held a
+   * libwebrtc sender to 70 % of its speed). Packets above the base PMTU come only from a
+   * sender that raised its PMTU (RFC 8899); those get one SACK per input batch (stretch acks,
+   * as TCP receive offload gives), which spares a 16 KiB path most of its SACKs. A lone packet
+   * waits for the delayed-ack timer.
+   */
+  afterData(immediate: boolean, size: number): void {
     const session = this.session;
     const r = session.receiver!;
     session.reconfig?.afterData();
     const packets = this.output.dataPacketReceived();
-    // §6.2: ack every second packet, at once on gaps, duplicates, or the I bit (RFC 7053).
-    if (immediate || r.hasGaps || r.hasDuplicates || packets >= 2 || session.s === S.ShutdownSent) {
+    if (immediate || r.hasGaps || r.hasDuplicates || session.s === S.ShutdownSent) {
       this.output.requestSack();
+    } else if (packets >= 2) {
+      this.output.requestSack(size > session.baseMtu);
     } else {
       this.output.delaySack(session.delayedAckMs);
     }

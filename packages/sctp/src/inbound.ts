@@ -58,7 +58,7 @@ export class Inbound {
     } finally {
       session.processing = false;
     }
-    this.parts.output.flushAfterInput();
+    this.parts.output.afterInput();
   }
 
   private safeProcess(packet: Uint8Array): void {
@@ -153,7 +153,7 @@ export class Inbound {
     if (unrecognized !== undefined && session.peerTag !== 0) {
       session.control.push({ type: ChunkType.Error, reflected: false, causes: unrecognized });
     }
-    if (sawData) dataPath.afterData(immediate);
+    if (sawData) dataPath.afterData(immediate, len);
   }
 
   /** A control chunk; returns false to stop processing the packet. */

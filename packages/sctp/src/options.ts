@@ -147,6 +147,8 @@ export interface AssociationStats {
   cwnd: number;
   ssthresh: number;
   flightSize: number;
+  /** DATA chunks sent and not yet cumulatively acknowledged (RFC 6458 `sstat_unackdata`). */
+  unackedChunks: number;
   peerRwnd: number;
   rto: number;
   srtt: number | undefined;

@@ -22,11 +22,13 @@ const MAX_GAP_BLOCKS = 128;
 export class Output {
   /** A SACK goes in the next packet. */
   private sackNeeded = false;
+  /** That packet leaves at once, not at the end of the input batch (see {@link afterInput}). */
+  private sackNow = false;
   /** DATA packets received since the last SACK sent. */
   private dataPacketsSinceAck = 0;
   private readonly ackTimer: DeadlineTimer;
   private flushQueued = false;
-  /** A flush waits for the end of the current batch of input (see {@link flushAfterInput}). */
+  /** A flush waits for the end of the current batch of input (see {@link afterInput}). */
   private inputFlush: ReturnType<typeof setImmediate> | undefined;
   private readonly inputFlushTask = (): void => {
     this.inputFlush = undefined;
@@ -58,20 +60,23 @@ export class Output {
   }
 
   /**
-   * Flushes once the event loop has handed over every datagram it read in this turn: the
-   * SACK of a burst covers the whole burst, instead of one SACK every second packet while
-   * the next packets already wait in the socket, and the window that SACKs open is filled
-   * with full packets in one go. This bends §6.2's "SHOULD ack every second packet" the way
-   * receive offload does for TCP: packets that arrive together are acknowledged together,
-   * within the same turn of the event loop, long before §6.2's 200 ms.
+   * After input: a SACK due at once (RFC 9260 §6.2: every second packet with DATA, and on gaps,
+   * duplicates or the I bit) leaves now; everything else (DATA the peer's SACKs let us send, a
+   * stretch SACK) waits until the event loop has handed over every datagram it read in this
+   * turn, so that the window SACKs open is filled with full packets in one go.
    */
-  flushAfterInput(): void {
-    this.inputFlush ??= setImmediate(this.inputFlushTask);
+  afterInput(): void {
+    if (this.sackNow) this.flush();
+    else this.inputFlush ??= setImmediate(this.inputFlushTask);
   }
 
-  /** The next packet carries a SACK. */
-  requestSack(): void {
+  /**
+   * The next packet carries a SACK: sent at once after the current input, or with `stretch` in
+   * the flush at the end of the input batch.
+   */
+  requestSack(stretch = false): void {
     this.sackNeeded = true;
+    if (!stretch) this.sackNow = true;
   }
 
   /** Counts a received packet with DATA; returns the count since the last SACK. */
@@ -156,6 +161,7 @@ export class Output {
       if (this.sackNeeded && off + receiver.sackSizeBound(MAX_GAP_BLOCKS) <= mtu) {
         off += receiver.writeSack(buf, off, MAX_GAP_BLOCKS);
         this.sackNeeded = false;
+        this.sackNow = false;
         this.dataPacketsSinceAck = 0;
         this.ackTimer.stop();
       }

@@ -118,6 +118,11 @@ export class Sender {
     return this.pendingHead < this.pending.length;
   }
 
+  /** DATA chunks sent and not yet covered by the cumulative ack (RFC 6458 sstat_unackdata). */
+  get unackedChunks(): number {
+    return this.inflight.length - this.inflightHead;
+  }
+
   /** True when chunks were sent and are not yet covered by the cumulative ack. */
   get outstanding(): boolean {
     return this.inflightHead < this.inflight.length;

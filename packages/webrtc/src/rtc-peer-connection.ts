@@ -410,15 +410,16 @@ export class RTCPeerConnection extends SafeEventTarget {
 
   /**
    * W3C `getStats()` (webrtc-pc §8.2): `peer-connection`, `data-channel`, `transport`,
-   * `candidate-pair`, `local-candidate`, `remote-candidate` and `certificate` entries, with the
-   * members webrtc-stats defines for them (see `rtc-stats.ts`). The selector argument is
-   * accepted for compatibility; a data-channel connection has no tracks to select.
+   * `sctp-transport`, `candidate-pair`, `local-candidate`, `remote-candidate` and `certificate`
+   * entries, with the members webrtc-stats defines for them (see `rtc-stats.ts`). The selector
+   * argument is accepted for compatibility; a data-channel connection has no tracks to select.
    */
   async getStats(_selector?: null): Promise<Map<string, RTCStats>> {
     return collectStats({
       iceTransport: this.iceTransport,
       dtlsTransport: this.dtlsTransport,
       ice: this.manager.getIceStats(),
+      sctp: this.manager.getSctpStats(),
       dtlsRole: this.manager.dtlsRole,
       cipherSuite: this.states.cipherSuite,
       localCertificate: this.manager.localCertificate.der,

@@ -38,6 +38,7 @@ describe('getStats', () => {
     });
     expect(byType(early, 'transport')[0]).not.toHaveProperty('tlsVersion');
     expect(byType(early, 'candidate-pair')).toEqual([]);
+    expect(byType(early, 'sctp-transport')).toEqual([]); // no association yet
 
     const chat = a.createDataChannel('chat', { protocol: 'json' });
     const spare = a.createDataChannel('spare');
@@ -107,6 +108,18 @@ describe('getStats', () => {
       selectedCandidatePairChanges: 1,
     });
     expect(transport).not.toHaveProperty('srtpCipher');
+    // RFC 6458 sctp_status figures: a 40 ms round trip (20 ms each way), WebRTC's 1200-byte
+    // PMTU, the peer's window, and nothing left unacknowledged once the echoes are back.
+    const [sctp] = byType(stats, 'sctp-transport');
+    expect(sctp).toMatchObject({
+      transportId: transport!.id,
+      mtu: 1200,
+      unackData: 0,
+    });
+    expect(sctp!.smoothedRoundTripTime as number).toBeGreaterThanOrEqual(0.04);
+    expect(sctp!.smoothedRoundTripTime as number).toBeLessThan(0.1);
+    expect(sctp!.congestionWindow as number).toBeGreaterThanOrEqual(4404);
+    expect(sctp!.receiverWindow as number).toBeGreaterThan(100_000);
     // Payload bytes: at least the DTLS records that carried 1007 bytes of messages each way.
     expect(transport!.bytesSent as number).toBeGreaterThan(1007);
     expect(transport!.bytesReceived as number).toBeGreaterThan(1007);
@@ -225,6 +238,7 @@ describe('getStats', () => {
     const stats = collectStats({
       iceTransport: ice,
       dtlsTransport: new RTCDtlsTransport(ice),
+      sctp: undefined,
       ice: {
         packetsSent: 3,
         bytesSent: 300,

@@ -3,13 +3,18 @@
  *
  * One entry per object, as webrtc-stats §3 lists them for data channels: `peer-connection`,
  * `data-channel` (one per channel, closed ones included), `transport` (the one BUNDLE
- * transport), `candidate-pair` (the check list), `local-candidate` / `remote-candidate` and
- * `certificate` (ours and the peer's). Media-only members (`srtpCipher`,
+ * transport), `sctp-transport` (once the association exists), `candidate-pair` (the check
+ * list), `local-candidate` / `remote-candidate` and `certificate` (ours and the peer's). Media-only members (`srtpCipher`,
  * `availableOutgoingBitrate`...) are absent, not zero: this stack sends no media and does
  * not estimate bandwidth.
  */
 import { createHash } from 'node:crypto';
-import type { CandidateDescription, CandidatePairStats, IceTransportStats } from '@x/network';
+import type {
+  CandidateDescription,
+  CandidatePairStats,
+  IceTransportStats,
+  SctpTransportStats,
+} from '@x/network';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
 
@@ -25,6 +30,8 @@ export interface StatsSource {
   readonly iceTransport: RTCIceTransport;
   readonly dtlsTransport: RTCDtlsTransport;
   readonly ice: IceTransportStats;
+  /** The SCTP association's figures once it exists. */
+  readonly sctp: SctpTransportStats | undefined;
   /** DTLS role once known. */
   readonly dtlsRole: 'client' | 'server' | undefined;
   /** The negotiated cipher suite, by its `@x/dtls` name, once DTLS is connected. */
@@ -162,6 +169,23 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
         ? (IANA_CIPHER[from.cipherSuite] ?? from.cipherSuite)
         : undefined,
   });
+  const sctp = from.sctp;
+  if (sctp !== undefined) {
+    add({
+      id: 'S01',
+      type: 'sctp-transport',
+      timestamp: now,
+      transportId: TRANSPORT_ID,
+      smoothedRoundTripTime:
+        sctp.smoothedRoundTripTimeMs === undefined
+          ? undefined
+          : sctp.smoothedRoundTripTimeMs / 1000,
+      congestionWindow: sctp.congestionWindow,
+      receiverWindow: sctp.receiverWindow,
+      mtu: sctp.mtu,
+      unackData: sctp.unackData,
+    });
+  }
   return stats;
 }
 
