@@ -45,6 +45,18 @@ describe('generateCertificate', () => {
     ).toThrow(/does not match/);
   });
 
+  it('knows its own end of validity and key without parsing itself back', () => {
+    const x = new X509Certificate(cert.der);
+    expect(cert.expires.getTime()).toBe(new Date(x.validTo).getTime());
+    expect(x.checkPrivateKey(cert.privateKey)).toBe(true);
+    expect(x.publicKey.export({ type: 'spki', format: 'der' }).length).toBe(91);
+    // A certificate built from outside is still checked.
+    expect(() => new DtlsCertificate(cert.der, generateCertificate().privateKey)).toThrow(
+      /does not match/,
+    );
+    expect(new DtlsCertificate(cert.der, cert.privateKey).expires).toEqual(cert.expires);
+  });
+
   it('writes GeneralizedTime after 2049 (RFC 5280 §4.1.2.5)', () => {
     const long = generateCertificate({ expiresInMs: 40 * 365 * 24 * 3600_000 });
     expect(new Date(new X509Certificate(long.der).validTo).getUTCFullYear()).toBeGreaterThanOrEqual(

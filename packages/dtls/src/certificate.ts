@@ -48,6 +48,13 @@ export function fingerprintOf(
   return { algorithm, value: hex.match(/../g)!.join(':') };
 }
 
+/**
+ * Set by {@link generateCertificate} for the one `new DtlsCertificate` that follows: the end of
+ * validity of a certificate this module has just built and signed, which need not be parsed
+ * back and checked against its key (X.509 parsing was most of the cost of a new identity).
+ */
+let justGenerated: Date | undefined;
+
 /** A certificate with its private key: what a DTLS endpoint presents. */
 export class DtlsCertificate {
   /** The certificate in DER. */
@@ -57,9 +64,16 @@ export class DtlsCertificate {
   /** The certificate's end of validity. */
   readonly expires: Date;
 
+  /** Checks that `der` is X.509 and that `privateKey` is its key ({@link CertificateError}). */
   constructor(der: Uint8Array, privateKey: KeyObject) {
     this.der = Buffer.from(der);
     this.privateKey = privateKey;
+    const generated = justGenerated;
+    justGenerated = undefined;
+    if (generated !== undefined) {
+      this.expires = generated;
+      return;
+    }
     let parsed: X509Certificate;
     try {
       parsed = new X509Certificate(this.der);
@@ -126,7 +140,8 @@ export function generateCertificate(options: GenerateCertificateOptions = {}): D
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const now = Date.now();
   const notBefore = options.notBefore ?? new Date(now - 24 * 3600 * 1000);
-  const notAfter = new Date(now + expiresInMs);
+  // Whole seconds: what UTCTime and GeneralizedTime carry (RFC 5280 §4.1.2.5).
+  const notAfter = new Date(Math.floor((now + expiresInMs) / 1000) * 1000);
   const name = sequence(set(sequence(oid('2.5.4.3'), utf8String(options.commonName ?? 'WebRTC'))));
   const serial = randomBytes(8);
   serial[0]! &= 0x7f;
@@ -139,8 +154,23 @@ export function generateCertificate(options: GenerateCertificateOptions = {}): D
     name,
     sequence(time(notBefore), time(notAfter)),
     name,
-    publicKey.export({ type: 'spki', format: 'der' }),
+    p256Spki(publicKey),
   );
   const signature = sign('sha256', tbs, privateKey);
+  justGenerated = notAfter;
   return new DtlsCertificate(sequence(tbs, algorithm, bitString(signature)), privateKey);
+}
+
+// SubjectPublicKeyInfo of a P-256 key up to its point (RFC 5480 §2): SEQUENCE, the
+// id-ecPublicKey + prime256v1 AlgorithmIdentifier, and the BIT STRING header of 66 bytes.
+const P256_SPKI_HEAD = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
+
+/** The SPKI DER of a P-256 public key, from its JWK (several times faster than a DER export). */
+function p256Spki(publicKey: KeyObject): Buffer {
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  return Buffer.concat([
+    P256_SPKI_HEAD,
+    Buffer.from(x as string, 'base64url'),
+    Buffer.from(y as string, 'base64url'),
+  ]);
 }
