@@ -7,6 +7,10 @@
 // resuming at bufferedamountlow 256 KiB, the receiver counting bytes), for @x/webrtc,
 // libwebrtc (@roamhq/wrtc), werift and libdatachannel (node-datachannel) in the same run, with
 // the single-thread ceiling (seal + open of 1200-byte AES-128-GCM records in bare node:crypto).
+//
+// Environment: BENCH_PEERS=x-webrtc,libwebrtc (a subset), BENCH_RUNS (setups, default 5),
+// BENCH_MIB (default 32), BENCH_DEBUG=1 (every setup time, not only the medians),
+// BENCH_CPU_PROF=<dir> and BENCH_CPU_PROF_INTERVAL=<µs> (a CPU profile of each peer process).
 import { performance } from 'node:perf_hooks';
 import {
   ceiling,
