@@ -1,9 +1,9 @@
 // @x/webrtc against headless Chromium on 127.0.0.1: connect, text and binary echo, the
 // largest message Chromium accepts, unordered and partially reliable channels, a close.
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { CHROMIUM, chromiumPeer, launchChromium } from './chromium.js';
-import { channelScenario, type InteropPeer, ourPeer } from './harness.js';
+import { bothOfferDirections } from './scenario-tests.js';
 
 let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
@@ -17,19 +17,4 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe.each([
-  ['x-webrtc offers, Chromium answers', true],
-  ['Chromium offers, x-webrtc answers', false],
-] as const)('%s', (_name, weOffer) => {
-  it('connects and echoes text, binary, the largest message, unordered and partially reliable channels, and sees a close', async () => {
-    const ours: InteropPeer = ourPeer();
-    const chrome = await chromiumPeer(browser!.page);
-    const [offerer, answerer] = weOffer ? [ours, chrome] : [chrome, ours];
-    try {
-      await channelScenario(offerer, answerer);
-    } finally {
-      await answerer.close();
-      await offerer.close();
-    }
-  }, 30_000);
-});
+bothOfferDirections('Chromium', () => chromiumPeer(browser!.page));
