@@ -55,6 +55,21 @@ async function renegotiate(a: RTCPeerConnection, b: RTCPeerConnection): Promise<
 const ufragOf = (pc: RTCPeerConnection): string =>
   pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1]!;
 
+/** The `transport` entry of `pc.getStats()`. */
+const transportStats = async (pc: RTCPeerConnection) =>
+  [...(await pc.getStats()).values()].find((s) => s.type === 'transport')!;
+
+/**
+ * The events of a restart while the old pair works: the transport stays connected (not
+ * checking), connectionState stays connected and fires nothing.
+ */
+const RESTART_EVENTS = [
+  'transport connected',
+  'ice connected: ICE restart',
+  'transport completed',
+  expect.stringMatching(/^ice completed: checks done/),
+];
+
 describe('RTCPeerConnection states on the virtual network', () => {
   it('goes through every state, in the W3C order of events, with a cause each time', async () => {
     const { clock, a, hostB, events } = await connectedPair();
@@ -166,21 +181,13 @@ describe('RTCPeerConnection states on the virtual network', () => {
     expect(ufragOf(a)).not.toBe(oldA);
     expect(ufragOf(b)).not.toBe(oldB);
     expect(a.localDescription!.sdp).not.toMatch(/a=candidate/); // no old-generation candidate
-    const statsUfrag = async (pc: RTCPeerConnection) =>
-      [...(await pc.getStats()).values()].find((s) => s.type === 'transport')!
-        .iceLocalUsernameFragment;
-    expect(await statsUfrag(a)).toBe(ufragOf(a));
+    expect((await transportStats(a)).iceLocalUsernameFragment).toBe(ufragOf(a));
     await clock.runUntil(() => a.iceConnectionState === 'completed' && pairChanges.length === 1, {
       timeoutMs: 10_000,
     });
     // webrtc-pc RTCIceTransportState: while the old pair still works the transport is
     // connected (not checking); connectionState stays connected and fires nothing.
-    expect(events).toEqual([
-      'transport connected',
-      'ice connected: ICE restart',
-      'transport completed',
-      expect.stringMatching(/^ice completed: checks done/),
-    ]);
+    expect(events).toEqual(RESTART_EVENTS);
     expect(a.connectionState).toBe('connected');
     expect(gathering).toEqual(['gathering', 'complete']);
     expect(pairChanges).toHaveLength(1);
@@ -252,17 +259,13 @@ describe('RTCPeerConnection states on the virtual network', () => {
     await clock.runUntil(() => a.iceConnectionState === 'completed' && pairChanges === 1, {
       timeoutMs: 10_000,
     });
-    expect(events).toEqual([
-      'transport connected',
-      'ice connected: ICE restart',
-      'transport completed',
-      expect.stringMatching(/^ice completed: checks done/),
-    ]);
+    expect(events).toEqual(RESTART_EVENTS);
     expect(pairChanges).toBe(1);
     expect(a.connectionState).toBe('connected');
-    const roles = async (pc: RTCPeerConnection) =>
-      [...(await pc.getStats()).values()].find((s) => s.type === 'transport')!.iceRole;
-    expect([await roles(a), await roles(b)]).toEqual(['controlling', 'controlled']);
+    expect([(await transportStats(a)).iceRole, (await transportStats(b)).iceRole]).toEqual([
+      'controlling',
+      'controlled',
+    ]);
   });
 
   it('keeps the connection when an offer that restarts ICE is rolled back, on either side', async () => {
@@ -279,8 +282,7 @@ describe('RTCPeerConnection states on the virtual network', () => {
     // Consent keeps being asked and answered with the credentials both sides still hold.
     await clock.advance(40_000);
     expect([a.connectionState, b.connectionState]).toEqual(['connected', 'connected']);
-    const stats = [...(await a.getStats()).values()];
-    expect(stats.find((s) => s.type === 'transport')!.iceLocalUsernameFragment).toBe(ufrag);
+    expect((await transportStats(a)).iceLocalUsernameFragment).toBe(ufrag);
     // The same when the peer's restart offer was applied here, then both sides roll back.
     const ufragB = ufragOf(b);
     b.restartIce();
