@@ -121,15 +121,10 @@ export class Nomination {
     // After a restart the peer's checks on the same path may land on the pair selected before
     // (inbound's fast path): the new generation selecting it still ends the restart.
     if (previous === pair && !s.restarting) return;
-    const provisional = this.provisional;
+    // A pair that already carried data (§12.1) changes no route when nominated: the user hears
+    // of no new selected pair, only the state may move.
+    const sameRoute = previous === undefined && this.provisional === pair;
     this.provisional = undefined;
-    if (previous === undefined && provisional === pair) {
-      // The pair already carried data (§12.1): nominating it changes no route, only the state.
-      this.selected_ = pair;
-      log('selected %s (it carried data already)', pair.toString());
-      this.onSelected(pair);
-      return;
-    }
     let cause: SelectedPairCause;
     if (previous === undefined) cause = { kind: 'nominated' };
     else if (s.restarting) cause = { kind: 'restart', previous };
@@ -137,8 +132,8 @@ export class Nomination {
     else cause = { kind: 'higher-priority-nominated', previous };
     this.selected_ = pair;
     s.restarting = false;
-    log('selected %s (%s)', pair.toString(), cause.kind);
-    s.callUser('onSelectedPairChange', s.config.onSelectedPairChange, pair, cause);
+    log('selected %s (%s)', pair.toString(), sameRoute ? 'it carried data already' : cause.kind);
+    if (!sameRoute) s.callUser('onSelectedPairChange', s.config.onSelectedPairChange, pair, cause);
     this.onSelected(pair);
   }
 

@@ -1,14 +1,12 @@
 /**
  * The agent's connection state after RFC 8445 and RFC 7675, each change with its cause (the
  * state contract of ARCHITECTURE.md): connected on the first valid pair (RFC 8445 §12.1) or on
- * selection, completed when nothing more can
- * happen, failed when every pair failed or consent expired, disconnected and back on silence,
- * and what an ICE restart does. `checking` on the first check is set by the scheduler
+ * selection, completed when nothing more can happen, failed when every pair failed or consent
+ * expired, disconnected and back on silence, and what an ICE restart does. `checking` on the first check is set by the scheduler
  * (checks.ts), `closed` by `close()`.
  */
 import { debuglog } from 'node:util';
 import { type CandidatePair, PairState } from './candidate-pair.js';
-import { bestValidPair } from './selection.js';
 import type { ConnectivityChecks } from './checks.js';
 import type { Gathering } from './gathering.js';
 import type { Liveness, LivenessEvents } from './liveness.js';
@@ -63,8 +61,7 @@ export class StateTransitions implements LivenessEvents {
       unselected &&
       noMoreCandidates &&
       !checksRunning &&
-      checks.nominating === undefined &&
-      bestValidPair(list.pairs) === undefined
+      nomination.dataPair === undefined
     ) {
       // Every pair failed, including (after `pair-valid`) the ones that had worked.
       this.fail({ kind: 'all-pairs-failed', pairs: list.pairs.length });
