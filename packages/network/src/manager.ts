@@ -18,14 +18,13 @@ import { formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
 import {
   describeCandidate,
   describePair,
-  describePairStats,
   mapIceCause,
   mapIceState,
   mapSelectedPairCause,
 } from './map-ice.js';
 import { mapSctpCause, mapSctpState } from './map-sctp.js';
 import { BASE_SCTP_MTU, sctpMtuLimit } from './path-mtu.js';
-import { PairTraffic, pairKey } from './pair-traffic.js';
+import { PairTraffic } from './pair-traffic.js';
 import {
   type CandidatePairDescription,
   DtlsTransportState,
@@ -263,23 +262,7 @@ export class Manager {
 
   /** The ICE transport's counters, pairs and candidates (webrtc-stats), read now. */
   getIceStats(): IceTransportStats {
-    const t = this.traffic.total;
-    const agent = this.agentInstance;
-    const selected = agent?.selectedPair;
-    const selectedKey = selected ? pairKey(selected) : undefined;
-    const pairs = agent?.getPairs() ?? [];
-    // After a restart the old selected pair carries data until a new one is selected, but is
-    // no longer in the check list: report it too.
-    if (selected && !pairs.some((p) => pairKey(p) === selectedKey)) pairs.push(selected);
-    return {
-      packetsSent: t.packetsSent,
-      bytesSent: t.bytesSent,
-      packetsReceived: t.packetsReceived,
-      bytesReceived: t.bytesReceived,
-      pairs: pairs.map((p) => describePairStats(p, pairKey(p) === selectedKey, this.traffic.of(p))),
-      localCandidates: agent?.getLocalCandidates().map((c) => describeCandidate(c)) ?? [],
-      remoteCandidates: agent?.getRemoteCandidates().map((c) => describeCandidate(c)) ?? [],
-    };
+    return this.traffic.iceStats(this.agentInstance);
   }
 
   /** Gathers local candidates; `local-candidate` events report each, then `null`. */

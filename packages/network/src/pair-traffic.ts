@@ -4,7 +4,9 @@
  * The Manager counts here what it hands to the agent and what the agent hands back, so the
  * agent's hot path stays as it is.
  */
-import type { CandidatePairInfo } from '@x/ice';
+import type { Agent, CandidatePairInfo } from '@x/ice';
+import { describeCandidate, describePairStats } from './map-ice.js';
+import type { IceTransportStats } from './transport-state.js';
 
 /** Counters of one pair. Times are the Manager's clock times in ms, -Infinity when none. */
 export interface PairTrafficCounters {
@@ -82,5 +84,25 @@ export class PairTraffic {
     c.packetsReceived++;
     c.bytesReceived += bytes;
     c.lastPacketReceivedAt = now;
+  }
+
+  /** The ICE transport's counters, pairs and candidates (webrtc-stats) with `agent`'s pairs. */
+  iceStats(agent: Agent | undefined): IceTransportStats {
+    const t = this.total;
+    const selected = agent?.selectedPair;
+    const selectedKey = selected ? pairKey(selected) : undefined;
+    const pairs = agent?.getPairs() ?? [];
+    // After a restart the old selected pair carries data until a new one is selected, but is
+    // no longer in the check list: report it too.
+    if (selected && !pairs.some((p) => pairKey(p) === selectedKey)) pairs.push(selected);
+    return {
+      packetsSent: t.packetsSent,
+      bytesSent: t.bytesSent,
+      packetsReceived: t.packetsReceived,
+      bytesReceived: t.bytesReceived,
+      pairs: pairs.map((p) => describePairStats(p, pairKey(p) === selectedKey, this.of(p))),
+      localCandidates: agent?.getLocalCandidates().map((c) => describeCandidate(c)) ?? [],
+      remoteCandidates: agent?.getRemoteCandidates().map((c) => describeCandidate(c)) ?? [],
+    };
   }
 }
