@@ -38,14 +38,6 @@ export const peers = {
   },
 };
 
-export async function until(check, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(0.5);
-  }
-}
-
 /**
  * Resolves with `performance.now()` at the first `event` on `target` after which `check()` holds
  * (at once if it already does). The time is taken inside the event handler, so no poll interval
