@@ -104,6 +104,31 @@ describe('Manager over the virtual network', () => {
     expect(p.offerer.manager.selectedPair?.label).toMatch(/\(host\/prflx\)$/);
   });
 
+  it('keeps a ClientHello that comes before the answer, instead of costing the peer a retransmission', async () => {
+    // The answer takes 50 ms through signaling; the answerer's check (10 ms each way) makes its
+    // pair valid at 20 ms, and its ClientHello reaches the offerer (the DTLS server) at 30 ms,
+    // before the offerer knows its DTLS role.
+    const p = (pair = managerPair({ withhold: 'answerer', answerDelayMs: 50 }));
+    const clientHelloSent = () =>
+      p.answerer.events.some(
+        (e) => e.kind === 'dtls-state' && e.state === DtlsTransportState.Connecting,
+      );
+    await p.connect();
+    const start = p.clock.now();
+    await p.clock.runUntil(clientHelloSent, { timeoutMs: 1000 });
+    expect(p.clock.now() - start).toBe(20);
+    await p.clock.runUntil(
+      () =>
+        p.offerer.manager.dtlsTransportState === DtlsTransportState.Connected &&
+        p.answerer.manager.dtlsTransportState === DtlsTransportState.Connected,
+      { timeoutMs: 5000 },
+    );
+    // Answer at 50 ms, the offerer's own check by 70, then three flights of 10 ms. A dropped
+    // ClientHello would wait for the client's 100 ms retransmission timer: 160 ms.
+    expect(p.clock.now() - start).toBe(100);
+    expect(p.offerer.manager.stats.demuxDropped).toBe(0);
+  });
+
   it('closes a channel on both sides by stream reset, keeping the others open', async () => {
     const p = (pair = managerPair());
     const a = p.offerer.manager.createDataChannel({ label: 'a' });

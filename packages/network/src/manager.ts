@@ -95,6 +95,8 @@ export class Manager {
   private counters = { demuxDropped: 0 };
   /** DTLS datagrams written before the agent had a pair to send them on (see sendDtls). */
   private readonly held: Buffer[] = [];
+  /** DTLS datagrams heard before start() gave our DTLS role (see onPairData). */
+  private readonly early: Buffer[] = [];
   private readonly traffic = new PairTraffic();
 
   constructor(config: ManagerConfig, handler: ManagerHandler) {
@@ -314,6 +316,7 @@ export class Manager {
     // DTLS starts on the first selected pair, or (server) on the first ClientHello, whichever
     // comes first: a controlled agent may hear the peer's DTLS before its own nomination.
     if (this.selected !== undefined) this.startDtls();
+    for (const datagram of this.early.splice(0)) this.onPairData(datagram);
   }
 
   /** Adds a remote candidate (`candidate:` string); `null` or `''` is end-of-candidates. */
@@ -382,11 +385,22 @@ export class Manager {
     if (this.closed) throw new InvalidStateError('the manager is closed');
   }
 
-  /** RFC 7983 demultiplexing of the non-STUN datagrams of the selected pair. */
+  /**
+   * RFC 7983 demultiplexing of the non-STUN datagrams of the agent's pairs. A ClientHello can
+   * come before start(): the answer travels through signaling, while the answerer's checks and
+   * its first DTLS flight come straight to us and are often faster. Such datagrams (from a pair
+   * the peer's authenticated checks made, at most `MAX_HELD_DATAGRAMS`) wait for start()
+   * instead of costing the peer a retransmission timeout.
+   */
   private onPairData(data: Buffer): void {
-    if (classifyDatagram(data) === 'dtls' && this.dtls) {
+    const kind = classifyDatagram(data);
+    if (kind === 'dtls' && this.dtls) {
       if (this.remote?.dtlsRole === 'server') this.startDtls();
       this.dtls.handleDatagram(data);
+      return;
+    }
+    if (kind === 'dtls' && this.remote === undefined && this.early.length < MAX_HELD_DATAGRAMS) {
+      this.early.push(Buffer.from(data));
       return;
     }
     this.counters.demuxDropped++;

@@ -35,6 +35,11 @@ export function managerPair(
     config?: Partial<ManagerConfig>;
     /** This side's candidates never reach the peer (which learns its address from checks). */
     withhold?: 'offerer' | 'answerer';
+    /**
+     * The answer reaches the offerer this many ms after the answerer started (signaling slower
+     * than the peers' own path), so the answerer's checks and first DTLS flight come first.
+     */
+    answerDelayMs?: number;
   } = {},
 ): Pair {
   const clock = new VirtualClock();
@@ -76,7 +81,9 @@ export function managerPair(
       const a = pair.offerer.manager;
       const b = pair.answerer.manager;
       b.start({ ...a.localParameters, dtlsRole: 'client', maxMessageSize: 262_144 });
-      a.start({ ...b.localParameters, dtlsRole: 'server', maxMessageSize: 262_144 });
+      const answer = { ...b.localParameters, dtlsRole: 'server' as const, maxMessageSize: 262_144 };
+      if (options.answerDelayMs === undefined) a.start(answer);
+      else clock.setTimeout(() => a.start(answer), options.answerDelayMs);
       await Promise.all([a.gather(), b.gather()]);
     },
     async close() {
