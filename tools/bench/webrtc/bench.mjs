@@ -1,16 +1,24 @@
 // RTCPeerConnection pairs on 127.0.0.1, first both in one process, then a process per peer
-// (processes.mjs), each process new (the first connection of a cold process), then again with
-// one warm-up connection made inside each process first (a long-running application): setup
-// (createOffer until the offerer's connectionState is 'connected', and until the data channel
-// is open, both timed in the event handlers) and bulk throughput
-// (MiB of 16 KiB messages on a reliable ordered channel, sending while bufferedAmount <= 1 MiB,
-// resuming at bufferedamountlow 256 KiB, the receiver counting bytes), for @x/webrtc,
-// libwebrtc (@roamhq/wrtc), werift and libdatachannel (node-datachannel) in the same run, with
-// the single-thread ceiling (seal + open of 1200-byte AES-128-GCM records in bare node:crypto).
+// (processes.mjs): setup (createOffer until the offerer's connectionState is 'connected', and
+// until the data channel is open, both timed in the event handlers) and bulk throughput (MiB of
+// 16 KiB messages on a reliable ordered channel, sending while bufferedAmount <= 1 MiB,
+// resuming at bufferedamountlow 256 KiB, the receiver counting bytes), for @x/webrtc, libwebrtc
+// (@roamhq/wrtc), werift and libdatachannel (node-datachannel) in the same run, with the
+// single-thread ceiling (seal + open of 1200-byte AES-128-GCM records in bare node:crypto).
 //
-// Environment: BENCH_PEERS=x-webrtc,libwebrtc (a subset), BENCH_RUNS (setups, default 5),
-// BENCH_MIB (default 32), BENCH_DEBUG=1 (every setup time, not only the medians),
-// BENCH_CPU_PROF=<dir> and BENCH_CPU_PROF_INTERVAL=<µs> (a CPU profile of each peer process).
+// Setup is measured twice for each stack, since a JavaScript stack compiles its code on first
+// use and a native one does not:
+// - cold: the first connection of the stack in its process (one process: the first setup of the
+//   stack in this process; a process per peer: the first connection of two new processes);
+// - warm: after BENCH_WARMUP connections in the same process, as in a long-running
+//   application (one process: the median of the next BENCH_SETUPS setups; a process per peer:
+//   the first measured connection of processes that made BENCH_WARMUP connections of their own).
+// Every stack gets the same warm-up. Bulk runs on connections of their own, after the setups.
+//
+// Environment: BENCH_PEERS=x-webrtc,libwebrtc (a subset), BENCH_SETUPS (default 20),
+// BENCH_WARMUP (default 5), BENCH_RUNS (process pairs per table, default 5), BENCH_MIB
+// (default 32), BENCH_DEBUG=1 (every setup time, not only the medians), BENCH_CPU_PROF=<dir>
+// and BENCH_CPU_PROF_INTERVAL=<µs> (a CPU profile of each peer process).
 import { performance } from 'node:perf_hooks';
 import {
   ceiling,
@@ -23,8 +31,14 @@ import {
 } from './peers.mjs';
 import { runPair } from './processes.mjs';
 
+const SETUPS = Number(process.env.BENCH_SETUPS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const BULK_RUNS = 3;
 const MIB = Number(process.env.BENCH_MIB ?? 32);
+const debug = (name, what, xs) => {
+  if (process.env.BENCH_DEBUG) console.log(name, what, xs.map((x) => x.toFixed(1)).join(' '));
+};
 
 async function bulk(s) {
   const total = MIB * 1024 * 1024;
@@ -36,84 +50,120 @@ async function bulk(s) {
   return total / ((performance.now() - t0) / 1000) / 1e6;
 }
 
-/** Medians of `RUNS` setups and of the bulk runs, or the error that stopped them. */
-async function measure(name, once) {
-  const connected = [];
-  const open = [];
-  const mbps = [];
+const failed = (name, error) => ({ name, error: error.message });
+
+/** Both peers in this process: the first setup, the warm median, then bulk on new connections. */
+async function inOneProcess(name) {
   try {
-    for (let i = 0; i < RUNS; i++) {
-      const r = await once(i);
-      connected.push(r.connected);
-      open.push(r.open);
-      mbps.push(...r.mbps);
+    const make = await peers[name]();
+    const connect = () => connectInProcess(make);
+    const closeBoth = async (s) => {
+      await s.a.close();
+      await s.b.close();
+      await sleep(20);
+    };
+    const cold = await connect();
+    await closeBoth(cold);
+    const connected = [];
+    const open = [];
+    for (let i = 1; i < WARMUP + SETUPS; i++) {
+      const s = await connect();
+      if (i >= WARMUP) {
+        connected.push(s.connected);
+        open.push(s.open);
+      }
+      await closeBoth(s);
     }
-    if (process.env.BENCH_DEBUG) console.log(name, connected.map((x) => x.toFixed(1)).join(' '));
-    return { name, connected: median(connected), open: median(open), mbps: median(mbps) };
-  } catch (error) {
+    const mbps = [];
+    for (let i = 0; i < BULK_RUNS; i++) {
+      const s = await connect();
+      mbps.push(await bulk(s));
+      await closeBoth(s);
+    }
+    debug(name, 'warm setups', connected);
     return {
       name,
-      connected: Number.NaN,
-      open: Number.NaN,
-      mbps: Number.NaN,
-      error: error.message,
+      cold: { connected: cold.connected, open: cold.open },
+      warm: { connected: median(connected), open: median(open) },
+      mbps: median(mbps),
     };
+  } catch (error) {
+    return failed(name, error);
+  }
+}
+
+/** RUNS pairs of new processes (cold), then RUNS pairs of processes warmed up first. */
+async function perProcess(name) {
+  try {
+    const cold = [];
+    for (let i = 0; i < RUNS; i++) {
+      cold.push(await runPair(name, MIB * 1024 * 1024, i < BULK_RUNS ? 1 : 0));
+    }
+    const warm = [];
+    for (let i = 0; i < RUNS; i++) warm.push(await runPair(name, 0, 0, { warmup: WARMUP }));
+    debug(
+      name,
+      'cold setups',
+      cold.map((r) => r.connected),
+    );
+    debug(
+      name,
+      'warm setups',
+      warm.map((r) => r.connected),
+    );
+    const med = (rs, k) => median(rs.map((r) => r[k]));
+    return {
+      name,
+      cold: { connected: med(cold, 'connected'), open: med(cold, 'open') },
+      warm: { connected: med(warm, 'connected'), open: med(warm, 'open') },
+      mbps: median(cold.flatMap((r) => r.mbps)),
+    };
+  } catch (error) {
+    return failed(name, error);
   }
 }
 
 const only = process.env.BENCH_PEERS?.split(',');
 const names = Object.keys(peers).filter((n) => !only || only.includes(n));
-const bytes = MIB * 1024 * 1024;
-
-const inOneProcess = [];
-for (const name of names) {
-  const make = await peers[name]().catch(() => undefined);
-  inOneProcess.push(
-    await measure(name, async (i) => {
-      if (make === undefined) throw new Error('cannot load');
-      const s = await connectInProcess(make);
-      const mbps = i < 3 ? [await bulk(s)] : [];
-      await s.a.close();
-      await s.b.close();
-      await sleep(50);
-      return { connected: s.connected, open: s.open, mbps };
-    }),
-  );
-}
-const perProcess = [];
-for (const name of names) {
-  perProcess.push(await measure(name, (i) => runPair(name, bytes, i < 3 ? 1 : 0)));
-}
-const perWarmProcess = [];
-for (const name of names) {
-  perWarmProcess.push(await measure(name, () => runPair(name, bytes, 0, { warm: true })));
-}
+const oneProcess = [];
+for (const name of names) oneProcess.push(await inOneProcess(name));
+const processPerPeer = [];
+for (const name of names) processPerPeer.push(await perProcess(name));
 
 const ceilingMBps = median([ceiling(), ceiling(), ceiling()]);
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 function table(title, rows) {
-  console.log(`\n${title}; medians of ${RUNS} setups and 3 bulk runs of ${MIB} MiB`);
-  console.log('peer            | setup ms | channel open ms | bulk MB/s');
+  console.log(`\n${title}`);
+  console.log(
+    'peer            | cold setup ms | cold open ms | warm setup ms | warm open ms | bulk MB/s',
+  );
   for (const r of rows) {
+    if (r.error) {
+      console.log(`${r.name.padEnd(15)} | failed: ${r.error}`);
+      continue;
+    }
     console.log(
-      `${r.name.padEnd(15)} | ${f(r.connected).padStart(8)} | ${f(r.open).padStart(15)} | ${f(r.mbps).padStart(9)}${r.error ? `  (failed: ${r.error})` : ''}`,
+      `${r.name.padEnd(15)} | ${f(r.cold.connected).padStart(13)} | ${f(r.cold.open).padStart(12)} | ${f(r.warm.connected).padStart(13)} | ${f(r.warm.open).padStart(12)} | ${f(r.mbps).padStart(9)}`,
     );
   }
-  const ours = rows.find((r) => r.name === 'x-webrtc');
+  const ours = rows.find((r) => r.name === 'x-webrtc' && !r.error);
   if (ours === undefined) return;
-  for (const r of rows.filter((x) => x !== ours)) {
+  for (const r of rows.filter((x) => x !== ours && !x.error)) {
+    const x = (k, p) => f(ours[k][p] / r[k][p], 2);
     console.log(
-      `${r.name} / x-webrtc: setup ${f(r.connected / ours.connected, 2)}x, open ${f(r.open / ours.open, 2)}x, bulk ${f(r.mbps / ours.mbps, 2)}x`,
+      `x-webrtc / ${r.name}: cold setup ${x('cold', 'connected')}x, open ${x('cold', 'open')}x; warm setup ${x('warm', 'connected')}x, open ${x('warm', 'open')}x; bulk ${f(ours.mbps / r.mbps, 2)}x`,
     );
   }
 }
-table('one process, 127.0.0.1', inOneProcess);
-table('a process per peer, 127.0.0.1 (signaling over IPC), each process new', perProcess);
 table(
-  'a process per peer, after one warm-up connection inside each process (no bulk)',
-  perWarmProcess,
+  `one process, 127.0.0.1: cold = the stack's first setup in the process, warm = median of ${SETUPS} setups after ${WARMUP}; bulk = median of ${BULK_RUNS} runs of ${MIB} MiB`,
+  oneProcess,
 );
-const ours = inOneProcess.find((r) => r.name === 'x-webrtc');
+table(
+  `a process per peer, 127.0.0.1 (signaling over IPC): cold = median of ${RUNS} pairs of new processes, warm = median of ${RUNS} pairs of processes that made ${WARMUP} connections first; bulk = median of ${BULK_RUNS} runs of ${MIB} MiB`,
+  processPerPeer,
+);
+const ours = oneProcess.find((r) => r.name === 'x-webrtc' && !r.error);
 console.log(
   `\nsingle-thread ceiling (seal+open of 1200 B AES-128-GCM): ${f(ceilingMBps)} MB/s` +
     (ours ? `; x-webrtc bulk in one process = ${f((ours.mbps / ceilingMBps) * 100)} % of it` : ''),

@@ -1,14 +1,14 @@
-// One RTCPeerConnection in its own process, driven over IPC by processes.mjs (after a warm-up
-// connection inside the process when asked): signaling
+// One RTCPeerConnection in its own process, driven over IPC by processes.mjs (after warm-up
+// connections inside the process when asked): signaling
 // messages in and out, `connected` and `open` reported with times relative to createOffer,
 // then bulk transfers (send or receive) on the channel, and a clean close.
 import { performance } from 'node:perf_hooks';
 import { connectInProcess, loopback, peers, receiveBulk, sendBulk, whenEvent } from './peers.mjs';
 
-const [name, role, warm] = process.argv.slice(2);
+const [name, role, warmup] = process.argv.slice(2);
 const make = await peers[name]();
-if (warm === 'warm') {
-  // One whole connection inside this process first, as a long-running application has made.
+for (let i = 0; i < Number(warmup ?? 0); i++) {
+  // Whole connections inside this process first, as a long-running application has made.
   const s = await connectInProcess(make);
   await s.a.close();
   await s.b.close();

@@ -7,12 +7,12 @@ import { performance } from 'node:perf_hooks';
 
 const child = fileURLToPath(new URL('./peer-process.mjs', import.meta.url));
 
-function spawnPeer(name, role, warm) {
+function spawnPeer(name, role, warmup) {
   // BENCH_CPU_PROF=<dir>: each peer process writes a CPU profile there (node --cpu-prof), sampled
   // every BENCH_CPU_PROF_INTERVAL µs (default 1000: too coarse for one setup, use 50).
   const prof = process.env.BENCH_CPU_PROF;
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
-  const proc = fork(child, [name, role, ...(warm ? ['warm'] : [])], {
+  const proc = fork(child, [name, role, String(warmup)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: prof
       ? [
@@ -45,11 +45,12 @@ function spawnPeer(name, role, warm) {
 
 /**
  * One setup and `bulkRuns` transfers of `bytes` between two processes of peer `name`; with
- * `warm`, each process first connects two peers of its own (so the code has run once).
+ * `warmup`, each process first makes that many connections between two peers of its own (so
+ * that the code has run, as in a long-running application).
  */
-export async function runPair(name, bytes, bulkRuns, { warm = false } = {}) {
-  const a = spawnPeer(name, 'offerer', warm);
-  const b = spawnPeer(name, 'answerer', warm);
+export async function runPair(name, bytes, bulkRuns, { warmup = 0 } = {}) {
+  const a = spawnPeer(name, 'offerer', warmup);
+  const b = spawnPeer(name, 'answerer', warmup);
   try {
     await Promise.all([a.next('ready'), b.next('ready')]);
     // Relay signaling both ways, in order.
