@@ -128,7 +128,7 @@ export function sendBulk(channel, total) {
  * Connects two peers of one stack in this process (trickle in order, as signaling would) and
  * times createOffer → the offerer's `connected`, and → its data channel's `open`.
  */
-export async function connectInProcess(make) {
+export async function connectInProcess(make, { timeoutMs = 20_000 } = {}) {
   const a = make();
   const b = make();
   // Trickle, in order, each candidate after the description it follows (as signaling would).
@@ -171,17 +171,27 @@ export async function connectInProcess(make) {
     a,
     'connectionstatechange',
     () => a.connectionState === 'connected',
+    timeoutMs,
   );
-  const openAt = whenEvent(dc, 'open', () => dc.readyState === 'open');
-  const offer = await a.createOffer();
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(a.localDescription);
-  toB.flush();
-  await b.setLocalDescription(await b.createAnswer());
-  await a.setRemoteDescription(b.localDescription);
-  toA.flush();
-  const connected = (await connectedAt) - t0;
-  const open = (await openAt) - t0;
-  await rx;
-  return { a, b, dc, rx: () => received, connected, open };
+  const openAt = whenEvent(dc, 'open', () => dc.readyState === 'open', timeoutMs);
+  try {
+    const offer = await a.createOffer();
+    await a.setLocalDescription(offer);
+    await b.setRemoteDescription(a.localDescription);
+    toB.flush();
+    await b.setLocalDescription(await b.createAnswer());
+    await a.setRemoteDescription(b.localDescription);
+    toA.flush();
+    const connected = (await connectedAt) - t0;
+    const open = (await openAt) - t0;
+    await rx;
+    return { a, b, dc, rx: () => received, connected, open };
+  } catch (error) {
+    // Some stacks throw now and then (libdatachannel: "Got a remote candidate without ICE
+    // transport"): the caller decides whether to go on, with nothing left open.
+    connectedAt.catch(() => {});
+    openAt.catch(() => {});
+    await Promise.allSettled([a.close(), b.close()]);
+    throw error;
+  }
 }

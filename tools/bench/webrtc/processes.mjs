@@ -52,7 +52,9 @@ export async function runPair(name, bytes, bulkRuns, { warmup = 0 } = {}) {
   const a = spawnPeer(name, 'offerer', warmup);
   const b = spawnPeer(name, 'answerer', warmup);
   try {
-    await Promise.all([a.next('ready'), b.next('ready')]);
+    // A warm-up connection that hangs gives up after 5 s (peer-process.mjs).
+    const readyMs = 20_000 + warmup * 6000;
+    await Promise.all([a.next('ready', readyMs), b.next('ready', readyMs)]);
     // Relay signaling both ways, in order.
     for (const [from, to] of [
       [a, b],
