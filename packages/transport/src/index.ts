@@ -41,6 +41,7 @@ export type {
 } from './net.js';
 export {
   DEFAULT_UDP_BUFFER_SIZE,
+  INTERFACES_MAX_AGE_MS,
   NodeNet,
   type NodeNetOptions,
   nodeNet,

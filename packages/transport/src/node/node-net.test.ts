@@ -50,3 +50,25 @@ describe('NodeNet UDP buffers', () => {
     expect(await burst(small, 1500)).toBeLessThan(1500);
   });
 });
+
+describe('NodeNet interfaces', () => {
+  it('reads the list from the system at most once per interfacesMaxAgeMs', () => {
+    const net = new NodeNet();
+    const first = net.interfaces();
+    const second = net.interfaces();
+    expect(second).toEqual(first);
+    // The same reading, in an array of its own: a caller's change does not leak to the next.
+    expect(second[0]).toBe(first[0]);
+    first.length = 0;
+    expect(net.interfaces()).toEqual(second);
+    expect(second.some((i) => i.addresses.some((a) => a.address === '127.0.0.1'))).toBe(true);
+  });
+
+  it('reads it on every call with interfacesMaxAgeMs 0', () => {
+    const net = new NodeNet({ interfacesMaxAgeMs: 0 });
+    const first = net.interfaces();
+    const second = net.interfaces();
+    expect(second).toEqual(first);
+    expect(second[0]).not.toBe(first[0]);
+  });
+});

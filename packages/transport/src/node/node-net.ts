@@ -6,6 +6,7 @@ import {
   type Socket,
 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, createServer as tlsCreateServer } from 'node:tls';
 import { debuglog } from 'node:util';
 import {
@@ -208,7 +209,21 @@ export interface NodeNetOptions {
   readonly udpReceiveBufferSize?: number;
   /** Default `SO_SNDBUF` of UDP sockets, in bytes. Defaults to {@link DEFAULT_UDP_BUFFER_SIZE}. */
   readonly udpSendBufferSize?: number;
+  /**
+   * How long {@link NodeNet.interfaces} reuses the list it read from the system, in ms.
+   * Defaults to {@link INTERFACES_MAX_AGE_MS}; 0 reads it on every call. A gathering that
+   * starts within that time of an interface change (an ICE restart after a network switch) may
+   * miss the new address; its candidates then come with the next restart.
+   */
+  readonly interfacesMaxAgeMs?: number;
 }
+
+/**
+ * How long the interface list is reused by default: 2 s, the interval at which libwebrtc's
+ * network manager reads it again. Reading it costs about 60 µs, and every gathering (each
+ * `setLocalDescription` of a new peer connection, each ICE restart) asks for it.
+ */
+export const INTERFACES_MAX_AGE_MS = 2000;
 
 /**
  * UDP socket buffers asked for by default: 4 MiB. A sender that bursts a congestion window of
@@ -217,33 +232,50 @@ export interface NodeNetOptions {
  */
 export const DEFAULT_UDP_BUFFER_SIZE = 4 * 1024 * 1024;
 
+/** The system's interface list in {@link NetworkInterface} form. */
+function readInterfaces(): NetworkInterface[] {
+  const result: NetworkInterface[] = [];
+  for (const [name, infos] of Object.entries(networkInterfaces())) {
+    if (!infos) continue;
+    result.push({
+      name,
+      addresses: infos.map((info) => ({
+        address: info.address,
+        family: info.family === 'IPv6' ? 'IPv6' : 'IPv4',
+        prefixLength: prefixLength(info.cidr, info.netmask),
+        internal: info.internal,
+        ...('scopeid' in info && info.scopeid !== undefined ? { scopeId: info.scopeid } : {}),
+      })),
+    });
+  }
+  return result;
+}
+
 /** {@link Net} on the real network: `node:dgram`, `node:net`, `node:tls` and `node:os`. */
 export class NodeNet implements Net {
   private readonly bufferSizes: { readonly receive: number; readonly send: number };
+  private readonly interfacesMaxAgeMs: number;
+  private interfaceList: { readonly at: number; readonly list: NetworkInterface[] } | undefined;
 
   constructor(options: NodeNetOptions = {}) {
     this.bufferSizes = {
       receive: options.udpReceiveBufferSize ?? DEFAULT_UDP_BUFFER_SIZE,
       send: options.udpSendBufferSize ?? DEFAULT_UDP_BUFFER_SIZE,
     };
+    this.interfacesMaxAgeMs = options.interfacesMaxAgeMs ?? INTERFACES_MAX_AGE_MS;
   }
 
+  /**
+   * The host's interfaces, as `os.networkInterfaces()` reports them, read again once the last
+   * reading is older than {@link NodeNetOptions.interfacesMaxAgeMs}.
+   */
   interfaces(): NetworkInterface[] {
-    const result: NetworkInterface[] = [];
-    for (const [name, infos] of Object.entries(networkInterfaces())) {
-      if (!infos) continue;
-      result.push({
-        name,
-        addresses: infos.map((info) => ({
-          address: info.address,
-          family: info.family === 'IPv6' ? 'IPv6' : 'IPv4',
-          prefixLength: prefixLength(info.cidr, info.netmask),
-          internal: info.internal,
-          ...('scopeid' in info && info.scopeid !== undefined ? { scopeId: info.scopeid } : {}),
-        })),
-      });
-    }
-    return result;
+    const now = performance.now();
+    const cached = this.interfaceList;
+    if (cached !== undefined && now - cached.at < this.interfacesMaxAgeMs) return [...cached.list];
+    const list = readInterfaces();
+    this.interfaceList = { at: now, list };
+    return [...list];
   }
 
   bindUdp(options: UdpBindOptions): Promise<UdpSocket> {
