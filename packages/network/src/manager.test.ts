@@ -4,6 +4,15 @@ import { DtlsTransportState, IceTransportState, SctpTransportState } from './tra
 import { managerPair, type Pair } from './testing-managers.js';
 
 let pair: Pair | undefined;
+
+/** Runs the virtual clock until DTLS is connected on both sides. */
+const untilDtlsConnected = (p: Pair): Promise<boolean> =>
+  p.clock.runUntil(
+    () =>
+      p.offerer.manager.dtlsTransportState === DtlsTransportState.Connected &&
+      p.answerer.manager.dtlsTransportState === DtlsTransportState.Connected,
+    { timeoutMs: 5000 },
+  );
 afterEach(async () => {
   await pair?.close();
   await pair?.clock.runUntilIdle({ maxTimers: 10_000 }).catch(() => {});
@@ -80,12 +89,7 @@ describe('Manager over the virtual network', () => {
     const p = (pair = managerPair({ withhold: 'answerer' }));
     await p.connect();
     const start = p.clock.now();
-    await p.clock.runUntil(
-      () =>
-        p.offerer.manager.dtlsTransportState === DtlsTransportState.Connected &&
-        p.answerer.manager.dtlsTransportState === DtlsTransportState.Connected,
-      { timeoutMs: 5000 },
-    );
+    await untilDtlsConnected(p);
     // 5 ms each way: checks, then the four DTLS flights; a lost server flight would cost the
     // client's 1 s retransmission timer.
     expect(p.clock.now() - start).toBeLessThan(100);
@@ -117,12 +121,7 @@ describe('Manager over the virtual network', () => {
     const start = p.clock.now();
     await p.clock.runUntil(clientHelloSent, { timeoutMs: 1000 });
     expect(p.clock.now() - start).toBe(20);
-    await p.clock.runUntil(
-      () =>
-        p.offerer.manager.dtlsTransportState === DtlsTransportState.Connected &&
-        p.answerer.manager.dtlsTransportState === DtlsTransportState.Connected,
-      { timeoutMs: 5000 },
-    );
+    await untilDtlsConnected(p);
     // Answer at 50 ms, the offerer's own check by 70, then three flights of 10 ms. A dropped
     // ClientHello would wait for the client's 100 ms retransmission timer: 160 ms.
     expect(p.clock.now() - start).toBe(100);
