@@ -163,6 +163,16 @@ function positive(field: string, v: number | undefined, dflt: number): number {
   return v;
 }
 
+/**
+ * Checks an agent configuration as `new Agent(config)` would, without opening anything:
+ * throws the same {@link IceConfigError} (a bad ICE server URL, a TURN server without
+ * credentials, bad consent timings, ...). For a layer that creates its agent later and wants
+ * the error where the configuration is given.
+ */
+export function checkAgentConfig(config: AgentConfig): void {
+  resolveConfig(config);
+}
+
 /** Validates and fills in defaults; throws {@link IceConfigError}. */
 export function resolveConfig(config: AgentConfig): ResolvedConfig {
   const ufrag = config.ufrag ?? randomIceString(8);

@@ -24,7 +24,13 @@ export {
   type TcpType,
 } from './candidate.js';
 export { type CandidatePairInfo, type PairStunCounters, PairState } from './candidate-pair.js';
-export type { AgentConfig, ConsentOptions, GatherOptions, NominationWait } from './config.js';
+export {
+  type AgentConfig,
+  type ConsentOptions,
+  checkAgentConfig,
+  type GatherOptions,
+  type NominationWait,
+} from './config.js';
 export {
   AgentClosedError,
   CandidateParseError,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DataChannel } from './data-channel.js';
+import { Manager } from './manager.js';
 import { DtlsTransportState, IceTransportState, SctpTransportState } from './transport-state.js';
 import { managerPair, type Pair } from './testing-managers.js';
 
@@ -169,5 +170,37 @@ describe('Manager over the virtual network', () => {
     expect(() => c.send(Buffer.alloc(262_145), true)).toThrow(
       /exceeds the peer's maximum message size of 262144/,
     );
+  });
+});
+
+describe('Manager configuration', () => {
+  const handler = (): void => {};
+
+  it('throws a bad ICE option where it is given, not at the first gathering', async () => {
+    expect(() => new Manager({ iceServers: [{ urls: 'foo:bar' }] }, handler)).toThrow(
+      /iceServers\[0\]: bad ICE server URL "foo:bar"/,
+    );
+    expect(() => new Manager({ iceServers: [{ urls: 'turn:t.example.net' }] }, handler)).toThrow(
+      /needs username and credential/,
+    );
+    expect(
+      () => new Manager({ consent: { disconnectedAfterMs: 5000, failedAfterMs: 1000 } }, handler),
+    ).toThrow(/failedAfterMs/);
+  });
+
+  it('replaces the ICE servers and policy only with good ones', async () => {
+    const p = (pair = managerPair());
+    const m = p.offerer.manager;
+    m.setIceServers({ iceTransportPolicy: 'relay' });
+    expect(() => m.setIceServers({ iceServers: [{ urls: 'stun:' }] })).toThrow(
+      /bad ICE server URL/,
+    );
+    // The relay-only policy stays: without a TURN server, the offerer gathers nothing.
+    await p.connect();
+    const gathered = p.offerer.events.flatMap((e) =>
+      e.kind === 'local-candidate' ? [e.candidate] : [],
+    );
+    expect(gathered).toEqual([null]);
+    expect(p.answerer.events.some((e) => e.kind === 'local-candidate' && e.candidate)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
  * SCTP's) to this package's enums in exactly one place each (`map-*.ts`).
  */
 import { DtlsTransport, type Fingerprint, generateCertificate, fingerprintOf } from '@x/dtls';
-import { Agent, type ConnectionState } from '@x/ice';
+import { Agent, type AgentConfig, type ConnectionState, checkAgentConfig } from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
 import { type Clock, nodeNet, SerialNotifier, systemClock } from '@x/transport';
 import { randomBytes } from 'node:crypto';
@@ -76,6 +76,7 @@ export class Manager {
   private agentInstance: Agent | undefined;
   private controlling: boolean | undefined;
   private readonly config: ManagerConfig;
+  private iceServerOptions: Pick<ManagerConfig, 'iceServers' | 'iceTransportPolicy'>;
   private credentials: { ufrag: string; pwd: string };
   private readonly clock: Clock;
   private readonly certificate: Certificate;
@@ -109,12 +110,40 @@ export class Manager {
     this.channels = new ChannelTable((channel) => this.emit({ kind: 'data-channel', channel }));
     this.config = config;
     this.controlling = config.controlling;
+    this.iceServerOptions = {
+      ...(config.iceServers ? { iceServers: config.iceServers } : {}),
+      ...(config.iceTransportPolicy ? { iceTransportPolicy: config.iceTransportPolicy } : {}),
+    };
     // RFC 8445 §5.3: ufrag of at least 24 bits and pwd of at least 128 bits of randomness, in
     // ice-chars (the base64 alphabet).
     this.credentials = {
       ufrag: randomBytes(6).toString('base64'),
       pwd: randomBytes(18).toString('base64'),
     };
+    // The agent comes with the first gathering or checks; a bad option throws here, not there.
+    checkAgentConfig(this.agentOptions(true));
+  }
+
+  /**
+   * Replaces the ICE servers and the transport policy (W3C `setConfiguration()`); throws
+   * `IceConfigError` for a bad one, changing nothing. As JSEP §4.1.18 says, they take effect at
+   * the next gathering: the first one, if it has not started. An ICE restart of this stack
+   * keeps its candidates (and TURN allocations), so later changes are kept but not used.
+   */
+  setIceServers(options: Pick<ManagerConfig, 'iceServers' | 'iceTransportPolicy'>): void {
+    this.assertOpen();
+    const next = {
+      ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+      ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+    };
+    const previous = this.iceServerOptions;
+    this.iceServerOptions = next;
+    try {
+      checkAgentConfig(this.agentOptions(true));
+    } catch (error) {
+      this.iceServerOptions = previous;
+      throw error;
+    }
   }
 
   /** Sets the ICE role before the agent starts (offerer: controlling). */
@@ -128,25 +157,36 @@ export class Manager {
     this.controlling = controlling;
   }
 
+  /**
+   * The agent's options from this Manager's configuration (the event handlers aside), with the
+   * ICE servers and transport policy of the last {@link Manager.setIceServers}.
+   */
+  private agentOptions(controlling: boolean): AgentConfig {
+    const config = this.config;
+    const { iceServers, iceTransportPolicy } = this.iceServerOptions;
+    return {
+      net: config.net ?? nodeNet,
+      clock: this.clock,
+      controlling,
+      ufrag: this.credentials.ufrag,
+      pwd: this.credentials.pwd,
+      ...(iceServers ? { iceServers } : {}),
+      ...(config.gather ? { gather: config.gather } : {}),
+      ...(config.mdns ? { mdns: config.mdns } : {}),
+      ...(config.consent ? { consent: config.consent } : {}),
+      ...(iceTransportPolicy ? { transportPolicy: iceTransportPolicy } : {}),
+      ...(config.turnTls ? { turnTls: config.turnTls } : {}),
+    };
+  }
+
   private get agent(): Agent {
     if (this.agentInstance) return this.agentInstance;
     if (this.controlling === undefined) {
       throw new InvalidStateError('the ICE role is not known yet: call setRole() first');
     }
-    const config = this.config;
     this.agentInstance = new Agent(
       {
-        net: config.net ?? nodeNet,
-        clock: this.clock,
-        controlling: this.controlling,
-        ufrag: this.credentials.ufrag,
-        pwd: this.credentials.pwd,
-        ...(config.iceServers ? { iceServers: config.iceServers } : {}),
-        ...(config.gather ? { gather: config.gather } : {}),
-        ...(config.mdns ? { mdns: config.mdns } : {}),
-        ...(config.consent ? { consent: config.consent } : {}),
-        ...(config.iceTransportPolicy ? { transportPolicy: config.iceTransportPolicy } : {}),
-        ...(config.turnTls ? { turnTls: config.turnTls } : {}),
+        ...this.agentOptions(this.controlling),
         onCandidateError: (e) =>
           this.emit({
             kind: 'candidate-error',

@@ -4,7 +4,8 @@
  * (a TypeError or DOMException for what it rejects).
  */
 import type { DataChannelParameters, ManagerConfig } from '@x/network';
-import type { RTCConfiguration, RTCDataChannelInit } from './rtc-types.js';
+import { checkIceServers } from './ice-servers.js';
+import { RTCCertificate, type RTCConfiguration, type RTCDataChannelInit } from './rtc-types.js';
 
 /** RFC 8832 §5.1 priorities of the W3C `RTCPriorityType` values (webrtc-priority §4.2). */
 const PRIORITY: Record<NonNullable<RTCDataChannelInit['priority']>, number> = {
@@ -14,27 +15,117 @@ const PRIORITY: Record<NonNullable<RTCDataChannelInit['priority']>, number> = {
   high: 1024,
 };
 
-/** webrtc-pc "set a configuration": throws what the constructor must throw. */
-export function checkConfiguration(configuration: RTCConfiguration): void {
-  if (
-    configuration.bundlePolicy !== undefined &&
-    !['balanced', 'max-compat', 'max-bundle'].includes(configuration.bundlePolicy)
-  ) {
-    throw new TypeError(`invalid bundlePolicy ${configuration.bundlePolicy}`);
+const ENUMS = {
+  bundlePolicy: ['balanced', 'max-compat', 'max-bundle'],
+  rtcpMuxPolicy: ['require'],
+  iceTransportPolicy: ['all', 'relay'],
+} as const;
+
+/** The W3C members' defaults, as `getConfiguration()` reports them. */
+const DEFAULTS = {
+  iceTransportPolicy: 'all',
+  bundlePolicy: 'balanced',
+  rtcpMuxPolicy: 'require',
+  iceCandidatePoolSize: 0,
+} as const;
+
+/** Extensions of this stack fixed at construction (`setConfiguration()` cannot change them). */
+const FIXED_EXTENSIONS = ['net', 'clock', 'gather', 'turnTls', 'mdns', 'consent'] as const;
+
+/** A configuration after "set a configuration": what the peer connection keeps and uses. */
+export interface CheckedConfiguration {
+  /** With the defaults filled in and each server's `urls` as a list (`getConfiguration()`). */
+  readonly configuration: RTCConfiguration;
+  /** The ICE servers in the form the Manager takes. */
+  readonly iceServers: NonNullable<ManagerConfig['iceServers']>;
+}
+
+const fail = (message: string): never => {
+  throw new DOMException(message, 'InvalidModificationError');
+};
+
+/**
+ * webrtc-pc "set a configuration" (run by the constructor, and by `setConfiguration()` with the
+ * configuration in use as `previous`), in the spec's order: what WebIDL would refuse
+ * (TypeError), then what may not change (InvalidModificationError, with `previous`), then the
+ * certificates' expiry and each ICE server (see {@link checkIceServers}).
+ */
+export function checkConfiguration(
+  input: RTCConfiguration | null | undefined,
+  previous?: { configuration: RTCConfiguration; localDescriptionSet: boolean },
+): CheckedConfiguration {
+  if (input !== null && input !== undefined && typeof input !== 'object')
+    throw new TypeError('the configuration must be an RTCConfiguration dictionary');
+  const given: RTCConfiguration = input ?? {};
+  for (const [member, values] of Object.entries(ENUMS)) {
+    const value = given[member as keyof typeof ENUMS];
+    if (value !== undefined && !(values as readonly string[]).includes(value))
+      throw new TypeError(`${member} ${JSON.stringify(value)} is not one of ${values.join(', ')}`);
   }
-  for (const certificate of configuration.certificates ?? []) {
+  let poolSize: number = DEFAULTS.iceCandidatePoolSize;
+  if (given.iceCandidatePoolSize !== undefined) {
+    // WebIDL [EnforceRange] octet.
+    const n = Number(given.iceCandidatePoolSize);
+    if (!Number.isFinite(n) || Math.trunc(n) < 0 || Math.trunc(n) > 255)
+      throw new TypeError(
+        `iceCandidatePoolSize ${given.iceCandidatePoolSize} is not within 0..255`,
+      );
+    poolSize = Math.trunc(n);
+  }
+  const certificates = given.certificates ?? [];
+  for (const c of certificates) {
+    if (!(c instanceof RTCCertificate))
+      throw new TypeError('certificates must be RTCCertificate objects');
+  }
+  const configuration: RTCConfiguration = {
+    ...given,
+    iceTransportPolicy: given.iceTransportPolicy ?? DEFAULTS.iceTransportPolicy,
+    bundlePolicy: given.bundlePolicy ?? DEFAULTS.bundlePolicy,
+    rtcpMuxPolicy: given.rtcpMuxPolicy ?? DEFAULTS.rtcpMuxPolicy,
+    iceCandidatePoolSize: poolSize,
+  };
+  if (previous) {
+    const old = previous.configuration;
+    const oldCertificates = old.certificates ?? [];
+    if (
+      certificates.length !== oldCertificates.length ||
+      certificates.some((c, i) => c !== oldCertificates[i])
+    )
+      fail('certificates cannot be changed');
+    if (configuration.bundlePolicy !== old.bundlePolicy) fail('bundlePolicy cannot be changed');
+    if (configuration.rtcpMuxPolicy !== old.rtcpMuxPolicy) fail('rtcpMuxPolicy cannot be changed');
+    if (
+      previous.localDescriptionSet &&
+      configuration.iceCandidatePoolSize !== old.iceCandidatePoolSize
+    )
+      fail('iceCandidatePoolSize cannot be changed once setLocalDescription() was called');
+    for (const member of FIXED_EXTENSIONS) {
+      const value = given[member];
+      if (value === undefined) {
+        if (old[member] !== undefined)
+          (configuration as Record<string, unknown>)[member] = old[member];
+      } else if (value !== old[member]) {
+        fail(`${member} (an extension of this stack) is fixed at construction`);
+      }
+    }
+  }
+  for (const certificate of certificates) {
     if (certificate.expires <= Date.now())
       throw new DOMException('a certificate has expired', 'InvalidAccessError');
   }
+  const servers = checkIceServers(given.iceServers);
+  configuration.iceServers = servers.map((s) => s.server);
+  return { configuration, iceServers: servers.map((s) => s.ice) };
 }
 
-/** The Manager's options for a configuration (mDNS: remote `.local` names resolved). */
-export function managerConfigOf(configuration: RTCConfiguration): ManagerConfig {
+/** The Manager's options for a checked configuration (mDNS: remote `.local` names resolved). */
+export function managerConfigOf(checked: CheckedConfiguration): ManagerConfig {
+  const { configuration } = checked;
   const certificate = configuration.certificates?.[0]?.certificate;
   return {
     ...(configuration.net ? { net: configuration.net } : {}),
     ...(configuration.clock ? { clock: configuration.clock } : {}),
-    ...(configuration.iceServers ? { iceServers: configuration.iceServers } : {}),
+    iceServers: checked.iceServers,
     ...(configuration.gather ? { gather: configuration.gather } : {}),
     ...(configuration.consent ? { consent: configuration.consent } : {}),
     ...(configuration.iceTransportPolicy

@@ -37,7 +37,7 @@ import {
 
 /** W3C `RTCPeerConnection` (data channels). */
 export class RTCPeerConnection extends SafeEventTarget {
-  private readonly configuration: RTCConfiguration;
+  private configuration: RTCConfiguration;
   private readonly manager: Manager;
   private readonly iceTransport = new RTCIceTransport();
   private readonly dtlsTransport = new RTCDtlsTransport(this.iceTransport);
@@ -59,6 +59,8 @@ export class RTCPeerConnection extends SafeEventTarget {
   /** The ufrag of the remote ICE generation whose candidates were handed to the Manager. */
   private startedRemoteUfrag: string | undefined;
   private readonly channels = new Set<RTCDataChannel>();
+  /** `setLocalDescription()` was called (webrtc-pc: iceCandidatePoolSize is then fixed). */
+  private localDescriptionSet = false;
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
   private dataChannelsClosed = 0;
@@ -77,17 +79,15 @@ export class RTCPeerConnection extends SafeEventTarget {
 
   constructor(configuration: RTCConfiguration = {}) {
     super();
-    checkConfiguration(configuration);
-    this.configuration = { ...configuration };
+    const checked = checkConfiguration(configuration);
+    this.configuration = checked.configuration;
     this.gathering = new LocalGathering(
       this,
       this.iceTransport,
-      configuration.clock ?? systemClock,
+      this.configuration.clock ?? systemClock,
       (candidate, mid, ufrag) => this.jsep.surface(candidate, mid, ufrag),
     );
-    this.manager = new Manager(managerConfigOf(configuration), (event) =>
-      this.onManagerEvent(event),
-    );
+    this.manager = new Manager(managerConfigOf(checked), (event) => this.onManagerEvent(event));
   }
 
   /** W3C `RTCPeerConnection.generateCertificate()` (ECDSA P-256; RSA is not offered). */
@@ -158,20 +158,38 @@ export class RTCPeerConnection extends SafeEventTarget {
     return this.jsep.remoteInfo?.data ? this.sctpTransportObject : null;
   }
 
+  /** W3C `getConfiguration()`: the configuration in use, with its defaults filled in. */
   getConfiguration(): RTCConfiguration {
-    return { ...this.configuration };
+    const c = this.configuration;
+    return {
+      ...c,
+      iceServers: (c.iceServers ?? []).map((s) => ({ ...s, urls: [...s.urls] })),
+      ...(c.certificates ? { certificates: [...c.certificates] } : {}),
+    };
   }
 
-  /** W3C `setConfiguration()`: certificates cannot change (InvalidModificationError). */
+  /**
+   * W3C `setConfiguration()`. Certificates, `bundlePolicy`, `rtcpMuxPolicy` and (once
+   * `setLocalDescription()` was called) `iceCandidatePoolSize` cannot change
+   * (InvalidModificationError), nor can the extensions of this stack (`net`, `clock`, `gather`,
+   * `turnTls`, `mdns`, `consent`: left out, they keep their values). New `iceServers` and
+   * `iceTransportPolicy` are used by the next gathering (JSEP §4.1.18): the first one, if
+   * `setLocalDescription()` has not started it yet; this stack's ICE restart keeps its
+   * candidates and TURN allocations. Throws as the constructor does for a bad configuration.
+   */
   setConfiguration(configuration: RTCConfiguration): void {
     this.assertNotClosed();
-    if (
-      configuration.certificates !== undefined &&
-      configuration.certificates !== this.configuration.certificates
-    ) {
-      throw new DOMException('certificates cannot be changed', 'InvalidModificationError');
-    }
-    Object.assign(this.configuration, configuration);
+    const checked = checkConfiguration(configuration, {
+      configuration: this.configuration,
+      localDescriptionSet: this.localDescriptionSet,
+    });
+    this.manager.setIceServers({
+      iceServers: checked.iceServers,
+      ...(checked.configuration.iceTransportPolicy
+        ? { iceTransportPolicy: checked.configuration.iceTransportPolicy }
+        : {}),
+    });
+    this.configuration = checked.configuration;
   }
 
   createOffer(): Promise<RTCSessionDescriptionInit> {
@@ -198,6 +216,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
+    this.localDescriptionSet = true;
     return this.enqueue(async () => {
       this.assertNotClosed();
       let type = description?.type;

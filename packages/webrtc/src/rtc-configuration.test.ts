@@ -1,0 +1,228 @@
+import { Manager } from '@x/network';
+import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkIceServers } from './ice-servers.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCConfiguration, RTCPeerConnectionIceEvent } from './rtc-types.js';
+
+const clock = new VirtualClock();
+const world = new VirtualNetwork({ clock, seed: 3 });
+const lan = world.addRouter({ name: 'lan', cidr: '198.51.100.0/24' });
+const host = world.addHost({ name: 'h', router: lan });
+const otherHost = world.addHost({ name: 'h2', router: lan });
+const base: RTCConfiguration = { net: host, clock, mdns: 'off' };
+
+const open: RTCPeerConnection[] = [];
+afterEach(async () => {
+  for (const pc of open.splice(0)) await pc.close();
+});
+function make(configuration: RTCConfiguration = {}): RTCPeerConnection {
+  const pc = new RTCPeerConnection({ ...base, ...configuration });
+  open.push(pc);
+  return pc;
+}
+
+/** The DOMException name (or TypeError) a call throws, or 'ok'. */
+function outcome(call: () => unknown): string {
+  try {
+    call();
+    return 'ok';
+  } catch (error) {
+    return error instanceof DOMException ? error.name : (error as Error).constructor.name;
+  }
+}
+
+// Each case runs through the constructor and through setConfiguration(), which must agree.
+const serverCases: [string, unknown, string][] = [
+  ['a stun server', [{ urls: 'stun:stun1.example.net' }], 'ok'],
+  ['two stun URLs', [{ urls: ['stun:a.example.net', 'stun:b.example.net:19302'] }], 'ok'],
+  ['turn with credentials', [{ urls: 'turn:t.example.org', username: 'u', credential: 'c' }], 'ok'],
+  [
+    'turns/tcp, empty credentials',
+    [{ urls: 'turns:t.example.org?transport=tcp', username: '', credential: '' }],
+    'ok',
+  ],
+  ['an IPv6 literal', [{ urls: 'stun:[2001:db8::1]:3478' }], 'ok'],
+  ['a percent-encoded host', [{ urls: 'stun:ex%61mple.net' }], 'ok'],
+  ['an empty port', [{ urls: 'stun:example.net:' }], 'ok'],
+  ['a full-width host', [{ urls: 'stun:Ｇｏ.com' }], 'ok'],
+  ['a numeric host', [{ urls: 'stun:256' }], 'ok'],
+  ['null', null, 'TypeError'],
+  ['a null server', [null], 'TypeError'],
+  ['a server without urls', [{}], 'TypeError'],
+  ['empty urls', [{ urls: [] }], 'SyntaxError'],
+  ['an empty URL', [{ urls: ['stun:a.example.net', ''] }], 'SyntaxError'],
+  ['a relative URL', [{ urls: 'relative-url' }], 'SyntaxError'],
+  ['an http URL', [{ urls: 'http://example.com' }], 'SyntaxError'],
+  [
+    'a turn URL with a path',
+    [{ urls: 'turn://example.org/foo?x=y', username: 'u', credential: 'c' }],
+    'SyntaxError',
+  ],
+  ['a stun URL with a query', [{ urls: 'stun:example.org?transport=udp' }], 'SyntaxError'],
+  ['a fragment', [{ urls: 'stun:example.net#foo' }], 'SyntaxError'],
+  ['port 65536', [{ urls: 'stun:example.net:65536' }], 'SyntaxError'],
+  ['a bad IPv4 address', [{ urls: 'stun:192.168.0.257' }], 'SyntaxError'],
+  ['a space in the host', [{ urls: 'stun:x x:12' }], 'SyntaxError'],
+  [
+    'a query other than transport',
+    [{ urls: 'turn:t.example.org?foo=bar', username: 'u', credential: 'c' }],
+    'SyntaxError',
+  ],
+  ['turn without credentials', [{ urls: 'turn:t.example.net' }], 'InvalidAccessError'],
+  [
+    'turns with a username only',
+    [{ urls: 'turns:t.example.net', username: 'u' }],
+    'InvalidAccessError',
+  ],
+  [
+    'a 510-byte username',
+    [{ urls: 'turn:t.example.net', username: 'a'.repeat(510), credential: 'c' }],
+    'InvalidAccessError',
+  ],
+  ['stuns', [{ urls: 'stuns:example.net' }], 'NotSupportedError'],
+  [
+    'turns over UDP',
+    [{ urls: 'turns:t.example.net?transport=udp', username: 'u', credential: 'c' }],
+    'NotSupportedError',
+  ],
+  [
+    'an unknown transport',
+    [{ urls: 'turn:t.example.net?transport=sctp', username: 'u', credential: 'c' }],
+    'NotSupportedError',
+  ],
+  ['port 0', [{ urls: 'stun:example.net:0' }], 'NotSupportedError'],
+];
+
+describe('RTCConfiguration', () => {
+  it('reports the defaults', () => {
+    const c = make().getConfiguration();
+    expect(c).toMatchObject({
+      iceServers: [],
+      iceTransportPolicy: 'all',
+      bundlePolicy: 'balanced',
+      rtcpMuxPolicy: 'require',
+      iceCandidatePoolSize: 0,
+    });
+  });
+
+  it.each(serverCases)('iceServers: %s -> %s', (_name, iceServers, expected) => {
+    const config = { iceServers } as RTCConfiguration;
+    expect(outcome(() => make(config))).toBe(expected);
+    const pc = make();
+    expect(outcome(() => pc.setConfiguration(config))).toBe(expected);
+    if (expected !== 'ok') expect(pc.getConfiguration().iceServers).toEqual([]);
+  });
+
+  it('keeps urls as a list and gives the ICE layer a URL it parses', () => {
+    const iceServers = [
+      { urls: 'stun:ex%61mple.net' },
+      { urls: ['turn:[2001:db8::1]?transport=tcp'], username: 'u', credential: 'c' },
+    ];
+    expect(make({ iceServers }).getConfiguration().iceServers).toEqual([
+      { urls: ['stun:ex%61mple.net'] },
+      { urls: ['turn:[2001:db8::1]?transport=tcp'], username: 'u', credential: 'c' },
+    ]);
+    const checked = checkIceServers(iceServers);
+    expect(checked.map((s) => s.ice.urls)).toEqual([
+      ['stun:example.net:3478'],
+      ['turn:[2001:db8::1]:3478?transport=tcp'],
+    ]);
+    // Every URL the W3C layer accepts is one the Manager (and @x/ice) accepts.
+    for (const [, servers, expected] of serverCases) {
+      if (expected !== 'ok') continue;
+      const ice = checkIceServers(servers).map((s) => s.ice);
+      expect(() => new Manager({ net: host, clock, iceServers: ice }, () => {})).not.toThrow();
+    }
+  });
+
+  it.each([
+    ['bundlePolicy', { bundlePolicy: 'all' }],
+    ['rtcpMuxPolicy', { rtcpMuxPolicy: 'negotiate' }],
+    ['iceTransportPolicy', { iceTransportPolicy: 'none' }],
+    ['iceCandidatePoolSize', { iceCandidatePoolSize: 256 }],
+    ['iceCandidatePoolSize', { iceCandidatePoolSize: Number.NaN }],
+    ['certificates', { certificates: [{}] }],
+  ])('rejects a bad %s with a TypeError', (_member, config) => {
+    expect(outcome(() => make(config as RTCConfiguration))).toBe('TypeError');
+  });
+
+  it('refuses what setConfiguration() may not change, changing nothing', async () => {
+    const certificate = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+    });
+    const pc = make({
+      bundlePolicy: 'max-bundle',
+      certificates: [certificate],
+      iceCandidatePoolSize: 2,
+    });
+    const keep: RTCConfiguration = { bundlePolicy: 'max-bundle', certificates: [certificate] };
+    expect(outcome(() => pc.setConfiguration({ certificates: [certificate] }))).toBe(
+      'InvalidModificationError',
+    );
+    expect(outcome(() => pc.setConfiguration({ ...keep, certificates: [] }))).toBe(
+      'InvalidModificationError',
+    );
+    expect(outcome(() => pc.setConfiguration({ ...keep, bundlePolicy: 'balanced' }))).toBe(
+      'InvalidModificationError',
+    );
+    // The extensions of this stack are fixed: left out they stay, another value is refused.
+    expect(outcome(() => pc.setConfiguration({ ...keep, net: otherHost }))).toBe(
+      'InvalidModificationError',
+    );
+    expect(outcome(() => pc.setConfiguration({ ...keep, iceCandidatePoolSize: 2 }))).toBe('ok');
+    expect(pc.getConfiguration().net).toBe(host);
+    // The pool size may change until setLocalDescription() is called.
+    expect(outcome(() => pc.setConfiguration({ ...keep, iceCandidatePoolSize: 4 }))).toBe('ok');
+    pc.createDataChannel('x');
+    await pc.setLocalDescription();
+    expect(outcome(() => pc.setConfiguration({ ...keep, iceCandidatePoolSize: 5 }))).toBe(
+      'InvalidModificationError',
+    );
+    expect(
+      outcome(() =>
+        pc.setConfiguration({
+          ...keep,
+          iceCandidatePoolSize: 4,
+          iceServers: [{ urls: 'stun:s.example.net' }],
+        }),
+      ),
+    ).toBe('ok');
+    expect(pc.getConfiguration()).toMatchObject({
+      iceCandidatePoolSize: 4,
+      iceServers: [{ urls: ['stun:s.example.net'] }],
+    });
+    // A refused change leaves the configuration as it was.
+    expect(
+      outcome(() =>
+        pc.setConfiguration({
+          ...keep,
+          iceCandidatePoolSize: 4,
+          iceServers: [{ urls: 'turn:t.example.net' }],
+        }),
+      ),
+    ).toBe('InvalidAccessError');
+    expect(pc.getConfiguration().iceServers).toEqual([{ urls: ['stun:s.example.net'] }]);
+    await pc.close();
+    expect(outcome(() => pc.setConfiguration(keep))).toBe('InvalidStateError');
+  });
+
+  it('gathers with the transport policy set before the first setLocalDescription()', async () => {
+    const gathered = async (pc: RTCPeerConnection): Promise<string[]> => {
+      const lines: string[] = [];
+      pc.addEventListener('icecandidate', (e) => {
+        const c = (e as RTCPeerConnectionIceEvent).candidate?.candidate;
+        if (c) lines.push(c);
+      });
+      pc.createDataChannel('x');
+      await pc.setLocalDescription();
+      await clock.runUntil(() => pc.iceGatheringState === 'complete', { timeoutMs: 5000 });
+      return lines;
+    };
+    expect(await gathered(make())).toHaveLength(1);
+    const relayOnly = make();
+    relayOnly.setConfiguration({ iceTransportPolicy: 'relay' });
+    expect(await gathered(relayOnly)).toEqual([]);
+  });
+});
