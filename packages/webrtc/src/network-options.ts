@@ -17,7 +17,8 @@ const PRIORITY: Record<NonNullable<RTCDataChannelInit['priority']>, number> = {
 
 const ENUMS = {
   bundlePolicy: ['balanced', 'max-compat', 'max-bundle'],
-  rtcpMuxPolicy: ['require'],
+  // 'negotiate' is a value of the enum that this stack, as browsers, does not implement.
+  rtcpMuxPolicy: ['require', 'negotiate'],
   iceTransportPolicy: ['all', 'relay'],
 } as const;
 
@@ -62,6 +63,12 @@ export function checkConfiguration(
     if (value !== undefined && !(values as readonly string[]).includes(value))
       throw new TypeError(`${member} ${JSON.stringify(value)} is not one of ${values.join(', ')}`);
   }
+  // The constructor refuses it; setConfiguration() refuses it as a change (below).
+  if (given.rtcpMuxPolicy === ('negotiate' as string) && previous === undefined)
+    throw new DOMException(
+      'rtcpMuxPolicy negotiate (RTCP without mux) is not supported',
+      'NotSupportedError',
+    );
   let poolSize: number = DEFAULTS.iceCandidatePoolSize;
   if (given.iceCandidatePoolSize !== undefined) {
     // WebIDL [EnforceRange] octet.
@@ -72,6 +79,7 @@ export function checkConfiguration(
       );
     poolSize = Math.trunc(n);
   }
+  if (given.certificates === null) throw new TypeError('certificates must be a sequence');
   const certificates = given.certificates ?? [];
   for (const c of certificates) {
     if (!(c instanceof RTCCertificate))

@@ -138,13 +138,28 @@ describe('RTCConfiguration', () => {
 
   it.each([
     ['bundlePolicy', { bundlePolicy: 'all' }],
-    ['rtcpMuxPolicy', { rtcpMuxPolicy: 'negotiate' }],
+    ['rtcpMuxPolicy', { rtcpMuxPolicy: 'mux' }],
+    ['bundlePolicy', { bundlePolicy: null }],
     ['iceTransportPolicy', { iceTransportPolicy: 'none' }],
     ['iceCandidatePoolSize', { iceCandidatePoolSize: 256 }],
     ['iceCandidatePoolSize', { iceCandidatePoolSize: Number.NaN }],
     ['certificates', { certificates: [{}] }],
+    ['certificates', { certificates: null }],
+    ['certificates', { certificates: [null] }],
+    ['iceCandidatePoolSize', { iceCandidatePoolSize: Symbol() }],
   ])('rejects a bad %s with a TypeError', (_member, config) => {
     expect(outcome(() => make(config as RTCConfiguration))).toBe('TypeError');
+  });
+
+  it('refuses rtcpMuxPolicy negotiate: NotSupportedError when constructing, a change in setConfiguration()', () => {
+    expect(outcome(() => make({ rtcpMuxPolicy: 'negotiate' } as unknown as RTCConfiguration))).toBe(
+      'NotSupportedError',
+    );
+    expect(
+      outcome(() =>
+        make().setConfiguration({ rtcpMuxPolicy: 'negotiate' } as unknown as RTCConfiguration),
+      ),
+    ).toBe('InvalidModificationError');
   });
 
   it('refuses what setConfiguration() may not change, changing nothing', async () => {
