@@ -145,31 +145,80 @@ export function managerConfigOf(checked: CheckedConfiguration): ManagerConfig {
   };
 }
 
-/** webrtc-pc `createDataChannel()` steps: the checks, then the channel's parameters. */
+/**
+ * webrtc-pc `createDataChannel()` (§6.1) up to the creation of the channel: first what WebIDL
+ * does to the arguments (a TypeError for what it cannot convert), then `assertOpen` (step 2:
+ * InvalidStateError once the connection is closed), then the steps that check the dictionary.
+ * `argumentCount` is the caller's `arguments.length`: the label is a required argument.
+ */
 export function dataChannelParameters(
-  label: string,
-  init: RTCDataChannelInit,
+  label: unknown,
+  init: unknown,
+  argumentCount: number,
+  assertOpen: () => void,
 ): DataChannelParameters {
-  const labelText = String(label);
+  // WebIDL: USVString (lone surrogates become U+FFFD; a Symbol cannot be converted).
+  const usv = (value: unknown, member: string): string => {
+    if (typeof value === 'symbol') throw new TypeError(`${member} cannot be a Symbol`);
+    return String(value).replace(/\p{Surrogate}/gu, '\uFFFD');
+  };
+  // WebIDL: [EnforceRange] unsigned short; `undefined` is a member not present.
+  const unsignedShort = (value: unknown, member: string): number | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value === 'symbol' || typeof value === 'bigint')
+      throw new TypeError(`${member} must be a number`);
+    const n = Number(value);
+    if (!Number.isFinite(n) || Math.trunc(n) < 0 || Math.trunc(n) > 65_535)
+      throw new TypeError(`${member} ${String(value)} is not an unsigned short (0..65535)`);
+    return Math.trunc(n);
+  };
+  if (argumentCount < 1) throw new TypeError('createDataChannel() needs a label');
+  const labelText = usv(label, 'label');
+  if (init !== undefined && init !== null && typeof init !== 'object' && typeof init !== 'function')
+    throw new TypeError('the second argument must be an RTCDataChannelInit dictionary');
+  // The dictionary's members, read once each in WebIDL's (lexicographic) order.
+  const dict = (init ?? {}) as Record<string, unknown>;
+  const givenId = unsignedShort(dict.id, 'id');
+  const maxPacketLifeTime = unsignedShort(dict.maxPacketLifeTime, 'maxPacketLifeTime');
+  const maxRetransmits = unsignedShort(dict.maxRetransmits, 'maxRetransmits');
+  const negotiatedValue = dict.negotiated;
+  const negotiated = negotiatedValue === undefined ? false : Boolean(negotiatedValue);
+  const orderedValue = dict.ordered;
+  const ordered = orderedValue === undefined ? true : Boolean(orderedValue);
+  const priorityValue = dict.priority;
+  const priority = priorityValue === undefined ? 'low' : usv(priorityValue, 'priority');
+  if (!Object.hasOwn(PRIORITY, priority))
+    throw new TypeError(`priority ${JSON.stringify(priority)} is not an RTCPriorityType`);
+  const protocolValue = dict.protocol;
+  const protocol = protocolValue === undefined ? '' : usv(protocolValue, 'protocol');
+
+  assertOpen();
+  // Step 5: the UTF-8 representation of the label at most 65 535 bytes.
   if (Buffer.byteLength(labelText) > 65_535)
     throw new TypeError('label is longer than 65 535 bytes');
-  if (Buffer.byteLength(init.protocol ?? '') > 65_535)
+  // Step 11: the same for the protocol.
+  if (Buffer.byteLength(protocol) > 65_535)
     throw new TypeError('protocol is longer than 65 535 bytes');
-  if (init.maxPacketLifeTime !== undefined && init.maxRetransmits !== undefined) {
+  // Step 13: the id only counts for a negotiated channel; an in-band channel's id is chosen by
+  // the DTLS role (RFC 8832 §6).
+  const id = negotiated ? givenId : undefined;
+  // Step 14.
+  if (negotiated && id === undefined) throw new TypeError('a negotiated channel needs an id');
+  // Step 15.
+  if (maxPacketLifeTime !== undefined && maxRetransmits !== undefined)
     throw new TypeError('maxPacketLifeTime and maxRetransmits cannot both be set');
-  }
-  if (init.negotiated && init.id === undefined)
-    throw new TypeError('a negotiated channel needs an id');
-  if (init.id !== undefined && (init.id < 0 || init.id > 65_534))
-    throw new TypeError('id must be within 0..65534');
+  // Step 16 (a value above the most the user agent supports is lowered to it): the DCEP
+  // reliability parameter is 32 bits (RFC 8832 §5.1), so every unsigned short is supported.
+  // Step 17: 65535 is an unsigned short, but not a stream id.
+  if (id === 65_535) throw new TypeError('id must be within 0..65534');
   return {
     label: labelText,
-    ...(init.protocol !== undefined ? { protocol: init.protocol } : {}),
-    ...(init.ordered !== undefined ? { ordered: init.ordered } : {}),
-    ...(init.maxRetransmits !== undefined ? { maxRetransmits: init.maxRetransmits } : {}),
-    ...(init.maxPacketLifeTime !== undefined ? { maxPacketLifeTime: init.maxPacketLifeTime } : {}),
-    ...(init.negotiated !== undefined ? { negotiated: init.negotiated } : {}),
-    ...(init.id !== undefined ? { id: init.id } : {}),
-    priority: PRIORITY[init.priority ?? 'low'],
+    protocol,
+    ordered,
+    ...(maxRetransmits !== undefined ? { maxRetransmits } : {}),
+    ...(maxPacketLifeTime !== undefined ? { maxPacketLifeTime } : {}),
+    negotiated,
+    ...(id !== undefined ? { id } : {}),
+    priority: PRIORITY[priority as keyof typeof PRIORITY],
   };
 }

@@ -14,12 +14,30 @@ export type RTCDataChannelState = DataChannelState;
 /** W3C `BinaryType` of a data channel. */
 export type BinaryType = 'arraybuffer' | 'blob';
 
-/** W3C `RTCErrorEvent` (webrtc-pc §11.2), with the `RTCError` as `error`. */
+/**
+ * W3C `RTCErrorEvent` (webrtc-pc §11.2), with the `RTCError` as `error`. Throws TypeError
+ * without one (`error` is a required member of `RTCErrorEventInit`).
+ */
 export class RTCErrorEvent extends Event {
   readonly error: DOMException & { readonly errorDetail: string };
-  constructor(type: string, init: { error: DOMException & { readonly errorDetail: string } }) {
-    super(type);
-    this.error = init.error;
+  /** `init` is a W3C `RTCErrorEventInit`: the `EventInit` members and the required `error`. */
+  constructor(
+    type: string,
+    init: {
+      error: DOMException & { readonly errorDetail: string };
+      bubbles?: boolean;
+      cancelable?: boolean;
+      composed?: boolean;
+    },
+  ) {
+    // biome-ignore lint/complexity/noArguments: WebIDL: the init dictionary is required.
+    if (arguments.length < 2 || init === null || typeof init !== 'object')
+      throw new TypeError('RTCErrorEvent needs an RTCErrorEventInit with an error');
+    const { error } = init;
+    if (!(error instanceof DOMException))
+      throw new TypeError('RTCErrorEventInit.error must be an RTCError');
+    super(type, init);
+    this.error = error;
   }
 }
 
@@ -68,6 +86,12 @@ export class RTCDataChannel extends SafeEventTarget {
   private sentSinceLow = false;
   /** The peer connection was closed: the channel is closed and fires nothing more. */
   private silenced = false;
+  /**
+   * `bufferedAmount` held still: until a queued task after `close()` (which may hand the
+   * queue to the network at once), and for good once the peer connection closed (webrtc-pc
+   * §6.2: [[BufferedAmount]] does not reset to zero once the channel closes).
+   */
+  private heldBufferedAmount: number | undefined;
   /**
    * The close was announced (webrtc-pc "announce the data channel as closed"): until then
    * `readyState` says `closing`.
@@ -165,15 +189,20 @@ export class RTCDataChannel extends SafeEventTarget {
     return this.channel.id;
   }
   get readyState(): RTCDataChannelState {
+    // webrtc-pc close(): the peer connection's channels are closed at once.
+    if (this.silenced) return 'closed';
     const state = this.channel.state;
     // The transport is closed, but the task that announces it has not run yet.
     if (state === 'closed') return this.closedAnnounced ? 'closed' : 'closing';
     // close() sets [[ReadyState]] to closing at once, even while queued sends still drain.
     return this.closeRequested ? 'closing' : state;
   }
-  /** Bytes queued by `send()` and not yet handed to the network (queued Blobs included). */
+  /**
+   * Bytes queued by `send()` and not yet handed to the network (queued Blobs included). It
+   * falls only between tasks, and keeps its value once the peer connection is closed.
+   */
   get bufferedAmount(): number {
-    return this.channel.bufferedAmount + this.pendingBytes;
+    return this.heldBufferedAmount ?? this.channel.bufferedAmount + this.pendingBytes;
   }
   get bufferedAmountLowThreshold(): number {
     return this.channel.bufferedAmountLowThreshold;
@@ -185,16 +214,30 @@ export class RTCDataChannel extends SafeEventTarget {
     return this.type;
   }
   set binaryType(type: BinaryType) {
-    // webrtc-pc §6.2: an invalid value is ignored.
-    if (type === 'arraybuffer' || type === 'blob') this.type = type;
+    // WebIDL: the value is converted to a string (a Symbol cannot be), and one that is not a
+    // value of the BinaryType enum is ignored, as for any enum attribute.
+    const value = `${type as unknown as string}`;
+    if (value === 'arraybuffer' || value === 'blob') this.type = value;
   }
 
   /**
    * Sends a message (webrtc-pc §6.2 `send()`): throws `InvalidStateError` unless open, and
    * `TypeError` when it is larger than the peer's maximum message size. A `Blob` is read
    * asynchronously; the sends after it wait for it, so the peer gets them in call order.
+   * What is neither a Blob, an ArrayBuffer nor a view is sent as its string, as WebIDL's
+   * overload resolution does (`send(42)` sends `'42'`).
    */
   send(data: string | Blob | ArrayBuffer | ArrayBufferView): void {
+    // biome-ignore lint/complexity/noArguments: WebIDL: send() without data is a TypeError.
+    if (arguments.length < 1) throw new TypeError('send() needs the data to send');
+    if (
+      !(data instanceof Blob) &&
+      !(data instanceof ArrayBuffer) &&
+      !ArrayBuffer.isView(data) &&
+      typeof data !== 'string'
+    ) {
+      data = `${data as unknown as string}`; // USVString; throws TypeError for a Symbol
+    }
     if (this.readyState !== 'open') {
       throw new DOMException(
         `RTCDataChannel "${this.label}" is ${this.readyState}`,
@@ -229,7 +272,16 @@ export class RTCDataChannel extends SafeEventTarget {
     const state = this.readyState;
     if (state === 'closing' || state === 'closed') return;
     this.closeRequested = true;
-    if (this.pending.length === 0) this.channel.close();
+    if (this.pending.length === 0) {
+      // Closing flushes the stream before its reset; the amount sent is taken off in a
+      // queued task (webrtc-pc §6.2 bufferedAmount), not within this call.
+      const held = this.bufferedAmount;
+      this.heldBufferedAmount = held;
+      this.channel.close();
+      queueMicrotask(() => {
+        if (!this.silenced && this.heldBufferedAmount === held) this.heldBufferedAmount = undefined;
+      });
+    }
   }
 
   /**
@@ -237,6 +289,7 @@ export class RTCDataChannel extends SafeEventTarget {
    * `closed` and fire no event). Call before the transports close.
    */
   silence(): void {
+    this.heldBufferedAmount = this.bufferedAmount;
     this.silenced = true;
     this.closedAnnounced = true;
     this.pending.length = 0;

@@ -401,10 +401,18 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
-  /** W3C `createDataChannel()`. */
+  /**
+   * W3C `createDataChannel()` (webrtc-pc §6.1): throws TypeError for arguments WebIDL cannot
+   * convert or the steps refuse (a label or protocol over 65 535 UTF-8 bytes, both
+   * `maxPacketLifeTime` and `maxRetransmits`, a negotiated channel without an id or with id
+   * 65535), InvalidStateError once closed, OperationError for an id in use. The `id` of an
+   * in-band channel is ignored: it is chosen by the DTLS role.
+   */
   createDataChannel(label: string, init: RTCDataChannelInit = {}): RTCDataChannel {
-    this.assertNotClosed();
-    const parameters = dataChannelParameters(label, init);
+    // biome-ignore lint/complexity/noArguments: WebIDL: a missing label is a TypeError.
+    const parameters = dataChannelParameters(label, init, arguments.length, () =>
+      this.assertNotClosed(),
+    );
     let channel: RTCDataChannel;
     try {
       const inner = this.manager.createDataChannel(parameters);
