@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
+import { checkAgentConfig } from './config.js';
 import { IceConfigError } from './errors.js';
 import { ConnectionState as S } from './state.js';
 import { cleanupAfterEach, lanWith } from './testing-lan.js';
@@ -94,6 +95,17 @@ describe('configuration errors', () => {
       IceConfigError,
     );
     expect(() => new Agent({ iceServers: [{ urls: 'turn:x' }] }, () => {})).toThrow(/username/);
+  });
+
+  it('changes its role until the peer credentials are set, then only on a conflict', async () => {
+    const a = new Agent({ controlling: true }, () => {});
+    a.setRole(false);
+    expect(a.controlling).toBe(false);
+    a.setRemoteCredentials('peer', 'p'.repeat(22));
+    expect(() => a.setRole(true)).toThrow(IceConfigError);
+    a.setRole(false); // no change: no error
+    expect(checkAgentConfig({ controlling: true })).toBeUndefined();
+    await a.close();
   });
 });
 

@@ -16,7 +16,7 @@ import { CheckOutcomes } from './check-outcome.js';
 import { ConnectivityChecks } from './checks.js';
 import { type AgentConfig, checkCredentials, randomIceString } from './config.js';
 import type { IceCredentials, RemoteOptions } from './credentials.js';
-import { AgentClosedError } from './errors.js';
+import { AgentClosedError, IceConfigError } from './errors.js';
 import { Gathering, type RelayEndpoint } from './gathering.js';
 import { Inbound } from './inbound.js';
 import { Liveness } from './liveness.js';
@@ -110,6 +110,25 @@ export class Agent {
   /** True while we are the controlling agent (may change on a role conflict). */
   get controlling(): boolean {
     return this.session.controlling;
+  }
+
+  /**
+   * Sets the role before the peer's credentials are known (RFC 8445 §6.1.1: the offerer is
+   * controlling), e.g. when an offer of ours is rolled back because the peer's offer came
+   * first (glare) and we answer instead. Pair priorities follow the new role. Throws
+   * {@link IceConfigError} once the peer's credentials are set: from then on only a role
+   * conflict (§7.3.1.1) changes it.
+   */
+  setRole(controlling: boolean): void {
+    this.assertOpen();
+    const s = this.session;
+    if (s.controlling === controlling) return;
+    if (s.remote !== undefined)
+      throw new IceConfigError(
+        'controlling',
+        'the role is fixed once the peer credentials are set',
+      );
+    s.setRole(controlling);
   }
 
   /**

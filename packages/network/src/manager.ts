@@ -146,13 +146,15 @@ export class Manager {
     }
   }
 
-  /** Sets the ICE role before the agent starts (offerer: controlling). */
+  /**
+   * Sets the ICE role until the remote parameters are given (offerer: controlling; an offer
+   * rolled back for the peer's, in glare, makes us the controlled answerer).
+   */
   setRole(controlling: boolean): void {
-    if (this.agentInstance) {
-      if (this.controlling !== controlling) {
-        throw new InvalidStateError('the ICE role is fixed once gathering or checks have started');
-      }
-      return;
+    if (this.agentInstance && this.controlling !== controlling) {
+      if (this.remote !== undefined)
+        throw new InvalidStateError('the ICE role is fixed once checks have started');
+      this.agentInstance.setRole(controlling);
     }
     this.controlling = controlling;
   }

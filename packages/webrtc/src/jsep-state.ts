@@ -41,6 +41,8 @@ export class JsepState {
    * offer (ours or the peer's) restarted ICE.
    */
   undo: { remoteInfo: RemoteDescriptionInfo | undefined; credentials?: Credentials } | undefined;
+  /** webrtc-pc [[LastCreatedOffer]] and [[LastCreatedAnswer]]: what setLocalDescription() takes. */
+  lastCreated: { offer: string; answer: string } = { offer: '', answer: '' };
   private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
   private sessionVersion = 0;
 

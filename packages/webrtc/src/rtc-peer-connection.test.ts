@@ -128,8 +128,9 @@ describe('RTCPeerConnection on the virtual network', () => {
     await expect(w.a.setRemoteDescription({ type: 'answer', sdp: 'v=0' })).rejects.toMatchObject({
       name: 'InvalidStateError',
     });
+    // Not SDP: an RTCError (OperationError) with errorDetail sdp-syntax-error.
     await expect(w.a.setRemoteDescription({ type: 'offer', sdp: 'garbage' })).rejects.toMatchObject(
-      { name: 'InvalidAccessError' },
+      { name: 'OperationError', errorDetail: 'sdp-syntax-error' },
     );
     expect(w.a.signalingState).toBe('stable');
     await expect(

@@ -6,6 +6,7 @@ import { defineEventHandler, SafeEventTarget } from './events.js';
 import { LocalGathering } from './local-gathering.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
+import { descriptionError } from './rtc-error.js';
 import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { collectStats, type RTCStats } from './rtc-stats.js';
 import {
@@ -15,10 +16,12 @@ import {
   type RTCDataChannelInit,
   RTCPeerConnectionIceErrorEvent,
   type RTCPeerConnectionIceEvent,
+  type RTCSdpType,
   RTCSessionDescription,
   type RTCSessionDescriptionInit,
   type RTCSignalingState,
   type RTCStateChangeEvent,
+  sdpType,
   transition,
 } from './rtc-types.js';
 import {
@@ -195,7 +198,14 @@ export class RTCPeerConnection extends SafeEventTarget {
   createOffer(): Promise<RTCSessionDescriptionInit> {
     return this.enqueue(async () => {
       this.assertNotClosed();
-      return { type: 'offer', sdp: this.writeLocal('offer') };
+      if (this.jsep.signaling !== 'stable' && this.jsep.signaling !== 'have-local-offer') {
+        throw new DOMException(
+          `createOffer() in signaling state ${this.jsep.signaling}; answer the remote offer first`,
+          'InvalidStateError',
+        );
+      }
+      this.jsep.lastCreated.offer = this.writeLocal('offer');
+      return { type: 'offer', sdp: this.jsep.lastCreated.offer };
     });
   }
 
@@ -211,15 +221,23 @@ export class RTCPeerConnection extends SafeEventTarget {
           'InvalidStateError',
         );
       }
-      return { type: 'answer', sdp: this.writeLocal('answer') };
+      this.jsep.lastCreated.answer = this.writeLocal('answer');
+      return { type: 'answer', sdp: this.jsep.lastCreated.answer };
     });
   }
 
   setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
     this.localDescriptionSet = true;
+    let given: RTCSdpType | undefined;
+    try {
+      // WebIDL: every member is optional here (the parameterless form), but a type is an enum.
+      if (description?.type !== undefined) given = sdpType(description);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.enqueue(async () => {
       this.assertNotClosed();
-      let type = description?.type;
+      let type = given;
       if (type === undefined) {
         type =
           this.jsep.signaling === 'have-remote-offer' ||
@@ -228,6 +246,15 @@ export class RTCPeerConnection extends SafeEventTarget {
             : 'offer';
       }
       if (type === 'rollback') return this.rollback();
+      // webrtc-pc: a description given with its text must be the one createOffer() or
+      // createAnswer() made last; changing it (SDP munging) is not supported.
+      const last = type === 'offer' ? this.jsep.lastCreated.offer : this.jsep.lastCreated.answer;
+      if (description?.sdp && description.sdp !== last) {
+        throw new DOMException(
+          `setLocalDescription(${type}) needs the description create${type === 'offer' ? 'Offer' : 'Answer'}() made last, unchanged`,
+          'InvalidModificationError',
+        );
+      }
       const sdp = description?.sdp || this.writeLocal(type);
       const next = transition(this.jsep.signaling, 'local', type);
       if (next === undefined) {
@@ -273,11 +300,18 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    try {
+      sdpType(description);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.enqueue(async () => {
       this.assertNotClosed();
-      if (!description || typeof description.type !== 'string')
-        throw new TypeError('setRemoteDescription needs { type, sdp }');
       if (description.type === 'rollback') return this.rollback();
+      // webrtc-pc: a remote offer in have-local-offer first rolls our offer back (glare, as
+      // "perfect negotiation" relies on); the rollback stays if the offer then fails.
+      if (description.type === 'offer' && this.jsep.signaling === 'have-local-offer')
+        this.rollback();
       const next = transition(this.jsep.signaling, 'remote', description.type);
       if (next === undefined) {
         throw new DOMException(
@@ -289,10 +323,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       try {
         info = readDescription(description.sdp ?? '', description.type);
       } catch (error) {
-        throw new DOMException(
-          `invalid remote description: ${(error as Error).message}`,
-          'InvalidAccessError',
-        );
+        throw descriptionError(error);
       }
       const desc = new RTCSessionDescription({
         type: description.type,

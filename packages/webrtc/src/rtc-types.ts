@@ -28,13 +28,32 @@ export interface RTCSessionDescriptionInit {
 export class RTCSessionDescription {
   readonly type: RTCSdpType;
   readonly sdp: string;
+  /** Throws a TypeError for a missing or unknown `type` (WebIDL: a required enum member). */
   constructor(init: RTCSessionDescriptionInit) {
-    this.type = init.type;
-    this.sdp = init.sdp ?? '';
+    this.type = sdpType(init);
+    this.sdp = init.sdp === undefined ? '' : String(init.sdp);
   }
   toJSON(): RTCSessionDescriptionInit {
     return { type: this.type, sdp: this.sdp };
   }
+}
+
+const SDP_TYPES: readonly string[] = ['offer', 'pranswer', 'answer', 'rollback'];
+
+/**
+ * @internal The `type` of an `RTCSessionDescriptionInit`, as WebIDL converts it: a TypeError
+ * when the dictionary or its required `type` is missing, or `type` is not an `RTCSdpType`.
+ */
+export function sdpType(init: RTCSessionDescriptionInit | null | undefined): RTCSdpType {
+  if (init === null || init === undefined || typeof init !== 'object')
+    throw new TypeError('a description must be an RTCSessionDescriptionInit');
+  if (init.type === undefined) throw new TypeError('a description needs a type');
+  const type = String(init.type);
+  if (!SDP_TYPES.includes(type))
+    throw new TypeError(
+      `${JSON.stringify(type)} is not an RTCSdpType (offer, pranswer, answer, rollback)`,
+    );
+  return type as RTCSdpType;
 }
 
 /** W3C `RTCIceServer`. */

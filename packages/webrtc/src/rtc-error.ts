@@ -1,0 +1,81 @@
+import { SdpError, SdpSyntaxError } from './sdp/errors.js';
+
+/**
+ * W3C `RTCError` (webrtc-pc §11.1): the `OperationError` DOMException of WebRTC, with what
+ * failed in `errorDetail` and the fields that detail uses.
+ */
+
+/** W3C `RTCErrorDetailType`. */
+export type RTCErrorDetailType =
+  | 'data-channel-failure'
+  | 'dtls-failure'
+  | 'fingerprint-failure'
+  | 'sctp-failure'
+  | 'sdp-syntax-error'
+  | 'hardware-encoder-not-available'
+  | 'hardware-encoder-error';
+
+/** W3C `RTCErrorInit`. */
+export interface RTCErrorInit {
+  errorDetail: RTCErrorDetailType;
+  sdpLineNumber?: number;
+  sctpCauseCode?: number;
+  receivedAlert?: number;
+  sentAlert?: number;
+  httpRequestStatusCode?: number;
+}
+
+const DETAILS: readonly string[] = [
+  'data-channel-failure',
+  'dtls-failure',
+  'fingerprint-failure',
+  'sctp-failure',
+  'sdp-syntax-error',
+  'hardware-encoder-not-available',
+  'hardware-encoder-error',
+];
+
+/**
+ * W3C `RTCError`: a DOMException named `OperationError`. `setRemoteDescription()` rejects
+ * with one (`sdp-syntax-error`, with `sdpLineNumber`) for text that is not SDP; a data
+ * channel's `error` event carries one (`sctp-failure`, `data-channel-failure`).
+ */
+export class RTCError extends DOMException {
+  readonly errorDetail: RTCErrorDetailType;
+  readonly sdpLineNumber: number | null;
+  readonly sctpCauseCode: number | null;
+  readonly receivedAlert: number | null;
+  readonly sentAlert: number | null;
+  readonly httpRequestStatusCode: number | null;
+
+  constructor(init: RTCErrorInit, message = '') {
+    if (init === null || typeof init !== 'object' || !DETAILS.includes(init.errorDetail))
+      throw new TypeError('RTCError needs an RTCErrorInit with a valid errorDetail');
+    super(message, 'OperationError');
+    this.errorDetail = init.errorDetail;
+    this.sdpLineNumber = init.sdpLineNumber ?? null;
+    this.sctpCauseCode = init.sctpCauseCode ?? null;
+    this.receivedAlert = init.receivedAlert ?? null;
+    this.sentAlert = init.sentAlert ?? null;
+    this.httpRequestStatusCode = init.httpRequestStatusCode ?? null;
+  }
+}
+
+/**
+ * @internal What a description that cannot be applied rejects with (webrtc-pc "set the session
+ * description"): an `RTCError` with `sdp-syntax-error` and the line for text that is not SDP,
+ * an InvalidAccessError for a description that parses but cannot be used.
+ */
+export function descriptionError(error: unknown): DOMException {
+  if (error instanceof SdpSyntaxError) {
+    return new RTCError(
+      {
+        errorDetail: 'sdp-syntax-error',
+        ...(error.lineNumber > 0 ? { sdpLineNumber: error.lineNumber } : {}),
+      },
+      `invalid description: ${error.message}`,
+    );
+  }
+  const reason = SdpError.isInstance(error) ? error.message : String(error);
+  return new DOMException(`invalid description: ${reason}`, 'InvalidAccessError');
+}
