@@ -1,0 +1,646 @@
+// Conformance of createDataChannel() and RTCDataChannel to webrtc-pc §6, case by case after the
+// web-platform-tests of webrtc/ (RTCPeerConnection-createDataChannel, RTCDataChannel-send,
+// -close, -bufferedAmount, -binaryType, -id, RTCDataChannelEvent-constructor), rewritten for
+// two peers on the virtual network with the virtual clock. What needs media is left out.
+import { Blob } from 'node:buffer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RTCDataChannel, RTCErrorEvent } from './rtc-data-channel.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
+import { RTCDataChannelEvent, type RTCDataChannelInit } from './rtc-types.js';
+import { type VirtualPeers, virtualPeers } from './testing-peers.js';
+
+let opened: RTCPeerConnection[] = [];
+afterEach(async () => {
+  for (const pc of opened) await pc.close();
+  opened = [];
+});
+
+function world(seed = 11): VirtualPeers {
+  const w = virtualPeers({ seed });
+  opened.push(w.a, w.b);
+  return w;
+}
+
+/** createDataChannel with arguments TypeScript would refuse, as JavaScript callers may pass. */
+function create(pc: RTCPeerConnection, ...args: unknown[]): RTCDataChannel {
+  return (pc.createDataChannel as (...a: unknown[]) => RTCDataChannel)(...args);
+}
+
+async function negotiate(w: VirtualPeers, mungeAnswer = (sdp: string) => sdp): Promise<void> {
+  await w.a.setLocalDescription();
+  await w.b.setRemoteDescription(w.a.localDescription!);
+  await w.b.setLocalDescription();
+  await w.a.setRemoteDescription({ type: 'answer', sdp: mungeAnswer(w.b.localDescription!.sdp) });
+}
+
+const inBand = {} as const;
+const outOfBand = { negotiated: true, id: 0 } as const;
+const flavours = [
+  ['in-band (DCEP)', inBand],
+  ['negotiated', outOfBand],
+] as const;
+
+/** WPT's createDataChannelPair: a channel on a, its counterpart on b, both open. */
+async function channelPair(
+  options: RTCDataChannelInit,
+  w = world(),
+): Promise<{ w: VirtualPeers; c1: RTCDataChannel; c2: RTCDataChannel }> {
+  const c1 = w.a.createDataChannel('pair', options);
+  let c2: RTCDataChannel | undefined = options.negotiated
+    ? w.b.createDataChannel('pair', options)
+    : undefined;
+  if (!options.negotiated)
+    w.b.ondatachannel = (e) => {
+      c2 = e.channel;
+    };
+  await negotiate(w);
+  const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
+    timeoutMs: 10_000,
+  });
+  expect(up).toBe(true);
+  return { w, c1, c2: c2! };
+}
+
+/** The next `count` messages of a channel, running the clock until they are in. */
+async function nextMessages(
+  w: VirtualPeers,
+  channel: RTCDataChannel,
+  count = 1,
+): Promise<unknown[]> {
+  const got: unknown[] = [];
+  const listener = (e: Event): void => void got.push((e as MessageEvent).data);
+  channel.addEventListener('message', listener);
+  await w.clock.runUntil(() => got.length >= count, { timeoutMs: 10_000 });
+  channel.removeEventListener('message', listener);
+  expect(got).toHaveLength(count);
+  return got;
+}
+
+const hello = Uint8Array.of(0x68, 0x65, 0x6c, 0x6c, 0x6f);
+const unicode = '世界你好';
+const unicodeBytes = Buffer.from(unicode, 'utf8');
+
+function bytesOf(data: unknown): number[] {
+  expect(data).toBeInstanceOf(ArrayBuffer);
+  return [...new Uint8Array(data as ArrayBuffer)];
+}
+
+describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () => {
+  it('takes one required argument: none at all is a TypeError', () => {
+    const { a } = world();
+    expect(a.createDataChannel.length).toBe(1);
+    expect(() => create(a)).toThrow(TypeError);
+  });
+
+  it('throws InvalidStateError once the connection is closed', async () => {
+    const { a } = world();
+    await a.close();
+    expect(a.signalingState).toBe('closed');
+    expect(() => a.createDataChannel('')).toThrow(
+      expect.objectContaining({ name: 'InvalidStateError' }),
+    );
+    // WebIDL converts the arguments before the method's steps run: a bad id is a TypeError.
+    expect(() => a.createDataChannel('', { negotiated: true, id: -1 })).toThrow(TypeError);
+  });
+
+  it('gives the attributes their defaults', () => {
+    const { a } = world();
+    const dc = a.createDataChannel('');
+    expect({
+      label: dc.label,
+      ordered: dc.ordered,
+      maxPacketLifeTime: dc.maxPacketLifeTime,
+      maxRetransmits: dc.maxRetransmits,
+      protocol: dc.protocol,
+      negotiated: dc.negotiated,
+      id: dc.id, // the DTLS role is not known yet
+      readyState: dc.readyState,
+      bufferedAmount: dc.bufferedAmount,
+      bufferedAmountLowThreshold: dc.bufferedAmountLowThreshold,
+      binaryType: dc.binaryType, // "arraybuffer" since webrtc-pc PR 2913
+    }).toEqual({
+      label: '',
+      ordered: true,
+      maxPacketLifeTime: null,
+      maxRetransmits: null,
+      protocol: '',
+      negotiated: false,
+      id: null,
+      readyState: 'connecting',
+      bufferedAmount: 0,
+      bufferedAmountLowThreshold: 0,
+      binaryType: 'arraybuffer',
+    });
+  });
+
+  it('initializes the attributes to the given values', () => {
+    const { a } = world();
+    const dc = a.createDataChannel('test', {
+      ordered: false,
+      maxRetransmits: 1,
+      protocol: 'custom',
+      negotiated: true,
+      id: 3,
+    });
+    expect([dc.label, dc.ordered, dc.maxPacketLifeTime, dc.maxRetransmits]).toEqual([
+      'test',
+      false,
+      null,
+      1,
+    ]);
+    expect([dc.protocol, dc.negotiated, dc.id, dc.readyState]).toEqual([
+      'custom',
+      true,
+      3,
+      'connecting',
+    ]);
+    const dc2 = a.createDataChannel('test2', { ordered: false, maxPacketLifeTime: 42 });
+    expect([dc2.label, dc2.maxPacketLifeTime, dc2.maxRetransmits]).toEqual(['test2', 42, null]);
+  });
+
+  it.each([
+    ['a plain string', 'foo', 'foo'],
+    ['null', null, 'null'],
+    ['undefined', undefined, 'undefined'],
+    ['a lone surrogate (USVString)', '\uD800', '\uFFFD'],
+    ['a number', 7, '7'],
+  ])('converts a label that is %s', (_, label, expected) => {
+    const { a } = world();
+    expect(create(a, label).label).toBe(expected);
+  });
+
+  it.each([
+    ['a plain string', 'foo', 'foo'],
+    ['null', null, 'null'],
+    ['undefined (the default)', undefined, ''],
+    ['a lone surrogate (USVString)', '\uD800', '\uFFFD'],
+  ])('converts a protocol that is %s', (_, protocol, expected) => {
+    const { a } = world();
+    expect(create(a, '', { protocol }).protocol).toBe(expected);
+  });
+
+  it.each([
+    [false, false],
+    [null, false],
+    [undefined, true],
+    [0, false],
+    ['yes', true],
+  ])('converts ordered %s to %s (WebIDL boolean, default true)', (ordered, expected) => {
+    const { a } = world();
+    expect(create(a, '', { ordered }).ordered).toBe(expected);
+  });
+
+  it('takes maxPacketLifeTime 0 and maxRetransmits 0 as given', () => {
+    const { a } = world();
+    expect(a.createDataChannel('', { maxPacketLifeTime: 0 }).maxPacketLifeTime).toBe(0);
+    expect(a.createDataChannel('', { maxRetransmits: 0 }).maxRetransmits).toBe(0);
+    const both = create(a, '', { maxPacketLifeTime: undefined, maxRetransmits: undefined });
+    expect([both.maxPacketLifeTime, both.maxRetransmits]).toEqual([null, null]);
+  });
+
+  it.each([
+    [0, 0],
+    [42, 42],
+    [0, 65_535],
+  ])('throws TypeError for maxPacketLifeTime %d together with maxRetransmits %d', (l, r) => {
+    const { a } = world();
+    expect(() => a.createDataChannel('', { maxPacketLifeTime: l, maxRetransmits: r })).toThrow(
+      TypeError,
+    );
+  });
+
+  // [EnforceRange] unsigned short (webrtc-pc's IDL): truncated, and a TypeError outside
+  // 0..65535 or when not finite. 65535 is the most this stack supports, so nothing is clamped.
+  it.each([
+    [65_535, 65_535],
+    [1.9, 1],
+    [null, 0],
+  ])('takes maxRetransmits and maxPacketLifeTime %s as %d', (v, n) => {
+    const { a } = world();
+    expect(create(a, '', { maxRetransmits: v }).maxRetransmits).toBe(n);
+    expect(create(a, '', { maxPacketLifeTime: v }).maxPacketLifeTime).toBe(n);
+  });
+
+  it.each([65_536, -1, Number.NaN, Number.POSITIVE_INFINITY, 'many'])(
+    'throws TypeError for maxRetransmits or maxPacketLifeTime %s ([EnforceRange])',
+    (v) => {
+      const { a } = world();
+      expect(() => create(a, '', { maxRetransmits: v })).toThrow(TypeError);
+      expect(() => create(a, '', { maxPacketLifeTime: v })).toThrow(TypeError);
+    },
+  );
+
+  it.each([0, 1, 65_534, 65_535])(
+    'ignores id %d when the channel is not negotiated: id stays null',
+    (id) => {
+      const { a } = world();
+      expect(a.createDataChannel('', { id }).id).toBeNull();
+      expect(a.createDataChannel('', { id, negotiated: false }).id).toBeNull();
+    },
+  );
+
+  it.each([0, 1, 42, 65_534, 1.9])('keeps id %d of a negotiated channel', (id) => {
+    const { a } = world();
+    const dc = a.createDataChannel('', { negotiated: true, id });
+    expect([dc.negotiated, dc.id]).toEqual([true, Math.trunc(id)]);
+  });
+
+  it.each([
+    ['-1, not negotiated', { id: -1 }],
+    ['65536, not negotiated', { id: 65_536 }],
+    ['NaN, not negotiated ([EnforceRange])', { id: Number.NaN }],
+    ['-1, negotiated', { negotiated: true, id: -1 }],
+    ['65535, negotiated (above 65534)', { negotiated: true, id: 65_535 }],
+    ['65536, negotiated', { negotiated: true, id: 65_536 }],
+    ['Infinity, negotiated', { negotiated: true, id: Number.POSITIVE_INFINITY }],
+    ['missing, negotiated', { negotiated: true }],
+    ['null, negotiated (0 by WebIDL, accepted)', null],
+  ])('checks an id that is %s: TypeError', (_, init) => {
+    const { a } = world();
+    if (init === null) {
+      expect(create(a, '', { negotiated: true, id: null }).id).toBe(0);
+      return;
+    }
+    expect(() => create(a, '', init)).toThrow(TypeError);
+  });
+
+  it.each([
+    ['a label of 65 536 ASCII bytes', 'l'.repeat(65_536), {}],
+    ['a label of 65 536 bytes in 2-byte characters', '\u00b5'.repeat(32_768), {}],
+    ['a protocol of 65 536 ASCII bytes', '', { protocol: 'p'.repeat(65_536) }],
+    ['a protocol of 65 536 bytes in 2-byte characters', '', { protocol: '\u00b6'.repeat(32_768) }],
+  ])('throws TypeError for %s, negotiated or not', (_, label, init) => {
+    const { a } = world();
+    expect(() => a.createDataChannel(label, init)).toThrow(TypeError);
+    expect(() => a.createDataChannel(label, { ...init, negotiated: true, id: 42 })).toThrow(
+      TypeError,
+    );
+  });
+
+  it('takes a label and a protocol of 65 535 bytes each, and a label used twice', () => {
+    const { a } = world();
+    const label = 'l'.repeat(65_535);
+    const protocol = 'p'.repeat(65_535);
+    const dc = a.createDataChannel(label, { protocol });
+    expect([dc.label, dc.protocol]).toEqual([label, protocol]);
+    expect(a.createDataChannel('same')).not.toBe(a.createDataChannel('same'));
+  });
+
+  it('takes a missing or null dictionary, and refuses one that is not an object', () => {
+    const { a } = world();
+    expect(create(a, 'x', undefined).ordered).toBe(true);
+    expect(create(a, 'x', null).ordered).toBe(true);
+    expect(() => create(a, 'x', 5)).toThrow(TypeError);
+    expect(() => create(a, 'x', 'ordered')).toThrow(TypeError);
+  });
+
+  it('refuses a priority that is not an RTCPriorityType (WebIDL enum member)', () => {
+    const { a } = world();
+    expect(() => create(a, 'x', { priority: 'urgent' })).toThrow(TypeError);
+    expect(a.createDataChannel('x', { priority: 'high' }).readyState).toBe('connecting');
+  });
+
+  it('throws OperationError for a negotiated id already in use, before and after negotiation', async () => {
+    const w = world();
+    expect(w.a.createDataChannel('one', { negotiated: true, id: 42 }).id).toBe(42);
+    expect(w.a.createDataChannel('two', { negotiated: true, id: 43 }).id).toBe(43);
+    const reuse = (): RTCDataChannel =>
+      w.a.createDataChannel('three', { negotiated: true, id: 42 });
+    expect(reuse).toThrow(expect.objectContaining({ name: 'OperationError' }));
+    const inband = w.a.createDataChannel('in-band');
+    await negotiate(w);
+    expect(inband.id).not.toBeNull();
+    expect(reuse).toThrow(expect.objectContaining({ name: 'OperationError' }));
+    expect(() => w.a.createDataChannel('four', { negotiated: true, id: inband.id! })).toThrow(
+      expect.objectContaining({ name: 'OperationError' }),
+    );
+  });
+
+  it('gives in-band channels an id once the answer sets the DTLS role, and one at once after', async () => {
+    const w = world();
+    const negotiated = w.a.createDataChannel('negotiated', { negotiated: true, id: 42 });
+    const first = w.a.createDataChannel('channel');
+    expect(first.id).toBeNull();
+    await negotiate(w);
+    expect(first.id).not.toBeNull();
+    const second = w.a.createDataChannel('channel');
+    for (const id of [first.id, second.id]) {
+      expect(id).toBeGreaterThanOrEqual(0);
+      expect(id).toBeLessThan(65_535);
+    }
+    expect(second.label).toBe(first.label);
+    expect(second.id).not.toBe(first.id);
+    expect(negotiated.id).toBe(42);
+  });
+
+  // RFC 8832 §6: the DTLS client uses even stream ids, the server odd ones.
+  it.each([
+    ['active', 1],
+    ['passive', 0],
+  ])(
+    'picks ids of the parity of the DTLS role when the answer says setup:%s',
+    async (setup, parity) => {
+      const w = world();
+      const before = w.a.createDataChannel('');
+      await negotiate(w, (sdp) => sdp.replace(/a=setup:\w+/g, `a=setup:${setup}`));
+      const after = w.a.createDataChannel('another');
+      expect([before.id! % 2, after.id! % 2]).toEqual([parity, parity]);
+      expect(after.id).not.toBe(before.id);
+    },
+  );
+
+  it.each(flavours)(
+    'makes a new %s channel connecting on an established connection',
+    async (_, options) => {
+      const { w } = await channelPair(options);
+      expect(w.a.createDataChannel('').readyState).toBe('connecting');
+    },
+  );
+});
+
+describe('binaryType (webrtc-pc §6.2, BinaryType enum)', () => {
+  it.each(['blob', 'arraybuffer'] as const)("is 'arraybuffer' at first and takes '%s'", (type) => {
+    const { a } = world();
+    const dc = a.createDataChannel('binary');
+    expect(dc.binaryType).toBe('arraybuffer');
+    dc.binaryType = type;
+    expect(dc.binaryType).toBe(type);
+  });
+
+  it.each(['jellyfish', 'arraybuffer ', '', null, undefined, 234, 54n, 'Blob'])(
+    'ignores %s (an invalid enum value set on an attribute)',
+    (value) => {
+      const { a } = world();
+      const dc = a.createDataChannel('binary');
+      dc.binaryType = 'blob';
+      (dc as { binaryType: unknown }).binaryType = value;
+      expect(dc.binaryType).toBe('blob');
+    },
+  );
+});
+
+describe('RTCDataChannelEvent and RTCErrorEvent constructors', () => {
+  it('builds an RTCDataChannelEvent from a channel', () => {
+    const { a } = world();
+    const dc = a.createDataChannel('');
+    expect(RTCDataChannelEvent.length).toBe(2);
+    const event = new RTCDataChannelEvent('type', { channel: dc });
+    expect(event).toBeInstanceOf(RTCDataChannelEvent);
+    expect(event.channel).toBe(dc);
+    expect(() => new (RTCDataChannelEvent as unknown as new (t: string) => Event)('type')).toThrow(
+      TypeError,
+    );
+  });
+
+  it('builds an RTCErrorEvent, which needs its error', () => {
+    const error = Object.assign(new DOMException('m', 'OperationError'), {
+      errorDetail: 'sctp-failure',
+    });
+    const event = new RTCErrorEvent('error', { error });
+    expect([event.type, event.error]).toEqual(['error', error]);
+    expect(RTCErrorEvent.length).toBe(2);
+    const Ctor = RTCErrorEvent as unknown as new (...args: unknown[]) => Event;
+    expect(() => new Ctor('error')).toThrow(TypeError);
+    expect(() => new Ctor('error', {})).toThrow(TypeError);
+    expect(() => new Ctor('error', { error: null })).toThrow(TypeError);
+    expect(new Ctor('error', { error, cancelable: true }).cancelable).toBe(true);
+  });
+});
+
+describe('send() (webrtc-pc §6.2)', () => {
+  it('throws InvalidStateError while connecting', () => {
+    const { a } = world();
+    const dc = a.createDataChannel('test');
+    expect(dc.readyState).toBe('connecting');
+    expect(() => dc.send('hello')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+  });
+
+  it.each(flavours)(
+    '%s: sends strings and receives them as strings, whatever binaryType',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      c1.send('hello');
+      c1.send(unicode);
+      c2.binaryType = 'blob';
+      c1.send('hello');
+      expect(await nextMessages(w, c2, 3)).toEqual(['hello', unicode, 'hello']);
+    },
+  );
+
+  it.each(flavours)(
+    '%s: delivers a Uint8Array, an ArrayBuffer and a Blob as ArrayBuffers',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      c1.send(hello);
+      c1.send(hello.buffer);
+      c1.send(new Blob([hello]));
+      const got = await nextMessages(w, c2, 3);
+      for (const data of got) expect(bytesOf(data)).toEqual([...hello]);
+    },
+  );
+
+  it.each(flavours)("%s: delivers binary as a Blob with binaryType 'blob'", async (_, options) => {
+    const { w, c1, c2 } = await channelPair(options);
+    c2.binaryType = 'blob';
+    c1.send(hello.buffer);
+    const [data] = await nextMessages(w, c2);
+    expect(data).toBeInstanceOf(Blob);
+    expect([...new Uint8Array(await (data as Blob).arrayBuffer())]).toEqual([...hello]);
+  });
+
+  it.each(flavours)('%s: keeps the order of a buffer, a string and a Blob', async (_, options) => {
+    const { w, c1, c2 } = await channelPair(options);
+    c1.send(hello);
+    c1.send(unicode);
+    c1.send(new Blob([hello]));
+    const [first, second, third] = await nextMessages(w, c2, 3);
+    expect(bytesOf(first)).toEqual([...hello]);
+    expect(second).toBe(unicode);
+    expect(bytesOf(third)).toEqual([...hello]);
+  });
+
+  it.each(flavours)(
+    '%s: sends what is not a buffer or a Blob as its string (WebIDL overloads)',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      const send = c1.send.bind(c1) as (data: unknown) => void;
+      send(42);
+      send(null);
+      send({ toString: () => 'object' });
+      send('\uD800');
+      expect(await nextMessages(w, c2, 4)).toEqual(['42', 'null', 'object', '\uFFFD']);
+      expect(() => (c1.send as () => void)()).toThrow(TypeError);
+    },
+  );
+
+  it.each(flavours)(
+    '%s: sends up to maxMessageSize and throws TypeError above it',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      const max = w.a.sctp!.maxMessageSize;
+      let message = 'hello888';
+      while (message.length <= max) {
+        c1.send(message);
+        const [got] = await nextMessages(w, c2);
+        expect((got as string).length).toBe(message.length);
+        message += message;
+      }
+      expect(() => c1.send(message)).toThrow(TypeError);
+    },
+  );
+
+  it.each(flavours)(
+    '%s: throws InvalidStateError once closing, and once closed',
+    async (_, options) => {
+      const { w, c1 } = await channelPair(options);
+      c1.close();
+      expect(c1.readyState).toBe('closing');
+      expect(() => c1.send('late')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+      await w.clock.runUntil(() => c1.readyState === 'closed', { timeoutMs: 10_000 });
+      expect(c1.readyState).toBe('closed');
+      expect(() => c1.send('later')).toThrow(
+        expect.objectContaining({ name: 'InvalidStateError' }),
+      );
+    },
+  );
+});
+
+describe('close() (webrtc-pc §6.2, the closing procedure)', () => {
+  it.each(flavours)(
+    '%s: the peer sees closing then close; the closer sees close only',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      const log: string[] = [];
+      for (const [who, dc] of [
+        ['c1', c1],
+        ['c2', c2],
+      ] as const) {
+        for (const type of ['closing', 'close', 'error']) {
+          dc.addEventListener(type, () => log.push(`${who} ${type} ${dc.readyState}`));
+        }
+      }
+      let handlerSawClosing = false;
+      c2.onclosing = () => {
+        handlerSawClosing = c2.readyState === 'closing';
+      };
+      c1.close();
+      c1.close();
+      expect(c1.readyState).toBe('closing');
+      await w.clock.runUntil(() => c1.readyState === 'closed' && c2.readyState === 'closed', {
+        timeoutMs: 10_000,
+      });
+      await w.clock.advance(1000);
+      expect(handlerSawClosing).toBe(true);
+      expect(log.filter((l) => l.startsWith('c2'))).toEqual([
+        'c2 closing closing',
+        'c2 close closed',
+      ]);
+      expect(log.filter((l) => l.startsWith('c1'))).toEqual(['c1 close closed']);
+    },
+  );
+
+  it.each(flavours)(
+    '%s: closing the peer connection fires error (RTCErrorEvent) then close at the peer',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      const events: string[] = [];
+      let error: unknown;
+      c2.addEventListener('error', (e) => {
+        events.push('error');
+        expect(e).toBeInstanceOf(RTCErrorEvent);
+        error = (e as RTCErrorEvent).error;
+      });
+      c2.addEventListener('close', () => events.push('close'));
+      c1.onclose = () => events.push('c1 close');
+      const closed = w.a.close();
+      expect(c1.readyState).toBe('closed'); // at once, and without any event
+      await closed;
+      await w.clock.runUntil(() => events.includes('close'), { timeoutMs: 60_000 });
+      expect(events).toEqual(['error', 'close']);
+      expect(error).toBeInstanceOf(DOMException);
+      expect(error).toMatchObject({ name: 'OperationError', errorDetail: 'sctp-failure' });
+      expect(c2.readyState).toBe('closed');
+    },
+  );
+
+  it.each(flavours)(
+    '%s: closing the peer connection after the channel closed fires nothing',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      let closes = 0;
+      c1.onclose = () => closes++;
+      c2.onclose = () => closes++;
+      c1.close();
+      await w.clock.runUntil(() => closes === 2, { timeoutMs: 10_000 });
+      const late: string[] = [];
+      for (const dc of [c1, c2])
+        for (const type of ['close', 'closing', 'error'])
+          dc.addEventListener(type, () => late.push(type));
+      await w.a.close();
+      await w.clock.advance(60_000);
+      expect([closes, late]).toEqual([2, []]);
+    },
+  );
+});
+
+describe('bufferedAmount and bufferedamountlow (webrtc-pc §6.2)', () => {
+  it.each(flavours)('%s: is 0 on both sides at first', async (_, options) => {
+    const { c1, c2 } = await channelPair(options);
+    expect([c1.bufferedAmount, c2.bufferedAmount]).toEqual([0, 0]);
+  });
+
+  it.each(flavours)(
+    '%s: grows by the UTF-8 length, the buffer length or the Blob size of each send, then falls to 0',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      c1.send(hello);
+      expect(c1.bufferedAmount).toBe(5);
+      c1.send(unicode);
+      expect(c1.bufferedAmount).toBe(5 + unicodeBytes.byteLength);
+      c1.send(new Blob([hello]));
+      expect(c1.bufferedAmount).toBe(10 + unicodeBytes.byteLength);
+      expect(c1.bufferedAmount).toBe(10 + unicodeBytes.byteLength); // the same when read again
+      await nextMessages(w, c2, 3);
+      expect(c1.bufferedAmount).toBe(0);
+    },
+  );
+
+  it.each(flavours)('%s: does not fall at once when the channel closes', async (_, options) => {
+    const { c1 } = await channelPair(options);
+    c1.send(hello.buffer);
+    expect(c1.bufferedAmount).toBe(5);
+    c1.close();
+    expect(c1.bufferedAmount).toBe(5);
+  });
+
+  it.each(flavours)('%s: does not fall when the peer connection closes', async (_, options) => {
+    const { w, c1 } = await channelPair(options);
+    c1.send(hello.buffer);
+    c1.send(new Blob([hello]));
+    expect(c1.bufferedAmount).toBe(10);
+    await w.a.close();
+    expect(c1.bufferedAmount).toBe(10);
+    await w.clock.advance(1000);
+    expect(c1.bufferedAmount).toBe(10);
+  });
+
+  it.each(flavours)(
+    '%s: fires bufferedamountlow once after sends, at or below the threshold, and again after the next send',
+    async (_, options) => {
+      const { w, c1, c2 } = await channelPair(options);
+      const lows: number[] = [];
+      c1.addEventListener('bufferedamountlow', () => lows.push(c1.bufferedAmount));
+      c1.send('hello');
+      c1.send('hello');
+      expect(c1.bufferedAmount).toBe(10);
+      expect(await nextMessages(w, c2, 2)).toEqual(['hello', 'hello']);
+      await w.clock.runUntil(() => lows.length > 0, { timeoutMs: 10_000 });
+      await w.clock.advance(1000);
+      expect(lows).toEqual([0]);
+      c1.send('hello');
+      await w.clock.runUntil(() => lows.length > 1, { timeoutMs: 10_000 });
+      await w.clock.advance(1000);
+      expect(lows).toEqual([0, 0]);
+    },
+  );
+});
