@@ -5,6 +5,7 @@
 import { Blob } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCErrorEvent } from './rtc-data-channel.js';
+import { RTCError } from './rtc-error.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCDataChannelEvent, type RTCDataChannelInit } from './rtc-types.js';
 import { type VirtualPeers, virtualPeers } from './testing-peers.js';
@@ -393,9 +394,7 @@ describe('RTCDataChannelEvent and RTCErrorEvent constructors', () => {
   });
 
   it('builds an RTCErrorEvent, which needs its error', () => {
-    const error = Object.assign(new DOMException('m', 'OperationError'), {
-      errorDetail: 'sctp-failure',
-    });
+    const error = new RTCError({ errorDetail: 'sctp-failure' }, 'm');
     const event = new RTCErrorEvent('error', { error });
     expect([event.type, event.error]).toEqual(['error', error]);
     expect(RTCErrorEvent.length).toBe(2);
@@ -403,6 +402,8 @@ describe('RTCDataChannelEvent and RTCErrorEvent constructors', () => {
     expect(() => new Ctor('error')).toThrow(TypeError);
     expect(() => new Ctor('error', {})).toThrow(TypeError);
     expect(() => new Ctor('error', { error: null })).toThrow(TypeError);
+    const lookalike = Object.assign(new DOMException('m', 'OperationError'), { errorDetail: 'x' });
+    expect(() => new Ctor('error', { error: lookalike })).toThrow(TypeError);
     expect(new Ctor('error', { error, cancelable: true }).cancelable).toBe(true);
   });
 });
@@ -557,7 +558,7 @@ describe('close() (webrtc-pc §6.2, the closing procedure)', () => {
       await closed;
       await w.clock.runUntil(() => events.includes('close'), { timeoutMs: 60_000 });
       expect(events).toEqual(['error', 'close']);
-      expect(error).toBeInstanceOf(DOMException);
+      expect(error).toBeInstanceOf(RTCError);
       expect(error).toMatchObject({ name: 'OperationError', errorDetail: 'sctp-failure' });
       expect(c2.readyState).toBe('closed');
     },

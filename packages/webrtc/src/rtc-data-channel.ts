@@ -5,6 +5,7 @@ import { Blob } from 'node:buffer';
 import type { DataChannel, DataChannelState } from '@x/network';
 import { debuglog } from 'node:util';
 import { defineEventHandler, SafeEventTarget } from './events.js';
+import { RTCError } from './rtc-error.js';
 
 const log = debuglog('x:webrtc');
 
@@ -15,16 +16,16 @@ export type RTCDataChannelState = DataChannelState;
 export type BinaryType = 'arraybuffer' | 'blob';
 
 /**
- * W3C `RTCErrorEvent` (webrtc-pc §11.2), with the `RTCError` as `error`. Throws TypeError
- * without one (`error` is a required member of `RTCErrorEventInit`).
+ * W3C `RTCErrorEvent` (webrtc-pc §11.2), with the {@link RTCError} as `error`. Throws
+ * TypeError without one (`error` is a required `RTCError` member of `RTCErrorEventInit`).
  */
 export class RTCErrorEvent extends Event {
-  readonly error: DOMException & { readonly errorDetail: string };
+  readonly error: RTCError;
   /** `init` is a W3C `RTCErrorEventInit`: the `EventInit` members and the required `error`. */
   constructor(
     type: string,
     init: {
-      error: DOMException & { readonly errorDetail: string };
+      error: RTCError;
       bubbles?: boolean;
       cancelable?: boolean;
       composed?: boolean;
@@ -34,19 +35,11 @@ export class RTCErrorEvent extends Event {
     if (arguments.length < 2 || init === null || typeof init !== 'object')
       throw new TypeError('RTCErrorEvent needs an RTCErrorEventInit with an error');
     const { error } = init;
-    if (!(error instanceof DOMException))
+    if (!(error instanceof RTCError))
       throw new TypeError('RTCErrorEventInit.error must be an RTCError');
     super(type, init);
     this.error = error;
   }
-}
-
-/** An `RTCError` (a DOMException named OperationError with an `errorDetail`). */
-export function rtcError(
-  message: string,
-  errorDetail: string,
-): DOMException & { readonly errorDetail: string } {
-  return Object.assign(new DOMException(message, 'OperationError'), { errorDetail });
 }
 
 /** @internal What the owning peer connection learns about a channel (for `getStats()`). */
@@ -158,7 +151,9 @@ export class RTCDataChannel extends SafeEventTarget {
           this.closedAnnounced = true;
           if (error) {
             this.dispatchEvent(
-              new RTCErrorEvent('error', { error: rtcError(error.message, 'sctp-failure') }),
+              new RTCErrorEvent('error', {
+                error: new RTCError({ errorDetail: 'sctp-failure' }, error.message),
+              }),
             );
           }
           this.dispatchEvent(new Event('close'));
