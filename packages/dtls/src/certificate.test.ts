@@ -63,4 +63,13 @@ describe('generateCertificate', () => {
       2060,
     );
   });
+
+  it('makes a certificate that expires now for expiresInMs 0, and refuses a negative one', () => {
+    const before = Date.now();
+    const expired = generateCertificate({ expiresInMs: 0 });
+    expect(expired.expires.getTime()).toBeLessThanOrEqual(before);
+    expect(new X509Certificate(expired.der).validTo).toBeTruthy();
+    expect(() => generateCertificate({ expiresInMs: -1 })).toThrow(/0 or more/);
+    expect(() => generateCertificate({ expiresInMs: Number.NaN })).toThrow(/0 or more/);
+  });
 });

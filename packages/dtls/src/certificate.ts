@@ -122,7 +122,10 @@ export class DtlsCertificate {
 export interface GenerateCertificateOptions {
   /** Subject and issuer common name. Default `'WebRTC'`. */
   readonly commonName?: string;
-  /** Validity from now, in ms. Default 30 days (what browsers use). */
+  /**
+   * Validity from now, in ms. Default 30 days (what browsers use). 0 makes a certificate that
+   * expires now (W3C `generateCertificate({ ..., expires: 0 })`).
+   */
   readonly expiresInMs?: number;
   /** Wall-clock start of validity. Default: now minus one day (tolerates clock skew). */
   readonly notBefore?: Date;
@@ -136,7 +139,8 @@ const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'; // RFC 5758 §3.2
  */
 export function generateCertificate(options: GenerateCertificateOptions = {}): DtlsCertificate {
   const expiresInMs = options.expiresInMs ?? 30 * 24 * 3600 * 1000;
-  if (!(expiresInMs > 0)) throw new CertificateError(`expiresInMs must be > 0, got ${expiresInMs}`);
+  if (!(expiresInMs >= 0))
+    throw new CertificateError(`expiresInMs must be 0 or more, got ${expiresInMs}`);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const now = Date.now();
   const notBefore = options.notBefore ?? new Date(now - 24 * 3600 * 1000);

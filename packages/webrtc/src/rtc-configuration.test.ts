@@ -241,3 +241,69 @@ describe('RTCConfiguration', () => {
     expect(await gathered(relayOnly)).toEqual([]);
   });
 });
+
+describe('RTCPeerConnection.generateCertificate()', () => {
+  const rejection = async (algorithm: unknown): Promise<string> => {
+    try {
+      await RTCPeerConnection.generateCertificate(algorithm as never);
+      return 'ok';
+    } catch (error) {
+      return error instanceof DOMException ? error.name : (error as Error).constructor.name;
+    }
+  };
+
+  it.each([
+    [{ name: 'ECDSA', namedCurve: 'P-256' }, 'ok'],
+    [{ name: 'ecdsa', namedCurve: 'P-256' }, 'ok'],
+    [{ name: 'ECDSA', namedCurve: 'P-256', expires: 0 }, 'ok'],
+    [{ name: 'ECDSA', namedCurve: 'P-384' }, 'NotSupportedError'],
+    [{ name: 'ECDSA' }, 'TypeError'],
+    ['ECDSA', 'TypeError'],
+    ['invalid-algo', 'NotSupportedError'],
+    [{ name: 'invalid-algo' }, 'NotSupportedError'],
+    [
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      'NotSupportedError',
+    ],
+    [{ name: 'ECDSA', namedCurve: 'P-256', expires: -1 }, 'TypeError'],
+    [{ name: 'ECDSA', namedCurve: 'P-256', expires: 'invalid' }, 'TypeError'],
+    [{}, 'TypeError'],
+  ])('%j -> %s', async (algorithm, expected) => {
+    expect(await rejection(algorithm)).toBe(expected);
+  });
+
+  it('gives the expiry asked for (capped at 365 days), and 30 days by default', async () => {
+    const day = 24 * 3600 * 1000;
+    const at = Date.now();
+    const soon = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+      expires: 2000,
+    });
+    expect(Math.abs(soon.expires - (at + 2000))).toBeLessThanOrEqual(1000);
+    const expired = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+      expires: 0,
+    });
+    expect(expired.expires).toBeLessThanOrEqual(Date.now());
+    const capped = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+      expires: 1000 * day,
+    });
+    expect(Math.abs(capped.expires - (at + 365 * day))).toBeLessThanOrEqual(2000);
+    const usual = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+    });
+    expect(Math.abs(usual.expires - (at + 30 * day))).toBeLessThanOrEqual(2000);
+    // An expired certificate cannot be used (webrtc-pc: InvalidAccessError).
+    expect(outcome(() => make({ certificates: [expired] }))).toBe('InvalidAccessError');
+  });
+});

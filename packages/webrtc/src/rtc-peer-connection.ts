@@ -1,8 +1,9 @@
-import { generateCertificate, Manager, type ManagerEvent, NetworkError } from '@x/network';
+import { Manager, type ManagerEvent, NetworkError } from '@x/network';
 import { systemClock } from '@x/transport';
 import { ConnectionStates } from './connection-states.js';
 import { DATA_MID as MID, JsepState } from './jsep-state.js';
 import { defineEventHandler, SafeEventTarget } from './events.js';
+import { type CertificateAlgorithm, newCertificate } from './generate-certificate.js';
 import { LocalGathering } from './local-gathering.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
@@ -10,7 +11,7 @@ import { descriptionError } from './rtc-error.js';
 import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { collectStats, type RTCStats } from './rtc-stats.js';
 import {
-  RTCCertificate,
+  type RTCCertificate,
   type RTCConfiguration,
   RTCDataChannelEvent,
   type RTCDataChannelInit,
@@ -93,26 +94,14 @@ export class RTCPeerConnection extends SafeEventTarget {
     this.manager = new Manager(managerConfigOf(checked), (event) => this.onManagerEvent(event));
   }
 
-  /** W3C `RTCPeerConnection.generateCertificate()` (ECDSA P-256; RSA is not offered). */
-  static async generateCertificate(
-    keygenAlgorithm: string | { name: string; namedCurve?: string; expires?: number },
-  ): Promise<RTCCertificate> {
-    const algorithm =
-      typeof keygenAlgorithm === 'string' ? { name: keygenAlgorithm } : keygenAlgorithm;
-    if (
-      algorithm.name !== 'ECDSA' ||
-      (algorithm.namedCurve !== undefined && algorithm.namedCurve !== 'P-256')
-    ) {
-      throw new DOMException(
-        `unsupported certificate algorithm ${JSON.stringify(keygenAlgorithm)}; use { name: 'ECDSA', namedCurve: 'P-256' }`,
-        'NotSupportedError',
-      );
-    }
-    return new RTCCertificate(
-      generateCertificate(
-        algorithm.expires !== undefined ? { expiresInMs: algorithm.expires } : {},
-      ),
-    );
+  /**
+   * W3C `RTCPeerConnection.generateCertificate()`: an ECDSA P-256 certificate. The algorithm
+   * is normalized as WebCrypto does (TypeError for a missing `namedCurve`); RSA and other
+   * curves reject with NotSupportedError. `expires` (ms, capped at 365 days; 0 gives a
+   * certificate that has already expired) must be a non-negative number (TypeError).
+   */
+  static async generateCertificate(keygenAlgorithm: CertificateAlgorithm): Promise<RTCCertificate> {
+    return newCertificate(keygenAlgorithm);
   }
 
   get signalingState(): RTCSignalingState {
