@@ -32,14 +32,15 @@ describe('RTCIceCandidate', () => {
       tcpType: null,
       relatedAddress: '10.0.0.2',
       relatedPort: 46154,
-      usernameFragment: 'EsAw',
+      // webrtc-pc: usernameFragment comes from the dictionary, not the line's ufrag extension.
+      usernameFragment: null,
       sdpMLineIndex: null,
     });
     expect(JSON.parse(JSON.stringify(c))).toEqual({
       candidate: c.candidate,
       sdpMid: '0',
       sdpMLineIndex: null,
-      usernameFragment: 'EsAw',
+      usernameFragment: null,
     });
   });
 
@@ -57,12 +58,12 @@ describe('RTCIceCandidate', () => {
     ]);
   });
 
-  it('takes an empty candidate as end-of-candidates, and throws TypeError for bad input', () => {
+  it('takes an empty candidate as end-of-candidates, and throws TypeError only without a section', () => {
     const end = new RTCIceCandidate({ candidate: '', sdpMid: '0' });
     expect([end.candidate, end.type, end.address]).toEqual(['', null, null]);
     expect(() => new RTCIceCandidate({ candidate: 'candidate:1 1 udp' })).toThrow(TypeError);
-    expect(() => new RTCIceCandidate({ candidate: 'candidate:1 1 udp', sdpMid: '0' })).toThrow(
-      TypeError,
-    );
+    // webrtc-pc: a malformed candidate is kept as given, its parsed fields null.
+    const bad = new RTCIceCandidate({ candidate: 'candidate:1 1 udp', sdpMid: '0' });
+    expect([bad.candidate, bad.foundation, bad.port]).toEqual(['candidate:1 1 udp', null, null]);
   });
 });

@@ -8,7 +8,14 @@ import { LocalGathering } from './local-gathering.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import { descriptionError } from './rtc-error.js';
-import type { RTCIceCandidate, RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import {
+  type ConvertedCandidateInit,
+  convertCandidateInit,
+  isAdministrativelyProhibited,
+  parseCandidateFields,
+  type RTCIceCandidate,
+  type RTCIceCandidateInit,
+} from './rtc-ice-candidate.js';
 import { collectStats, type RTCStats } from './rtc-stats.js';
 import {
   type RTCCertificate,
@@ -32,6 +39,12 @@ import {
   RTCSctpTransport,
 } from './rtc-transports.js';
 import { readDescription, type RemoteDescriptionInfo } from './sdp-adapter.js';
+import {
+  addLineToSection,
+  type CandidateSection,
+  candidateSections,
+  locateSection,
+} from './surface-candidate.js';
 import {
   iceConnectionStateName,
   peerConnectionStateName,
@@ -355,46 +368,123 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
-  /** W3C `addIceCandidate()`; no argument or an empty candidate is end-of-candidates. */
+  /**
+   * W3C `addIceCandidate()` (webrtc-pc §4.4.2): hands a remote candidate to the ICE agent and
+   * adds it to the remote description of its ICE generation. An empty `candidate` is
+   * end-of-candidates for the section named, or for every section when neither `sdpMid` nor
+   * `sdpMLineIndex` is given (so are no argument, `null` and `{}`). Rejects with `TypeError`
+   * (a candidate without `sdpMid` and `sdpMLineIndex`), `InvalidStateError` (closed, or no
+   * remote description) or `OperationError` (no such media section, a ufrag of no applied
+   * remote description, a malformed candidate). Once `close()` is called, a pending call
+   * settles neither way (webrtc-pc "chain an operation"). A candidate of an older ICE
+   * generation, or an administratively prohibited one (a Fetch bad port; a name to resolve
+   * under `iceTransportPolicy: 'relay'`), resolves but does not reach the agent.
+   */
   addIceCandidate(candidate?: RTCIceCandidateInit | RTCIceCandidate | null): Promise<void> {
-    return this.enqueue(async () => {
-      this.assertNotClosed();
-      if (this.remoteDescription === null) {
-        throw new DOMException(
-          'addIceCandidate() before setRemoteDescription()',
-          'InvalidStateError',
-        );
-      }
-      if (
-        candidate &&
-        candidate.sdpMid == null &&
-        candidate.sdpMLineIndex == null &&
-        candidate.candidate
-      ) {
-        throw new TypeError('a candidate needs sdpMid or sdpMLineIndex');
-      }
-      const text = candidate?.candidate ?? '';
-      if (
-        text !== '' &&
-        candidate?.sdpMid != null &&
-        candidate.sdpMid !== this.jsep.remoteInfo?.data?.mid
-      ) {
-        throw new DOMException(`no media section with mid ${candidate.sdpMid}`, 'OperationError');
-      }
-      // webrtc-pc addIceCandidate: a ufrag of no applied remote description is an error (the
-      // current one, or the one a pending restart offer replaces).
-      const ufrag = candidate?.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
-      const applied = [this.jsep.remoteInfo?.data?.ufrag, this.jsep.undo?.remoteInfo?.data?.ufrag];
-      if (ufrag !== null && !applied.includes(ufrag)) {
-        throw new DOMException(`no remote description has ufrag ${ufrag}`, 'OperationError');
-      }
+    let init: ConvertedCandidateInit;
+    try {
+      init = convertCandidateInit(candidate);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // webrtc-pc step 3, before the operations chain (so even once closed).
+    if (init.candidate !== '' && init.sdpMid === null && init.sdpMLineIndex === null) {
+      return Promise.reject(
+        new TypeError('addIceCandidate(): a candidate needs sdpMid or sdpMLineIndex'),
+      );
+    }
+    const result = this.enqueue(async () => this.applyRemoteCandidate(init));
+    if (this.closed) return result;
+    // "chain an operation": once [[IsClosed]], the promise is neither resolved nor rejected.
+    return new Promise<void>((resolve, reject) => {
+      result.then(
+        () => {
+          if (!this.closed) resolve();
+        },
+        (error: unknown) => {
+          if (!this.closed) reject(error);
+        },
+      );
+    });
+  }
+
+  /** webrtc-pc `addIceCandidate()` steps 4.1–4.7, on the operations chain. */
+  private applyRemoteCandidate(init: ConvertedCandidateInit): void {
+    if (this.closed) return;
+    const remote = this.remoteDescription;
+    if (remote === null) {
+      throw new DOMException(
+        'addIceCandidate() before setRemoteDescription(): the candidate has no description to go to',
+        'InvalidStateError',
+      );
+    }
+    const sections = candidateSections(remote.sdp);
+    const target = locateSection(sections, init.sdpMid, init.sdpMLineIndex);
+    if (target === undefined) {
+      throw new DOMException(
+        init.sdpMid !== null
+          ? `addIceCandidate(): the remote description has no media section of mid ${init.sdpMid}`
+          : `addIceCandidate(): the remote description has no media section of index ${init.sdpMLineIndex}`,
+        'OperationError',
+      );
+    }
+    // A rejected section (its transceiver is stopped): resolved, nothing to do.
+    if (target !== 'all' && target.rejected) return;
+    const text = init.candidate.startsWith('a=') ? init.candidate.slice(2) : init.candidate;
+    // Step 4.5: the usernameFragment (else the line's ufrag extension) must be one of the
+    // section's in an applied remote description, the pending or the current one.
+    const ufrag = init.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
+    const applied = [this.jsep.pendingRemote, this.jsep.currentRemote].map((d) =>
+      d === null ? [] : candidateSections(d.sdp),
+    );
+    const inSection = (sections: CandidateSection[]): (string | undefined)[] =>
+      target === 'all' ? sections.map((s) => s.ufrag) : [sections[target.index]?.ufrag];
+    if (ufrag !== null && !applied.some((sections) => inSection(sections).includes(ufrag))) {
+      throw new DOMException(
+        `addIceCandidate(): no applied remote description has ufrag ${ufrag} for this section`,
+        'OperationError',
+      );
+    }
+    // Step 4.6 (JSEP §4.1.19): a candidate the agent cannot take is an OperationError.
+    const fields = text === '' ? undefined : parseCandidateFields(text);
+    if (text !== '' && fields === undefined) {
+      throw new DOMException(
+        `addIceCandidate(): malformed candidate ${JSON.stringify(init.candidate)} (RFC 8839 §5.1)`,
+        'OperationError',
+      );
+    }
+    // The ICE generation: the ufrag given, else the most recent (JSEP §3.5.2.1).
+    const data = this.jsep.remoteInfo?.data;
+    const generation =
+      ufrag ??
+      (target === 'all' ? (data?.ufrag ?? sections.find((s) => !s.rejected)?.ufrag) : target.ufrag);
+    const toAgent =
+      data !== undefined &&
+      generation === data.ufrag &&
+      (target === 'all' || target.index === data.index) &&
+      !(fields && isAdministrativelyProhibited(fields, this.configuration.iceTransportPolicy));
+    if (toAgent) {
       try {
         this.manager.addRemoteCandidate(text === '' ? null : text);
       } catch (error) {
         if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
         throw error;
       }
-    });
+    }
+    // Step 4.6.2: the candidate goes into the pending and the current remote description,
+    // each if it is of the candidate's generation.
+    const line = text === '' ? 'a=end-of-candidates' : `a=${text}`;
+    const withCandidate = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
+      if (d === null) return d;
+      let sdp = d.sdp;
+      for (const s of candidateSections(d.sdp)) {
+        const named = target === 'all' ? !s.rejected : s.index === target.index;
+        if (named && s.ufrag === generation) sdp = addLineToSection(sdp, s.index, line);
+      }
+      return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
+    };
+    this.jsep.pendingRemote = withCandidate(this.jsep.pendingRemote);
+    this.jsep.currentRemote = withCandidate(this.jsep.currentRemote);
   }
 
   /**

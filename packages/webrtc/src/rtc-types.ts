@@ -5,7 +5,7 @@
 import { type Certificate, certificateFingerprints, type ManagerConfig } from '@x/network';
 import type { Clock, Net } from '@x/transport';
 import type { RTCDataChannel } from './rtc-data-channel.js';
-import type { RTCIceCandidate } from './rtc-ice-candidate.js';
+import { RTCIceCandidate } from './rtc-ice-candidate.js';
 
 /** W3C `RTCSdpType`. */
 export type RTCSdpType = 'offer' | 'answer' | 'pranswer' | 'rollback';
@@ -98,13 +98,43 @@ export interface RTCConfiguration {
   consent?: ManagerConfig['consent'];
 }
 
-/** W3C `RTCPeerConnectionIceEvent`. */
+/**
+ * W3C `RTCPeerConnectionIceEvent` (webrtc-pc §5.3): the `icecandidate` event. Its
+ * `candidate` is a gathered candidate, an end-of-candidates indication of one ICE generation
+ * (`candidate.candidate === ''`), or null once `iceGatheringState` is `complete`.
+ */
 export class RTCPeerConnectionIceEvent extends Event {
+  /** The candidate, or null when gathering is complete. */
   readonly candidate: RTCIceCandidate | null;
-  readonly url: string | null = null;
-  constructor(type: string, init: { candidate: RTCIceCandidate | null }) {
-    super(type);
-    this.candidate = init.candidate;
+  /** Deprecated in webrtc-pc: the STUN/TURN server URL of the candidate; null for others. */
+  readonly url: string | null;
+  /**
+   * Takes a W3C `RTCPeerConnectionIceEventInit` (an `EventInit` plus `candidate` and `url`,
+   * both null by default). Throws `TypeError` when `candidate` is neither null nor an
+   * `RTCIceCandidate` (WebIDL: a plain `RTCIceCandidateInit` is not one).
+   */
+  constructor(
+    type: string,
+    eventInitDict: {
+      bubbles?: boolean;
+      cancelable?: boolean;
+      composed?: boolean;
+      candidate?: RTCIceCandidate | null;
+      url?: string | null;
+    } = {},
+  ) {
+    // WebIDL: `type` is required (Node's Event would take undefined as "undefined").
+    if (type === undefined) throw new TypeError('RTCPeerConnectionIceEvent needs a type');
+    const init = eventInitDict ?? {};
+    super(type, init);
+    const candidate = init.candidate ?? null;
+    if (candidate !== null && !(candidate instanceof RTCIceCandidate)) {
+      throw new TypeError(
+        'RTCPeerConnectionIceEvent: candidate must be an RTCIceCandidate or null',
+      );
+    }
+    this.candidate = candidate;
+    this.url = init.url == null ? null : String(init.url);
   }
 }
 

@@ -1,12 +1,66 @@
 /**
- * webrtc-pc "surface the candidate": a candidate gathered after `setLocalDescription()` is
- * added to the pending and the current local description of its ICE generation (and
- * `a=end-of-candidates` once gathering is done), so that `pc.localDescription` read after
- * `icegatheringstatechange` to `complete` carries every candidate, as browsers do, and
- * signaling that sends one description without trickle works.
+ * Candidate lines in session descriptions.
+ *
+ * - webrtc-pc "surface the candidate": a candidate gathered after `setLocalDescription()` is
+ *   added to the pending and the current local description of its ICE generation (and
+ *   `a=end-of-candidates` once gathering is done), so that `pc.localDescription` read after
+ *   `icegatheringstatechange` to `complete` carries every candidate, as browsers do, and
+ *   signaling that sends one description without trickle works.
+ * - webrtc-pc `addIceCandidate()`: the media section a remote candidate names (by `sdpMid`,
+ *   else by `sdpMLineIndex`), the ufrags of each section, and the candidate added to the
+ *   remote descriptions of its ICE generation.
  */
+import { parseSdp } from './sdp/parse.js';
+import { effectiveTransport, isRejected } from './sdp/validate.js';
 
 const EOL = '\r\n';
+
+/** A media section of a description, as `addIceCandidate()` resolves a candidate to it. */
+export interface CandidateSection {
+  /** Zero-based index of the `m=` line (`sdpMLineIndex`). */
+  readonly index: number;
+  /** `a=mid` (`sdpMid`), if the section has one. */
+  readonly mid: string | undefined;
+  /** The ICE ufrag in effect for the section (its own, its BUNDLE tag's, or the session's). */
+  readonly ufrag: string | undefined;
+  /** Port 0 without `a=bundle-only`: the section is rejected (RFC 8843 §6, JSEP §5.2.2). */
+  readonly rejected: boolean;
+}
+
+/**
+ * The media sections of `sdp` (a description that `setRemoteDescription()` accepted, maybe
+ * with candidate lines added since). A description that no longer parses has none.
+ */
+export function candidateSections(sdp: string): CandidateSection[] {
+  let description: ReturnType<typeof parseSdp>;
+  try {
+    description = parseSdp(sdp);
+  } catch {
+    return [];
+  }
+  return description.media.map((section, index) => ({
+    index,
+    mid: section.mid,
+    ufrag: effectiveTransport(description, section).iceUfrag,
+    rejected: isRejected(section),
+  }));
+}
+
+/**
+ * webrtc-pc `addIceCandidate()` steps 3.2–3.3 (JSEP §3.5.2.1: a MID, when present, MUST be
+ * used; otherwise the m= section index): the section `sdpMid`, else `sdpMLineIndex`, names;
+ * `'all'` when both are null (end-of-candidates for every section); undefined when the
+ * description has no such section (the caller rejects with `OperationError`).
+ */
+export function locateSection(
+  sections: readonly CandidateSection[],
+  sdpMid: string | null,
+  sdpMLineIndex: number | null,
+): CandidateSection | 'all' | undefined {
+  if (sdpMid !== null) return sections.find((s) => s.mid === sdpMid);
+  if (sdpMLineIndex !== null) return sections[sdpMLineIndex];
+  return 'all';
+}
 
 /**
  * `sdp` with the attribute line `line` (`a=...`) added at the end of the media section whose
@@ -14,22 +68,51 @@ const EOL = '\r\n';
  * line is not there yet; otherwise `sdp` unchanged.
  */
 export function surfaceLine(sdp: string, mid: string, ufrag: string, line: string): string {
-  const lines = sdp.split(/\r?\n/);
-  if (lines.at(-1) === '') lines.pop();
-  const starts = lines.flatMap((l, i) => (l.startsWith('m=') ? [i] : []));
+  const lines = splitLines(sdp);
+  const starts = sectionStarts(lines);
   const sessionUfrag = ufragOf(lines.slice(0, starts[0] ?? lines.length));
   for (const [k, start] of starts.entries()) {
     const end = starts[k + 1] ?? lines.length;
     const section = lines.slice(start, end);
     if (!section.includes(`a=mid:${mid}`)) continue;
-    if ((ufragOf(section) ?? sessionUfrag) !== ufrag || section.includes(line)) return sdp;
-    // end-of-candidates stays last (RFC 8840 §4.1): a candidate goes before it.
-    const eoc = section.indexOf('a=end-of-candidates');
-    const at = eoc >= 0 ? start + eoc : end;
-    lines.splice(at, 0, line);
-    return lines.join(EOL) + EOL;
+    if ((ufragOf(section) ?? sessionUfrag) !== ufrag) return sdp;
+    return insertLine(lines, start, end, line) ?? sdp;
   }
   return sdp;
+}
+
+/**
+ * `sdp` with the attribute line `line` (`a=candidate:...` or `a=end-of-candidates`) added at
+ * the end of the media section of index `index` (a candidate before `a=end-of-candidates`,
+ * RFC 8840 §4.1), unless it is there already; `sdp` unchanged then, or without that section.
+ */
+export function addLineToSection(sdp: string, index: number, line: string): string {
+  const lines = splitLines(sdp);
+  const starts = sectionStarts(lines);
+  const start = starts[index];
+  if (start === undefined) return sdp;
+  return insertLine(lines, start, starts[index + 1] ?? lines.length, line) ?? sdp;
+}
+
+function splitLines(sdp: string): string[] {
+  const lines = sdp.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+function sectionStarts(lines: readonly string[]): number[] {
+  return lines.flatMap((l, i) => (l.startsWith('m=') ? [i] : []));
+}
+
+/** The description with `line` inserted into the section [start, end); undefined if present. */
+function insertLine(lines: string[], start: number, end: number, line: string): string | undefined {
+  const section = lines.slice(start, end);
+  if (section.includes(line)) return undefined;
+  // end-of-candidates stays last (RFC 8840 §4.1): a candidate goes before it.
+  const eoc = section.indexOf('a=end-of-candidates');
+  const at = eoc >= 0 ? start + eoc : end;
+  lines.splice(at, 0, line);
+  return lines.join(EOL) + EOL;
 }
 
 function ufragOf(lines: readonly string[]): string | undefined {
