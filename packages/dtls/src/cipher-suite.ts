@@ -8,7 +8,10 @@ import {
 import { DTLS_1_2, RECORD_HEADER } from './constants.js';
 import type { PrfHash } from './prf.js';
 
-/** The cipher suites this package speaks: ECDHE with ECDSA certificates and an AEAD. */
+/**
+ * The cipher suites this package speaks: ECDHE with an AEAD, authenticated by an ECDSA
+ * certificate or (for a peer's certificate only) an RSA one.
+ */
 export enum CipherSuite {
   /** TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5289), the one browsers pick. */
   EcdheEcdsaAes128GcmSha256 = 0xc02b,
@@ -16,11 +19,23 @@ export enum CipherSuite {
   EcdheEcdsaAes256GcmSha384 = 0xc02c,
   /** TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905). */
   EcdheEcdsaChacha20Poly1305Sha256 = 0xcca9,
+  /**
+   * TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RFC 5289): for a server with an RSA certificate
+   * (W3C `generateCertificate()` offers RSASSA-PKCS1-v1_5 to browser applications). Our own
+   * certificates are ECDSA, so only our client uses the RSA suites.
+   */
+  EcdheRsaAes128GcmSha256 = 0xc02f,
+  /** TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (RFC 5289); see {@link CipherSuite.EcdheRsaAes128GcmSha256}. */
+  EcdheRsaAes256GcmSha384 = 0xc030,
+  /** TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905); see {@link CipherSuite.EcdheRsaAes128GcmSha256}. */
+  EcdheRsaChacha20Poly1305Sha256 = 0xcca8,
 }
 
 /** @internal Parameters of a suite's record protection and PRF. */
 export interface SuiteParams {
   readonly id: CipherSuite;
+  /** The server certificate's key type the suite needs (RFC 8422 §5.3, RFC 5246 §7.4.2). */
+  readonly auth: 'ecdsa' | 'rsa';
   readonly cipher: CipherGCMTypes | 'chacha20-poly1305';
   readonly keyLength: number;
   /** Implicit IV bytes from the key block: the GCM salt (4) or ChaCha's whole nonce (12). */
@@ -30,40 +45,49 @@ export interface SuiteParams {
   readonly hash: PrfHash;
 }
 
+const ECDSA_SUITES: readonly SuiteParams[] = [
+  {
+    id: CipherSuite.EcdheEcdsaAes128GcmSha256,
+    auth: 'ecdsa',
+    cipher: 'aes-128-gcm',
+    keyLength: 16,
+    fixedIvLength: 4,
+    explicitNonce: 8,
+    hash: 'sha256',
+  },
+  {
+    id: CipherSuite.EcdheEcdsaAes256GcmSha384,
+    auth: 'ecdsa',
+    cipher: 'aes-256-gcm',
+    keyLength: 32,
+    fixedIvLength: 4,
+    explicitNonce: 8,
+    hash: 'sha384',
+  },
+  {
+    id: CipherSuite.EcdheEcdsaChacha20Poly1305Sha256,
+    auth: 'ecdsa',
+    cipher: 'chacha20-poly1305',
+    keyLength: 32,
+    fixedIvLength: 12,
+    explicitNonce: 0,
+    hash: 'sha256',
+  },
+];
+
+/** Each RSA suite protects records and derives keys as the ECDSA suite of the same AEAD. */
+const RSA_TWINS: ReadonlyArray<readonly [CipherSuite, CipherSuite]> = [
+  [CipherSuite.EcdheRsaAes128GcmSha256, CipherSuite.EcdheEcdsaAes128GcmSha256],
+  [CipherSuite.EcdheRsaAes256GcmSha384, CipherSuite.EcdheEcdsaAes256GcmSha384],
+  [CipherSuite.EcdheRsaChacha20Poly1305Sha256, CipherSuite.EcdheEcdsaChacha20Poly1305Sha256],
+];
+
 const SUITES: ReadonlyMap<number, SuiteParams> = new Map<number, SuiteParams>([
-  [
-    CipherSuite.EcdheEcdsaAes128GcmSha256,
-    {
-      id: 0xc02b,
-      cipher: 'aes-128-gcm',
-      keyLength: 16,
-      fixedIvLength: 4,
-      explicitNonce: 8,
-      hash: 'sha256',
-    },
-  ],
-  [
-    CipherSuite.EcdheEcdsaAes256GcmSha384,
-    {
-      id: 0xc02c,
-      cipher: 'aes-256-gcm',
-      keyLength: 32,
-      fixedIvLength: 4,
-      explicitNonce: 8,
-      hash: 'sha384',
-    },
-  ],
-  [
-    CipherSuite.EcdheEcdsaChacha20Poly1305Sha256,
-    {
-      id: 0xcca9,
-      cipher: 'chacha20-poly1305',
-      keyLength: 32,
-      fixedIvLength: 12,
-      explicitNonce: 0,
-      hash: 'sha256',
-    },
-  ],
+  ...ECDSA_SUITES.map((p): [number, SuiteParams] => [p.id, p]),
+  ...RSA_TWINS.map(([rsa, ecdsa]): [number, SuiteParams] => [
+    rsa,
+    { ...ECDSA_SUITES.find((p) => p.id === ecdsa)!, id: rsa, auth: 'rsa' },
+  ]),
 ]);
 
 /** @internal The parameters of `id`, or undefined for a suite this package does not speak. */
@@ -71,12 +95,28 @@ export function suiteParams(id: number): SuiteParams | undefined {
   return SUITES.get(id);
 }
 
-/** The default suite preference: AES-128-GCM first, as browsers and libwebrtc order them. */
+/**
+ * The default suite preference: ECDSA first, AES-128-GCM first, as browsers and libwebrtc
+ * order them; then the RSA suites, which a client offers for a server with an RSA certificate
+ * (a server picks only suites its own certificate can sign for).
+ */
 export const DEFAULT_CIPHER_SUITES: readonly CipherSuite[] = [
   CipherSuite.EcdheEcdsaAes128GcmSha256,
   CipherSuite.EcdheEcdsaAes256GcmSha384,
   CipherSuite.EcdheEcdsaChacha20Poly1305Sha256,
+  CipherSuite.EcdheRsaAes128GcmSha256,
+  CipherSuite.EcdheRsaAes256GcmSha384,
+  CipherSuite.EcdheRsaChacha20Poly1305Sha256,
 ];
+
+/** @internal The suite authentication a certificate's key can sign for. */
+export function certificateAuth(key: {
+  asymmetricKeyType?: string | undefined;
+}): 'ecdsa' | 'rsa' | undefined {
+  if (key.asymmetricKeyType === 'ec') return 'ecdsa';
+  if (key.asymmetricKeyType === 'rsa') return 'rsa';
+  return undefined;
+}
 
 const TAG = 16;
 

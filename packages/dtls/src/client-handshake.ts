@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { suiteParams } from './cipher-suite.js';
+import { certificateAuth, suiteParams } from './cipher-suite.js';
 import { AlertDescription, DTLS_1_2, HandshakeType } from './constants.js';
 import type { HandshakeMessage } from './handshake-codec.js';
 import { createKeyShare, type KeyShare, SUPPORTED_GROUPS } from './key-exchange.js';
@@ -157,10 +157,11 @@ export class ClientHandshake extends Handshake {
   private onCertificate(m: HandshakeMessage): void {
     const chain = decodeCertificate(m.body);
     if (!this.acceptCertificate(chain)) return;
-    if (this.peerKey!.asymmetricKeyType !== 'ec') {
+    // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate's key type is the one the suite names.
+    if (certificateAuth(this.peerKey!) !== this.suite!.auth) {
       this.abort(
         AlertDescription.UnsupportedCertificate,
-        'ECDHE_ECDSA needs an ECDSA server certificate',
+        `the server's ${this.peerKey!.asymmetricKeyType} certificate does not fit a ${this.suite!.auth.toUpperCase()} suite`,
       );
       return;
     }

@@ -37,6 +37,25 @@ describe('DtlsTransport handshake', () => {
     });
   }
 
+  it('picks an ECDSA suite with our ECDSA certificate, and fails when the client offers only RSA suites', async () => {
+    // The default offer lists the RSA suites too (for servers with RSA certificates).
+    const ok = pair();
+    await handshake(ok);
+    expect(ok.server.cipherSuite).toBe(CipherSuite.EcdheEcdsaAes128GcmSha256);
+    const p = pair({
+      client: {
+        cipherSuites: [
+          CipherSuite.EcdheRsaAes128GcmSha256,
+          CipherSuite.EcdheRsaChacha20Poly1305Sha256,
+        ],
+      },
+    });
+    await handshake(p);
+    expect(p.server.state).toBe(DtlsTransportState.Failed);
+    expect(p.client.state).toBe(DtlsTransportState.Failed);
+    expect(p.clientStates.at(-1)!.cause).toMatchObject({ kind: 'alert-received' });
+  });
+
   it('negotiates use_srtp: the server picks its preferred profile among the offered ones', async () => {
     const p = pair({
       client: {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { suiteParams } from './cipher-suite.js';
+import { certificateAuth, suiteParams } from './cipher-suite.js';
 import { AlertDescription, CertificateType, DTLS_1_2, HandshakeType } from './constants.js';
 import type { HandshakeMessage } from './handshake-codec.js';
 import { Handshake, type HandshakeHost, type StepHandlers } from './handshake.js';
@@ -57,7 +57,11 @@ export class ServerHandshake extends Handshake {
       this.abort(AlertDescription.ProtocolVersion, 'client does not offer DTLS 1.2');
       return;
     }
-    const suiteId = c.cipherSuites.find((s) => hello.cipherSuites.includes(s));
+    // Only a suite our certificate can sign for (RFC 5246 §7.4.2).
+    const auth = certificateAuth(c.certificate.privateKey);
+    const suiteId = c.cipherSuites.find(
+      (s) => hello.cipherSuites.includes(s) && suiteParams(s)!.auth === auth,
+    );
     const suite = suiteId === undefined ? undefined : suiteParams(suiteId);
     if (!suite) {
       this.abort(AlertDescription.HandshakeFailure, 'no cipher suite in common');

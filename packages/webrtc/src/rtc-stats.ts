@@ -53,6 +53,9 @@ const IANA_CIPHER: Record<string, string> = {
   EcdheEcdsaAes128GcmSha256: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
   EcdheEcdsaAes256GcmSha384: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
   EcdheEcdsaChacha20Poly1305Sha256: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  EcdheRsaAes128GcmSha256: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  EcdheRsaAes256GcmSha384: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  EcdheRsaChacha20Poly1305Sha256: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
 };
 
 /** webrtc-stats `tlsVersion`: the record layer's version in upper-case hex (DTLS 1.2: FEFD). */
