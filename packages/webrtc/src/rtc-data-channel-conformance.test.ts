@@ -645,3 +645,155 @@ describe('bufferedAmount and bufferedamountlow (webrtc-pc §6.2)', () => {
     },
   );
 });
+
+describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)', () => {
+  /** a creates an in-band channel; `onChannel` runs inside b's datachannel listener. */
+  async function announce(
+    init: RTCDataChannelInit,
+    onChannel: (channel: RTCDataChannel, event: Event) => void,
+    label = 'fire-me!',
+    prepare: (dc1: RTCDataChannel) => void = () => {},
+  ): Promise<{ w: VirtualPeers; dc1: RTCDataChannel; announced: RTCDataChannel[] }> {
+    const w = world();
+    const announced: RTCDataChannel[] = [];
+    w.b.ondatachannel = (e) => {
+      announced.push(e.channel);
+      onChannel(e.channel, e);
+    };
+    const dc1 = w.a.createDataChannel(label, init);
+    prepare(dc1);
+    await negotiate(w);
+    await w.clock.runUntil(() => dc1.readyState === 'open' && announced.length > 0, {
+      timeoutMs: 10_000,
+    });
+    return { w, dc1, announced };
+  }
+
+  it('fires once, neither bubbling nor cancelable, with the channel already open, then open', async () => {
+    const seen: string[] = [];
+    const { w, announced } = await announce({}, (channel, event) => {
+      expect(event).toBeInstanceOf(RTCDataChannelEvent);
+      seen.push(`datachannel ${event.bubbles} ${event.cancelable} ${channel.readyState}`);
+      channel.onopen = () => seen.push(`open ${channel.readyState}`);
+    });
+    await w.clock.advance(1000);
+    expect(announced).toHaveLength(1);
+    expect(seen).toEqual(['datachannel false false open', 'open open']);
+  });
+
+  it('fires open on the creating side, in-band, and on both sides of a negotiated channel', async () => {
+    const w = world();
+    const states: string[] = [];
+    const inband = w.a.createDataChannel('onopen');
+    const n1 = w.a.createDataChannel('onopen', { negotiated: true, id: 42 });
+    const n2 = w.b.createDataChannel('onopen', { negotiated: true, id: 42 });
+    for (const [name, dc] of [
+      ['in-band', inband],
+      ['negotiated a', n1],
+      ['negotiated b', n2],
+    ] as const)
+      dc.onopen = () => states.push(`${name} ${dc.readyState}`);
+    await negotiate(w);
+    await w.clock.runUntil(() => states.length === 3, { timeoutMs: 10_000 });
+    expect(states.sort()).toEqual(['in-band open', 'negotiated a open', 'negotiated b open']);
+  });
+
+  it('lets the listener send at once', async () => {
+    const got: unknown[] = [];
+    const { w } = await announce(
+      {},
+      (channel) => channel.send('meow meow!'),
+      'fire-me!',
+      (dc1) => {
+        dc1.onmessage = (e) => got.push(e.data);
+      },
+    );
+    await w.clock.runUntil(() => got.length > 0, { timeoutMs: 10_000 });
+    expect(got).toEqual(['meow meow!']);
+  });
+
+  it('fires no open event when the listener closes the channel (after sending)', async () => {
+    const opens: string[] = [];
+    const got: unknown[] = [];
+    const { w, announced } = await announce(
+      {},
+      (channel) => {
+        channel.onopen = () => opens.push('open');
+        channel.send('meow meow!');
+        channel.close();
+      },
+      'fire-me!',
+      (dc1) => {
+        dc1.onmessage = (e) => got.push(e.data);
+      },
+    );
+    await w.clock.runUntil(() => announced[0]!.readyState === 'closed', { timeoutMs: 10_000 });
+    await w.clock.advance(1000);
+    expect(opens).toEqual([]);
+    expect(got).toEqual(['meow meow!']);
+  });
+
+  it('delivers the messages sent right away by the creator after the open event', async () => {
+    const w = world();
+    const log: string[] = [];
+    w.b.ondatachannel = (e) => {
+      const dc = e.channel;
+      dc.onopen = () => log.push('open');
+      dc.onmessage = (m) => log.push(`message ${m.data}`);
+    };
+    const dc1 = w.a.createDataChannel('eager', { negotiated: false });
+    dc1.onopen = () => {
+      dc1.send('1');
+      dc1.send('2');
+    };
+    await negotiate(w);
+    await w.clock.runUntil(() => log.length === 3, { timeoutMs: 10_000 });
+    expect(log).toEqual(['open', 'message 1', 'message 2']);
+  });
+
+  it.each([
+    [
+      'the given configuration',
+      { ordered: false, maxRetransmits: 1, protocol: 'custom', priority: 'high' },
+      'test',
+    ],
+    ['the defaults', {}, ''],
+  ] as const)('gives the announced channel %s', async (_, given, label) => {
+    const init: RTCDataChannelInit = given;
+    const { dc1, announced } = await announce(init, () => {}, label);
+    const dc2 = announced[0]!;
+    const view = (dc: RTCDataChannel) => ({
+      label: dc.label,
+      ordered: dc.ordered,
+      maxPacketLifeTime: dc.maxPacketLifeTime,
+      maxRetransmits: dc.maxRetransmits,
+      protocol: dc.protocol,
+      negotiated: dc.negotiated,
+      id: dc.id,
+      priority: dc.priority,
+    });
+    expect(view(dc2)).toEqual(view(dc1));
+    expect(view(dc1)).toMatchObject({
+      label,
+      ordered: init.ordered ?? true,
+      maxRetransmits: init.maxRetransmits ?? null,
+      protocol: init.protocol ?? '',
+      negotiated: false,
+      priority: init.priority ?? 'low',
+    });
+  });
+
+  it('fires no datachannel event for a negotiated channel', async () => {
+    const w = world();
+    let events = 0;
+    w.b.ondatachannel = () => events++;
+    const dc = w.a.createDataChannel('test', { negotiated: true, id: 7 });
+    const peer = w.b.createDataChannel('test', { negotiated: true, id: 7 });
+    await negotiate(w);
+    await w.clock.runUntil(() => dc.readyState === 'open' && peer.readyState === 'open', {
+      timeoutMs: 10_000,
+    });
+    await w.clock.advance(2000);
+    expect(events).toBe(0);
+  });
+});

@@ -80,7 +80,7 @@ describe('RTCDataChannel', () => {
     let remote: RTCDataChannel | undefined;
     p.b.ondatachannel = (e) => {
       remote = e.channel;
-      // webrtc-pc §6.2: the announced channel is already open and fires no open event.
+      // webrtc-pc §6.2: the announced channel is already open; its open event follows.
       log.push(`b datachannel (${remote.readyState})`);
       record(remote, log, 'b');
     };
@@ -91,7 +91,7 @@ describe('RTCDataChannel', () => {
     );
     await negotiate(p);
     await p.clock.runUntil(() => local.readyState === 'open', { timeoutMs: 10_000 });
-    expect(log).toEqual(['b datachannel (open)', 'a open (open)']);
+    expect(log).toEqual(['b datachannel (open)', 'b open (open)', 'a open (open)']);
     expect(remote!.id).toBe(local.id);
     // b answered a=setup:active, so a is the DTLS server and picks odd ids (RFC 8832 §6).
     expect(local.id! % 2).toBe(1);

@@ -86,6 +86,11 @@ export class RTCDataChannel extends SafeEventTarget {
    */
   private heldBufferedAmount: number | undefined;
   /**
+   * Messages that came before the `open` event of a channel the peer announced, which they
+   * must follow: they wait for it.
+   */
+  private beforeOpen: [Buffer, boolean][] | undefined;
+  /**
    * The close was announced (webrtc-pc "announce the data channel as closed"): until then
    * `readyState` says `closing`.
    */
@@ -111,7 +116,14 @@ export class RTCDataChannel extends SafeEventTarget {
     private readonly observer?: DataChannelObserver,
   ) {
     super();
-    if (channel.state === 'open') this.markOpen();
+    if (channel.state === 'open') {
+      // webrtc-pc, "when an underlying data transport is to be announced": the channel is
+      // already open when the datachannel event fires; if it still is once that event was
+      // dispatched, it is announced as open, with an open event, from a queued task.
+      this.markOpen();
+      this.beforeOpen = [];
+      queueMicrotask(() => this.announceOpen());
+    }
     channel.handlers = {
       onOpen: () => {
         if (this.silenced) return;
@@ -119,7 +131,9 @@ export class RTCDataChannel extends SafeEventTarget {
         this.dispatchEvent(new Event('open'));
       },
       onMessage: (data, binary) => {
-        if (!this.silenced) this.deliver(data, binary);
+        if (this.silenced) return;
+        if (this.beforeOpen) this.beforeOpen.push([data, binary]);
+        else this.deliver(data, binary);
       },
       // webrtc-pc §6.2: bufferedamountlow follows a decrease of what send() queued. The SCTP
       // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it. It is
@@ -179,6 +193,11 @@ export class RTCDataChannel extends SafeEventTarget {
   }
   get negotiated(): boolean {
     return this.channel.negotiated;
+  }
+  /** webrtc-priority: the `RTCPriorityType` of the channel's RFC 8832 priority. */
+  get priority(): 'very-low' | 'low' | 'medium' | 'high' {
+    const p = this.channel.priority;
+    return p <= 128 ? 'very-low' : p <= 256 ? 'low' : p <= 512 ? 'medium' : 'high';
   }
   get id(): number | null {
     return this.channel.id;
@@ -340,6 +359,18 @@ export class RTCDataChannel extends SafeEventTarget {
     } finally {
       this.reading = false;
     }
+  }
+
+  /** Fires the open event of a channel the peer announced, then the messages that waited. */
+  private announceOpen(): void {
+    const waiting = this.beforeOpen ?? [];
+    this.beforeOpen = undefined;
+    // Closed in a datachannel listener: no open event, and its messages are dropped (webrtc-pc:
+    // a message received when not open is discarded).
+    if (this.silenced || this.readyState !== 'open') return;
+    this.dispatchEvent(new Event('open'));
+    for (const [data, binary] of waiting)
+      if (this.readyState === 'open') this.deliver(data, binary);
   }
 
   private deliver(data: Buffer, binary: boolean): void {
