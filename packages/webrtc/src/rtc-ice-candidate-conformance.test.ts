@@ -688,6 +688,29 @@ describe('addIceCandidate() and the section it names (WPT, second media section)
   });
 });
 
+describe('addIceCandidate() and a rejected media section (webrtc-pc: stopped transceiver)', () => {
+  it('resolves for a section the offer rejected, before the ufrag check, and changes nothing', async () => {
+    const rejected = TWO_SECTION_OFFER.replace('m=audio 9 ', 'm=audio 0 ');
+    await withRemoteOffer(
+      async (pc) => {
+        await pc.addIceCandidate({
+          candidate: CANDIDATE_1,
+          sdpMid: 'au',
+          usernameFragment: 'nope',
+        });
+        await pc.addIceCandidate({ candidate: MALFORMED, sdpMLineIndex: 0 });
+        expect(pc.remoteDescription?.sdp).toBe(rejected);
+        expect(await agentRemotes(pc)).not.toContain('198.51.100.10:40100');
+        // End-of-candidates for every section leaves the rejected one alone.
+        await pc.addIceCandidate({});
+        expect(section(pc.remoteDescription!.sdp, 0)).not.toContain('a=end-of-candidates');
+        expect(section(pc.remoteDescription!.sdp, 1).at(-1)).toBe('a=end-of-candidates');
+      },
+      { sdp: rejected },
+    );
+  });
+});
+
 describe('addIceCandidate() and close() (webrtc-pc "chain an operation")', () => {
   // webrtc-pc: once [[IsClosed]] is true, the chained operation's promise settles neither
   // way (WPT test_never_resolve cases).

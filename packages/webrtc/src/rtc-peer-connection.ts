@@ -40,10 +40,10 @@ import {
 } from './rtc-transports.js';
 import { readDescription, type RemoteDescriptionInfo } from './sdp-adapter.js';
 import {
-  addLineToSection,
-  type CandidateSection,
+  addCandidateLine,
   candidateSections,
   locateSection,
+  ufragsOf,
 } from './surface-candidate.js';
 import {
   iceConnectionStateName,
@@ -434,12 +434,11 @@ export class RTCPeerConnection extends SafeEventTarget {
     // Step 4.5: the usernameFragment (else the line's ufrag extension) must be one of the
     // section's in an applied remote description, the pending or the current one.
     const ufrag = init.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
-    const applied = [this.jsep.pendingRemote, this.jsep.currentRemote].map((d) =>
-      d === null ? [] : candidateSections(d.sdp),
+    const applied = [this.jsep.pendingRemote, this.jsep.currentRemote];
+    const known = applied.some(
+      (d) => d !== null && ufragsOf(candidateSections(d.sdp), target).includes(ufrag ?? ''),
     );
-    const inSection = (sections: CandidateSection[]): (string | undefined)[] =>
-      target === 'all' ? sections.map((s) => s.ufrag) : [sections[target.index]?.ufrag];
-    if (ufrag !== null && !applied.some((sections) => inSection(sections).includes(ufrag))) {
+    if (ufrag !== null && !known) {
       throw new DOMException(
         `addIceCandidate(): no applied remote description has ufrag ${ufrag} for this section`,
         'OperationError',
@@ -476,11 +475,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     const line = text === '' ? 'a=end-of-candidates' : `a=${text}`;
     const withCandidate = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
       if (d === null) return d;
-      let sdp = d.sdp;
-      for (const s of candidateSections(d.sdp)) {
-        const named = target === 'all' ? !s.rejected : s.index === target.index;
-        if (named && s.ufrag === generation) sdp = addLineToSection(sdp, s.index, line);
-      }
+      const sdp = addCandidateLine(d.sdp, target, generation, line);
       return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
     };
     this.jsep.pendingRemote = withCandidate(this.jsep.pendingRemote);

@@ -62,6 +62,33 @@ export function locateSection(
   return 'all';
 }
 
+/** The ufrags of the section `target` names in `sections` (every section's for `'all'`). */
+export function ufragsOf(
+  sections: readonly CandidateSection[],
+  target: CandidateSection | 'all',
+): (string | undefined)[] {
+  return target === 'all' ? sections.map((s) => s.ufrag) : [sections[target.index]?.ufrag];
+}
+
+/**
+ * webrtc-pc `addIceCandidate()` step 4.6.2: `sdp` with `line` (`a=candidate:...` or
+ * `a=end-of-candidates`) added to the section `target` names (`'all'`: every section that is
+ * not rejected) when its ufrag is `generation`, the ICE generation of the candidate.
+ */
+export function addCandidateLine(
+  sdp: string,
+  target: CandidateSection | 'all',
+  generation: string | undefined,
+  line: string,
+): string {
+  let out = sdp;
+  for (const s of candidateSections(sdp)) {
+    const named = target === 'all' ? !s.rejected : s.index === target.index;
+    if (named && s.ufrag === generation) out = addLineToSection(out, s.index, line);
+  }
+  return out;
+}
+
 /**
  * `sdp` with the attribute line `line` (`a=...`) added at the end of the media section whose
  * `a=mid` is `mid`, when that section's `a=ice-ufrag` (or the session's) is `ufrag` and the
