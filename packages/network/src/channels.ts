@@ -87,8 +87,10 @@ export class ChannelTable implements ChannelHost {
 
   /** The association is gone: every channel is closed (W3C: "closed" with an error when unexpected). */
   detach(error?: Error): void {
-    this.association = undefined;
+    // Closed while the association is still known, so that each channel keeps what it had
+    // not sent (W3C bufferedAmount).
     for (const channel of this.all) channel.setState('closed', error);
+    this.association = undefined;
     this.byId.clear();
     this.unassigned.length = 0;
     this.closing.clear();

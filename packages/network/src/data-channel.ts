@@ -61,6 +61,8 @@ export class DataChannel {
   handlers: DataChannelHandlers = {};
   private currentState: DataChannelState = 'connecting';
   private threshold = 0;
+  /** What was still queued when the channel closed. */
+  private finalBufferedAmount = 0;
 
   /** @internal */
   constructor(
@@ -82,8 +84,12 @@ export class DataChannel {
     return this.currentState;
   }
 
-  /** Bytes handed to `send` that SCTP has not yet had acknowledged. */
+  /**
+   * Bytes handed to `send` that SCTP has not sent yet. Once the channel is closed, what was
+   * left unsent when it closed (W3C: `bufferedAmount` does not reset to zero on close).
+   */
   get bufferedAmount(): number {
+    if (this.currentState === 'closed') return this.finalBufferedAmount;
     if (this.id === null || this.currentState === 'connecting') return 0;
     return this.host.bufferedAmountOf(this);
   }
@@ -127,6 +133,7 @@ export class DataChannel {
   /** @internal */
   setState(state: DataChannelState, error?: Error): void {
     if (state === this.currentState) return;
+    if (state === 'closed') this.finalBufferedAmount = this.bufferedAmount;
     this.currentState = state;
     const h = this.handlers;
     if (state === 'open') h.onOpen?.();

@@ -45,16 +45,18 @@ const flavours = [
 async function channelPair(
   options: RTCDataChannelInit,
   w = world(),
+  peerOptions: RTCDataChannelInit = options,
+  mungeAnswer?: (sdp: string) => string,
 ): Promise<{ w: VirtualPeers; c1: RTCDataChannel; c2: RTCDataChannel }> {
   const c1 = w.a.createDataChannel('pair', options);
   let c2: RTCDataChannel | undefined = options.negotiated
-    ? w.b.createDataChannel('pair', options)
+    ? w.b.createDataChannel('pair', peerOptions)
     : undefined;
   if (!options.negotiated)
     w.b.ondatachannel = (e) => {
       c2 = e.channel;
     };
-  await negotiate(w);
+  await negotiate(w, mungeAnswer);
   const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
     timeoutMs: 10_000,
   });
@@ -626,6 +628,24 @@ describe('bufferedAmount and bufferedamountlow (webrtc-pc §6.2)', () => {
   });
 
   it.each(flavours)(
+    '%s: keeps what was never sent when the transport fails',
+    async (_, options) => {
+      const { w, c1 } = await channelPair(options);
+      const message = new Uint8Array(65_536);
+      for (let i = 0; i < 16; i++) c1.send(message);
+      let atClose = -1;
+      c1.onclose = () => {
+        atClose = c1.bufferedAmount;
+      };
+      await w.b.close();
+      await w.clock.runUntil(() => atClose >= 0, { timeoutMs: 60_000 });
+      expect(atClose).toBeGreaterThan(0);
+      await w.clock.advance(10_000);
+      expect([c1.readyState, c1.bufferedAmount]).toEqual(['closed', atClose]);
+    },
+  );
+
+  it.each(flavours)(
     '%s: fires bufferedamountlow once after sends, at or below the threshold, and again after the next send',
     async (_, options) => {
       const { w, c1, c2 } = await channelPair(options);
@@ -796,4 +816,128 @@ describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)
     await w.clock.advance(2000);
     expect(events).toBe(0);
   });
+});
+
+describe('send and receive (web-platform-tests RTCDataChannel-send-receive)', () => {
+  const variants = [
+    ['in-band', {}, {}],
+    ['negotiated', { negotiated: true, id: 42 }, { negotiated: true, id: 42 }],
+    // The receiving side may be unordered: each test checks what one side receives.
+    [
+      'asymmetric negotiated',
+      { negotiated: true, id: 42 },
+      { negotiated: true, id: 42, ordered: false },
+    ],
+  ] as const;
+
+  it.each(variants)('%s: throws InvalidStateError on send() before open', (_, options) => {
+    const { a } = world();
+    expect(() => a.createDataChannel('test', options).send('hello')).toThrow(
+      expect.objectContaining({ name: 'InvalidStateError' }),
+    );
+  });
+
+  it.each(variants)(
+    '%s: carries strings both ways, and empty messages of every type',
+    async (_, o1, o2) => {
+      const { w, c1, c2 } = await channelPair(o1, world(), o2);
+      c2.send('hello');
+      expect(await nextMessages(w, c1)).toEqual(['hello']);
+      c1.send('');
+      expect(await nextMessages(w, c2)).toEqual(['']);
+      c1.send(new Uint8Array(0));
+      const [empty] = await nextMessages(w, c2);
+      expect((empty as ArrayBuffer).byteLength).toBe(0);
+      c2.binaryType = 'blob';
+      c1.send(new Blob([]));
+      const [emptyBlob] = await nextMessages(w, c2);
+      expect(emptyBlob).toBeInstanceOf(Blob);
+      expect((emptyBlob as Blob).size).toBe(0);
+    },
+  );
+
+  it.each(variants)(
+    '%s: sends a DataView and delivers the type binaryType says at each message',
+    async (_, o1, o2) => {
+      const { w, c1, c2 } = await channelPair(o1, world(), o2);
+      const got: unknown[] = [];
+      c2.onmessage = (e) => {
+        got.push(e.data);
+        c2.binaryType = got.length === 3 ? 'blob' : 'arraybuffer';
+      };
+      c2.binaryType = 'blob';
+      c1.send(new DataView(hello.buffer));
+      c1.send(unicode);
+      c1.send(new Blob([hello]));
+      c1.send(new Blob([hello]));
+      await w.clock.runUntil(() => got.length === 4, { timeoutMs: 10_000 });
+      expect(got[0]).toBeInstanceOf(Blob);
+      expect(got[1]).toBe(unicode);
+      expect(bytesOf(got[2])).toEqual([...hello]);
+      expect(got[3]).toBeInstanceOf(Blob);
+      for (const blob of [got[0], got[3]])
+        expect([...new Uint8Array(await (blob as Blob).arrayBuffer())]).toEqual([...hello]);
+    },
+  );
+
+  it.each(variants)(
+    '%s: sends up to the maximum message size, and throws TypeError above it',
+    async (_, o1, o2) => {
+      const { w, c1, c2 } = await channelPair(o1, world(), o2);
+      let closes = 0;
+      c1.onclose = () => closes++;
+      c2.onclose = () => closes++;
+      const max = w.a.sctp!.maxMessageSize;
+      for (const size of [1024, 16_384, 65_536, 262_144]) {
+        const message = new Uint8Array(size).fill(0xfe);
+        if (size > max) {
+          expect(() => c1.send(message)).toThrow(TypeError);
+          continue;
+        }
+        c1.send(message);
+        const [data] = await nextMessages(w, c2);
+        expect((data as ArrayBuffer).byteLength).toBe(size);
+        expect(new Uint8Array(data as ArrayBuffer).every((b) => b === 0xfe)).toBe(true);
+      }
+      expect(closes).toBe(0);
+    },
+  );
+
+  it.each([1024, 16_384])(
+    'throws TypeError one byte above a max-message-size of %d the answer set, and stays open',
+    async (size) => {
+      const { w, c1, c2 } = await channelPair({}, world(), {}, (sdp) =>
+        sdp.replace(/a=max-message-size:\d+/, `a=max-message-size:${size}`),
+      );
+      let events = 0;
+      for (const dc of [c1, c2]) {
+        dc.onclose = () => events++;
+        dc.onmessage = () => events++;
+      }
+      expect(w.a.sctp!.maxMessageSize).toBe(size);
+      const message = new Uint8Array(size + 1);
+      expect(() => c1.send(message)).toThrow(TypeError);
+      expect(() => c1.send(message)).toThrow(TypeError);
+      await w.clock.advance(10_000);
+      expect([events, c1.readyState, c2.readyState]).toEqual([0, 'open', 'open']);
+    },
+  );
+
+  it.each(variants)(
+    '%s: delivers what was queued before close() before the peer sees close',
+    async (_, o1, o2) => {
+      const { w, c1, c2 } = await channelPair(o1, world(), o2);
+      const message = new Uint8Array(65_536).fill(0xfe);
+      let received = 0;
+      let receivedAtClose = -1;
+      c2.onmessage = () => received++;
+      c2.onclose = () => {
+        receivedAtClose = received;
+      };
+      for (let i = 0; i < 16; i++) c1.send(message);
+      c1.close();
+      await w.clock.runUntil(() => receivedAtClose >= 0, { timeoutMs: 60_000 });
+      expect(receivedAtClose).toBe(16);
+    },
+  );
 });

@@ -153,6 +153,8 @@ export class RTCDataChannel extends SafeEventTarget {
         if (!this.closeRequested && !this.silenced) this.dispatchEvent(new Event('closing'));
       },
       onClose: (error) => {
+        // webrtc-pc §6.2: [[BufferedAmount]] does not reset to zero once the channel closes.
+        this.heldBufferedAmount ??= this.channel.bufferedAmount + this.pendingBytes;
         this.pending.length = 0;
         this.pendingBytes = 0;
         if (this.silenced) return;
