@@ -382,6 +382,35 @@ describe('binaryType (webrtc-pc §6.2, BinaryType enum)', () => {
   );
 });
 
+describe('bufferedAmountLowThreshold (webrtc-pc §6.2, unsigned long)', () => {
+  it.each([
+    [65_536, 65_536],
+    [1.9, 1],
+    [-1, 4_294_967_295],
+    [2 ** 32 + 5, 5],
+    [Number.NaN, 0],
+    [Number.POSITIVE_INFINITY, 0],
+    [null, 0],
+    ['12', 12],
+  ])('converts %s to %d', (value, expected) => {
+    const { a } = world();
+    const dc = a.createDataChannel('');
+    (dc as { bufferedAmountLowThreshold: unknown }).bufferedAmountLowThreshold = value;
+    expect(dc.bufferedAmountLowThreshold).toBe(expected);
+  });
+
+  it('refuses a Symbol or a BigInt (TypeError)', () => {
+    const { a } = world();
+    const dc = a.createDataChannel('') as { bufferedAmountLowThreshold: unknown };
+    expect(() => {
+      dc.bufferedAmountLowThreshold = Symbol('x');
+    }).toThrow(TypeError);
+    expect(() => {
+      dc.bufferedAmountLowThreshold = 5n;
+    }).toThrow(TypeError);
+  });
+});
+
 describe('RTCDataChannelEvent and RTCErrorEvent constructors', () => {
   it('builds an RTCDataChannelEvent from a channel', () => {
     const { a } = world();
@@ -523,8 +552,14 @@ describe('close() (webrtc-pc §6.2, the closing procedure)', () => {
         }
       }
       let handlerSawClosing = false;
+      let sendWhileClosing: unknown;
       c2.onclosing = () => {
         handlerSawClosing = c2.readyState === 'closing';
+        try {
+          c2.send('too late');
+        } catch (error) {
+          sendWhileClosing = error;
+        }
       };
       c1.close();
       c1.close();
@@ -534,6 +569,7 @@ describe('close() (webrtc-pc §6.2, the closing procedure)', () => {
       });
       await w.clock.advance(1000);
       expect(handlerSawClosing).toBe(true);
+      expect(sendWhileClosing).toMatchObject({ name: 'InvalidStateError' });
       expect(log.filter((l) => l.startsWith('c2'))).toEqual([
         'c2 closing closing',
         'c2 close closed',

@@ -224,7 +224,10 @@ export class RTCDataChannel extends SafeEventTarget {
     return this.channel.bufferedAmountLowThreshold;
   }
   set bufferedAmountLowThreshold(bytes: number) {
-    this.channel.bufferedAmountLowThreshold = Math.max(0, Math.floor(Number(bytes)) || 0);
+    // WebIDL unsigned long: ToNumber (a Symbol or a BigInt cannot be), then modulo 2^32.
+    if (typeof bytes === 'symbol' || typeof bytes === 'bigint')
+      throw new TypeError('bufferedAmountLowThreshold must be a number');
+    this.channel.bufferedAmountLowThreshold = Number(bytes) >>> 0;
   }
   get binaryType(): BinaryType {
     return this.type;
