@@ -977,3 +977,59 @@ describe('send and receive (web-platform-tests RTCDataChannel-send-receive)', ()
     },
   );
 });
+
+describe('channels and their connection (RTCPeerConnection-close, RTCDataChannel-iceRestart)', () => {
+  function many(pc: RTCPeerConnection, from: number): RTCDataChannel[] {
+    const channels: RTCDataChannel[] = [];
+    for (let i = from; i < 24; i++)
+      channels.push(
+        pc.createDataChannel(`test-channel-${i}`, i % 2 === 0 ? { negotiated: true, id: i } : {}),
+      );
+    return channels;
+  }
+
+  it('closes every channel at once when the connection closes, before it is established', () => {
+    const { a } = world();
+    const channels = many(a, 0);
+    expect(channels.map((dc) => dc.readyState)).not.toContain('closed');
+    void a.close();
+    expect(new Set(channels.map((dc) => dc.readyState))).toEqual(new Set(['closed']));
+  });
+
+  it('closes every channel at once when the connections close, once established', async () => {
+    const { w, c1, c2 } = await channelPair({});
+    const channels = [c1, c2, ...many(w.a, 1)];
+    expect(channels.map((dc) => dc.readyState)).not.toContain('closed');
+    void w.a.close();
+    void w.b.close();
+    expect(new Set(channels.map((dc) => dc.readyState))).toEqual(new Set(['closed']));
+    expect([w.a.sctp?.state, w.b.sctp?.state]).toEqual(['closed', 'closed']);
+  });
+
+  async function pingPong(w: VirtualPeers, c1: RTCDataChannel, c2: RTCDataChannel, size = 1) {
+    c1.send('hello');
+    expect(await nextMessages(w, c2)).toEqual(['hello']);
+    c2.send('x'.repeat(size));
+    expect(await nextMessages(w, c1)).toEqual(['x'.repeat(size)]);
+  }
+
+  it('keeps a channel usable across an ICE restart, and at each of its steps', async () => {
+    const { w, c1, c2 } = await channelPair({});
+    const errors: Event[] = [];
+    for (const dc of [c1, c2]) dc.addEventListener('error', (e) => errors.push(e));
+    await pingPong(w, c1, c2);
+    w.a.restartIce();
+    await w.a.setLocalDescription();
+    await pingPong(w, c1, c2);
+    await w.b.setRemoteDescription(w.a.localDescription!);
+    await pingPong(w, c1, c2);
+    await w.b.setLocalDescription(await w.b.createAnswer());
+    await pingPong(w, c1, c2, 1000);
+    await w.a.setRemoteDescription(w.b.localDescription!);
+    await pingPong(w, c1, c2);
+    await w.clock.advance(5000);
+    await pingPong(w, c2, c1);
+    expect(errors).toEqual([]);
+    expect([c1.readyState, c2.readyState]).toEqual(['open', 'open']);
+  });
+});

@@ -131,7 +131,9 @@ export class RTCDataChannel extends SafeEventTarget {
         this.dispatchEvent(new Event('open'));
       },
       onMessage: (data, binary) => {
-        if (this.silenced) return;
+        // webrtc-pc "when a message is received": discarded unless the channel is open (it is
+        // closing once close() was called, even while sends queued behind a Blob drain).
+        if (this.silenced || this.closeRequested) return;
         if (this.beforeOpen) this.beforeOpen.push([data, binary]);
         else this.deliver(data, binary);
       },
