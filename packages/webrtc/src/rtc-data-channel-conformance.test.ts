@@ -1033,3 +1033,58 @@ describe('channels and their connection (RTCPeerConnection-close, RTCDataChannel
     expect([c1.readyState, c2.readyState]).toEqual(['open', 'open']);
   });
 });
+
+describe('what DCEP carries to the peer (RTCDataChannel-dcep)', () => {
+  const kinds = [
+    ['ordered', true],
+    ['unordered', false],
+  ] as const;
+  const reliabilities = [
+    ['reliable', {}],
+    ['maxRetransmits 0', { maxRetransmits: 0 }],
+    ['maxRetransmits 65535', { maxRetransmits: 65_535 }],
+    ['maxPacketLifeTime 0', { maxPacketLifeTime: 0 }],
+    ['maxPacketLifeTime 65535', { maxPacketLifeTime: 65_535 }],
+  ] as const;
+  const cases = kinds.flatMap(([kind, ordered]) =>
+    reliabilities.map(([name, init]) => [`${kind}, ${name}`, { ordered, ...init }] as const),
+  );
+
+  it.each(cases)('opens an %s channel with the same parameters on both sides', async (_, init) => {
+    const { c1, c2 } = await channelPair(init);
+    const view = (dc: RTCDataChannel) => [dc.ordered, dc.maxRetransmits, dc.maxPacketLifeTime];
+    expect(view(c1)).toEqual([
+      init.ordered,
+      'maxRetransmits' in init ? init.maxRetransmits : null,
+      'maxPacketLifeTime' in init ? init.maxPacketLifeTime : null,
+    ]);
+    expect(view(c2)).toEqual(view(c1));
+  });
+
+  it('carries the priority and the id', async () => {
+    const { c1, c2 } = await channelPair({ priority: 'high' });
+    expect([c1.priority, c2.priority]).toEqual(['high', 'high']);
+    expect(c1.id).toBeGreaterThanOrEqual(0);
+    expect(c1.id).toBeLessThan(65_535);
+    expect(c2.id).toBe(c1.id);
+  });
+
+  it.each([
+    ['empty', '', ''],
+    ['of 65 535 ASCII bytes', 'l'.repeat(65_535), 'p'.repeat(65_535)],
+    ['of 65 535 bytes in 3-byte characters', '\u2022'.repeat(21_845), '\u20ac'.repeat(21_845)],
+  ])('carries a label and a protocol %s', async (_, label, protocol) => {
+    const w = world();
+    const c1 = w.a.createDataChannel(label, { protocol });
+    let c2: RTCDataChannel | undefined;
+    w.b.ondatachannel = (e) => {
+      c2 = e.channel;
+    };
+    await negotiate(w);
+    await w.clock.runUntil(() => c1.readyState === 'open' && c2 !== undefined, {
+      timeoutMs: 10_000,
+    });
+    expect([c1.label === label, c1.protocol === protocol]).toEqual([true, true]);
+    expect([c2?.label === label, c2?.protocol === protocol]).toEqual([true, true]);
+  });
+});
