@@ -1,6 +1,7 @@
 import {
   createHash,
   createPrivateKey,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -132,16 +133,67 @@ export interface GenerateCertificateOptions {
 }
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'; // RFC 5758 §3.2
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11'; // RFC 4055 §5 (sha256WithRSAEncryption)
+/** DER NULL: the parameters of an RSA signature AlgorithmIdentifier (RFC 4055 §5). */
+const DER_NULL = Buffer.from([0x05, 0x00]);
 
 /**
  * Generates a self-signed ECDSA P-256 X.509 v3 certificate (RFC 5280 §4.1) with a random
  * 64-bit serial, signed with ecdsa-with-SHA256, for use as a WebRTC DTLS identity.
  */
 export function generateCertificate(options: GenerateCertificateOptions = {}): DtlsCertificate {
+  const expiresInMs = checkExpiry(options);
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return selfSigned(privateKey, p256Spki(publicKey), ECDSA_WITH_SHA256, options, expiresInMs);
+}
+
+/** Options of {@link generateRsaCertificate}. */
+export interface GenerateRsaCertificateOptions extends GenerateCertificateOptions {
+  /** RSA modulus length in bits, 1024 to 8192. Default 2048 (the size webrtc-pc requires). */
+  readonly modulusLength?: number;
+}
+
+/**
+ * Generates a self-signed RSA X.509 v3 certificate (public exponent 65537, signed with
+ * sha256WithRSAEncryption): the W3C `generateCertificate()` RSASSA-PKCS1-v1_5 identity. The
+ * key is made off the event loop (an RSA key takes tens of milliseconds or more). DTLS then
+ * uses the ECDHE_RSA suites with it, and signs with RSASSA-PKCS1-v1_5 or RSASSA-PSS, as the
+ * peer accepts.
+ */
+export async function generateRsaCertificate(
+  options: GenerateRsaCertificateOptions = {},
+): Promise<DtlsCertificate> {
+  const expiresInMs = checkExpiry(options);
+  const modulusLength = options.modulusLength ?? 2048;
+  if (!Number.isInteger(modulusLength) || modulusLength < 1024 || modulusLength > 8192)
+    throw new CertificateError(`modulusLength must be 1024 to 8192, got ${modulusLength}`);
+  const { privateKey, publicKey } = await new Promise<{
+    privateKey: KeyObject;
+    publicKey: KeyObject;
+  }>((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength, publicExponent: 0x10001 }, (error, pub, priv) =>
+      error ? reject(error) : resolve({ privateKey: priv, publicKey: pub }),
+    ),
+  );
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  return selfSigned(privateKey, spki, SHA256_WITH_RSA, options, expiresInMs);
+}
+
+function checkExpiry(options: GenerateCertificateOptions): number {
   const expiresInMs = options.expiresInMs ?? 30 * 24 * 3600 * 1000;
   if (!(expiresInMs >= 0))
     throw new CertificateError(`expiresInMs must be 0 or more, got ${expiresInMs}`);
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return expiresInMs;
+}
+
+/** The certificate of `spki`, signed by `privateKey` with `signatureOid` (SHA-256). */
+function selfSigned(
+  privateKey: KeyObject,
+  spki: Buffer,
+  signatureOid: string,
+  options: GenerateCertificateOptions,
+  expiresInMs: number,
+): DtlsCertificate {
   const now = Date.now();
   const notBefore = options.notBefore ?? new Date(now - 24 * 3600 * 1000);
   // Whole seconds: what UTCTime and GeneralizedTime carry (RFC 5280 §4.1.2.5).
@@ -150,7 +202,10 @@ export function generateCertificate(options: GenerateCertificateOptions = {}): D
   const serial = randomBytes(8);
   serial[0]! &= 0x7f;
   serial[0]! |= 0x01;
-  const algorithm = sequence(oid(ECDSA_WITH_SHA256));
+  const algorithm =
+    signatureOid === SHA256_WITH_RSA
+      ? sequence(oid(signatureOid), DER_NULL)
+      : sequence(oid(signatureOid));
   const tbs = sequence(
     explicit(0, smallInteger(2)), // version v3
     unsignedInteger(serial),
@@ -158,8 +213,9 @@ export function generateCertificate(options: GenerateCertificateOptions = {}): D
     name,
     sequence(time(notBefore), time(notAfter)),
     name,
-    p256Spki(publicKey),
+    spki,
   );
+  // PKCS #1 v1.5 for an RSA key (node's default padding), ECDSA for an EC key.
   const signature = sign('sha256', tbs, privateKey);
   justGenerated = notAfter;
   return new DtlsCertificate(sequence(tbs, algorithm, bitString(signature)), privateKey);

@@ -17,7 +17,7 @@ import {
   HELLO_VERSION,
 } from './messages.js';
 import { Handshake, type StepHandlers } from './handshake.js';
-import { ACCEPTED_SCHEMES, OUR_SCHEME, signData, verifyData } from './signature.js';
+import { ACCEPTED_SCHEMES, ourScheme, signData, verifyData } from './signature.js';
 
 type Step =
   | 'hello'
@@ -37,6 +37,8 @@ export class ClientHandshake extends Handshake {
   private step: Step = 'hello';
   private cookie: Buffer = Buffer.alloc(0);
   private keyShare: KeyShare | undefined;
+  /** The scheme of our CertificateVerify, from the server's CertificateRequest. */
+  private verifyScheme: number | undefined;
   private preMaster: Buffer | undefined;
   private certificateRequested = false;
 
@@ -193,7 +195,16 @@ export class ClientHandshake extends Handshake {
   }
 
   private onCertificateRequest(m: HandshakeMessage): void {
-    decodeCertificateRequest(m.body);
+    const request = decodeCertificateRequest(m.body);
+    // RFC 5246 §7.4.8: CertificateVerify uses a scheme of the request's list.
+    this.verifyScheme = ourScheme(this.config.certificate.privateKey, request.signatureAlgorithms);
+    if (this.verifyScheme === undefined) {
+      this.abort(
+        AlertDescription.HandshakeFailure,
+        'the server accepts no signature scheme our certificate can make',
+      );
+      return;
+    }
     this.certificateRequested = true;
     this.transcript.push(m.raw);
     this.step = 'done';
@@ -216,8 +227,9 @@ export class ClientHandshake extends Handshake {
     // RFC 7627 §4: the session hash runs through ClientKeyExchange.
     this.deriveKeys(this.preMaster!, true);
     if (this.certificateRequested) {
-      const signature = signData(certificate.privateKey, Buffer.concat(this.transcript));
-      push(HandshakeType.CertificateVerify, encodeSigned({ scheme: OUR_SCHEME, signature }));
+      const scheme = this.verifyScheme!;
+      const signature = signData(certificate.privateKey, Buffer.concat(this.transcript), scheme);
+      push(HandshakeType.CertificateVerify, encodeSigned({ scheme, signature }));
     }
     push(HandshakeType.Finished, this.finishedData(true));
     const finished = items.pop()!;

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '@x/transport';
 import { systemClock } from '@x/transport';
 import type { DtlsCertificate, Fingerprint } from './certificate.js';
-import { type CipherSuite, DEFAULT_CIPHER_SUITES, suiteParams } from './cipher-suite.js';
+import {
+  type CipherSuite,
+  certificateAuth,
+  DEFAULT_CIPHER_SUITES,
+  suiteParams,
+} from './cipher-suite.js';
 import type { SrtpProtectionProfile } from './constants.js';
 import { DtlsConfigurationError } from './errors.js';
 import { MAX_PLAINTEXT } from './record.js';
@@ -11,7 +16,7 @@ import { MAX_PLAINTEXT } from './record.js';
 export interface DtlsTransportOptions {
   /** `'client'` sends the ClientHello; `'server'` answers (RFC 8842 §5: `a=setup` decides). */
   readonly role: 'client' | 'server';
-  /** Our certificate and key (see `generateCertificate()`); ECDSA P-256. */
+  /** Our certificate and key (see `generateCertificate()`, `generateRsaCertificate()`): ECDSA P-256 or RSA. */
   readonly certificate: DtlsCertificate;
   /** Sends one datagram to the peer. Called synchronously; a throw is caught and logged. */
   readonly send: (datagram: Buffer) => void;
@@ -133,9 +138,13 @@ export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
   const cipherSuites = o.cipherSuites ?? DEFAULT_CIPHER_SUITES;
   if (cipherSuites.length === 0 || cipherSuites.some((s) => !suiteParams(s)))
     throw new DtlsConfigurationError('cipherSuites must list at least one supported suite');
-  if (o.certificate.privateKey.asymmetricKeyType !== 'ec')
+  const auth = certificateAuth(o.certificate.privateKey);
+  if (auth === undefined)
+    throw new DtlsConfigurationError('the certificate must have an ECDSA or an RSA key');
+  // A server signs with its certificate's key: it needs a suite of that kind to offer.
+  if (o.role === 'server' && !cipherSuites.some((s) => suiteParams(s)!.auth === auth))
     throw new DtlsConfigurationError(
-      'the certificate must have an ECDSA key for ECDHE_ECDSA suites',
+      `cipherSuites has no ${auth.toUpperCase()} suite for the certificate`,
     );
   return {
     role: o.role,

@@ -12,7 +12,9 @@ export {
   type FingerprintAlgorithm,
   fingerprintOf,
   type GenerateCertificateOptions,
+  type GenerateRsaCertificateOptions,
   generateCertificate,
+  generateRsaCertificate,
 } from './certificate.js';
 export { CipherSuite, DEFAULT_CIPHER_SUITES } from './cipher-suite.js';
 export {

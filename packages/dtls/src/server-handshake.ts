@@ -17,7 +17,7 @@ import {
   encodeSigned,
 } from './messages.js';
 import { NamedGroup } from './constants.js';
-import { ACCEPTED_SCHEMES, OUR_SCHEME, signData, verifyData } from './signature.js';
+import { ACCEPTED_SCHEMES, ourScheme, signData, verifyData } from './signature.js';
 
 type Step = 'certificate' | 'key-exchange' | 'verify' | 'finished' | 'complete';
 
@@ -83,10 +83,11 @@ export class ServerHandshake extends Handshake {
       this.abort(AlertDescription.IllegalParameter, 'client lacks uncompressed points');
       return;
     }
-    if (ext.signatureAlgorithms && !ext.signatureAlgorithms.includes(OUR_SCHEME)) {
+    const scheme = ourScheme(c.certificate.privateKey, ext.signatureAlgorithms);
+    if (scheme === undefined) {
       this.abort(
         AlertDescription.HandshakeFailure,
-        'client does not accept ecdsa_secp256r1_sha256',
+        'the client accepts no signature scheme our certificate can make',
       );
       return;
     }
@@ -137,10 +138,11 @@ export class ServerHandshake extends Handshake {
     const signature = signData(
       c.certificate.privateKey,
       Buffer.concat([this.clientRandom, this.serverRandom, params]),
+      scheme,
     );
     push(
       HandshakeType.ServerKeyExchange,
-      Buffer.concat([params, encodeSigned({ scheme: OUR_SCHEME, signature })]),
+      Buffer.concat([params, encodeSigned({ scheme, signature })]),
     );
     if (this.requestCertificate) {
       push(

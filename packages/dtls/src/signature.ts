@@ -28,12 +28,46 @@ export const ACCEPTED_SCHEMES: readonly number[] = [
   SignatureScheme.RsaPkcs1Sha512,
 ];
 
-/** @internal Our signing scheme: our certificates are ECDSA P-256. */
-export const OUR_SCHEME = SignatureScheme.EcdsaSecp256r1Sha256;
+/** Schemes we sign with, by our key type, in preference order. */
+const OURS: Record<'ec' | 'rsa', readonly number[]> = {
+  ec: [SignatureScheme.EcdsaSecp256r1Sha256],
+  // RSASSA-PKCS1-v1_5 first, as TLS 1.2 peers expect it; RSASSA-PSS for a peer that asks for it.
+  rsa: [
+    SignatureScheme.RsaPkcs1Sha256,
+    SignatureScheme.RsaPssRsaeSha256,
+    SignatureScheme.RsaPkcs1Sha384,
+    SignatureScheme.RsaPssRsaeSha384,
+    SignatureScheme.RsaPkcs1Sha512,
+  ],
+};
 
-/** @internal Signs `data` with our ECDSA key (DER-encoded signature, RFC 8422 §5.4). */
-export function signData(key: KeyObject, data: Uint8Array): Buffer {
-  return sign('sha256', data, key);
+/**
+ * @internal The scheme we sign with: the first one our key can make that the peer accepts
+ * (`accepted`: its signature_algorithms, RFC 5246 §7.4.1.4.1, or the CertificateRequest's
+ * list, §7.4.4). Without a list, SHA-256 with our key's algorithm. Undefined when none fits.
+ */
+export function ourScheme(
+  key: KeyObject,
+  accepted: readonly number[] | undefined,
+): number | undefined {
+  const type = key.asymmetricKeyType;
+  if (type !== 'ec' && type !== 'rsa') return undefined;
+  const mine = OURS[type];
+  if (accepted === undefined) return mine[0];
+  return mine.find((s) => accepted.includes(s));
+}
+
+/** @internal Signs `data` with our key under `scheme` (from {@link ourScheme}). */
+export function signData(key: KeyObject, data: Uint8Array, scheme: number): Buffer {
+  const p = SCHEMES.get(scheme)!;
+  if (p.pss) {
+    return sign(p.hash, data, {
+      key,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    });
+  }
+  return sign(p.hash, data, key);
 }
 
 /**

@@ -51,6 +51,7 @@ export {
   type Certificate,
   certificateFingerprints,
   generateCertificate,
+  generateRsaCertificate,
   Manager,
   type ManagerConfig,
   type ManagerEvent,

@@ -2,7 +2,12 @@
  * The Manager's public types: its events, configuration, the peer's parameters and its
  * counters, and the certificate helpers it re-exports from `@x/dtls`.
  */
-import { type DtlsCertificate, fingerprintOf, generateCertificate } from '@x/dtls';
+import {
+  type DtlsCertificate,
+  fingerprintOf,
+  generateCertificate,
+  generateRsaCertificate,
+} from '@x/dtls';
 import type { Agent, GatherOptions, IceServer } from '@x/ice';
 import type { Clock, Net } from '@x/transport';
 import type { DataChannel } from './data-channel.js';
@@ -58,9 +63,9 @@ export type ManagerEvent =
 /** The callback handed to the Manager's constructor. */
 export type ManagerHandler = (event: ManagerEvent) => void;
 
-/** A certificate for DTLS, from `generateCertificate()`. */
+/** A certificate for DTLS, from `generateCertificate()` (ECDSA) or `generateRsaCertificate()`. */
 export type Certificate = DtlsCertificate;
-export { generateCertificate };
+export { generateCertificate, generateRsaCertificate };
 
 /** The fingerprints of a certificate (`a=fingerprint`, RFC 8122), SHA-256 first. */
 export function certificateFingerprints(

@@ -52,6 +52,7 @@ export {
   type Certificate,
   certificateFingerprints,
   generateCertificate,
+  generateRsaCertificate,
   type ManagerConfig,
   type ManagerEvent,
   type ManagerHandler,

@@ -20,6 +20,7 @@ export {
   type RTCDataChannelState,
   RTCErrorEvent,
 } from './rtc-data-channel.js';
+export type { CertificateAlgorithm } from './generate-certificate.js';
 export { RTCError, type RTCErrorDetailType, type RTCErrorInit } from './rtc-error.js';
 export { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';

@@ -3,7 +3,8 @@ import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkIceServers } from './ice-servers.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import type { RTCConfiguration, RTCPeerConnectionIceEvent } from './rtc-types.js';
+import { trickle } from './testing-peers.js';
+import type { RTCCertificate, RTCConfiguration, RTCPeerConnectionIceEvent } from './rtc-types.js';
 
 const clock = new VirtualClock();
 const world = new VirtualNetwork({ clock, seed: 3 });
@@ -268,7 +269,53 @@ describe('RTCPeerConnection.generateCertificate()', () => {
         publicExponent: new Uint8Array([1, 0, 1]),
         hash: 'SHA-256',
       },
+      'ok',
+    ],
+    [
+      {
+        name: 'rsassa-pkcs1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([0, 1, 0, 1]),
+        hash: { name: 'sha-256' },
+      },
+      'ok',
+    ],
+    [
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([3]),
+        hash: 'SHA-256',
+      },
       'NotSupportedError',
+    ],
+    [
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 512,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      'NotSupportedError',
+    ],
+    [
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-1',
+      },
+      'NotSupportedError',
+    ],
+    [{ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, hash: 'SHA-256' }, 'TypeError'],
+    [
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: [1, 0, 1],
+        hash: 'SHA-256',
+      },
+      'TypeError',
     ],
     [{ name: 'ECDSA', namedCurve: 'P-256', expires: -1 }, 'TypeError'],
     [{ name: 'ECDSA', namedCurve: 'P-256', expires: 'invalid' }, 'TypeError'],
@@ -305,5 +352,28 @@ describe('RTCPeerConnection.generateCertificate()', () => {
     expect(Math.abs(usual.expires - (at + 30 * day))).toBeLessThanOrEqual(2000);
     // An expired certificate cannot be used (webrtc-pc: InvalidAccessError).
     expect(outcome(() => make({ certificates: [expired] }))).toBe('InvalidAccessError');
+  });
+
+  it('connects two peers with RSA certificates (ECDHE_RSA, RSA signatures both ways)', async () => {
+    const rsa = (): Promise<RTCCertificate> =>
+      RTCPeerConnection.generateCertificate({
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      });
+    const a = make({ certificates: [await rsa()] });
+    const b = new RTCPeerConnection({ ...base, net: otherHost, certificates: [await rsa()] });
+    open.push(b);
+    trickle(a, b);
+    trickle(b, a);
+    const channel = a.createDataChannel('rsa');
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    await clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 10_000 });
+    const transport = [...(await a.getStats()).values()].find((s) => s.type === 'transport');
+    expect(transport).toMatchObject({ dtlsCipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' });
   });
 });

@@ -108,10 +108,12 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   /**
-   * W3C `RTCPeerConnection.generateCertificate()`: an ECDSA P-256 certificate. The algorithm
-   * is normalized as WebCrypto does (TypeError for a missing `namedCurve`); RSA and other
-   * curves reject with NotSupportedError. `expires` (ms, capped at 365 days; 0 gives a
-   * certificate that has already expired) must be a non-negative number (TypeError).
+   * W3C `RTCPeerConnection.generateCertificate()`: ECDSA with the P-256 curve, or
+   * RSASSA-PKCS1-v1_5 with SHA-256 and the public exponent 65537 (moduli of 1024 to 8192
+   * bits; the RSA key is made off the event loop). The algorithm is normalized as WebCrypto
+   * does (TypeError for a missing member); others reject with NotSupportedError. `expires`
+   * (ms, capped at 365 days; 0 gives a certificate that has already expired) must be a
+   * non-negative number (TypeError).
    */
   static async generateCertificate(keygenAlgorithm: CertificateAlgorithm): Promise<RTCCertificate> {
     return newCertificate(keygenAlgorithm);

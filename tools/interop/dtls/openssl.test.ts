@@ -14,6 +14,7 @@ import {
   DtlsTransportState,
   fingerprintOf,
   generateCertificate,
+  generateRsaCertificate,
   SrtpProtectionProfile,
 } from '@x/dtls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,8 @@ const fingerprintOfFile = (identity: string) =>
   );
 
 const ours = generateCertificate({ commonName: 'x-dtls' });
+/** Our RSA identity (W3C generateCertificate with RSASSA-PKCS1-v1_5), for the RSA suites. */
+const oursRsa = await generateRsaCertificate({ commonName: 'x-dtls-rsa' });
 const theirs = generateCertificate({ commonName: 'openssl' });
 let dir = '';
 
@@ -49,6 +52,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'theirs.key'), theirs.privateKeyPem());
   writeFileSync(join(dir, 'ours.crt'), ours.toPem());
   writeFileSync(join(dir, 'ours.key'), ours.privateKeyPem());
+  writeFileSync(join(dir, 'oursRsa.crt'), oursRsa.toPem());
   if (hasOpenssl) {
     // An RSA identity for the peer: we must accept RSA certificates from peers.
     const r = spawnSync('openssl', [
@@ -82,7 +86,7 @@ async function freePort(): Promise<number> {
 }
 
 describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
-  const sClient = (port: number, identity: string, extra: string[] = []) =>
+  const sClient = (port: number, identity: string, extra: string[] = [], trust = 'ours') =>
     spawn('openssl', [
       's_client',
       '-dtls1_2',
@@ -93,7 +97,7 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
       '-key',
       join(dir, `${identity}.key`),
       '-CAfile',
-      join(dir, 'ours.crt'),
+      join(dir, `${trust}.crt`),
       ...extra,
     ]);
 
@@ -171,43 +175,42 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
       }
     });
 
-    // Our certificates are ECDSA: our server has no RSA suite to offer.
-    it.skipIf(identity === 'rsa')(
-      `our server against openssl s_client -dtls1_2 (${name})`,
-      async () => {
-        const ep = await udpEndpoint({
-          role: 'server',
-          certificate: ours,
-          remoteFingerprints: [theirs.fingerprint('sha-256')],
-          cipherSuites: [suite],
-        });
-        const server = ep.transport;
-        server.start();
-        const client = sClient(ep.port, 'theirs', ['-cipher', name]);
-        const out = new Output(client);
-        try {
-          await until(() => server.state !== DtlsTransportState.Connecting, 'handshake');
-          expect(DtlsTransportState[server.state]).toBe('Connected');
-          expect(server.cipherSuite).toBe(suite);
-          await out.wait('Verify return code');
-          server.send(Buffer.from('ping from x\n'));
-          await out.wait('ping from x');
-          client.stdin.write('pong from openssl\n');
-          await until(
-            () => ep.received.join('').includes('pong from openssl'),
-            'data from openssl',
-          );
-          // EOF on stdin: s_client sends close_notify.
-          client.stdin.end();
-          await until(() => server.state === DtlsTransportState.Closed, 'close_notify');
-          if (process.env.DTLS_INTEROP_VERBOSE) console.log(out.text);
-          expect(ep.states.at(-1)?.cause).toEqual({ kind: 'close-notify-received' });
-        } finally {
-          await ep.close();
-          await stop(client);
-        }
-      },
-    );
+    // For an RSA suite our server presents our RSA certificate.
+    it(`our server against openssl s_client -dtls1_2 (${name})`, async () => {
+      const ep = await udpEndpoint({
+        role: 'server',
+        certificate: identity === 'rsa' ? oursRsa : ours,
+        remoteFingerprints: [theirs.fingerprint('sha-256')],
+        cipherSuites: [suite],
+      });
+      const server = ep.transport;
+      server.start();
+      const client = sClient(
+        ep.port,
+        'theirs',
+        ['-cipher', name],
+        identity === 'rsa' ? 'oursRsa' : 'ours',
+      );
+      const out = new Output(client);
+      try {
+        await until(() => server.state !== DtlsTransportState.Connecting, 'handshake');
+        expect(DtlsTransportState[server.state]).toBe('Connected');
+        expect(server.cipherSuite).toBe(suite);
+        await out.wait('Verify return code');
+        server.send(Buffer.from('ping from x\n'));
+        await out.wait('ping from x');
+        client.stdin.write('pong from openssl\n');
+        await until(() => ep.received.join('').includes('pong from openssl'), 'data from openssl');
+        // EOF on stdin: s_client sends close_notify.
+        client.stdin.end();
+        await until(() => server.state === DtlsTransportState.Closed, 'close_notify');
+        if (process.env.DTLS_INTEROP_VERBOSE) console.log(out.text);
+        expect(ep.states.at(-1)?.cause).toEqual({ kind: 'close-notify-received' });
+      } finally {
+        await ep.close();
+        await stop(client);
+      }
+    });
   }
 
   it('our server accepts an RSA client certificate from openssl s_client (CertificateVerify with RSA)', async () => {
