@@ -352,6 +352,22 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
     },
   );
 
+  it('makes a negotiated channel created on an established connection connecting, then open with its event', async () => {
+    const { w } = await channelPair({});
+    const late = w.a.createDataChannel('late', { negotiated: true, id: 9 });
+    const peer = w.b.createDataChannel('late', { negotiated: true, id: 9 });
+    const log: string[] = [];
+    for (const dc of [late, peer]) dc.onopen = () => log.push(`open ${dc.readyState}`);
+    expect([late.readyState, peer.readyState]).toEqual(['connecting', 'connecting']);
+    expect(() => late.send('early')).toThrow(
+      expect.objectContaining({ name: 'InvalidStateError' }),
+    );
+    await w.clock.runUntil(() => log.length === 2, { timeoutMs: 10_000 });
+    expect(log).toEqual(['open open', 'open open']);
+    late.send('now');
+    expect(await nextMessages(w, peer)).toEqual(['now']);
+  });
+
   it.each(flavours)(
     'makes a new %s channel connecting on an established connection',
     async (_, options) => {

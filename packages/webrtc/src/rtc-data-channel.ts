@@ -91,6 +91,12 @@ export class RTCDataChannel extends SafeEventTarget {
    */
   private beforeOpen: [Buffer, boolean][] | undefined;
   /**
+   * A negotiated channel created on a running association is open underneath at once; to the
+   * application it is `connecting` until it is announced as open (webrtc-pc
+   * `createDataChannel()`: [[ReadyState]] starts as `connecting`).
+   */
+  private openPending = false;
+  /**
    * The close was announced (webrtc-pc "announce the data channel as closed"): until then
    * `readyState` says `closing`.
    */
@@ -119,8 +125,10 @@ export class RTCDataChannel extends SafeEventTarget {
     if (channel.state === 'open') {
       // webrtc-pc, "when an underlying data transport is to be announced": the channel is
       // already open when the datachannel event fires; if it still is once that event was
-      // dispatched, it is announced as open, with an open event, from a queued task.
+      // dispatched, it is announced as open, with an open event, from a queued task. A
+      // negotiated channel (never announced by the peer) is announced the same way.
       this.markOpen();
+      this.openPending = channel.negotiated;
       this.beforeOpen = [];
       queueMicrotask(() => this.announceOpen());
     }
@@ -213,7 +221,8 @@ export class RTCDataChannel extends SafeEventTarget {
     // The transport is closed, but the task that announces it has not run yet.
     if (state === 'closed') return this.closedAnnounced ? 'closed' : 'closing';
     // close() sets [[ReadyState]] to closing at once, even while queued sends still drain.
-    return this.closeRequested ? 'closing' : state;
+    if (this.closeRequested) return 'closing';
+    return this.openPending && state === 'open' ? 'connecting' : state;
   }
   /**
    * Bytes queued by `send()` and not yet handed to the network (queued Blobs included). It
@@ -372,6 +381,7 @@ export class RTCDataChannel extends SafeEventTarget {
   private announceOpen(): void {
     const waiting = this.beforeOpen ?? [];
     this.beforeOpen = undefined;
+    this.openPending = false;
     // Closed in a datachannel listener: no open event, and its messages are dropped (webrtc-pc:
     // a message received when not open is discarded).
     if (this.silenced || this.readyState !== 'open') return;
