@@ -102,6 +102,10 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
     expect(() => a.createDataChannel('')).toThrow(
       expect.objectContaining({ name: 'InvalidStateError' }),
     );
+    // Step 2 comes before the checks of the label and the options.
+    expect(() => a.createDataChannel('l'.repeat(65_536), { negotiated: true })).toThrow(
+      expect.objectContaining({ name: 'InvalidStateError' }),
+    );
     // WebIDL converts the arguments before the method's steps run: a bad id is a TypeError.
     expect(() => a.createDataChannel('', { negotiated: true, id: -1 })).toThrow(TypeError);
   });
