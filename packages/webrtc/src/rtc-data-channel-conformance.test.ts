@@ -442,6 +442,16 @@ describe('RTCDataChannelEvent and RTCErrorEvent constructors', () => {
     expect(() => new (RTCDataChannelEvent as unknown as new (t: string) => Event)('type')).toThrow(
       TypeError,
     );
+    // The channel is required and must be an RTCDataChannel; EventInit members are kept.
+    const make = RTCDataChannelEvent as unknown as new (t: string, i: unknown) => Event;
+    for (const init of [{}, { channel: null }, { channel: {} }, null])
+      expect(() => new make('type', init)).toThrow(TypeError);
+    const bubbling = new RTCDataChannelEvent('type', {
+      channel: dc,
+      bubbles: true,
+      cancelable: true,
+    });
+    expect([bubbling.bubbles, bubbling.cancelable]).toEqual([true, true]);
   });
 
   it('builds an RTCErrorEvent, which needs its error', () => {

@@ -231,12 +231,14 @@ describe('RTCPeerConnection on the virtual network', () => {
     await w.a.setLocalDescription();
     const ufrag = w.a.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1];
     w.a.restartIce();
-    await Promise.resolve();
+    // The event comes from a queued task (webrtc-pc "update the negotiation-needed flag").
+    const task = (): Promise<void> => new Promise((r) => setImmediate(r));
+    await task();
     expect(needed).toEqual([]);
     await w.b.setRemoteDescription(w.a.localDescription!);
     await w.b.setLocalDescription();
     await w.a.setRemoteDescription(w.b.localDescription!);
-    await Promise.resolve();
+    await task();
     expect(needed).toEqual(['stable']);
     await w.a.setLocalDescription();
     expect(w.a.localDescription!.sdp).not.toContain(`a=ice-ufrag:${ufrag}\r\n`);

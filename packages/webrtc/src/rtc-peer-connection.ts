@@ -5,6 +5,7 @@ import { DATA_MID as MID, JsepState } from './jsep-state.js';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { type CertificateAlgorithm, newCertificate } from './generate-certificate.js';
 import { LocalGathering } from './local-gathering.js';
+import { type NegotiationHost, NegotiationNeededFlag } from './negotiation-needed.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import { descriptionError } from './rtc-error.js';
@@ -69,6 +70,11 @@ export class RTCPeerConnection extends SafeEventTarget {
   });
   private closed = false;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Operations in the chain, waiting or running (webrtc-pc [[Operations]]). */
+  private pendingOperations = 0;
+  /** A data channel was created (webrtc-pc "check if negotiation is needed"). */
+  private createdChannel = false;
+  private readonly negotiation = new NegotiationNeededFlag(this.negotiationHost());
   /** The JSEP state: the four descriptions, the signaling state and what a rollback undoes. */
   private readonly jsep = new JsepState();
   private readonly gathering: LocalGathering;
@@ -494,18 +500,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   restartIce(): void {
     if (this.closed) return;
     if (this.started) this.jsep.restartRequested = true;
-    this.queueNegotiationNeeded();
-  }
-
-  /**
-   * webrtc-pc "update the negotiation-needed flag", for what this implementation can
-   * need: fired from a queued task, only in `stable` (otherwise once it is back there).
-   */
-  private queueNegotiationNeeded(): void {
-    queueMicrotask(() => {
-      if (!this.closed && this.jsep.signaling === 'stable')
-        this.dispatchEvent(new Event('negotiationneeded'));
-    });
+    this.negotiation.update();
   }
 
   /**
@@ -533,11 +528,11 @@ export class RTCPeerConnection extends SafeEventTarget {
       throw error;
     }
     this.channels.add(channel);
-    if (!this.jsep.wantData) {
-      this.jsep.wantData = true;
-      queueMicrotask(() => {
-        if (!this.closed) this.dispatchEvent(new Event('negotiationneeded'));
-      });
+    this.jsep.wantData = true;
+    if (!this.createdChannel) {
+      // webrtc-pc: the first channel updates the negotiation-needed flag.
+      this.createdChannel = true;
+      this.negotiation.update();
     }
     return channel;
   }
@@ -588,9 +583,38 @@ export class RTCPeerConnection extends SafeEventTarget {
       return Promise.reject(
         new DOMException('the RTCPeerConnection is closed', 'InvalidStateError'),
       );
+    this.pendingOperations++;
     const result = this.chain.then(operation);
-    this.chain = result.catch(() => {});
+    this.chain = result
+      .catch(() => {})
+      .then(() => {
+        if (--this.pendingOperations === 0) this.negotiation.chainEmptied();
+      });
     return result;
+  }
+
+  /** What the negotiation-needed flag reads. */
+  private negotiationHost(): NegotiationHost {
+    const pc = this;
+    return {
+      get closed() {
+        return pc.closed;
+      },
+      get pendingOperations() {
+        return pc.pendingOperations;
+      },
+      get signalingState() {
+        return pc.jsep.signaling;
+      },
+      // A channel and no data section negotiated yet, or an ICE restart no offer carried yet.
+      negotiationNeeded: () =>
+        (pc.createdChannel &&
+          (pc.jsep.currentLocal === null ||
+            pc.jsep.currentRemote === null ||
+            pc.jsep.remoteInfo?.data === undefined)) ||
+        pc.jsep.restartRequested,
+      fire: () => pc.dispatchEvent(new Event('negotiationneeded')),
+    };
   }
 
   private assertNotClosed(): void {
@@ -601,13 +625,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (next === this.jsep.signaling) return;
     this.jsep.signaling = next;
     this.dispatchEvent(new Event('signalingstatechange'));
-    // A restart asked for while an offer was out is still to negotiate.
-    if (
-      next === 'stable' &&
-      this.jsep.restartRequested &&
-      this.jsep.restartCredentials === undefined
-    )
-      this.queueNegotiationNeeded();
+    if (next === 'stable') this.negotiation.stable();
   }
 
   private rollback(): void {

@@ -4,7 +4,7 @@
  */
 import { type Certificate, certificateFingerprints, type ManagerConfig } from '@x/network';
 import type { Clock, Net } from '@x/transport';
-import type { RTCDataChannel } from './rtc-data-channel.js';
+import { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
 
 /** W3C `RTCSdpType`. */
@@ -167,8 +167,16 @@ export class RTCPeerConnectionIceErrorEvent extends Event {
 /** W3C `RTCDataChannelEvent`. */
 export class RTCDataChannelEvent extends Event {
   readonly channel: RTCDataChannel;
-  constructor(type: string, init: { channel: RTCDataChannel }) {
-    super(type);
+  /** Throws a TypeError without a `type`, or without an `RTCDataChannel` as `channel`. */
+  constructor(
+    type: string,
+    init: { channel: RTCDataChannel; bubbles?: boolean; cancelable?: boolean; composed?: boolean },
+  ) {
+    // biome-ignore lint/complexity/noArguments: WebIDL: both arguments are required.
+    if (arguments.length < 2) throw new TypeError('RTCDataChannelEvent needs a type and an init');
+    if (!(init?.channel instanceof RTCDataChannel))
+      throw new TypeError('RTCDataChannelEvent needs an RTCDataChannel as channel');
+    super(type, init);
     this.channel = init.channel;
   }
 }
