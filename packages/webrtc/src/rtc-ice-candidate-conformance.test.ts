@@ -745,6 +745,22 @@ describe('addIceCandidate(): administratively prohibited candidates (webrtc-pc)'
     });
   });
 
+  it('keeps such a candidate written in the remote description from the agent too', async () => {
+    const smtp = 'candidate:4 1 udp 2113929471 198.51.100.12 25 typ host';
+    const sdp = DATA_OFFER.replace(/(a=mid:[^\r\n]*\r\n)/, `$1a=${CANDIDATE_1}\r\na=${smtp}\r\n`);
+    expect(sdp).toContain(`a=${smtp}`);
+    await withRemoteOffer(
+      async (pc) => {
+        await pc.setLocalDescription();
+        await Promise.resolve();
+        const remotes = await agentRemotes(pc);
+        expect(remotes).toContain('198.51.100.10:40100');
+        expect(remotes).not.toContain('198.51.100.12:25');
+      },
+      { sdp },
+    );
+  });
+
   it("keeps an mDNS candidate from the agent when iceTransportPolicy is 'relay'", async () => {
     const resolved: string[] = [];
     await withRemoteOffer(

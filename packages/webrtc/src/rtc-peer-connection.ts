@@ -688,7 +688,14 @@ export class RTCPeerConnection extends SafeEventTarget {
       const ufrag = data.ufrag;
       queueMicrotask(() => {
         if (this.closed || this.startedRemoteUfrag !== ufrag) return;
-        for (const candidate of data.candidates) this.manager.addRemoteCandidate(candidate);
+        const policy = this.configuration.iceTransportPolicy;
+        for (const candidate of data.candidates) {
+          // As addIceCandidate() does: what the agent cannot take, or must not (a prohibited
+          // port, a name under the relay policy), stays in the description only.
+          const fields = parseCandidateFields(candidate);
+          if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
+          this.manager.addRemoteCandidate(candidate);
+        }
         if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
       });
     }
