@@ -7,8 +7,11 @@
  * list), `local-candidate` / `remote-candidate` and `certificate` (ours and the peer's). Media-only members (`srtpCipher`,
  * `availableOutgoingBitrate`...) are absent, not zero: this stack sends no media and does
  * not estimate bandwidth.
+ *
+ * Ids (webrtc-pc §8.4): stable for one monitored object across reports, never reused, and not
+ * predictable by an application: each is a hash of what the object is, salted per connection.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type {
   CandidateDescription,
   CandidatePairStats,
@@ -61,11 +64,40 @@ const IANA_CIPHER: Record<string, string> = {
 /** webrtc-stats `tlsVersion`: the record layer's version in upper-case hex (DTLS 1.2: FEFD). */
 const DTLS_1_2 = 'FEFD';
 
-const TRANSPORT_ID = 'T01';
+/** What makes the ids of one connection: its salt, and the number given to each channel. */
+interface IdSpace {
+  readonly salt: Buffer;
+  readonly channels: WeakMap<RTCDataChannel, number>;
+  nextChannel: number;
+}
+
+/** Per connection, keyed by its DTLS transport (one per connection, for its whole life). */
+const idSpaces = new WeakMap<RTCDtlsTransport, IdSpace>();
+
+function idSpaceOf(dtls: RTCDtlsTransport): IdSpace {
+  let space = idSpaces.get(dtls);
+  if (!space) {
+    space = { salt: randomBytes(16), channels: new WeakMap(), nextChannel: 0 };
+    idSpaces.set(dtls, space);
+  }
+  return space;
+}
+
+/**
+ * webrtc-pc §8.4: "Stats ids MUST NOT be predictable by an application"; a predictable key
+ * hashed with a salt unique to the connection keeps them stable across calls. The prefix only
+ * says which kind of object it is.
+ */
+function statsId(space: IdSpace, prefix: string, key: string): string {
+  const hash = createHash('sha256').update(space.salt).update(`${prefix}|${key}`).digest();
+  return `${prefix}${hash.toString('base64url').slice(0, 16)}`;
+}
 
 /** The stats report (webrtc-pc §8.2 `RTCStatsReport`). */
 export function collectStats(from: StatsSource): Map<string, RTCStats> {
   const stats = new Map<string, RTCStats>();
+  const space = idSpaceOf(from.dtlsTransport);
+  const transportId = statsId(space, 'T', 'transport');
   const now = performance.timeOrigin + performance.now();
   // Clock times of the transports (virtual in tests) as DOMHighResTimeStamps since the epoch.
   const timestampOf = (clockTime: number): number | undefined =>
@@ -76,19 +108,28 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
     stats.set(entry.id, entry);
   };
 
+  // webrtc-stats `dataChannelsClosed` counts the channels that left "open" because the
+  // underlying transport closed. webrtc-pc "close the connection" sets every channel to closed
+  // abruptly (no closing procedure, so none of the events that count the others) and the ICE
+  // transport to closed: from then on, no channel that ever opened is still open.
+  const pcClosed = from.iceTransport.state === 'closed';
   add({
-    id: 'P',
+    id: statsId(space, 'P', 'peer-connection'),
     type: 'peer-connection',
     timestamp: now,
     dataChannelsOpened: from.dataChannelsOpened,
-    dataChannelsClosed: from.dataChannelsClosed,
+    dataChannelsClosed: pcClosed ? from.dataChannelsOpened : from.dataChannelsClosed,
   });
 
-  let i = 0;
   for (const channel of from.channels) {
     const c = channel.counters;
+    let n = space.channels.get(channel);
+    if (n === undefined) {
+      n = space.nextChannel++;
+      space.channels.set(channel, n);
+    }
     add({
-      id: `D${++i}`,
+      id: statsId(space, 'D', String(n)),
       type: 'data-channel',
       timestamp: now,
       label: channel.label,
@@ -102,25 +143,31 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
     });
   }
 
-  const localCertId = addCertificate(add, now, from.localCertificate);
-  const remoteCertId = from.remoteCertificate
-    ? addCertificate(add, now, from.remoteCertificate)
-    : undefined;
+  const certId = (der: Buffer): string =>
+    addCertificate(add, now, der, (fingerprint) => statsId(space, 'CF', fingerprint));
+  const localCertId = certId(from.localCertificate);
+  const remoteCertId = from.remoteCertificate ? certId(from.remoteCertificate) : undefined;
 
   const ice = from.ice;
+  // webrtc-stats `address` of a remote candidate: null unless the application gave us that
+  // address (addIceCandidate() or the remote description); a peer-reflexive candidate learnt
+  // from a check (RFC 8445 §7.3.1.3) alone stays hidden.
+  const signaledAddresses = new Set(
+    ice.remoteCandidates.filter((c) => c.type !== 'prflx').map((c) => c.address),
+  );
   const addCandidate = (
     c: CandidateDescription,
     side: 'L' | 'R',
     url: string | undefined,
   ): string => {
-    const id = `I${side}${c.type}-${c.address}-${c.port}-${c.protocol}`;
+    const id = statsId(space, `I${side}`, `${c.type}|${c.address}|${c.port}|${c.protocol}`);
     if (stats.has(id)) return id;
     add({
       id,
       type: side === 'L' ? 'local-candidate' : 'remote-candidate',
       timestamp: now,
-      transportId: TRANSPORT_ID,
-      address: c.address,
+      transportId: transportId,
+      address: side === 'L' || signaledAddresses.has(c.address) ? c.address : null,
       port: c.port,
       protocol: c.protocol,
       candidateType: c.type,
@@ -141,16 +188,23 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
   for (const pair of ice.pairs) {
     const localId = addCandidate(pair.local, 'L', pair.localUrl);
     const remoteId = addCandidate(pair.remote, 'R', undefined);
-    const id = `CP${localId}_${remoteId}`;
+    const id = statsId(space, 'CP', `${localId}|${remoteId}`);
     if (pair.selected) selectedPairId = id;
-    add(pairEntry(pair, id, localId, remoteId, now, timestampOf));
+    add(
+      pairEntry(
+        pair,
+        { id, transportId, localCandidateId: localId, remoteCandidateId: remoteId },
+        now,
+        timestampOf,
+      ),
+    );
   }
   for (const c of ice.localCandidates) addCandidate(c, 'L', undefined);
   for (const c of ice.remoteCandidates) addCandidate(c, 'R', undefined);
 
   const dtlsConnected = from.dtlsTransport.state === 'connected';
   add({
-    id: TRANSPORT_ID,
+    id: transportId,
     type: 'transport',
     timestamp: now,
     packetsSent: ice.packetsSent,
@@ -175,10 +229,10 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
   const sctp = from.sctp;
   if (sctp !== undefined) {
     add({
-      id: 'S01',
+      id: statsId(space, 'S', 'sctp-transport'),
       type: 'sctp-transport',
       timestamp: now,
-      transportId: TRANSPORT_ID,
+      transportId: transportId,
       smoothedRoundTripTime:
         sctp.smoothedRoundTripTimeMs === undefined
           ? undefined
@@ -194,17 +248,16 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
 
 function pairEntry(
   pair: CandidatePairStats,
-  id: string,
-  localCandidateId: string,
-  remoteCandidateId: string,
+  ids: { id: string; transportId: string; localCandidateId: string; remoteCandidateId: string },
   now: number,
   timestampOf: (clockTime: number) => number | undefined,
 ): RTCStats {
+  const { id, transportId, localCandidateId, remoteCandidateId } = ids;
   return {
     id,
     type: 'candidate-pair',
     timestamp: now,
-    transportId: TRANSPORT_ID,
+    transportId,
     localCandidateId,
     remoteCandidateId,
     state: pair.state,
@@ -227,13 +280,18 @@ function pairEntry(
 }
 
 /** An `RTCCertificateStats` entry; returns its id. */
-function addCertificate(add: (entry: RTCStats) => void, now: number, der: Buffer): string {
+function addCertificate(
+  add: (entry: RTCStats) => void,
+  now: number,
+  der: Buffer,
+  idOf: (fingerprint: string) => string,
+): string {
   const fingerprint = createHash('sha256')
     .update(der)
     .digest('hex')
     .toUpperCase()
     .replace(/(..)(?!$)/g, '$1:');
-  const id = `CF${fingerprint.replaceAll(':', '').slice(0, 16)}`;
+  const id = idOf(fingerprint);
   add({
     id,
     type: 'certificate',
