@@ -276,6 +276,15 @@ export class Manager {
     return this.channels.maxMessageSize;
   }
 
+  /**
+   * The SCTP streams negotiated (RFC 4960 §5.1.1: outbound, the fewer of ours and the peer's
+   * inbound), once the association is up: the W3C `RTCSctpTransport.maxChannels`.
+   */
+  get sctpStreams(): number | undefined {
+    const count = this.association?.streamCount;
+    return count ? count : undefined;
+  }
+
   /** The DER of the peer's certificate once DTLS is connected. */
   get remoteCertificate(): Buffer | undefined {
     return this.dtls?.remoteCertificate;

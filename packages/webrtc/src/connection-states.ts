@@ -15,6 +15,8 @@ import {
   type SctpTransportCause,
   SctpTransportState,
 } from '@x/network';
+import { RTCErrorEvent } from './rtc-data-channel.js';
+import { RTCError, type RTCErrorInit } from './rtc-error.js';
 import { RTCStateChangeEvent } from './rtc-types.js';
 import type { RTCDtlsTransport, RTCIceTransport, RTCSctpTransport } from './rtc-transports.js';
 import { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
@@ -32,6 +34,8 @@ export interface ConnectionStatesHost {
   mid(): string;
   /** The peer's certificate (DER), once DTLS is connected. */
   remoteCertificate(): Buffer | undefined;
+  /** The SCTP streams negotiated each way (the fewer), once the association is up. */
+  sctpStreams(): number | undefined;
 }
 
 /** @internal Owned by `RTCPeerConnection`. */
@@ -62,14 +66,28 @@ export class ConnectionStates {
         iceTransport.dispatchEvent(new Event('statechange'));
         this.update(event.cause);
         return true;
-      case 'dtls-state':
-        dtlsTransport.stateValue = mapDtlsTransportState(event.state);
-        if (event.state === 3 /* connected */)
-          dtlsTransport.remoteCertificate = this.host.remoteCertificate();
+      case 'dtls-state': {
+        const state = mapDtlsTransportState(event.state);
+        if (state === 'failed') {
+          // webrtc-pc §5.5: an error (a failed fingerprint, a fatal alert) fires `error`, an
+          // RTCErrorEvent, then `statechange`; nothing when the transport has already failed.
+          if (dtlsTransport.stateValue === 'failed') return true;
+          dtlsTransport.stateValue = state;
+          const error = new RTCError(dtlsErrorInit(event.cause), describeCause(event.cause));
+          dtlsTransport.dispatchEvent(new RTCErrorEvent('error', { error }));
+        } else {
+          dtlsTransport.stateValue = state;
+          if (state === 'connected') {
+            // [[RemoteCertificates]]: the chain in use by the peer, set on `connected`.
+            const der = this.host.remoteCertificate();
+            dtlsTransport.remoteCertificates = der ? [Buffer.from(der)] : [];
+          }
+        }
         if (event.cause.kind === 'handshake-complete') this.cipherSuite = event.cause.cipherSuite;
         dtlsTransport.dispatchEvent(new Event('statechange'));
         this.update(event.cause);
         return true;
+      }
       case 'sctp-state':
         sctpTransport.stateValue =
           event.state === SctpTransportState.Connected
@@ -77,6 +95,10 @@ export class ConnectionStates {
             : event.state === SctpTransportState.Closed
               ? 'closed'
               : 'connecting';
+        // webrtc-pc "RTCSctpTransport connected": [[MaxChannels]], then statechange (before the
+        // channels' open events, which the Manager announces after this event).
+        if (sctpTransport.stateValue === 'connected')
+          sctpTransport.maxChannelsValue = this.host.sctpStreams() ?? null;
         sctpTransport.dispatchEvent(new Event('statechange'));
         return true;
       default:
@@ -111,5 +133,67 @@ export class ConnectionStates {
       this.connectionCause = why;
       target.dispatchEvent(new RTCStateChangeEvent('connectionstatechange', why));
     }
+  }
+}
+
+/** TLS alert numbers by the names `@x/network` gives them (RFC 5246 §7.2, RFC 8446 §6). */
+const ALERTS: Readonly<Record<string, number>> = {
+  closeNotify: 0,
+  unexpectedMessage: 10,
+  badRecordMac: 20,
+  decryptionFailed: 21,
+  recordOverflow: 22,
+  decompressionFailure: 30,
+  handshakeFailure: 40,
+  noCertificate: 41,
+  badCertificate: 42,
+  unsupportedCertificate: 43,
+  certificateRevoked: 44,
+  certificateExpired: 45,
+  certificateUnknown: 46,
+  illegalParameter: 47,
+  unknownCa: 48,
+  accessDenied: 49,
+  decodeError: 50,
+  decryptError: 51,
+  exportRestriction: 60,
+  protocolVersion: 70,
+  insufficientSecurity: 71,
+  internalError: 80,
+  userCanceled: 90,
+  noRenegotiation: 100,
+  unsupportedExtension: 110,
+};
+
+/** An alert's number from its name (`handshakeFailure`, or `alert 123` when unnamed). */
+function alertNumber(name: string): number | undefined {
+  const known = ALERTS[name];
+  if (known !== undefined) return known;
+  const match = /^alert (\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The `RTCError` of a DTLS failure (webrtc-pc `RTCErrorDetailType`): `fingerprint-failure` when
+ * the peer's certificate does not match the signaled fingerprint, else `dtls-failure` with the
+ * alert received from the peer (`receivedAlert`) or sent to it (`sentAlert`) when there was one.
+ */
+export function dtlsErrorInit(cause: DtlsTransportCause): RTCErrorInit {
+  switch (cause.kind) {
+    case 'fingerprint-mismatch':
+      return { errorDetail: 'fingerprint-failure' };
+    case 'alert-received': {
+      const receivedAlert = alertNumber(cause.alert);
+      return {
+        errorDetail: 'dtls-failure',
+        ...(receivedAlert === undefined ? {} : { receivedAlert }),
+      };
+    }
+    case 'protocol-error': {
+      const sentAlert = alertNumber(cause.alert);
+      return { errorDetail: 'dtls-failure', ...(sentAlert === undefined ? {} : { sentAlert }) };
+    }
+    default:
+      return { errorDetail: 'dtls-failure' };
   }
 }

@@ -34,10 +34,12 @@ import {
   transition,
 } from './rtc-types.js';
 import {
+  iceParametersOf,
   RTCDtlsTransport,
   type RTCIceGatheringState,
   RTCIceTransport,
   RTCSctpTransport,
+  SctpTransportSlot,
 } from './rtc-transports.js';
 import { readDescription, type RemoteDescriptionInfo } from './sdp-adapter.js';
 import {
@@ -60,6 +62,8 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly iceTransport = new RTCIceTransport();
   private readonly dtlsTransport = new RTCDtlsTransport(this.iceTransport);
   private readonly sctpTransportObject = new RTCSctpTransport(this.dtlsTransport);
+  /** webrtc-pc [[SctpTransport]]: the SCTP transport once an offer describes SCTP. */
+  private readonly sctpSlot = new SctpTransportSlot(this.sctpTransportObject);
   private readonly states = new ConnectionStates({
     target: this,
     iceTransport: this.iceTransport,
@@ -67,6 +71,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     sctpTransport: this.sctpTransportObject,
     mid: () => this.jsep.remoteInfo?.data?.mid ?? MID,
     remoteCertificate: () => this.manager.remoteCertificate,
+    sctpStreams: () => this.manager.sctpStreams,
   });
   private closed = false;
   private chain: Promise<unknown> = Promise.resolve();
@@ -108,8 +113,16 @@ export class RTCPeerConnection extends SafeEventTarget {
       this,
       this.iceTransport,
       this.configuration.clock ?? systemClock,
-      (candidate, mid, ufrag) => this.jsep.surface(candidate, mid, ufrag),
+      (candidate, mid, ufrag) => {
+        this.jsep.surface(candidate, mid, ufrag);
+        // webrtc-pc "surface a candidate": it joins the transport's set of local candidates.
+        if (candidate !== null) this.iceTransport.addLocalCandidate(candidate, mid, ufrag);
+      },
     );
+    this.iceTransport.parameters = {
+      local: () => iceParametersOf(this.jsep.local),
+      remote: () => iceParametersOf(this.jsep.remote),
+    };
     this.manager = new Manager(managerConfigOf(checked), (event) => this.onManagerEvent(event));
   }
 
@@ -145,8 +158,13 @@ export class RTCPeerConnection extends SafeEventTarget {
   get iceGatheringState(): RTCIceGatheringState {
     return this.iceTransport.gatheringState;
   }
+  /**
+   * W3C `canTrickleIceCandidates`: null without a remote description, else whether it has
+   * `a=ice-options:trickle` (RFC 8840 §4.1.1, JSEP §5.10).
+   */
   get canTrickleIceCandidates(): boolean | null {
-    return this.jsep.remoteInfo === undefined ? null : true;
+    const remote = this.jsep.remote;
+    return remote === null ? null : /^a=ice-options:[^\r\n]*\btrickle\b/m.test(remote.sdp);
   }
   get localDescription(): RTCSessionDescription | null {
     return this.jsep.local;
@@ -166,9 +184,12 @@ export class RTCPeerConnection extends SafeEventTarget {
   get pendingRemoteDescription(): RTCSessionDescription | null {
     return this.jsep.pendingRemote;
   }
-  /** W3C `sctp`: the SCTP transport once a data m-line is negotiated. */
+  /**
+   * W3C `sctp`: the SCTP transport, from the offer (local or remote) that describes SCTP on;
+   * null before, after a rollback of that offer, or after an answer that closes it.
+   */
   get sctp(): RTCSctpTransport | null {
-    return this.jsep.remoteInfo?.data ? this.sctpTransportObject : null;
+    return this.sctpSlot.current;
   }
 
   /** W3C `getConfiguration()`: the configuration in use, with its defaults filled in. */
@@ -292,6 +313,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         if (type === 'answer') this.jsep.pendingRemote = null;
         this.startTransports();
       }
+      this.updateSctpTransport(type, sdp);
       this.setSignaling(next);
       if (restart) {
         this.jsep.restartRequested = false;
@@ -367,11 +389,8 @@ export class RTCPeerConnection extends SafeEventTarget {
         };
         this.restartLocalIce();
       }
-      if (info.data) {
-        this.sctpTransportObject.maxMessageSizeValue =
-          info.data.maxMessageSize === 0 ? Number.POSITIVE_INFINITY : info.data.maxMessageSize;
-        if (description.type !== 'offer' || restart) this.startTransports();
-      }
+      if (info.data && (description.type !== 'offer' || restart)) this.startTransports();
+      this.updateSctpTransport(description.type, desc.sdp);
       this.setSignaling(next);
     });
   }
@@ -473,6 +492,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (toAgent) {
       try {
         this.manager.addRemoteCandidate(text === '' ? null : text);
+        if (text !== '') this.iceTransport.addRemoteCandidate(text, data.mid, data.ufrag);
       } catch (error) {
         if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
         throw error;
@@ -628,6 +648,17 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (next === 'stable') this.negotiation.stable();
   }
 
+  /**
+   * webrtc-pc "set a session description": an offer describing SCTP sets [[SctpTransport]], an
+   * answer closing it clears it, and an answer updates the data max message size.
+   */
+  private updateSctpTransport(type: 'offer' | 'answer' | 'pranswer', sdp: string): void {
+    this.sctpSlot.applied(type, sdp, this.jsep.signaling);
+    const data = this.jsep.remoteInfo?.data;
+    if (type !== 'offer' && data && this.sctpSlot.current)
+      this.sctpSlot.current.updateMaxMessageSize(data.maxMessageSize);
+  }
+
   private rollback(): void {
     if (this.jsep.signaling !== 'have-local-offer' && this.jsep.signaling !== 'have-remote-offer') {
       throw new DOMException(
@@ -648,6 +679,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       this.startTransports();
       this.gathering.release();
     }
+    this.sctpSlot.rolledBack();
     this.setSignaling('stable');
   }
 
@@ -669,8 +701,10 @@ export class RTCPeerConnection extends SafeEventTarget {
     // otherwise (it answered passive, or offered actpass and we answer active) the client.
     // Once DTLS runs its role stays (RFC 8842 §5.5), whatever a re-offer says.
     const dtlsRole = this.manager.dtlsRole ?? (data.setup === 'active' ? 'server' : 'client');
-    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9).
-    if (!this.started) this.iceTransport.roleValue = weAreOfferer ? 'controlling' : 'controlled';
+    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9). Facing an
+    // ice-lite offerer, we control (RFC 8445 §6.1.1; webrtc-pc [[IceRole]]).
+    if (!this.started)
+      this.iceTransport.roleValue = weAreOfferer || data.iceLite ? 'controlling' : 'controlled';
     this.manager.start({
       ufrag: data.ufrag,
       pwd: data.pwd,
@@ -695,6 +729,7 @@ export class RTCPeerConnection extends SafeEventTarget {
           const fields = parseCandidateFields(candidate);
           if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
           this.manager.addRemoteCandidate(candidate);
+          this.iceTransport.addRemoteCandidate(candidate, data.mid, ufrag);
         }
         if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
       });

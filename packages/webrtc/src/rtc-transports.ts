@@ -7,7 +7,7 @@ import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
 import type { RTCDtlsTransportState, RTCIceTransportState } from './state/states.js';
 
-/** W3C `RTCIceCandidatePair`. */
+/** W3C `RTCIceCandidatePair`: the local and remote candidates of the selected pair. */
 export interface RTCIceCandidatePair {
   readonly local: RTCIceCandidate;
   readonly remote: RTCIceCandidate;
@@ -16,99 +16,212 @@ export interface RTCIceCandidatePair {
 /** W3C `RTCIceGatheringState`. */
 export type RTCIceGatheringState = 'new' | 'gathering' | 'complete';
 
-/** W3C `RTCIceTransport`. */
+/** W3C `RTCIceTransport` (webrtc-pc §5.6). One object for the connection's life, ICE restarts included. */
 export class RTCIceTransport extends SafeEventTarget {
   /** @internal */ stateValue: RTCIceTransportState = 'new';
   /** @internal */ gatheringValue: RTCIceGatheringState = 'new';
   /** @internal */ roleValue: 'controlling' | 'controlled' | 'unknown' = 'unknown';
+  /** @internal The ICE parameters of the local and the remote description, null until set. */
+  parameters: {
+    local: () => { usernameFragment: string; password: string } | null;
+    remote: () => { usernameFragment: string; password: string } | null;
+  } = { local: () => null, remote: () => null };
   private pair: RTCIceCandidatePair | null = null;
+  private readonly localCandidates = new Map<string, RTCIceCandidate>();
+  private readonly remoteCandidates = new Map<string, RTCIceCandidate>();
   declare onstatechange: ((event: Event) => unknown) | null;
   declare ongatheringstatechange: ((event: Event) => unknown) | null;
   declare onselectedcandidatepairchange: ((event: Event) => unknown) | null;
-
   get state(): RTCIceTransportState {
     return this.stateValue;
   }
   get gatheringState(): RTCIceGatheringState {
     return this.gatheringValue;
   }
+  /**
+   * W3C `role`: `unknown` until the first offer/answer, then `controlling` for the offerer
+   * (or facing an ice-lite offerer), `controlled` otherwise (RFC 8445 §6.1.1).
+   */
   get role(): 'controlling' | 'controlled' | 'unknown' {
     return this.roleValue;
   }
   get component(): 'rtp' {
     return 'rtp';
   }
-
-  /** W3C `getSelectedCandidatePair()`. */
-  getSelectedCandidatePair(): RTCIceCandidatePair | null {
-    return this.pair;
+  /** W3C `getLocalCandidates()`: the local candidates announced by `icecandidate`, in order. */
+  getLocalCandidates(): RTCIceCandidate[] {
+    return [...this.localCandidates.values()];
   }
-
-  /** @internal */
+  /**
+   * W3C `getRemoteCandidates()`: the remote candidates given to ICE (by `addIceCandidate()` or
+   * in a remote description), in order; peer-reflexive ones are not among them.
+   */
+  getRemoteCandidates(): RTCIceCandidate[] {
+    return [...this.remoteCandidates.values()];
+  }
+  /**
+   * W3C `getSelectedCandidatePair()`: the pair packets are sent on; null while the state is
+   * `new` or `closed`.
+   */
+  getSelectedCandidatePair(): RTCIceCandidatePair | null {
+    return this.stateValue === 'new' || this.stateValue === 'closed' ? null : this.pair;
+  }
+  /** W3C `getLocalParameters()`: the ICE credentials of the local description, or null. */
+  getLocalParameters(): { usernameFragment: string; password: string } | null {
+    return this.parameters.local();
+  }
+  /** W3C `getRemoteParameters()`: the ICE credentials of the remote description, or null. */
+  getRemoteParameters(): { usernameFragment: string; password: string } | null {
+    return this.parameters.remote();
+  }
+  /** @internal A local candidate was surfaced (webrtc-pc "surface a candidate"). */
+  addLocalCandidate(candidate: string, sdpMid: string, usernameFragment: string): void {
+    if (this.localCandidates.has(candidate)) return;
+    this.localCandidates.set(
+      candidate,
+      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex: 0, usernameFragment }),
+    );
+  }
+  /** @internal A remote candidate went to the ICE agent. */
+  addRemoteCandidate(candidate: string, sdpMid: string, usernameFragment: string): void {
+    if (this.remoteCandidates.has(candidate)) return;
+    this.remoteCandidates.set(
+      candidate,
+      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex: 0, usernameFragment }),
+    );
+  }
+  /**
+   * @internal The selected pair changed: its candidates are the ones `getLocalCandidates()` and
+   * `getRemoteCandidates()` hold when they are among them (a peer-reflexive one is not).
+   */
   setSelectedPair(pair: CandidatePairDescription, mid: string): void {
+    const find = (
+      set: Map<string, RTCIceCandidate>,
+      c: CandidatePairDescription['local'],
+    ): RTCIceCandidate => {
+      for (const known of set.values()) {
+        if (known.address === c.address && known.port === c.port && known.protocol === c.protocol)
+          return known;
+      }
+      return new RTCIceCandidate({ candidate: c.candidate, sdpMid: mid, sdpMLineIndex: 0 });
+    };
     this.pair = {
-      local: new RTCIceCandidate({
-        candidate: pair.local.candidate,
-        sdpMid: mid,
-        sdpMLineIndex: 0,
-      }),
-      remote: new RTCIceCandidate({
-        candidate: pair.remote.candidate,
-        sdpMid: mid,
-        sdpMLineIndex: 0,
-      }),
+      local: find(this.localCandidates, pair.local),
+      remote: find(this.remoteCandidates, pair.remote),
     };
   }
 }
 
-/** W3C `RTCDtlsTransport`. */
+/** W3C `RTCDtlsTransport` (webrtc-pc §5.5). One object for the connection's life. */
 export class RTCDtlsTransport extends SafeEventTarget {
   /** @internal */ stateValue: RTCDtlsTransportState = 'new';
-  /** @internal */ remoteCertificate: Buffer | undefined;
+  /** @internal webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
+  remoteCertificates: readonly Buffer[] = [];
   declare onstatechange: ((event: Event) => unknown) | null;
   declare onerror: ((event: Event) => unknown) | null;
-
   constructor(readonly iceTransport: RTCIceTransport) {
     super();
   }
-
   get state(): RTCDtlsTransportState {
     return this.stateValue;
   }
-
-  /** W3C `getRemoteCertificates()`: the DER of the peer's certificate, once connected. */
+  /**
+   * W3C `getRemoteCertificates()`: the peer's certificate chain as DER, a copy in a new
+   * `ArrayBuffer` each; empty until the transport is first `connected`.
+   */
   getRemoteCertificates(): ArrayBuffer[] {
-    const der = this.remoteCertificate;
-    return der
-      ? [der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer]
-      : [];
+    return this.remoteCertificates.map((der) => {
+      const copy = new ArrayBuffer(der.byteLength);
+      new Uint8Array(copy).set(der);
+      return copy;
+    });
   }
 }
 
 /** W3C `RTCSctpTransportState`. */
 export type RTCSctpTransportState = 'connecting' | 'connected' | 'closed';
 
-/** W3C `RTCSctpTransport`. */
+/** W3C `RTCSctpTransport` (webrtc-pc §6.1.1). */
 export class RTCSctpTransport extends SafeEventTarget {
   /** @internal */ stateValue: RTCSctpTransportState = 'connecting';
-  /** @internal */ maxMessageSizeValue = 65_536;
+  /**
+   * @internal webrtc-pc [[MaxMessageSize]], set when an answer is applied. webrtc-pc starts it at
+   * null; until the attribute's type becomes nullable here, it starts at RFC 8841's default.
+   */
+  maxMessageSizeValue = 65_536;
+  /** @internal webrtc-pc [[MaxChannels]]: null until the association is up. */
+  maxChannelsValue: number | null = null;
   declare onstatechange: ((event: Event) => unknown) | null;
-
   constructor(readonly transport: RTCDtlsTransport) {
     super();
   }
-
   get state(): RTCSctpTransportState {
     return this.stateValue;
   }
-  /** The largest message `RTCDataChannel.send()` accepts (webrtc-pc §6.1.1). */
+  /**
+   * The largest message `RTCDataChannel.send()` accepts (webrtc-pc §6.1.1.2): from the answer
+   * on, the peer's `a=max-message-size` (65536 when missing, `Infinity` for 0), as this stack
+   * sends messages of any size; 65536 before (webrtc-pc has null there).
+   */
   get maxMessageSize(): number {
     return this.maxMessageSizeValue;
   }
-  /** The number of data channels that can be open at once. */
+  /** The number of data channels that can be open at once: null until `connected`. */
   get maxChannels(): number | null {
-    return this.stateValue === 'connected' ? 65_535 : null;
+    return this.maxChannelsValue;
   }
+  /**
+   * @internal webrtc-pc "update the data max message size". `canSendSize` is 0: this stack
+   * sends a message of any size (SCTP fragments it, RFC 8831 §6.6).
+   */
+  updateMaxMessageSize(remoteMaxMessageSize: number, canSendSize = 0): void {
+    if (remoteMaxMessageSize === 0 && canSendSize === 0)
+      this.maxMessageSizeValue = Number.POSITIVE_INFINITY;
+    else if (remoteMaxMessageSize === 0 || canSendSize === 0)
+      this.maxMessageSizeValue = Math.max(remoteMaxMessageSize, canSendSize);
+    else this.maxMessageSizeValue = Math.min(remoteMaxMessageSize, canSendSize);
+  }
+}
+
+/**
+ * @internal webrtc-pc [[SctpTransport]] and [[LastStableStateSctpTransport]] of a peer
+ * connection: set by an offer that describes an SCTP association (RFC 8841 §10.2), cleared by
+ * an answer that closes it, restored by a rollback.
+ */
+export class SctpTransportSlot {
+  current: RTCSctpTransport | null = null;
+  private lastStable: RTCSctpTransport | null = null;
+  constructor(private readonly transport: RTCSctpTransport) {}
+
+  /** A description of `type` was applied, from signaling state `before`. */
+  applied(type: 'offer' | 'answer' | 'pranswer', sdp: string, before: string): void {
+    const sctp = describesSctp(sdp);
+    if (type === 'offer' && before === 'stable') this.lastStable = this.current;
+    if (type === 'offer' && sctp && this.current === null) this.current = this.transport;
+    if (type === 'answer' && !sctp) this.current = null;
+  }
+
+  /** A rollback was applied. */
+  rolledBack(): void {
+    this.current = this.lastStable;
+  }
+}
+
+/** @internal The ICE credentials (RFC 8839 §5.4) of a description, or null without one. */
+export function iceParametersOf(
+  description: { sdp: string } | null,
+): { usernameFragment: string; password: string } | null {
+  if (description === null) return null;
+  const usernameFragment = /^a=ice-ufrag:(\S+)\r?$/m.exec(description.sdp)?.[1];
+  const password = /^a=ice-pwd:(\S+)\r?$/m.exec(description.sdp)?.[1];
+  return usernameFragment === undefined || password === undefined
+    ? null
+    : { usernameFragment, password };
+}
+
+/** A description with an m=application section of SCTP over DTLS that is not rejected (port 0). */
+function describesSctp(sdp: string): boolean {
+  return /^m=application [1-9]\d*(?:\/\d+)? [^\r\n]*SCTP/m.test(sdp);
 }
 
 defineEventHandler(RTCIceTransport.prototype, 'statechange');
