@@ -264,6 +264,33 @@ describe('RTCIceTransport (RTCIceTransport.html)', () => {
   });
 });
 
+describe('RTCIceTransportState "failed" (webrtc-pc §5.6.4)', () => {
+  it('closes neither DTLS, SCTP nor the channels, and an ICE restart resumes them', async () => {
+    const { w, c1, c2 } = await connected();
+    const { ice, dtls, sctp } = transportsOf(w.a);
+    const log = eventLog(w.a, c1);
+    w.hostB.link.partition();
+    await w.clock.runUntil(() => ice.state === 'failed', { timeoutMs: 60_000 });
+    expect([w.a.iceConnectionState, w.a.connectionState]).toEqual(['failed', 'failed']);
+    // "entering the failed state does not cause DTLS transports, SCTP associations or the data
+    // channels that run over them to close".
+    expect([dtls.state, sctp.state, c1.readyState]).toEqual(['connected', 'connected', 'open']);
+    expect(log.filter((e) => /^(dtls|sctp|dc):/.test(e))).toEqual([]);
+    expect(log.slice(-3)).toEqual(['ice:failed', 'pc-ice:failed', 'pc:failed']);
+    w.hostB.link.heal();
+    w.a.restartIce();
+    await negotiate(w);
+    await w.clock.runUntil(() => w.a.connectionState === 'connected', { timeoutMs: 20_000 });
+    expect(ice.getSelectedCandidatePair()).not.toBeNull();
+    const got: unknown[] = [];
+    c2.onmessage = (e) => void got.push(e.data);
+    c1.send('again');
+    await w.clock.runUntil(() => got.length === 1, { timeoutMs: 10_000 });
+    expect(got).toEqual(['again']);
+    expect(log.filter((e) => /^(dtls|sctp):/.test(e))).toEqual([]);
+  });
+});
+
 describe('RTCDtlsTransport', () => {
   it('has no remote certificate until connected, then the DER the peer signaled (getRemoteCertificates)', async () => {
     const w = world();
@@ -382,6 +409,19 @@ describe('RTCSctpTransport (RTCSctpTransport-constructor, -maxChannels)', () => 
     expect(a.sctp).toBeNull();
     await a.setRemoteDescription(offer);
     expect(a.sctp?.state).toBe('connecting');
+  });
+
+  it('is null again after an answer that rejects the data section (port 0)', async () => {
+    const { a, b } = silentWorld();
+    a.createDataChannel('test');
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    expect(b.sctp).toBeInstanceOf(RTCSctpTransport);
+    const rejected = b.localDescription!.sdp.replace(/^m=application \d+/m, 'm=application 0');
+    expect(rejected).not.toBe(b.localDescription!.sdp);
+    await a.setRemoteDescription({ type: 'answer', sdp: rejected });
+    expect(a.sctp).toBeNull();
   });
 
   it('keeps the same objects over a renegotiation', async () => {
