@@ -9,6 +9,7 @@
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
+import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCStats } from './rtc-stats.js';
 import { trickle, type VirtualPeers, virtualPeers } from './testing-peers.js';
@@ -535,6 +536,11 @@ describe('getStats() of a connected data-channel connection', () => {
     });
     opened.push(a, b);
     trickle(a, b);
+    const withheld: RTCIceCandidateInit[] = [];
+    b.addEventListener('icecandidate', (e) => {
+      const { candidate } = e as Event & { candidate: { toJSON(): RTCIceCandidateInit } | null };
+      if (candidate) withheld.push(candidate.toJSON());
+    });
     const channel = a.createDataChannel('x');
     await a.setLocalDescription();
     await b.setRemoteDescription(a.localDescription!);
@@ -560,6 +566,14 @@ describe('getStats() of a connected data-channel connection', () => {
     const bRemote = other.get(bPair.remoteCandidateId as string)!;
     expect(bRemote.candidateType).toBe('host');
     expect(typeof bRemote.address).toBe('string');
+
+    // Once the application gives a b's candidates, the address may be shown.
+    expect(withheld.length).toBeGreaterThan(0);
+    for (const candidate of withheld) await a.addIceCandidate(candidate);
+    const later = await statsOf(a);
+    const learnt = ofType(later, 'remote-candidate').filter((c) => c.port === remote.port);
+    expect(learnt.length).toBeGreaterThan(0);
+    for (const c of learnt) expect(typeof c.address).toBe('string');
   });
 });
 
@@ -577,6 +591,18 @@ describe('getStats() after close() (webrtc-pc §8.1: monitored objects outlive c
     expect(one(closed, 'data-channel')).toMatchObject({ state: 'closed', label: 'chat' });
     expect(w.c1.readyState).toBe('closed');
     expect(one(closed, 'transport')).toMatchObject({ dtlsState: 'closed', iceState: 'closed' });
+    // What the DTLS negotiation agreed, and what ICE found, stays in the report.
+    for (const member of [
+      'tlsVersion',
+      'dtlsCipher',
+      'localCertificateId',
+      'remoteCertificateId',
+      'selectedCandidatePairId',
+    ])
+      expect(one(closed, 'transport')[member], member).toBe(one(open, 'transport')[member]);
+    expect(one(closed, 'transport')).toHaveProperty('tlsVersion', 'FEFD');
+    for (const type of ['candidate-pair', 'local-candidate', 'remote-candidate'])
+      expect(ofType(closed, type).length, type).toBe(ofType(open, type).length);
     // webrtc-stats dataChannelsClosed: channels that left "open" because the transport
     // closed count too, so none is left open.
     expect(one(closed, 'peer-connection')).toMatchObject({

@@ -37,7 +37,7 @@ export interface StatsSource {
   readonly sctp: SctpTransportStats | undefined;
   /** DTLS role once known. */
   readonly dtlsRole: 'client' | 'server' | undefined;
-  /** The negotiated cipher suite, by its `@x/dtls` name, once DTLS is connected. */
+  /** The negotiated cipher suite, by its `@x/dtls` name, once the DTLS handshake completed. */
   readonly cipherSuite: string | undefined;
   readonly localCertificate: Buffer;
   readonly remoteCertificate: Buffer | undefined;
@@ -202,7 +202,9 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
   for (const c of ice.localCandidates) addCandidate(c, 'L', undefined);
   for (const c of ice.remoteCandidates) addCandidate(c, 'R', undefined);
 
-  const dtlsConnected = from.dtlsTransport.state === 'connected';
+  // webrtc-stats: `tlsVersion` exists once the DTLS negotiation is complete; what was agreed
+  // stays in the report of the monitored object, after close() too (webrtc-pc §8.1).
+  const negotiated = from.cipherSuite !== undefined;
   add({
     id: transportId,
     type: 'transport',
@@ -220,11 +222,8 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
     selectedCandidatePairChanges: from.selectedPairChanges,
     localCertificateId: localCertId,
     remoteCertificateId: remoteCertId,
-    tlsVersion: dtlsConnected ? DTLS_1_2 : undefined,
-    dtlsCipher:
-      dtlsConnected && from.cipherSuite
-        ? (IANA_CIPHER[from.cipherSuite] ?? from.cipherSuite)
-        : undefined,
+    tlsVersion: negotiated ? DTLS_1_2 : undefined,
+    dtlsCipher: from.cipherSuite && (IANA_CIPHER[from.cipherSuite] ?? from.cipherSuite),
   });
   const sctp = from.sctp;
   if (sctp !== undefined) {
