@@ -49,22 +49,33 @@ export class ConnectionStates {
   /** webrtc-stats `selectedCandidatePairChanges`. */
   selectedPairChanges = 0;
   private closed = false;
+  /** A selected pair change whose `selectedcandidatepairchange` has not been fired yet. */
+  private pairPending = false;
 
   constructor(private readonly host: ConnectionStatesHost) {}
 
   /** Handles a transport event of the Manager; false when `event` is of another kind. */
   onEvent(event: ManagerEvent): boolean {
     const { iceTransport, dtlsTransport, sctpTransport } = this.host;
+    // webrtc-pc "change the selected candidate pair and state": a new pair and the ICE state
+    // change it brings are one task. The Manager reports the pair first, then (at once) the
+    // state: the pair's event waits for the state, or for anything else, or for a microtask.
+    if (event.kind !== 'ice-state') this.firePair();
     switch (event.kind) {
       case 'selected-pair':
         this.selectedPairChanges++;
         iceTransport.setSelectedPair(event.pair, this.host.mid());
-        iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+        this.pairPending = true;
+        queueMicrotask(() => this.firePair());
         return true;
       case 'ice-state':
         iceTransport.stateValue = mapIceTransportState(event.state);
-        iceTransport.dispatchEvent(new Event('statechange'));
-        this.update(event.cause);
+        // Every slot is set before the first event: the pair, the transport's state, then
+        // [[IceConnectionState]] and [[ConnectionState]].
+        this.update(event.cause, () => {
+          this.firePair();
+          iceTransport.dispatchEvent(new Event('statechange'));
+        });
         return true;
       case 'dtls-state': {
         const state = mapDtlsTransportState(event.state);
@@ -109,6 +120,7 @@ export class ConnectionStates {
   /** `close()`: every state closed at once, no event (webrtc-pc). */
   close(): void {
     this.closed = true;
+    this.pairPending = false;
     this.iceConnection = RTCIceConnectionStateCode.Closed;
     this.connection = RTCPeerConnectionStateCode.Closed;
     this.iceConnectionCause = this.connectionCause = 'closed by the user';
@@ -117,22 +129,42 @@ export class ConnectionStates {
     this.host.sctpTransport.stateValue = 'closed';
   }
 
-  /** "update the ICE connection state" then "update the connection state" (webrtc-pc §4.4). */
-  private update(cause: IceTransportCause | DtlsTransportCause | SctpTransportCause): void {
+  /** Fires the pending `selectedcandidatepairchange`, if any. */
+  private firePair(): void {
+    if (!this.pairPending || this.closed) return;
+    this.pairPending = false;
+    this.host.iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+  }
+
+  /**
+   * "update the ICE connection state" then "update the connection state" (webrtc-pc §4.4,
+   * §5.6): both slots are set, then `transportEvents` run (the transport's own events), then
+   * `iceconnectionstatechange` and `connectionstatechange` fire for the slots that changed.
+   */
+  private update(
+    cause: IceTransportCause | DtlsTransportCause | SctpTransportCause,
+    transportEvents: () => void = () => {},
+  ): void {
     const why = describeCause(cause);
     const { target, iceTransport, dtlsTransport } = this.host;
     const ice = deriveIceConnectionState(this.closed, [iceTransport.state]);
-    if (ice !== this.iceConnection) {
+    const iceChanged = ice !== this.iceConnection;
+    if (iceChanged) {
       this.iceConnection = ice;
       this.iceConnectionCause = why;
-      target.dispatchEvent(new RTCStateChangeEvent('iceconnectionstatechange', why));
     }
     const pc = deriveConnectionState(this.closed, this.iceConnection, [dtlsTransport.state]);
-    if (pc !== this.connection) {
+    const pcChanged = pc !== this.connection;
+    if (pcChanged) {
       this.connection = pc;
       this.connectionCause = why;
-      target.dispatchEvent(new RTCStateChangeEvent('connectionstatechange', why));
     }
+    transportEvents();
+    // A listener may have closed the connection: then nothing more fires (webrtc-pc close()).
+    if (iceChanged && !this.closed)
+      target.dispatchEvent(new RTCStateChangeEvent('iceconnectionstatechange', why));
+    if (pcChanged && !this.closed)
+      target.dispatchEvent(new RTCStateChangeEvent('connectionstatechange', why));
   }
 }
 

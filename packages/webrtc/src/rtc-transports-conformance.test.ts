@@ -219,10 +219,23 @@ describe('RTCIceTransport (RTCIceTransport.html)', () => {
     w.a.addEventListener('iceconnectionstatechange', () =>
       seen.push(`${w.a.iceConnectionState}=${ice.state}`),
     );
+    // One task sets the pair, the transport's state and both derived states, then fires:
+    // every listener sees them all already updated (webrtc-pc "change the selected candidate
+    // pair and state").
+    const atTransport: string[] = [];
+    const snapshot = (what: string) => () =>
+      atTransport.push(`${what} ${ice.state} ${w.a.iceConnectionState} ${w.a.connectionState}`);
+    ice.addEventListener('selectedcandidatepairchange', snapshot('pair'));
+    ice.addEventListener('statechange', snapshot('state'));
     await w.b.setRemoteDescription(w.a.localDescription!);
     await w.b.setLocalDescription();
     await w.a.setRemoteDescription(w.b.localDescription!);
     await w.clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 10_000 });
+    expect(atTransport.slice(0, 3)).toEqual([
+      'state checking checking connecting',
+      'pair connected connected connecting',
+      'state connected connected connecting',
+    ]);
     const at = (entry: string): number => {
       expect(log).toContain(entry);
       return log.indexOf(entry);
