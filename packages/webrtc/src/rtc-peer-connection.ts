@@ -560,10 +560,13 @@ export class RTCPeerConnection extends SafeEventTarget {
   /**
    * W3C `getStats()` (webrtc-pc §8.2): `peer-connection`, `data-channel`, `transport`,
    * `sctp-transport`, `candidate-pair`, `local-candidate`, `remote-candidate` and `certificate`
-   * entries, with the members webrtc-stats defines for them (see `rtc-stats.ts`). The selector
-   * argument is accepted for compatibility; a data-channel connection has no tracks to select.
+   * entries, with the members webrtc-stats defines for them (see `rtc-stats.ts`). A
+   * data-channel connection has no tracks: a selector other than null rejects with a TypeError.
    */
-  async getStats(_selector?: null): Promise<Map<string, RTCStats>> {
+  async getStats(selector?: null): Promise<Map<string, RTCStats>> {
+    // WebIDL `MediaStreamTrack? selector`: this stack has no tracks, so only null converts.
+    if (selector !== undefined && selector !== null)
+      throw new TypeError('getStats(selector): the selector must be a MediaStreamTrack or null');
     return collectStats({
       iceTransport: this.iceTransport,
       dtlsTransport: this.dtlsTransport,

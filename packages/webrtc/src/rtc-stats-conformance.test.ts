@@ -283,6 +283,16 @@ describe('getStats() arguments (webrtc-pc §8.2)', () => {
     one(report, 'peer-connection');
     one(report, 'transport');
   });
+
+  it.each([
+    ['an object', {}],
+    ['a string', 'track'],
+  ])('rejects %s as selector with a TypeError (WebIDL MediaStreamTrack?)', async (_n, selector) => {
+    const pc = world().a;
+    await expect((pc.getStats as (s: unknown) => Promise<Report>)(selector)).rejects.toThrow(
+      TypeError,
+    );
+  });
 });
 
 describe('getStats() before negotiation', () => {
