@@ -46,6 +46,32 @@ export class JsepState {
   private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
   private sessionVersion = 0;
 
+  /**
+   * Stores a description set on `side` ("set the session description"): an offer becomes
+   * that side's pending description; an answer or pranswer becomes its current one and makes
+   * the other side's pending offer current (an answer also ends both pending ones).
+   */
+  apply(side: 'local' | 'remote', desc: RTCSessionDescription): void {
+    const local = side === 'local';
+    if (desc.type === 'offer') {
+      if (local) this.pendingLocal = desc;
+      else this.pendingRemote = desc;
+      return;
+    }
+    const answer = desc.type === 'answer';
+    if (local) {
+      this.currentLocal = desc;
+      this.currentRemote = this.pendingRemote ?? this.currentRemote;
+      this.pendingLocal = null;
+      if (answer) this.pendingRemote = null;
+    } else {
+      this.currentRemote = desc;
+      this.currentLocal = this.pendingLocal ?? this.currentLocal;
+      this.pendingRemote = null;
+      if (answer) this.pendingLocal = null;
+    }
+  }
+
   /** webrtc-pc `localDescription`. */
   get local(): RTCSessionDescription | null {
     return this.pendingLocal ?? this.currentLocal;

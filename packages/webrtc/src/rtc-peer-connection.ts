@@ -6,14 +6,13 @@ import { defineEventHandler, SafeEventTarget } from './events.js';
 import { type CertificateAlgorithm, newCertificate } from './generate-certificate.js';
 import { LocalGathering } from './local-gathering.js';
 import { type NegotiationHost, NegotiationNeededFlag } from './negotiation-needed.js';
+import { Negotiator } from './negotiator.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
-import { descriptionError } from './rtc-error.js';
+import { applyRemoteCandidate } from './remote-candidate.js';
 import {
   type ConvertedCandidateInit,
   convertCandidateInit,
-  isAdministrativelyProhibited,
-  parseCandidateFields,
   type RTCIceCandidate,
   type RTCIceCandidateInit,
 } from './rtc-ice-candidate.js';
@@ -26,12 +25,11 @@ import {
   RTCPeerConnectionIceErrorEvent,
   type RTCPeerConnectionIceEvent,
   type RTCSdpType,
-  RTCSessionDescription,
+  type RTCSessionDescription,
   type RTCSessionDescriptionInit,
   type RTCSignalingState,
   type RTCStateChangeEvent,
   sdpType,
-  transition,
 } from './rtc-types.js';
 import {
   iceParametersOf,
@@ -41,13 +39,6 @@ import {
   RTCSctpTransport,
   SctpTransportSlot,
 } from './rtc-transports.js';
-import { readDescription, type RemoteDescriptionInfo } from './sdp-adapter.js';
-import {
-  addCandidateLine,
-  candidateSections,
-  locateSection,
-  ufragsOf,
-} from './surface-candidate.js';
 import {
   iceConnectionStateName,
   peerConnectionStateName,
@@ -83,9 +74,8 @@ export class RTCPeerConnection extends SafeEventTarget {
   /** The JSEP state: the four descriptions, the signaling state and what a rollback undoes. */
   private readonly jsep = new JsepState();
   private readonly gathering: LocalGathering;
-  private started = false;
-  /** The ufrag of the remote ICE generation whose candidates were handed to the Manager. */
-  private startedRemoteUfrag: string | undefined;
+  /** Offer/answer: what descriptions start and change below (JSEP). */
+  private readonly negotiator: Negotiator;
   private readonly channels = new Set<RTCDataChannel>();
   /** `setLocalDescription()` was called (webrtc-pc: iceCandidatePoolSize is then fixed). */
   private localDescriptionSet = false;
@@ -124,6 +114,21 @@ export class RTCPeerConnection extends SafeEventTarget {
       remote: () => iceParametersOf(this.jsep.remote),
     };
     this.manager = new Manager(managerConfigOf(checked), (event) => this.onManagerEvent(event));
+    const pc = this;
+    this.negotiator = new Negotiator({
+      jsep: this.jsep,
+      manager: this.manager,
+      gathering: this.gathering,
+      iceTransport: this.iceTransport,
+      sctpSlot: this.sctpSlot,
+      get closed() {
+        return pc.closed;
+      },
+      get iceTransportPolicy() {
+        return pc.configuration.iceTransportPolicy;
+      },
+      setSignaling: (next) => this.setSignaling(next),
+    });
   }
 
   /**
@@ -229,31 +234,14 @@ export class RTCPeerConnection extends SafeEventTarget {
   createOffer(): Promise<RTCSessionDescriptionInit> {
     return this.enqueue(async () => {
       this.assertNotClosed();
-      if (this.jsep.signaling !== 'stable' && this.jsep.signaling !== 'have-local-offer') {
-        throw new DOMException(
-          `createOffer() in signaling state ${this.jsep.signaling}; answer the remote offer first`,
-          'InvalidStateError',
-        );
-      }
-      this.jsep.lastCreated.offer = this.writeLocal('offer');
-      return { type: 'offer', sdp: this.jsep.lastCreated.offer };
+      return this.negotiator.createOffer();
     });
   }
 
   createAnswer(): Promise<RTCSessionDescriptionInit> {
     return this.enqueue(async () => {
       this.assertNotClosed();
-      if (
-        this.jsep.signaling !== 'have-remote-offer' &&
-        this.jsep.signaling !== 'have-local-pranswer'
-      ) {
-        throw new DOMException(
-          `createAnswer() in signaling state ${this.jsep.signaling}; set a remote offer first`,
-          'InvalidStateError',
-        );
-      }
-      this.jsep.lastCreated.answer = this.writeLocal('answer');
-      return { type: 'answer', sdp: this.jsep.lastCreated.answer };
+      return this.negotiator.createAnswer();
     });
   }
 
@@ -268,66 +256,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     }
     return this.enqueue(async () => {
       this.assertNotClosed();
-      let type = given;
-      if (type === undefined) {
-        type =
-          this.jsep.signaling === 'have-remote-offer' ||
-          this.jsep.signaling === 'have-local-pranswer'
-            ? 'answer'
-            : 'offer';
-      }
-      if (type === 'rollback') return this.rollback();
-      // webrtc-pc: a description given with its text must be the one createOffer() or
-      // createAnswer() made last; changing it (SDP munging) is not supported.
-      const last = type === 'offer' ? this.jsep.lastCreated.offer : this.jsep.lastCreated.answer;
-      if (description?.sdp && description.sdp !== last) {
-        throw new DOMException(
-          `setLocalDescription(${type}) needs the description create${type === 'offer' ? 'Offer' : 'Answer'}() made last, unchanged`,
-          'InvalidModificationError',
-        );
-      }
-      const sdp = description?.sdp || this.writeLocal(type);
-      const next = transition(this.jsep.signaling, 'local', type);
-      if (next === undefined) {
-        throw new DOMException(
-          `setLocalDescription(${type}) in signaling state ${this.jsep.signaling}`,
-          'InvalidStateError',
-        );
-      }
-      const desc = new RTCSessionDescription({ type, sdp });
-      const restart =
-        type === 'offer' &&
-        this.jsep.restartCredentials !== undefined &&
-        sdp.includes(`a=ice-ufrag:${this.jsep.restartCredentials.ufrag}\r\n`)
-          ? this.jsep.restartCredentials
-          : undefined;
-      if (type === 'offer') {
-        this.jsep.pendingLocal = desc;
-        // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
-        // either side, ICE restarts included) keep the roles (RFC 8445 §9).
-        if (!this.started) this.manager.setRole(true);
-      } else {
-        this.jsep.currentLocal = desc;
-        this.jsep.currentRemote = this.jsep.pendingRemote ?? this.jsep.currentRemote;
-        this.jsep.pendingLocal = null;
-        if (type === 'answer') this.jsep.pendingRemote = null;
-        this.startTransports();
-      }
-      this.updateSctpTransport(type, sdp);
-      this.setSignaling(next);
-      if (restart) {
-        this.jsep.restartRequested = false;
-        this.jsep.restartCredentials = undefined;
-        const { ufrag: oldUfrag, pwd: oldPwd } = this.manager.localParameters;
-        this.jsep.undo = {
-          remoteInfo: this.jsep.remoteInfo,
-          credentials: { ufrag: oldUfrag, pwd: oldPwd },
-        };
-        this.restartLocalIce(restart);
-      }
-      if (type !== 'offer') this.jsep.undo = undefined;
-      this.gathering.release();
-      void this.gather();
+      this.negotiator.setLocal(description, given);
     });
   }
 
@@ -339,59 +268,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     }
     return this.enqueue(async () => {
       this.assertNotClosed();
-      if (description.type === 'rollback') return this.rollback();
-      // webrtc-pc: a remote offer in have-local-offer first rolls our offer back (glare, as
-      // "perfect negotiation" relies on); the rollback stays if the offer then fails.
-      if (description.type === 'offer' && this.jsep.signaling === 'have-local-offer')
-        this.rollback();
-      const next = transition(this.jsep.signaling, 'remote', description.type);
-      if (next === undefined) {
-        throw new DOMException(
-          `setRemoteDescription(${description.type}) in signaling state ${this.jsep.signaling}`,
-          'InvalidStateError',
-        );
-      }
-      let info: RemoteDescriptionInfo;
-      try {
-        info = readDescription(description.sdp ?? '', description.type);
-      } catch (error) {
-        throw descriptionError(error);
-      }
-      const desc = new RTCSessionDescription({
-        type: description.type,
-        sdp: description.sdp ?? '',
-      });
-      // JSEP §5.10: new remote credentials mean the peer restarted ICE; an offer that does so
-      // makes us restart too (new local credentials in our answer, JSEP §5.3.1).
-      const restart =
-        this.started &&
-        this.jsep.remoteInfo?.data !== undefined &&
-        info.data !== undefined &&
-        info.data.ufrag !== this.jsep.remoteInfo.data.ufrag;
-      if (description.type === 'offer') this.jsep.undo = { remoteInfo: this.jsep.remoteInfo };
-      else this.jsep.undo = undefined;
-      this.jsep.remoteInfo = info;
-      if (info.data) this.jsep.wantData = true;
-      if (description.type === 'offer') {
-        this.jsep.pendingRemote = desc;
-        if (!this.started) this.manager.setRole(false);
-      } else {
-        this.jsep.currentRemote = desc;
-        this.jsep.currentLocal = this.jsep.pendingLocal ?? this.jsep.currentLocal;
-        this.jsep.pendingRemote = null;
-        if (description.type === 'answer') this.jsep.pendingLocal = null;
-      }
-      if (restart && description.type === 'offer') {
-        const { ufrag: oldUfrag, pwd: oldPwd } = this.manager.localParameters;
-        this.jsep.undo = {
-          remoteInfo: this.jsep.undo?.remoteInfo,
-          credentials: { ufrag: oldUfrag, pwd: oldPwd },
-        };
-        this.restartLocalIce();
-      }
-      if (info.data && (description.type !== 'offer' || restart)) this.startTransports();
-      this.updateSctpTransport(description.type, desc.sdp);
-      this.setSignaling(next);
+      this.negotiator.setRemote(description);
     });
   }
 
@@ -420,7 +297,18 @@ export class RTCPeerConnection extends SafeEventTarget {
         new TypeError('addIceCandidate(): a candidate needs sdpMid or sdpMLineIndex'),
       );
     }
-    const result = this.enqueue(async () => this.applyRemoteCandidate(init));
+    const result = this.enqueue(async () => {
+      if (this.closed) return;
+      applyRemoteCandidate(
+        {
+          jsep: this.jsep,
+          manager: this.manager,
+          iceTransport: this.iceTransport,
+          iceTransportPolicy: this.configuration.iceTransportPolicy,
+        },
+        init,
+      );
+    });
     if (this.closed) return result;
     // "chain an operation": once [[IsClosed]], the promise is neither resolved nor rejected.
     return new Promise<void>((resolve, reject) => {
@@ -435,81 +323,6 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
-  /** webrtc-pc `addIceCandidate()` steps 4.1–4.7, on the operations chain. */
-  private applyRemoteCandidate(init: ConvertedCandidateInit): void {
-    if (this.closed) return;
-    const remote = this.remoteDescription;
-    if (remote === null) {
-      throw new DOMException(
-        'addIceCandidate() before setRemoteDescription(): the candidate has no description to go to',
-        'InvalidStateError',
-      );
-    }
-    const sections = candidateSections(remote.sdp);
-    const target = locateSection(sections, init.sdpMid, init.sdpMLineIndex);
-    if (target === undefined) {
-      throw new DOMException(
-        init.sdpMid !== null
-          ? `addIceCandidate(): the remote description has no media section of mid ${init.sdpMid}`
-          : `addIceCandidate(): the remote description has no media section of index ${init.sdpMLineIndex}`,
-        'OperationError',
-      );
-    }
-    // A rejected section (its transceiver is stopped): resolved, nothing to do.
-    if (target !== 'all' && target.rejected) return;
-    const text = init.candidate.startsWith('a=') ? init.candidate.slice(2) : init.candidate;
-    // Step 4.5: the usernameFragment (else the line's ufrag extension) must be one of the
-    // section's in an applied remote description, the pending or the current one.
-    const ufrag = init.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
-    const applied = [this.jsep.pendingRemote, this.jsep.currentRemote];
-    const known = applied.some(
-      (d) => d !== null && ufragsOf(candidateSections(d.sdp), target).includes(ufrag ?? ''),
-    );
-    if (ufrag !== null && !known) {
-      throw new DOMException(
-        `addIceCandidate(): no applied remote description has ufrag ${ufrag} for this section`,
-        'OperationError',
-      );
-    }
-    // Step 4.6 (JSEP §4.1.19): a candidate the agent cannot take is an OperationError.
-    const fields = text === '' ? undefined : parseCandidateFields(text);
-    if (text !== '' && fields === undefined) {
-      throw new DOMException(
-        `addIceCandidate(): malformed candidate ${JSON.stringify(init.candidate)} (RFC 8839 §5.1)`,
-        'OperationError',
-      );
-    }
-    // The ICE generation: the ufrag given, else the most recent (JSEP §3.5.2.1).
-    const data = this.jsep.remoteInfo?.data;
-    const generation =
-      ufrag ??
-      (target === 'all' ? (data?.ufrag ?? sections.find((s) => !s.rejected)?.ufrag) : target.ufrag);
-    const toAgent =
-      data !== undefined &&
-      generation === data.ufrag &&
-      (target === 'all' || target.index === data.index) &&
-      !(fields && isAdministrativelyProhibited(fields, this.configuration.iceTransportPolicy));
-    if (toAgent) {
-      try {
-        this.manager.addRemoteCandidate(text === '' ? null : text);
-        if (text !== '') this.iceTransport.addRemoteCandidate(text, data.mid, data.ufrag);
-      } catch (error) {
-        if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
-        throw error;
-      }
-    }
-    // Step 4.6.2: the candidate goes into the pending and the current remote description,
-    // each if it is of the candidate's generation.
-    const line = text === '' ? 'a=end-of-candidates' : `a=${text}`;
-    const withCandidate = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
-      if (d === null) return d;
-      const sdp = addCandidateLine(d.sdp, target, generation, line);
-      return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
-    };
-    this.jsep.pendingRemote = withCandidate(this.jsep.pendingRemote);
-    this.jsep.currentRemote = withCandidate(this.jsep.currentRemote);
-  }
-
   /**
    * W3C `restartIce()`: the next offer carries new ICE credentials (JSEP §5.2.1); the
    * restart itself starts when that offer is applied by `setLocalDescription()`, and the
@@ -519,7 +332,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   restartIce(): void {
     if (this.closed) return;
-    if (this.started) this.jsep.restartRequested = true;
+    if (this.negotiator.started) this.jsep.restartRequested = true;
     this.negotiation.update();
   }
 
@@ -649,113 +462,6 @@ export class RTCPeerConnection extends SafeEventTarget {
     this.jsep.signaling = next;
     this.dispatchEvent(new Event('signalingstatechange'));
     if (next === 'stable') this.negotiation.stable();
-  }
-
-  /**
-   * webrtc-pc "set a session description": an offer describing SCTP sets [[SctpTransport]], an
-   * answer closing it clears it, and an answer updates the data max message size.
-   */
-  private updateSctpTransport(type: 'offer' | 'answer' | 'pranswer', sdp: string): void {
-    this.sctpSlot.applied(type, sdp, this.jsep.signaling);
-    const data = this.jsep.remoteInfo?.data;
-    if (type !== 'offer' && data && this.sctpSlot.current)
-      this.sctpSlot.current.updateMaxMessageSize(data.maxMessageSize);
-  }
-
-  private rollback(): void {
-    if (this.jsep.signaling !== 'have-local-offer' && this.jsep.signaling !== 'have-remote-offer') {
-      throw new DOMException(
-        `rollback in signaling state ${this.jsep.signaling}`,
-        'InvalidStateError',
-      );
-    }
-    this.jsep.pendingLocal = null;
-    this.jsep.pendingRemote = null;
-    const undo = this.jsep.undo;
-    this.jsep.undo = undefined;
-    if (undo && this.jsep.signaling === 'have-remote-offer') this.jsep.remoteInfo = undo.remoteInfo;
-    if (undo?.credentials) {
-      // The offer restarted ICE: go back to the generation both sides still hold, our old
-      // credentials and the current remote description's, and check its candidates again.
-      this.restartLocalIce(undo.credentials);
-      this.startedRemoteUfrag = undefined;
-      this.startTransports();
-      this.gathering.release();
-    }
-    this.sctpSlot.rolledBack();
-    this.setSignaling('stable');
-  }
-
-  private writeLocal(type: 'offer' | 'answer' | 'pranswer'): string {
-    return this.jsep.write(
-      type,
-      this.manager.localParameters,
-      this.manager.dtlsRole,
-      this.gathering,
-    );
-  }
-
-  private startTransports(): void {
-    const data = this.jsep.remoteInfo?.data;
-    if (!data) return;
-    const weAreOfferer =
-      this.jsep.currentRemote?.type === 'answer' || this.jsep.currentRemote?.type === 'pranswer';
-    // RFC 8842 §5.1: `active` is the DTLS client. When the peer is active we are the server;
-    // otherwise (it answered passive, or offered actpass and we answer active) the client.
-    // Once DTLS runs its role stays (RFC 8842 §5.5), whatever a re-offer says.
-    const dtlsRole = this.manager.dtlsRole ?? (data.setup === 'active' ? 'server' : 'client');
-    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9). Facing an
-    // ice-lite offerer, we control (RFC 8445 §6.1.1; webrtc-pc [[IceRole]]).
-    if (!this.started)
-      this.iceTransport.roleValue = weAreOfferer || data.iceLite ? 'controlling' : 'controlled';
-    this.manager.start({
-      ufrag: data.ufrag,
-      pwd: data.pwd,
-      iceLite: data.iceLite,
-      fingerprints: data.fingerprints,
-      dtlsRole,
-      maxMessageSize: data.maxMessageSize,
-      sctpPort: data.sctpPort,
-    });
-    // The candidates of a description, once per ICE generation (first one, or a restart).
-    // They reach the agent once the description is applied, so that the checks they start
-    // (and `checking`) come after `signalingstatechange`, as when they trickle in.
-    if (this.startedRemoteUfrag !== data.ufrag) {
-      this.startedRemoteUfrag = data.ufrag;
-      const ufrag = data.ufrag;
-      queueMicrotask(() => {
-        if (this.closed || this.startedRemoteUfrag !== ufrag) return;
-        const policy = this.configuration.iceTransportPolicy;
-        for (const candidate of data.candidates) {
-          // As addIceCandidate() does: what the agent cannot take, or must not (a prohibited
-          // port, a name under the relay policy), stays in the description only.
-          const fields = parseCandidateFields(candidate);
-          if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
-          this.manager.addRemoteCandidate(candidate);
-          this.iceTransport.addRemoteCandidate(candidate, data.mid, ufrag);
-        }
-        if (data.endOfCandidates) this.manager.addRemoteCandidate(null);
-      });
-    }
-    this.started = true;
-  }
-
-  /**
-   * Restarts our side of ICE (RFC 8445 §9): new credentials, gathering starts over (the
-   * candidates are announced again under the new ufrag, then end-of-candidates), the check
-   * list starts over; the old pair carries data until a new one is selected.
-   */
-  private restartLocalIce(credentials?: { ufrag: string; pwd: string }): void {
-    this.gathering.restart();
-    this.manager.restartIce(credentials);
-  }
-
-  private async gather(): Promise<void> {
-    try {
-      await this.manager.gather();
-    } catch (error) {
-      if (!this.closed) throw error;
-    }
   }
 
   private onManagerEvent(event: ManagerEvent): void {

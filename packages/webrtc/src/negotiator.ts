@@ -1,0 +1,298 @@
+/**
+ * JSEP (RFC 9429) as webrtc-pc's description methods apply it: the offers and answers we
+ * write, the descriptions set on either side (with the signaling state, the implicit rollback
+ * of a local offer by a remote one, ICE restarts from either side), and what they start below:
+ * the Manager's roles and transports, gathering, the remote candidates of a description.
+ * `RTCPeerConnection` runs each method on its operations chain.
+ */
+import type { Manager } from '@x/network';
+import type { JsepState } from './jsep-state.js';
+import type { LocalGathering } from './local-gathering.js';
+import { descriptionError } from './rtc-error.js';
+import { isAdministrativelyProhibited, parseCandidateFields } from './rtc-ice-candidate.js';
+import type { RTCIceTransport, SctpTransportSlot } from './rtc-transports.js';
+import {
+  type RTCSdpType,
+  RTCSessionDescription,
+  type RTCSessionDescriptionInit,
+  type RTCSignalingState,
+  transition,
+} from './rtc-types.js';
+import { type RemoteDescriptionInfo, readDescription } from './sdp-adapter.js';
+
+/** What the negotiation uses of its peer connection. */
+export interface NegotiatorHost {
+  readonly jsep: JsepState;
+  readonly manager: Manager;
+  readonly gathering: LocalGathering;
+  readonly iceTransport: RTCIceTransport;
+  readonly sctpSlot: SctpTransportSlot;
+  readonly closed: boolean;
+  readonly iceTransportPolicy: 'all' | 'relay' | undefined;
+  /** Sets the signaling state and fires `signalingstatechange` (and what follows it). */
+  setSignaling(next: RTCSignalingState): void;
+}
+
+/** @internal Owned by `RTCPeerConnection`. */
+export class Negotiator {
+  /** A description started the transports (the ICE and DTLS roles are fixed from then on). */
+  started = false;
+  /** The remote ICE generation whose description candidates went to the agent. */
+  private startedRemoteUfrag: string | undefined;
+
+  constructor(private readonly host: NegotiatorHost) {}
+
+  private get jsep(): JsepState {
+    return this.host.jsep;
+  }
+
+  /** `createOffer()`, on the chain. */
+  createOffer(): RTCSessionDescriptionInit {
+    if (this.jsep.signaling !== 'stable' && this.jsep.signaling !== 'have-local-offer') {
+      throw new DOMException(
+        `createOffer() in signaling state ${this.jsep.signaling}; answer the remote offer first`,
+        'InvalidStateError',
+      );
+    }
+    this.jsep.lastCreated.offer = this.writeLocal('offer');
+    return { type: 'offer', sdp: this.jsep.lastCreated.offer };
+  }
+
+  /** `createAnswer()`, on the chain. */
+  createAnswer(): RTCSessionDescriptionInit {
+    if (
+      this.jsep.signaling !== 'have-remote-offer' &&
+      this.jsep.signaling !== 'have-local-pranswer'
+    ) {
+      throw new DOMException(
+        `createAnswer() in signaling state ${this.jsep.signaling}; set a remote offer first`,
+        'InvalidStateError',
+      );
+    }
+    this.jsep.lastCreated.answer = this.writeLocal('answer');
+    return { type: 'answer', sdp: this.jsep.lastCreated.answer };
+  }
+
+  /** `setLocalDescription()`, on the chain; `given` is the type WebIDL converted. */
+  setLocal(
+    description: RTCSessionDescriptionInit | undefined,
+    given: RTCSdpType | undefined,
+  ): void {
+    let type = given;
+    if (type === undefined) {
+      type =
+        this.jsep.signaling === 'have-remote-offer' || this.jsep.signaling === 'have-local-pranswer'
+          ? 'answer'
+          : 'offer';
+    }
+    if (type === 'rollback') {
+      this.rollback();
+      return;
+    }
+    // webrtc-pc: a description given with its text must be the one createOffer() or
+    // createAnswer() made last; changing it (SDP munging) is not supported.
+    const last = type === 'offer' ? this.jsep.lastCreated.offer : this.jsep.lastCreated.answer;
+    if (description?.sdp && description.sdp !== last) {
+      throw new DOMException(
+        `setLocalDescription(${type}) needs the description create${type === 'offer' ? 'Offer' : 'Answer'}() made last, unchanged`,
+        'InvalidModificationError',
+      );
+    }
+    const sdp = description?.sdp || this.writeLocal(type);
+    const next = transition(this.jsep.signaling, 'local', type);
+    if (next === undefined) {
+      throw new DOMException(
+        `setLocalDescription(${type}) in signaling state ${this.jsep.signaling}`,
+        'InvalidStateError',
+      );
+    }
+    const desc = new RTCSessionDescription({ type, sdp });
+    const restart =
+      type === 'offer' &&
+      this.jsep.restartCredentials !== undefined &&
+      sdp.includes(`a=ice-ufrag:${this.jsep.restartCredentials.ufrag}\r\n`)
+        ? this.jsep.restartCredentials
+        : undefined;
+    this.jsep.apply('local', desc);
+    // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
+    // either side, ICE restarts included) keep the roles (RFC 8445 §9).
+    if (type === 'offer' && !this.started) this.host.manager.setRole(true);
+    if (type !== 'offer') this.startTransports();
+    this.updateSctpTransport(type, sdp);
+    this.host.setSignaling(next);
+    if (restart) {
+      this.jsep.restartRequested = false;
+      this.jsep.restartCredentials = undefined;
+      const { ufrag: oldUfrag, pwd: oldPwd } = this.host.manager.localParameters;
+      this.jsep.undo = {
+        remoteInfo: this.jsep.remoteInfo,
+        credentials: { ufrag: oldUfrag, pwd: oldPwd },
+      };
+      this.restartLocalIce(restart);
+    }
+    if (type !== 'offer') this.jsep.undo = undefined;
+    this.host.gathering.release();
+    void this.gather();
+  }
+
+  /** `setRemoteDescription()`, on the chain (its type already converted). */
+  setRemote(description: RTCSessionDescriptionInit): void {
+    if (description.type === 'rollback') {
+      this.rollback();
+      return;
+    }
+    // webrtc-pc: a remote offer in have-local-offer first rolls our offer back (glare, as
+    // "perfect negotiation" relies on); the rollback stays if the offer then fails.
+    if (description.type === 'offer' && this.jsep.signaling === 'have-local-offer') this.rollback();
+    const next = transition(this.jsep.signaling, 'remote', description.type);
+    if (next === undefined) {
+      throw new DOMException(
+        `setRemoteDescription(${description.type}) in signaling state ${this.jsep.signaling}`,
+        'InvalidStateError',
+      );
+    }
+    let info: RemoteDescriptionInfo;
+    try {
+      info = readDescription(description.sdp ?? '', description.type);
+    } catch (error) {
+      throw descriptionError(error);
+    }
+    const desc = new RTCSessionDescription({
+      type: description.type,
+      sdp: description.sdp ?? '',
+    });
+    // JSEP §5.10: new remote credentials mean the peer restarted ICE; an offer that does so
+    // makes us restart too (new local credentials in our answer, JSEP §5.3.1).
+    const restart =
+      this.started &&
+      this.jsep.remoteInfo?.data !== undefined &&
+      info.data !== undefined &&
+      info.data.ufrag !== this.jsep.remoteInfo.data.ufrag;
+    if (description.type === 'offer') this.jsep.undo = { remoteInfo: this.jsep.remoteInfo };
+    else this.jsep.undo = undefined;
+    this.jsep.remoteInfo = info;
+    if (info.data) this.jsep.wantData = true;
+    this.jsep.apply('remote', desc);
+    if (description.type === 'offer' && !this.started) this.host.manager.setRole(false);
+    if (restart && description.type === 'offer') {
+      const { ufrag: oldUfrag, pwd: oldPwd } = this.host.manager.localParameters;
+      this.jsep.undo = {
+        remoteInfo: this.jsep.undo?.remoteInfo,
+        credentials: { ufrag: oldUfrag, pwd: oldPwd },
+      };
+      this.restartLocalIce();
+    }
+    if (info.data && (description.type !== 'offer' || restart)) this.startTransports();
+    this.updateSctpTransport(description.type, desc.sdp);
+    this.host.setSignaling(next);
+  }
+
+  /**
+   * webrtc-pc "set a session description": an offer describing SCTP sets [[SctpTransport]], an
+   * answer closing it clears it, and an answer updates the data max message size.
+   */
+  private updateSctpTransport(type: 'offer' | 'answer' | 'pranswer', sdp: string): void {
+    this.host.sctpSlot.applied(type, sdp, this.jsep.signaling);
+    const data = this.jsep.remoteInfo?.data;
+    if (type !== 'offer' && data && this.host.sctpSlot.current)
+      this.host.sctpSlot.current.updateMaxMessageSize(data.maxMessageSize);
+  }
+
+  /** A rollback (`setLocalDescription` or `setRemoteDescription` of type `rollback`). */
+  rollback(): void {
+    if (this.jsep.signaling !== 'have-local-offer' && this.jsep.signaling !== 'have-remote-offer') {
+      throw new DOMException(
+        `rollback in signaling state ${this.jsep.signaling}`,
+        'InvalidStateError',
+      );
+    }
+    this.jsep.pendingLocal = null;
+    this.jsep.pendingRemote = null;
+    const undo = this.jsep.undo;
+    this.jsep.undo = undefined;
+    if (undo && this.jsep.signaling === 'have-remote-offer') this.jsep.remoteInfo = undo.remoteInfo;
+    if (undo?.credentials) {
+      // The offer restarted ICE: go back to the generation both sides still hold, our old
+      // credentials and the current remote description's, and check its candidates again.
+      this.restartLocalIce(undo.credentials);
+      this.startedRemoteUfrag = undefined;
+      this.startTransports();
+      this.host.gathering.release();
+    }
+    this.host.sctpSlot.rolledBack();
+    this.host.setSignaling('stable');
+  }
+
+  private writeLocal(type: 'offer' | 'answer' | 'pranswer'): string {
+    return this.jsep.write(
+      type,
+      this.host.manager.localParameters,
+      this.host.manager.dtlsRole,
+      this.host.gathering,
+    );
+  }
+
+  private startTransports(): void {
+    const data = this.jsep.remoteInfo?.data;
+    if (!data) return;
+    const weAreOfferer =
+      this.jsep.currentRemote?.type === 'answer' || this.jsep.currentRemote?.type === 'pranswer';
+    // RFC 8842 §5.1: `active` is the DTLS client. When the peer is active we are the server;
+    // otherwise (it answered passive, or offered actpass and we answer active) the client.
+    // Once DTLS runs its role stays (RFC 8842 §5.5), whatever a re-offer says.
+    const dtlsRole = this.host.manager.dtlsRole ?? (data.setup === 'active' ? 'server' : 'client');
+    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9). Facing an
+    // ice-lite offerer, we control (RFC 8445 §6.1.1; webrtc-pc [[IceRole]]).
+    if (!this.started)
+      this.host.iceTransport.roleValue =
+        weAreOfferer || data.iceLite ? 'controlling' : 'controlled';
+    this.host.manager.start({
+      ufrag: data.ufrag,
+      pwd: data.pwd,
+      iceLite: data.iceLite,
+      fingerprints: data.fingerprints,
+      dtlsRole,
+      maxMessageSize: data.maxMessageSize,
+      sctpPort: data.sctpPort,
+    });
+    // The candidates of a description, once per ICE generation (first one, or a restart).
+    // They reach the agent once the description is applied, so that the checks they start
+    // (and `checking`) come after `signalingstatechange`, as when they trickle in.
+    if (this.startedRemoteUfrag !== data.ufrag) {
+      this.startedRemoteUfrag = data.ufrag;
+      const ufrag = data.ufrag;
+      queueMicrotask(() => {
+        if (this.host.closed || this.startedRemoteUfrag !== ufrag) return;
+        const policy = this.host.iceTransportPolicy;
+        for (const candidate of data.candidates) {
+          // As addIceCandidate() does: what the agent cannot take, or must not (a prohibited
+          // port, a name under the relay policy), stays in the description only.
+          const fields = parseCandidateFields(candidate);
+          if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
+          this.host.manager.addRemoteCandidate(candidate);
+          this.host.iceTransport.addRemoteCandidate(candidate, data.mid, ufrag);
+        }
+        if (data.endOfCandidates) this.host.manager.addRemoteCandidate(null);
+      });
+    }
+    this.started = true;
+  }
+
+  /**
+   * Restarts our side of ICE (RFC 8445 §9): new credentials, gathering starts over (the
+   * candidates are announced again under the new ufrag, then end-of-candidates), the check
+   * list starts over; the old pair carries data until a new one is selected.
+   */
+  private restartLocalIce(credentials?: { ufrag: string; pwd: string }): void {
+    this.host.gathering.restart();
+    this.host.manager.restartIce(credentials);
+  }
+
+  private async gather(): Promise<void> {
+    try {
+      await this.host.manager.gather();
+    } catch (error) {
+      if (!this.host.closed) throw error;
+    }
+  }
+}
