@@ -75,6 +75,14 @@ export class LocalGathering {
     if (this.state === 'complete') this.setState('gathering');
   }
 
+  /**
+   * Candidates gathered ahead of `setLocalDescription()` (webrtc-pc `iceCandidatePoolSize`,
+   * JSEP §3.5.4): their events, and the gathering state, wait for it, as a restart's do.
+   */
+  prefetch(): void {
+    this.held ??= [];
+  }
+
   /** `setLocalDescription()` is resolving: held events go out in the next task. */
   release(): void {
     if (!this.held || this.releaseTimer || this.closed) return;

@@ -3,7 +3,7 @@ import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkIceServers } from './ice-servers.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import { trickle } from './testing-peers.js';
+import { negotiate, trickle } from './testing-peers.js';
 import type { RTCCertificate, RTCConfiguration, RTCPeerConnectionIceEvent } from './rtc-types.js';
 
 const clock = new VirtualClock();
@@ -368,10 +368,7 @@ describe('RTCPeerConnection.generateCertificate()', () => {
     trickle(a, b);
     trickle(b, a);
     const channel = a.createDataChannel('rsa');
-    await a.setLocalDescription();
-    await b.setRemoteDescription(a.localDescription!);
-    await b.setLocalDescription();
-    await a.setRemoteDescription(b.localDescription!);
+    await negotiate(a, b);
     await clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 10_000 });
     const transport = [...(await a.getStats()).values()].find((s) => s.type === 'transport');
     expect(transport).toMatchObject({ dtlsCipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' });

@@ -1,4 +1,5 @@
 import { Manager, type ManagerEvent, NetworkError } from '@x/network';
+import { debuglog } from 'node:util';
 import { systemClock } from '@x/transport';
 import { ConnectionStates } from './connection-states.js';
 import { DATA_MID as MID, JsepState } from './jsep-state.js';
@@ -46,6 +47,8 @@ import {
   type RTCPeerConnectionState,
 } from './state/states.js';
 
+const log = debuglog('x:webrtc');
+
 /** W3C `RTCPeerConnection` (data channels). */
 export class RTCPeerConnection extends SafeEventTarget {
   private configuration: RTCConfiguration;
@@ -79,6 +82,8 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly channels = new Set<RTCDataChannel>();
   /** `setLocalDescription()` was called (webrtc-pc: iceCandidatePoolSize is then fixed). */
   private localDescriptionSet = false;
+  /** Gathering started ahead of `setLocalDescription()` (an ICE candidate pool). */
+  private prefetched = false;
   /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
   private dataChannelsOpened = 0;
   private dataChannelsClosed = 0;
@@ -129,6 +134,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       },
       setSignaling: (next) => this.setSignaling(next),
     });
+    this.prefetchCandidates();
   }
 
   /**
@@ -229,6 +235,24 @@ export class RTCPeerConnection extends SafeEventTarget {
         : {}),
     });
     this.configuration = checked.configuration;
+    this.prefetchCandidates();
+  }
+
+  /**
+   * webrtc-pc `iceCandidatePoolSize` (JSEP §3.5.4): with a pool, gathering (sockets, STUN and
+   * TURN servers) starts now, before `setLocalDescription()`, which then finds the candidates
+   * ready. Their `icecandidate` events, and the gathering state, wait for it. The ICE role is
+   * the offerer's until a remote offer comes first (it can still change then).
+   */
+  private prefetchCandidates(): void {
+    if (this.prefetched || this.localDescriptionSet || !this.configuration.iceCandidatePoolSize)
+      return;
+    this.prefetched = true;
+    this.gathering.prefetch();
+    this.manager.setRole(true);
+    this.manager.gather().catch((error: unknown) => {
+      if (!this.closed) log('gathering ahead of setLocalDescription() failed: %s', error);
+    });
   }
 
   createOffer(): Promise<RTCSessionDescriptionInit> {

@@ -83,6 +83,11 @@ export interface RTCConfiguration {
   bundlePolicy?: 'balanced' | 'max-compat' | 'max-bundle';
   rtcpMuxPolicy?: 'require';
   certificates?: RTCCertificate[];
+  /**
+   * webrtc-pc: the ICE candidate pool (0 to 255, default 0). Above 0, gathering starts at
+   * construction (or at `setConfiguration()`), so that `setLocalDescription()` finds the
+   * candidates, and the STUN and TURN round trips, done; their events wait for it.
+   */
   iceCandidatePoolSize?: number;
   /** Extension: sockets (default: the real network). */
   net?: Net;

@@ -59,3 +59,14 @@ export function trickle(
     }
   });
 }
+
+/** One offer/answer from `offerer` to `answerer`, each side's description set in turn. */
+export async function negotiate(
+  offerer: RTCPeerConnection,
+  answerer: RTCPeerConnection,
+): Promise<void> {
+  await offerer.setLocalDescription();
+  await answerer.setRemoteDescription(offerer.localDescription!);
+  await answerer.setLocalDescription();
+  await offerer.setRemoteDescription(answerer.localDescription!);
+}
