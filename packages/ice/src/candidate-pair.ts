@@ -37,6 +37,8 @@ export interface LocalBase {
 export interface LocalCandidate {
   readonly candidate: Candidate;
   readonly base: LocalBase;
+  /** The STUN server a server-reflexive candidate came from (a relay base has its own `url`). */
+  readonly url?: string;
 }
 
 /**

@@ -119,8 +119,11 @@ export interface AgentConfig {
    * completes with the candidates that worked.
    */
   readonly onCandidateError?: (error: TurnCandidateError) => void;
-  /** A local candidate (or `null` at the end of gathering, RFC 8838 end-of-candidates). */
-  readonly onCandidate?: (candidate: Candidate | null) => void;
+  /**
+   * A local candidate (or `null` at the end of gathering, RFC 8838 end-of-candidates), with,
+   * for a server-reflexive or relayed one, the STUN or TURN server it came from.
+   */
+  readonly onCandidate?: (candidate: Candidate | null, source?: CandidateSource) => void;
   /** The selected pair changed (the layer above sends over it from now on). */
   readonly onSelectedPairChange?: (pair: CandidatePairInfo, cause: SelectedPairCause) => void;
   /**
@@ -224,4 +227,12 @@ export function checkCredentials(ufrag: string, pwd: string, uField: string, pFi
   if (pwd.length < 22 || pwd.length > 256 || !ICE_CHARS.test(pwd)) {
     throw new IceConfigError(pField, 'must be 22 to 256 characters of [A-Za-z0-9+/]');
   }
+}
+
+/** The server a local candidate came from (W3C `RTCIceCandidate.url` and `relayProtocol`). */
+export interface CandidateSource {
+  /** The STUN server (server-reflexive) or TURN server (relayed), as configured. */
+  readonly url: string;
+  /** Relayed candidates: the transport to the TURN server (`turns:` is `tls`). */
+  readonly relayProtocol?: 'udp' | 'tcp' | 'tls';
 }

@@ -1,10 +1,12 @@
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { expect, it } from 'vitest';
+import { Agent } from './agent.js';
 import { resolveConfig } from './config.js';
 import { hostAddresses } from './gather.js';
 import { ConnectionState as S } from './state.js';
 import { cleanupAfterEach } from './testing-lan.js';
 import { connectPair } from './testing-pair.js';
+import { startStunServer } from './testing-stun-server.js';
 
 const cleanup = cleanupAfterEach();
 
@@ -61,4 +63,39 @@ it('connects over IPv6 and prefers it on a dual-stack LAN', async () => {
   a.agent.send(Buffer.from('v6'));
   await clock.advance(5);
   expect(b.received.map(String)).toEqual(['v6']);
+});
+
+it('tells which STUN server a server-reflexive candidate came from (W3C RTCIceCandidate url)', async () => {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 4 });
+  cleanup.push(() => world.close());
+  const wan = world.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
+  const lan = world.addRouter({
+    name: 'lan',
+    cidr: '192.168.7.0/24',
+    parent: wan,
+    nat: { mapping: 'endpoint-independent', filtering: 'endpoint-independent' },
+  });
+  const host = world.addHost({ name: 'a', router: lan });
+  const stun = world.addHost({ name: 'stun', router: wan, ip: '203.0.113.10' });
+  const server = await startStunServer(stun, '203.0.113.10');
+  cleanup.push(() => server.close());
+  const seen: string[] = [];
+  const agent = new Agent(
+    {
+      net: host,
+      clock,
+      mdns: 'off',
+      iceServers: [{ urls: 'stun:203.0.113.10' }],
+      onCandidate: (c, source) => {
+        if (c) seen.push(`${c.type} ${source === undefined ? '-' : JSON.stringify(source)}`);
+      },
+    },
+    () => {},
+  );
+  cleanup.push(() => agent.close());
+  const gathered = agent.gather();
+  await clock.runUntil(() => agent.gatheringState === 'complete', { timeoutMs: 5000 });
+  await gathered;
+  expect(seen).toEqual(['host -', 'srflx {"url":"stun:203.0.113.10:3478"}']);
 });

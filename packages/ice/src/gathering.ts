@@ -11,7 +11,7 @@ import type { LocalBase } from './candidate-pair.js';
 import { isLoopback } from './checklist.js';
 import { bindHostBases, hostAddresses } from './gather.js';
 import { MdnsService } from './mdns.js';
-import type { Pairing } from './pairing.js';
+import { candidateSource, type Pairing } from './pairing.js';
 import { candidatePriority } from './priority.js';
 import { ReflexiveQueries, type ReflexiveResponse, srflxCandidate } from './reflexive.js';
 import { resolveHost } from './resolve.js';
@@ -176,7 +176,10 @@ export class Gathering {
           for (const base of this.bases) {
             if (base.host.type !== 'host' || isLoopback(base.address)) continue;
             const ip = ips.find((x) => (x.includes(':') ? 'IPv6' : 'IPv4') === base.family);
-            if (ip !== undefined && !s.closed) work.push(this.querySrflx(base, ip, server.port));
+            if (ip !== undefined && !s.closed) {
+              const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+              work.push(this.querySrflx(base, ip, server.port, `stun:${host}:${server.port}`));
+            }
           }
           return Promise.all(work).then(() => undefined);
         }),
@@ -185,11 +188,11 @@ export class Gathering {
     await Promise.all(jobs);
   }
 
-  private async querySrflx(base: LocalBase, ip: string, port: number): Promise<void> {
+  private async querySrflx(base: LocalBase, ip: string, port: number, url: string): Promise<void> {
     const mapped = await this.reflexive.query(base, ip, port);
     if (mapped === undefined || this.session.closed) return;
     const candidate = srflxCandidate(base, mapped, `${ip}:${port}`, this.pairing.foundations);
-    if (candidate !== undefined) this.pairing.addLocal({ base, candidate }, true);
+    if (candidate !== undefined) this.pairing.addLocal({ base, candidate, url }, true);
   }
 
   /** Takes a response to one of our STUN-server queries (see {@link ReflexiveQueries.handle}). */
@@ -240,7 +243,7 @@ export class Gathering {
   reannounce(): void {
     if (this.state_ !== 'complete') return;
     for (const l of this.pairing.locals)
-      if (l.candidate.type !== 'prflx') this.session.announce(l.candidate);
+      if (l.candidate.type !== 'prflx') this.session.announce(l.candidate, candidateSource(l));
     this.session.announce(null);
   }
 

@@ -26,6 +26,7 @@ export {
 export { type CandidatePairInfo, type PairStunCounters, PairState } from './candidate-pair.js';
 export {
   type AgentConfig,
+  type CandidateSource,
   type ConsentOptions,
   checkAgentConfig,
   type GatherOptions,

@@ -8,7 +8,7 @@ import type { SocketAddress } from '@x/transport';
 import { type Candidate, describeCandidate } from './candidate.js';
 import type { CandidatePair, LocalBase, LocalCandidate } from './candidate-pair.js';
 import type { ConnectivityChecks } from './checks.js';
-import { randomIceString } from './config.js';
+import { type CandidateSource, randomIceString } from './config.js';
 import { Foundations } from './gather.js';
 import type { Nomination } from './nomination.js';
 import { candidatePriority } from './priority.js';
@@ -46,7 +46,7 @@ export class Pairing {
   addLocal(l: LocalCandidate, announce: boolean): void {
     if (this.hasLocal(l.candidate.address, l.candidate.port)) return;
     this.locals_.push(l);
-    if (announce) this.session.announce(l.candidate);
+    if (announce) this.session.announce(l.candidate, candidateSource(l));
     // RFC 8445 §6.1.2.4: pairs use the base of a reflexive candidate, so only a new base
     // (a host candidate) yields new pairs.
     if (l.candidate.type === 'host' || l.candidate.type === 'relay') {
@@ -155,4 +155,17 @@ export class Pairing {
     if (pair !== undefined) log('pair %s', pair.toString());
     return pair;
   }
+}
+
+/** The server a local candidate came from: the STUN server, or the TURN server of its base. */
+export function candidateSource(l: LocalCandidate): CandidateSource | undefined {
+  if (l.url !== undefined) return { url: l.url };
+  const url = l.base.url;
+  if (url === undefined || l.candidate.type !== 'relay') return undefined;
+  const relayProtocol = url.startsWith('turns:')
+    ? 'tls'
+    : /[?&]transport=tcp\b/i.test(url)
+      ? 'tcp'
+      : 'udp';
+  return { url, relayProtocol };
 }

@@ -9,7 +9,13 @@ import { type Clock, type Net, nodeNet, StateMachine, systemClock } from '@x/tra
 import type { Candidate } from './candidate.js';
 import type { LocalBase } from './candidate-pair.js';
 import { Checklist } from './checklist.js';
-import { type AgentConfig, randomIceString, type ResolvedConfig, resolveConfig } from './config.js';
+import {
+  type AgentConfig,
+  type CandidateSource,
+  randomIceString,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
 import type { IceCredentials, RemoteOptions } from './credentials.js';
 import {
   type AgentStats,
@@ -84,10 +90,12 @@ export class AgentSession {
   }
 
   /** Announces a local candidate (with our current ufrag), or `null` for end-of-candidates. */
-  announce(c: Candidate | null): void {
+  announce(c: Candidate | null, source?: CandidateSource): void {
     const cb = this.config.onCandidate;
     if (cb === undefined) return;
-    this.callUser('onCandidate', cb, c === null ? null : { ...c, ufrag: this.local.ufrag });
+    const candidate = c === null ? null : { ...c, ufrag: this.local.ufrag };
+    if (source === undefined) this.callUser('onCandidate', cb, candidate);
+    else this.callUser('onCandidate', cb, candidate, source);
   }
 
   /**

@@ -199,10 +199,10 @@ export class Manager {
             address: e.address ?? null,
             port: e.port ?? null,
           }),
-        onCandidate: (candidate) => {
+        onCandidate: (candidate, source) => {
           this.emit({
             kind: 'local-candidate',
-            candidate: candidate ? describeCandidate(candidate) : null,
+            candidate: candidate ? { ...describeCandidate(candidate), ...source } : null,
           });
           if (candidate === null) this.emit({ kind: 'gathering-state', state: 'complete' });
         },

@@ -63,6 +63,10 @@ export interface CandidateDescription {
   readonly tcpType?: 'active' | 'passive' | 'so';
   /** The `ufrag` extension attribute. */
   readonly usernameFragment?: string;
+  /** Local server-reflexive and relayed candidates: the STUN or TURN server's URL. */
+  readonly url?: string;
+  /** Local relayed candidates: the transport to the TURN server. */
+  readonly relayProtocol?: 'udp' | 'tcp' | 'tls';
 }
 
 /** A candidate pair, as the layers above see it. */

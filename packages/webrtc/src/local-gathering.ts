@@ -42,15 +42,20 @@ export class LocalGathering {
     else this.done = true;
     // End-of-candidates is an empty candidate (RFC 8838 §4.1), then a null one follows once
     // the gathering state is complete (webrtc-pc `icecandidate`).
+    // webrtc-pc: a server-reflexive or relayed candidate names its server (`url`, and the
+    // deprecated event `url`), a relayed one the transport to it (`relayProtocol`).
+    const url = gathered?.url ?? null;
     const candidate = new RTCIceCandidate({
       candidate: gathered?.candidate ?? '',
       sdpMid,
       sdpMLineIndex: 0,
       usernameFragment: ufrag,
+      url,
+      relayProtocol: gathered?.relayProtocol ?? null,
     });
     this.announce(() => {
       this.surface(gathered?.candidate ?? null, sdpMid, ufrag);
-      this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate }));
+      this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url }));
     });
   }
 

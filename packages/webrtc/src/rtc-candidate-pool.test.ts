@@ -136,3 +136,39 @@ describe('iceCandidatePoolSize', () => {
     expect((answerer as unknown as Internals).manager.agentInstance?.controlling).toBe(false);
   });
 });
+
+describe('local candidates name their server (webrtc-pc RTCIceCandidate url)', () => {
+  it('a server-reflexive candidate carries the STUN URL, in the event too; a host one none', async () => {
+    const clock = new VirtualClock();
+    const net = new VirtualNetwork({ clock, seed: 6 });
+    const wan = net.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
+    const lan = net.addRouter({
+      name: 'lan',
+      cidr: '192.168.5.0/24',
+      parent: wan,
+      nat: { mapping: 'endpoint-independent', filtering: 'endpoint-independent' },
+    });
+    const host = net.addHost({ name: 'a', router: lan });
+    open.push(await stunServer(net.addHost({ name: 'stun', router: wan, ip: '203.0.113.99' })));
+    const pc = new RTCPeerConnection({
+      net: host,
+      clock,
+      mdns: 'off',
+      iceServers: [{ urls: 'stun:203.0.113.99' }],
+    });
+    open.push(pc);
+    const seen: string[] = [];
+    pc.addEventListener('icecandidate', (e) => {
+      const event = e as Event & {
+        candidate: { candidate: string; type: string | null; url: string | null } | null;
+        url: string | null;
+      };
+      if (event.candidate?.candidate)
+        seen.push(`${event.candidate.type} ${event.candidate.url} ${event.url}`);
+    });
+    pc.createDataChannel('x');
+    await pc.setLocalDescription();
+    await clock.runUntil(() => pc.iceGatheringState === 'complete', { timeoutMs: 5000 });
+    expect(seen).toEqual(['host null null', 'srflx stun:203.0.113.99:3478 stun:203.0.113.99:3478']);
+  });
+});

@@ -5,6 +5,7 @@ import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, expect, it } from 'vitest';
 import { Agent } from '../agent.js';
 import type { Candidate } from '../candidate.js';
+import type { CandidateSource } from '../config.js';
 import { ConnectionState } from '../state.js';
 import type { TurnCandidateError } from './errors.js';
 import { TestTurnServer } from './testing-server.js';
@@ -54,6 +55,7 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
   const sides = lans.map((lan, i) => {
     const net = world.addHost({ name: `h${i}`, router: lan, link: { delayMs: 10 } });
     const candidates: Candidate[] = [];
+    const sources: (CandidateSource | undefined)[] = [];
     const errors: TurnCandidateError[] = [];
     const states: ConnectionState[] = [];
     const received: string[] = [];
@@ -69,9 +71,12 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
           { urls: 'turn:203.0.113.10:3478', username: 'alice', credential: 'secret' },
           { urls: 'turn:203.0.113.10:3478?transport=udp', username: 'alice', credential: 'wrong' },
         ],
-        onCandidate: (c) => {
+        onCandidate: (c, source) => {
           if (c === null) done = true;
-          else candidates.push(c);
+          else {
+            candidates.push(c);
+            sources.push(source);
+          }
         },
         onCandidateError: (e) => errors.push(e),
         onData: (d) => received.push(d.toString()),
@@ -79,7 +84,7 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
       (state) => states.push(state),
     );
     cleanups.push(() => drive(clock, agent.close()));
-    return { agent, candidates, errors, states, received, done: () => done };
+    return { agent, candidates, sources, errors, states, received, done: () => done };
   });
   const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
   await drive(clock, Promise.all([a.agent.gather(), b.agent.gather()]));
@@ -87,6 +92,10 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
     expect(side.done()).toBe(true);
     expect(side.candidates.map((c) => c.type)).toEqual(['relay']);
     expect(side.candidates[0]!.address).toBe('203.0.113.10');
+    // W3C RTCIceCandidate url and relayProtocol: the TURN server as configured, over UDP.
+    expect(side.sources).toEqual([
+      { url: 'turn:203.0.113.10:3478?transport=udp', relayProtocol: 'udp' },
+    ]);
     expect(side.errors).toEqual([
       expect.objectContaining({ url: 'turn:203.0.113.10:3478?transport=udp', errorCode: 401 }),
     ]);
