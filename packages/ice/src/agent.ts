@@ -9,12 +9,14 @@
  * (nomination and selection), liveness.ts (consent), transitions.ts (the state and its
  * causes), all sharing one session.ts.
  */
+import { debuglog } from 'node:util';
 import type { SocketAddress } from '@x/transport';
 import { type Candidate, parseCandidate } from './candidate.js';
 import type { CandidatePairInfo } from './candidate-pair.js';
 import { CheckOutcomes } from './check-outcome.js';
 import { ConnectivityChecks } from './checks.js';
 import { type AgentConfig, checkCredentials, randomIceString } from './config.js';
+import { type IceServer, parseIceServers } from './ice-server.js';
 import type { IceCredentials, RemoteOptions } from './credentials.js';
 import { AgentClosedError, IceConfigError } from './errors.js';
 import { Gathering, type RelayEndpoint } from './gathering.js';
@@ -26,6 +28,8 @@ import { RemoteCandidates } from './remote-candidates.js';
 import { AgentSession } from './session.js';
 import { type AgentStats, ConnectionState, type StateNotifier } from './state.js';
 import { StateTransitions } from './transitions.js';
+
+const log = debuglog('x:ice');
 
 export type { IceCredentials, RemoteOptions } from './credentials.js';
 export type { RelayEndpoint } from './gathering.js';
@@ -242,9 +246,25 @@ export class Agent {
   }
 
   /**
+   * Replaces the STUN and TURN servers (and the transport policy) for the next gathering: the
+   * first one, or the one an ICE restart runs (JSEP §4.1.18), e.g. with new TURN credentials.
+   * Throws {@link IceConfigError} for a bad server, changing nothing.
+   */
+  setServers(iceServers: readonly IceServer[], transportPolicy?: 'all' | 'relay'): void {
+    this.assertOpen();
+    const s = this.session;
+    s.cfg = {
+      ...s.cfg,
+      servers: parseIceServers(iceServers),
+      ...(transportPolicy !== undefined ? { transportPolicy } : {}),
+    };
+  }
+
+  /**
    * ICE restart, RFC 8445 §9: new local credentials (given, or random), the check list starts
    * over, and the pair selected before keeps carrying data until a new one is selected. Local
-   * candidates are announced again through `onCandidate` with the new ufrag, then `null`.
+   * candidates are announced again through `onCandidate` with the new ufrag; servers given to
+   * {@link Agent.setServers} since the last gathering are gathered from; then `null`.
    * Signal the new credentials to the peer, then give the agent the peer's new ones.
    * States: `completed` → `connected`, `disconnected`/`failed`/`checking` → `checking`
    * (cause `restart`); `new` and `connected` stay.
@@ -266,7 +286,9 @@ export class Agent {
     // inbound.ts) until the restarted check list selects a new one.
     s.restarting = true;
     this.transitions.restart();
-    this.gathering.reannounce();
+    this.gathering
+      .restart()
+      .catch((error: unknown) => log('gathering at restart failed: %o', error));
     return next;
   }
 

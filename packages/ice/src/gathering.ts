@@ -10,6 +10,7 @@ import type { Candidate } from './candidate.js';
 import type { LocalBase } from './candidate-pair.js';
 import { isLoopback } from './checklist.js';
 import { bindHostBases, hostAddresses } from './gather.js';
+import type { IceServerUrl } from './ice-server.js';
 import { MdnsService } from './mdns.js';
 import { candidateSource, type Pairing } from './pairing.js';
 import { candidatePriority } from './priority.js';
@@ -50,6 +51,8 @@ export class Gathering {
   private mdns: MdnsService | undefined;
   /** Services replaced by a hiding one at gather(), closed on close(). */
   private readonly retiredMdns: MdnsService[] = [];
+  /** The servers (with their credentials) a gathering has used, by {@link serverKey}. */
+  private readonly gatheredServers = new Set<string>();
 
   /**
    * @param onDatagram gets what arrives on every base.
@@ -83,8 +86,9 @@ export class Gathering {
       if (this.mdns !== undefined) this.retiredMdns.push(this.mdns);
       this.mdns = new MdnsService(s.net, s.clock, hide);
     }
+    for (const server of s.cfg.servers) this.gatheredServers.add(serverKey(server));
     // Relay allocations run beside host gathering (they take a round trip or more).
-    const relays = this.gatherRelays(signal);
+    const relays = this.gatherRelays(signal, s.cfg.servers);
     const relayOnly = s.cfg.transportPolicy === 'relay';
     const addresses = relayOnly ? [] : hostAddresses(s.net, s.cfg.gather);
     const { bases, errors } = await bindHostBases(
@@ -111,11 +115,16 @@ export class Gathering {
       this.pairing.addLocal({ candidate: host, base }, true);
     }
     if (this.mdns?.hiding) await this.mdns.start();
-    if (!relayOnly) await this.gatherReflexive();
+    if (!relayOnly) await this.gatherReflexive(s.cfg.servers);
     await relays;
-    if (s.closed) return;
+    this.finish();
+  }
+
+  /** Gathering is done: end-of-candidates (RFC 8838). */
+  private finish(): void {
+    if (this.session.closed) return;
     this.state_ = 'complete';
-    s.announce(null);
+    this.session.announce(null);
     this.onComplete();
   }
 
@@ -123,9 +132,12 @@ export class Gathering {
    * One TURN allocation per `turn:`/`turns:` URL (RFC 8656), each becoming a relay candidate;
    * a server that fails is reported through `onCandidateError` and gathering goes on.
    */
-  private async gatherRelays(signal: AbortSignal | undefined): Promise<void> {
+  private async gatherRelays(
+    signal: AbortSignal | undefined,
+    from: readonly IceServerUrl[],
+  ): Promise<void> {
     const s = this.session;
-    const servers = s.cfg.servers.filter((x) => x.scheme === 'turn' || x.scheme === 'turns');
+    const servers = from.filter((x) => x.scheme === 'turn' || x.scheme === 'turns');
     await Promise.all(
       servers.map(async (server) => {
         const host = server.host.includes(':') ? `[${server.host}]` : server.host;
@@ -165,9 +177,9 @@ export class Gathering {
   }
 
   /** RFC 8445 §5.1.1.2: a Binding request from every host base to every STUN server. */
-  private async gatherReflexive(): Promise<void> {
+  private async gatherReflexive(from: readonly IceServerUrl[]): Promise<void> {
     const s = this.session;
-    const servers = s.cfg.servers.filter((x) => x.scheme === 'stun' && x.transport === 'udp');
+    const servers = from.filter((x) => x.scheme === 'stun' && x.transport === 'udp');
     const jobs: Promise<void>[] = [];
     for (const server of servers) {
       jobs.push(
@@ -239,12 +251,31 @@ export class Gathering {
     return this.mdns;
   }
 
-  /** ICE restart (RFC 8445 §9): announce our candidates again (with the new ufrag). */
-  reannounce(): void {
+  /**
+   * ICE restart (RFC 8445 §9): announce our candidates again (with the new ufrag), then gather
+   * from the servers configured since the last gathering (`Agent.setServers`: new STUN or TURN
+   * servers, or new TURN credentials, JSEP §4.1.18), then end-of-candidates. Allocations of
+   * earlier servers stay until the agent closes: the old pair may still carry data.
+   */
+  async restart(): Promise<void> {
     if (this.state_ !== 'complete') return;
-    for (const l of this.pairing.locals)
-      if (l.candidate.type !== 'prflx') this.session.announce(l.candidate, candidateSource(l));
-    this.session.announce(null);
+    const s = this.session;
+    const relayOnly = s.cfg.transportPolicy === 'relay';
+    for (const l of this.pairing.locals) {
+      if (l.candidate.type === 'prflx' || (relayOnly && l.candidate.type !== 'relay')) continue;
+      s.announce(l.candidate, candidateSource(l));
+    }
+    const fresh = s.cfg.servers.filter((x) => !this.gatheredServers.has(serverKey(x)));
+    if (fresh.length === 0) {
+      s.announce(null);
+      return;
+    }
+    this.state_ = 'gathering';
+    for (const server of fresh) this.gatheredServers.add(serverKey(server));
+    const relays = this.gatherRelays(undefined, fresh);
+    if (!relayOnly) await this.gatherReflexive(fresh);
+    await relays;
+    this.finish();
   }
 
   /** Stops the STUN-server queries at once (their gathering steps end). */
@@ -261,4 +292,9 @@ export class Gathering {
       ...this.retiredMdns.map((m) => m.close()),
     ]);
   }
+}
+
+/** A server and the credentials a gathering used with it: new credentials make a new key. */
+function serverKey(x: IceServerUrl): string {
+  return JSON.stringify([x.scheme, x.host, x.port, x.transport, x.username, x.credential]);
 }

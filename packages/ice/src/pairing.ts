@@ -143,6 +143,9 @@ export class Pairing {
     remote: ResolvedCandidate,
     learned = false,
   ): CandidatePair | undefined {
+    // A relay-only policy set after host candidates were gathered (Agent.setServers, then a
+    // restart): only relayed candidates pair from then on.
+    if (this.session.cfg.transportPolicy === 'relay' && local.type !== 'relay') return undefined;
     const pair = this.session.list.form(
       base,
       local,

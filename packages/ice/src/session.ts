@@ -29,7 +29,8 @@ const log = debuglog('x:ice');
 
 /** The shared state of one agent. */
 export class AgentSession {
-  readonly cfg: ResolvedConfig;
+  /** Resolved configuration; its servers and policy change with `Agent.setServers`. */
+  cfg: ResolvedConfig;
   readonly net: Net;
   readonly clock: Clock;
   readonly stats: AgentStats = emptyStats();

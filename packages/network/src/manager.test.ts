@@ -188,6 +188,22 @@ describe('Manager configuration', () => {
     ).toThrow(/failedAfterMs/);
   });
 
+  it('hands new servers and policy to the agent: the next ICE restart gathers with them', async () => {
+    const p = (pair = managerPair());
+    await p.connect();
+    const m = p.offerer.manager;
+    const announced = () =>
+      p.offerer.events.flatMap((e) =>
+        e.kind === 'local-candidate' ? [e.candidate?.type ?? 'end'] : [],
+      );
+    expect(announced()).toEqual(['host', 'end']);
+    m.setIceServers({ iceTransportPolicy: 'relay' });
+    m.restartIce();
+    await p.clock.advance(10);
+    // No TURN server: a relay-only restart has nothing to announce but the end.
+    expect(announced()).toEqual(['host', 'end', 'end']);
+  });
+
   it('replaces the ICE servers and policy only with good ones', async () => {
     const p = (pair = managerPair());
     const m = p.offerer.manager;

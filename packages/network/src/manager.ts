@@ -128,8 +128,8 @@ export class Manager {
   /**
    * Replaces the ICE servers and the transport policy (W3C `setConfiguration()`); throws
    * `IceConfigError` for a bad one, changing nothing. As JSEP §4.1.18 says, they take effect at
-   * the next gathering: the first one, if it has not started. An ICE restart of this stack
-   * keeps its candidates (and TURN allocations), so later changes are kept but not used.
+   * the next gathering: the first one, or the one of the next ICE restart, which gathers from
+   * the servers that are new since (new TURN credentials included).
    */
   setIceServers(options: Pick<ManagerConfig, 'iceServers' | 'iceTransportPolicy'>): void {
     this.assertOpen();
@@ -145,6 +145,7 @@ export class Manager {
       this.iceServerOptions = previous;
       throw error;
     }
+    this.agentInstance?.setServers(next.iceServers ?? [], next.iceTransportPolicy ?? 'all');
   }
 
   /**

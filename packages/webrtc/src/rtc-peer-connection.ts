@@ -219,8 +219,9 @@ export class RTCPeerConnection extends SafeEventTarget {
    * (InvalidModificationError), nor can the extensions of this stack (`net`, `clock`, `gather`,
    * `turnTls`, `mdns`, `consent`: left out, they keep their values). New `iceServers` and
    * `iceTransportPolicy` are used by the next gathering (JSEP §4.1.18): the first one, if
-   * `setLocalDescription()` has not started it yet; this stack's ICE restart keeps its
-   * candidates and TURN allocations. Throws as the constructor does for a bad configuration.
+   * `setLocalDescription()` has not started it yet, else the one of the next ICE restart
+   * (`restartIce()`), which gathers from the servers new since (refreshed TURN credentials
+   * included). Throws as the constructor does for a bad configuration.
    */
   setConfiguration(configuration: RTCConfiguration): void {
     this.assertNotClosed();

@@ -124,3 +124,63 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
   await clock.runUntil(() => b.received.length > 0, { timeoutMs: 5000 });
   expect(b.received).toEqual(['through the relay']);
 });
+
+it('gathers from servers set since, at an ICE restart: fresh TURN credentials give a new allocation', async () => {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 8 });
+  cleanups.push(() => world.close());
+  const wan = world.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
+  const turnHost = world.addHost({ name: 'turn', router: wan, ip: '203.0.113.10' });
+  const turn = await new TestTurnServer({
+    net: turnHost,
+    clock,
+    address: '203.0.113.10',
+    users: { alice: 'secret', bob: 'fresh' },
+  }).start();
+  cleanups.push(() => drive(clock, turn.close()));
+  const announced: string[] = [];
+  const agent = new Agent(
+    {
+      net: world.addHost({ name: 'a', router: wan }),
+      clock,
+      mdns: 'off',
+      onCandidate: (c, source) => {
+        announced.push(c === null ? 'end' : `${c.type}${source ? ` ${source.url}` : ''}`);
+      },
+    },
+    () => {},
+  );
+  cleanups.push(() => drive(clock, agent.close()));
+  await drive(clock, agent.gather());
+  expect(announced.splice(0)).toEqual(['host', 'end']);
+
+  // New servers apply at the next restart (JSEP §4.1.18): a TURN allocation, then the end.
+  const turnUrl = 'turn:203.0.113.10:3478?transport=udp';
+  agent.setServers([{ urls: 'turn:203.0.113.10', username: 'alice', credential: 'secret' }]);
+  agent.restart();
+  await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
+  expect(announced.splice(0)).toEqual(['host', `relay ${turnUrl}`, 'end']);
+  expect(turn.allocationCount).toBe(1);
+
+  // Nothing new: the candidates again (the relay's too), and no new allocation.
+  agent.restart();
+  await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
+  expect(announced.splice(0)).toEqual(['host', `relay ${turnUrl}`, 'end']);
+  expect(turn.allocationCount).toBe(1);
+
+  // Fresh credentials (as a TURN REST service hands out): a new allocation.
+  agent.setServers([{ urls: 'turn:203.0.113.10', username: 'bob', credential: 'fresh' }]);
+  agent.restart();
+  await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
+  expect(announced.filter((a) => a.startsWith('relay'))).toHaveLength(2);
+  expect(turn.allocationCount).toBe(2);
+  expect(() => agent.setServers([{ urls: 'turn:x' }])).toThrow(/username and credential/);
+
+  // A relay-only policy from then on: the host candidate is no longer announced (nor paired).
+  announced.length = 0;
+  agent.setServers([{ urls: 'turn:203.0.113.10', username: 'bob', credential: 'fresh' }], 'relay');
+  agent.restart();
+  await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
+  expect(announced.every((a) => a.startsWith('relay') || a === 'end')).toBe(true);
+  expect(announced.at(-1)).toBe('end');
+});
