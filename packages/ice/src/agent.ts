@@ -74,6 +74,7 @@ export class Agent {
     this.nomination = new Nomination(session, this.checks, (pair) => {
       this.liveness.watch(pair);
       this.transitions.selected(pair);
+      this.gathering.releaseSuperseded(pair.base);
     });
     this.pairing = new Pairing(session, this.checks, this.nomination);
     this.gathering = new Gathering(

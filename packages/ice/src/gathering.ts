@@ -48,6 +48,10 @@ export class Gathering {
   private readonly reflexive: ReflexiveQueries;
   /** TURN clients of the relay candidates (closed, and so deallocated, with the agent). */
   private readonly turnClients: TurnClient[] = [];
+  /** Each TURN client's server key and, once allocated, its relayed socket. */
+  private readonly turnInfo = new Map<TurnClient, { key: string; socket?: UdpSocket }>();
+  /** A restart gathered from new servers: the next selected pair releases the old ones. */
+  private releaseOnSelect = false;
   private mdns: MdnsService | undefined;
   /** Services replaced by a hiding one at gather(), closed on close(). */
   private readonly retiredMdns: MdnsService[] = [];
@@ -154,6 +158,8 @@ export class Gathering {
           onError: (error) => this.reportCandidateError(error),
         });
         this.turnClients.push(client);
+        const info: { key: string; socket?: UdpSocket } = { key: serverKey(server) };
+        this.turnInfo.set(client, info);
         const result = await client.allocate(signal ? { signal } : {});
         if (s.closed) return;
         if (!result.ok) {
@@ -161,6 +167,7 @@ export class Gathering {
           await client.close();
           return;
         }
+        info.socket = result.socket;
         deliver = this.addRelay({
           socket: result.socket,
           ...(result.mappedAddress ? { mappedAddress: result.mappedAddress } : {}),
@@ -263,6 +270,7 @@ export class Gathering {
     const relayOnly = s.cfg.transportPolicy === 'relay';
     for (const l of this.pairing.locals) {
       if (l.candidate.type === 'prflx' || (relayOnly && l.candidate.type !== 'relay')) continue;
+      if (l.base.socket.closed) continue; // a released allocation
       s.announce(l.candidate, candidateSource(l));
     }
     const fresh = s.cfg.servers.filter((x) => !this.gatheredServers.has(serverKey(x)));
@@ -271,6 +279,7 @@ export class Gathering {
       return;
     }
     this.state_ = 'gathering';
+    this.releaseOnSelect = true;
     for (const server of fresh) this.gatheredServers.add(serverKey(server));
     const relays = this.gatherRelays(undefined, fresh);
     if (!relayOnly) await this.gatherReflexive(fresh);
@@ -281,6 +290,24 @@ export class Gathering {
   /** Stops the STUN-server queries at once (their gathering steps end). */
   cancel(): void {
     this.reflexive.cancel();
+  }
+
+  /**
+   * A pair was selected. After a restart that gathered from new servers, the allocations of
+   * servers no longer configured (older TURN credentials included) are released, except the
+   * one the selected pair uses (RFC 8656 §7: a Refresh with lifetime 0).
+   */
+  releaseSuperseded(inUse: LocalBase): void {
+    if (!this.releaseOnSelect) return;
+    this.releaseOnSelect = false;
+    const current = new Set(this.session.cfg.servers.map(serverKey));
+    for (const client of this.turnClients) {
+      const info = this.turnInfo.get(client);
+      if (info === undefined || current.has(info.key)) continue;
+      if (info.socket === undefined || info.socket === inUse.socket || info.socket.closed) continue;
+      log('releasing the allocation of a server no longer configured: %s', info.key);
+      client.close().catch((error: unknown) => log('releasing an allocation: %o', error));
+    }
   }
 
   /** Closes every socket, TURN allocation and the mDNS service. */

@@ -146,6 +146,8 @@ export class Pairing {
     // A relay-only policy set after host candidates were gathered (Agent.setServers, then a
     // restart): only relayed candidates pair from then on.
     if (this.session.cfg.transportPolicy === 'relay' && local.type !== 'relay') return undefined;
+    // A released TURN allocation (replaced at a restart) pairs no more.
+    if (base.socket.closed) return undefined;
     const pair = this.session.list.form(
       base,
       local,

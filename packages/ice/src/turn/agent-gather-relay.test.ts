@@ -125,19 +125,24 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
   expect(b.received).toEqual(['through the relay']);
 });
 
-it('gathers from servers set since, at an ICE restart: fresh TURN credentials give a new allocation', async () => {
+/** A wan with a TURN server (users alice/secret and bob/fresh) at 203.0.113.10. */
+async function turnWorld(seed: number) {
   const clock = new VirtualClock();
-  const world = new VirtualNetwork({ clock, seed: 8 });
+  const world = new VirtualNetwork({ clock, seed });
   cleanups.push(() => world.close());
   const wan = world.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
-  const turnHost = world.addHost({ name: 'turn', router: wan, ip: '203.0.113.10' });
   const turn = await new TestTurnServer({
-    net: turnHost,
+    net: world.addHost({ name: 'turn', router: wan, ip: '203.0.113.10' }),
     clock,
     address: '203.0.113.10',
     users: { alice: 'secret', bob: 'fresh' },
   }).start();
   cleanups.push(() => drive(clock, turn.close()));
+  return { clock, world, wan, turn };
+}
+
+it('gathers from servers set since, at an ICE restart: fresh TURN credentials give a new allocation', async () => {
+  const { clock, world, wan, turn } = await turnWorld(8);
   const announced: string[] = [];
   const agent = new Agent(
     {
@@ -183,4 +188,57 @@ it('gathers from servers set since, at an ICE restart: fresh TURN credentials gi
   await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
   expect(announced.every((a) => a.startsWith('relay') || a === 'end')).toBe(true);
   expect(announced.at(-1)).toBe('end');
+});
+
+it('releases the allocation of replaced credentials once the restart selects a pair', async () => {
+  const { clock, world, wan, turn } = await turnWorld(9);
+  const make = (
+    name: string,
+    controlling: boolean,
+    servers: { username: string; credential: string }[],
+  ) => {
+    const found: Candidate[] = [];
+    const agent = new Agent(
+      {
+        net: world.addHost({ name, router: wan }),
+        clock,
+        controlling,
+        mdns: 'off',
+        iceServers: servers.map((c) => ({ urls: 'turn:203.0.113.10', ...c })),
+        onCandidate: (c) => {
+          if (c) found.push(c);
+        },
+      },
+      () => {},
+    );
+    cleanups.push(() => drive(clock, agent.close()));
+    return { agent, found };
+  };
+  const a = make('a', true, [{ username: 'alice', credential: 'secret' }]);
+  const b = make('b', false, []);
+  const exchange = () => {
+    // b first: a's new credentials make b restart too (RFC 8445 §9), with credentials of its own.
+    b.agent.setRemoteCredentials(a.agent.localCredentials.ufrag, a.agent.localCredentials.pwd);
+    a.agent.setRemoteCredentials(b.agent.localCredentials.ufrag, b.agent.localCredentials.pwd);
+    for (const c of a.found.splice(0)) b.agent.addRemoteCandidate(c);
+    for (const c of b.found.splice(0)) a.agent.addRemoteCandidate(c);
+  };
+  await drive(clock, Promise.all([a.agent.gather(), b.agent.gather()]));
+  exchange();
+  await clock.runUntil(() => a.agent.selectedPair?.nominated === true, { timeoutMs: 10_000 });
+  expect(turn.allocationCount).toBe(1);
+
+  a.agent.setServers([{ urls: 'turn:203.0.113.10', username: 'bob', credential: 'fresh' }]);
+  const before = a.agent.selectedPair;
+  a.agent.restart();
+  await clock.runUntil(() => turn.allocationCount === 2, { timeoutMs: 5000 });
+  expect(turn.allocationCount).toBe(2);
+  await clock.advance(50);
+  exchange();
+  // The restart's selected pair (a host pair here) releases alice's allocation; bob's stays.
+  expect(await clock.runUntil(() => turn.allocationCount === 1, { timeoutMs: 10_000 })).toBe(true);
+  expect(turn.counts.deallocations).toBe(1);
+  expect(a.agent.selectedPair).not.toBe(before);
+  expect(a.agent.selectedPair?.local.type).toBe('host');
+  expect(a.agent.send(Buffer.from('still up'))).toBe(true);
 });
