@@ -149,6 +149,15 @@ export class DtlsTransport {
   }
 
   /**
+   * The peer's certificate chain (DER, RFC 5246 §7.4.2: its certificate first), once
+   * received; empty before. WebRTC peers send one self-signed certificate, others may send
+   * more (only the first is checked, against the fingerprints).
+   */
+  get remoteCertificates(): readonly Buffer[] {
+    return this.hs?.peerCertificates ?? [];
+  }
+
+  /**
    * Updates the round-trip estimate (e.g. once ICE has measured it): flights sent from now on
    * start with a retransmission timeout of `2 × rttMs`, clamped to 50–3000 ms.
    */

@@ -67,6 +67,8 @@ export abstract class Handshake {
   peerRecordSizeLimit: number | undefined;
   /** The peer's leaf certificate (DER) once received. */
   peerCertificate: Buffer | undefined;
+  /** The peer's whole certificate chain (DER), its certificate first. */
+  peerCertificates: readonly Buffer[] = [];
   protected peerKey: KeyObject | undefined;
   /** message_seq closing the peer's last complete flight, whose retransmission we answer. */
   protected peerFlightEnd = -1;
@@ -281,6 +283,7 @@ export abstract class Handshake {
     }
     this.peerKey = key;
     this.peerCertificate = Buffer.from(leaf);
+    this.peerCertificates = chain.map((der) => Buffer.from(der));
     return true;
   }
 

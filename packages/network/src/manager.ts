@@ -291,6 +291,11 @@ export class Manager {
     return this.dtls?.remoteCertificate;
   }
 
+  /** The peer's whole certificate chain (DER, its certificate first); empty before DTLS. */
+  get remoteCertificates(): readonly Buffer[] {
+    return this.dtls?.remoteCertificates ?? [];
+  }
+
   /** Counters (drops of bad input). */
   get stats(): ManagerStats {
     return { demuxDropped: this.counters.demuxDropped, dcepDropped: this.channels.dropped };

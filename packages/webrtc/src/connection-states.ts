@@ -32,8 +32,8 @@ export interface ConnectionStatesHost {
   readonly sctpTransport: RTCSctpTransport;
   /** The `mid` of the data m-line, for the selected pair's candidates. */
   mid(): string;
-  /** The peer's certificate (DER), once DTLS is connected. */
-  remoteCertificate(): Buffer | undefined;
+  /** The peer's certificate chain (DER, its certificate first), once DTLS is connected. */
+  remoteCertificates(): readonly Buffer[];
   /** The SCTP streams negotiated each way (the fewer), once the association is up. */
   sctpStreams(): number | undefined;
 }
@@ -90,8 +90,9 @@ export class ConnectionStates {
           dtlsTransport.stateValue = state;
           if (state === 'connected') {
             // [[RemoteCertificates]]: the chain in use by the peer, set on `connected`.
-            const der = this.host.remoteCertificate();
-            dtlsTransport.remoteCertificates = der ? [Buffer.from(der)] : [];
+            dtlsTransport.remoteCertificates = this.host
+              .remoteCertificates()
+              .map((der) => Buffer.from(der));
           }
         }
         if (event.cause.kind === 'handshake-complete') this.cipherSuite = event.cause.cipherSuite;

@@ -64,7 +64,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     dtlsTransport: this.dtlsTransport,
     sctpTransport: this.sctpTransportObject,
     mid: () => this.jsep.remoteInfo?.data?.mid ?? MID,
-    remoteCertificate: () => this.manager.remoteCertificate,
+    remoteCertificates: () => this.manager.remoteCertificates,
     sctpStreams: () => this.manager.sctpStreams,
   });
   private closed = false;

@@ -71,6 +71,41 @@ beforeAll(() => {
       join(dir, 'rsa.crt'),
     ]);
     if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+    // A chain for the peer: a leaf (EC P-256) signed by a CA of its own.
+    const run = (args: string[]) => {
+      const x = spawnSync('openssl', args, { cwd: dir });
+      if (x.status !== 0) throw new Error(`openssl ${args[0]} failed: ${x.stderr}`);
+    };
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    run([
+      'req',
+      '-x509',
+      ...ec,
+      '-subj',
+      '/CN=chain-ca',
+      '-days',
+      '1',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    ]);
+    run(['req', ...ec, '-subj', '/CN=chain-leaf', '-keyout', 'leaf.key', '-out', 'leaf.csr']);
+    run([
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      'leaf.crt',
+    ]);
   }
 });
 
@@ -101,26 +136,32 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
       ...extra,
     ]);
 
+  /** `openssl s_server -dtls1_2` for one connection as `identity`, requiring our certificate. */
+  const sServer = (port: number, identity: string, extra: string[] = []) =>
+    spawn('openssl', [
+      's_server',
+      '-dtls1_2',
+      '-accept',
+      String(port),
+      '-naccept',
+      '1',
+      '-cert',
+      join(dir, `${identity}.crt`),
+      '-key',
+      join(dir, `${identity}.key`),
+      '-Verify',
+      '1',
+      '-CAfile',
+      join(dir, 'ours.crt'),
+      ...extra,
+    ]);
+
   for (const [suite, name, identity] of SUITES) {
     it(`our client against openssl s_server -dtls1_2 (${name})`, async () => {
       const port = await freePort();
-      const server = spawn('openssl', [
-        's_server',
-        '-dtls1_2',
-        '-accept',
-        String(port),
-        '-naccept',
-        '1',
-        '-cert',
-        join(dir, `${identity}.crt`),
-        '-key',
-        join(dir, `${identity}.key`),
+      const server = sServer(port, identity, [
         '-cipher',
         name,
-        '-Verify',
-        '1',
-        '-CAfile',
-        join(dir, 'ours.crt'),
         '-use_srtp',
         'SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80',
         '-keymatexport',
@@ -212,6 +253,35 @@ describe.skipIf(!hasOpenssl)('@x/dtls with OpenSSL', () => {
       }
     });
   }
+
+  it('our client keeps the whole chain a server sends (its certificate first), checking the first', async () => {
+    const der = (name: string) =>
+      Buffer.from(new X509Certificate(readFileSync(join(dir, `${name}.crt`))).raw);
+    const port = await freePort();
+    const server = sServer(port, 'leaf', ['-cert_chain', join(dir, 'ca.crt')]);
+    const out = new Output(server);
+    await out.wait('ACCEPT');
+    const ep = await udpEndpoint(
+      {
+        role: 'client',
+        certificate: ours,
+        remoteFingerprints: [fingerprintOf(der('leaf'), 'sha-256')],
+      },
+      port,
+    );
+    try {
+      ep.transport.start();
+      await until(() => ep.transport.state !== DtlsTransportState.Connecting, 'handshake');
+      expect(DtlsTransportState[ep.transport.state]).toBe('Connected');
+      expect(ep.transport.remoteCertificates.map((c) => c.toString('hex'))).toEqual([
+        der('leaf').toString('hex'),
+        der('ca').toString('hex'),
+      ]);
+    } finally {
+      await ep.close();
+      await stop(server);
+    }
+  });
 
   it('our server accepts an RSA client certificate from openssl s_client (CertificateVerify with RSA)', async () => {
     const rsaDer = Buffer.from(new X509Certificate(readFileSync(join(dir, 'rsa.crt'))).raw);
