@@ -286,6 +286,16 @@ export class Manager {
     return count ? count : undefined;
   }
 
+  /**
+   * Ends SCTP while ICE and DTLS stay (a renegotiation's answer rejected the data section,
+   * JSEP §5.3.1): the association is aborted (RFC 9260 §9.1, the peer is told) and every data
+   * channel closes with an error. Nothing happens before SCTP started or after close().
+   */
+  stopSctp(): void {
+    if (this.closed || this.association === undefined) return;
+    this.association.abort('the data section was rejected');
+  }
+
   /** The DER of the peer's certificate once DTLS is connected. */
   get remoteCertificate(): Buffer | undefined {
     return this.dtls?.remoteCertificate;

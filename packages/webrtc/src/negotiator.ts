@@ -192,7 +192,10 @@ export class Negotiator {
    * answer closing it clears it, and an answer updates the data max message size.
    */
   private updateSctpTransport(type: 'offer' | 'answer' | 'pranswer', sdp: string): void {
+    const before = this.host.sctpSlot.current;
     this.host.sctpSlot.applied(type, sdp, this.jsep.signaling);
+    // An answer that rejects the data section ends SCTP (its channels close), not ICE or DTLS.
+    if (before !== null && this.host.sctpSlot.current === null) this.host.manager.stopSctp();
     const data = this.jsep.remoteInfo?.data;
     if (type !== 'offer' && data && this.host.sctpSlot.current)
       this.host.sctpSlot.current.updateMaxMessageSize(data.maxMessageSize);

@@ -437,6 +437,26 @@ describe('RTCSctpTransport (RTCSctpTransport-constructor, -maxChannels)', () => 
     expect(a.sctp).toBeNull();
   });
 
+  it('ends SCTP when a renegotiation rejects the data section: channels close, ICE and DTLS stay', async () => {
+    const { w, c1, c2 } = await connected();
+    const sctp = w.a.sctp!;
+    const closed: string[] = [];
+    sctp.addEventListener('statechange', () => closed.push(`a sctp ${sctp.state}`));
+    c1.addEventListener('close', () => closed.push('a channel'));
+    c2.addEventListener('close', () => closed.push('b channel'));
+    await w.a.setLocalDescription();
+    await w.b.setRemoteDescription(w.a.localDescription!);
+    await w.b.setLocalDescription();
+    const rejected = w.b.localDescription!.sdp.replace(/^m=application \d+/m, 'm=application 0');
+    await w.a.setRemoteDescription({ type: 'answer', sdp: rejected });
+    expect(w.a.sctp).toBeNull();
+    await w.clock.runUntil(() => closed.length === 3, { timeoutMs: 5000 });
+    expect([...closed].sort()).toEqual(['a channel', 'a sctp closed', 'b channel']);
+    expect([c1.readyState, c2.readyState]).toEqual(['closed', 'closed']);
+    expect(w.a.connectionState).toBe('connected');
+    expect(w.a.sctp).toBeNull();
+  });
+
   it('keeps the same objects over a renegotiation', async () => {
     const { w } = await connected();
     const before = transportsOf(w.a);
