@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { ChannelTable } from './channels.js';
 import type { DataChannel, DataChannelParameters } from './data-channel.js';
-import { classifyDatagram } from './demux.js';
+import { type DtlsGateHost, DtlsGate } from './dtls-gate.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
 import {
@@ -44,9 +44,6 @@ import type {
   ManagerStats,
   RemoteParameters,
 } from './manager-types.js';
-
-/** DTLS datagrams a Manager keeps while no pair can carry them (a whole flight is 1 to 6). */
-const MAX_HELD_DATAGRAMS = 16;
 
 export {
   type Certificate,
@@ -94,11 +91,8 @@ export class Manager {
   private selected: CandidatePairDescription | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private counters = { demuxDropped: 0 };
-  /** DTLS datagrams written before the agent had a pair to send them on (see sendDtls). */
-  private readonly held: Buffer[] = [];
-  /** DTLS datagrams heard before start() gave our DTLS role (see onPairData). */
-  private readonly early: Buffer[] = [];
+  /** DTLS demultiplexing, and what waits for the remote description or for a pair. */
+  private readonly gate = new DtlsGate(this.gateHost());
   private readonly traffic = new PairTraffic();
 
   constructor(config: ManagerConfig, handler: ManagerHandler) {
@@ -219,7 +213,7 @@ export class Manager {
         },
         onData: (data, pair) => {
           this.traffic.received(pair, data.byteLength, this.clock.now());
-          this.onPairData(data);
+          this.gate.receive(data);
         },
       },
       (state, cause) => this.onIceState(state, cause),
@@ -308,7 +302,7 @@ export class Manager {
 
   /** Counters (drops of bad input). */
   get stats(): ManagerStats {
-    return { demuxDropped: this.counters.demuxDropped, dcepDropped: this.channels.dropped };
+    return { demuxDropped: this.gate.dropped, dcepDropped: this.channels.dropped };
   }
 
   /** The DTLS role once the remote description gave it (RFC 8842 `a=setup`). */
@@ -371,7 +365,7 @@ export class Manager {
         certificate: this.certificate,
         remoteFingerprints: fingerprints,
         clock: this.clock,
-        send: (datagram) => this.sendDtls(datagram),
+        send: (datagram) => this.gate.send(datagram),
         onData: (data) => this.association?.handlePacket(data),
         onHandlerError: this.onHandlerError,
         // DTLS only hears addresses of candidate pairs: ones the peer signaled, or learned from
@@ -384,7 +378,7 @@ export class Manager {
     // DTLS starts on the first selected pair, or (server) on the first ClientHello, whichever
     // comes first: a controlled agent may hear the peer's DTLS before its own nomination.
     if (this.selected !== undefined) this.startDtls();
-    for (const datagram of this.early.splice(0)) this.onPairData(datagram);
+    this.gate.described();
   }
 
   /** Adds a remote candidate (`candidate:` string); `null` or `''` is end-of-candidates. */
@@ -453,42 +447,29 @@ export class Manager {
     if (this.closed) throw new InvalidStateError('the manager is closed');
   }
 
-  /**
-   * RFC 7983 demultiplexing of the non-STUN datagrams of the agent's pairs. A ClientHello can
-   * come before start(): the answer travels through signaling, while the answerer's checks and
-   * its first DTLS flight come straight to us and are often faster. Such datagrams (from a pair
-   * the peer's authenticated checks made, at most `MAX_HELD_DATAGRAMS`) wait for start()
-   * instead of costing the peer a retransmission timeout.
-   */
-  private onPairData(data: Buffer): void {
-    const kind = classifyDatagram(data);
-    if (kind === 'dtls' && this.dtls) {
-      if (this.remote?.dtlsRole === 'server') this.startDtls();
-      this.dtls.handleDatagram(data);
-      return;
-    }
-    if (kind === 'dtls' && this.remote === undefined && this.early.length < MAX_HELD_DATAGRAMS) {
-      this.early.push(Buffer.from(data));
-      return;
-    }
-    this.counters.demuxDropped++;
-    log('dropped a %s datagram of %d bytes (no handler)', classifyDatagram(data), data.byteLength);
-  }
-
-  /**
-   * DTLS output onto the pair. A server can hear the peer's ClientHello before its own agent has
-   * a valid pair (the peer's check may succeed first): its flight then waits for the pair (at
-   * most `MAX_HELD_DATAGRAMS`) instead of waiting for a retransmission timer.
-   */
-  private sendDtls(datagram: Uint8Array): void {
-    if (this.agent.send(datagram)) {
-      this.traffic.sent(datagram.byteLength, this.clock.now());
-      return;
-    }
-    if (this.iceState !== IceTransportState.New && this.iceState !== IceTransportState.Checking)
-      return;
-    if (this.held.length < MAX_HELD_DATAGRAMS) this.held.push(Buffer.from(datagram));
-    else log('dropped a DTLS datagram of %d bytes: no valid pair yet', datagram.byteLength);
+  /** What the DTLS gate reads and does here. */
+  private gateHost(): DtlsGateHost {
+    const m = this;
+    return {
+      get dtls() {
+        return m.dtls;
+      },
+      get described() {
+        return m.remote !== undefined;
+      },
+      get server() {
+        return m.remote?.dtlsRole === 'server';
+      },
+      get pairPending() {
+        return m.iceState === IceTransportState.New || m.iceState === IceTransportState.Checking;
+      },
+      sendOnPair: (datagram) => {
+        if (!m.agent.send(datagram)) return false;
+        m.traffic.sent(datagram.byteLength, m.clock.now());
+        return true;
+      },
+      startDtls: () => m.startDtls(),
+    };
   }
 
   private startDtls(): void {
@@ -503,7 +484,7 @@ export class Manager {
     this.emit({ kind: 'ice-state', state: mapped, cause: mapIceCause(cause) });
     if (mapped === IceTransportState.Connected || mapped === IceTransportState.Completed) {
       this.startDtls();
-      for (const datagram of this.held.splice(0)) this.sendDtls(datagram);
+      this.gate.pairReady();
     }
   }
 
