@@ -31,6 +31,8 @@ export interface LocalBase {
   readonly host: Candidate;
   /** Relay bases: the URL of the TURN server that allocated it (webrtc-stats `url`). */
   readonly url?: string;
+  /** Relay bases: the transport to that server (W3C `relayProtocol`; `turns:` is `tls`). */
+  readonly relayProtocol?: 'udp' | 'tcp' | 'tls';
 }
 
 /** A local candidate with the base it sends from, RFC 8445 §5.1.1. */
@@ -78,6 +80,8 @@ export interface CandidatePairInfo {
   readonly stun: Readonly<PairStunCounters>;
   /** The TURN server's URL when the local candidate is a relay candidate. */
   readonly localUrl?: string;
+  /** The transport to that TURN server. */
+  readonly localRelayProtocol?: 'udp' | 'tcp' | 'tls';
 }
 
 /** @internal the agent's mutable pair. */
@@ -147,6 +151,9 @@ export class CandidatePair implements CandidatePairInfo {
       rttMs: this.rttMs,
       stun: { ...this.stun },
       ...(this.base.url !== undefined ? { localUrl: this.base.url } : {}),
+      ...(this.base.relayProtocol !== undefined
+        ? { localRelayProtocol: this.base.relayProtocol }
+        : {}),
     };
   }
 

@@ -19,6 +19,7 @@ import { resolveHost } from './resolve.js';
 import type { AgentSession } from './session.js';
 import type { StunMessage } from './stun/message.js';
 import { TurnClient } from './turn/client.js';
+import { turnTransportOf } from './turn/url.js';
 import type { TurnCandidateError } from './turn/errors.js';
 
 const log = debuglog('x:ice');
@@ -221,6 +222,7 @@ export class Gathering {
 
   /** Adds a relayed candidate; see {@link Agent.addRelayCandidate}. */
   addRelay(relay: RelayEndpoint): (data: Buffer, from: SocketAddress) => void {
+    const relayProtocol = relay.url !== undefined ? turnTransportOf(relay.url) : undefined;
     const relayed = relay.socket.localAddress;
     const server = relay.server ?? '';
     const lp = relay.localPreference ?? 0xffff;
@@ -245,6 +247,7 @@ export class Gathering {
       interfaceName: `relay:${server}`,
       host: candidate,
       ...(relay.url !== undefined ? { url: relay.url } : {}),
+      ...(relayProtocol !== undefined ? { relayProtocol } : {}),
     };
     this.bases.push(base);
     this.pairing.addLocal({ candidate, base }, true);

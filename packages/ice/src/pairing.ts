@@ -165,12 +165,7 @@ export class Pairing {
 /** The server a local candidate came from: the STUN server, or the TURN server of its base. */
 export function candidateSource(l: LocalCandidate): CandidateSource | undefined {
   if (l.url !== undefined) return { url: l.url };
-  const url = l.base.url;
+  const { url, relayProtocol } = l.base;
   if (url === undefined || l.candidate.type !== 'relay') return undefined;
-  const relayProtocol = url.startsWith('turns:')
-    ? 'tls'
-    : /[?&]transport=tcp\b/i.test(url)
-      ? 'tcp'
-      : 'udp';
-  return { url, relayProtocol };
+  return relayProtocol === undefined ? { url } : { url, relayProtocol };
 }

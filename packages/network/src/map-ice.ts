@@ -137,6 +137,9 @@ export function describePairStats(
     responsesReceived: pair.stun.responsesReceived,
     totalRoundTripTimeMs: pair.stun.totalRoundTripTimeMs,
     ...(pair.localUrl !== undefined ? { localUrl: pair.localUrl } : {}),
+    ...(pair.localRelayProtocol !== undefined
+      ? { localRelayProtocol: pair.localRelayProtocol }
+      : {}),
   };
 }
 

@@ -106,6 +106,8 @@ export interface CandidatePairStats extends CandidatePairDescription {
   readonly totalRoundTripTimeMs: number;
   /** The TURN server's URL when the local candidate is relayed. */
   readonly localUrl?: string;
+  /** The transport to that TURN server (W3C `relayProtocol`). */
+  readonly localRelayProtocol?: 'udp' | 'tcp' | 'tls';
 }
 
 /**

@@ -216,7 +216,8 @@ describe('getStats', () => {
       priority: 1,
       component: 1,
     });
-    const pair = (url: string, port: number) => ({
+    // The network layer gives the TURN server's URL and the transport to it with the pair.
+    const pair = (url: string, port: number, relayProtocol: 'udp' | 'tcp' | 'tls') => ({
       local: candidate('198.51.100.9', 'relay', port),
       remote: candidate('203.0.113.4', 'host'),
       rttMs: 30,
@@ -237,6 +238,7 @@ describe('getStats', () => {
       responsesReceived: 2,
       totalRoundTripTimeMs: 70,
       localUrl: url,
+      localRelayProtocol: relayProtocol,
     });
     const stats = collectStats({
       iceTransport: ice,
@@ -248,9 +250,9 @@ describe('getStats', () => {
         packetsReceived: 3,
         bytesReceived: 300,
         pairs: [
-          pair('turn:turn.example:3478?transport=udp', 1),
-          pair('turn:turn.example:3478?transport=tcp', 2),
-          pair('turns:turn.example:5349?transport=tcp', 3),
+          pair('turn:turn.example:3478?transport=udp', 1, 'udp'),
+          pair('turn:turn.example:3478?transport=tcp', 2, 'tcp'),
+          pair('turns:turn.example:5349?transport=tcp', 3, 'tls'),
         ],
         localCandidates: [],
         remoteCandidates: [],

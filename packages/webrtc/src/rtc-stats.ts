@@ -158,7 +158,7 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
   const addCandidate = (
     c: CandidateDescription,
     side: 'L' | 'R',
-    url: string | undefined,
+    server?: { url?: string; relayProtocol?: 'udp' | 'tcp' | 'tls' },
   ): string => {
     const id = statsId(space, `I${side}`, `${c.type}|${c.address}|${c.port}|${c.protocol}`);
     if (stats.has(id)) return id;
@@ -178,16 +178,19 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
       relatedPort: c.relatedPort,
       tcpType: c.tcpType,
       // Local candidates from a server: its URL; relayed ones: how we reach the TURN server.
-      url: side === 'L' ? url : undefined,
-      relayProtocol: side === 'L' && c.type === 'relay' && url ? relayProtocolOf(url) : undefined,
+      url: server?.url,
+      relayProtocol: c.type === 'relay' && server?.url ? server.relayProtocol : undefined,
     });
     return id;
   };
 
   let selectedPairId: string | undefined;
   for (const pair of ice.pairs) {
-    const localId = addCandidate(pair.local, 'L', pair.localUrl);
-    const remoteId = addCandidate(pair.remote, 'R', undefined);
+    const localId = addCandidate(pair.local, 'L', {
+      ...(pair.localUrl !== undefined ? { url: pair.localUrl } : {}),
+      ...(pair.localRelayProtocol !== undefined ? { relayProtocol: pair.localRelayProtocol } : {}),
+    });
+    const remoteId = addCandidate(pair.remote, 'R');
     const id = statsId(space, 'CP', `${localId}|${remoteId}`);
     if (pair.selected) selectedPairId = id;
     add(
@@ -199,8 +202,8 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
       ),
     );
   }
-  for (const c of ice.localCandidates) addCandidate(c, 'L', undefined);
-  for (const c of ice.remoteCandidates) addCandidate(c, 'R', undefined);
+  for (const c of ice.localCandidates) addCandidate(c, 'L');
+  for (const c of ice.remoteCandidates) addCandidate(c, 'R');
 
   // webrtc-stats: `tlsVersion` exists once the DTLS negotiation is complete; what was agreed
   // stays in the report of the monitored object, after close() too (webrtc-pc §8.1).
@@ -300,10 +303,4 @@ function addCertificate(
     base64Certificate: der.toString('base64'),
   });
   return id;
-}
-
-/** webrtc-stats `relayProtocol`: how we talk to the TURN server, from its URL (RFC 7065). */
-function relayProtocolOf(url: string): 'udp' | 'tcp' | 'tls' {
-  if (url.startsWith('turns:')) return 'tls';
-  return /[?&]transport=tcp/i.test(url) ? 'tcp' : 'udp';
 }

@@ -117,6 +117,7 @@ it('gathers only relay candidates with the relay policy, reports a bad server, a
   // The pair says which server relays it (webrtc-stats `url`), and its STUN traffic.
   const selected = a.agent.getPairs().find((p) => p.local.type === 'relay' && p.nominated)!;
   expect(selected.localUrl).toMatch(/^turn:203\.0\.113\.\d+:3478\?transport=udp$/);
+  expect(selected.localRelayProtocol).toBe('udp');
   expect(selected.stun.requestsSent).toBeGreaterThanOrEqual(1);
   expect(selected.stun.responsesReceived).toBeGreaterThanOrEqual(1);
   expect(selected.stun.totalRoundTripTimeMs).toBeGreaterThan(0);

@@ -26,6 +26,15 @@ export interface TurnServerUrl {
 const URI =
   /^(turns?):(\[[0-9a-fA-F:.%]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(?::(\d{1,5}))?(?:\?transport=([A-Za-z0-9.-]+))?$/;
 
+/** The transport to the TURN server of `url` (W3C `relayProtocol`), or undefined for no TURN URI. */
+export function turnTransportOf(url: string): TurnServerUrl['transport'] | undefined {
+  try {
+    return parseTurnUrl(url).transport;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a `turn:`/`turns:` URI; throws {@link TurnConfigError} when it is not one. */
 export function parseTurnUrl(url: string): TurnServerUrl {
   const m = URI.exec(url.trim());
