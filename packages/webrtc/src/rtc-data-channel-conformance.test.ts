@@ -8,7 +8,7 @@ import { type RTCDataChannel, RTCErrorEvent } from './rtc-data-channel.js';
 import { RTCError } from './rtc-error.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCDataChannelEvent, type RTCDataChannelInit } from './rtc-types.js';
-import { type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -25,13 +25,6 @@ function world(seed = 11): VirtualPeers {
 /** createDataChannel with arguments TypeScript would refuse, as JavaScript callers may pass. */
 function create(pc: RTCPeerConnection, ...args: unknown[]): RTCDataChannel {
   return (pc.createDataChannel as (...a: unknown[]) => RTCDataChannel)(...args);
-}
-
-async function negotiate(w: VirtualPeers, mungeAnswer = (sdp: string) => sdp): Promise<void> {
-  await w.a.setLocalDescription();
-  await w.b.setRemoteDescription(w.a.localDescription!);
-  await w.b.setLocalDescription();
-  await w.a.setRemoteDescription({ type: 'answer', sdp: mungeAnswer(w.b.localDescription!.sdp) });
 }
 
 const inBand = {} as const;
@@ -56,7 +49,7 @@ async function channelPair(
     w.b.ondatachannel = (e) => {
       c2 = e.channel;
     };
-  await negotiate(w, mungeAnswer);
+  await negotiate(w.a, w.b, mungeAnswer);
   const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
     timeoutMs: 10_000,
   });
@@ -315,7 +308,7 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
       w.a.createDataChannel('three', { negotiated: true, id: 42 });
     expect(reuse).toThrow(expect.objectContaining({ name: 'OperationError' }));
     const inband = w.a.createDataChannel('in-band');
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     expect(inband.id).not.toBeNull();
     expect(reuse).toThrow(expect.objectContaining({ name: 'OperationError' }));
     expect(() => w.a.createDataChannel('four', { negotiated: true, id: inband.id! })).toThrow(
@@ -328,7 +321,7 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
     const negotiated = w.a.createDataChannel('negotiated', { negotiated: true, id: 42 });
     const first = w.a.createDataChannel('channel');
     expect(first.id).toBeNull();
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     expect(first.id).not.toBeNull();
     const second = w.a.createDataChannel('channel');
     for (const id of [first.id, second.id]) {
@@ -349,7 +342,7 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
     async (setup, parity) => {
       const w = world();
       const before = w.a.createDataChannel('');
-      await negotiate(w, (sdp) => sdp.replace(/a=setup:\w+/g, `a=setup:${setup}`));
+      await negotiate(w.a, w.b, (sdp) => sdp.replace(/a=setup:\w+/g, `a=setup:${setup}`));
       const after = w.a.createDataChannel('another');
       expect([before.id! % 2, after.id! % 2]).toEqual([parity, parity]);
       expect(after.id).not.toBe(before.id);
@@ -748,7 +741,7 @@ describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)
     };
     const dc1 = w.a.createDataChannel(label, init);
     prepare(dc1);
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => dc1.readyState === 'open' && announced.length > 0, {
       timeoutMs: 10_000,
     });
@@ -779,7 +772,7 @@ describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)
       ['negotiated b', n2],
     ] as const)
       dc.onopen = () => states.push(`${name} ${dc.readyState}`);
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => states.length === 3, { timeoutMs: 10_000 });
     expect(states.sort()).toEqual(['in-band open', 'negotiated a open', 'negotiated b open']);
   });
@@ -832,7 +825,7 @@ describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)
       dc1.send('1');
       dc1.send('2');
     };
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => log.length === 3, { timeoutMs: 10_000 });
     expect(log).toEqual(['open', 'message 1', 'message 2']);
   });
@@ -875,7 +868,7 @@ describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)
     w.b.ondatachannel = () => events++;
     const dc = w.a.createDataChannel('test', { negotiated: true, id: 7 });
     const peer = w.b.createDataChannel('test', { negotiated: true, id: 7 });
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => dc.readyState === 'open' && peer.readyState === 'open', {
       timeoutMs: 10_000,
     });
@@ -1110,7 +1103,7 @@ describe('what DCEP carries to the peer (RTCDataChannel-dcep)', () => {
     w.b.ondatachannel = (e) => {
       c2 = e.channel;
     };
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => c1.readyState === 'open' && c2 !== undefined, {
       timeoutMs: 10_000,
     });

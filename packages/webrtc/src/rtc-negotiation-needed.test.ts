@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
-import { type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
@@ -59,10 +59,7 @@ describe('negotiationneeded', () => {
     const seen = events(a);
     a.createDataChannel('x');
     await tasks();
-    await a.setLocalDescription();
-    await b.setRemoteDescription(a.localDescription!);
-    await b.setLocalDescription();
-    await a.setRemoteDescription(b.localDescription!);
+    await negotiate(a, b);
     a.createDataChannel('y');
     await tasks();
     expect(seen).toEqual(['stable']);
@@ -74,13 +71,8 @@ describe('negotiationneeded', () => {
     const seen = events(a);
     a.createDataChannel('x');
     await tasks();
-    await a.setLocalDescription();
-    await b.setRemoteDescription(a.localDescription!);
-    const answer = await b.createAnswer();
-    await b.setLocalDescription(answer);
     // The answer as a peer without data channels would give it: the section rejected.
-    const rejected = answer.sdp!.replace(/m=application \d+/, 'm=application 0');
-    await a.setRemoteDescription({ type: 'answer', sdp: rejected });
+    await negotiate(a, b, (sdp) => sdp.replace(/m=application \d+/, 'm=application 0'));
     await tasks();
     expect(seen).toEqual(['stable', 'stable']);
   });
@@ -89,10 +81,7 @@ describe('negotiationneeded', () => {
     peers = virtualPeers({ seed: 1 });
     const { a, b } = peers;
     a.createDataChannel('x');
-    await a.setLocalDescription();
-    await b.setRemoteDescription(a.localDescription!);
-    await b.setLocalDescription();
-    await a.setRemoteDescription(b.localDescription!);
+    await negotiate(a, b);
     await tasks();
     const seen = events(a);
     a.restartIce();

@@ -1,18 +1,9 @@
-// Conformance of getStats() to webrtc-pc §8 (statistics model, getStats, RTCStats, the
-// mandatory-to-implement stats) and to the webrtc-stats dictionaries a data-channel connection
-// has (RTCPeerConnectionStats, RTCDataChannelStats, RTCTransportStats, RTCIceCandidatePairStats,
-// RTCIceCandidateStats, RTCCertificateStats; RTCSctpTransportStats of webrtc-provisional-stats),
-// case by case after the web-platform-tests of webrtc/ (RTCPeerConnection-getStats,
-// -mandatory-getStats, RTCStats-helper), rewritten for two peers on the virtual network with the
-// virtual clock. Where the stored WPT is older than the specs, the current spec text is followed.
-// What needs media (tracks as selectors, RTP stats, codecs) is left out.
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
-import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCStats } from './rtc-stats.js';
-import { trickle, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { negotiate, trickle, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -28,13 +19,6 @@ function world(seed = 21): VirtualPeers {
   return w;
 }
 
-async function negotiate(w: Pick<VirtualPeers, 'a' | 'b'>): Promise<void> {
-  await w.a.setLocalDescription();
-  await w.b.setRemoteDescription(w.a.localDescription!);
-  await w.b.setLocalDescription();
-  await w.a.setRemoteDescription(w.b.localDescription!);
-}
-
 /** Two peers with a channel `label` open on both sides. */
 async function connected(
   label = 'chat',
@@ -46,7 +30,7 @@ async function connected(
   w.b.ondatachannel = (e) => {
     c2 = e.channel;
   };
-  await negotiate(w);
+  await negotiate(w.a, w.b);
   const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
     timeoutMs: 10_000,
   });
@@ -531,19 +515,7 @@ describe('getStats() of a connected data-channel connection', () => {
   it('hides the address of a remote candidate that only checks revealed (peer reflexive)', async () => {
     // webrtc-stats RTCIceCandidateStats.address: null for a remote candidate until the
     // application signals that address (addIceCandidate()); here b's candidates never reach a.
-    const clock = new VirtualClock();
-    const net = new VirtualNetwork({ clock, seed: 5 });
-    const wan = net.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
-    const a = new RTCPeerConnection({
-      net: net.addHost({ name: 'a', router: wan, link: { delayMs: 5 } }),
-      clock,
-      mdns: 'off',
-    });
-    const b = new RTCPeerConnection({
-      net: net.addHost({ name: 'b', router: wan, link: { delayMs: 5 } }),
-      clock,
-      mdns: 'off',
-    });
+    const { a, b, clock } = virtualPeers({ seed: 5, trickle: false });
     opened.push(a, b);
     trickle(a, b);
     const withheld: RTCIceCandidateInit[] = [];

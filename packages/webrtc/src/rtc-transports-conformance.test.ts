@@ -7,14 +7,13 @@
 // is what is checked (e.g. pc.sctp exists from the offer on, maxMessageSize follows the
 // answer, 65536 when the attribute is missing). What needs media is left out.
 import { createHash } from 'node:crypto';
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCErrorEvent } from './rtc-data-channel.js';
 import { RTCError } from './rtc-error.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
-import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCDtlsTransport, RTCIceTransport, RTCSctpTransport } from './rtc-transports.js';
-import { type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -29,32 +28,10 @@ function world(seed = 23): VirtualPeers {
 }
 
 /** Two peers that exchange no candidates (nothing trickles): descriptions only. */
-function silentWorld(): { clock: VirtualClock; a: RTCPeerConnection; b: RTCPeerConnection } {
-  const clock = new VirtualClock();
-  const net = new VirtualNetwork({ clock, seed: 5 });
-  const wan = net.addRouter({ name: 'wan', cidr: '203.0.113.0/24' });
-  const a = new RTCPeerConnection({
-    net: net.addHost({ name: 'a', router: wan, link: { delayMs: 5 } }),
-    clock,
-    mdns: 'off',
-  });
-  const b = new RTCPeerConnection({
-    net: net.addHost({ name: 'b', router: wan, link: { delayMs: 5 } }),
-    clock,
-    mdns: 'off',
-  });
-  opened.push(a, b);
-  return { clock, a, b };
-}
-
-async function negotiate(
-  w: { a: RTCPeerConnection; b: RTCPeerConnection },
-  mungeAnswer = (sdp: string) => sdp,
-): Promise<void> {
-  await w.a.setLocalDescription();
-  await w.b.setRemoteDescription(w.a.localDescription!);
-  await w.b.setLocalDescription();
-  await w.a.setRemoteDescription({ type: 'answer', sdp: mungeAnswer(w.b.localDescription!.sdp) });
+function silentWorld(): VirtualPeers {
+  const w = virtualPeers({ seed: 5, trickle: false });
+  opened.push(w.a, w.b);
+  return w;
 }
 
 /** A channel on a, its counterpart on b, both open. */
@@ -66,7 +43,7 @@ async function connected(
   w.b.ondatachannel = (e) => {
     c2 = e.channel;
   };
-  await negotiate(w);
+  await negotiate(w.a, w.b);
   const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
     timeoutMs: 10_000,
   });
@@ -170,7 +147,7 @@ describe('RTCIceTransport (RTCIceTransport.html)', () => {
     const { ice } = transportsOf(w.a);
     const before = ice.getLocalParameters();
     w.a.restartIce();
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => w.a.connectionState === 'connected', { timeoutMs: 10_000 });
     expect(transportsOf(w.a).ice).toBe(ice);
     expect(w.a.sctp!.transport.iceTransport).toBe(ice);
@@ -292,7 +269,7 @@ describe('RTCIceTransportState "failed" (webrtc-pc §5.6.4)', () => {
     expect(log.slice(-3)).toEqual(['ice:failed', 'pc-ice:failed', 'pc:failed']);
     w.hostB.link.heal();
     w.a.restartIce();
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => w.a.connectionState === 'connected', { timeoutMs: 20_000 });
     expect(ice.getSelectedCandidatePair()).not.toBeNull();
     const got: unknown[] = [];
@@ -460,7 +437,7 @@ describe('RTCSctpTransport (RTCSctpTransport-constructor, -maxChannels)', () => 
   it('keeps the same objects over a renegotiation', async () => {
     const { w } = await connected();
     const before = transportsOf(w.a);
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     const after = transportsOf(w.a);
     expect([after.sctp, after.dtls, after.ice]).toEqual([before.sctp, before.dtls, before.ice]);
     expect(after.sctp).toBe(before.sctp);
@@ -564,7 +541,7 @@ describe('connection states (RTCPeerConnection-iceConnectionState, -connectionSt
         expect(['connected', 'completed']).toContain(w.a.sctp!.transport.iceTransport.state);
       }
     });
-    await negotiate(w);
+    await negotiate(w.a, w.b);
     await w.clock.runUntil(() => w.a.connectionState === 'connected', { timeoutMs: 10_000 });
     expect(ice[0]).toBe('checking');
     expect(['connected', 'completed']).toContain(ice[1]);

@@ -24,6 +24,8 @@ export function virtualPeers(options: {
   delayMs?: number;
   /** Called when addIceCandidate() rejects (default: ignored). */
   onCandidateError?: (peer: 'a' | 'b', error: unknown) => void;
+  /** False: no candidate is signaled (each side learns the other from its checks only). */
+  trickle?: boolean;
 }): VirtualPeers {
   const clock = new VirtualClock();
   const net = new VirtualNetwork({ clock, seed: options.seed });
@@ -33,8 +35,10 @@ export function virtualPeers(options: {
   const hostB = net.addHost({ name: 'b', router: wan, link });
   const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
   const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
-  trickle(a, b, (e) => options.onCandidateError?.('a', e));
-  trickle(b, a, (e) => options.onCandidateError?.('b', e));
+  if (options.trickle !== false) {
+    trickle(a, b, (e) => options.onCandidateError?.('a', e));
+    trickle(b, a, (e) => options.onCandidateError?.('b', e));
+  }
   return { clock, net, hostA, hostB, a, b };
 }
 
@@ -60,13 +64,20 @@ export function trickle(
   });
 }
 
-/** One offer/answer from `offerer` to `answerer`, each side's description set in turn. */
+/**
+ * One offer/answer from `offerer` to `answerer`, each side's description set in turn.
+ * `mungeAnswer` edits the answer's text first, as a peer could have written it differently.
+ */
 export async function negotiate(
   offerer: RTCPeerConnection,
   answerer: RTCPeerConnection,
+  mungeAnswer?: (sdp: string) => string,
 ): Promise<void> {
   await offerer.setLocalDescription();
   await answerer.setRemoteDescription(offerer.localDescription!);
   await answerer.setLocalDescription();
-  await offerer.setRemoteDescription(answerer.localDescription!);
+  const answer = answerer.localDescription!;
+  await offerer.setRemoteDescription(
+    mungeAnswer ? { type: 'answer', sdp: mungeAnswer(answer.sdp) } : answer,
+  );
 }
