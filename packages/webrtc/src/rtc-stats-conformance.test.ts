@@ -3,7 +3,7 @@ import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCStats } from './rtc-stats.js';
-import { negotiate, trickle, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { openChannelPair, trickle, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -25,17 +25,7 @@ async function connected(
   init: { protocol?: string } = {},
 ): Promise<VirtualPeers & { c1: RTCDataChannel; c2: RTCDataChannel }> {
   const w = world();
-  const c1 = w.a.createDataChannel(label, init);
-  let c2: RTCDataChannel | undefined;
-  w.b.ondatachannel = (e) => {
-    c2 = e.channel;
-  };
-  await negotiate(w.a, w.b);
-  const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
-    timeoutMs: 10_000,
-  });
-  expect(up).toBe(true);
-  return { ...w, c1, c2: c2! };
+  return { ...w, ...(await openChannelPair(w, label, init)) };
 }
 
 function ofType(report: Report, type: string): RTCStats[] {

@@ -13,7 +13,7 @@ import { RTCError } from './rtc-error.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCDtlsTransport, RTCIceTransport, RTCSctpTransport } from './rtc-transports.js';
-import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { negotiate, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -38,17 +38,7 @@ function silentWorld(): VirtualPeers {
 async function connected(
   w = world(),
 ): Promise<{ w: VirtualPeers; c1: RTCDataChannel; c2: RTCDataChannel }> {
-  const c1 = w.a.createDataChannel('pair');
-  let c2: RTCDataChannel | undefined;
-  w.b.ondatachannel = (e) => {
-    c2 = e.channel;
-  };
-  await negotiate(w.a, w.b);
-  const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
-    timeoutMs: 10_000,
-  });
-  expect(up).toBe(true);
-  return { w, c1, c2: c2! };
+  return { w, ...(await openChannelPair(w)) };
 }
 
 function transportsOf(pc: RTCPeerConnection): {

@@ -4,7 +4,10 @@
  */
 
 import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import { expect } from 'vitest';
+import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCDataChannelInit } from './rtc-types.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
 
 /** Two peers and their world. */
@@ -80,4 +83,23 @@ export async function negotiate(
   await offerer.setRemoteDescription(
     mungeAnswer ? { type: 'answer', sdp: mungeAnswer(answer.sdp) } : answer,
   );
+}
+
+/** A channel from a, announced in-band to b, open on both sides after one negotiation. */
+export async function openChannelPair(
+  w: Pick<VirtualPeers, 'a' | 'b' | 'clock'>,
+  label = 'pair',
+  init: RTCDataChannelInit = {},
+): Promise<{ c1: RTCDataChannel; c2: RTCDataChannel }> {
+  const c1 = w.a.createDataChannel(label, init);
+  let c2: RTCDataChannel | undefined;
+  w.b.ondatachannel = (e) => {
+    c2 = e.channel;
+  };
+  await negotiate(w.a, w.b);
+  const up = await w.clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
+    timeoutMs: 10_000,
+  });
+  expect(up).toBe(true);
+  return { c1, c2: c2! };
 }
