@@ -57,8 +57,8 @@ describe('map-dtls', () => {
       },
       { kind: 'handshake-timeout', retransmissions: 6, elapsedMs: 31_000 },
       { kind: 'fingerprint-mismatch', expected: ['sha-256 AA:BB'], actual: 'sha-256 CC:DD' },
-      { kind: 'alert-received', alert: 'handshakeFailure', fatal: true },
-      { kind: 'protocol-error', alert: 'decodeError', reason: 'bad length' },
+      { kind: 'alert-received', alert: 'handshakeFailure', alertCode: 40, fatal: true },
+      { kind: 'protocol-error', alert: 'decodeError', alertCode: 50, reason: 'bad length' },
       { kind: 'close-notify-received' },
       { kind: 'closed-by-user' },
     ]);

@@ -77,10 +77,16 @@ export function mapDtlsCause(cause: DtlsStateCause): DtlsTransportCause {
       return {
         kind: 'alert-received',
         alert: alertName(cause.description),
+        alertCode: cause.description,
         fatal: cause.level === AlertLevel.Fatal,
       };
     case 'protocol-error':
-      return { kind: 'protocol-error', alert: alertName(cause.alert), reason: cause.reason };
+      return {
+        kind: 'protocol-error',
+        alert: alertName(cause.alert),
+        alertCode: cause.alert,
+        reason: cause.reason,
+      };
     default: {
       const unknown: never = cause;
       throw new Error(`unknown DTLS cause ${JSON.stringify(unknown)}`);

@@ -190,8 +190,22 @@ export type DtlsTransportCause =
       readonly expected: readonly string[];
       readonly actual: string;
     }
-  | { readonly kind: 'alert-received'; readonly alert: string; readonly fatal: boolean }
-  | { readonly kind: 'protocol-error'; readonly alert: string; readonly reason: string }
+  | {
+      readonly kind: 'alert-received';
+      /** The alert's name (`handshakeFailure`, or `alert 123` when unknown). */
+      readonly alert: string;
+      /** Its number on the wire (RFC 5246 §7.2), e.g. for W3C `RTCError.receivedAlert`. */
+      readonly alertCode: number;
+      readonly fatal: boolean;
+    }
+  | {
+      readonly kind: 'protocol-error';
+      /** The name of the alert sent to the peer. */
+      readonly alert: string;
+      /** Its number on the wire, e.g. for W3C `RTCError.sentAlert`. */
+      readonly alertCode: number;
+      readonly reason: string;
+    }
   | { readonly kind: 'close-notify-received' }
   | { readonly kind: 'closed-by-user' };
 

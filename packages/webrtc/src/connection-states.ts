@@ -169,43 +169,6 @@ export class ConnectionStates {
   }
 }
 
-/** TLS alert numbers by the names `@x/network` gives them (RFC 5246 §7.2, RFC 8446 §6). */
-const ALERTS: Readonly<Record<string, number>> = {
-  closeNotify: 0,
-  unexpectedMessage: 10,
-  badRecordMac: 20,
-  decryptionFailed: 21,
-  recordOverflow: 22,
-  decompressionFailure: 30,
-  handshakeFailure: 40,
-  noCertificate: 41,
-  badCertificate: 42,
-  unsupportedCertificate: 43,
-  certificateRevoked: 44,
-  certificateExpired: 45,
-  certificateUnknown: 46,
-  illegalParameter: 47,
-  unknownCa: 48,
-  accessDenied: 49,
-  decodeError: 50,
-  decryptError: 51,
-  exportRestriction: 60,
-  protocolVersion: 70,
-  insufficientSecurity: 71,
-  internalError: 80,
-  userCanceled: 90,
-  noRenegotiation: 100,
-  unsupportedExtension: 110,
-};
-
-/** An alert's number from its name (`handshakeFailure`, or `alert 123` when unnamed). */
-function alertNumber(name: string): number | undefined {
-  const known = ALERTS[name];
-  if (known !== undefined) return known;
-  const match = /^alert (\d+)$/.exec(name);
-  return match ? Number(match[1]) : undefined;
-}
-
 /**
  * The `RTCError` of a DTLS failure (webrtc-pc `RTCErrorDetailType`): `fingerprint-failure` when
  * the peer's certificate does not match the signaled fingerprint, else `dtls-failure` with the
@@ -215,17 +178,10 @@ export function dtlsErrorInit(cause: DtlsTransportCause): RTCErrorInit {
   switch (cause.kind) {
     case 'fingerprint-mismatch':
       return { errorDetail: 'fingerprint-failure' };
-    case 'alert-received': {
-      const receivedAlert = alertNumber(cause.alert);
-      return {
-        errorDetail: 'dtls-failure',
-        ...(receivedAlert === undefined ? {} : { receivedAlert }),
-      };
-    }
-    case 'protocol-error': {
-      const sentAlert = alertNumber(cause.alert);
-      return { errorDetail: 'dtls-failure', ...(sentAlert === undefined ? {} : { sentAlert }) };
-    }
+    case 'alert-received':
+      return { errorDetail: 'dtls-failure', receivedAlert: cause.alertCode };
+    case 'protocol-error':
+      return { errorDetail: 'dtls-failure', sentAlert: cause.alertCode };
     default:
       return { errorDetail: 'dtls-failure' };
   }
