@@ -34,7 +34,11 @@ describe('generateCertificate', () => {
     expect(cert.fingerprint('sha-384').value).toHaveLength(143);
     expect(cert.fingerprint('sha-512').value).toHaveLength(191);
     expect(cert.fingerprint().value).toBe(new X509Certificate(cert.der).fingerprint256);
+    // Each algorithm is hashed once and kept: asked again, each still gives its own.
+    expect(cert.fingerprint('sha-1').value).toBe(new X509Certificate(cert.der).fingerprint);
+    expect(cert.fingerprint('sha-512')).toBe(cert.fingerprint('sha-512'));
     expect(() => fingerprintOf(cert.der, 'md5' as never)).toThrow(CertificateError);
+    expect(() => cert.fingerprint('md5' as never)).toThrow(CertificateError);
   });
 
   it('round-trips through PEM and refuses a key of another certificate', () => {

@@ -86,9 +86,17 @@ export class DtlsCertificate {
     this.expires = new Date(parsed.validTo);
   }
 
-  /** This certificate's fingerprint (sha-256 unless asked otherwise). */
+  /** Fingerprints already worked out, by algorithm (the DER never changes). */
+  private readonly fingerprints = new Map<FingerprintAlgorithm, Fingerprint>();
+
+  /** This certificate's fingerprint (sha-256 unless asked otherwise), hashed once per algorithm. */
   fingerprint(algorithm: FingerprintAlgorithm = 'sha-256'): Fingerprint {
-    return fingerprintOf(this.der, algorithm);
+    let f = this.fingerprints.get(algorithm);
+    if (f === undefined) {
+      f = fingerprintOf(this.der, algorithm);
+      this.fingerprints.set(algorithm, f);
+    }
+    return f;
   }
 
   /** The certificate as PEM (`-----BEGIN CERTIFICATE-----`). */

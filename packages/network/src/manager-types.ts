@@ -2,12 +2,7 @@
  * The Manager's public types: its events, configuration, the peer's parameters and its
  * counters, and the certificate helpers it re-exports from `@x/dtls`.
  */
-import {
-  type DtlsCertificate,
-  fingerprintOf,
-  generateCertificate,
-  generateRsaCertificate,
-} from '@x/dtls';
+import { type DtlsCertificate, generateCertificate, generateRsaCertificate } from '@x/dtls';
 import type { Agent, GatherOptions, IceServer } from '@x/ice';
 import type { Clock, Net } from '@x/transport';
 import type { DataChannel } from './data-channel.js';
@@ -72,7 +67,7 @@ export function certificateFingerprints(
   certificate: Certificate,
 ): { algorithm: string; value: string }[] {
   return (['sha-256', 'sha-384', 'sha-512'] as const).map((algorithm) => {
-    const f = fingerprintOf(certificate.der, algorithm);
+    const f = certificate.fingerprint(algorithm);
     return { algorithm: f.algorithm, value: f.value };
   });
 }

@@ -4,7 +4,7 @@
  * It builds the `Agent` with its own callback, and maps the agent's states (and DTLS's and
  * SCTP's) to this package's enums in exactly one place each (`map-*.ts`).
  */
-import { DtlsTransport, type Fingerprint, generateCertificate, fingerprintOf } from '@x/dtls';
+import { DtlsTransport, type Fingerprint, generateCertificate } from '@x/dtls';
 import { Agent, type AgentConfig, type ConnectionState, checkAgentConfig } from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
 import { type Clock, nodeNet, SerialNotifier, systemClock } from '@x/transport';
@@ -228,7 +228,7 @@ export class Manager {
     fingerprints: { algorithm: string; value: string }[];
   } {
     const { ufrag, pwd } = this.credentials;
-    const fingerprint = fingerprintOf(this.certificate.der, 'sha-256');
+    const fingerprint = this.certificate.fingerprint('sha-256');
     return {
       ufrag,
       pwd,

@@ -28,22 +28,40 @@ export interface CandidateSection {
 }
 
 /**
+ * The last few descriptions {@link candidateSections} read, by text: one `addIceCandidate()`
+ * reads the remote description and the pending and current ones, then the texts it writes,
+ * and a full parse of each was most of its cost.
+ */
+const recentSections = new Map<string, readonly CandidateSection[]>();
+const RECENT_SECTIONS = 8;
+
+/**
  * The media sections of `sdp` (a description that `setRemoteDescription()` accepted, maybe
  * with candidate lines added since). A description that no longer parses has none.
  */
-export function candidateSections(sdp: string): CandidateSection[] {
-  let description: ReturnType<typeof parseSdp>;
+export function candidateSections(sdp: string): readonly CandidateSection[] {
+  const known = recentSections.get(sdp);
+  if (known !== undefined) return known;
+  let sections: readonly CandidateSection[];
   try {
-    description = parseSdp(sdp);
+    const description = parseSdp(sdp);
+    sections = description.media.map((section, index) =>
+      Object.freeze({
+        index,
+        mid: section.mid,
+        ufrag: effectiveTransport(description, section).iceUfrag,
+        rejected: isRejected(section),
+      }),
+    );
   } catch {
-    return [];
+    sections = [];
   }
-  return description.media.map((section, index) => ({
-    index,
-    mid: section.mid,
-    ufrag: effectiveTransport(description, section).iceUfrag,
-    rejected: isRejected(section),
-  }));
+  Object.freeze(sections);
+  if (recentSections.size >= RECENT_SECTIONS) {
+    recentSections.delete(recentSections.keys().next().value as string);
+  }
+  recentSections.set(sdp, sections);
+  return sections;
 }
 
 /**

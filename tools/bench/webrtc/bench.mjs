@@ -18,7 +18,9 @@
 // Environment: BENCH_PEERS=x-webrtc,libwebrtc (a subset), BENCH_SETUPS (default 20),
 // BENCH_WARMUP (default 5), BENCH_RUNS (process pairs per table, default 5), BENCH_MIB
 // (default 64, as #8 asks), BENCH_DEBUG=1 (every setup time, not only the medians), BENCH_CPU_PROF=<dir>
-// and BENCH_CPU_PROF_INTERVAL=<µs> (a CPU profile of each peer process).
+// and BENCH_CPU_PROF_INTERVAL=<µs> (a CPU profile of each peer process), BENCH_EXEC_ARGV (node flags
+// of the peer processes; `node --no-lazy bench.mjs` with BENCH_EXEC_ARGV=--no-lazy measures setup
+// without V8's lazy compilation).
 import { performance } from 'node:perf_hooks';
 import {
   ceiling,

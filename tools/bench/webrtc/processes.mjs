@@ -10,18 +10,23 @@ const child = fileURLToPath(new URL('./peer-process.mjs', import.meta.url));
 function spawnPeer(name, role, warmup) {
   // BENCH_CPU_PROF=<dir>: each peer process writes a CPU profile there (node --cpu-prof), sampled
   // every BENCH_CPU_PROF_INTERVAL µs (default 1000: too coarse for one setup, use 50).
+  // BENCH_EXEC_ARGV: more node flags for the peer processes (e.g. --no-lazy, which NODE_OPTIONS
+  // refuses), to measure what V8's lazy compilation costs a cold process.
   const prof = process.env.BENCH_CPU_PROF;
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const proc = fork(child, [name, role, String(warmup)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: prof
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-dir=${prof}`,
-          `--cpu-prof-name=${role}.cpuprofile`,
-          ...(interval ? [`--cpu-prof-interval=${interval}`] : []),
-        ]
-      : [],
+    execArgv: [
+      ...(prof
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${prof}`,
+            `--cpu-prof-name=${role}.cpuprofile`,
+            ...(interval ? [`--cpu-prof-interval=${interval}`] : []),
+          ]
+        : []),
+      ...(process.env.BENCH_EXEC_ARGV?.split(' ').filter(Boolean) ?? []),
+    ],
   });
   const waiters = new Map();
   proc.on('message', (m) => {
