@@ -44,6 +44,26 @@ describe('Receiver', () => {
     expect(sack().duplicateTsns).toEqual([]); // reported once
   });
 
+  it('tracks out-of-order TSNs across word boundaries of its bit table and the 2^32 wrap', () => {
+    // The received-TSN table is indexed by TSN mod 2^16, one bit each: every other TSN from
+    // 2^32 - 40 on crosses several 32-bit words and the TSN wrap.
+    const first = 2 ** 32 - 40;
+    const { r, put, sack } = make(first);
+    put(first, B | E, 1, 0, 'x');
+    for (let k = 2; k < 80; k += 2) put(first + k, B | E | U, 1, 0, 'o');
+    const s = sack();
+    expect(s.cumulativeTsnAck).toBe(first);
+    expect(s.gapBlocks).toHaveLength(39);
+    expect(s.gapBlocks[38]).toEqual({ start: 78, end: 78 });
+    expect(put(first + 40, B | E | U, 1, 0, 'o')).toBe(AcceptResult.Duplicate);
+    // Filling the holes moves the cumulative TSN over everything, and no stale bit is left.
+    for (let k = 1; k < 80; k += 2) put(first + k, B | E | U, 1, 0, 'o');
+    expect(r.cumulativeTsn).toBe((first + 79) >>> 0);
+    expect(sack().gapBlocks).toEqual([]);
+    expect(put(first + 80, B | E | U, 1, 0, 'o')).toBe(AcceptResult.New);
+    expect(put(first + 80 + 65536 - 1, B | E | U, 1, 0, 'o')).toBe(AcceptResult.OutOfWindow);
+  });
+
   it('delivers ordered messages in SSN order and unordered ones at once', () => {
     const { put, got } = make(1);
     put(2, B | E, 1, 1, 'second');

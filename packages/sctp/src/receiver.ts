@@ -36,7 +36,8 @@ export class Receiver {
   cumulativeTsn: number;
   /** The highest TSN received. */
   private highestTsn: number;
-  private readonly seen = new Uint8Array(MASK + 1);
+  /** One bit per TSN above the cumulative TSN received out of order (8 KiB, indexed by TSN mod 2^16). */
+  private readonly seen = new Uint32Array((MASK + 1) / 32);
   private readonly streams = new Map<number, InStream>();
   /** Payload bytes held (fragments and ordered messages waiting). */
   held = 0;
@@ -75,7 +76,7 @@ export class Receiver {
    */
   accept(tsn: number, size: number): number {
     const d = tsnDiff(tsn, this.cumulativeTsn);
-    if (d <= 0 || this.seen[tsn & MASK] === 1) {
+    if (d <= 0 || this.isSeen(tsn)) {
       if (this.dups.length < 16) this.dups.push(tsn);
       return AcceptResult.Duplicate;
     }
@@ -87,18 +88,27 @@ export class Receiver {
       this.cumulativeTsn = tsn;
       this.advance();
     } else {
-      this.seen[tsn & MASK] = 1;
+      this.seen[(tsn & MASK) >>> 5]! |= 1 << (tsn & 31);
     }
     if (tsnLt(this.highestTsn, tsn)) this.highestTsn = tsn;
     if (tsnLt(this.highestTsn, this.cumulativeTsn)) this.highestTsn = this.cumulativeTsn;
     return AcceptResult.New;
   }
 
+  /** True when `tsn` (mod 2^16) is marked as received above the cumulative TSN. */
+  private isSeen(tsn: number): boolean {
+    return (this.seen[(tsn & MASK) >>> 5]! & (1 << (tsn & 31))) !== 0;
+  }
+
+  private unsee(tsn: number): void {
+    this.seen[(tsn & MASK) >>> 5]! &= ~(1 << (tsn & 31));
+  }
+
   private advance(): void {
     for (;;) {
       const next = tsnAdd(this.cumulativeTsn, 1);
-      if (this.seen[next & MASK] !== 1) break;
-      this.seen[next & MASK] = 0;
+      if (!this.isSeen(next)) break;
+      this.unsee(next);
       this.cumulativeTsn = next;
     }
   }
@@ -214,7 +224,7 @@ export class Receiver {
     if (tsnLe(newCumulativeTsn, this.cumulativeTsn)) return;
     if (tsnDiff(newCumulativeTsn, this.cumulativeTsn) >= TSN_WINDOW) return;
     for (let t = tsnAdd(this.cumulativeTsn, 1); tsnLe(t, newCumulativeTsn); t = tsnAdd(t, 1)) {
-      this.seen[t & MASK] = 0;
+      this.unsee(t);
     }
     this.cumulativeTsn = newCumulativeTsn;
     if (tsnLt(this.highestTsn, newCumulativeTsn)) this.highestTsn = newCumulativeTsn;
@@ -271,10 +281,10 @@ export class Receiver {
       const span = tsnDiff(this.highestTsn, cum);
       let i = 1;
       while (i <= span && blocks < maxBlocks) {
-        while (i <= span && this.seen[(cum + i) & MASK] !== 1) i++;
+        while (i <= span && !this.isSeen(cum + i)) i++;
         if (i > span) break;
         const start = i;
-        while (i <= span && this.seen[(cum + i) & MASK] === 1) i++;
+        while (i <= span && this.isSeen(cum + i)) i++;
         buf[o] = start >>> 8;
         buf[o + 1] = start & 0xff;
         buf[o + 2] = (i - 1) >>> 8;

@@ -36,8 +36,8 @@ export class StreamIdAllocator {
   readonly role: DtlsRoleForStreams;
   /** Identifiers are below this bound. */
   readonly maxStreams: number;
-  readonly #used = new Uint8Array(MAX_DATA_CHANNEL_STREAM_ID + 1);
-  #count = 0;
+  /** The identifiers in use (a set, not a table of all 65535: a connection has few channels). */
+  readonly #used = new Set<number>();
   /** No free identifier of this side's parity lies below this one (a scan hint). */
   #next: number;
 
@@ -53,7 +53,7 @@ export class StreamIdAllocator {
 
   /** How many identifiers are in use. */
   get size(): number {
-    return this.#count;
+    return this.#used.size;
   }
 
   /** True when `id` is of the parity this endpoint picks from (RFC 8832 §6). */
@@ -70,7 +70,7 @@ export class StreamIdAllocator {
 
   /** True when `id` is taken. */
   isUsed(id: number): boolean {
-    return this.isValid(id) && this.#used[id] === 1;
+    return this.isValid(id) && this.#used.has(id);
   }
 
   /**
@@ -80,9 +80,8 @@ export class StreamIdAllocator {
   allocate(): number | undefined {
     const limit = Math.min(this.maxStreams, MAX_DATA_CHANNEL_STREAM_ID + 1);
     for (let id = this.#next; id < limit; id += 2) {
-      if (this.#used[id] === 0) {
-        this.#used[id] = 1;
-        this.#count++;
+      if (!this.#used.has(id)) {
+        this.#used.add(id);
         this.#next = id + 2;
         return id;
       }
@@ -103,17 +102,14 @@ export class StreamIdAllocator {
         id,
       );
     }
-    if (this.#used[id] === 1) return false;
-    this.#used[id] = 1;
-    this.#count++;
+    if (this.#used.has(id)) return false;
+    this.#used.add(id);
     return true;
   }
 
   /** Frees an identifier after its stream was reset both ways; false when it was not in use. */
   release(id: number): boolean {
-    if (!this.isValid(id) || this.#used[id] === 0) return false;
-    this.#used[id] = 0;
-    this.#count--;
+    if (!this.isValid(id) || !this.#used.delete(id)) return false;
     if (this.isLocalParity(id) && id < this.#next) this.#next = id;
     return true;
   }
