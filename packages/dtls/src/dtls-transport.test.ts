@@ -213,6 +213,45 @@ describe('DtlsTransport handshake', () => {
     expect(p.client.state).toBe(DtlsTransportState.Connected);
     expect(p.client.stats.retransmissions).toBe(0);
   });
+  it('over a synchronous in-memory link, completes without a retransmission timer left armed', async () => {
+    // Each send is handled by the peer before it returns: the reply flight, and so the end of
+    // the handshake, arrive while the flight that expects it is still being sent.
+    const clock = new VirtualClock();
+    const states: DtlsStateChange[] = [];
+    let server: DtlsTransport | undefined;
+    const client = new DtlsTransport(
+      {
+        role: 'client',
+        clock,
+        certificate: certA,
+        remoteFingerprints: [certB.fingerprint()],
+        send: (d) => server?.handleDatagram(d),
+      },
+      (c) => states.push(c),
+    );
+    server = new DtlsTransport(
+      {
+        role: 'server',
+        clock,
+        certificate: certB,
+        remoteFingerprints: [certA.fingerprint()],
+        send: (d) => client.handleDatagram(d),
+      },
+      (c) => states.push(c),
+    );
+    server.start();
+    client.start();
+    expect(client.state).toBe(DtlsTransportState.Connected);
+    expect(server.state).toBe(DtlsTransportState.Connected);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000);
+    expect(client.state).toBe(DtlsTransportState.Connected);
+    expect(server.state).toBe(DtlsTransportState.Connected);
+    expect(states.map((c) => c.cause.kind)).not.toContain('handshake-timeout');
+    client.close();
+    server.close();
+  });
+
   it('keeps a Finished that overtakes the rest of its flight, and opens it once the keys exist', () => {
     const clock = new VirtualClock();
     const toServer: Buffer[] = [];

@@ -161,15 +161,20 @@ export abstract class Handshake {
     return h.digest();
   }
 
-  /** Sends a flight; arms the retransmission timer unless it is the final one. */
+  /**
+   * Sends a flight; arms the retransmission timer unless it is the final one. The timer is
+   * armed before the flight goes out: a `send` that hands the datagram to the peer
+   * synchronously (an in-memory link) may bring back the reply, and so the end of the
+   * handshake, before `transmit` returns, and that end must find the timer to cancel.
+   */
   protected sendFlight(items: readonly FlightItem[], expectReply: boolean): void {
     this.cancelTimer();
     this.flight = items;
     this.retransmits = 0;
     this.timeoutMs = this.config.initialRetransmitMs;
     this.flightStart = this.config.clock.now();
-    this.transmitFlight();
     if (expectReply) this.armTimer();
+    this.transmitFlight();
   }
 
   private transmitFlight(): void {
@@ -203,8 +208,9 @@ export abstract class Handshake {
     this.retransmits++;
     this.host.counters.retransmissions++;
     this.timeoutMs = Math.min(this.timeoutMs * 2, MAX_RETRANSMIT_MS);
-    this.transmitFlight();
+    // Armed first, as in sendFlight: the retransmission may complete the handshake re-entrantly.
     this.armTimer();
+    this.transmitFlight();
   }
 
   /**
