@@ -334,6 +334,32 @@ describe('DtlsTransport authentication and bad input', () => {
     expect(p.server.state).toBe(DtlsTransportState.Connected);
   });
 
+  for (const cookieExchange of [false, true]) {
+    it(`drops a ClientHello whose message_seq leaves no room for the handshake (cookie exchange ${cookieExchange})`, async () => {
+      // The server numbers its flight from the ClientHello's message_seq (RFC 6347 §4.2.2):
+      // from 0xffff on, its second message would need message_seq 0x10000.
+      const p = pair({ server: { cookieExchange } });
+      let forged = 0;
+      p.pipe.tamper = (d, toServer) => {
+        if (toServer && d[0] === 22 && d.readUInt16BE(3) === 0 && d[13] === 1) {
+          for (const seq of [0xffff, 0xfff0]) {
+            const copy = Buffer.from(d);
+            copy.writeUInt16BE(seq, 13 + 4);
+            p.server.handleDatagram(copy);
+            forged++;
+          }
+        }
+        return d;
+      };
+      await handshake(p);
+      expect(forged).toBeGreaterThan(0);
+      expect(p.server.stats.internalErrors).toBe(0);
+      expect(p.server.stats.handshakeDropped).toBeGreaterThanOrEqual(forged);
+      expect(p.server.state).toBe(DtlsTransportState.Connected);
+      expect(p.client.state).toBe(DtlsTransportState.Connected);
+    });
+  }
+
   it('drops and counts a record with a bad MAC, and keeps the association', async () => {
     const p = pair();
     await handshake(p);

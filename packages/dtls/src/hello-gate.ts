@@ -19,6 +19,14 @@ import { plainRecord } from './record.js';
 /** The largest ClientHello buffered while its fragments arrive. */
 export const MAX_CLIENT_HELLO = 8192;
 
+/**
+ * The highest ClientHello message_seq admitted. The server numbers its own messages from the
+ * ClientHello's (RFC 6347 §4.2.2: after a HelloVerifyRequest both are 1) and a handshake then
+ * takes at most a dozen more on each side, all of which must fit in the 16-bit field; a real
+ * client sends 0 or 1, so anything near the top is forged or corrupt.
+ */
+export const MAX_CLIENT_HELLO_SEQ = 0xffff - 32;
+
 /** A ClientHello let through: decoded, and as the transcript's first message. */
 export interface AdmittedHello {
   readonly hello: ClientHello;
@@ -70,6 +78,7 @@ export class HelloGate {
     for (const f of fragments) {
       if (
         f.type !== HandshakeType.ClientHello ||
+        f.seq > MAX_CLIENT_HELLO_SEQ ||
         f.length > MAX_CLIENT_HELLO ||
         f.offset + f.data.length > f.length
       ) {
