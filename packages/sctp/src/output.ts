@@ -179,7 +179,16 @@ export class Output {
         }
       }
       if (dataState) off = sender.writeData(buf, off, mtu);
-      if (off === COMMON_HEADER_SIZE) break;
+      if (off === COMMON_HEADER_SIZE) {
+        // writeData may have abandoned a partly sent message (RFC 3758 §3.5 A2) and so made
+        // a FORWARD-TSN due: one more round sends it now rather than at some later flush.
+        const fwdDue =
+          !wantFwd &&
+          sender.forwardTsnPending &&
+          (session.peerFeatures & FEATURE_FORWARD_TSN) !== 0;
+        if (!fwdDue) break;
+        continue;
+      }
       const packet = Buffer.allocUnsafe(off);
       buf.copy(packet, 0, 0, off);
       writeChecksum(packet, session.useZeroChecksum);

@@ -83,4 +83,28 @@ describe('partial reliability (RFC 3758)', () => {
     expect(p.a.assoc.stats.abandonedMessages).toBe(20);
     p.close();
   });
+
+  it('a FORWARD-TSN made due by abandoning a message while writing DATA leaves in that flush', async () => {
+    // A chunk queued for retransmission whose message has no retransmissions left is abandoned
+    // inside the DATA writer (RFC 3758 §3.5 A2); when nothing else fit in that packet, the
+    // FORWARD-TSN used to wait for an unrelated later flush (the next SACK or T3-rtx).
+    let pendingWhileIdle = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const clock = new VirtualClock();
+      const p = makePair(clock, { seed, loss: 0.15, jitterMs: 3 });
+      await connect(clock, p);
+      for (let i = 0; i < 300; i++)
+        p.a.assoc.send(i % 3, 53, msg(i, i % 7 === 0 ? 4000 : 300), { maxRetransmits: 0 });
+      // Internal state, read for this check only: after every step, all output is flushed.
+      const sender = (
+        p.a.assoc as unknown as { session: { sender: { forwardTsnPending: boolean } } }
+      ).session.sender;
+      for (let t = 0; t < 2000; t++) {
+        await clock.advance(1);
+        if (sender.forwardTsnPending) pendingWhileIdle++;
+      }
+      p.close();
+    }
+    expect(pendingWhileIdle).toBe(0);
+  });
 });
