@@ -67,6 +67,41 @@ describe('bad input', () => {
     expect(S[a.agent.state]).toBe('Completed');
   });
 
+  it('an authenticated check replayed from many source ports adds at most 100 peer-reflexive candidates', async () => {
+    const { clock, ha, hb, hx } = lan();
+    const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b.agent.close();
+    });
+    await clock.runUntil(() => a.agent.state === S.Completed, { timeoutMs: 5000 });
+    const pairsBefore = a.agent.getPairs().length;
+    const checksBefore = a.agent.stats.checksSent;
+    const target = a.agent.selectedPair!.local;
+    // What B sends: MESSAGE-INTEGRITY does not cover the source address, so a copy captured
+    // on the path stays valid from any port (RFC 8445 §19.5.1).
+    const check = new StunWriter(StunMethod.Binding, StunClass.Request)
+      .addString(
+        StunAttr.Username,
+        `${a.agent.localCredentials.ufrag}:${b.agent.localCredentials.ufrag}`,
+      )
+      .addUint32(StunAttr.Priority, 1)
+      .addUint64(StunAttr.IceControlled, 1n)
+      .finish({ integrity: a.agent.localCredentials.pwd, fingerprint: true });
+    for (let i = 0; i < 150; i++) {
+      const x: UdpSocket = await hx.bindUdp({ onMessage: () => {} });
+      cleanup.push(() => x.close());
+      x.send(check, target.port, target.address);
+    }
+    await clock.advance(2000);
+    const st = a.agent.stats;
+    expect(st.checksReceived).toBeGreaterThanOrEqual(150);
+    expect(st.peerReflexiveDropped).toBe(50);
+    expect(a.agent.getPairs().length).toBe(pairsBefore + 100);
+    expect(st.checksSent - checksBefore).toBeLessThanOrEqual(100);
+    expect(S[a.agent.state]).toBe('Completed');
+  });
+
   it('a response from another address than the request went to is dropped', async () => {
     const { clock, ha, hx } = lan();
     const agent = new Agent({ net: ha, clock, mdns: 'off', controlling: true }, () => {});

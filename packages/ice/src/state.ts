@@ -101,6 +101,11 @@ export interface AgentStats {
   unknownAttributes: number;
   /** Role conflicts detected (RFC 8445 §7.3.1.1). */
   roleConflicts: number;
+  /**
+   * Authenticated checks from a new source address that were answered but not learned as a
+   * peer-reflexive candidate, because 100 of those are known already (RFC 8445 §6.1.2.5).
+   */
+  peerReflexiveDropped: number;
   /** Connectivity checks sent (first transmissions). */
   checksSent: number;
   /** Checks received. */
@@ -128,6 +133,7 @@ export function emptyStats(): AgentStats {
     unknownSource: 0,
     unknownAttributes: 0,
     roleConflicts: 0,
+    peerReflexiveDropped: 0,
     checksSent: 0,
     checksReceived: 0,
     consentRequestsSent: 0,
