@@ -97,9 +97,40 @@ describe('bad input', () => {
     const st = a.agent.stats;
     expect(st.checksReceived).toBeGreaterThanOrEqual(150);
     expect(st.peerReflexiveDropped).toBe(50);
-    expect(a.agent.getPairs().length).toBe(pairsBefore + 100);
+    // 100 candidates learned, but the list keeps at most maxPairs (100) pairs: the lowest
+    // priority ones beyond it are discarded (RFC 8445 §6.1.2.5), never the selected one.
+    expect(a.agent.getPairs().length).toBe(100);
+    expect(st.pairsDiscarded).toBe(pairsBefore);
+    expect(a.agent.selectedPair?.local).toEqual(target);
     expect(st.checksSent - checksBefore).toBeLessThanOrEqual(100);
     expect(S[a.agent.state]).toBe('Completed');
+  });
+
+  it('keeps at most maxPairs pairs, the highest-priority ones, from many signalled candidates (RFC 8445 §6.1.2.5)', async () => {
+    const { clock, ha, hx } = lan();
+    const agent = new Agent(
+      { net: ha, clock, mdns: 'off', controlling: true, maxPairs: 4 },
+      () => {},
+    );
+    cleanup.push(() => agent.close());
+    await agent.gather();
+    agent.setRemoteCredentials('peer', 'p'.repeat(22));
+    // Nobody answers: the checks stay outstanding or fail, and the list stays within 4 pairs.
+    for (let i = 0; i < 12; i++) {
+      agent.addRemoteCandidate(
+        `candidate:${i} 1 udp ${1000 + i * 100} ${hx.addresses[0]} ${40_000 + i} typ host`,
+      );
+    }
+    const pairs = agent.getPairs();
+    expect(pairs.length).toBe(4);
+    expect(pairs.map((p) => p.remote.port).sort()).toEqual([40_008, 40_009, 40_010, 40_011]);
+    expect(agent.stats.pairsDiscarded).toBe(8);
+    await clock.advance(60_000);
+    expect(agent.getPairs().length).toBeLessThanOrEqual(4);
+  });
+
+  it('refuses a maxPairs that is not above 0', () => {
+    expect(() => new Agent({ maxPairs: 0 }, () => {})).toThrow(/maxPairs/);
   });
 
   it('a response from another address than the request went to is dropped', async () => {

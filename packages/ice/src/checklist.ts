@@ -15,6 +15,15 @@ export class Checklist {
   readonly triggered: CandidatePair[] = [];
 
   /**
+   * @param maxPairs - RFC 8445 §6.1.2.5: the most pairs kept (default 100, as the RFC says).
+   * @param onDiscard - called for each pair discarded or not formed because of the limit.
+   */
+  constructor(
+    private readonly maxPairs = 100,
+    private readonly onDiscard: () => void = () => {},
+  ) {}
+
+  /**
    * Forms the pair of `local` (sending from `base`) and `remote` (at `ip`), or returns the
    * existing pair of that path. Undefined when the two cannot reach each other: another
    * address family, or (for signalled candidates, `learned` false) loopback facing a
@@ -48,7 +57,35 @@ export class Checklist {
     pair.retired = retired;
     this.pairs.push(pair);
     this.byKey.set(key, pair);
+    if (this.pairs.length > this.maxPairs && this.discardLowest() === pair) return undefined;
     return pair;
+  }
+
+  /**
+   * RFC 8445 §6.1.2.5: with more pairs than the limit, the lowest-priority pair that nothing
+   * depends on (Waiting, Frozen or Failed, no check outstanding, never valid) is dropped.
+   * Returns it; undefined when every pair is in progress or was valid (the list then stays
+   * above the limit until some fail).
+   */
+  private discardLowest(): CandidatePair | undefined {
+    let worst: CandidatePair | undefined;
+    for (const p of this.pairs) {
+      const idle =
+        p.transactionKey === undefined &&
+        !p.nominated &&
+        p.validAt === Number.NEGATIVE_INFINITY &&
+        (p.state === PairState.Waiting ||
+          p.state === PairState.Frozen ||
+          p.state === PairState.Failed);
+      if (idle && (worst === undefined || p.priority < worst.priority)) worst = p;
+    }
+    if (worst === undefined) return undefined;
+    this.pairs.splice(this.pairs.indexOf(worst), 1);
+    this.byKey.delete(worst.key);
+    const queued = this.triggered.indexOf(worst);
+    if (queued >= 0) this.triggered.splice(queued, 1);
+    this.onDiscard();
+    return worst;
   }
 
   /** True when a check is due: a triggered one, or a scheduled Waiting or Frozen pair. */

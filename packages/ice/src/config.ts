@@ -102,6 +102,13 @@ export interface AgentConfig {
   readonly checkRtoMs?: number;
   /** Transmissions of a check before the pair fails (Rc). Default 7. */
   readonly checkTransmissions?: number;
+  /**
+   * The most candidate pairs the agent keeps (RFC 8445 §6.1.2.5: it MUST limit them, 100 by
+   * default, and the limit MUST be configurable). Beyond it, the lowest-priority pairs not being
+   * checked are discarded, so that a peer signalling many candidates cannot grow the checks
+   * without bound. Default 100.
+   */
+  readonly maxPairs?: number;
   /** Consent and liveness timing. */
   readonly consent?: ConsentOptions;
   /** Nomination waits (ms) per candidate type. Defaults host 200, srflx/prflx 1000, relay 2000. */
@@ -146,6 +153,7 @@ export interface ResolvedConfig {
   readonly ta: number;
   readonly checkRto: number;
   readonly checkTransmissions: number;
+  readonly maxPairs: number;
   readonly consentInterval: number;
   readonly disconnectedAfter: number;
   readonly failedAfter: number;
@@ -205,6 +213,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
     ta: positive('checkIntervalMs', config.checkIntervalMs, 50),
     checkRto: positive('checkRtoMs', config.checkRtoMs, 500),
     checkTransmissions: Math.round(positive('checkTransmissions', config.checkTransmissions, 7)),
+    maxPairs: Math.max(1, Math.floor(positive('maxPairs', config.maxPairs, 100))),
     consentInterval: positive('consent.intervalMs', c.intervalMs, 500),
     disconnectedAfter,
     failedAfter,

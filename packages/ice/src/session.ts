@@ -38,7 +38,7 @@ export class AgentSession {
   readonly machine: StateMachine<ConnectionState, StateCause>;
   /** RFC 8445 §7.1.3: the tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
   readonly tieBreaker: bigint;
-  readonly list = new Checklist();
+  readonly list: Checklist;
   local: IceCredentials;
   /** Our credentials before the last restart (requests with them are still answered). */
   previousLocal: IceCredentials | undefined;
@@ -53,6 +53,7 @@ export class AgentSession {
     notifier: StateNotifier,
   ) {
     this.cfg = resolveConfig(config);
+    this.list = new Checklist(this.cfg.maxPairs, () => this.stats.pairsDiscarded++);
     this.net = config.net ?? nodeNet;
     this.clock = config.clock ?? systemClock;
     this.local = { ufrag: this.cfg.ufrag, pwd: this.cfg.pwd };

@@ -106,6 +106,11 @@ export interface AgentStats {
    * peer-reflexive candidate, because 100 of those are known already (RFC 8445 §6.1.2.5).
    */
   peerReflexiveDropped: number;
+  /**
+   * Candidate pairs discarded, or not formed, to stay within `maxPairs` (RFC 8445 §6.1.2.5):
+   * the lowest-priority pairs that were waiting, frozen or failed.
+   */
+  pairsDiscarded: number;
   /** Connectivity checks sent (first transmissions). */
   checksSent: number;
   /** Checks received. */
@@ -134,6 +139,7 @@ export function emptyStats(): AgentStats {
     unknownAttributes: 0,
     roleConflicts: 0,
     peerReflexiveDropped: 0,
+    pairsDiscarded: 0,
     checksSent: 0,
     checksReceived: 0,
     consentRequestsSent: 0,
