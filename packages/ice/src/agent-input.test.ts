@@ -15,15 +15,21 @@ import { connectPair } from './testing-pair.js';
 const cleanup = cleanupAfterEach();
 const lan = () => lanWith(cleanup, 2);
 
+/** Two agents on the LAN, connected until Completed; both closed after the test. */
+async function completedPair() {
+  const { clock, ha, hb, hx } = lan();
+  const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
+  cleanup.push(async () => {
+    await a.agent.close();
+    await b.agent.close();
+  });
+  await clock.runUntil(() => a.agent.state === S.Completed, { timeoutMs: 5000 });
+  return { clock, hx, a, b };
+}
+
 describe('bad input', () => {
   it('drops and counts malformed STUN, bad integrity/fingerprint, unknown transactions and strangers', async () => {
-    const { clock, ha, hb, hx } = lan();
-    const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
-    cleanup.push(async () => {
-      await a.agent.close();
-      await b.agent.close();
-    });
-    await clock.runUntil(() => a.agent.state === S.Completed, { timeoutMs: 5000 });
+    const { clock, hx, a } = await completedPair();
     const before = a.states.length;
     const target = a.agent.selectedPair!.local;
     const x: UdpSocket = await hx.bindUdp({ onMessage: () => {} });
@@ -68,13 +74,7 @@ describe('bad input', () => {
   });
 
   it('an authenticated check replayed from many source ports adds at most 100 peer-reflexive candidates', async () => {
-    const { clock, ha, hb, hx } = lan();
-    const { a, b } = await connectPair({ clock, netA: ha, netB: hb });
-    cleanup.push(async () => {
-      await a.agent.close();
-      await b.agent.close();
-    });
-    await clock.runUntil(() => a.agent.state === S.Completed, { timeoutMs: 5000 });
+    const { clock, hx, a, b } = await completedPair();
     const pairsBefore = a.agent.getPairs().length;
     const checksBefore = a.agent.stats.checksSent;
     const target = a.agent.selectedPair!.local;
