@@ -16,15 +16,6 @@ import type { AgentSession } from './session.js';
 
 const log = debuglog('x:ice');
 
-/**
- * The most peer-reflexive remote candidates learned from checks (RFC 8445 §7.3.1.3) at a time.
- * A check keeps its MESSAGE-INTEGRITY whatever address it is replayed from, so one captured
- * check, replayed from many source ports, would otherwise add a candidate, a pair and a
- * triggered check towards that port for each (RFC 8445 §19.5.1, the reason of the pair limit
- * of §6.1.2.5). A real peer reveals a handful: one per NAT mapping of each of its bases.
- */
-export const MAX_PEER_REFLEXIVE_REMOTES = 100;
-
 /** A remote candidate with its IP (resolved from mDNS when needed). */
 type ResolvedCandidate = Candidate & { readonly ip: string };
 
@@ -125,9 +116,13 @@ export class Pairing {
   learnRemote(base: LocalBase, from: SocketAddress, priority: number): CandidatePair | undefined {
     let remote = this.remotes_.find((r) => r.ip === from.address && r.port === from.port);
     if (remote === undefined) {
+      // At most maxPairs peer-reflexive remotes: a check keeps its MESSAGE-INTEGRITY whatever
+      // address it is replayed from, so one captured check replayed from many source ports
+      // would otherwise add a candidate for each (RFC 8445 §19.5.1). A real peer reveals a
+      // handful, one per NAT mapping of each of its bases; more could not all be paired anyway.
       let learned = 0;
       for (const r of this.remotes_) if (r.type === 'prflx') learned++;
-      if (learned >= MAX_PEER_REFLEXIVE_REMOTES) {
+      if (learned >= this.session.cfg.maxPairs) {
         this.session.stats.peerReflexiveDropped++;
         log(
           'not learning %s:%d: %d peer-reflexive candidates known',

@@ -103,7 +103,8 @@ export interface AgentStats {
   roleConflicts: number;
   /**
    * Authenticated checks from a new source address that were answered but not learned as a
-   * peer-reflexive candidate, because 100 of those are known already (RFC 8445 §6.1.2.5).
+   * peer-reflexive candidate, because `maxPairs` of those are known already (RFC 8445
+   * §6.1.2.5, §19.5.1).
    */
   peerReflexiveDropped: number;
   /**
