@@ -12,12 +12,12 @@ import {
   parseCandidateFields,
 } from './rtc-ice-candidate.js';
 import type { RTCIceTransport } from './rtc-transports.js';
-import { RTCSessionDescription } from './rtc-types.js';
+import type { RTCSessionDescription } from './rtc-types.js';
 import {
-  addCandidateLine,
   candidateSections,
   locateSection,
   ufragsOf,
+  withCandidateLine,
 } from './surface-candidate.js';
 
 /** What the steps read and change on their peer connection. */
@@ -44,7 +44,7 @@ export function applyRemoteCandidate(
       'InvalidStateError',
     );
   }
-  const sections = candidateSections(remote.sdp);
+  const sections = candidateSections(remote);
   const target = locateSection(sections, init.sdpMid, init.sdpMLineIndex);
   if (target === undefined) {
     throw new DOMException(
@@ -62,7 +62,7 @@ export function applyRemoteCandidate(
   const ufrag = init.usernameFragment ?? / ufrag (\S+)/.exec(text)?.[1] ?? null;
   const applied = [c.jsep.pendingRemote, c.jsep.currentRemote];
   const known = applied.some(
-    (d) => d !== null && ufragsOf(candidateSections(d.sdp), target).includes(ufrag ?? ''),
+    (d) => d !== null && ufragsOf(candidateSections(d), target).includes(ufrag ?? ''),
   );
   if (ufrag !== null && !known) {
     throw new DOMException(
@@ -100,11 +100,8 @@ export function applyRemoteCandidate(
   // Step 4.6.2: the candidate goes into the pending and the current remote description,
   // each if it is of the candidate's generation.
   const line = text === '' ? 'a=end-of-candidates' : `a=${text}`;
-  const withCandidate = (d: RTCSessionDescription | null): RTCSessionDescription | null => {
-    if (d === null) return d;
-    const sdp = addCandidateLine(d.sdp, target, generation, line);
-    return sdp === d.sdp ? d : new RTCSessionDescription({ type: d.type, sdp });
-  };
+  const withCandidate = (d: RTCSessionDescription | null): RTCSessionDescription | null =>
+    d === null ? d : withCandidateLine(d, target, generation, line);
   c.jsep.pendingRemote = withCandidate(c.jsep.pendingRemote);
   c.jsep.currentRemote = withCandidate(c.jsep.currentRemote);
 }

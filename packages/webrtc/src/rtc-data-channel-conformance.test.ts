@@ -22,6 +22,17 @@ function world(seed = 11): VirtualPeers {
   return w;
 }
 
+/** The attributes a channel takes from its RTCDataChannelInit (and label), to compare. */
+const initOf = (dc: RTCDataChannel) => ({
+  label: dc.label,
+  ordered: dc.ordered,
+  maxPacketLifeTime: dc.maxPacketLifeTime,
+  maxRetransmits: dc.maxRetransmits,
+  protocol: dc.protocol,
+  negotiated: dc.negotiated,
+  id: dc.id,
+});
+
 /** createDataChannel with arguments TypeScript would refuse, as JavaScript callers may pass. */
 function create(pc: RTCPeerConnection, ...args: unknown[]): RTCDataChannel {
   return (pc.createDataChannel as (...a: unknown[]) => RTCDataChannel)(...args);
@@ -107,13 +118,7 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
     const { a } = world();
     const dc = a.createDataChannel('');
     expect({
-      label: dc.label,
-      ordered: dc.ordered,
-      maxPacketLifeTime: dc.maxPacketLifeTime,
-      maxRetransmits: dc.maxRetransmits,
-      protocol: dc.protocol,
-      negotiated: dc.negotiated,
-      id: dc.id, // the DTLS role is not known yet
+      ...initOf(dc), // id: the DTLS role is not known yet
       readyState: dc.readyState,
       bufferedAmount: dc.bufferedAmount,
       bufferedAmountLowThreshold: dc.bufferedAmountLowThreshold,
@@ -841,16 +846,7 @@ describe('the datachannel event and open (webrtc-pc §6.2, announcing a channel)
     const init: RTCDataChannelInit = given;
     const { dc1, announced } = await announce(init, () => {}, label);
     const dc2 = announced[0]!;
-    const view = (dc: RTCDataChannel) => ({
-      label: dc.label,
-      ordered: dc.ordered,
-      maxPacketLifeTime: dc.maxPacketLifeTime,
-      maxRetransmits: dc.maxRetransmits,
-      protocol: dc.protocol,
-      negotiated: dc.negotiated,
-      id: dc.id,
-      priority: dc.priority,
-    });
+    const view = (dc: RTCDataChannel) => ({ ...initOf(dc), priority: dc.priority });
     expect(view(dc2)).toEqual(view(dc1));
     expect(view(dc1)).toMatchObject({
       label,

@@ -10,6 +10,7 @@
  *   else by `sdpMLineIndex`), the ufrags of each section, and the candidate added to the
  *   remote descriptions of its ICE generation.
  */
+import { RTCSessionDescription } from './rtc-types.js';
 import { parseSdp } from './sdp/parse.js';
 import { effectiveTransport, isRejected } from './sdp/validate.js';
 
@@ -28,28 +29,27 @@ export interface CandidateSection {
 }
 
 /**
- * The last few descriptions {@link candidateSections} read, by text: one `addIceCandidate()`
- * reads the remote description and the pending and current ones, then the texts it writes,
- * and a full parse of each was most of its cost.
+ * The media sections of each remote description read, kept with it. Candidate lines added
+ * later do not change them, so {@link withCandidateLine} hands them on to the description it
+ * makes: a description is parsed for its sections once, not on every `addIceCandidate()`.
  */
-const recentSections = new Map<string, readonly CandidateSection[]>();
-const RECENT_SECTIONS = 8;
+const sectionsOf = new WeakMap<RTCSessionDescription, readonly CandidateSection[]>();
 
 /**
- * The media sections of `sdp` (a description that `setRemoteDescription()` accepted, maybe
- * with candidate lines added since). A description that no longer parses has none.
+ * The media sections of `description` (one that `setRemoteDescription()` accepted, maybe with
+ * candidate lines added since). A description that does not parse has none.
  */
-export function candidateSections(sdp: string): readonly CandidateSection[] {
-  const known = recentSections.get(sdp);
+export function candidateSections(description: RTCSessionDescription): readonly CandidateSection[] {
+  const known = sectionsOf.get(description);
   if (known !== undefined) return known;
   let sections: readonly CandidateSection[];
   try {
-    const description = parseSdp(sdp);
-    sections = description.media.map((section, index) =>
+    const parsed = parseSdp(description.sdp);
+    sections = parsed.media.map((section, index) =>
       Object.freeze({
         index,
         mid: section.mid,
-        ufrag: effectiveTransport(description, section).iceUfrag,
+        ufrag: effectiveTransport(parsed, section).iceUfrag,
         rejected: isRejected(section),
       }),
     );
@@ -57,10 +57,7 @@ export function candidateSections(sdp: string): readonly CandidateSection[] {
     sections = [];
   }
   Object.freeze(sections);
-  if (recentSections.size >= RECENT_SECTIONS) {
-    recentSections.delete(recentSections.keys().next().value as string);
-  }
-  recentSections.set(sdp, sections);
+  sectionsOf.set(description, sections);
   return sections;
 }
 
@@ -89,21 +86,26 @@ export function ufragsOf(
 }
 
 /**
- * webrtc-pc `addIceCandidate()` step 4.6.2: `sdp` with `line` (`a=candidate:...` or
+ * webrtc-pc `addIceCandidate()` step 4.6.2: `description` with `line` (`a=candidate:...` or
  * `a=end-of-candidates`) added to the section `target` names (`'all'`: every section that is
- * not rejected) when its ufrag is `generation`, the ICE generation of the candidate.
+ * not rejected) when its ufrag is `generation`, the ICE generation of the candidate;
+ * `description` itself when no section takes the line.
  */
-export function addCandidateLine(
-  sdp: string,
+export function withCandidateLine(
+  description: RTCSessionDescription,
   target: CandidateSection | 'all',
   generation: string | undefined,
   line: string,
-): string {
-  let out = sdp;
-  for (const s of candidateSections(sdp)) {
+): RTCSessionDescription {
+  const sections = candidateSections(description);
+  let sdp = description.sdp;
+  for (const s of sections) {
     const named = target === 'all' ? !s.rejected : s.index === target.index;
-    if (named && s.ufrag === generation) out = addLineToSection(out, s.index, line);
+    if (named && s.ufrag === generation) sdp = addLineToSection(sdp, s.index, line);
   }
+  if (sdp === description.sdp) return description;
+  const out = new RTCSessionDescription({ type: description.type, sdp });
+  sectionsOf.set(out, sections);
   return out;
 }
 
