@@ -122,6 +122,12 @@ export class Output {
     }
   }
 
+  /** A FORWARD-TSN is to be sent: the peer supports it and the sender has one pending. */
+  private forwardTsnDue(): boolean {
+    const session = this.session;
+    return session.sender!.forwardTsnPending && (session.peerFeatures & FEATURE_FORWARD_TSN) !== 0;
+  }
+
   /** Builds and sends packets: control chunks, SACK, FORWARD-TSN, then DATA (bundling, §6.10). */
   flush(): void {
     const session = this.session;
@@ -133,8 +139,7 @@ export class Output {
     const mtu = session.mtu;
     for (let rounds = 0; rounds < 100_000; rounds++) {
       const wantSack = this.sackNeeded;
-      const wantFwd =
-        sender.forwardTsnPending && (session.peerFeatures & FEATURE_FORWARD_TSN) !== 0;
+      const wantFwd = this.forwardTsnDue();
       const s = session.s;
       const dataState = s === S.Established || s === S.ShutdownPending || s === S.ShutdownReceived;
       if (control.length === 0 && !wantSack && !wantFwd && !(dataState && sender.canSend)) break;
@@ -182,11 +187,7 @@ export class Output {
       if (off === COMMON_HEADER_SIZE) {
         // writeData may have abandoned a partly sent message (RFC 3758 §3.5 A2) and so made
         // a FORWARD-TSN due: one more round sends it now rather than at some later flush.
-        const fwdDue =
-          !wantFwd &&
-          sender.forwardTsnPending &&
-          (session.peerFeatures & FEATURE_FORWARD_TSN) !== 0;
-        if (!fwdDue) break;
+        if (wantFwd || !this.forwardTsnDue()) break;
         continue;
       }
       const packet = Buffer.allocUnsafe(off);
