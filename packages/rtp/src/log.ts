@@ -1,0 +1,4 @@
+import { debuglog } from 'node:util';
+
+/** Debug output of this package: `NODE_DEBUG=x:rtp`. */
+export const log = debuglog('x:rtp');

@@ -1,0 +1,1 @@
+export { rtpHeaderSize } from './header-size.js';
