@@ -1,1 +1,1 @@
-export {};
+export type { Depacketizer, Payloader, RtpPayloadView } from './depacketizer.js';
