@@ -150,7 +150,8 @@ export async function runDemo({
     );
     return summary;
   } finally {
-    await pc.close();
+    pc.close();
+    await pc.released;
     await remote.dispose();
   }
 }

@@ -31,3 +31,23 @@ export class InvalidArgumentError extends NetworkError {
 export class OperationError extends NetworkError {
   override readonly name = 'OperationError';
 }
+
+/**
+ * Why a data channel closed with an error: the association ended under it (the peer's ABORT,
+ * retransmissions given up, DTLS closed or failed). Handed to `DataChannelHandlers.onClose`.
+ */
+export class ChannelClosedError extends NetworkError {
+  override readonly name = 'ChannelClosedError';
+
+  constructor(
+    message: string,
+    /**
+     * The SCTP error cause code (RFC 9260 §3.3.10) that ended the association, when one
+     * did: the first cause of the peer's ABORT (12, User-Initiated Abort, for a peer's
+     * `close()`), or ours when we aborted.
+     */
+    readonly sctpCauseCode: number | undefined,
+  ) {
+    super(message);
+  }
+}

@@ -46,7 +46,13 @@ export {
   tryDecodeDcepMessage,
 } from './dcep/index.js';
 export { classifyDatagram, type DatagramKind } from './demux.js';
-export { InvalidArgumentError, InvalidStateError, NetworkError, OperationError } from './errors.js';
+export {
+  ChannelClosedError,
+  InvalidArgumentError,
+  InvalidStateError,
+  NetworkError,
+  OperationError,
+} from './errors.js';
 export {
   type Certificate,
   certificateFingerprints,

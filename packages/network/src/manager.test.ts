@@ -27,6 +27,21 @@ const stateOf = (p: Pair) => ({
 });
 
 describe('Manager over the virtual network', () => {
+  it('negotiates use_srtp on every connection, AEAD AES-128-GCM first, and says so in the cause', async () => {
+    const p = (pair = managerPair());
+    await p.connect();
+    expect(await untilDtlsConnected(p)).toBe(true);
+    for (const side of [p.offerer, p.answerer]) {
+      const done = side.events.find(
+        (e) => e.kind === 'dtls-state' && e.cause.kind === 'handshake-complete',
+      );
+      expect(done?.kind === 'dtls-state' && done.cause).toMatchObject({
+        kind: 'handshake-complete',
+        srtpProfile: 'AeadAes128Gcm',
+      });
+    }
+  });
+
   it('connects ICE, then DTLS, then SCTP, and opens a data channel both ways', async () => {
     const p = (pair = managerPair());
     const channel = p.offerer.manager.createDataChannel({ label: 'chat', protocol: 'text' });

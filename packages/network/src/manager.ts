@@ -4,7 +4,12 @@
  * It builds the `Agent` with its own callback, and maps the agent's states (and DTLS's and
  * SCTP's) to this package's enums in exactly one place each (`map-*.ts`).
  */
-import { DtlsTransport, type Fingerprint, generateCertificate } from '@x/dtls';
+import {
+  DtlsTransport,
+  type Fingerprint,
+  generateCertificate,
+  SrtpProtectionProfile,
+} from '@x/dtls';
 import { Agent, type AgentConfig, type ConnectionState, checkAgentConfig } from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
 import { type Clock, nodeNet, SerialNotifier, systemClock } from '@x/transport';
@@ -13,7 +18,7 @@ import { debuglog } from 'node:util';
 import { ChannelTable } from './channels.js';
 import type { DataChannel, DataChannelParameters } from './data-channel.js';
 import { type DtlsGateHost, DtlsGate } from './dtls-gate.js';
-import { InvalidArgumentError, InvalidStateError } from './errors.js';
+import { ChannelClosedError, InvalidArgumentError, InvalidStateError } from './errors.js';
 import { formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
 import {
   describeCandidate,
@@ -28,6 +33,7 @@ import { PairTraffic } from './pair-traffic.js';
 import {
   type CandidatePairDescription,
   DtlsTransportState,
+  describeCause,
   type IceTransportStats,
   type SctpTransportStats,
   IceTransportState,
@@ -35,6 +41,23 @@ import {
 } from './transport-state.js';
 
 const log = debuglog('x:network');
+
+/**
+ * The SRTP protection profiles offered (as DTLS client) and chosen from (as server) in
+ * `use_srtp` (RFC 5764 §4.1.1), most preferred first. Browsers negotiate `use_srtp` on every
+ * connection, data-only ones included, and some peers (pion, werift) abort the handshake with
+ * `insufficient_security` without it. AEAD first (RFC 7714: one pass, a shorter path through
+ * node:crypto than AES-CM plus HMAC-SHA1); SHA1_32 last, only for a peer offering nothing else.
+ */
+/** RFC 9260 §3.3.10.12: the cause of an ABORT a user asked for. */
+const USER_INITIATED_ABORT = 12;
+
+const SRTP_PROFILES: readonly SrtpProtectionProfile[] = [
+  SrtpProtectionProfile.AeadAes128Gcm,
+  SrtpProtectionProfile.AeadAes256Gcm,
+  SrtpProtectionProfile.Aes128CmHmacSha1_80,
+  SrtpProtectionProfile.Aes128CmHmacSha1_32,
+];
 
 import type {
   Certificate,
@@ -372,6 +395,7 @@ export class Manager {
         // its authenticated checks (RFC 8445 §7.3.1.3). A HelloVerifyRequest round trip would
         // protect nothing more there (RFC 6347 §4.2.1 lets a server skip it), so it is skipped.
         cookieExchange: false,
+        srtpProfiles: SRTP_PROFILES,
       },
       (change) => this.onDtlsState(change.state, change.cause),
     );
@@ -430,10 +454,12 @@ export class Manager {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.channels.detach();
+    // webrtc-pc close(): "tear down the underlying SCTP association by sending an SCTP ABORT
+    // chunk", then DTLS says close_notify (RFC 5246 §7.2.1); the sockets close once both left.
     try {
-      this.association?.close();
+      this.association?.abort('RTCPeerConnection.close()');
     } catch (error) {
-      log('closing SCTP: %s', error);
+      log('aborting SCTP: %s', error);
     }
     try {
       this.dtls?.close();
@@ -541,8 +567,16 @@ export class Manager {
     this.emit({ kind: 'sctp-state', state: mapped, cause: mapSctpCause(cause) });
     if (mapped === SctpTransportState.Connected && this.association)
       this.channels.attach(this.association);
-    if (mapped === SctpTransportState.Closed)
-      this.channels.detach(new Error(`SCTP closed: ${cause.kind}`));
+    if (mapped === SctpTransportState.Closed) {
+      const described = mapSctpCause(cause);
+      const code =
+        described.kind === 'aborted-by-peer'
+          ? described.causes[0]
+          : described.kind === 'aborted-locally'
+            ? USER_INITIATED_ABORT
+            : undefined;
+      this.channels.detach(new ChannelClosedError(describeCause(described), code));
+    }
   }
 
   /** Delivers events in order; an event raised from inside the handler waits its turn. */

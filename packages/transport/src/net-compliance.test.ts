@@ -101,6 +101,25 @@ describe.each(Object.keys(fixtures))('Net compliance: %s', (name) => {
     await client.close(); // idempotent
   });
 
+  it('delivers what was sent just before close(): close() waits for the datagrams to leave', async () => {
+    fixture = fixtures[name]!();
+    const { a, b, aAddress, bAddress, until, wait } = fixture;
+    const received: string[] = [];
+    const server = await b.bindUdp({
+      address: bAddress,
+      onMessage: (data) => received.push(data.toString()),
+    });
+    const client = await a.bindUdp({ address: aAddress, onMessage: () => {} });
+    // What a layer sends as it closes (an SCTP ABORT, a DTLS close_notify), then the close.
+    client.send(Buffer.from('abort'), server.localAddress.port, bAddress);
+    client.send(Buffer.from('close_notify'), server.localAddress.port, bAddress);
+    await wait(client.close());
+    expect(client.closed).toBe(true);
+    await until(() => received.length === 2);
+    expect(received).toEqual(['abort', 'close_notify']);
+    await server.close();
+  });
+
   it('gives typed errors for a taken port, a foreign address, closed sockets and oversize datagrams', async () => {
     fixture = fixtures[name]!();
     const { a, aAddress } = fixture;

@@ -46,6 +46,8 @@ export class ConnectionStates {
   connectionCause = '';
   /** The negotiated DTLS cipher suite (from the handshake's cause), for getStats(). */
   cipherSuite: string | undefined;
+  /** The SRTP protection profile `use_srtp` negotiated (from the same cause), for getStats(). */
+  srtpProfile: string | undefined;
   /** webrtc-stats `selectedCandidatePairChanges`. */
   selectedPairChanges = 0;
   private closed = false;
@@ -95,7 +97,10 @@ export class ConnectionStates {
               .map((der) => Buffer.from(der));
           }
         }
-        if (event.cause.kind === 'handshake-complete') this.cipherSuite = event.cause.cipherSuite;
+        if (event.cause.kind === 'handshake-complete') {
+          this.cipherSuite = event.cause.cipherSuite;
+          this.srtpProfile = event.cause.srtpProfile;
+        }
         dtlsTransport.dispatchEvent(new Event('statechange'));
         this.update(event.cause);
         return true;

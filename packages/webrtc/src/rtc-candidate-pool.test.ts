@@ -37,9 +37,12 @@ async function stunServer(host: VirtualHost): Promise<UdpSocket> {
   return socket;
 }
 
-const open: { close(): unknown }[] = [];
+const open: { close(): unknown; released?: Promise<void> }[] = [];
 afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close();
+  for (const x of open.splice(0).reverse()) {
+    await x.close();
+    await x.released;
+  }
 });
 
 /** A world whose STUN server is 50 ms away each way. */

@@ -15,7 +15,10 @@ const base: RTCConfiguration = { net: host, clock, mdns: 'off' };
 
 const open: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of open.splice(0)) await pc.close();
+  for (const pc of open.splice(0)) {
+    pc.close();
+    await pc.released;
+  }
 });
 function make(configuration: RTCConfiguration = {}): RTCPeerConnection {
   const pc = new RTCPeerConnection({ ...base, ...configuration });
@@ -220,7 +223,8 @@ describe('RTCConfiguration', () => {
       ),
     ).toBe('InvalidAccessError');
     expect(pc.getConfiguration().iceServers).toEqual([{ urls: ['stun:s.example.net'] }]);
-    await pc.close();
+    pc.close();
+    await pc.released;
     expect(outcome(() => pc.setConfiguration(keep))).toBe('InvalidStateError');
   });
 

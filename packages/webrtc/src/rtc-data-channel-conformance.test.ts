@@ -12,7 +12,10 @@ import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of opened) await pc.close();
+  for (const pc of opened) {
+    pc.close();
+    await pc.released;
+  }
   opened = [];
 });
 
@@ -101,7 +104,8 @@ describe('createDataChannel() arguments (webrtc-pc §6.1 and its WebIDL)', () =>
 
   it('throws InvalidStateError once the connection is closed', async () => {
     const { a } = world();
-    await a.close();
+    a.close();
+    await a.released;
     expect(a.signalingState).toBe('closed');
     expect(() => a.createDataChannel('')).toThrow(
       expect.objectContaining({ name: 'InvalidStateError' }),
@@ -643,7 +647,8 @@ describe('close() (webrtc-pc §6.2, the closing procedure)', () => {
       for (const dc of [c1, c2])
         for (const type of ['close', 'closing', 'error'])
           dc.addEventListener(type, () => late.push(type));
-      await w.a.close();
+      w.a.close();
+      await w.a.released;
       await w.clock.advance(60_000);
       expect([closes, late]).toEqual([2, []]);
     },
@@ -685,7 +690,8 @@ describe('bufferedAmount and bufferedamountlow (webrtc-pc §6.2)', () => {
     c1.send(hello.buffer);
     c1.send(new Blob([hello]));
     expect(c1.bufferedAmount).toBe(10);
-    await w.a.close();
+    w.a.close();
+    await w.a.released;
     expect(c1.bufferedAmount).toBe(10);
     await w.clock.advance(1000);
     expect(c1.bufferedAmount).toBe(10);
@@ -701,7 +707,8 @@ describe('bufferedAmount and bufferedamountlow (webrtc-pc §6.2)', () => {
       c1.onclose = () => {
         atClose = c1.bufferedAmount;
       };
-      await w.b.close();
+      w.b.close();
+      await w.b.released;
       await w.clock.runUntil(() => atClose >= 0, { timeoutMs: 60_000 });
       expect(atClose).toBeGreaterThan(0);
       await w.clock.advance(10_000);
@@ -1011,7 +1018,7 @@ describe('channels and their connection (RTCPeerConnection-close, RTCDataChannel
     const { a } = world();
     const channels = many(a, 0);
     expect(channels.map((dc) => dc.readyState)).not.toContain('closed');
-    void a.close();
+    a.close();
     expect(new Set(channels.map((dc) => dc.readyState))).toEqual(new Set(['closed']));
   });
 
@@ -1019,10 +1026,37 @@ describe('channels and their connection (RTCPeerConnection-close, RTCDataChannel
     const { w, c1, c2 } = await channelPair({});
     const channels = [c1, c2, ...many(w.a, 1)];
     expect(channels.map((dc) => dc.readyState)).not.toContain('closed');
-    void w.a.close();
-    void w.b.close();
+    w.a.close();
+    w.b.close();
     expect(new Set(channels.map((dc) => dc.readyState))).toEqual(new Set(['closed']));
     expect([w.a.sctp?.state, w.b.sctp?.state]).toEqual(['closed', 'closed']);
+  });
+
+  it("hears the peer's close(): its ABORT closes every channel with an sctp-failure error, then close, within a round trip", async () => {
+    const { w, c2 } = await channelPair({});
+    const events: string[] = [];
+    let error: RTCError | undefined;
+    c2.addEventListener('error', (e) => {
+      error = (e as RTCErrorEvent).error;
+      events.push('error');
+    });
+    c2.addEventListener('close', () => events.push(`close ${c2.readyState}`));
+    w.b.sctp!.addEventListener('statechange', () => events.push(`sctp ${w.b.sctp!.state}`));
+    w.b.sctp!.transport.addEventListener('statechange', () =>
+      events.push(`dtls ${w.b.sctp!.transport.state}`),
+    );
+    const closedAt = w.clock.now();
+    w.a.close();
+    expect(await w.clock.runUntil(() => c2.readyState === 'closed', { timeoutMs: 1000 })).toBe(
+      true,
+    );
+    // One way across the virtual link (5 ms each hop), not a consent timeout.
+    expect(w.clock.now() - closedAt).toBeLessThan(50);
+    await w.clock.advance(20);
+    expect(events).toEqual(['sctp closed', 'error', 'close closed', 'dtls closed']);
+    expect(error).toMatchObject({ errorDetail: 'sctp-failure', sctpCauseCode: 12 });
+    expect(() => c2.send('late')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+    expect(w.b.connectionState).toBe('connected'); // webrtc-pc: DTLS closed counts as connected
   });
 
   async function pingPong(w: VirtualPeers, c1: RTCDataChannel, c2: RTCDataChannel, size = 1) {

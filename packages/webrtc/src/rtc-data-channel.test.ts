@@ -14,7 +14,10 @@ import { virtualPeers } from './testing-peers.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of pcs) await pc.close();
+  for (const pc of pcs) {
+    pc.close();
+    await pc.released;
+  }
   pcs = [];
 });
 
@@ -353,7 +356,8 @@ describe('RTCDataChannel', () => {
     record(remote, log, 'b');
     local.onclose = () => log.push('a onclose');
     local.send(new Blob(['queued behind a Blob'])); // dropped with the connection
-    await a.close();
+    a.close();
+    await a.released;
     // webrtc-pc close(): every channel's [[ReadyState]] becomes closed, no event fires, and
     // the handlers the application set stay as they were.
     expect(local.readyState).toBe('closed');

@@ -2,7 +2,7 @@
  * W3C `RTCDataChannel` (webrtc-pc §6.2) over a data channel of `@x/network`.
  */
 import { Blob } from 'node:buffer';
-import type { DataChannel, DataChannelState } from '@x/network';
+import { ChannelClosedError, type DataChannel, type DataChannelState } from '@x/network';
 import { debuglog } from 'node:util';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCError } from './rtc-error.js';
@@ -178,7 +178,15 @@ export class RTCDataChannel extends SafeEventTarget {
           if (error) {
             this.dispatchEvent(
               new RTCErrorEvent('error', {
-                error: new RTCError({ errorDetail: 'sctp-failure' }, error.message),
+                error: new RTCError(
+                  {
+                    errorDetail: 'sctp-failure',
+                    ...(error instanceof ChannelClosedError && error.sctpCauseCode !== undefined
+                      ? { sctpCauseCode: error.sctpCauseCode }
+                      : {}),
+                  },
+                  error.message,
+                ),
               }),
             );
           }

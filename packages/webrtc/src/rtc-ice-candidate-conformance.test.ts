@@ -102,7 +102,8 @@ async function withRemoteOffer(
     await pc.setRemoteDescription({ type: 'offer', sdp: options.sdp ?? DATA_OFFER });
     await body(pc, clock);
   } finally {
-    await pc.close();
+    pc.close();
+    await pc.released;
   }
 }
 
@@ -462,12 +463,14 @@ describe('addIceCandidate() preconditions (WPT RTCPeerConnection-addIceCandidate
     await expect(pc.addIceCandidate({ candidate: '', sdpMid: MID })).rejects.toMatchObject({
       name: 'InvalidStateError',
     });
-    await pc.close();
+    pc.close();
+    await pc.released;
   });
 
   it('rejects with InvalidStateError once closed, and TypeError first for a bad candidate', async () => {
     await withRemoteOffer(async (pc) => {
-      await pc.close();
+      pc.close();
+      await pc.released;
       await expect(
         pc.addIceCandidate({ candidate: CANDIDATE_1, sdpMid: MID }),
       ).rejects.toMatchObject({ name: 'InvalidStateError' });
@@ -726,7 +729,7 @@ describe('addIceCandidate() and close() (webrtc-pc "chain an operation")', () =>
   it.each(pending)('never settles when close() follows the call: %s', async (_name, init) => {
     await withRemoteOffer(async (pc, clock) => {
       const promise = pc.addIceCandidate(init);
-      void pc.close();
+      pc.close();
       expect(await settles(promise, clock)).toBe(false);
     });
   });
@@ -815,8 +818,10 @@ describe('addIceCandidate() across ICE generations (webrtc-pc usernameFragment)'
         expect.arrayContaining(['203.0.113.201:40001', '203.0.113.202:40002']),
       );
     } finally {
-      await w.a.close();
-      await w.b.close();
+      w.a.close();
+      await w.a.released;
+      w.b.close();
+      await w.b.released;
     }
   });
 });
@@ -860,8 +865,10 @@ describe('icecandidate events of a gathering (WPT RTCPeerConnection-iceGathering
       await w.clock.runUntil(() => seen.includes('null'), { timeoutMs: 10_000 });
       expect(seen).toEqual(['state gathering', 'candidate', 'end', 'state complete', 'null']);
     } finally {
-      await w.a.close();
-      await w.b.close();
+      w.a.close();
+      await w.a.released;
+      w.b.close();
+      await w.b.released;
     }
   });
 });

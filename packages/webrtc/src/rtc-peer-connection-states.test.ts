@@ -9,7 +9,10 @@ import type { RTCPeerConnection } from './rtc-peer-connection.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of pcs) await pc.close();
+  for (const pc of pcs) {
+    pc.close();
+    await pc.released;
+  }
   pcs = [];
 });
 
@@ -83,7 +86,9 @@ describe('RTCPeerConnection states on the virtual network', () => {
       'ice completed',
       'pc connected',
     ]);
-    expect(events).toContain('pc connected: DTLS handshake complete (EcdheEcdsaAes128GcmSha256)');
+    expect(events).toContain(
+      'pc connected: DTLS handshake complete (EcdheEcdsaAes128GcmSha256, AeadAes128Gcm)',
+    );
     events.length = 0;
 
     // The path goes silent: disconnected within 2.5 s, then back when it heals.
@@ -133,7 +138,8 @@ describe('RTCPeerConnection states on the virtual network', () => {
 
     // close(): everything is closed at once, and no event fires.
     events.length = 0;
-    await a.close();
+    a.close();
+    await a.released;
     expect([a.connectionState, a.iceConnectionState, a.signalingState]).toEqual([
       'closed',
       'closed',

@@ -15,8 +15,10 @@ interface World {
 let world: World | undefined;
 afterEach(async () => {
   if (!world) return;
-  await world.a.close();
-  await world.b.close();
+  world.a.close();
+  await world.a.released;
+  world.b.close();
+  await world.b.released;
   world = undefined;
 });
 
@@ -141,7 +143,8 @@ describe('RTCPeerConnection on the virtual network', () => {
     );
     const c = w.a.createDataChannel('y');
     expect(() => c.send('x')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
-    await w.a.close();
+    w.a.close();
+    await w.a.released;
     expect(w.a.signalingState).toBe('closed');
     expect(w.a.connectionState).toBe('closed');
     await expect(w.a.createOffer()).rejects.toMatchObject({ name: 'InvalidStateError' });
@@ -166,8 +169,10 @@ describe('RTCPeerConnection on the virtual network', () => {
     await w.b.addIceCandidate({ candidate: `${host} ufrag ${ufrag}`, sdpMid: '0' });
     await w.b.addIceCandidate({ candidate: host, sdpMid: '0', usernameFragment: ufrag });
     await w.b.addIceCandidate({ candidate: host, sdpMid: '0' });
-    await w.a.close();
-    await w.b.close();
+    w.a.close();
+    await w.a.released;
+    w.b.close();
+    await w.b.released;
   });
 
   it('surfaces gathered candidates in the local description: non-trickle signaling connects', async () => {

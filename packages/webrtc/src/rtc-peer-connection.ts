@@ -68,6 +68,10 @@ export class RTCPeerConnection extends SafeEventTarget {
     sctpStreams: () => this.manager.sctpStreams,
   });
   private closed = false;
+  private releaseDone: () => void = () => {};
+  private readonly releasedPromise = new Promise<void>((resolve) => {
+    this.releaseDone = resolve;
+  });
   private chain: Promise<unknown> = Promise.resolve();
   /** Operations in the chain, waiting or running (webrtc-pc [[Operations]]). */
   private pendingOperations = 0;
@@ -412,6 +416,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       sctp: this.manager.getSctpStats(),
       dtlsRole: this.manager.dtlsRole,
       cipherSuite: this.states.cipherSuite,
+      srtpProfile: this.states.srtpProfile,
       localCertificate: this.manager.localCertificate.der,
       remoteCertificate: this.manager.remoteCertificate,
       localUfrag: this.manager.localParameters.ufrag,
@@ -424,17 +429,37 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   /**
-   * W3C `close()`: closes everything at once and fires no event. Extension: the returned
-   * promise resolves once every socket and timer is released.
+   * W3C `close()`: closes everything at once, fires no event and returns `undefined`, as
+   * webrtc-pc says. What it promises the peer leaves first: the SCTP ABORT (User-Initiated
+   * Abort) and the DTLS close_notify are sent before any socket closes. Await
+   * {@link RTCPeerConnection.released} to know when every socket and timer is gone.
    */
-  close(): Promise<void> {
-    if (this.closed) return this.manager.close();
+  close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.gathering.close();
     this.jsep.signaling = 'closed';
     this.states.close();
     for (const channel of this.channels) channel.silence();
-    return this.manager.close();
+    this.manager.close().then(this.releaseDone, (error: unknown) => {
+      log('close: %s', error);
+      this.releaseDone();
+    });
+  }
+
+  /**
+   * Extension: resolves once `close()` has released every socket and timer of this
+   * connection (what was promised to the peer is on the wire by then). Never rejects; stays
+   * pending until `close()` is called.
+   *
+   * @example
+   * ```ts
+   * pc.close();
+   * await pc.released; // the process can exit, or a test can check for leaks
+   * ```
+   */
+  get released(): Promise<void> {
+    return this.releasedPromise;
   }
 
   // ------------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ import { type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
-  await peers?.a.close();
-  await peers?.b.close();
+  peers?.a.close();
+  await peers?.a.released;
+  peers?.b.close();
+  await peers?.b.released;
   peers = undefined;
 });
 

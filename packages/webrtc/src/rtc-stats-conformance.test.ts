@@ -7,7 +7,10 @@ import { openChannelPair, trickle, type VirtualPeers, virtualPeers } from './tes
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of opened) await pc.close();
+  for (const pc of opened) {
+    pc.close();
+    await pc.released;
+  }
   opened = [];
 });
 
@@ -139,6 +142,7 @@ const dictionaries: Record<
       iceState: ['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed'],
       tlsVersion: 'string',
       dtlsCipher: 'string',
+      srtpCipher: 'string',
       dtlsRole: ['client', 'server', 'unknown'],
       selectedCandidatePairChanges: 'uint',
     },
@@ -280,7 +284,7 @@ describe('getStats() before negotiation', () => {
     const transport = one(report, 'transport');
     expect(transport).toMatchObject({ dtlsState: 'new', bytesSent: 0, bytesReceived: 0 });
     // Only after DTLS negotiation: tlsVersion; without a pair or a peer: no references.
-    for (const absent of ['tlsVersion', 'dtlsCipher', 'selectedCandidatePairId'])
+    for (const absent of ['tlsVersion', 'dtlsCipher', 'srtpCipher', 'selectedCandidatePairId'])
       expect(transport).not.toHaveProperty(absent);
     expect(transport).not.toHaveProperty('remoteCertificateId');
     expect(ofType(report, 'certificate')).toHaveLength(1);
@@ -553,7 +557,8 @@ describe('getStats() after close() (webrtc-pc §8.1: monitored objects outlive c
   it('resolves with the same objects, now closed, and counts the channels close() closed', async () => {
     const w = await connected();
     const open = await statsOf(w.a);
-    await w.a.close();
+    w.a.close();
+    await w.a.released;
     const closed = await statsOf(w.a);
     for (const type of ['peer-connection', 'data-channel', 'transport', 'certificate'])
       expect(
@@ -567,12 +572,15 @@ describe('getStats() after close() (webrtc-pc §8.1: monitored objects outlive c
     for (const member of [
       'tlsVersion',
       'dtlsCipher',
+      'srtpCipher',
       'localCertificateId',
       'remoteCertificateId',
       'selectedCandidatePairId',
     ])
       expect(one(closed, 'transport')[member], member).toBe(one(open, 'transport')[member]);
     expect(one(closed, 'transport')).toHaveProperty('tlsVersion', 'FEFD');
+    // use_srtp is negotiated on every connection, as browsers do (RFC 5764), AEAD first.
+    expect(one(closed, 'transport')).toHaveProperty('srtpCipher', 'SRTP_AEAD_AES_128_GCM');
     for (const type of ['candidate-pair', 'local-candidate', 'remote-candidate'])
       expect(ofType(closed, type).length, type).toBe(ofType(open, type).length);
     // webrtc-stats dataChannelsClosed: channels that left "open" because the transport
@@ -589,7 +597,8 @@ describe('getStats() after close() (webrtc-pc §8.1: monitored objects outlive c
 
   it('resolves on a connection closed before any negotiation', async () => {
     const w = world();
-    await w.a.close();
+    w.a.close();
+    await w.a.released;
     const report = await statsOf(w.a);
     expect(one(report, 'transport')).toMatchObject({ dtlsState: 'closed' });
     one(report, 'peer-connection');

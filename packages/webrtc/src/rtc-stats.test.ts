@@ -12,7 +12,10 @@ import { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of pcs) await pc.close();
+  for (const pc of pcs) {
+    pc.close();
+    await pc.released;
+  }
   pcs = [];
 });
 
@@ -106,8 +109,9 @@ describe('getStats', () => {
       dtlsCipher: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
       iceLocalUsernameFragment: a.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1],
       selectedCandidatePairChanges: 1,
+      // use_srtp on every connection, as browsers do (RFC 5764 §4.1.2 names).
+      srtpCipher: 'SRTP_AEAD_AES_128_GCM',
     });
-    expect(transport).not.toHaveProperty('srtpCipher');
     // RFC 6458 sctp_status figures: a 40 ms round trip (20 ms each way), WebRTC's 1200-byte
     // PMTU, the peer's window, and nothing left unacknowledged once the echoes are back.
     const [sctp] = byType(stats, 'sctp-transport');
@@ -259,6 +263,7 @@ describe('getStats', () => {
       },
       dtlsRole: undefined,
       cipherSuite: undefined,
+      srtpProfile: undefined,
       localCertificate: Buffer.from([1, 2, 3]),
       remoteCertificate: undefined,
       localUfrag: 'abcd',

@@ -39,6 +39,8 @@ export interface StatsSource {
   readonly dtlsRole: 'client' | 'server' | undefined;
   /** The negotiated cipher suite, by its `@x/dtls` name, once the DTLS handshake completed. */
   readonly cipherSuite: string | undefined;
+  /** The SRTP protection profile negotiated by `use_srtp`, by its `@x/dtls` name. */
+  readonly srtpProfile: string | undefined;
   readonly localCertificate: Buffer;
   readonly remoteCertificate: Buffer | undefined;
   /** Our ICE ufrag (`iceLocalUsernameFragment`). */
@@ -59,6 +61,17 @@ const IANA_CIPHER: Record<string, string> = {
   EcdheRsaAes128GcmSha256: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
   EcdheRsaAes256GcmSha384: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
   EcdheRsaChacha20Poly1305Sha256: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+};
+
+/**
+ * webrtc-stats `srtpCipher`: "the Profile column of the IANA DTLS-SRTP protection profile
+ * registry" (RFC 5764 §4.1.2, RFC 7714 §14.2), by the `@x/dtls` name of the profile.
+ */
+const IANA_SRTP_PROFILE: Record<string, string> = {
+  Aes128CmHmacSha1_80: 'SRTP_AES128_CM_HMAC_SHA1_80',
+  Aes128CmHmacSha1_32: 'SRTP_AES128_CM_HMAC_SHA1_32',
+  AeadAes128Gcm: 'SRTP_AEAD_AES_128_GCM',
+  AeadAes256Gcm: 'SRTP_AEAD_AES_256_GCM',
 };
 
 /** webrtc-stats `tlsVersion`: the record layer's version in upper-case hex (DTLS 1.2: FEFD). */
@@ -227,6 +240,7 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
     remoteCertificateId: remoteCertId,
     tlsVersion: negotiated ? DTLS_1_2 : undefined,
     dtlsCipher: from.cipherSuite && (IANA_CIPHER[from.cipherSuite] ?? from.cipherSuite),
+    srtpCipher: from.srtpProfile && (IANA_SRTP_PROFILE[from.srtpProfile] ?? from.srtpProfile),
   });
   const sctp = from.sctp;
   if (sctp !== undefined) {

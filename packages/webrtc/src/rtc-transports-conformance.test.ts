@@ -17,7 +17,10 @@ import { negotiate, openChannelPair, type VirtualPeers, virtualPeers } from './t
 
 let opened: RTCPeerConnection[] = [];
 afterEach(async () => {
-  for (const pc of opened) await pc.close();
+  for (const pc of opened) {
+    pc.close();
+    await pc.released;
+  }
   opened = [];
 });
 
@@ -344,7 +347,8 @@ describe('RTCDtlsTransport', () => {
     const { w } = await connected();
     const { dtls, sctp } = transportsOf(w.a);
     const log = eventLog(w.a);
-    await w.b.close();
+    w.b.close();
+    await w.b.released;
     await w.clock.runUntil(() => dtls.state === 'closed' && sctp.state === 'closed', {
       timeoutMs: 10_000,
     });
@@ -510,7 +514,8 @@ describe('connection states (RTCPeerConnection-iceConnectionState, -connectionSt
   ] as const)('%s is %s at first, %s after close()', async (attribute, initial, closed) => {
     const { a } = silentWorld();
     expect(a[attribute]).toBe(initial);
-    await a.close();
+    a.close();
+    await a.released;
     expect(a[attribute]).toBe(closed);
   });
 

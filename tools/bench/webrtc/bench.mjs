@@ -24,6 +24,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   ceiling,
+  closePeer,
   connectInProcess,
   median,
   peers,
@@ -60,8 +61,7 @@ async function inOneProcess(name) {
     const make = await peers[name]();
     const connect = () => connectInProcess(make);
     const closeBoth = async (s) => {
-      await s.a.close();
-      await s.b.close();
+      await Promise.all([closePeer(s.a), closePeer(s.b)]);
       await sleep(20);
     };
     const cold = await connect();

@@ -11,7 +11,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { connectInProcess, median, peers, sleep } from './peers.mjs';
+import { closePeer, connectInProcess, median, peers, sleep } from './peers.mjs';
 
 const TOTAL = Number(process.env.BENCH_CURVE_TOTAL ?? 400);
 /** The connections each row covers: the first, the next four, then blocks of 50. */
@@ -33,8 +33,7 @@ async function child(name) {
   for (let i = 1; i <= TOTAL; i++) {
     const s = await connectInProcess(make);
     times.push(s.connected);
-    await s.a.close();
-    await s.b.close();
+    await Promise.all([closePeer(s.a), closePeer(s.b)]);
     await sleep(20);
     if (i === blocks[b][1]) {
       const used = process.cpuUsage(cpu);

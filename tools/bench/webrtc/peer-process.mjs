@@ -3,7 +3,15 @@
 // messages in and out, `connected` and `open` reported with times relative to createOffer,
 // then bulk transfers (send or receive) on the channel, and a clean close.
 import { performance } from 'node:perf_hooks';
-import { connectInProcess, loopback, peers, receiveBulk, sendBulk, whenEvent } from './peers.mjs';
+import {
+  closePeer,
+  connectInProcess,
+  loopback,
+  peers,
+  receiveBulk,
+  sendBulk,
+  whenEvent,
+} from './peers.mjs';
 
 // A warm-up connection that hangs (libdatachannel, now and then) is given up after this.
 const WARMUP_TIMEOUT_MS = 5000;
@@ -14,8 +22,7 @@ for (let i = 0; i < Number(warmup ?? 0); i++) {
   // that fails still ran the code).
   try {
     const s = await connectInProcess(make, { timeoutMs: WARMUP_TIMEOUT_MS });
-    await s.a.close();
-    await s.b.close();
+    await Promise.all([closePeer(s.a), closePeer(s.b)]);
   } catch (error) {
     console.error(`${name} warm-up connection ${i + 1} failed: ${error.message}`);
   }
@@ -99,7 +106,7 @@ process.on('message', async (m) => {
       sendBulk(channel, m.bytes);
       break;
     case 'close':
-      await pc.close();
+      await closePeer(pc);
       setTimeout(() => process.exit(0), 20);
       break;
   }

@@ -191,7 +191,16 @@ export async function connectInProcess(make, { timeoutMs = 20_000 } = {}) {
     // transport"): the caller decides whether to go on, with nothing left open.
     connectedAt.catch(() => {});
     openAt.catch(() => {});
-    await Promise.allSettled([a.close(), b.close()]);
+    await Promise.allSettled([closePeer(a), closePeer(b)]);
     throw error;
   }
+}
+
+/**
+ * Closes a peer connection of any stack and waits until it let go of its sockets: ours returns
+ * `undefined` from close() (webrtc-pc) and says so with `released`; others return a promise.
+ */
+export async function closePeer(pc) {
+  const returned = pc.close();
+  await (pc.released ?? returned);
 }

@@ -74,7 +74,8 @@ async function drop(id, why) {
   const peer = peers.get(id);
   if (!peer) return;
   peers.delete(id);
-  await peer.pc.close();
+  peer.pc.close();
+  await peer.pc.released;
   log(`peer ${id}: closed (${why}); ${peers.size} peer(s) left`);
 }
 

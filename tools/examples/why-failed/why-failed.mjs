@@ -129,8 +129,9 @@ async function printStats(pc) {
 async function finish({ a, b }, world) {
   console.log(`  => A.connectionState '${a.connectionState}': ${a.connectionStateCause}`);
   await printStats(a);
-  await a.close();
-  await b.close();
+  a.close();
+  b.close();
+  await Promise.all([a.released, b.released]);
   await world.close();
 }
 

@@ -63,7 +63,9 @@ it('connects relay to relay through coturn with iceTransportPolicy relay', async
     const pair = a.sctp!.transport.iceTransport.getSelectedCandidatePair();
     expect([pair?.local.type, pair?.remote.type]).toEqual(['relay', 'relay']);
   } finally {
-    await a.close();
-    await b.close();
+    a.close();
+    await a.released;
+    b.close();
+    await b.released;
   }
 }, 30_000);

@@ -56,9 +56,10 @@ export function ourPeer(): InteropPeer {
     gather: { includeLoopback: true, ipv6: false, addressFilter: (a) => a === '127.0.0.1' },
     mdns: 'resolve',
   });
-  const peer = wrapStandardPeer('x-webrtc', pc as unknown as StandardPeerConnection, async () =>
-    pc.close(),
-  );
+  const peer = wrapStandardPeer('x-webrtc', pc as unknown as StandardPeerConnection, async () => {
+    pc.close();
+    await pc.released;
+  });
   // The association is internal: reached here (tests only) to check what the wire carried.
   type Internals = {
     manager: { association?: { stats: { pathMtu: number; pmtuProbesSent: number } } };

@@ -58,4 +58,5 @@ assert.deepEqual(received, ['answerer got ping', 'offerer got pong']);
 assert.equal(offerer.connectionState, 'connected');
 offerer.close();
 answerer.close();
+await Promise.all([offerer.released, answerer.released]);
 console.log(`webrtc: ok (${states.join(' → ')})`);

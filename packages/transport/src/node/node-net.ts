@@ -64,6 +64,10 @@ class NodeUdpSocket implements UdpSocket {
   closed = false;
   private readonly checks: UdpSendCheck;
   private readonly onSent: (error: Error | null) => void;
+  /** Datagrams handed to dgram whose send has not completed yet. */
+  private pending = 0;
+  /** Set by close() while datagrams are pending: closes the socket once the last one left. */
+  private drained: (() => void) | undefined;
 
   constructor(
     private readonly socket: DgramSocket,
@@ -72,6 +76,7 @@ class NodeUdpSocket implements UdpSocket {
   ) {
     this.checks = new UdpSendCheck(localAddress);
     this.onSent = (error) => {
+      if (--this.pending === 0 && this.drained) this.drained();
       if (error) {
         this.stats.sendErrors++;
         log(
@@ -85,6 +90,7 @@ class NodeUdpSocket implements UdpSocket {
 
   send(data: Uint8Array, port: number, address: string): void {
     this.checks.check(this.closed, data, port, address, this.stats);
+    this.pending++;
     this.socket.send(data, port, address, this.onSent);
   }
 
@@ -98,14 +104,25 @@ class NodeUdpSocket implements UdpSocket {
     this.socket.dropMembership(group, interfaceAddress);
   }
 
+  /**
+   * Closes the socket once every datagram already sent has left: dgram resolves the address
+   * of a send on a later tick, and a socket closed before that drops the datagram silently
+   * (what a layer sends as it closes, an SCTP ABORT or a DTLS close_notify, would never reach
+   * the peer).
+   */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     return new Promise((resolve) => {
-      this.socket.close(() => {
-        this.untrack();
-        resolve();
-      });
+      const close = (): void => {
+        this.drained = undefined;
+        this.socket.close(() => {
+          this.untrack();
+          resolve();
+        });
+      };
+      if (this.pending === 0) close();
+      else this.drained = close;
     });
   }
 }
