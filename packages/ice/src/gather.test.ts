@@ -99,3 +99,34 @@ it('tells which STUN server a server-reflexive candidate came from (W3C RTCIceCa
   await gathered;
   expect(seen).toEqual(['host -', 'srflx {"url":"stun:203.0.113.10:3478"}']);
 });
+
+it('fails with a cause that says why when nothing was gathered: loopback left out on a loopback-only host', async () => {
+  const clock = new VirtualClock();
+  const world = new VirtualNetwork({ clock, seed: 4 });
+  cleanup.push(() => world.close());
+  const lan = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24' });
+  const host = world.addHost({ name: 'a', router: lan });
+  // The host as a machine with no network but lo: only its loopback interface is listed.
+  const loopbackOnly = new Proxy(host, {
+    get(target, key) {
+      if (key === 'interfaces') return () => target.interfaces().filter((i) => i.name === 'lo');
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const causes: unknown[] = [];
+  const agent = new Agent({ net: loopbackOnly, clock, controlling: true }, (state, cause) =>
+    causes.push([state, cause]),
+  );
+  cleanup.push(() => agent.close());
+  await agent.gather();
+  expect(agent.getLocalCandidates()).toEqual([]);
+  agent.setRemoteCredentials('peer', 'peerpasswordpeerpassword');
+  agent.addRemoteCandidate('candidate:1 1 udp 2130706431 10.0.0.9 5000 typ host');
+  agent.addRemoteCandidate(null);
+  expect(await clock.runUntil(() => agent.state === S.Failed, { timeoutMs: 5000 })).toBe(true);
+  expect(causes.at(-1)).toEqual([
+    S.Failed,
+    { kind: 'all-pairs-failed', pairs: 0, localCandidates: 0, loopbackExcluded: 2 },
+  ]);
+});

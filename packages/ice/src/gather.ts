@@ -43,6 +43,26 @@ export function hostAddresses(net: Net, gather: ResolvedConfig['gather']): HostA
   return out;
 }
 
+/**
+ * How many addresses `hostAddresses` left out only because they are loopback
+ * (`gather.includeLoopback` is false): on a loopback-only host these are the reason nothing was
+ * gathered, which the failure's cause then says.
+ */
+export function excludedLoopback(net: Net, gather: ResolvedConfig['gather']): number {
+  if (gather.includeLoopback) return 0;
+  let count = 0;
+  for (const iface of net.interfaces()) {
+    if (gather.interfaceFilter && !gather.interfaceFilter(iface)) continue;
+    for (const a of iface.addresses) {
+      if (!a.internal) continue;
+      if (a.family === 'IPv6' ? !gather.ipv6 : !gather.ipv4) continue;
+      if (gather.addressFilter && !gather.addressFilter(a.address, a.family)) continue;
+      count++;
+    }
+  }
+  return count;
+}
+
 /** Keeps foundations stable: equal inputs (RFC 8445 §5.1.1.3) give equal foundations. */
 export class Foundations {
   private readonly map = new Map<string, string>();

@@ -9,7 +9,7 @@ import type { SocketAddress, UdpSocket } from '@x/transport';
 import type { Candidate } from './candidate.js';
 import type { LocalBase } from './candidate-pair.js';
 import { isLoopback } from './checklist.js';
-import { bindHostBases, hostAddresses } from './gather.js';
+import { bindHostBases, excludedLoopback, hostAddresses } from './gather.js';
 import type { IceServerUrl } from './ice-server.js';
 import { MdnsService } from './mdns.js';
 import { candidateSource, type Pairing } from './pairing.js';
@@ -44,6 +44,7 @@ export type DatagramHandler = (base: LocalBase, data: Buffer, from: SocketAddres
 /** The local side of one agent: its bases and how they were found. */
 export class Gathering {
   private state_: 'new' | 'gathering' | 'complete' = 'new';
+  private loopbackExcluded_ = 0;
   private readonly bases: LocalBase[] = [];
   private nextBaseId = 0;
   private readonly reflexive: ReflexiveQueries;
@@ -96,6 +97,7 @@ export class Gathering {
     const relays = this.gatherRelays(signal, s.cfg.servers);
     const relayOnly = s.cfg.transportPolicy === 'relay';
     const addresses = relayOnly ? [] : hostAddresses(s.net, s.cfg.gather);
+    this.loopbackExcluded_ = relayOnly ? 0 : excludedLoopback(s.net, s.cfg.gather);
     const { bases, errors } = await bindHostBases(
       s.net,
       addresses,
@@ -123,6 +125,16 @@ export class Gathering {
     if (!relayOnly) await this.gatherReflexive(s.cfg.servers);
     await relays;
     this.finish();
+  }
+
+  /** Loopback addresses the last gathering left out (`gather.includeLoopback` false). */
+  get loopbackExcluded(): number {
+    return this.loopbackExcluded_;
+  }
+
+  /** Local candidates gathered so far (host, reflexive and relayed). */
+  get localCount(): number {
+    return this.pairing.locals.length;
   }
 
   /** Gathering is done: end-of-candidates (RFC 8838). */

@@ -46,8 +46,17 @@ export type StateCause =
   | { readonly kind: 'nominated'; readonly pair: CandidatePairInfo }
   /** Checks are done, nomination is over, end-of-candidates seen both ways. */
   | { readonly kind: 'checks-completed'; readonly pair: CandidatePairInfo }
-  /** Every pair failed and no more candidates can come. */
-  | { readonly kind: 'all-pairs-failed'; readonly pairs: number }
+  /**
+   * Every pair failed and no more candidates can come. `localCandidates` 0 means nothing was
+   * gathered; `loopbackExcluded` then counts the loopback addresses left out because
+   * `gather.includeLoopback` is false (the reason on a loopback-only host).
+   */
+  | {
+      readonly kind: 'all-pairs-failed';
+      readonly pairs: number;
+      readonly localCandidates: number;
+      readonly loopbackExcluded: number;
+    }
   /** The selected pair heard nothing for `silentMs` (data or consent responses). */
   | { readonly kind: 'no-packets'; readonly pair: CandidatePairInfo; readonly silentMs: number }
   /** A packet arrived again on the selected pair. */

@@ -64,7 +64,12 @@ export class StateTransitions implements LivenessEvents {
       nomination.dataPair === undefined
     ) {
       // Every pair failed, including (after `pair-valid`) the ones that had worked.
-      this.fail({ kind: 'all-pairs-failed', pairs: list.pairs.length });
+      this.fail({
+        kind: 'all-pairs-failed',
+        pairs: list.pairs.length,
+        localCandidates: gathering.localCount,
+        loopbackExcluded: gathering.loopbackExcluded,
+      });
       return;
     }
     if (

@@ -122,7 +122,7 @@ describe('map-ice', () => {
       { kind: 'pair-valid', pair },
       { kind: 'nominated', pair },
       { kind: 'checks-completed', pair },
-      { kind: 'all-pairs-failed', pairs: 4 },
+      { kind: 'all-pairs-failed', pairs: 4, localCandidates: 2, loopbackExcluded: 1 },
       { kind: 'no-packets', pair, silentMs: 2500 },
       { kind: 'packets-resumed', pair },
       { kind: 'consent-expired', pair, silentMs: 12000 },
@@ -132,8 +132,19 @@ describe('map-ice', () => {
     const mapped = causes.map(mapIceCause);
     expect(mapped.map((c) => c.kind)).toEqual(causes.map((c) => c.kind));
     expect(mapped[5]).toEqual({ kind: 'no-packets', pair: describePair(pair), silentMs: 2500 });
-    expect(describeCause({ kind: 'all-pairs-failed', pairs: 1 })).toBe(
-      'the only candidate pair failed',
+    const allFailed = (localCandidates: number, loopbackExcluded: number, pairs = 1) =>
+      describeCause({ kind: 'all-pairs-failed', pairs, localCandidates, loopbackExcluded });
+    expect(allFailed(1, 0)).toBe('the only candidate pair failed');
+    expect(mapped[4]).toEqual(causes[4]);
+    // Nothing gathered: the cause says why, and what to set on a loopback-only host.
+    expect(allFailed(0, 1, 0)).toBe(
+      'no local candidate was gathered: 1 loopback address was excluded (set gather: { includeLoopback: true } on a loopback-only host)',
+    );
+    expect(allFailed(0, 2, 0)).toMatch(
+      /^no local candidate was gathered: 2 loopback addresses were excluded/,
+    );
+    expect(allFailed(0, 0, 0)).toBe(
+      'no local candidate was gathered (no usable interface address, or every one filtered out)',
     );
     expect(mapped.map(describeCause)).toEqual([
       'connectivity checks started',

@@ -160,7 +160,12 @@ export function mapIceCause(cause: StateCause): IceTransportCause {
     case 'packets-resumed':
       return { kind: cause.kind, pair: describePair(cause.pair) };
     case 'all-pairs-failed':
-      return { kind: 'all-pairs-failed', pairs: cause.pairs };
+      return {
+        kind: 'all-pairs-failed',
+        pairs: cause.pairs,
+        localCandidates: cause.localCandidates,
+        loopbackExcluded: cause.loopbackExcluded,
+      };
     case 'no-packets':
     case 'consent-expired':
       return { kind: cause.kind, pair: describePair(cause.pair), silentMs: cause.silentMs };

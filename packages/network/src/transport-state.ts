@@ -147,7 +147,14 @@ export type IceTransportCause =
   | { readonly kind: 'pair-valid'; readonly pair: CandidatePairDescription }
   | { readonly kind: 'nominated'; readonly pair: CandidatePairDescription }
   | { readonly kind: 'checks-completed'; readonly pair: CandidatePairDescription }
-  | { readonly kind: 'all-pairs-failed'; readonly pairs: number }
+  | {
+      readonly kind: 'all-pairs-failed';
+      readonly pairs: number;
+      /** Local candidates gathered: 0 means none could be paired. */
+      readonly localCandidates: number;
+      /** Loopback addresses left out (`gather.includeLoopback` false) when that mattered. */
+      readonly loopbackExcluded: number;
+    }
   | {
       readonly kind: 'no-packets';
       readonly pair: CandidatePairDescription;
@@ -225,6 +232,11 @@ export function describeCause(
     case 'checks-completed':
       return `checks done, end-of-candidates both ways, using ${cause.pair.label}`;
     case 'all-pairs-failed':
+      if (cause.localCandidates === 0) {
+        return cause.loopbackExcluded > 0
+          ? `no local candidate was gathered: ${cause.loopbackExcluded} loopback address${cause.loopbackExcluded === 1 ? ' was' : 'es were'} excluded (set gather: { includeLoopback: true } on a loopback-only host)`
+          : 'no local candidate was gathered (no usable interface address, or every one filtered out)';
+      }
       return cause.pairs === 1
         ? 'the only candidate pair failed'
         : `all ${cause.pairs} candidate pairs failed`;
