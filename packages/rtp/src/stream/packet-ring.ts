@@ -1,0 +1,108 @@
+/**
+ * The jitter buffer's storage: one slot per sequence number in a window of `capacity`
+ * consecutive extended sequence numbers, in parallel typed arrays allocated once, so that a
+ * packet costs no allocation and a flood of packets cannot grow memory.
+ */
+
+/** What a slot knows of its sequence number. */
+export const SlotState = {
+  /** Nothing known (or the slot holds another sequence number). */
+  Empty: 0,
+  /** Not received yet, expected (a later packet arrived): what a NACK would ask for. */
+  Missing: 1,
+  /** Received and waiting in the buffer. */
+  Present: 2,
+  /** Received, then delivered in a frame or dropped: a copy arriving now is a duplicate. */
+  Consumed: 3,
+  /** Never received and given up on: a copy arriving now is late. */
+  Abandoned: 4,
+} as const;
+export type SlotState = (typeof SlotState)[keyof typeof SlotState];
+
+/** Bits of a present packet's flags. */
+export const PacketFlag = { Start: 1, End: 2, Keyframe: 4 } as const;
+
+export class PacketRing {
+  private readonly seq: Float64Array;
+  private readonly states: Uint8Array;
+  private readonly timestamps: Float64Array;
+  private readonly times: Float64Array;
+  private readonly flagBits: Uint8Array;
+  private readonly payloads: (Uint8Array | undefined)[];
+
+  constructor(readonly capacity: number) {
+    this.seq = new Float64Array(capacity);
+    this.states = new Uint8Array(capacity);
+    this.timestamps = new Float64Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.flagBits = new Uint8Array(capacity);
+    this.payloads = new Array<Uint8Array | undefined>(capacity).fill(undefined);
+  }
+
+  private slot(ext: number): number {
+    const i = ext % this.capacity;
+    return i < 0 ? i + this.capacity : i;
+  }
+
+  /** The state of extended sequence number `ext` (`Empty` when its slot holds another). */
+  state(ext: number): SlotState {
+    const i = this.slot(ext);
+    return this.seq[i] === ext ? (this.states[i] as SlotState) : SlotState.Empty;
+  }
+
+  setPresent(
+    ext: number,
+    timestamp: number,
+    arrivalMs: number,
+    flags: number,
+    payload: Uint8Array,
+  ) {
+    const i = this.slot(ext);
+    this.seq[i] = ext;
+    this.states[i] = SlotState.Present;
+    this.timestamps[i] = timestamp;
+    this.times[i] = arrivalMs;
+    this.flagBits[i] = flags;
+    this.payloads[i] = payload;
+  }
+
+  setMissing(ext: number, detectedMs: number): void {
+    const i = this.slot(ext);
+    this.seq[i] = ext;
+    this.states[i] = SlotState.Missing;
+    this.times[i] = detectedMs;
+    this.payloads[i] = undefined;
+  }
+
+  /** Marks `ext` delivered or dropped (when present) or given up on (otherwise). */
+  release(ext: number): void {
+    const i = this.slot(ext);
+    const present = this.seq[i] === ext && this.states[i] === SlotState.Present;
+    this.seq[i] = ext;
+    this.states[i] = present ? SlotState.Consumed : SlotState.Abandoned;
+    this.payloads[i] = undefined;
+  }
+
+  /** Extended timestamp of a present packet. */
+  timestamp(ext: number): number {
+    return this.timestamps[this.slot(ext)]!;
+  }
+
+  /** Arrival time of a present packet, or the time a missing one was found missing. */
+  time(ext: number): number {
+    return this.times[this.slot(ext)]!;
+  }
+
+  flags(ext: number): number {
+    return this.flagBits[this.slot(ext)]!;
+  }
+
+  payload(ext: number): Uint8Array {
+    return this.payloads[this.slot(ext)]!;
+  }
+
+  clear(): void {
+    this.states.fill(SlotState.Empty);
+    this.payloads.fill(undefined);
+  }
+}
