@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DataChannel } from './data-channel.js';
+import { ChannelClosedError } from './errors.js';
 import { Manager } from './manager.js';
 import { DtlsTransportState, IceTransportState, SctpTransportState } from './transport-state.js';
 import { managerPair, type Pair } from './testing-managers.js';
@@ -185,6 +186,33 @@ describe('Manager over the virtual network', () => {
     expect(() => c.send(Buffer.alloc(262_145), true)).toThrow(
       /exceeds the peer's maximum message size of 262144/,
     );
+  });
+
+  it('closes SCTP and the channels waiting for it, with an error, when DTLS fails before SCTP started', async () => {
+    const p = (pair = managerPair());
+    const a = p.offerer.manager;
+    const b = p.answerer.manager;
+    const channel = b.createDataChannel({ label: 'never' });
+    let closedWith: Error | undefined;
+    channel.handlers = { onClose: (error) => void (closedWith = error) };
+    // The answerer expects another certificate: its handshake fails on the offerer's.
+    const wrong = a.localParameters.fingerprints.map((f) => ({
+      ...f,
+      value: f.value.replace(/^../, (byte) => (byte === '00' ? '01' : '00')),
+    }));
+    b.start({ ...a.localParameters, fingerprints: wrong, dtlsRole: 'client' });
+    a.start({ ...b.localParameters, dtlsRole: 'server' });
+    await Promise.all([a.gather(), b.gather()]);
+    await p.clock.runUntil(() => channel.state === 'closed', { timeoutMs: 10_000 });
+    expect(b.dtlsTransportState).toBe(DtlsTransportState.Failed);
+    expect(b.sctpTransportState).toBe(SctpTransportState.Closed);
+    expect(p.timeline(p.answerer).slice(-2)).toEqual([
+      expect.stringMatching(/^dtls:5 /),
+      'sctp:3 SCTP aborted: DTLS failed',
+    ]);
+    expect(closedWith).toBeInstanceOf(ChannelClosedError);
+    expect((closedWith as ChannelClosedError).sctpCauseCode).toBeUndefined();
+    expect(() => channel.send(Buffer.from('x'), false)).toThrow(/is closed/);
   });
 });
 

@@ -525,7 +525,18 @@ export class Manager {
     this.emit({ kind: 'dtls-state', state: mapped, cause: mapDtlsCause(cause) });
     if (mapped === DtlsTransportState.Connected) this.startSctp();
     if (mapped === DtlsTransportState.Closed || mapped === DtlsTransportState.Failed) {
-      this.association?.abort(mapped === DtlsTransportState.Failed ? 'DTLS failed' : 'DTLS closed');
+      const reason = mapped === DtlsTransportState.Failed ? 'DTLS failed' : 'DTLS closed';
+      if (this.association) {
+        this.association.abort(reason);
+      } else {
+        // webrtc-pc: SCTP runs over this DTLS transport only (RFC 8261 §6.1), so it closes
+        // with it; channels waiting for it "could not be established" (RTCDataChannelState
+        // closed), with an error rather than `connecting` for ever.
+        this.sctpState = SctpTransportState.Closed;
+        const cause = { kind: 'aborted-locally', reason } as const;
+        this.emit({ kind: 'sctp-state', state: SctpTransportState.Closed, cause });
+        this.channels.detach(new ChannelClosedError(describeCause(cause), undefined));
+      }
     }
   }
 
@@ -546,6 +557,12 @@ export class Manager {
         zeroChecksum: true,
         // RFC 8899: start at 1200 bytes and look for more where the selected pair allows it.
         mtu: BASE_SCTP_MTU,
+        // Association.Max.Retrans stays RFC 9260's 10 (§8.1): webrtc-pc keeps DTLS, SCTP and
+        // the channels up while ICE is `failed` (a restart may resume them), and this is what
+        // ends them when no restart comes, with an sctp-failure error on each channel, so
+        // nothing is sent into a dead path for ever. libwebrtc turns the limit off
+        // (dcsctp_transport.cc: max_retransmissions = nullopt): Chromium's channels stay open.
+        maxRetransmissions: 10,
         maxMtu: sctpMtuLimit(this.selected, dtls.peerRecordSizeLimit),
         handlers: {
           onMessage: (id, ppid, data) => channels.onMessage(id, ppid, data),
@@ -572,7 +589,8 @@ export class Manager {
       const code =
         described.kind === 'aborted-by-peer'
           ? described.causes[0]
-          : described.kind === 'aborted-locally'
+          : // Ours, unless DTLS ended first: then no ABORT could reach the peer.
+            described.kind === 'aborted-locally' && this.dtlsState === DtlsTransportState.Connected
             ? USER_INITIATED_ABORT
             : undefined;
       this.channels.detach(new ChannelClosedError(describeCause(described), code));

@@ -272,6 +272,45 @@ describe('RTCIceTransportState "failed" (webrtc-pc §5.6.4)', () => {
     expect(got).toEqual(['again']);
     expect(log.filter((e) => /^(dtls|sctp):/.test(e))).toEqual([]);
   });
+
+  it('leaves SCTP to declare the peer unreachable without a restart: channels fire sctp-failure, close, and send() throws', async () => {
+    const { w, c1, c2 } = await connected();
+    const events: string[] = [];
+    const errors: RTCError[] = [];
+    for (const [name, channel] of [
+      ['c1', c1],
+      ['c2', c2],
+    ] as const) {
+      channel.addEventListener('error', (e) => {
+        errors.push((e as RTCErrorEvent).error);
+        events.push(`${name}:error`);
+      });
+      channel.addEventListener('close', () => events.push(`${name}:close`));
+    }
+    w.hostB.link.partition();
+    await w.clock.runUntil(() => w.a.connectionState === 'failed', { timeoutMs: 60_000 });
+    // ICE failed is not the end (a restart may resume): the message is taken, counted in
+    // bufferedAmount until SCTP takes it, and SCTP retransmits it while the path is down.
+    c1.send('kept for a restart');
+    expect(c1.bufferedAmount).toBe('kept for a restart'.length);
+    // RFC 9260 §8.1: Association.Max.Retrans (10) consecutive timeouts, of the DATA on one
+    // side (RTO doubling up to 60 s) and of the HEARTBEATs on the idle other side.
+    const gone = await w.clock.runUntil(
+      () => c1.readyState === 'closed' && c2.readyState === 'closed',
+      { timeoutMs: 15 * 60_000 },
+    );
+    expect(gone).toBe(true);
+    expect(events.sort()).toEqual(['c1:close', 'c1:error', 'c2:close', 'c2:error']);
+    for (const error of errors) {
+      expect(error).toMatchObject({ errorDetail: 'sctp-failure', sctpCauseCode: null });
+      expect(error.message).toMatch(/SCTP gave up after \d+ (data|heartbeat) retransmissions/);
+    }
+    expect([w.a.sctp?.state, w.b.sctp?.state]).toEqual(['closed', 'closed']);
+    for (const channel of [c1, c2])
+      expect(() => channel.send('late')).toThrow(
+        expect.objectContaining({ name: 'InvalidStateError' }),
+      );
+  });
 });
 
 describe('RTCDtlsTransport', () => {
@@ -308,6 +347,12 @@ describe('RTCDtlsTransport', () => {
     const { dtls } = transportsOf(w.a);
     const logA = eventLog(w.a);
     dtls.onerror = (event) => void errors.push({ side: 'a', event });
+    const channelEvents: string[] = [];
+    channel.onerror = (e) => {
+      const { errorDetail, sctpCauseCode } = (e as RTCErrorEvent).error;
+      channelEvents.push(`error:${errorDetail}:${sctpCauseCode}`);
+    };
+    channel.onclose = () => void channelEvents.push('close');
     await w.b.setRemoteDescription(w.a.localDescription!);
     await w.b.setLocalDescription();
     transportsOf(w.b).dtls.addEventListener('error', (event) => errors.push({ side: 'b', event }));
@@ -340,7 +385,20 @@ describe('RTCDtlsTransport', () => {
     expect(theirs?.error.errorDetail).toBe('dtls-failure');
     expect(theirs?.error.receivedAlert).toBe(42);
     expect(theirs?.error.sentAlert).toBeNull();
-    expect(channel.readyState).not.toBe('open');
+    // The SCTP transport cannot run over a failed DTLS transport: it closes, and the channel
+    // waiting for it could not be established (closed, after an sctp-failure error).
+    expect(await w.clock.runUntil(() => channel.readyState === 'closed', { timeoutMs: 100 })).toBe(
+      true,
+    );
+    expect(channelEvents).toEqual(['error:sctp-failure:null', 'close']);
+    expect(w.a.sctp?.state).toBe('closed');
+    expect(logA.filter((e) => e.startsWith('dtls:') || e.startsWith('sctp:'))).toEqual([
+      'dtls:connecting',
+      'dtls:error',
+      'dtls:failed',
+      'sctp:closed',
+    ]);
+    expect(() => channel.send('x')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
   });
 
   it('goes to closed with statechange when the peer closes (close_notify), SCTP too', async () => {
