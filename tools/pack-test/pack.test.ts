@@ -5,7 +5,8 @@
  * type-checked with tsc (strict, NodeNext, the published .d.ts) and run as ESM. Also fails when
  * a tarball ships tests, fixtures or test-only helpers, keeps a `workspace:` range, imports a
  * sibling's sources or a package it does not declare, or when its declarations and its
- * JavaScript disagree on what it exports.
+ * JavaScript disagree on what it exports. Each program also runs, as TypeScript, under Bun and
+ * under Deno in the same project (issue 16: the stack is pure TypeScript, not Node-only).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +22,13 @@ import {
   workspacePackages,
 } from './pack.js';
 import { releaseDryRun } from './release-dry.mjs';
+import {
+  findRuntime,
+  type Runtime,
+  type RuntimeName,
+  type RuntimeResult,
+  runUnder,
+} from './runtimes.js';
 
 const scenarios: readonly Scenario[] = [
   { name: 'transport', packages: ['@x/transport'] },
@@ -31,13 +39,22 @@ const scenarios: readonly Scenario[] = [
   { name: 'webrtc', packages: ['@x/webrtc'] },
 ];
 
-/** At most this many scenarios install, compile and run at once (CI has 2 cores). */
+/** The runtimes each scenario also runs under, after node, in its installed project. */
+const runtimeNames: readonly RuntimeName[] = ['bun', 'deno'];
+
+/**
+ * At most this many steps at once (CI has 2 cores): a scenario's install, tsc and node run, or
+ * one runtime's run of it.
+ */
 const PARALLEL = 2;
 
 let temp: Awaited<ReturnType<typeof temporaryFolder>> | undefined;
 let packed: Packed[] = [];
 /** Each scenario's outcome, started in beforeAll and awaited by its own test. */
 const outcomes = new Map<string, Promise<ScenarioResult | Error>>();
+/** Each scenario's outcome under each runtime, by `<scenario> under <runtime>`. */
+const runtimeOutcomes = new Map<string, Promise<RuntimeResult | Error>>();
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 beforeAll(async () => {
   const started = Date.now();
@@ -48,22 +65,39 @@ beforeAll(async () => {
   console.log(
     `pack test: built in ${build.ms} ms, packed ${packed.length} packages at ${Date.now() - started} ms`,
   );
-  // Scenarios run in the background, a few at a time; each test awaits its own.
+  const runtimes = new Map<RuntimeName, Promise<Runtime | Error>>(
+    runtimeNames.map((name) => [name, findRuntime(name).catch(asError)]),
+  );
+  // Scenarios run in the background, a few steps at a time; each test awaits its own. Every
+  // scenario's install and node run come first; a runtime's run of it waits for that project.
   let next = 0;
-  const queue = scenarios.map((s) => {
+  const queue: { start: () => void; outcome: Promise<unknown> }[] = [];
+  const enqueue = <T>(step: () => Promise<T>): Promise<T | Error> => {
     let start: () => void = () => {};
     const turn = new Promise<void>((resolve) => {
       start = resolve;
     });
-    const outcome = turn.then(() =>
-      runScenario(s, packed, temp!.path).then(
-        (r) => r,
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-      ),
+    const outcome = turn.then(step).catch(asError);
+    queue.push({ start, outcome });
+    return outcome;
+  };
+  for (const s of scenarios)
+    outcomes.set(
+      s.name,
+      enqueue(() => runScenario(s, packed, temp!.path)),
     );
-    outcomes.set(s.name, outcome);
-    return { start, outcome };
-  });
+  for (const s of scenarios) {
+    for (const name of runtimeNames) {
+      const step = async (): Promise<RuntimeResult> => {
+        const [installed, runtime] = await Promise.all([outcomes.get(s.name), runtimes.get(name)]);
+        if (installed instanceof Error)
+          throw new Error(`not run: the node run of ${s.name} failed`);
+        if (runtime instanceof Error) throw runtime;
+        return runUnder(runtime!, `${temp!.path}/${s.name}`, temp!.path);
+      };
+      runtimeOutcomes.set(`${s.name} under ${name}`, enqueue(step));
+    }
+  }
   const advance = (): void => {
     const item = queue[next++];
     if (!item) return;
@@ -75,7 +109,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Let running scenarios finish before their folders go away.
-  await Promise.all(outcomes.values());
+  await Promise.all([...outcomes.values(), ...runtimeOutcomes.values()]);
   await temp?.remove();
 }, 240_000);
 
@@ -121,6 +155,17 @@ describe('pack test', () => {
         `${outcome?.output} [${outcome?.installed.join(', ')}; install ${outcome?.timings.install} ms, tsc ${outcome?.timings.typecheck} ms, run ${outcome?.timings.run} ms]`,
       );
     }, 240_000);
+  }
+
+  for (const scenario of scenarios) {
+    for (const runtime of runtimeNames) {
+      it(`${scenario.name} under ${runtime}`, async () => {
+        const outcome = await runtimeOutcomes.get(`${scenario.name} under ${runtime}`);
+        if (outcome instanceof Error) throw outcome;
+        expect(outcome?.output).toMatch(new RegExp(`^${scenario.name}: ok`, 'm'));
+        console.log(`${outcome?.output} [${outcome?.runtime}, run ${outcome?.ms} ms]`);
+      }, 240_000);
+    }
   }
 
   it('declares exactly the values each entry point exports at run time', async () => {

@@ -49,7 +49,7 @@ export function run(
   });
 }
 
-const describeRun = (what: string, r: RunResult): string =>
+export const describeRun = (what: string, r: RunResult): string =>
   `${what} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /**
