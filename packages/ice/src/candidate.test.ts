@@ -12,6 +12,9 @@ describe('candidate: attribute (RFC 8839 §5.1)', () => {
     'candidate:4 1 udp 16777215 198.51.100.9 3478 typ relay raddr 203.0.113.7 rport 61000',
     'candidate:5 1 udp 2122260223 2001:db8::1 50000 typ host',
     'candidate:6 1 udp 2113937151 1f4712db-ea17-4bcf-a596-105139dfd8bf.local 53125 typ host generation 0 ufrag Hm3Q network-cost 999',
+    'candidate:7 1 udp 1677729535 198.51.100.1 9 typ srflx raddr 0.0.0.0 rport 0',
+    'candidate:8 1 udp 2122260223 fe80::1%eth0 50000 typ host',
+    'candidate:9 1 udp 2122260223 turn-1.example.net 3478 typ host',
   ])('round-trips %s', (line) => {
     const c = parseCandidate(line);
     expect(serializeCandidate(c)).toBe(line);
@@ -45,6 +48,15 @@ describe('candidate: attribute (RFC 8839 §5.1)', () => {
     'candidate:1 1 udp 1 192.0.2.1 5 typ host rport',
     'candidate:1 1 udp 1 192.0.2.1 5 typ host tcptype x',
     'candidate:1 0 udp 1 192.0.2.1 5 typ host',
+    // RFC 8839 connection-address: an IPv4 decimal-uchar is 0-255, and a name's last label
+    // is not all digits (RFC 3696 §2).
+    'candidate:1 1 udp 1 999.1.1.1 5 typ host',
+    'candidate:1 1 udp 1 192.0.2 5 typ host',
+    'candidate:1 1 udp 1 192.0.2.256 5 typ host',
+    'candidate:1 1 udp 1 2001:db8::g 5 typ host',
+    'candidate:1 1 udp 1 bad_name.local 5 typ host',
+    'candidate:1 1 udp 1 -x.local 5 typ host',
+    'candidate:1 1 udp 1 192.0.2.1 5 typ srflx raddr 300.0.0.1 rport 9',
   ])('rejects %s with a typed error', (line) => {
     expect(() => parseCandidate(line)).toThrow(CandidateParseError);
   });

@@ -1,6 +1,7 @@
 /**
  * ICE candidates (RFC 8445 §5.1) and their `candidate:` attribute (RFC 8839 §5.1).
  */
+import { isIP } from 'node:net';
 import { CandidateParseError } from './errors.js';
 
 /** Candidate types, RFC 8445 §5.1.1. Relay candidates come from a TURN client (RFC 8656). */
@@ -80,7 +81,7 @@ export function parseCandidate(text: string): Candidate {
     throw new CandidateParseError(text, 'bad port');
   }
   if (typ !== 'typ' || !TYPES.has(type)) throw new CandidateParseError(text, 'bad type');
-  if (address.length === 0) throw new CandidateParseError(text, 'empty address');
+  if (!isConnectionAddress(address)) throw new CandidateParseError(text, `bad address ${address}`);
   const out: {
     -readonly [K in keyof Candidate]: Candidate[K];
   } = {
@@ -99,6 +100,7 @@ export function parseCandidate(text: string): Candidate {
     if (value === undefined) throw new CandidateParseError(text, `no value for ${name}`);
     switch (name) {
       case 'raddr':
+        if (!isConnectionAddress(value)) throw new CandidateParseError(text, `bad raddr ${value}`);
         out.relatedAddress = value;
         break;
       case 'rport':
@@ -124,6 +126,21 @@ export function parseCandidate(text: string): Candidate {
   }
   if (extensions.length > 0) out.extensions = extensions;
   return out;
+}
+
+/**
+ * RFC 8839 §5.1 `connection-address` (RFC 4566 `unicast-address`): an IPv4 address of four
+ * decimal-uchar (0-255), an IPv6 address, or a name (an mDNS `.local` one, RFC 8839 §5.1).
+ * A name is DNS labels of letters, digits and hyphens whose last label is not all digits
+ * (RFC 3696 §2), so that `999.1.1.1` is neither an IPv4 address nor a name, as a WHATWG URL
+ * host parser also refuses it.
+ */
+function isConnectionAddress(address: string): boolean {
+  if (isIP(address) !== 0) return true;
+  if (address.length === 0 || address.length > 253) return false;
+  const labels = address.replace(/\.$/, '').split('.');
+  if (/^\d+$/.test(labels.at(-1) ?? '')) return false;
+  return labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
 }
 
 /** Serializes a candidate as `candidate:...` (no `a=`), RFC 8839 §5.1. */

@@ -525,6 +525,20 @@ describe('addIceCandidate() on a data-channel offer (WPT RTCPeerConnection-addIc
       { candidate: MALFORMED, sdpMid: MID, sdpMLineIndex: 0, usernameFragment: UFRAG },
     ],
     ['an arbitrary string', { candidate: NOT_A_CANDIDATE, sdpMid: MID }],
+    // RFC 8839 connection-address: neither an IPv4 address (octets 0-255) nor a name (RFC 3696
+    // §2: a top-level label is not all digits), as a WHATWG URL host parser also says.
+    [
+      'an IPv4-like address with an octet above 255',
+      { candidate: 'candidate:1 1 udp 2130706431 999.1.1.1 40100 typ host', sdpMid: MID },
+    ],
+    [
+      'a related address that is no address',
+      {
+        candidate:
+          'candidate:2 1 udp 1694498815 198.51.100.10 40100 typ srflx raddr 10.0.0.300 rport 9',
+        sdpMid: MID,
+      },
+    ],
   ];
   it.each(operationErrors)('rejects with OperationError: %s', async (_name, init) => {
     await withRemoteOffer(async (pc) => {
