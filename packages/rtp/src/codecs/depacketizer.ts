@@ -2,6 +2,11 @@
  * The contract between a codec's depacketizer and whatever orders packets and groups them into
  * frames (the jitter buffer in `stream/`). A codec knows where its frames begin and whether
  * one is a keyframe; the buffer knows order, loss and time.
+ *
+ * What a "frame" is, per codec: one Opus or G.711 packet; one VP8 frame; one VP9 picture (all
+ * its spatial layer frames, RFC 9628 §4.1); one H.264 access unit (RFC 6184 §5.1); one AV1
+ * temporal unit (AV1 RTP specification §4). Every packet of a video frame carries the same RTP
+ * timestamp, and the marker bit is set on its last packet.
  */
 
 /** What a depacketizer and the jitter buffer need of an RTP packet: a structural view. */
@@ -16,7 +21,11 @@ export interface RtpPayloadView {
   readonly payload: Uint8Array;
 }
 
-/** Turns the RTP payloads of one codec back into the frames the encoder made. */
+/**
+ * Turns the RTP payloads of one codec back into the frames the encoder made. No method throws,
+ * whatever the bytes: input from the network that does not parse is answered with `false` or
+ * `undefined`.
+ */
 export interface Depacketizer {
   /** True when `payload` is the first packet of a frame (a partition head). */
   isFrameStart(payload: Uint8Array): boolean;
@@ -27,12 +36,58 @@ export interface Depacketizer {
   /**
    * The frame carried by `payloads`, every packet of one frame in sequence order, or
    * `undefined` when they do not form a valid frame (it is dropped, never emitted corrupt).
+   * The frame is a new buffer (one allocation), never a view of the payloads. A payload list
+   * cannot show a lost packet in the middle of a fragment: the caller checks that the sequence
+   * numbers are consecutive, or uses {@link assembleFrame}, which does.
    */
   assemble(payloads: readonly Uint8Array[]): Uint8Array | undefined;
 }
 
-/** Splits an encoded frame into RTP payloads of at most `maxPayloadSize` bytes each. */
+/**
+ * Splits an encoded frame into RTP payloads of at most `maxPayloadSize` bytes each. A payloader
+ * may keep state from frame to frame (a VP8/VP9 picture id, the last H.264 SPS and PPS), so use
+ * one per outgoing stream. Invalid input from the program (a `maxPayloadSize` too small to make
+ * progress, an empty frame, a frame that is not in the codec's format) throws
+ * `RtpConfigurationError`.
+ */
 export interface Payloader {
   /** The payloads of `frame`, in order; the caller sets the marker bit on the last one (video). */
   packetize(frame: Uint8Array, maxPayloadSize: number): Uint8Array[];
+}
+
+const scratch: Uint8Array[] = [];
+
+/**
+ * Assembles the frame carried by `packets` after checking everything a payload list alone cannot
+ * show: consecutive sequence numbers (RFC 3550 §5.1, modulo 2^16), one timestamp, a first packet
+ * that starts a frame and a last one that ends it. Returns `undefined` otherwise, like
+ * {@link Depacketizer.assemble}; never throws.
+ */
+export function assembleFrame(
+  depacketizer: Depacketizer,
+  packets: readonly RtpPayloadView[],
+): Uint8Array | undefined {
+  const count = packets.length;
+  const first = packets[0];
+  const last = packets[count - 1];
+  if (first === undefined || last === undefined) return undefined;
+  if (!depacketizer.isFrameStart(first.payload)) return undefined;
+  if (!depacketizer.isFrameEnd(last.payload, last.marker)) return undefined;
+  scratch.length = count;
+  for (let i = 0; i < count; i++) {
+    const packet = packets[i]!;
+    if (i > 0) {
+      const previous = packets[i - 1]!;
+      if (((previous.sequenceNumber + 1) & 0xffff) !== packet.sequenceNumber) break;
+      if (packet.timestamp !== first.timestamp) break;
+    }
+    scratch[i] = packet.payload;
+    if (i === count - 1) {
+      const frame = depacketizer.assemble(scratch);
+      scratch.length = 0;
+      return frame;
+    }
+  }
+  scratch.length = 0;
+  return undefined;
 }
