@@ -1,0 +1,179 @@
+/**
+ * A sender's history of recent RTP packets, kept to answer NACKs (RFC 4585 §6.2.1) with
+ * retransmissions, plain or RTX (RFC 4588).
+ */
+
+import { RtpConfigurationError } from '../errors.js';
+import { rtpHeaderSize } from '../packet/header-size.js';
+
+/** Options of a {@link SendHistory}. */
+export interface SendHistoryOptions {
+  /**
+   * Packets kept: the last this many sequence numbers sent, up to 32768, rounded up to a power
+   * of two of at least 16. Default 1024 (about 1 s of 8 Mbit/s video).
+   */
+  readonly capacity?: number;
+  /** The largest packet kept, in bytes; a larger one is not kept (counted). Default 1500. */
+  readonly maxPacketSize?: number;
+  /** Packets sent longer ago than this (ms) are not returned. Default: no age limit. */
+  readonly maxAgeMs?: number;
+}
+
+/** A packet of the history, as {@link SendHistory.get} returns it. */
+export interface SentPacket {
+  /** RFC 3550 §5.1 sequence number (16 bits). */
+  readonly sequenceNumber: number;
+  /** The whole RTP packet as it was sent, before SRTP (header and payload). */
+  readonly packet: Uint8Array;
+  /** When it was first sent (ms). */
+  readonly firstSentMs: number;
+  /** When it was last sent, first sending or retransmission (ms). */
+  readonly lastSentMs: number;
+  /** Retransmissions so far. */
+  readonly retransmissions: number;
+}
+
+/** Counters of a {@link SendHistory}. */
+export interface SendHistoryStats {
+  /** Packets stored. */
+  readonly stored: number;
+  /** Packets not stored: larger than `maxPacketSize`, or not an RTP packet. */
+  readonly rejected: number;
+  /** Lookups that found their packet. */
+  readonly hits: number;
+  /** Lookups that did not (never sent, overwritten, too old). */
+  readonly misses: number;
+}
+
+class Slot implements SentPacket {
+  sequenceNumber = -1;
+  packet: Uint8Array = new Uint8Array(0);
+  firstSentMs = 0;
+  lastSentMs = 0;
+  retransmissions = 0;
+  storage: Uint8Array | undefined;
+}
+
+/**
+ * Copies of the last `capacity` packets sent on one stream, by sequence number, in a ring: a
+ * slot per sequence number modulo the capacity, each with a buffer of `maxPacketSize` bytes
+ * allocated on first use and reused afterwards, so memory is bounded and a lookup allocates
+ * nothing. Each packet keeps the time it was first and last sent, so a NACK responder can
+ * retransmit one packet at most once per RTT:
+ *
+ * ```ts
+ * history.store(rtpPacket, now);                         // on every packet sent
+ * const p = history.get(seq, now);                       // on a NACK for seq
+ * if (p && now - p.lastSentMs >= rtt) {
+ *   history.markRetransmitted(seq, now);
+ *   send(wrapRtxPacket(p.packet, { ssrc, payloadType, sequenceNumber: rtxSeq++ }));
+ * }
+ * ```
+ */
+export class SendHistory {
+  private readonly slots: Slot[];
+  private readonly mask: number;
+  private readonly maxPacketSize: number;
+  private readonly maxAgeMs: number;
+  private readonly counters = { stored: 0, rejected: 0, hits: 0, misses: 0 };
+
+  /** Throws {@link RtpConfigurationError} when an option is out of range. */
+  constructor(options: SendHistoryOptions = {}) {
+    const capacity = options.capacity ?? 1024;
+    const maxPacketSize = options.maxPacketSize ?? 1500;
+    const maxAgeMs = options.maxAgeMs ?? Number.POSITIVE_INFINITY;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 32768) {
+      throw new RtpConfigurationError(
+        `SendHistory: capacity ${capacity} is out of range; give an integer from 1 to 32768`,
+      );
+    }
+    if (!Number.isInteger(maxPacketSize) || maxPacketSize < 12 || maxPacketSize > 65535) {
+      throw new RtpConfigurationError(
+        `SendHistory: maxPacketSize ${maxPacketSize} is out of range; give 12 to 65535 bytes`,
+      );
+    }
+    if (Number.isNaN(maxAgeMs) || maxAgeMs <= 0) {
+      throw new RtpConfigurationError(`SendHistory: maxAgeMs ${maxAgeMs} is not a positive number`);
+    }
+    // A power of two divides 65536: a sequence number keeps its slot across the wrap.
+    let size = 16;
+    while (size < capacity) size *= 2;
+    this.slots = Array.from({ length: size }, () => new Slot());
+    this.mask = size - 1;
+    this.maxPacketSize = maxPacketSize;
+    this.maxAgeMs = maxAgeMs;
+  }
+
+  /** The number of slots (the capacity asked for, rounded up to a power of two). */
+  get capacity(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Keeps a copy of `packet`, a whole RTP packet (header and payload, before SRTP), sent at
+   * `sentMs`; its sequence number is read from the header. It replaces the packet sent
+   * `capacity` sequence numbers earlier. Returns false (and keeps nothing) when the packet is
+   * larger than `maxPacketSize` or not an RTP packet.
+   */
+  store(packet: Uint8Array, sentMs: number): boolean {
+    if (packet.length > this.maxPacketSize || rtpHeaderSize(packet) === undefined) {
+      this.counters.rejected++;
+      return false;
+    }
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const slot = this.slots[seq & this.mask]!;
+    slot.storage ??= new Uint8Array(this.maxPacketSize);
+    slot.storage.set(packet);
+    slot.packet = slot.storage.subarray(0, packet.length);
+    slot.sequenceNumber = seq;
+    slot.firstSentMs = sentMs;
+    slot.lastSentMs = sentMs;
+    slot.retransmissions = 0;
+    this.counters.stored++;
+    return true;
+  }
+
+  /**
+   * The packet of `sequenceNumber` if it is still kept and not older than `maxAgeMs` at
+   * `nowMs`. The object and its bytes belong to the history: they change when the slot is
+   * reused by a later packet, so use them before the next `store`.
+   */
+  get(sequenceNumber: number, nowMs: number): SentPacket | undefined {
+    const slot = this.find(sequenceNumber, nowMs);
+    if (slot === undefined) this.counters.misses++;
+    else this.counters.hits++;
+    return slot;
+  }
+
+  /**
+   * Records that the packet of `sequenceNumber` was sent again at `nowMs` (its `lastSentMs`
+   * and `retransmissions`). Returns false when it is not kept.
+   */
+  markRetransmitted(sequenceNumber: number, nowMs: number): boolean {
+    const slot = this.find(sequenceNumber, nowMs);
+    if (slot === undefined) return false;
+    slot.lastSentMs = nowMs;
+    slot.retransmissions++;
+    return true;
+  }
+
+  /** Forgets every packet (the buffers stay allocated for reuse). */
+  clear(): void {
+    for (const slot of this.slots) {
+      slot.sequenceNumber = -1;
+      slot.packet = new Uint8Array(0);
+    }
+  }
+
+  /** Counters since the history was made (a copy). */
+  get stats(): SendHistoryStats {
+    return { ...this.counters };
+  }
+
+  private find(sequenceNumber: number, nowMs: number): Slot | undefined {
+    const seq = sequenceNumber & 0xffff;
+    const slot = this.slots[seq & this.mask]!;
+    if (slot.sequenceNumber !== seq || nowMs - slot.firstSentMs > this.maxAgeMs) return undefined;
+    return slot;
+  }
+}
