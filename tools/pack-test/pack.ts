@@ -349,6 +349,38 @@ const compilerOptions = {
 };
 
 /**
+ * A fresh npm project `dir` (outside the monorepo) with `tarballs` installed, offline and
+ * without install scripts, as a user's `npm install` of the published packages would do.
+ */
+export async function installProject(
+  dir: string,
+  name: string,
+  tarballs: readonly Packed[],
+): Promise<RunResult> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: `pack-test-${name}`, private: true, type: 'module' }, null, 2)}\n`,
+  );
+  const npm = await run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--offline',
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--loglevel=error',
+      ...tarballs.map((p) => p.tarball),
+    ],
+    { cwd: dir, env: { NPM_CONFIG_UPDATE_NOTIFIER: 'false' } },
+  );
+  if (npm.code !== 0) throw new Error(describeRun(`npm install in ${dir}`, npm));
+  return npm;
+}
+
+/**
  * Installs the tarballs of `scenario.packages` (and their `@x` dependencies) with npm into a
  * fresh project under `workspace` (outside the monorepo), type-checks the scenario's program
  * with tsc against the installed declarations, then runs the emitted ESM with node. It must
@@ -361,12 +393,8 @@ export async function runScenario(
   runTimeoutMs = 60_000,
 ): Promise<ScenarioResult> {
   const dir = join(workspace, scenario.name);
-  await mkdir(dir, { recursive: true });
   const install = closure(scenario.packages, all);
-  await writeFile(
-    join(dir, 'package.json'),
-    `${JSON.stringify({ name: `pack-test-${scenario.name}`, private: true, type: 'module' }, null, 2)}\n`,
-  );
+  const npm = await installProject(dir, scenario.name, install);
   await writeFile(
     join(dir, 'tsconfig.json'),
     `${JSON.stringify({ compilerOptions, files: ['main.ts'] }, null, 2)}\n`,
@@ -375,21 +403,6 @@ export async function runScenario(
     join(root, 'tools', 'pack-test', 'scenarios', `${scenario.name}.ts`),
     join(dir, 'main.ts'),
   );
-  const npm = await run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--offline',
-      '--ignore-scripts',
-      '--no-package-lock',
-      '--loglevel=error',
-      ...install.map((p) => p.tarball),
-    ],
-    { cwd: dir, env: { NPM_CONFIG_UPDATE_NOTIFIER: 'false' } },
-  );
-  if (npm.code !== 0) throw new Error(describeRun(`npm install in ${dir}`, npm));
   const tsc = await run(
     process.execPath,
     [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
@@ -409,21 +422,35 @@ export async function runScenario(
   };
 }
 
+/** Every entry point of every package, as a specifier: `@x/ice`, `@x/transport/testing`. */
+export function entryPoints(all: readonly Packed[]): string[] {
+  return all.flatMap((p) =>
+    Object.keys(p.manifest.exports ?? { '.': '' })
+      .filter((s) => s !== './package.json')
+      .map((s) => (s === '.' ? p.name : `${p.name}/${s.slice(2)}`)),
+  );
+}
+
+/**
+ * Writes `exports.mjs` into `dir`: a program that imports every entry point and prints, as
+ * JSON, the names each one exports at run time. Any runtime can run it.
+ */
+export async function writeImportScript(all: readonly Packed[], dir: string): Promise<void> {
+  const script = `const out = {};\nfor (const s of ${JSON.stringify(entryPoints(all))}) out[s] = Object.keys(await import(s)).sort();\nconsole.log(JSON.stringify(out));\n`;
+  await writeFile(join(dir, 'exports.mjs'), script);
+}
+
 /**
  * Every entry point of every package, compared between its declarations and its JavaScript:
  * the value exports `tsc` sees must be the ones `import()` gives, so that no declared class or
  * function is missing at run time and nothing exported at run time is undeclared. Uses a
- * project (from {@link runScenario}) where every package is installed.
+ * project (from {@link installProject}) where every package is installed.
  */
 export async function compareExports(
   all: readonly Packed[],
   dir: string,
 ): Promise<{ specifier: string; declared: string[]; runtime: string[] }[]> {
-  const specifiers = all.flatMap((p) =>
-    Object.keys(p.manifest.exports ?? { '.': '' })
-      .filter((s) => s !== './package.json')
-      .map((s) => (s === '.' ? p.name : `${p.name}/${s.slice(2)}`)),
-  );
+  const specifiers = entryPoints(all);
   const file = join(dir, 'exports.ts');
   await writeFile(
     file,
@@ -449,8 +476,7 @@ export async function compareExports(
       .sort();
     declared.set(specifier, names);
   }
-  const script = `const out = {};\nfor (const s of ${JSON.stringify(specifiers)}) out[s] = Object.keys(await import(s)).sort();\nconsole.log(JSON.stringify(out));\n`;
-  await writeFile(join(dir, 'exports.mjs'), script);
+  await writeImportScript(all, dir);
   const r = await run(process.execPath, ['exports.mjs'], { cwd: dir });
   if (r.code !== 0) throw new Error(describeRun('import() of every entry point', r));
   const runtime = JSON.parse(r.stdout) as Record<string, string[]>;

@@ -116,8 +116,8 @@ export interface RuntimeResult {
 }
 
 /**
- * Runs the scenario's program (`main.ts`, which node ran compiled as `main.js`) with `runtime`
- * in the project folder `dir` that {@link runScenario} made. It must print its result and
+ * Runs the scenario's program (`main.ts`, which node ran compiled as `main.js`; or another
+ * `file`) with `runtime` in the project folder `dir` that {@link runScenario} made. It must print its result and
  * exit 0 on its own within `timeoutMs`, as under node.
  */
 export async function runUnder(
@@ -125,14 +125,15 @@ export async function runUnder(
   dir: string,
   scratch: string,
   timeoutMs = 60_000,
+  file = 'main.ts',
 ): Promise<RuntimeResult> {
-  const r = await run(runtime.binary, runtime.args('main.ts'), {
+  const r = await run(runtime.binary, runtime.args(file), {
     cwd: dir,
     timeoutMs,
     env: runtime.env(scratch),
   });
   if (r.code !== 0) {
-    const what = `${runtime.name} ${runtime.version} ${runtime.args('main.ts').join(' ')}`;
+    const what = `${runtime.name} ${runtime.version} ${runtime.args(file).join(' ')}`;
     throw new Error(describeRun(what, r));
   }
   return { runtime: `${runtime.name} ${runtime.version}`, output: r.stdout.trim(), ms: r.ms };
