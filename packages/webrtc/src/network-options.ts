@@ -91,6 +91,8 @@ export function checkConfiguration(
     bundlePolicy: given.bundlePolicy ?? DEFAULTS.bundlePolicy,
     rtcpMuxPolicy: given.rtcpMuxPolicy ?? DEFAULTS.rtcpMuxPolicy,
     iceCandidatePoolSize: poolSize,
+    // The list as given now: a later change to the caller's array is not a setConfiguration().
+    certificates: [...certificates],
   };
   if (previous) {
     const old = previous.configuration;

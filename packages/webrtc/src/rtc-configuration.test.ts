@@ -108,6 +108,50 @@ describe('RTCConfiguration', () => {
       rtcpMuxPolicy: 'require',
       iceCandidatePoolSize: 0,
     });
+    // webrtc-pc: every RTCConfiguration member has a default, so each is present, certificates
+    // as [] (the certificate generated for the connection is not put into [[Configuration]]).
+    expect(c.certificates).toEqual([]);
+    expect(Object.keys(c).sort()).toEqual(
+      expect.arrayContaining([
+        'bundlePolicy',
+        'certificates',
+        'iceCandidatePoolSize',
+        'iceServers',
+        'iceTransportPolicy',
+        'rtcpMuxPolicy',
+      ]),
+    );
+  });
+
+  it('returns the certificates given, as a new list each time that changing does not reach', async () => {
+    const certificate = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+    });
+    const given = [certificate];
+    const pc = make({ certificates: given });
+    given.length = 0;
+    const first = pc.getConfiguration().certificates!;
+    expect(first).toEqual([certificate]);
+    expect(first[0]).toBe(certificate);
+    first.length = 0;
+    expect(pc.getConfiguration().certificates).toEqual([certificate]);
+    // Omitting the member in setConfiguration() means [] again, which is a change.
+    expect(outcome(() => pc.setConfiguration({}))).toBe('InvalidModificationError');
+    expect(outcome(() => make().setConfiguration({ certificates: [] }))).toBe('ok');
+  });
+
+  it('ignores credentialType, a member webrtc-pc no longer has (WebIDL: unknown members are not read)', () => {
+    for (const credentialType of ['password', 'oauth', 'bogus']) {
+      const iceServers = [
+        { urls: 'turn:t.example.net', username: 'u', credential: 'c', credentialType },
+      ] as RTCConfiguration['iceServers'];
+      const pc = make({ iceServers });
+      expect(pc.getConfiguration().iceServers).toEqual([
+        { urls: ['turn:t.example.net'], username: 'u', credential: 'c' },
+      ]);
+      expect(outcome(() => pc.setConfiguration({ iceServers }))).toBe('ok');
+    }
   });
 
   it.each(serverCases)('iceServers: %s -> %s', (_name, iceServers, expected) => {

@@ -207,13 +207,18 @@ export class RTCPeerConnection extends SafeEventTarget {
     return this.sctpSlot.current;
   }
 
-  /** W3C `getConfiguration()`: the configuration in use, with its defaults filled in. */
+  /**
+   * W3C `getConfiguration()`: the configuration in use (webrtc-pc [[Configuration]]), every
+   * member with a default present: `iceServers` (each `urls` a list), `iceTransportPolicy`,
+   * `bundlePolicy`, `rtcpMuxPolicy`, `iceCandidatePoolSize`, and `certificates`, which is `[]`
+   * when none were given (the one generated for this connection is not part of it).
+   */
   getConfiguration(): RTCConfiguration {
     const c = this.configuration;
     return {
       ...c,
       iceServers: (c.iceServers ?? []).map((s) => ({ ...s, urls: [...s.urls] })),
-      ...(c.certificates ? { certificates: [...c.certificates] } : {}),
+      certificates: [...(c.certificates ?? [])],
     };
   }
 
@@ -326,7 +331,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         new TypeError('addIceCandidate(): a candidate needs sdpMid or sdpMLineIndex'),
       );
     }
-    const result = this.enqueue(async () => {
+    return this.enqueue(async () => {
       if (this.closed) return;
       applyRemoteCandidate(
         {
@@ -336,18 +341,6 @@ export class RTCPeerConnection extends SafeEventTarget {
           iceTransportPolicy: this.configuration.iceTransportPolicy,
         },
         init,
-      );
-    });
-    if (this.closed) return result;
-    // "chain an operation": once [[IsClosed]], the promise is neither resolved nor rejected.
-    return new Promise<void>((resolve, reject) => {
-      result.then(
-        () => {
-          if (!this.closed) resolve();
-        },
-        (error: unknown) => {
-          if (!this.closed) reject(error);
-        },
       );
     });
   }
@@ -464,6 +457,13 @@ export class RTCPeerConnection extends SafeEventTarget {
 
   // ------------------------------------------------------------------------------------
 
+  /**
+   * webrtc-pc "chain an operation" (§4.4.1.3): `createOffer()`, `createAnswer()`,
+   * `setLocalDescription()`, `setRemoteDescription()` and `addIceCandidate()` run one at a
+   * time, in call order (`getStats()` is not chained). Once closed, a new one rejects with
+   * InvalidStateError, and one already chained settles neither way ("If connection.[[IsClosed]]
+   * is true, abort these steps").
+   */
   private enqueue<T>(operation: () => Promise<T>): Promise<T> {
     if (this.closed)
       return Promise.reject(
@@ -476,7 +476,16 @@ export class RTCPeerConnection extends SafeEventTarget {
       .then(() => {
         if (--this.pendingOperations === 0) this.negotiation.chainEmptied();
       });
-    return result;
+    return new Promise<T>((resolve, reject) => {
+      result.then(
+        (value) => {
+          if (!this.closed) resolve(value);
+        },
+        (error: unknown) => {
+          if (!this.closed) reject(error);
+        },
+      );
+    });
   }
 
   /** What the negotiation-needed flag reads. */

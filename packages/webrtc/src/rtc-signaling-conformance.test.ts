@@ -3,9 +3,10 @@
  * offer, -setLocalDescription*, RTCSessionDescription) say: errors, the implicit rollback of
  * a local offer by a remote one (glare), and the descriptions setLocalDescription() accepts.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RTCError } from './rtc-error.js';
-import type { RTCPeerConnection } from './rtc-peer-connection.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCSessionDescription, type RTCSessionDescriptionInit } from './rtc-types.js';
 import { type VirtualPeers, virtualPeers } from './testing-peers.js';
 
@@ -162,5 +163,119 @@ describe('RTCSessionDescription and RTCError', () => {
       null,
     ]);
     expect(() => new RTCError({ errorDetail: 'nope' } as never)).toThrow(TypeError);
+  });
+});
+
+describe('the operations chain (webrtc-pc "chain an operation", WPT RTCPeerConnection-operations)', () => {
+  /** Whether `p` has settled once the microtasks and the clock have run. */
+  async function settles(w: VirtualPeers, p: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    p.then(
+      () => void (settled = true),
+      () => void (settled = true),
+    );
+    await w.clock.advance(1000);
+    return settled;
+  }
+
+  it('runs createOffer, setLocalDescription, setRemoteDescription and createAnswer in call order', async () => {
+    peers = virtualPeers({ seed: 3 });
+    const { a, b } = peers;
+    a.createDataChannel('order');
+    const order: string[] = [];
+    const offer = a.createOffer().then((o) => {
+      order.push('createOffer');
+      return o;
+    });
+    const local = a.setLocalDescription().then(() => order.push('setLocalDescription'));
+    const stats = a.getStats().then(() => order.push('getStats'));
+    await Promise.all([offer, local, stats]);
+    // getStats() is not chained: it does not wait for the operations before it.
+    expect(order).toEqual(['getStats', 'createOffer', 'setLocalDescription']);
+    await b.setRemoteDescription(a.localDescription!);
+    const answer = b.createAnswer();
+    const set = b.setLocalDescription();
+    expect(await answer).toMatchObject({ type: 'answer' });
+    await set;
+    expect(b.signalingState).toBe('stable');
+  });
+
+  it('leaves chained operations unsettled once close() is called, and rejects new ones with InvalidStateError', async () => {
+    peers = virtualPeers({ seed: 3 });
+    const { a, b } = peers;
+    a.createDataChannel('close');
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    const pending = [
+      b.createAnswer(),
+      b.setLocalDescription(),
+      b.setRemoteDescription({ type: 'rollback' }),
+      b.addIceCandidate({ candidate: '', sdpMid: '0' }),
+      // One that would have failed: it does not reject either.
+      b.setRemoteDescription({ type: 'answer', sdp: 'not sdp' }),
+    ];
+    b.close();
+    for (const p of pending) expect(await settles(peers, p)).toBe(false);
+    for (const late of [
+      () => b.createOffer(),
+      () => b.createAnswer(),
+      () => b.setLocalDescription(),
+      () => b.setRemoteDescription(a.localDescription!),
+      () => b.addIceCandidate({ candidate: '', sdpMid: '0' }),
+    ])
+      expect((await rejection(late())).name).toBe('InvalidStateError');
+    // Not chained, not refused: the stats of a closed connection (webrtc-pc §8.1).
+    expect((await b.getStats()).size).toBeGreaterThan(0);
+  });
+});
+
+describe('RTCCertificate and the SDP fingerprint (webrtc-pc §4.9.2, RFC 8122 §5)', () => {
+  it('gives getFingerprints() in lower-case hex, the same digests as a=fingerprint in upper case', async () => {
+    const certificate = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+    });
+    const fingerprints = certificate.getFingerprints();
+    // IANA "Hash Function Textual Names"; sha-256 is the digest of the ECDSA signature.
+    expect(fingerprints.map((f) => f.algorithm)).toEqual(['sha-256', 'sha-384', 'sha-512']);
+    for (const { value } of fingerprints) expect(value).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2})+$/);
+    peers = virtualPeers({ seed: 3 });
+    const pc = new RTCPeerConnection({ certificates: [certificate], clock: peers.clock });
+    try {
+      pc.createDataChannel('x');
+      const { sdp } = await pc.createOffer();
+      // RFC 8122 §5: fingerprint-attribute = "fingerprint" ":" hash-func SP fingerprint, with
+      // fingerprint = 2UHEX *(":" 2UHEX).
+      const lines = sdp!.split('\r\n').filter((l) => l.startsWith('a=fingerprint:'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) {
+        const m = /^a=fingerprint:([a-z0-9-]+) ([0-9A-F]{2}(?::[0-9A-F]{2})+)$/.exec(l);
+        expect(m).not.toBeNull();
+        const mine = fingerprints.find((f) => f.algorithm === m![1]);
+        expect(mine?.value.toUpperCase()).toBe(m![2]);
+      }
+      // The digest is of the DER the DTLS handshake presents.
+      const der = (certificate as unknown as { certificate: { der: Buffer } }).certificate.der;
+      const digest = createHash('sha256').update(der).digest('hex');
+      expect(fingerprints[0]!.value.replace(/:/g, '')).toBe(digest);
+    } finally {
+      pc.close();
+      await pc.released;
+    }
+  });
+
+  it('has a read-only expires, a time in ms since the epoch', async () => {
+    const certificate = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+      expires: 3_600_000,
+    });
+    const { expires } = certificate;
+    expect(expires).toBeGreaterThan(Date.now());
+    expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1000);
+    expect(() => {
+      (certificate as { expires: number }).expires = 0;
+    }).toThrow(TypeError);
+    expect(certificate.expires).toBe(expires);
   });
 });

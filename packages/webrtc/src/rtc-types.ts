@@ -70,9 +70,18 @@ export class RTCCertificate {
   get expires(): number {
     return this.certificate.expires.getTime();
   }
-  /** W3C `getFingerprints()`: SHA-256, SHA-384 and SHA-512 of the certificate. */
+  /**
+   * W3C `getFingerprints()`: SHA-256 (the digest of the certificate's signature), SHA-384 and
+   * SHA-512 of the certificate, named as the IANA "Hash Function Textual Names" registry does
+   * (`sha-256`), each value in lower-case hex pairs joined by colons, as webrtc-pc's
+   * `RTCDtlsFingerprint.value` says. The SDP `a=fingerprint` carries the same digest in the
+   * upper case of RFC 8122 §5 (`UHEX`): compare them without regard to case.
+   */
   getFingerprints(): { algorithm: string; value: string }[] {
-    return certificateFingerprints(this.certificate);
+    return certificateFingerprints(this.certificate).map(({ algorithm, value }) => ({
+      algorithm,
+      value: value.toLowerCase(),
+    }));
   }
 }
 
