@@ -27,9 +27,9 @@ export type DtlsSrtpRole = 'client' | 'server';
 
 /**
  * Splits DTLS-SRTP keying material into our master key+salt and the peer's (RFC 5764 §4.2).
- * The exporter output is `client_write_SRTP_master_key | server_write_SRTP_master_key |
- * client_write_SRTP_master_salt | server_write_SRTP_master_salt`; the client protects with the
- * client's key and the server with the server's. Get `material` with
+ * The exporter output is the client's master key, the server's master key, the client's
+ * master salt and the server's master salt, in that order; the client protects with the
+ * client's key and salt and the server with the server's. Get `material` with
  * `dtls.exportKeyingMaterial(DTLS_SRTP_EXPORTER_LABEL, dtlsSrtpKeyingMaterialLength(profile))`.
  * The result is copied, so `material` may be wiped afterwards.
  *
