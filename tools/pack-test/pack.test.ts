@@ -39,7 +39,6 @@ const scenarios: readonly Scenario[] = [
   { name: 'dtls', packages: ['@x/dtls'] },
   { name: 'sctp', packages: ['@x/sctp'] },
   { name: 'srtp', packages: ['@x/srtp'] },
-  { name: 'srtp', packages: ['@x/srtp'] },
   { name: 'network', packages: ['@x/network'] },
   { name: 'webrtc', packages: ['@x/webrtc'] },
 ];
