@@ -109,6 +109,35 @@ export const DEFAULT_CIPHER_SUITES: readonly CipherSuite[] = [
   CipherSuite.EcdheRsaChacha20Poly1305Sha256,
 ];
 
+const TAG = 16;
+
+const runnable = new Map<string, boolean>();
+
+/**
+ * @internal Whether this runtime's `node:crypto` can run `suite`'s AEAD, asked once per cipher.
+ * Bun 1.4 has no ChaCha20-Poly1305 (`createCipheriv` throws "Unknown cipher", and `getCiphers()`
+ * does not list it; Node and Deno have it): such a suite must be negotiated away, since one
+ * that a peer picks would fail on the first protected record, from inside a timer.
+ */
+export function suiteRunnable(suite: SuiteParams): boolean {
+  let ok = runnable.get(suite.cipher);
+  if (ok === undefined) {
+    try {
+      createCipheriv(
+        suite.cipher as CipherGCMTypes,
+        Buffer.alloc(suite.keyLength),
+        Buffer.alloc(12),
+        { authTagLength: TAG },
+      );
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    runnable.set(suite.cipher, ok);
+  }
+  return ok;
+}
+
 /** @internal The suite authentication a certificate's key can sign for. */
 export function certificateAuth(key: {
   asymmetricKeyType?: string | undefined;
@@ -117,8 +146,6 @@ export function certificateAuth(key: {
   if (key.asymmetricKeyType === 'rsa') return 'rsa';
   return undefined;
 }
-
-const TAG = 16;
 
 /**
  * @internal AEAD protection of records for one direction of one epoch (RFC 5246 §6.2.3.3,

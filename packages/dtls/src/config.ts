@@ -7,6 +7,7 @@ import {
   certificateAuth,
   DEFAULT_CIPHER_SUITES,
   suiteParams,
+  suiteRunnable,
 } from './cipher-suite.js';
 import type { SrtpProtectionProfile } from './constants.js';
 import { DtlsConfigurationError } from './errors.js';
@@ -135,9 +136,16 @@ export function resolveConfig(o: DtlsTransportOptions): ResolvedConfig {
     throw new DtlsConfigurationError(
       `recordSizeLimit must be an integer in 64–${MAX_PLAINTEXT}, got ${recordSizeLimit}`,
     );
-  const cipherSuites = o.cipherSuites ?? DEFAULT_CIPHER_SUITES;
-  if (cipherSuites.length === 0 || cipherSuites.some((s) => !suiteParams(s)))
+  const listed = o.cipherSuites ?? DEFAULT_CIPHER_SUITES;
+  if (listed.length === 0 || listed.some((s) => !suiteParams(s)))
     throw new DtlsConfigurationError('cipherSuites must list at least one supported suite');
+  // Suites whose AEAD this runtime lacks (ChaCha20-Poly1305 under Bun) are neither offered nor
+  // chosen, so that the handshake settles on one that works instead of failing after it.
+  const cipherSuites = listed.filter((s) => suiteRunnable(suiteParams(s)!));
+  if (cipherSuites.length === 0)
+    throw new DtlsConfigurationError(
+      `this runtime's node:crypto has none of the ciphers of cipherSuites (${listed.map((s) => suiteParams(s)!.cipher).join(', ')}); add an AES-GCM suite`,
+    );
   const auth = certificateAuth(o.certificate.privateKey);
   if (auth === undefined)
     throw new DtlsConfigurationError('the certificate must have an ECDSA or an RSA key');

@@ -1,9 +1,12 @@
 // @x/dtls alone (with @x/transport): a DTLS client and a DTLS server over node:dgram sockets
 // on 127.0.0.1 (the caller's own transport), fingerprints checked both ways, a record each
-// way and the exporter, then close_notify.
+// way and the exporter, then close_notify. Then each AEAD suite over an in-memory link.
 import assert from 'node:assert/strict';
+import { getCiphers } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import {
+  CipherSuite,
+  DtlsConfigurationError,
   type DtlsStateChange,
   DtlsTransport,
   DtlsTransportState,
@@ -71,4 +74,35 @@ client.close();
 await until('the server closed by close_notify', () => server.state === DtlsTransportState.Closed);
 serverSocket.close();
 clientSocket.close();
-console.log(`dtls: ok (${log.join(', ')})`);
+
+// Each AEAD suite the server may pick, the client offering its defaults. Where the runtime's
+// node:crypto lacks a cipher (Bun has no ChaCha20-Poly1305), its suites are negotiated away:
+// a server preferring one picks the next, and a list of only those is refused up front.
+const { Aes128, Aes256, ChaCha } = {
+  Aes128: CipherSuite.EcdheEcdsaAes128GcmSha256,
+  Aes256: CipherSuite.EcdheEcdsaAes256GcmSha384,
+  ChaCha: CipherSuite.EcdheEcdsaChacha20Poly1305Sha256,
+};
+const hasChaCha = getCiphers().includes('chacha20-poly1305');
+const suites: string[] = [];
+for (const preferred of [[Aes128], [Aes256], [ChaCha], [ChaCha, Aes256]]) {
+  const expected = preferred.find((s) => s !== ChaCha || hasChaCha);
+  const peers: DtlsTransport[] = [];
+  const link = (to: number) => (d: Buffer) => setImmediate(() => peers[to]?.handleDatagram(d));
+  const options = { certificate: serverCert, cipherSuites: preferred, send: link(1) };
+  if (expected === undefined) {
+    assert.throws(() => new DtlsTransport({ role: 'server', ...options }), DtlsConfigurationError);
+    suites.push('chacha20-poly1305 unavailable');
+    continue;
+  }
+  peers.push(new DtlsTransport({ role: 'server', ...options }));
+  peers.push(new DtlsTransport({ role: 'client', certificate: clientCert, send: link(0) }));
+  for (const p of peers) p.start();
+  await until(`suite 0x${expected.toString(16)}`, () =>
+    peers.every((p) => p.state === DtlsTransportState.Connected),
+  );
+  assert.equal(peers[1]!.cipherSuite, expected);
+  suites.push(`0x${expected.toString(16)}`);
+  for (const p of peers) p.close();
+}
+console.log(`dtls: ok (${log.join(', ')}; suites ${suites.join(', ')})`);
