@@ -43,6 +43,23 @@ describe('Manager over the virtual network', () => {
     }
   });
 
+  it('offers no SCTP zero checksum, as browsers do (pion/sctp before 1.8.12 drops such an INIT)', async () => {
+    const p = (pair = managerPair());
+    p.offerer.manager.createDataChannel({ label: 'chat' });
+    await p.connect();
+    const connected = (s: typeof p.offerer) =>
+      s.manager.sctpTransportState === SctpTransportState.Connected;
+    expect(
+      await p.clock.runUntil(() => connected(p.offerer) && connected(p.answerer), {
+        timeoutMs: 10_000,
+      }),
+    ).toBe(true);
+    // Two Managers that both offered it would use it: neither did.
+    type Internals = { association?: { zeroChecksumInUse: boolean } };
+    for (const side of [p.offerer, p.answerer])
+      expect((side.manager as unknown as Internals).association?.zeroChecksumInUse).toBe(false);
+  });
+
   it('connects ICE, then DTLS, then SCTP, and opens a data channel both ways', async () => {
     const p = (pair = managerPair());
     const channel = p.offerer.manager.createDataChannel({ label: 'chat', protocol: 'text' });

@@ -552,9 +552,11 @@ export class Manager {
         remotePort: remote.sctpPort ?? 5000,
         maxMessageSize: this.localMaxMessageSize,
         remoteMaxMessageSize: remote.maxMessageSize ?? 65_536,
-        // RFC 9653: DTLS already authenticates every packet, so the CRC32c (the largest cost of
-        // the SCTP hot path) is skipped when the peer agrees; peers that do not keep it.
-        zeroChecksum: true,
+        // No Zero Checksum Acceptable (RFC 9653) in our INIT, as Chromium 156 (dcsctp) sends
+        // none (measured in tools/interop): pion/sctp before its fix of February 2024
+        // (pion/sctp#298; Debian's pion/webrtc 3.1 and the Go clients of many servers) cannot
+        // parse an INIT or INIT-ACK that has one and drops it: no association, ever.
+        zeroChecksum: false,
         // RFC 8899: start at 1200 bytes and look for more where the selected pair allows it.
         mtu: BASE_SCTP_MTU,
         // Association.Max.Retrans stays RFC 9260's 10 (§8.1): webrtc-pc keeps DTLS, SCTP and
