@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { surfaceLine } from './surface-candidate.js';
+import { RTCSessionDescription } from './rtc-types.js';
+import { candidateSections, locateSection, surfaceLine } from './surface-candidate.js';
 
 const sdp = [
   'v=0',
@@ -44,5 +45,22 @@ describe('surfaceLine', () => {
       'm=audio 0 UDP/TLS/RTP/SAVPF 0\r\na=mid:a\r\n';
     const out = surfaceLine(two, '0', 'abcd', host);
     expect(out).toContain(`a=sctp-port:5000\r\n${host}\r\nm=audio`);
+  });
+});
+
+describe('locateSection', () => {
+  const sections = candidateSections(new RTCSessionDescription({ type: 'offer', sdp }));
+
+  it('finds a section by mid, else by index, and every section for neither', () => {
+    expect(locateSection(sections, '0', null)).toMatchObject({ index: 1, mid: '0' });
+    expect(locateSection(sections, '0', 0)).toMatchObject({ index: 1, mid: '0' });
+    expect(locateSection(sections, null, 0)).toMatchObject({ index: 0, mid: 'a' });
+    expect(locateSection(sections, '7', 1)).toBeUndefined();
+    expect(locateSection(sections, null, null)).toBe('all');
+  });
+
+  it("takes an empty sdpMid with an index as no mid (pion 3's candidates), as libwebrtc does", () => {
+    expect(locateSection(sections, '', 1)).toMatchObject({ index: 1, mid: '0' });
+    expect(locateSection(sections, '', null)).toBeUndefined();
   });
 });

@@ -66,13 +66,18 @@ export function candidateSections(description: RTCSessionDescription): readonly 
  * used; otherwise the m= section index): the section `sdpMid`, else `sdpMLineIndex`, names;
  * `'all'` when both are null (end-of-candidates for every section); undefined when the
  * description has no such section (the caller rejects with `OperationError`).
+ *
+ * An empty `sdpMid` with an `sdpMLineIndex` is taken as no MID, as libwebrtc does: no
+ * section can have an empty MID (RFC 5888 §4: a token), and pion/webrtc 3's
+ * `ICECandidate.ToJSON()` sends every candidate as `{ sdpMid: "", sdpMLineIndex: 0 }`.
  */
 export function locateSection(
   sections: readonly CandidateSection[],
   sdpMid: string | null,
   sdpMLineIndex: number | null,
 ): CandidateSection | 'all' | undefined {
-  if (sdpMid !== null) return sections.find((s) => s.mid === sdpMid);
+  if (sdpMid !== null && (sdpMid !== '' || sdpMLineIndex === null))
+    return sections.find((s) => s.mid === sdpMid);
   if (sdpMLineIndex !== null) return sections[sdpMLineIndex];
   return 'all';
 }
