@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { assembleFrame, type Depacketizer, type Payloader } from './depacketizer.js';
 
 /** mulberry32: a small deterministic PRNG; `next()` is in [0, 1). */
 export function prng(seed: number): { next(): number; int(n: number): number; byte(): number } {
@@ -177,4 +178,29 @@ export function toPackets(
     marker: i === payloads.length - 1,
     payload,
   }));
+}
+
+/**
+ * Packetizes `frame`, checks every payload fits `mtu`, and assembles the packets again with
+ * {@link assembleFrame} semantics (sequence numbers, marker on the last).
+ */
+export function roundTrip(
+  payloader: Payloader,
+  depacketizer: Depacketizer,
+  frame: Uint8Array,
+  mtu: number,
+): { payloads: Uint8Array[]; frame: Uint8Array | undefined } {
+  const payloads = payloader.packetize(frame, mtu);
+  for (const payload of payloads) {
+    if (payload.length > mtu) throw new Error(`payload of ${payload.length} > ${mtu}`);
+  }
+  return { payloads, frame: assembleFrame(depacketizer, toPackets(payloads)) };
+}
+
+/** Byte equality, fast on large frames (vitest's deep equality walks them element by element). */
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.length),
+  );
 }
