@@ -145,7 +145,7 @@ describe('RTCConfiguration', () => {
     for (const credentialType of ['password', 'oauth', 'bogus']) {
       const iceServers = [
         { urls: 'turn:t.example.net', username: 'u', credential: 'c', credentialType },
-      ] as RTCConfiguration['iceServers'];
+      ] as unknown as RTCConfiguration['iceServers'];
       const pc = make({ iceServers });
       expect(pc.getConfiguration().iceServers).toEqual([
         { urls: ['turn:t.example.net'], username: 'u', credential: 'c' },

@@ -20,7 +20,7 @@ export type BinaryType = 'arraybuffer' | 'blob';
  * TypeError without one (`error` is a required `RTCError` member of `RTCErrorEventInit`).
  */
 export class RTCErrorEvent extends Event {
-  readonly error: RTCError;
+  readonly #error: RTCError;
   /** `init` is a W3C `RTCErrorEventInit`: the `EventInit` members and the required `error`. */
   constructor(
     type: string,
@@ -38,7 +38,11 @@ export class RTCErrorEvent extends Event {
     if (!(error instanceof RTCError))
       throw new TypeError('RTCErrorEventInit.error must be an RTCError');
     super(type, init);
-    this.error = error;
+    this.#error = error;
+  }
+  /** The error (a WebIDL readonly attribute). */
+  get error(): RTCError {
+    return this.#error;
   }
 }
 

@@ -41,23 +41,50 @@ const DETAILS: readonly string[] = [
  * channel's `error` event carries one (`sctp-failure`, `data-channel-failure`).
  */
 export class RTCError extends DOMException {
-  readonly errorDetail: RTCErrorDetailType;
-  readonly sdpLineNumber: number | null;
-  readonly sctpCauseCode: number | null;
-  readonly receivedAlert: number | null;
-  readonly sentAlert: number | null;
-  readonly httpRequestStatusCode: number | null;
+  // WebIDL readonly attributes: getters on the prototype, no setter (an assignment is ignored,
+  // or throws in strict mode), over slots the constructor fills once.
+  readonly #errorDetail: RTCErrorDetailType;
+  readonly #sdpLineNumber: number | null;
+  readonly #sctpCauseCode: number | null;
+  readonly #receivedAlert: number | null;
+  readonly #sentAlert: number | null;
+  readonly #httpRequestStatusCode: number | null;
 
   constructor(init: RTCErrorInit, message = '') {
     if (init === null || typeof init !== 'object' || !DETAILS.includes(init.errorDetail))
       throw new TypeError('RTCError needs an RTCErrorInit with a valid errorDetail');
     super(message, 'OperationError');
-    this.errorDetail = init.errorDetail;
-    this.sdpLineNumber = init.sdpLineNumber ?? null;
-    this.sctpCauseCode = init.sctpCauseCode ?? null;
-    this.receivedAlert = init.receivedAlert ?? null;
-    this.sentAlert = init.sentAlert ?? null;
-    this.httpRequestStatusCode = init.httpRequestStatusCode ?? null;
+    this.#errorDetail = init.errorDetail;
+    this.#sdpLineNumber = init.sdpLineNumber ?? null;
+    this.#sctpCauseCode = init.sctpCauseCode ?? null;
+    this.#receivedAlert = init.receivedAlert ?? null;
+    this.#sentAlert = init.sentAlert ?? null;
+    this.#httpRequestStatusCode = init.httpRequestStatusCode ?? null;
+  }
+
+  /** What failed. */
+  get errorDetail(): RTCErrorDetailType {
+    return this.#errorDetail;
+  }
+  /** `sdp-syntax-error`: the line of the SDP where the error was found; else null. */
+  get sdpLineNumber(): number | null {
+    return this.#sdpLineNumber;
+  }
+  /** `sctp-failure`: the SCTP cause code (RFC 9260 §3.3.10) when there was one; else null. */
+  get sctpCauseCode(): number | null {
+    return this.#sctpCauseCode;
+  }
+  /** `dtls-failure`: the fatal DTLS alert received from the peer; else null. */
+  get receivedAlert(): number | null {
+    return this.#receivedAlert;
+  }
+  /** `dtls-failure`: the fatal DTLS alert sent to the peer; else null. */
+  get sentAlert(): number | null {
+    return this.#sentAlert;
+  }
+  /** webrtc-identity (a partial interface): the HTTP status of a failed identity request; else null. */
+  get httpRequestStatusCode(): number | null {
+    return this.#httpRequestStatusCode;
   }
 }
 

@@ -47,38 +47,11 @@ export interface ParsedCandidateFields {
  * against the remote description.
  */
 export class RTCIceCandidate {
-  /** The `candidate-attribute` (RFC 8839 §5.1), `''` for end-of-candidates. */
-  readonly candidate: string;
-  /** The `a=mid` of the media section, or null. */
-  readonly sdpMid: string | null;
-  /** The zero-based index of the media section, or null. */
-  readonly sdpMLineIndex: number | null;
-  /** The ufrag given to the constructor (never taken from the candidate string). */
-  readonly usernameFragment: string | null;
-  /** How a local relay candidate reaches its TURN server; null otherwise. */
-  readonly relayProtocol: 'udp' | 'tcp' | 'tls' | null;
-  /** The STUN/TURN server URL of a local `srflx` or `relay` candidate; null otherwise. */
-  readonly url: string | null;
-  /** Parsed from `candidate`; null when it is empty or malformed. */
-  readonly foundation: string | null = null;
-  /** Parsed from `candidate` (component-id 1: `'rtp'`, 2: `'rtcp'`); null when unparsable. */
-  readonly component: 'rtp' | 'rtcp' | null = null;
-  /** Parsed from `candidate`; null when unparsable. */
-  readonly priority: number | null = null;
-  /** Parsed from `candidate` (connection-address); null when unparsable. */
-  readonly address: string | null = null;
-  /** Parsed from `candidate` (transport); null when unparsable. */
-  readonly protocol: 'udp' | 'tcp' | null = null;
-  /** Parsed from `candidate`; null when unparsable. */
-  readonly port: number | null = null;
-  /** Parsed from `candidate` (cand-type); null when unparsable. */
-  readonly type: 'host' | 'srflx' | 'prflx' | 'relay' | null = null;
-  /** Parsed from `candidate` (RFC 6544 tcptype) for a TCP candidate; null otherwise. */
-  readonly tcpType: 'active' | 'passive' | 'so' | null = null;
-  /** Parsed from `candidate` (raddr); null for host candidates or when unparsable. */
-  readonly relatedAddress: string | null = null;
-  /** Parsed from `candidate` (rport); null for host candidates or when unparsable. */
-  readonly relatedPort: number | null = null;
+  // WebIDL readonly attributes: getters on the prototype over slots set once.
+  readonly #init: ConvertedCandidateInit;
+  readonly #relayProtocol: 'udp' | 'tcp' | 'tls' | null;
+  readonly #url: string | null;
+  readonly #parsed: ParsedCandidateFields | undefined;
 
   /**
    * webrtc-pc `RTCIceCandidate()`: throws `TypeError` when both `sdpMid` and `sdpMLineIndex`
@@ -97,17 +70,78 @@ export class RTCIceCandidate {
     if (init.sdpMid === null && init.sdpMLineIndex === null) {
       throw new TypeError('RTCIceCandidate needs sdpMid or sdpMLineIndex (both are null)');
     }
-    this.candidate = init.candidate;
-    this.sdpMid = init.sdpMid;
-    this.sdpMLineIndex = init.sdpMLineIndex;
-    this.usernameFragment = init.usernameFragment;
+    this.#init = init;
     // `candidateInitDict` may be null from JavaScript: WebIDL reads it as the default.
     const local = candidateInitDict as { relayProtocol?: unknown; url?: unknown } | null;
-    this.relayProtocol = relayProtocolOf(local?.relayProtocol);
-    this.url = local?.url == null ? null : String(local.url);
+    this.#relayProtocol = relayProtocolOf(local?.relayProtocol);
+    this.#url = local?.url == null ? null : String(local.url);
     // webrtc-pc "create an RTCIceCandidate": parse; on any failure the fields stay null.
-    const parsed = this.candidate === '' ? undefined : parseCandidateFields(this.candidate);
-    if (parsed) Object.assign(this, parsed);
+    this.#parsed = init.candidate === '' ? undefined : parseCandidateFields(init.candidate);
+  }
+
+  /** The `candidate-attribute` (RFC 8839 §5.1), `''` for end-of-candidates. */
+  get candidate(): string {
+    return this.#init.candidate;
+  }
+  /** The `a=mid` of the media section, or null. */
+  get sdpMid(): string | null {
+    return this.#init.sdpMid;
+  }
+  /** The zero-based index of the media section, or null. */
+  get sdpMLineIndex(): number | null {
+    return this.#init.sdpMLineIndex;
+  }
+  /** The ufrag given to the constructor (never taken from the candidate string). */
+  get usernameFragment(): string | null {
+    return this.#init.usernameFragment;
+  }
+  /** How a local relay candidate reaches its TURN server; null otherwise. */
+  get relayProtocol(): 'udp' | 'tcp' | 'tls' | null {
+    return this.#relayProtocol;
+  }
+  /** The STUN/TURN server URL of a local `srflx` or `relay` candidate; null otherwise. */
+  get url(): string | null {
+    return this.#url;
+  }
+  /** Parsed from `candidate`; null when it is empty or malformed. */
+  get foundation(): string | null {
+    return this.#parsed?.foundation ?? null;
+  }
+  /** Parsed from `candidate` (component-id 1: `'rtp'`, 2: `'rtcp'`); null when unparsable. */
+  get component(): 'rtp' | 'rtcp' | null {
+    return this.#parsed?.component ?? null;
+  }
+  /** Parsed from `candidate`; null when unparsable. */
+  get priority(): number | null {
+    return this.#parsed?.priority ?? null;
+  }
+  /** Parsed from `candidate` (connection-address); null when unparsable. */
+  get address(): string | null {
+    return this.#parsed?.address ?? null;
+  }
+  /** Parsed from `candidate` (transport); null when unparsable. */
+  get protocol(): 'udp' | 'tcp' | null {
+    return this.#parsed?.protocol ?? null;
+  }
+  /** Parsed from `candidate`; null when unparsable. */
+  get port(): number | null {
+    return this.#parsed?.port ?? null;
+  }
+  /** Parsed from `candidate` (cand-type); null when unparsable. */
+  get type(): 'host' | 'srflx' | 'prflx' | 'relay' | null {
+    return this.#parsed?.type ?? null;
+  }
+  /** Parsed from `candidate` (RFC 6544 tcptype) for a TCP candidate; null otherwise. */
+  get tcpType(): 'active' | 'passive' | 'so' | null {
+    return this.#parsed?.tcpType ?? null;
+  }
+  /** Parsed from `candidate` (raddr); null for host candidates or when unparsable. */
+  get relatedAddress(): string | null {
+    return this.#parsed?.relatedAddress ?? null;
+  }
+  /** Parsed from `candidate` (rport); null for host candidates or when unparsable. */
+  get relatedPort(): number | null {
+    return this.#parsed?.relatedPort ?? null;
   }
 
   /** webrtc-pc `toJSON()`: `candidate`, `sdpMid`, `sdpMLineIndex` and `usernameFragment` only. */

@@ -11,8 +11,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCErrorEvent } from './rtc-data-channel.js';
 import { RTCError } from './rtc-error.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
-import type { RTCPeerConnection } from './rtc-peer-connection.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCDtlsTransport, RTCIceTransport, RTCSctpTransport } from './rtc-transports.js';
+import {
+  RTCDataChannelEvent,
+  RTCPeerConnectionIceErrorEvent,
+  RTCPeerConnectionIceEvent,
+  RTCSessionDescription,
+} from './rtc-types.js';
 import { negotiate, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let opened: RTCPeerConnection[] = [];
@@ -666,5 +672,145 @@ describe('canTrickleIceCandidates (RTCPeerConnection-canTrickleIceCandidates)', 
       sdp: trickle ? offer : offer.replace(/^a=ice-options:trickle\r\n/gm, ''),
     });
     expect(a.canTrickleIceCandidates).toBe(trickle);
+  });
+});
+
+describe('readonly attributes (WebIDL: a getter on the prototype, no setter)', () => {
+  /** Asserts that each attribute of `object` is a readonly attribute as WebIDL defines one. */
+  function assertReadonly(object: object, attributes: readonly string[]): void {
+    for (const attribute of attributes) {
+      expect(Object.hasOwn(object, attribute), `${attribute} is an own property`).toBe(false);
+      let proto: object | null = Object.getPrototypeOf(object);
+      let descriptor: PropertyDescriptor | undefined;
+      while (proto && !descriptor) {
+        descriptor = Object.getOwnPropertyDescriptor(proto, attribute);
+        proto = Object.getPrototypeOf(proto);
+      }
+      expect(descriptor?.get, `${attribute} has a getter`).toBeTypeOf('function');
+      expect(descriptor?.set, `${attribute} has no setter`).toBeUndefined();
+      const before = (object as Record<string, unknown>)[attribute];
+      // Modules are strict code: the assignment throws, and nothing changes.
+      expect(() => {
+        (object as Record<string, unknown>)[attribute] = 'changed';
+      }, attribute).toThrow(TypeError);
+      expect((object as Record<string, unknown>)[attribute]).toBe(before);
+    }
+  }
+
+  it('on the peer connection, its channels and transports', async () => {
+    const { w, c1, c2 } = await connected();
+    const { ice, dtls, sctp } = transportsOf(w.a);
+    assertReadonly(w.a, [
+      'signalingState',
+      'iceConnectionState',
+      'connectionState',
+      'iceGatheringState',
+      'canTrickleIceCandidates',
+      'localDescription',
+      'currentLocalDescription',
+      'pendingLocalDescription',
+      'remoteDescription',
+      'currentRemoteDescription',
+      'pendingRemoteDescription',
+      'sctp',
+    ]);
+    for (const channel of [c1, c2])
+      assertReadonly(channel, [
+        'label',
+        'ordered',
+        'maxPacketLifeTime',
+        'maxRetransmits',
+        'protocol',
+        'negotiated',
+        'id',
+        'readyState',
+        'bufferedAmount',
+        'priority',
+      ]);
+    assertReadonly(ice, ['role', 'component', 'state', 'gatheringState']);
+    assertReadonly(dtls, ['iceTransport', 'state']);
+    assertReadonly(sctp, ['transport', 'state', 'maxMessageSize', 'maxChannels']);
+    assertReadonly(w.a.localDescription!, ['type', 'sdp']);
+    assertReadonly(ice.getSelectedCandidatePair()!.local, [
+      'candidate',
+      'sdpMid',
+      'sdpMLineIndex',
+      'usernameFragment',
+      'foundation',
+      'component',
+      'priority',
+      'address',
+      'protocol',
+      'port',
+      'type',
+      'tcpType',
+      'relatedAddress',
+      'relatedPort',
+      'relayProtocol',
+      'url',
+    ]);
+  });
+
+  it('on errors, events and certificates', async () => {
+    const error = new RTCError({ errorDetail: 'sctp-failure', sctpCauseCode: 12 }, 'why');
+    assertReadonly(error, [
+      'errorDetail',
+      'sdpLineNumber',
+      'sctpCauseCode',
+      'receivedAlert',
+      'sentAlert',
+    ]);
+    assertReadonly(new RTCErrorEvent('error', { error }), ['error']);
+    const { w, c1 } = await connected();
+    assertReadonly(new RTCDataChannelEvent('datachannel', { channel: c1 }), ['channel']);
+    const candidate = new RTCIceCandidate({ candidate: '', sdpMid: '0' });
+    assertReadonly(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url: 'stun:x' }), [
+      'candidate',
+      'url',
+    ]);
+    assertReadonly(new RTCPeerConnectionIceErrorEvent('icecandidateerror', { errorCode: 701 }), [
+      'address',
+      'port',
+      'url',
+      'errorCode',
+      'errorText',
+    ]);
+    assertReadonly(new RTCSessionDescription({ type: 'offer', sdp: 'v=0' }), ['type', 'sdp']);
+    const certificate = await RTCPeerConnection.generateCertificate({
+      name: 'ECDSA',
+      namedCurve: 'P-256',
+    });
+    assertReadonly(certificate, ['expires']);
+    expect(w.a.connectionState).toBe('connected');
+  });
+
+  it('gives RTCPeerConnectionIceErrorEvent its init defaults, and requires errorCode', () => {
+    const event = new RTCPeerConnectionIceErrorEvent('icecandidateerror', { errorCode: 701 });
+    expect([event.address, event.port, event.url, event.errorCode, event.errorText]).toEqual([
+      null,
+      null,
+      '',
+      701,
+      '',
+    ]);
+    const full = new RTCPeerConnectionIceErrorEvent('icecandidateerror', {
+      address: '192.0.2.1',
+      port: 65_537,
+      url: 'stun:stun.example.net',
+      errorCode: 300 + 65_536,
+      errorText: 'Try Alternate',
+    });
+    // WebIDL unsigned short: modulo 2^16.
+    expect([full.address, full.port, full.url, full.errorCode, full.errorText]).toEqual([
+      '192.0.2.1',
+      1,
+      'stun:stun.example.net',
+      300,
+      'Try Alternate',
+    ]);
+    expect(() => new RTCPeerConnectionIceErrorEvent('x', {} as never)).toThrow(TypeError);
+    expect(
+      () => new (RTCPeerConnectionIceErrorEvent as unknown as new (t: string) => Event)('x'),
+    ).toThrow(TypeError);
   });
 });

@@ -117,10 +117,17 @@ export class RTCDtlsTransport extends SafeEventTarget {
   /** @internal */ stateValue: RTCDtlsTransportState = 'new';
   /** @internal webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
   remoteCertificates: readonly Buffer[] = [];
+  readonly #iceTransport: RTCIceTransport;
   declare onstatechange: ((event: Event) => unknown) | null;
   declare onerror: ((event: Event) => unknown) | null;
-  constructor(readonly iceTransport: RTCIceTransport) {
+  /** @internal Created by `RTCPeerConnection`. */
+  constructor(iceTransport: RTCIceTransport) {
     super();
+    this.#iceTransport = iceTransport;
+  }
+  /** W3C `iceTransport`: the ICE transport DTLS runs over. */
+  get iceTransport(): RTCIceTransport {
+    return this.#iceTransport;
   }
   get state(): RTCDtlsTransportState {
     return this.stateValue;
@@ -151,9 +158,16 @@ export class RTCSctpTransport extends SafeEventTarget {
   maxMessageSizeValue = 65_536;
   /** @internal webrtc-pc [[MaxChannels]]: null until the association is up. */
   maxChannelsValue: number | null = null;
+  readonly #transport: RTCDtlsTransport;
   declare onstatechange: ((event: Event) => unknown) | null;
-  constructor(readonly transport: RTCDtlsTransport) {
+  /** @internal Created by `RTCPeerConnection`. */
+  constructor(transport: RTCDtlsTransport) {
     super();
+    this.#transport = transport;
+  }
+  /** W3C `transport`: the DTLS transport SCTP runs over. */
+  get transport(): RTCDtlsTransport {
+    return this.#transport;
   }
   get state(): RTCSctpTransportState {
     return this.stateValue;

@@ -26,12 +26,20 @@ export interface RTCSessionDescriptionInit {
 
 /** W3C `RTCSessionDescription`. */
 export class RTCSessionDescription {
-  readonly type: RTCSdpType;
-  readonly sdp: string;
+  readonly #type: RTCSdpType;
+  readonly #sdp: string;
   /** Throws a TypeError for a missing or unknown `type` (WebIDL: a required enum member). */
   constructor(init: RTCSessionDescriptionInit) {
-    this.type = sdpType(init);
-    this.sdp = init.sdp === undefined ? '' : String(init.sdp);
+    this.#type = sdpType(init);
+    this.#sdp = init.sdp === undefined ? '' : String(init.sdp);
+  }
+  /** The description's type (a WebIDL readonly attribute, as every member here). */
+  get type(): RTCSdpType {
+    return this.#type;
+  }
+  /** The SDP text, `''` when none was given. */
+  get sdp(): string {
+    return this.#sdp;
   }
   toJSON(): RTCSessionDescriptionInit {
     return { type: this.type, sdp: this.sdp };
@@ -118,10 +126,8 @@ export interface RTCConfiguration {
  * (`candidate.candidate === ''`), or null once `iceGatheringState` is `complete`.
  */
 export class RTCPeerConnectionIceEvent extends Event {
-  /** The candidate, or null when gathering is complete. */
-  readonly candidate: RTCIceCandidate | null;
-  /** Deprecated in webrtc-pc: the STUN/TURN server URL of the candidate; null for others. */
-  readonly url: string | null;
+  readonly #candidate: RTCIceCandidate | null;
+  readonly #url: string | null;
   /**
    * Takes a W3C `RTCPeerConnectionIceEventInit` (an `EventInit` plus `candidate` and `url`,
    * both null by default). Throws `TypeError` when `candidate` is neither null nor an
@@ -147,40 +153,90 @@ export class RTCPeerConnectionIceEvent extends Event {
         'RTCPeerConnectionIceEvent: candidate must be an RTCIceCandidate or null',
       );
     }
-    this.candidate = candidate;
-    this.url = init.url == null ? null : String(init.url);
+    this.#candidate = candidate;
+    this.#url = init.url == null ? null : String(init.url);
+  }
+  /** The candidate, or null when gathering is complete. */
+  get candidate(): RTCIceCandidate | null {
+    return this.#candidate;
+  }
+  /** Deprecated in webrtc-pc: the STUN/TURN server URL of the candidate; null for others. */
+  get url(): string | null {
+    return this.#url;
   }
 }
 
-/** W3C `RTCPeerConnectionIceErrorEvent` (`icecandidateerror`). */
+/** W3C `RTCPeerConnectionIceErrorEvent` (`icecandidateerror`, webrtc-pc §4.8.3). */
 export class RTCPeerConnectionIceErrorEvent extends Event {
-  readonly address: string | null;
-  readonly port: number | null;
-  readonly url: string;
-  readonly errorCode: number;
-  readonly errorText: string;
+  readonly #address: string | null;
+  readonly #port: number | null;
+  readonly #url: string;
+  readonly #errorCode: number;
+  readonly #errorText: string;
+  /**
+   * Takes a W3C `RTCPeerConnectionIceErrorEventInit`: the `EventInit` members, `errorCode`
+   * (required: TypeError without it; an `unsigned short`), and `address` and `port` (null by
+   * default), `url` and `errorText` (`''` by default).
+   */
   constructor(
     type: string,
     init: {
-      address: string | null;
-      port: number | null;
-      url: string;
+      address?: string | null;
+      port?: number | null;
+      url?: string;
       errorCode: number;
-      errorText: string;
+      errorText?: string;
+      bubbles?: boolean;
+      cancelable?: boolean;
+      composed?: boolean;
     },
   ) {
-    super(type);
-    this.address = init.address;
-    this.port = init.port;
-    this.url = init.url;
-    this.errorCode = init.errorCode;
-    this.errorText = init.errorText;
+    // biome-ignore lint/complexity/noArguments: WebIDL: both arguments are required.
+    if (arguments.length < 2 || init === null || typeof init !== 'object')
+      throw new TypeError('RTCPeerConnectionIceErrorEvent needs a type and an init');
+    if (init.errorCode === undefined)
+      throw new TypeError('RTCPeerConnectionIceErrorEventInit needs an errorCode');
+    super(type, init);
+    this.#address = init.address == null ? null : String(init.address);
+    this.#port = init.port == null ? null : unsignedShort(init.port);
+    this.#url = init.url === undefined ? '' : String(init.url);
+    this.#errorCode = unsignedShort(init.errorCode);
+    this.#errorText = init.errorText === undefined ? '' : String(init.errorText);
   }
+  /** The local address the error is about, or null when it is not exposed. */
+  get address(): string | null {
+    return this.#address;
+  }
+  /** The local port the error is about, or null when the address is not exposed. */
+  get port(): number | null {
+    return this.#port;
+  }
+  /** The STUN or TURN server's URL. */
+  get url(): string {
+    return this.#url;
+  }
+  /** The STUN error code the server gave, or 701 when it could not be reached. */
+  get errorCode(): number {
+    return this.#errorCode;
+  }
+  /** The STUN reason phrase, or what went wrong. */
+  get errorText(): string {
+    return this.#errorText;
+  }
+}
+
+/** WebIDL `unsigned short` (ToUint16): modulo 2^16; TypeError for a Symbol or BigInt. */
+function unsignedShort(value: unknown): number {
+  if (typeof value === 'symbol' || typeof value === 'bigint')
+    throw new TypeError('an unsigned short must be a number');
+  const n = Math.trunc(Number(value));
+  if (!Number.isFinite(n)) return 0;
+  return ((n % 65_536) + 65_536) % 65_536;
 }
 
 /** W3C `RTCDataChannelEvent`. */
 export class RTCDataChannelEvent extends Event {
-  readonly channel: RTCDataChannel;
+  readonly #channel: RTCDataChannel;
   /** Throws a TypeError without a `type`, or without an `RTCDataChannel` as `channel`. */
   constructor(
     type: string,
@@ -191,17 +247,24 @@ export class RTCDataChannelEvent extends Event {
     if (!(init?.channel instanceof RTCDataChannel))
       throw new TypeError('RTCDataChannelEvent needs an RTCDataChannel as channel');
     super(type, init);
-    this.channel = init.channel;
+    this.#channel = init.channel;
+  }
+  /** The channel the peer announced (a WebIDL readonly attribute). */
+  get channel(): RTCDataChannel {
+    return this.#channel;
   }
 }
 
 /** Extension: a state change event that also says why the state changed. */
 export class RTCStateChangeEvent extends Event {
-  /** Why the state changed, in one sentence (e.g. "consent expired on ... (RFC 7675)"). */
-  readonly cause: string;
+  readonly #cause: string;
   constructor(type: string, cause: string) {
     super(type);
-    this.cause = cause;
+    this.#cause = cause;
+  }
+  /** Why the state changed, in one sentence (e.g. "consent expired on ... (RFC 7675)"). */
+  get cause(): string {
+    return this.#cause;
   }
 }
 
