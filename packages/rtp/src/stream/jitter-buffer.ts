@@ -86,8 +86,10 @@ export class JitterBuffer {
   private held = 0;
   private latestMs = Number.NEGATIVE_INFINITY;
 
-  // What examine() found at the head; fields rather than an object, so a pop allocates only
-  // the frames it returns.
+  // What examine() found at the head, kept until the next change of state (a pop and the
+  // nextDeadline() after it scan once); fields rather than an object, so a pop allocates
+  // only the frames it returns.
+  private headValid = false;
   private headKind: HeadKind = HeadKind.None;
   private headDue = 0;
   private headEnd = 0;
@@ -111,6 +113,7 @@ export class JitterBuffer {
    */
   push(packet: RtpPayloadView, arrivalMs: number): JitterPushResult {
     this.counters.packetsReceived++;
+    this.headValid = false;
     if (arrivalMs > this.latestMs) this.latestMs = arrivalMs;
     const seq = packet.sequenceNumber & 0xffff;
     if (this.started) {
@@ -265,6 +268,8 @@ export class JitterBuffer {
 
   /** Sets (and returns) the head fields from the oldest unreleased sequence number onward. */
   private examine(): HeadKind {
+    if (this.headValid) return this.headKind;
+    this.headValid = true;
     this.headKind = HeadKind.None;
     if (!this.started || this.nextSeq > this.highestSeq) return HeadKind.None;
     const ring = this.ring;
@@ -272,16 +277,7 @@ export class JitterBuffer {
     if (ring.state(s) !== SlotState.Present) return this.examineGap(s, s + 1);
     const flags = ring.flags(s);
     const ts = ring.timestamp(s);
-    let e = s;
-    while (
-      (ring.flags(e) & PacketFlag.End) === 0 &&
-      e < this.highestSeq &&
-      ring.state(e + 1) === SlotState.Present &&
-      ring.timestamp(e + 1) === ts &&
-      (ring.flags(e + 1) & PacketFlag.Start) === 0
-    ) {
-      e++;
-    }
+    const e = ring.runEnd(s, this.highestSeq);
     if ((flags & PacketFlag.Start) === 0) {
       // At the start, its frame's first packet may still come (reordered): a gap before it.
       if (!this.progressed) return this.examineGap(s, s);
@@ -304,7 +300,7 @@ export class JitterBuffer {
       return this.setDiscard(e + 1, Number.NEGATIVE_INFINITY, true);
     }
     // Incomplete: given up when due, provided a later frame has begun (else: wait).
-    const next = this.findStart(e + 1, ts, false);
+    const next = ring.findStart(e + 1, this.highestSeq, ts, false);
     if (next === undefined) return HeadKind.None;
     return this.setDiscard(next, this.playout.playoutMs(ts), true);
   }
@@ -315,33 +311,17 @@ export class JitterBuffer {
    */
   private examineGap(s: number, from: number): HeadKind {
     if (this.waitingForKeyframe) {
-      const key = this.findStart(s + 1, Number.NaN, true);
+      const key = this.ring.findStart(s + 1, this.highestSeq, Number.NaN, true);
       if (key !== undefined) return this.setDiscard(key, Number.NEGATIVE_INFINITY, true);
     }
     let firstPresent = from;
     while (firstPresent <= this.highestSeq && this.ring.state(firstPresent) !== SlotState.Present) {
       firstPresent++;
     }
-    const next = this.findStart(s + 1, Number.NaN, false);
+    const next = this.ring.findStart(s + 1, this.highestSeq, Number.NaN, false);
     if (next === undefined) return HeadKind.None;
     // The missing packets belong to frames no later than the first packet after them.
     return this.setDiscard(next, this.playout.playoutMs(this.ring.timestamp(firstPresent)), true);
-  }
-
-  /** The first present frame start from `from` whose timestamp is not `notTimestamp`. */
-  private findStart(from: number, notTimestamp: number, keyframe: boolean): number | undefined {
-    const ring = this.ring;
-    const want = keyframe ? PacketFlag.Start | PacketFlag.Keyframe : PacketFlag.Start;
-    for (let x = from; x <= this.highestSeq; x++) {
-      if (
-        ring.state(x) === SlotState.Present &&
-        (ring.flags(x) & want) === want &&
-        ring.timestamp(x) !== notTimestamp
-      ) {
-        return x;
-      }
-    }
-    return undefined;
   }
 
   private setDiscard(until: number, due: number, loss: boolean): HeadKind {
@@ -354,6 +334,7 @@ export class JitterBuffer {
 
   /** Releases the complete frame from the head to `end` into `out` (or drops it, if invalid). */
   private release(end: number, out: JitterFrame[]): void {
+    this.headValid = false;
     const ring = this.ring;
     const start = this.nextSeq;
     const payloads: Uint8Array[] = [];
@@ -399,6 +380,7 @@ export class JitterBuffer {
    * (their frames counted once each), sequence numbers never received are counted lost.
    */
   private discard(until: number, loss: boolean): void {
+    this.headValid = false;
     const ring = this.ring;
     for (let x = this.nextSeq; x < until; x++) {
       if (ring.state(x) === SlotState.Present) {

@@ -101,6 +101,43 @@ export class PacketRing {
     return this.payloads[this.slot(ext)]!;
   }
 
+  /**
+   * The last of the present packets from `s` (present) that share its timestamp, stopping at
+   * one that ends the frame, at a gap, at another frame's start, or at `highest`.
+   */
+  runEnd(s: number, highest: number): number {
+    const ts = this.timestamp(s);
+    let e = s;
+    while (
+      (this.flags(e) & PacketFlag.End) === 0 &&
+      e < highest &&
+      this.state(e + 1) === SlotState.Present &&
+      this.timestamp(e + 1) === ts &&
+      (this.flags(e + 1) & PacketFlag.Start) === 0
+    ) {
+      e++;
+    }
+    return e;
+  }
+
+  /**
+   * The first present frame start (a keyframe's, with `keyframe`) in `from..highest` whose
+   * timestamp is not `notTimestamp`.
+   */
+  findStart(from: number, highest: number, notTimestamp: number, keyframe: boolean) {
+    const want = keyframe ? PacketFlag.Start | PacketFlag.Keyframe : PacketFlag.Start;
+    for (let x = from; x <= highest; x++) {
+      if (
+        this.state(x) === SlotState.Present &&
+        (this.flags(x) & want) === want &&
+        this.timestamp(x) !== notTimestamp
+      ) {
+        return x;
+      }
+    }
+    return undefined;
+  }
+
   clear(): void {
     this.states.fill(SlotState.Empty);
     this.payloads.fill(undefined);
