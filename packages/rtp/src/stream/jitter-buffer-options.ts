@@ -89,6 +89,11 @@ export interface JitterFrame {
   readonly packetCount: number;
   /** When the frame was due for playout (same clock as the arrival times). */
   readonly playoutMs: number;
+  /**
+   * Arrival time of the frame's first packet to arrive: with the time `pop` returned it,
+   * what W3C `jitterBufferDelay` adds up.
+   */
+  readonly firstArrivalMs: number;
   /** Arrival time of the frame's last packet to arrive: the frame was complete from then on. */
   readonly completeMs: number;
 }

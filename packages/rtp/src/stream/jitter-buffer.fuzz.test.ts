@@ -67,6 +67,7 @@ function run(s: Scenario) {
   const popTimes: number[] = [];
   const nackedAt = new Map<number, number>();
   let timer: number | undefined;
+  let maxHeld = 0;
   const end = s.frames * 34 + 2000;
   for (let now = 0; now < end; now++) {
     for (const p of arrivals[now] ?? []) jb.push(p, now);
@@ -86,8 +87,9 @@ function run(s: Scenario) {
       }
       timer = jb.nextDeadline();
     }
-    expect(jb.bufferedPackets).toBeLessThanOrEqual(256);
+    if (jb.bufferedPackets > maxHeld) maxHeld = jb.bufferedPackets;
   }
+  expect(maxHeld).toBeLessThanOrEqual(256);
   return { jb, out, popTimes, originals, firstSeqs };
 }
 

@@ -130,7 +130,7 @@ describe('JitterBuffer: loss', () => {
     expect(jb.pop(209)).toEqual([]);
     const out = jb.pop(210);
     expect(out.map((f) => f.data)).toEqual([frames[0]!.data]);
-    expect(out[0]!.completeMs).toBe(120);
+    expect(out[0]).toMatchObject({ firstArrivalMs: 10, completeMs: 120 });
     expect(jb.nextDeadline()).toBeCloseTo(210 + 1000 / 30, 6);
     expect(jb.pop(250).map((f) => f.data)).toEqual([frames[1]!.data]);
     expect(jb.stats).toMatchObject({ lost: 0, framesDropped: 0, keyframesRequested: 0 });

@@ -338,10 +338,12 @@ export class JitterBuffer {
     const ring = this.ring;
     const start = this.nextSeq;
     const payloads: Uint8Array[] = [];
+    let firstArrivalMs = Number.POSITIVE_INFINITY;
     let completeMs = Number.NEGATIVE_INFINITY;
     for (let x = start; x <= end; x++) {
       payloads.push(ring.payload(x));
       const t = ring.time(x);
+      if (t < firstArrivalMs) firstArrivalMs = t;
       if (t > completeMs) completeMs = t;
     }
     const ts = ring.timestamp(start);
@@ -366,6 +368,7 @@ export class JitterBuffer {
       lastSequenceNumber: end & 0xffff,
       packetCount: end - start + 1,
       playoutMs: this.playout.playoutMs(ts),
+      firstArrivalMs,
       completeMs,
     });
     this.counters.framesEmitted++;
