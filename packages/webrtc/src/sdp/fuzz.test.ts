@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildAnswer, remoteDataChannel } from './jsep.js';
 import { parseSdp, tryParseSdp } from './parse.js';
+import { isRtpMediaProblem, readRtpMedia, rtpMediaAttributes } from './rtp-media.js';
 import { serializeSdp } from './serialize.js';
 import { validateDescription } from './validate.js';
 
@@ -71,6 +72,7 @@ describe('SDP fuzz', () => {
     let parsed = 0;
     let syntax = 0;
     let answered = 0;
+    let rtpChecked = 0;
     const started = performance.now();
     for (let i = 0; i < 10_000; i++) {
       const text = mutate(next, texts[i % texts.length] as string);
@@ -86,6 +88,16 @@ describe('SDP fuzz', () => {
       const again = serializeSdp(d);
       if (serializeSdp(parseSdp(again)) !== again)
         throw new Error(`unstable serialization of:\n${text}`);
+      // The RTP view of each audio/video section: a model or a named problem, never a throw,
+      // and writing a model back reads the same.
+      for (const m of d.media) {
+        if (m.kind !== 'audio' && m.kind !== 'video') continue;
+        const rtp = readRtpMedia(m);
+        if (isRtpMediaProblem(rtp)) continue;
+        const lines = rtpMediaAttributes(rtp);
+        expect(readRtpMedia({ ...m, attributes: lines })).toEqual(rtp);
+        rtpChecked++;
+      }
       const errors = validateDescription(d, 'offer');
       if (errors.length === 0 && remoteDataChannel(d, 'offer') !== undefined) {
         const { description } = buildAnswer(d, {
@@ -107,5 +119,6 @@ describe('SDP fuzz', () => {
     expect(parsed).toBeGreaterThan(300);
     expect(syntax).toBeGreaterThan(300);
     expect(answered).toBeGreaterThan(100);
+    expect(rtpChecked).toBeGreaterThan(1000);
   });
 });

@@ -47,6 +47,25 @@ export {
   tryParseSdp,
 } from './parse.js';
 export { serializeMediaSection, serializeSdp } from './serialize.js';
+export { answerCodecs, type H264Profile, h264ProfileLevel, sameCodec } from './codec-match.js';
+export {
+  formatFmtp,
+  isRtpMediaProblem,
+  parseFmtpParameters,
+  type RtpMedia,
+  type RtpMediaProblem,
+  readRtpMedia,
+  rtpMediaAttributes,
+  type SdpCodec,
+  type SdpHeaderExtension,
+  type SdpMsid,
+  type SdpRid,
+  type SdpRtcpFeedback,
+  type SdpSimulcast,
+  type SdpSimulcastStream,
+  type SdpSsrc,
+  type SdpSsrcGroup,
+} from './rtp-media.js';
 export {
   bundleGroupOf,
   effectiveTransport,
