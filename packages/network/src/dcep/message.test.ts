@@ -114,6 +114,11 @@ describe('DATA_CHANNEL_ACK', () => {
     expect([...encodeDcepMessage({ type: 'ack' })]).toEqual([2]);
     expect(decodeDcepMessage(hex('02'))).toEqual({ type: 'ack' });
   });
+
+  it("is read from its type byte alone, as libwebrtc does: pion's is padded to 4 bytes", () => {
+    expect(decodeDcepMessage(hex('02 00 00 00'))).toEqual({ type: 'ack' });
+    expect(decodeDcepMessage(hex('02 00'))).toEqual({ type: 'ack' });
+  });
 });
 
 describe('malformed messages', () => {
@@ -123,7 +128,6 @@ describe('malformed messages', () => {
     ['01', 'unknown-message-type', 0],
     ['04 00', 'unknown-message-type', 0],
     ['ff', 'unknown-message-type', 0],
-    ['02 00', 'trailing-bytes', 1],
     ['03', 'truncated', 1],
     ['03 00 0100 00000000 0004', 'truncated', 10],
     ['03 00 0100 00000000 0004 0000 636861', 'truncated', 15],

@@ -76,17 +76,16 @@ function fail(code: DcepDecodeFailure['code'], offset: number, message: string):
 /**
  * Decodes one DCEP message (the whole payload of an SCTP message with PPID 50). Never throws:
  * a malformed message gives `{ ok: false, error }`. Validation (RFC 8832 §5, §6): known
- * message type, exact length (an ACK is one byte; an OPEN is 12 bytes plus its label and
- * protocol, nothing after), a registered channel type, label and protocol valid UTF-8.
+ * message type, exact length (an OPEN is 12 bytes plus its label and protocol, nothing
+ * after), a registered channel type, label and protocol valid UTF-8. An ACK is its type byte:
+ * bytes after it are ignored, as libwebrtc does (pion/datachannel sends a 4-byte ACK).
  */
 export function tryDecodeDcepMessage(data: Uint8Array): DcepDecodeResult {
   if (data.length === 0) return fail('empty', 0, 'empty DCEP message');
   const type = data[0] as number;
   if (type === DcepMessageType.Ack) {
-    // RFC 8832 §5.2: the ACK is the message type byte alone.
-    if (data.length !== 1) {
-      return fail('trailing-bytes', 1, `DATA_CHANNEL_ACK of ${data.length} bytes, expected 1`);
-    }
+    // RFC 8832 §5.2: the ACK is the message type byte alone. libwebrtc reads that byte and
+    // nothing more; pion/datachannel pads it to 4 bytes, and a browser opens the channel.
     return { ok: true, message: { type: 'ack' } };
   }
   if (type !== DcepMessageType.Open) {
