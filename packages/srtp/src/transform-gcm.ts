@@ -7,7 +7,7 @@
  */
 import { type CipherGCMTypes, createCipheriv, createDecipheriv } from 'node:crypto';
 import type { SessionKeys } from './key-derivation.js';
-import { E_FLAG, type Transform } from './transform.js';
+import { E_FLAG, type Transform, view } from './transform.js';
 
 const TAG = 16;
 
@@ -81,8 +81,8 @@ class Aead {
     );
     d.setAAD(aad);
     if (aad2) d.setAAD(aad2);
-    d.setAuthTag(sealed.subarray(end));
-    const plain = d.update(sealed.subarray(0, end));
+    d.setAuthTag(view(sealed, end));
+    const plain = d.update(view(sealed, 0, end));
     try {
       d.final();
     } catch {
@@ -106,7 +106,7 @@ export class AesGcmTransform implements Transform {
   /** RFC 7714 §8.2: the RTP header is the associated data, the payload the plaintext. */
   protectRtp(packet: Uint8Array, headerSize: number, ssrc: number, roc: number, seq: number) {
     const out = Buffer.allocUnsafe(packet.length + TAG);
-    const header = packet.subarray(0, headerSize);
+    const header = view(packet, 0, headerSize);
     out.set(header);
     this.rtp.seal(
       roc >>> 16,
@@ -114,7 +114,7 @@ export class AesGcmTransform implements Transform {
       ssrc,
       header,
       undefined,
-      packet.subarray(headerSize),
+      view(packet, headerSize),
       out,
       headerSize,
     );
@@ -122,14 +122,14 @@ export class AesGcmTransform implements Transform {
   }
 
   unprotectRtp(packet: Uint8Array, headerSize: number, ssrc: number, roc: number, seq: number) {
-    const header = packet.subarray(0, headerSize);
+    const header = view(packet, 0, headerSize);
     const plain = this.rtp.open(
       roc >>> 16,
       ((roc & 0xffff) << 16) | seq,
       ssrc,
       header,
       undefined,
-      packet.subarray(headerSize),
+      view(packet, headerSize),
     );
     if (!plain) return undefined;
     const out = Buffer.allocUnsafe(headerSize + plain.length);
@@ -146,12 +146,12 @@ export class AesGcmTransform implements Transform {
   protectRtcp(packet: Uint8Array, ssrc: number, index: number, encrypt: boolean) {
     const length = packet.length;
     const out = Buffer.allocUnsafe(length + TAG + 4);
-    out.set(packet.subarray(0, encrypt ? 8 : length));
+    out.set(view(packet, 0, encrypt ? 8 : length));
     out.writeUInt32BE((encrypt ? E_FLAG + index : index) >>> 0, length + TAG);
-    const trailer = out.subarray(length + TAG);
+    const trailer = view(out, length + TAG);
     if (encrypt)
-      this.rtcp.seal(0, index, ssrc, packet.subarray(0, 8), trailer, packet.subarray(8), out, 8);
-    else this.rtcp.seal(0, index, ssrc, packet, trailer, packet.subarray(length), out, length);
+      this.rtcp.seal(0, index, ssrc, view(packet, 0, 8), trailer, view(packet, 8), out, 8);
+    else this.rtcp.seal(0, index, ssrc, packet, trailer, view(packet, length), out, length);
     return out;
   }
 
@@ -161,16 +161,16 @@ export class AesGcmTransform implements Transform {
 
   unprotectRtcp(packet: Uint8Array, ssrc: number, index: number, encrypted: boolean) {
     const trailerAt = packet.length - 4;
-    const trailer = packet.subarray(trailerAt);
+    const trailer = view(packet, trailerAt);
     if (!encrypted) {
-      const body = packet.subarray(0, trailerAt - TAG);
+      const body = view(packet, 0, trailerAt - TAG);
       const ok = this.rtcp.open(
         0,
         index,
         ssrc,
         body,
         trailer,
-        packet.subarray(trailerAt - TAG, trailerAt),
+        view(packet, trailerAt - TAG, trailerAt),
       );
       return ok ? Buffer.from(body) : undefined;
     }
@@ -178,13 +178,13 @@ export class AesGcmTransform implements Transform {
       0,
       index,
       ssrc,
-      packet.subarray(0, 8),
+      view(packet, 0, 8),
       trailer,
-      packet.subarray(8, trailerAt),
+      view(packet, 8, trailerAt),
     );
     if (!plain) return undefined;
     const out = Buffer.allocUnsafe(8 + plain.length);
-    out.set(packet.subarray(0, 8));
+    out.set(view(packet, 0, 8));
     out.set(plain, 8);
     return out;
   }

@@ -55,6 +55,14 @@ export function createTransform(params: SrtpProfileParameters, master: SrtpMaste
     : new AesCmTransform(rtp, rtcp, params.rtpTagLength, params.rtcpTagLength);
 }
 
+/**
+ * `b[start, end)` as a plain `Uint8Array` view. Half the cost of `Buffer#subarray` (which
+ * looks up a species constructor and builds a Buffer), and node:crypto takes any view.
+ */
+export function view(b: Uint8Array, start: number, end: number = b.length): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
+}
+
 /** Compares `n` octets of two tags in time that does not depend on where they differ. */
 export function tagsEqual(mac: Uint8Array, packet: Uint8Array, at: number, n: number): boolean {
   let diff = 0;
