@@ -379,6 +379,8 @@ export class Manager {
     this.remote = remote;
     const max = remote.maxMessageSize ?? 65_536;
     this.channels.maxMessageSize = max === 0 ? Number.POSITIVE_INFINITY : max;
+    // RFC 8841 §6: a renegotiation may change it; SCTP checks it too.
+    this.association?.setRemoteMaxMessageSize(max);
     this.agent.setRemoteCredentials(remote.ufrag, remote.pwd, { iceLite: remote.iceLite ?? false });
     if (restart) return;
     this.channels.setRole(remote.dtlsRole);

@@ -1,5 +1,6 @@
 import { VirtualClock } from '@x/transport/testing';
 import { describe, expect, it } from 'vitest';
+import { MessageTooLargeError } from './errors.js';
 import { AssociationState } from './state.js';
 import { makePair } from './testing-pair.js';
 
@@ -58,5 +59,25 @@ describe('Association handshake', () => {
     expect(p.b.states.at(-1)?.cause).toEqual({ kind: 'shutdown-complete' });
     expect(p.b.states.at(-2)?.cause).toEqual({ kind: 'shutdown-received' });
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('the peer max-message-size (RFC 8841 §6)', () => {
+  it('refuses a larger message, and takes a new limit from a renegotiation (0: none)', async () => {
+    const clock = new VirtualClock();
+    const p = makePair(clock, {}, {}, { remoteMaxMessageSize: 1000 });
+    p.a.assoc.connect();
+    p.b.assoc.connect();
+    await clock.runUntil(connected(p), { timeoutMs: 5000 });
+    expect(p.a.assoc.maxSendMessageSize).toBe(1000);
+    expect(() => p.a.assoc.send(1, 53, new Uint8Array(1001))).toThrow(MessageTooLargeError);
+    p.a.assoc.setRemoteMaxMessageSize(0);
+    expect(p.a.assoc.maxSendMessageSize).toBe(Number.POSITIVE_INFINITY);
+    p.a.assoc.send(1, 53, new Uint8Array(200_000));
+    await clock.runUntil(() => p.b.messages.length === 1, { timeoutMs: 5000 });
+    expect(p.b.messages[0]!.data.byteLength).toBe(200_000);
+    p.a.assoc.setRemoteMaxMessageSize(500);
+    expect(() => p.a.assoc.send(1, 53, new Uint8Array(501))).toThrow(MessageTooLargeError);
+    p.close();
   });
 });

@@ -117,6 +117,14 @@ export class Association {
     return this.session.remoteMaxMessageSize;
   }
 
+  /**
+   * Sets the peer's max-message-size when a renegotiation changes it (RFC 8841 §6: each
+   * offer/answer may give a new one); 0 means no limit. Messages already queued are kept.
+   */
+  setRemoteMaxMessageSize(bytes: number): void {
+    this.session.remoteMaxMessageSize = bytes === 0 ? Number.POSITIVE_INFINITY : bytes;
+  }
+
   /** Number of outbound streams negotiated (stream ids are below it). 0 before connected. */
   get streamCount(): number {
     return this.session.outboundStreams;

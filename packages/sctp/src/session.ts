@@ -79,7 +79,8 @@ export class AssociationSession {
   /** The largest PMTU the search may reach (`maxMtu`, or `Association.setMaxMtu`). */
   maxMtu: number;
   readonly maxMessageSize: number;
-  readonly remoteMaxMessageSize: number;
+  /** The peer's max-message-size (Infinity for none); a renegotiation may change it. */
+  remoteMaxMessageSize: number;
   readonly bufferSize: number;
   readonly wantOutbound: number;
   readonly wantInbound: number;

@@ -541,7 +541,7 @@ describe('send() (webrtc-pc §6.2)', () => {
     '%s: sends up to maxMessageSize and throws TypeError above it',
     async (_, options) => {
       const { w, c1, c2 } = await channelPair(options);
-      const max = w.a.sctp!.maxMessageSize;
+      const max = w.a.sctp!.maxMessageSize!;
       let message = 'hello888';
       while (message.length <= max) {
         c1.send(message);
@@ -949,7 +949,7 @@ describe('send and receive (web-platform-tests RTCDataChannel-send-receive)', ()
       let closes = 0;
       c1.onclose = () => closes++;
       c2.onclose = () => closes++;
-      const max = w.a.sctp!.maxMessageSize;
+      const max = w.a.sctp!.maxMessageSize!;
       for (const size of [1024, 16_384, 65_536, 262_144]) {
         const message = new Uint8Array(size).fill(0xfe);
         if (size > max) {

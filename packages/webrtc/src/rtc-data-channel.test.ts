@@ -231,7 +231,7 @@ describe('RTCDataChannel', () => {
 
   it("throws TypeError above the peer's max-message-size, whatever the type", async () => {
     const { a, b, clock, local, remote } = await openChannel();
-    const max = a.sctp!.maxMessageSize;
+    const max = a.sctp!.maxMessageSize!;
     expect(max).toBe(262_144); // b's a=max-message-size
     expect(b.remoteDescription!.sdp).toMatch(/a=max-message-size:262144/);
     expect(() => local.send(new Uint8Array(max + 1))).toThrow(TypeError);

@@ -373,11 +373,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     let channel: RTCDataChannel;
     try {
       const inner = this.manager.createDataChannel(parameters);
-      channel = new RTCDataChannel(
-        inner,
-        () => this.sctpTransportObject.maxMessageSize,
-        this.channelObserver,
-      );
+      channel = new RTCDataChannel(inner, () => this.sendableSize(), this.channelObserver);
     } catch (error) {
       if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
       throw error;
@@ -488,6 +484,14 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
+  /**
+   * The largest message a channel may send: [[MaxMessageSize]], or RFC 8841's default before an
+   * answer set it (no channel is open then, so `send()` throws InvalidStateError first).
+   */
+  private sendableSize(): number {
+    return this.sctpTransportObject.maxMessageSize ?? 65_536;
+  }
+
   /** What the negotiation-needed flag reads. */
   private negotiationHost(): NegotiationHost {
     const pc = this;
@@ -552,7 +556,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       case 'data-channel': {
         const channel = new RTCDataChannel(
           event.channel,
-          () => this.sctpTransportObject.maxMessageSize,
+          () => this.sendableSize(),
           this.channelObserver,
         );
         this.channels.add(channel);

@@ -432,11 +432,10 @@ describe('RTCSctpTransport (RTCSctpTransport-constructor, -maxChannels)', () => 
     expect(a.sctp).toBeNull();
     await a.setLocalDescription();
     const { sctp } = transportsOf(a);
-    // webrtc-pc: maxMessageSize is null here too; this stack shows RFC 8841's default until the
-    // attribute becomes nullable (see RTCSctpTransport.maxMessageSize).
+    // webrtc-pc: [[MaxMessageSize]] is null until an answer is applied.
     expect({ state: sctp.state, mms: sctp.maxMessageSize, channels: sctp.maxChannels }).toEqual({
       state: 'connecting',
-      mms: 65_536,
+      mms: null,
       channels: null,
     });
     await a.setLocalDescription({ type: 'rollback' });
@@ -536,8 +535,9 @@ describe('RTCSctpTransport.maxMessageSize (RTCSctpTransport-maxMessageSize, webr
       type: 'offer',
       sdp: withAttribute(offer.sdp!, 'max-message-size', value),
     });
-    // "update the data max message size" runs for an answer, not for the offer.
-    expect(a.sctp?.maxMessageSize).toBe(65_536);
+    // [[MaxMessageSize]] starts null; "update the data max message size" runs for an answer,
+    // not for the offer.
+    expect(a.sctp?.maxMessageSize).toBeNull();
     expect(a.sctp?.maxChannels).toBeNull();
     await a.setLocalDescription();
     expect(a.sctp?.maxMessageSize).toBe(expected);
@@ -566,6 +566,33 @@ describe('RTCSctpTransport.maxMessageSize (RTCSctpTransport-maxMessageSize, webr
     expect(b.sctp?.maxMessageSize).toBe(
       Number(line(a.currentLocalDescription!.sdp, 'max-message-size')),
     );
+  });
+
+  it('takes a remote max-message-size:0 of a renegotiation as no limit, after a limit', async () => {
+    const { w, c1, c2 } = await connected();
+    const got: unknown[] = [];
+    c2.onmessage = (e) => void got.push(e.data);
+    expect(w.a.sctp?.maxMessageSize).toBe(262_144);
+    const renegotiate = async (value: string): Promise<void> => {
+      await w.a.setLocalDescription();
+      await w.b.setRemoteDescription(w.a.localDescription!);
+      await w.b.setLocalDescription();
+      await w.a.setRemoteDescription({
+        type: 'answer',
+        sdp: withAttribute(w.b.localDescription!.sdp, 'max-message-size', value),
+      });
+    };
+    await renegotiate('1000');
+    expect(w.a.sctp?.maxMessageSize).toBe(1000);
+    // webrtc-pc send(): above maxMessageSize, a TypeError.
+    expect(() => c1.send('y'.repeat(1001))).toThrow(TypeError);
+    c1.send('y'.repeat(1000));
+    await renegotiate('0');
+    expect(w.a.sctp?.maxMessageSize).toBe(Number.POSITIVE_INFINITY);
+    // Every layer takes the new value: the message goes out and arrives whole.
+    c1.send('x'.repeat(200_000));
+    await w.clock.runUntil(() => got.length === 2, { timeoutMs: 10_000 });
+    expect(got.map((m) => (m as string).length)).toEqual([1000, 200_000]);
   });
 });
 

@@ -151,11 +151,8 @@ export type RTCSctpTransportState = 'connecting' | 'connected' | 'closed';
 /** W3C `RTCSctpTransport` (webrtc-pc §6.1.1). */
 export class RTCSctpTransport extends SafeEventTarget {
   /** @internal */ stateValue: RTCSctpTransportState = 'connecting';
-  /**
-   * @internal webrtc-pc [[MaxMessageSize]], set when an answer is applied. webrtc-pc starts it at
-   * null; until the attribute's type becomes nullable here, it starts at RFC 8841's default.
-   */
-  maxMessageSizeValue = 65_536;
+  /** @internal webrtc-pc [[MaxMessageSize]]: null until an answer is applied. */
+  maxMessageSizeValue: number | null = null;
   /** @internal webrtc-pc [[MaxChannels]]: null until the association is up. */
   maxChannelsValue: number | null = null;
   readonly #transport: RTCDtlsTransport;
@@ -173,11 +170,11 @@ export class RTCSctpTransport extends SafeEventTarget {
     return this.stateValue;
   }
   /**
-   * The largest message `RTCDataChannel.send()` accepts (webrtc-pc §6.1.1.2): from the answer
-   * on, the peer's `a=max-message-size` (65536 when missing, `Infinity` for 0), as this stack
-   * sends messages of any size; 65536 before (webrtc-pc has null there).
+   * The largest message `RTCDataChannel.send()` accepts (webrtc-pc §6.1.1.2): null until an
+   * answer (local or remote) is applied, then the peer's `a=max-message-size` of the last one
+   * (65536 when missing, `Infinity` for 0), as this stack sends messages of any size.
    */
-  get maxMessageSize(): number {
+  get maxMessageSize(): number | null {
     return this.maxMessageSizeValue;
   }
   /** The number of data channels that can be open at once: null until `connected`. */
