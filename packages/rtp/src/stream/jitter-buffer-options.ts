@@ -116,7 +116,10 @@ export type JitterPushResult =
   | 'duplicate'
   /** Older than what the buffer has released or given up on: dropped. */
   | 'late'
-  /** Far outside the window and not confirmed by the next packet (RFC 3550 §A.1): dropped. */
+  /**
+   * Far outside the window (RFC 3550 §A.1): held back, and stored only if the next packet
+   * follows it (a jump, which resets the buffer); dropped otherwise.
+   */
   | 'out-of-window';
 
 /** Counters of a {@link JitterBuffer} since it was made. */
@@ -127,7 +130,10 @@ export interface JitterBufferStats {
   readonly duplicates: number;
   /** Packets dropped for arriving after their frame was released or given up. */
   readonly late: number;
-  /** Packets dropped for a sequence number far outside the window, before a reset. */
+  /**
+   * Packets far outside the window, held back until the next packet confirms a jump (then
+   * stored after a reset) or not (then dropped).
+   */
   readonly outOfWindow: number;
   /** Sequence numbers given up on without ever arriving. */
   readonly lost: number;

@@ -280,10 +280,11 @@ describe('JitterBuffer: bounds and jumps', () => {
     expect(jb.push(far[0]!, 3)).toBe('out-of-window');
     expect(jb.push(far[1]!, 4)).toBe('accepted');
     expect(jb.stats).toMatchObject({ resets: 1, outOfWindow: 2 });
-    // After the reset the jump's first packet is gone: its frame never completes.
-    expect(jb.pop(5)).toEqual([]);
+    // The packet that jumped was held and is stored with the one that confirmed the jump.
+    expect(jb.pop(5).map((f) => f.timestamp)).toEqual([5000]);
     const next = testingPackets(testingFrame(10, 8000, true), 20_002, 1);
     expect(feed(jb, next, 6).map((f) => f.timestamp)).toEqual([8000]);
+    expect(jb.keyframeNeeded).toBe(false);
   });
 
   it('resets on a confirmed jump backward (a sender restarting its numbers)', () => {
@@ -293,6 +294,7 @@ describe('JitterBuffer: bounds and jumps', () => {
     expect(jb.push(back[0]!, 1)).toBe('out-of-window');
     expect(jb.push(back[1]!, 1)).toBe('accepted');
     expect(jb.stats.resets).toBe(1);
+    expect(jb.pop(1).map((f) => f.timestamp)).toEqual([3000]);
   });
 
   it('makes room by dropping the oldest frames when the window is full', () => {

@@ -80,6 +80,9 @@ export class JitterBuffer {
   private highestSeq = -1;
   /** RFC 3550 §A.1 `bad_seq`: the sequence number that would confirm a jump (-1: none). */
   private badSeq = -1;
+  /** The packet that set `badSeq`: stored too when the jump is confirmed. */
+  private jumpPacket: RtpPayloadView | undefined;
+  private jumpArrivalMs = 0;
   private waitingForKeyframe: boolean;
   private keyframeRequested = false;
   private lastDroppedTimestamp = Number.NaN;
@@ -127,14 +130,14 @@ export class JitterBuffer {
           this.nextSeq = ext;
         } else if (this.nextSeq - ext <= cap) {
           return this.drop('late');
-        } else if (!this.confirmJump(seq)) {
+        } else if (!this.confirmJump(seq, packet, arrivalMs)) {
           return this.drop('outOfWindow');
         }
       } else if (ext >= this.nextSeq + cap) {
         if (ext - this.highestSeq < cap) {
           log('jb %s: window full at seq %d, dropping the oldest frames', this.options.logId, seq);
           this.discard(ext - cap + 1, true);
-        } else if (!this.confirmJump(seq)) {
+        } else if (!this.confirmJump(seq, packet, arrivalMs)) {
           return this.drop('outOfWindow');
         }
       } else if (this.ring.state(ext) === SlotState.Present) {
@@ -142,7 +145,14 @@ export class JitterBuffer {
       }
     }
     this.badSeq = -1;
-    if (!this.started) this.start();
+    if (!this.started) {
+      this.start();
+      const held = this.jumpPacket;
+      if (held !== undefined && ((held.sequenceNumber + 1) & 0xffff) === seq) {
+        this.store(held.sequenceNumber & 0xffff, held, this.jumpArrivalMs);
+      }
+    }
+    this.jumpPacket = undefined;
     this.store(seq, packet, arrivalMs);
     return 'accepted';
   }
@@ -216,10 +226,15 @@ export class JitterBuffer {
     return counter === 'duplicates' ? 'duplicate' : counter === 'late' ? 'late' : 'out-of-window';
   }
 
-  /** RFC 3550 §A.1: a jump is believed when the packet after it follows it. */
-  private confirmJump(seq: number): boolean {
+  /**
+   * RFC 3550 §A.1: a jump is believed when the packet after it follows it. The packet that
+   * jumped is held meanwhile (one at most) and stored first when the jump is confirmed.
+   */
+  private confirmJump(seq: number, packet: RtpPayloadView, arrivalMs: number): boolean {
     if (seq !== this.badSeq) {
       this.badSeq = (seq + 1) & 0xffff;
+      this.jumpPacket = packet;
+      this.jumpArrivalMs = arrivalMs;
       return false;
     }
     log('jb %s: sequence jump to %d, resetting', this.options.logId, seq);

@@ -45,9 +45,11 @@ export interface SendHistoryStats {
   readonly misses: number;
 }
 
+const EMPTY = new Uint8Array(0);
+
 class Slot implements SentPacket {
   sequenceNumber = -1;
-  packet: Uint8Array = new Uint8Array(0);
+  packet: Uint8Array = EMPTY;
   firstSentMs = 0;
   lastSentMs = 0;
   retransmissions = 0;
@@ -161,7 +163,7 @@ export class SendHistory {
   clear(): void {
     for (const slot of this.slots) {
       slot.sequenceNumber = -1;
-      slot.packet = new Uint8Array(0);
+      slot.packet = EMPTY;
     }
   }
 
