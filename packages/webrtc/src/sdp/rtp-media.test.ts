@@ -60,6 +60,7 @@ describe('readRtpMedia on the descriptions real stacks produce', () => {
     'werift-av-offer.sdp',
     'werift-av-answer.sdp',
     'firefox-av-offer.sdp',
+    'pion-av-offer.sdp',
   ];
   it.each(files)(
     'reads every RTP section of %s, and writing it back gives the same view',

@@ -202,10 +202,13 @@ export function readRtpMedia(section: SdpMediaSection): RtpMedia | RtpMediaProbl
         const draft = pt === undefined ? undefined : drafts.get(pt);
         if (draft === undefined) return problem('the payload type is not in the m= line');
         if (draft.name !== undefined) return problem('a second rtpmap for the payload type');
+        const clockRate = uint(m[3]!, 0xffffffff);
+        const channels = m[4] === undefined ? undefined : uint(m[4], 255);
+        if (!clockRate) return problem('the clock rate is 0 or above 2^32 - 1');
+        if (m[4] !== undefined && !channels) return problem('the channel count is 0 or above 255');
         draft.name = m[2]!;
-        draft.clockRate = Number(m[3]);
-        draft.channels = m[4] === undefined ? undefined : Number(m[4]);
-        if (!(draft.clockRate > 0)) return problem('the clock rate is 0');
+        draft.clockRate = clockRate;
+        draft.channels = channels;
         break;
       }
       case 'fmtp': {
