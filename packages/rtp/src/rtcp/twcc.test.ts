@@ -109,8 +109,8 @@ describe('TWCC feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.
 
   it('refuses reserved symbols, missing chunks and missing deltas', () => {
     const hdr = '8fcd0005000000010000000200000001000000';
-    expect(parseTwcc(Buffer.from(`${hdr}00` + '6001' + '0000', 'hex'))).toBe('malformed-body'); // run of symbol 3
-    expect(parseTwcc(Buffer.from(`${hdr}00` + 'f000' + '0000', 'hex'))).toBe('malformed-body'); // 2-bit symbol 3
+    expect(parseTwcc(Buffer.from(`${hdr}0060010000`, 'hex'))).toBe('malformed-body'); // run of symbol 3
+    expect(parseTwcc(Buffer.from(`${hdr}00f0000000`, 'hex'))).toBe('malformed-body'); // 2-bit symbol 3
     expect(
       parseTwcc(Buffer.from('8fcd0004000000010000000200000002000000002001', 'hex').subarray(0, 20)),
     ).toBe('truncated'); // no chunk
