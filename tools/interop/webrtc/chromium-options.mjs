@@ -1,8 +1,8 @@
 /**
  * How the tests, the demo and the examples launch headless Chromium (apt `chromium`) with
- * playwright-core on a loopback-only host: one place for the switches ../shared/INTEROP.md
- * found to work (plain ESM with declarations in chromium-options.d.mts, so that .mjs tools
- * and .ts tests share it). Playwright's default arguments are ignored because Chromium
+ * playwright-core on a loopback-only host: one place for the switches found to work there
+ * (tools/interop/README.md; plain ESM with declarations in chromium-options.d.mts, so that
+ * .mjs tools and .ts tests share it). Playwright's default arguments are ignored because Chromium
  * honours only the last `--disable-features`.
  */
 

@@ -1,15 +1,15 @@
 /**
  * Headless Chromium (apt `chromium`, driven by playwright-core) as an {@link InteropPeer}. The
- * switches are those ../shared/INTEROP.md found to work on a loopback-only host; Playwright's
+ * switches are those that work on a loopback-only host (chromium-options.mjs); Playwright's
  * defaults are ignored because Chromium honours only the last `--disable-features`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import type { ChannelOptions, InteropPeer } from './harness.js';
+import type { ChannelEvent, ChannelOptions, InteropPeer } from './harness.js';
 import { CHROMIUM, chromiumLaunchOptions } from './chromium-options.mjs';
-import { loopbackOnly } from './harness.js';
+import { loopbackOnly, now } from './harness.js';
 
 export { CHROMIUM };
 
@@ -35,6 +35,7 @@ interface PageChannel {
   label: string;
   readyState: string;
   binaryType: string;
+  addEventListener(type: string, listener: (e: { error?: unknown }) => void): void;
   onopen: (() => void) | null;
   onmessage: ((e: { data: unknown }) => void) | null;
   send(data: unknown): void;
@@ -59,7 +60,9 @@ type X = {
   pc: PagePeer;
   channels: Map<string, PageChannel>;
   got: Map<string, string[]>;
+  events: Map<string, ChannelEvent[]>;
   candidates: Candidate[];
+  closedAt?: number;
   watch: (c: PageChannel, echo: boolean) => void;
 };
 type PageGlobal = { x: X; RTCPeerConnection: new () => PagePeer };
@@ -71,6 +74,7 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
     const pc = new w.RTCPeerConnection();
     const channels = new Map<string, PageChannel>();
     const got = new Map<string, string[]>();
+    const events = new Map<string, ChannelEvent[]>();
     const candidates: Candidate[] = [];
     const describe = (data: unknown): string => {
       if (typeof data === 'string') return data;
@@ -81,12 +85,33 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
       c.binaryType = 'arraybuffer';
       channels.set(c.label, c);
       got.set(c.label, []);
+      const log: ChannelEvent[] = [];
+      events.set(c.label, log);
+      const at = () => performance.timeOrigin + performance.now();
+      if (c.readyState === 'open') log.push({ type: 'open', at: at() });
+      for (const type of ['open', 'error', 'close'] as const) {
+        c.addEventListener(type, (e) => {
+          if (type === 'open' && log.some((l) => l.type === 'open')) return;
+          const error = e.error as
+            | { errorDetail?: string; sctpCauseCode?: number | null }
+            | undefined;
+          log.push({
+            type,
+            at: at(),
+            ...(type === 'error'
+              ? {
+                  detail: `${error?.errorDetail}${error?.sctpCauseCode == null ? '' : `:${error.sctpCauseCode}`}`,
+                }
+              : {}),
+          });
+        });
+      }
       c.onmessage = (e) => (echo ? c.send(e.data) : got.get(c.label)!.push(describe(e.data)));
     };
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) candidates.push(e.candidate.toJSON() as Candidate);
     };
-    w.x = { pc, channels, got, candidates, watch };
+    w.x = { pc, channels, got, events, candidates, watch };
   });
   let candidateHandler:
     | ((c: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }) => void)
@@ -168,13 +193,26 @@ export async function chromiumPeer(page: Page): Promise<InteropPeer> {
         (label) => (globalThis as unknown as PageGlobal).x.channels.get(label)?.close(),
         label,
       ),
+    channelEvents: (label) =>
+      page.evaluate(
+        (label) => [...((globalThis as unknown as PageGlobal).x.events.get(label) ?? [])],
+        label,
+      ),
     connectionState: () =>
       page.evaluate(() => (globalThis as unknown as PageGlobal).x.pc.connectionState),
     close: async () => {
       if (polling) clearTimeout(polling);
       polling = undefined;
       candidateHandler = undefined;
-      await page.evaluate(() => (globalThis as unknown as PageGlobal).x.pc.close()).catch(() => {});
+      // The time is taken in the page, next to the call: a page.evaluate round trip is not.
+      return page
+        .evaluate(() => {
+          const x = (globalThis as unknown as PageGlobal).x;
+          x.closedAt ??= performance.timeOrigin + performance.now();
+          x.pc.close();
+          return x.closedAt;
+        })
+        .catch(() => now());
     },
   };
 }

@@ -6,5 +6,6 @@ import { ourPeer } from './harness.js';
 import { scenarioTest } from './scenario-tests.js';
 
 describe('x-webrtc offers, x-webrtc answers', () => {
-  scenarioTest(async () => [ourPeer(), ourPeer()]);
+  scenarioTest(async () => [ourPeer(), ourPeer()], 'offerer');
+  scenarioTest(async () => [ourPeer(), ourPeer()], 'answerer');
 });
