@@ -123,24 +123,29 @@ describe('replay protection', () => {
 });
 
 describe('unencrypted SRTCP (E = 0)', () => {
-  it('is accepted for the counter-mode profiles when it authenticates', async () => {
-    // Built through the transform, as a peer that does not encrypt SRTCP would send it.
-    const { createTransform } = await import('./transform.js');
-    const profile = SrtpProfile.Aes128CmHmacSha1_32;
-    const key = masterKey(profile);
-    const peer = createTransform(srtpProfileParameters(profile), key);
-    const session = new SrtpSession({ profile, local: masterKey(profile), remote: key });
-    const p = rtcp(77, 1);
-    const s = peer.protectRtcp(p, 77, 9, false);
-    expect(s.subarray(0, p.length)).toEqual(p);
-    expect(s.readUInt32BE(p.length)).toBe(9);
-    expect(session.unprotectRtcp(s)).toEqual(p);
-    // The E bit is authenticated: setting it on an unencrypted packet fails.
-    const flipped = peer.protectRtcp(p, 77, 10, false);
-    flipped[p.length]! |= 0x80;
-    expect(session.unprotectRtcp(flipped)).toBeUndefined();
-    expect(session.lastDropReason).toBe('authFailed');
-  });
+  it.each([SrtpProfile.Aes128CmHmacSha1_32, SrtpProfile.AeadAes256Gcm])(
+    'is accepted when it authenticates (profile %i)',
+    async (profile) => {
+      // Built through the transform, as a peer that does not encrypt SRTCP would send it.
+      const { createTransform } = await import('./transform.js');
+      const params = srtpProfileParameters(profile);
+      const key = masterKey(profile);
+      const peer = createTransform(params, key);
+      const session = new SrtpSession({ profile, local: masterKey(profile), remote: key });
+      const p = rtcp(77, 1);
+      const s = peer.protectRtcp(p, 77, 9, false);
+      expect(s.subarray(0, p.length)).toEqual(p);
+      expect(s.readUInt32BE(peer.rtcpTrailerOffset(s.length))).toBe(9);
+      expect(session.unprotectRtcp(s)).toEqual(p);
+      expect(session.unprotectRtcp(s)).toBeUndefined();
+      expect(session.lastDropReason).toBe('replayed');
+      // The E flag is authenticated: setting it on an unencrypted packet fails.
+      const flipped = peer.protectRtcp(p, 77, 10, false);
+      flipped[peer.rtcpTrailerOffset(flipped.length)]! |= 0x80;
+      expect(session.unprotectRtcp(flipped)).toBeUndefined();
+      expect(session.lastDropReason).toBe('authFailed');
+    },
+  );
 });
 
 describe('configuration', () => {
