@@ -136,6 +136,28 @@ describe('JitterBuffer: loss', () => {
     expect(jb.stats).toMatchObject({ lost: 0, framesDropped: 0, keyframesRequested: 0 });
   });
 
+  it('lists missing packets across the 16-bit wrap with their extended numbers', () => {
+    const jb = video({ targetLatencyMs: 100 });
+    const { packets } = testingStream(2, 3, { keyframeEvery: 1, firstSeq: 65533 });
+    jb.push(packets[0]!, 0);
+    jb.push(packets[5]!, 7);
+    expect(jb.missing(10)).toEqual([
+      { sequenceNumber: 65534, extendedSequenceNumber: 65534, ageMs: 3 },
+      { sequenceNumber: 65535, extendedSequenceNumber: 65535, ageMs: 3 },
+      { sequenceNumber: 0, extendedSequenceNumber: 65536, ageMs: 3 },
+      { sequenceNumber: 1, extendedSequenceNumber: 65537, ageMs: 3 },
+    ]);
+  });
+
+  it('nextDeadline is the latest time seen when pop has work now', () => {
+    const jb = video();
+    const { packets } = testingStream(1, 1, { keyframeEvery: 1 });
+    jb.push(packets[0]!, 42);
+    expect(jb.nextDeadline()).toBe(42);
+    expect(jb.pop(42)).toHaveLength(1);
+    expect(jb.nextDeadline()).toBeUndefined();
+  });
+
   it('gives up an incomplete frame when due, then waits for a keyframe and asks for one', () => {
     const jb = video({ targetLatencyMs: 100 });
     const { frames, packets } = testingStream(6, 2, { keyframeEvery: 4 });

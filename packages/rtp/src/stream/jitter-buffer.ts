@@ -352,18 +352,9 @@ export class JitterBuffer {
     this.headValid = false;
     const ring = this.ring;
     const start = this.nextSeq;
-    const payloads: Uint8Array[] = [];
-    let firstArrivalMs = Number.POSITIVE_INFINITY;
-    let completeMs = Number.NEGATIVE_INFINITY;
-    for (let x = start; x <= end; x++) {
-      payloads.push(ring.payload(x));
-      const t = ring.time(x);
-      if (t < firstArrivalMs) firstArrivalMs = t;
-      if (t > completeMs) completeMs = t;
-    }
     const ts = ring.timestamp(start);
     const keyframe = (ring.flags(start) & PacketFlag.Keyframe) !== 0;
-    for (let x = start; x <= end; x++) ring.release(x);
+    const { payloads, firstArrivalMs, lastArrivalMs } = ring.take(start, end);
     this.held -= end - start + 1;
     this.nextSeq = end + 1;
     this.progressed = true;
@@ -384,7 +375,7 @@ export class JitterBuffer {
       packetCount: end - start + 1,
       playoutMs: this.playout.playoutMs(ts),
       firstArrivalMs,
-      completeMs,
+      completeMs: lastArrivalMs,
     });
     this.counters.framesEmitted++;
     if (keyframe) {

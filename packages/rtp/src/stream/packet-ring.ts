@@ -83,6 +83,25 @@ export class PacketRing {
     this.payloads[i] = undefined;
   }
 
+  /**
+   * The payloads of the present packets `start..end`, in order, with their first and last
+   * arrival times; the slots are released.
+   */
+  take(start: number, end: number) {
+    const payloads: Uint8Array[] = [];
+    let firstArrivalMs = Number.POSITIVE_INFINITY;
+    let lastArrivalMs = Number.NEGATIVE_INFINITY;
+    for (let x = start; x <= end; x++) {
+      const i = this.slot(x);
+      payloads.push(this.payloads[i]!);
+      const t = this.times[i]!;
+      if (t < firstArrivalMs) firstArrivalMs = t;
+      if (t > lastArrivalMs) lastArrivalMs = t;
+      this.release(x);
+    }
+    return { payloads, firstArrivalMs, lastArrivalMs };
+  }
+
   /** Extended timestamp of a present packet. */
   timestamp(ext: number): number {
     return this.timestamps[this.slot(ext)]!;
