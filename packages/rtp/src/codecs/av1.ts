@@ -8,6 +8,8 @@
 import type { Depacketizer } from './depacketizer.js';
 import { leb128Read, leb128Size, readLeb128, writeLeb128 } from './leb128.js';
 
+const NONE: readonly Uint8Array[] = [];
+
 /** OBU types of AV1 §6.2.2 that this module names. */
 export const Av1ObuType = {
   /** OBU_SEQUENCE_HEADER. */
@@ -68,7 +70,7 @@ export class Av1Depacketizer implements Depacketizer {
   readonly #chunkEnd: number[] = [];
   readonly #obuChunk: number[] = [];
   readonly #obuLength: number[] = [];
-  #payloads: readonly Uint8Array[] = [];
+  #payloads: readonly Uint8Array[] = NONE;
 
   /** A depacketizer with `options`. */
   constructor(options: Av1DepacketizerOptions = {}) {
@@ -113,7 +115,7 @@ export class Av1Depacketizer implements Depacketizer {
   assemble(payloads: readonly Uint8Array[]): Uint8Array | undefined {
     this.#payloads = payloads;
     const frame = this.#assemble();
-    this.#payloads = [];
+    this.#payloads = NONE;
     return frame;
   }
 

@@ -3,10 +3,17 @@
  * frames (the jitter buffer in `stream/`). A codec knows where its frames begin and whether
  * one is a keyframe; the buffer knows order, loss and time.
  *
- * What a "frame" is, per codec: one Opus or G.711 packet; one VP8 frame; one VP9 picture (all
- * its spatial layer frames, RFC 9628 §4.1); one H.264 access unit (RFC 6184 §5.1); one AV1
- * temporal unit (AV1 RTP specification §4). Every packet of a video frame carries the same RTP
- * timestamp, and the marker bit is set on its last packet.
+ * What a "frame" is, per codec: one Opus or G.711 packet; one VP8 frame; one VP9 layer frame
+ * (RFC 9628 §4.2, B to E: a picture of several spatial layers is several frames with one
+ * timestamp, and `assemble` also takes the whole picture); one H.264 access unit (RFC 6184
+ * §5.1); one AV1 temporal unit (AV1 RTP specification §4). Every packet of a video frame
+ * carries the same RTP timestamp, and the marker bit is set on the last packet of a picture.
+ *
+ * A single H.264 or AV1 packet cannot always show whether it begins a frame: an IDR slice in
+ * its own packet after a STAP-A of SPS and PPS looks like the first packet of an access unit,
+ * and so does a slice sent without parameter sets. `isFrameStart` answers true for both. A
+ * start whose RTP timestamp is the one of the packet just before it continues that frame; group
+ * packets by timestamp (as libwebrtc does for H.264) rather than cut at every start.
  */
 
 /** What a depacketizer and the jitter buffer need of an RTP packet: a structural view. */
@@ -27,7 +34,10 @@ export interface RtpPayloadView {
  * `undefined`.
  */
 export interface Depacketizer {
-  /** True when `payload` is the first packet of a frame (a partition head). */
+  /**
+   * True when `payload` is the first packet of a frame (a partition head), or, for H.264 and
+   * AV1, may be (see above: the timestamp decides).
+   */
   isFrameStart(payload: Uint8Array): boolean;
   /** True when this packet is the last of its frame (for most codecs: the marker bit). */
   isFrameEnd(payload: Uint8Array, marker: boolean): boolean;

@@ -33,33 +33,23 @@ export interface H264PayloaderOptions {
  */
 export function splitAnnexB(stream: Uint8Array): Uint8Array[] {
   const nals: Uint8Array[] = [];
-  const length = stream.length;
-  let start = -1;
-  let i = 0;
-  while (i + 2 < length) {
-    if (stream[i + 2]! > 1) {
-      i += 3;
-    } else if (stream[i] === 0 && stream[i + 1] === 0 && stream[i + 2] === 1) {
-      if (start < 0) {
-        for (let k = 0; k < i; k++) {
-          if (stream[k] !== 0) throw notAnnexB();
-        }
-      } else {
-        pushNal(nals, stream, start, i);
-      }
-      i += 3;
-      start = i;
-    } else {
-      i++;
-    }
+  if (stream.length === 0) return nals;
+  // Buffer#indexOf searches natively, much faster than a loop over every byte.
+  const bytes = Buffer.from(stream.buffer, stream.byteOffset, stream.length);
+  let at = bytes.indexOf(START_CODE);
+  if (at < 0) throw notAnnexB();
+  for (let k = 0; k < at; k++) {
+    if (stream[k] !== 0) throw notAnnexB();
   }
-  if (start < 0) {
-    if (length === 0) return nals;
-    throw notAnnexB();
+  while (at >= 0) {
+    const start = at + 3;
+    at = bytes.indexOf(START_CODE, start);
+    pushNal(nals, stream, start, at < 0 ? stream.length : at);
   }
-  pushNal(nals, stream, start, length);
   return nals;
 }
+
+const START_CODE = Uint8Array.of(0, 0, 1);
 
 function pushNal(nals: Uint8Array[], stream: Uint8Array, start: number, end: number): void {
   while (end > start && stream[end - 1] === 0) end--;
