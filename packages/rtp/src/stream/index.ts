@@ -11,7 +11,7 @@ export type {
   MissingPacket,
 } from './jitter-buffer-options.js';
 export { ReceiveStatistics } from './receive-statistics.js';
-export type { ReceiveStatisticsOptions, ReportBlockValues } from './receive-statistics.js';
+export type { ReceiveStatisticsOptions } from './receive-statistics.js';
 export { reportBlockRoundTripMs } from './rtt.js';
 export {
   RTX_OSN_SIZE,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RtpConfigurationError } from '../errors.js';
+import { compactNtp, ntpTimeFromUnixMs } from '../rtcp/ntp.js';
+import { decodeReportBlock, encodeReportBlock, REPORT_BLOCK_SIZE } from '../rtcp/report-block.js';
 import { ReceiveStatistics } from './receive-statistics.js';
+import { reportBlockRoundTripMs } from './rtt.js';
 
 const make = () => new ReceiveStatistics({ ssrc: 0xabcd_ef01, clockRate: 90_000 });
 
@@ -167,5 +170,25 @@ describe('ReceiveStatistics: LSR and DLSR', () => {
       RtpConfigurationError,
     );
     expect(() => new ReceiveStatistics({ ssrc: 1, clockRate: 0 })).toThrow(RtpConfigurationError);
+  });
+});
+
+describe('ReceiveStatistics with the RTCP layer', () => {
+  it('its report block encodes as RTCP and gives the RTT back to the sender', () => {
+    const s = make();
+    feed(
+      s,
+      range(0, 50).filter((i) => i !== 20),
+    );
+    // Our SR leaves at wall time T; the peer gets it 40 ms later, reports 1.5 s after that.
+    const t = Date.UTC(2026, 0, 1);
+    s.senderReportReceived(ntpTimeFromUnixMs(t), 10_040);
+    const block = s.reportBlock(11_540)!;
+    const bytes = new Uint8Array(REPORT_BLOCK_SIZE);
+    encodeReportBlock(block, bytes, 0);
+    expect(decodeReportBlock(bytes, 0)).toEqual(block);
+    // The RR is back 40 ms after it left: A = T + 40 + 1500 + 40.
+    const arrival = compactNtp(ntpTimeFromUnixMs(t + 1580));
+    expect(reportBlockRoundTripMs(block, arrival)).toBeCloseTo(80, 0);
   });
 });

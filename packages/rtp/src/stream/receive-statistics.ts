@@ -1,10 +1,12 @@
 /**
  * RFC 3550 receive statistics for one source: sequence validation (§A.1), loss (§A.3) and
- * interarrival jitter (§A.8), and the values of the reception report block (§6.4.1) a
- * receiver sends about it.
+ * interarrival jitter (§A.8), and the reception report block (§6.4.1) a receiver sends
+ * about it.
  */
 
 import { RtpConfigurationError } from '../errors.js';
+import { compactNtp, type NtpTime } from '../rtcp/ntp.js';
+import type { RtcpReportBlock } from '../rtcp/report-block.js';
 
 /** RFC 3550 §A.1: packets in sequence before a source is valid. */
 const MIN_SEQUENTIAL = 2;
@@ -13,27 +15,6 @@ const MAX_DROPOUT = 3000;
 /** RFC 3550 §A.1: the largest backward step taken as reordering rather than a restart. */
 const MAX_MISORDER = 100;
 const SEQ_MOD = 0x1_0000;
-
-/**
- * The values of one reception report block (RFC 3550 §6.4.1), field names as the RTCP report
- * block uses them, so one can be handed to the other.
- */
-export interface ReportBlockValues {
-  /** SSRC_n: the source reported on. */
-  readonly ssrc: number;
-  /** Fraction lost since the previous report, in 1/256 (0–255, RFC 3550 §A.3). */
-  readonly fractionLost: number;
-  /** Cumulative number of packets lost, clamped to a signed 24-bit value (§A.3). */
-  readonly cumulativeLost: number;
-  /** Extended highest sequence number received: cycles × 65536 + highest (32 bits). */
-  readonly highestSequenceNumber: number;
-  /** Interarrival jitter in timestamp units (§A.8), truncated to an integer. */
-  readonly jitter: number;
-  /** LSR: the middle 32 bits of the NTP timestamp of the last SR received, or 0. */
-  readonly lastSenderReport: number;
-  /** DLSR: the time since that SR was received, in 1/65536 s, or 0 without an SR. */
-  readonly delaySinceLastSenderReport: number;
-}
 
 /** Options of {@link ReceiveStatistics}. */
 export interface ReceiveStatisticsOptions {
@@ -145,23 +126,21 @@ export class ReceiveStatistics {
   }
 
   /**
-   * Records a sender report of this source (RFC 3550 §6.4.1): its NTP timestamp (the two
-   * 32-bit halves) and when it arrived, for the LSR and DLSR of the next report blocks.
+   * Records a sender report of this source (RFC 3550 §6.4.1): its NTP timestamp and when it
+   * arrived, for the LSR (the middle 32 bits of that timestamp) and DLSR of the next blocks.
    */
-  senderReportReceived(
-    ntp: { readonly seconds: number; readonly fraction: number },
-    arrivalMs: number,
-  ) {
-    this.lsr = (((ntp.seconds & 0xffff) << 16) | (ntp.fraction >>> 16)) >>> 0;
+  senderReportReceived(ntp: NtpTime, arrivalMs: number): void {
+    this.lsr = compactNtp(ntp);
     this.lsrArrivalMs = arrivalMs;
   }
 
   /**
-   * The values of a report block on this source at `nowMs`, and the start of a new interval
+   * The report block on this source at `nowMs` (RFC 3550 §6.4.1), ready for an RR or SR, and
+   * the start of a new interval
    * for the fraction lost (§A.3: call it once per report sent). `undefined` while the source
    * has not been validated (§A.1 probation): there is nothing to report yet.
    */
-  reportBlock(nowMs: number): ReportBlockValues | undefined {
+  reportBlock(nowMs: number): RtcpReportBlock | undefined {
     if (!this.validated) return undefined;
     const expected = this.expected;
     const expectedInterval = expected - this.expectedPrior;
