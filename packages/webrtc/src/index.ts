@@ -27,18 +27,20 @@ export { RTCPeerConnection } from './rtc-peer-connection.js';
 export type { RTCStats } from './rtc-stats.js';
 export {
   RTCDtlsTransport,
-  type RTCIceCandidatePair,
+  RTCIceCandidatePair,
   type RTCIceGatheringState,
   RTCIceTransport,
   RTCSctpTransport,
   type RTCSctpTransportState,
 } from './rtc-transports.js';
 export {
+  type RTCAnswerOptions,
   RTCCertificate,
   type RTCConfiguration,
   RTCDataChannelEvent,
   type RTCDataChannelInit,
   type RTCIceServer,
+  type RTCOfferOptions,
   RTCPeerConnectionIceErrorEvent,
   RTCPeerConnectionIceEvent,
   type RTCSdpType,

@@ -83,7 +83,8 @@ export class JsepState {
   }
 
   /**
-   * Our description of `type`: `local` credentials (or a restart's new ones) and
+   * Our description of `type`: `local` credentials (or a restart's new ones, also when
+   * `iceRestart` asks for them) and
    * fingerprints, the DTLS role if DTLS runs, and the candidates gathered so far.
    */
   write(
@@ -91,9 +92,11 @@ export class JsepState {
     local: { ufrag: string; pwd: string; fingerprints: { algorithm: string; value: string }[] },
     dtlsRole: 'client' | 'server' | undefined,
     gathered: { readonly candidates: readonly string[]; readonly done: boolean },
+    iceRestart = false,
   ): string {
     let { ufrag, pwd } = local;
-    const restarting = type === 'offer' && this.restartRequested;
+    // webrtc-pc RTCOfferOptions.iceRestart, or [[LocalIceCredentialsToReplace]] not empty.
+    const restarting = type === 'offer' && (this.restartRequested || iceRestart);
     if (restarting) {
       // RFC 8445 §5.3: at least 24 bits of randomness in the ufrag, 128 in the pwd.
       this.restartCredentials ??= {

@@ -46,15 +46,19 @@ export class Negotiator {
     return this.host.jsep;
   }
 
-  /** `createOffer()`, on the chain. */
-  createOffer(): RTCSessionDescriptionInit {
+  /**
+   * `createOffer()`, on the chain. `iceRestart` (webrtc-pc `RTCOfferOptions`): this offer has
+   * new ICE credentials, and applying it restarts ICE; before the first negotiation every
+   * offer's credentials are new anyway.
+   */
+  createOffer(iceRestart = false): RTCSessionDescriptionInit {
     if (this.jsep.signaling !== 'stable' && this.jsep.signaling !== 'have-local-offer') {
       throw new DOMException(
         `createOffer() in signaling state ${this.jsep.signaling}; answer the remote offer first`,
         'InvalidStateError',
       );
     }
-    this.jsep.lastCreated.offer = this.writeLocal('offer');
+    this.jsep.lastCreated.offer = this.writeLocal('offer', iceRestart && this.started);
     return { type: 'offer', sdp: this.jsep.lastCreated.offer };
   }
 
@@ -226,12 +230,13 @@ export class Negotiator {
     this.host.setSignaling('stable');
   }
 
-  private writeLocal(type: 'offer' | 'answer' | 'pranswer'): string {
+  private writeLocal(type: 'offer' | 'answer' | 'pranswer', iceRestart = false): string {
     return this.jsep.write(
       type,
       this.host.manager.localParameters,
       this.host.manager.dtlsRole,
       this.host.gathering,
+      iceRestart,
     );
   }
 

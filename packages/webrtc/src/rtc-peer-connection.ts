@@ -21,8 +21,10 @@ import { collectStats, type RTCStats } from './rtc-stats.js';
 import {
   type RTCCertificate,
   type RTCConfiguration,
+  type RTCAnswerOptions,
   RTCDataChannelEvent,
   type RTCDataChannelInit,
+  type RTCOfferOptions,
   RTCPeerConnectionIceErrorEvent,
   type RTCPeerConnectionIceEvent,
   type RTCSdpType,
@@ -48,6 +50,14 @@ import {
 } from './state/states.js';
 
 const log = debuglog('x:webrtc');
+
+/** WebIDL dictionary conversion: undefined and null are `{}`, another non-object a TypeError. */
+function dictionary<T extends object>(value: T | null | undefined, name: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' && typeof value !== 'function')
+    throw new TypeError(`the argument must be an ${name} dictionary`);
+  return value;
+}
 
 /** W3C `RTCPeerConnection` (data channels). */
 export class RTCPeerConnection extends SafeEventTarget {
@@ -122,7 +132,9 @@ export class RTCPeerConnection extends SafeEventTarget {
       local: () => iceParametersOf(this.jsep.local),
       remote: () => iceParametersOf(this.jsep.remote),
     };
-    this.manager = new Manager(managerConfigOf(checked), (event) => this.onManagerEvent(event));
+    this.manager = new Manager(managerConfigOf(checked), undefined, (event) =>
+      this.onManagerEvent(event),
+    );
     const pc = this;
     this.negotiator = new Negotiator({
       jsep: this.jsep,
@@ -232,7 +244,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    * (`restartIce()`), which gathers from the servers new since (refreshed TURN credentials
    * included). Throws as the constructor does for a bad configuration.
    */
-  setConfiguration(configuration: RTCConfiguration): void {
+  setConfiguration(configuration: RTCConfiguration = {}): void {
     this.assertNotClosed();
     const checked = checkConfiguration(configuration, {
       configuration: this.configuration,
@@ -265,14 +277,36 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
   }
 
-  createOffer(): Promise<RTCSessionDescriptionInit> {
+  /**
+   * W3C `createOffer()`: an offer for the current state (JSEP §5.2.1). With
+   * `{ iceRestart: true }` (webrtc-pc `RTCOfferOptions`) it carries new ICE credentials, and
+   * `setLocalDescription()` of it restarts ICE, as after `restartIce()`. Rejects with TypeError
+   * for options that are not a dictionary, InvalidStateError once closed or while a remote
+   * offer waits for its answer.
+   */
+  createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
+    let iceRestart: boolean;
+    try {
+      iceRestart = Boolean(dictionary(options, 'RTCOfferOptions').iceRestart);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.enqueue(async () => {
       this.assertNotClosed();
-      return this.negotiator.createOffer();
+      return this.negotiator.createOffer(iceRestart);
     });
   }
 
-  createAnswer(): Promise<RTCSessionDescriptionInit> {
+  /**
+   * W3C `createAnswer()`: the answer to the remote offer (JSEP §5.3.1). `RTCAnswerOptions` has
+   * no member; anything but a dictionary rejects with TypeError.
+   */
+  createAnswer(options?: RTCAnswerOptions): Promise<RTCSessionDescriptionInit> {
+    try {
+      dictionary(options, 'RTCAnswerOptions');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.enqueue(async () => {
       this.assertNotClosed();
       return this.negotiator.createAnswer();

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RTCError } from './rtc-error.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCSessionDescription, type RTCSessionDescriptionInit } from './rtc-types.js';
-import { type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
@@ -277,5 +277,48 @@ describe('RTCCertificate and the SDP fingerprint (webrtc-pc §4.9.2, RFC 8122 §
       (certificate as { expires: number }).expires = 0;
     }).toThrow(TypeError);
     expect(certificate.expires).toBe(expires);
+  });
+});
+
+describe('createOffer() and createAnswer() options (webrtc-pc RTCOfferOptions, RTCAnswerOptions)', () => {
+  const ufragOf = (sdp: string | undefined): string | undefined =>
+    /^a=ice-ufrag:(\S+)\r?$/m.exec(sdp ?? '')?.[1];
+
+  it('gives an offer new ICE credentials with iceRestart, which restarts ICE when applied', async () => {
+    peers = virtualPeers({ seed: 3 });
+    const { a, b, clock } = peers;
+    a.createDataChannel('restart');
+    await negotiate(a, b);
+    await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
+    const current = ufragOf(a.currentLocalDescription?.sdp);
+    expect(ufragOf((await a.createOffer()).sdp)).toBe(current);
+    expect(ufragOf((await a.createOffer({})).sdp)).toBe(current);
+    const restart = await a.createOffer({ iceRestart: true });
+    expect(ufragOf(restart.sdp)).not.toBe(current);
+    // It is not restartIce(): a later offer without the option keeps the credentials.
+    expect(ufragOf((await a.createOffer()).sdp)).toBe(current);
+    await a.setLocalDescription(await a.createOffer({ iceRestart: true }));
+    const restarted = ufragOf(a.localDescription?.sdp);
+    expect(restarted).not.toBe(current);
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    expect(ufragOf(a.currentLocalDescription?.sdp)).toBe(restarted);
+    expect(ufragOf(b.currentLocalDescription?.sdp)).not.toBe(ufragOf(b.remoteDescription?.sdp));
+    const ice = a.sctp!.transport.iceTransport;
+    expect(ice.getLocalParameters()?.usernameFragment).toBe(restarted);
+    await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
+    expect(a.connectionState).toBe('connected');
+  });
+
+  it('rejects options that are not a dictionary with TypeError, and takes null', async () => {
+    peers = virtualPeers({ seed: 3 });
+    const { a } = peers;
+    for (const bad of [42, 'iceRestart', true])
+      expect((await rejection(a.createOffer(bad as never))).name).toBe('TypeError');
+    expect((await a.createOffer(null as never)).type).toBe('offer');
+    expect((await rejection(a.createAnswer(7 as never))).name).toBe('TypeError');
+    // A dictionary is converted first: in stable, the answer is refused for the state.
+    expect((await rejection(a.createAnswer({}))).name).toBe('InvalidStateError');
   });
 });

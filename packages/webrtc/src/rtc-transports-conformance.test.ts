@@ -12,7 +12,12 @@ import { type RTCDataChannel, RTCErrorEvent } from './rtc-data-channel.js';
 import { RTCError } from './rtc-error.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import { RTCDtlsTransport, RTCIceTransport, RTCSctpTransport } from './rtc-transports.js';
+import {
+  RTCDtlsTransport,
+  RTCIceCandidatePair,
+  RTCIceTransport,
+  RTCSctpTransport,
+} from './rtc-transports.js';
 import {
   RTCDataChannelEvent,
   RTCPeerConnectionIceErrorEvent,
@@ -758,7 +763,13 @@ describe('readonly attributes (WebIDL: a getter on the prototype, no setter)', (
     assertReadonly(dtls, ['iceTransport', 'state']);
     assertReadonly(sctp, ['transport', 'state', 'maxMessageSize', 'maxChannels']);
     assertReadonly(w.a.localDescription!, ['type', 'sdp']);
-    assertReadonly(ice.getSelectedCandidatePair()!.local, [
+    // RTCIceCandidatePair is an interface with [SameObject] attributes, the slot's value each time.
+    const pair = ice.getSelectedCandidatePair()!;
+    expect(pair).toBeInstanceOf(RTCIceCandidatePair);
+    expect(ice.getSelectedCandidatePair()).toBe(pair);
+    expect(pair.local).toBe(pair.local);
+    assertReadonly(pair, ['local', 'remote']);
+    assertReadonly(pair.local, [
       'candidate',
       'sdpMid',
       'sdpMLineIndex',

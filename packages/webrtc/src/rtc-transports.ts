@@ -7,10 +7,26 @@ import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
 import type { RTCDtlsTransportState, RTCIceTransportState } from './state/states.js';
 
-/** W3C `RTCIceCandidatePair`: the local and remote candidates of the selected pair. */
-export interface RTCIceCandidatePair {
-  readonly local: RTCIceCandidate;
-  readonly remote: RTCIceCandidate;
+/**
+ * W3C `RTCIceCandidatePair` (webrtc-pc §5.6.2, an interface): the local and remote candidates
+ * of the selected pair, the same objects each time (`[SameObject]`).
+ */
+export class RTCIceCandidatePair {
+  readonly #local: RTCIceCandidate;
+  readonly #remote: RTCIceCandidate;
+  /** @internal Made by the ICE transport ("create an RTCIceCandidatePair"). */
+  constructor(local: RTCIceCandidate, remote: RTCIceCandidate) {
+    this.#local = local;
+    this.#remote = remote;
+  }
+  /** The local candidate. */
+  get local(): RTCIceCandidate {
+    return this.#local;
+  }
+  /** The remote candidate. */
+  get remote(): RTCIceCandidate {
+    return this.#remote;
+  }
 }
 
 /** W3C `RTCIceGatheringState`. */
@@ -105,10 +121,10 @@ export class RTCIceTransport extends SafeEventTarget {
       }
       return new RTCIceCandidate({ candidate: c.candidate, sdpMid: mid, sdpMLineIndex: 0 });
     };
-    this.pair = {
-      local: find(this.localCandidates, pair.local),
-      remote: find(this.remoteCandidates, pair.remote),
-    };
+    this.pair = new RTCIceCandidatePair(
+      find(this.localCandidates, pair.local),
+      find(this.remoteCandidates, pair.remote),
+    );
   }
 }
 

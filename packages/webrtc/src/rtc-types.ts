@@ -64,6 +64,15 @@ export function sdpType(init: RTCSessionDescriptionInit | null | undefined): RTC
   return type as RTCSdpType;
 }
 
+/** W3C `RTCOfferOptions`. */
+export interface RTCOfferOptions {
+  /** New ICE credentials in this offer: applying it restarts ICE. Default false. */
+  iceRestart?: boolean;
+}
+
+/** W3C `RTCAnswerOptions` (no member). */
+export type RTCAnswerOptions = Record<string, never>;
+
 /** W3C `RTCIceServer`. */
 export interface RTCIceServer {
   urls: string | string[];
