@@ -8,6 +8,8 @@
  * JavaScript disagree on what it exports. Each program also runs, as TypeScript, under Bun and
  * under Deno in the same project (issue 16: the stack is pure TypeScript, not Node-only).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildPackages,
@@ -16,6 +18,7 @@ import {
   installProject,
   packAll,
   type Packed,
+  root,
   run,
   runScenario,
   type Scenario,
@@ -190,6 +193,20 @@ describe('pack test', () => {
       expect({ [entry.specifier]: entry.runtime }).toEqual({ [entry.specifier]: entry.declared });
     }
   }, 240_000);
+
+  it('runs the Bun and Deno that package.json pins and the README names', async () => {
+    const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    for (const name of runtimeNames) {
+      const runtime = await runtimes.get(name);
+      if (runtime instanceof Error || !runtime) throw runtime;
+      expect({ [name]: runtime.version }).toEqual({ [name]: manifest.devDependencies[name] });
+      const title = name === 'bun' ? 'Bun' : 'Deno';
+      expect(readme).toContain(`**${title} ${runtime.version}**`);
+    }
+  });
 
   for (const name of runtimeNames) {
     it(`every entry point imports under ${name}, with the exports node sees`, async () => {
