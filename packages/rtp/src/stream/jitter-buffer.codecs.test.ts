@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RtpPayloadView } from '../codecs/depacketizer.js';
+import { H264Depacketizer } from '../codecs/h264.js';
 import { OpusDepacketizer, OpusPayloader } from '../codecs/opus.js';
 import { Vp8Depacketizer, Vp8Payloader } from '../codecs/vp8.js';
 import { JitterBuffer } from './jitter-buffer.js';
@@ -97,6 +98,38 @@ describe('JitterBuffer with the VP8 depacketizer (RFC 7741)', () => {
     expect(asked).toBe(true);
     expect(out.map((f) => f.data)).toEqual([...frames.slice(0, hit), ...frames.slice(20)]);
     expect(jb.stats).toMatchObject({ lost: 1, framesDropped: 20 - hit, keyframesRequested: 1 });
+  });
+});
+
+describe('JitterBuffer with the H.264 depacketizer (RFC 6184)', () => {
+  it('keeps SPS, PPS and IDR sent as separate packets in one access unit', () => {
+    const jb = new JitterBuffer({
+      depacketizer: new H264Depacketizer(),
+      clockRate: 90_000,
+      targetLatencyMs: 50,
+      requiresKeyframeAfterLoss: true,
+    });
+    const nal = (bytes: number[], seq: number, timestamp: number, marker = false) => ({
+      sequenceNumber: seq,
+      timestamp,
+      marker,
+      payload: new Uint8Array(bytes),
+    });
+    // Single NAL unit packets (§5.6): SPS (7), PPS (8), IDR (5, first_mb_in_slice 0), then a
+    // P slice (1) in two slices, the second not starting the access unit.
+    const key = [
+      nal([0x67, 0x42, 0xc0, 0x1f], 10, 9000),
+      nal([0x68, 0xce, 0x3c, 0x80], 11, 9000),
+      nal([0x65, 0x88, 0x84, 0x21], 12, 9000, true),
+    ];
+    const delta = [nal([0x41, 0x9a, 0x01], 13, 12_000), nal([0x41, 0x40, 0x02], 14, 12_000, true)];
+    for (const p of [key[1]!, key[0]!, key[2]!, ...delta]) jb.push(p, 0);
+    const out = jb.pop(100);
+    expect(out.map((f) => [f.packetCount, f.keyframe])).toEqual([
+      [3, true],
+      [2, false],
+    ]);
+    expect([...out[0]!.data.subarray(0, 8)]).toEqual([0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f]);
   });
 });
 

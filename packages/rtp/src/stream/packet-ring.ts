@@ -122,7 +122,9 @@ export class PacketRing {
 
   /**
    * The last of the present packets from `s` (present) that share its timestamp, stopping at
-   * one that ends the frame, at a gap, at another frame's start, or at `highest`.
+   * one that ends the frame, at a gap, or at `highest`. A packet that "starts a frame" with
+   * the same timestamp does not stop it: H.264 sends SPS, PPS and the IDR slice of one access
+   * unit as separate packets, each the start of the access unit (RFC 6184 §5.1).
    */
   runEnd(s: number, highest: number): number {
     const ts = this.timestamp(s);
@@ -131,8 +133,7 @@ export class PacketRing {
       (this.flags(e) & PacketFlag.End) === 0 &&
       e < highest &&
       this.state(e + 1) === SlotState.Present &&
-      this.timestamp(e + 1) === ts &&
-      (this.flags(e + 1) & PacketFlag.Start) === 0
+      this.timestamp(e + 1) === ts
     ) {
       e++;
     }
