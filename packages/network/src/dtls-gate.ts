@@ -1,5 +1,6 @@
 /**
- * The DTLS side of RFC 7983 demultiplexing on the agent's pairs, with the two waits of a
+ * RFC 7983 demultiplexing on the agent's pairs: SRTP and SRTCP to the media path, and the DTLS
+ * side on the agent's pairs, with the two waits of a
  * connection's start:
  * - DTLS heard before the remote description gave our DTLS role: the answerer's checks and
  *   ClientHello come straight to us, often ahead of the answer through signaling;
@@ -31,6 +32,8 @@ export interface DtlsGateHost {
   sendOnPair(datagram: Uint8Array): boolean;
   /** Starts DTLS unless it has started. */
   startDtls(): void;
+  /** An SRTP or SRTCP datagram (RFC 7983: first byte 128–191). */
+  receiveMedia(data: Buffer): void;
 }
 
 /** @internal Owned by the Manager. */
@@ -50,6 +53,10 @@ export class DtlsGate {
     if (kind === 'dtls' && dtls) {
       if (h.server) h.startDtls();
       dtls.handleDatagram(data);
+      return;
+    }
+    if (kind === 'rtp') {
+      h.receiveMedia(data);
       return;
     }
     if (kind === 'dtls' && !h.described && this.early.length < MAX_HELD_DATAGRAMS) {

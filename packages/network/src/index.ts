@@ -1,9 +1,10 @@
 /**
  * `@x/network`: the `Manager`, which owns one ICE agent, DTLS and SCTP over its selected pair,
- * the RFC 7983 demultiplexer and the data channel protocol (RFC 8832).
- * `new Manager(config, (event) => …)` reports every state change of the ICE, DTLS and SCTP
- * transports with its cause, in this package's own enums (mapped from the layers below in
- * `map-*.ts`).
+ * the RFC 7983 demultiplexer, the data channel protocol (RFC 8832) and SRTP.
+ * `new Manager(config, onMedia, (event) => …)` reports every state change of the ICE, DTLS
+ * and SCTP transports with its cause, in this package's own enums (mapped from the layers
+ * below in `map-*.ts`), and calls `onMedia` for each new incoming RTP stream to learn where
+ * its packets go.
  *
  * @packageDocumentation
  */
@@ -77,6 +78,17 @@ export {
   parseCandidateAttribute,
 } from './map-ice.js';
 export { mapSctpCause, mapSctpState } from './map-sctp.js';
+export { DEFAULT_MAX_UNSIGNALED_STREAMS } from './media/media-router.js';
+export type {
+  IncomingStream,
+  MediaDropCounts,
+  MediaGenerator,
+  MediaOptions,
+  MediaRoutes,
+  MediaSink,
+  MediaStats,
+  SendStreamFeedback,
+} from './media/media-types.js';
 export type { PairTrafficCounters } from './pair-traffic.js';
 export {
   type CandidateDescription,

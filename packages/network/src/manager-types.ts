@@ -5,6 +5,7 @@
 import { type DtlsCertificate, generateCertificate, generateRsaCertificate } from '@x/dtls';
 import type { Agent, GatherOptions, IceServer } from '@x/ice';
 import type { Clock, Net } from '@x/transport';
+import type { MediaOptions } from './media/media-types.js';
 import type { DataChannel } from './data-channel.js';
 import type {
   CandidateDescription,
@@ -102,6 +103,8 @@ export interface ManagerConfig {
   readonly consent?: ConstructorParameters<typeof Agent>[0]['consent'];
   /** Called when a handler throws; the Manager carries on. Defaults to a debug log line. */
   readonly onHandlerError?: (error: unknown) => void;
+  /** Bounds of the media path. */
+  readonly media?: MediaOptions;
 }
 
 /** What the remote description says, as the Manager needs it. */
@@ -124,7 +127,7 @@ export interface RemoteParameters {
 
 /** Counters of a Manager; bad input is dropped and counted here. */
 export interface ManagerStats {
-  /** Datagrams on the pair that were neither STUN nor DTLS (RFC 7983), dropped. */
+  /** Datagrams on the pair that were neither STUN, DTLS nor S(R)TP (RFC 7983), dropped. */
   readonly demuxDropped: number;
   /** DCEP messages dropped (malformed, unknown stream...). */
   readonly dcepDropped: number;

@@ -237,14 +237,19 @@ describe('Manager configuration', () => {
   const handler = (): void => {};
 
   it('throws a bad ICE option where it is given, not at the first gathering', async () => {
-    expect(() => new Manager({ iceServers: [{ urls: 'foo:bar' }] }, handler)).toThrow(
+    expect(() => new Manager({ iceServers: [{ urls: 'foo:bar' }] }, undefined, handler)).toThrow(
       /iceServers\[0\]: bad ICE server URL "foo:bar"/,
     );
-    expect(() => new Manager({ iceServers: [{ urls: 'turn:t.example.net' }] }, handler)).toThrow(
-      /needs username and credential/,
-    );
     expect(
-      () => new Manager({ consent: { disconnectedAfterMs: 5000, failedAfterMs: 1000 } }, handler),
+      () => new Manager({ iceServers: [{ urls: 'turn:t.example.net' }] }, undefined, handler),
+    ).toThrow(/needs username and credential/);
+    expect(
+      () =>
+        new Manager(
+          { consent: { disconnectedAfterMs: 5000, failedAfterMs: 1000 } },
+          undefined,
+          handler,
+        ),
     ).toThrow(/failedAfterMs/);
   });
 

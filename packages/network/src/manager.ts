@@ -28,6 +28,13 @@ import {
   mapSelectedPairCause,
 } from './map-ice.js';
 import { mapSctpCause, mapSctpState } from './map-sctp.js';
+import { MediaRouter } from './media/media-router.js';
+import type {
+  MediaGenerator,
+  MediaRoutes,
+  MediaStats,
+  SendStreamFeedback,
+} from './media/media-types.js';
 import { BASE_SCTP_MTU, sctpMtuLimit } from './path-mtu.js';
 import { PairTraffic } from './pair-traffic.js';
 import {
@@ -86,7 +93,7 @@ export {
  *
  * @example
  * ```ts
- * const manager = new Manager({ controlling: true }, (e) => console.log(e.kind, e));
+ * const manager = new Manager({ controlling: true }, undefined, (e) => console.log(e.kind, e));
  * await manager.gather();                  // local-candidate events follow
  * manager.start({ ufrag, pwd, fingerprints, dtlsRole: 'server' });
  * manager.addRemoteCandidate('candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host');
@@ -117,12 +124,29 @@ export class Manager {
   /** DTLS demultiplexing, and what waits for the remote description or for a pair. */
   private readonly gate = new DtlsGate(this.gateHost());
   private readonly traffic = new PairTraffic();
+  /** SRTP, and where each RTP stream goes. */
+  private readonly media: MediaRouter;
 
-  constructor(config: ManagerConfig, handler: ManagerHandler) {
+  /**
+   * @param config - see {@link ManagerConfig}; a bad ICE server or option throws here.
+   * @param onMedia - called once for each new incoming RTP stream (pion's
+   *   `BufferTransportGenerator`); what it returns receives that stream's RTP and RTCP.
+   *   `undefined` (or no generator) drops the stream, counted in {@link Manager.mediaStats}.
+   * @param handler - every state change of the ICE, DTLS and SCTP transports, with its cause.
+   */
+  constructor(config: ManagerConfig, onMedia: MediaGenerator | undefined, handler: ManagerHandler) {
     this.clock = config.clock ?? systemClock;
     this.onHandlerError =
       config.onHandlerError ?? ((error) => log('event handler threw: %s', error));
     this.events = new SerialNotifier(handler, this.onHandlerError);
+    this.media = new MediaRouter(
+      {
+        sendOnPair: (datagram) => this.sendOnPair(datagram),
+        handlerThrew: this.onHandlerError,
+      },
+      onMedia,
+      config.media,
+    );
     this.certificate = config.certificate ?? generateCertificate();
     this.localMaxMessageSize = config.maxMessageSize ?? 262_144;
     this.channels = new ChannelTable((channel) => this.emit({ kind: 'data-channel', channel }));
@@ -455,6 +479,7 @@ export class Manager {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.media.close();
     this.channels.detach();
     // webrtc-pc close(): "tear down the underlying SCTP association by sending an SCTP ABORT
     // chunk", then DTLS says close_notify (RFC 5246 §7.2.1); the sockets close once both left.
@@ -491,13 +516,17 @@ export class Manager {
       get pairPending() {
         return m.iceState === IceTransportState.New || m.iceState === IceTransportState.Checking;
       },
-      sendOnPair: (datagram) => {
-        if (!m.agent.send(datagram)) return false;
-        m.traffic.sent(datagram.byteLength, m.clock.now());
-        return true;
-      },
+      sendOnPair: (datagram) => m.sendOnPair(datagram),
       startDtls: () => m.startDtls(),
+      receiveMedia: (data) => m.media.receive(data),
     };
+  }
+
+  /** Sends one datagram on the agent's pair, counted; false while it has none. */
+  private sendOnPair(datagram: Uint8Array): boolean {
+    if (!this.agent.send(datagram)) return false;
+    this.traffic.sent(datagram.byteLength, this.clock.now());
+    return true;
   }
 
   private startDtls(): void {
@@ -524,6 +553,7 @@ export class Manager {
     if (mapped === this.dtlsState) return;
     this.dtlsState = mapped;
     if (this.closed) return;
+    if (mapped === DtlsTransportState.Connected) this.keySrtp();
     this.emit({ kind: 'dtls-state', state: mapped, cause: mapDtlsCause(cause) });
     if (mapped === DtlsTransportState.Connected) this.startSctp();
     if (mapped === DtlsTransportState.Closed || mapped === DtlsTransportState.Failed) {
@@ -540,6 +570,71 @@ export class Manager {
         this.channels.detach(new ChannelClosedError(describeCause(cause), undefined));
       }
     }
+  }
+
+  /** RFC 5764 §4.2: SRTP keys from the DTLS exporter, when `use_srtp` was negotiated. */
+  private keySrtp(): void {
+    const dtls = this.dtls!;
+    const profile = dtls.srtpProfile;
+    if (profile === undefined) return;
+    try {
+      this.media.key(dtls, this.remote!.dtlsRole, profile);
+    } catch (error) {
+      log('keying SRTP failed: %s', error);
+    }
+  }
+
+  // Media ------------------------------------------------------------------------------
+
+  /**
+   * Says where RTP goes, from the remote description (RFC 8843 §9.2): the MID and RID
+   * header extension ids, the signaled SSRCs and the payload types unique to a section.
+   * Applies to streams not seen yet.
+   */
+  setMediaRoutes(routes: MediaRoutes): void {
+    this.media.setRoutes(routes);
+  }
+
+  /**
+   * Protects one RTP packet with SRTP and sends it on the selected pair. Returns false
+   * (sending nothing) before DTLS connected and keyed SRTP, without a pair, or after close.
+   * Throws `SrtpPacketError` for bytes that are not an RTP packet (a program error).
+   */
+  sendRtp(packet: Uint8Array): boolean {
+    return this.media.sendRtp(packet);
+  }
+
+  /** Protects one RTCP compound with SRTCP and sends it; false as {@link Manager.sendRtp}. */
+  sendRtcp(compound: Uint8Array): boolean {
+    return this.media.sendRtcp(compound);
+  }
+
+  /**
+   * Registers an SSRC we send: the peer's RTCP about it (receiver report blocks, NACK, PLI,
+   * FIR, REMB, transport-wide feedback) goes to `feedback`.
+   */
+  addSendStream(ssrc: number, feedback: SendStreamFeedback): void {
+    this.media.addSendStream(ssrc, feedback);
+  }
+
+  /** Forgets an SSRC we sent. */
+  removeSendStream(ssrc: number): void {
+    this.media.removeSendStream(ssrc);
+  }
+
+  /** Forgets an incoming stream: a later packet of its SSRC asks the generator again. */
+  removeIncomingStream(ssrc: number): void {
+    this.media.removeStream(ssrc);
+  }
+
+  /** True once SRTP is keyed (DTLS connected with `use_srtp`): media can flow. */
+  get mediaReady(): boolean {
+    return this.media.keyed;
+  }
+
+  /** Counters of the media path (what was received, sent, and dropped by reason). */
+  get mediaStats(): MediaStats {
+    return this.media.stats;
   }
 
   private startSctp(): void {

@@ -5,6 +5,7 @@
 import type { Net } from '@x/transport';
 import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
 import { generateCertificate, Manager, type ManagerConfig, type ManagerEvent } from './manager.js';
+import type { MediaGenerator } from './media/media-types.js';
 import { describeCause } from './transport-state.js';
 
 export interface Side {
@@ -40,6 +41,8 @@ export function managerPair(
      * than the peers' own path), so the answerer's checks and first DTLS flight come first.
      */
     answerDelayMs?: number;
+    /** Each side's media generator (the Manager's second argument). */
+    onMedia?: { offerer?: MediaGenerator; answerer?: MediaGenerator };
   } = {},
 ): Pair {
   const clock = new VirtualClock();
@@ -59,6 +62,7 @@ export function managerPair(
     const events: ManagerEvent[] = [];
     const manager = new Manager(
       { net: host as Net, clock, controlling, certificate: cert, mdns: 'off', ...options.config },
+      controlling ? options.onMedia?.offerer : options.onMedia?.answerer,
       (e) => {
         events.push(e);
         if (

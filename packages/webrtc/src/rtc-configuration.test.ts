@@ -180,7 +180,9 @@ describe('RTCConfiguration', () => {
     for (const [, servers, expected] of serverCases) {
       if (expected !== 'ok') continue;
       const ice = checkIceServers(servers).map((s) => s.ice);
-      expect(() => new Manager({ net: host, clock, iceServers: ice }, () => {})).not.toThrow();
+      expect(
+        () => new Manager({ net: host, clock, iceServers: ice }, undefined, () => {}),
+      ).not.toThrow();
     }
   });
 

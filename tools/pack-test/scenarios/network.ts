@@ -39,8 +39,8 @@ const handler =
       events.push(`${name} ${event.kind} ${event.state} (${event.cause.kind})`);
     }
   };
-const offerer = new Manager({ ...config, controlling: true }, handler('offerer', 1));
-const answerer = new Manager({ ...config, controlling: false }, handler('answerer', 0));
+const offerer = new Manager({ ...config, controlling: true }, undefined, handler('offerer', 1));
+const answerer = new Manager({ ...config, controlling: false }, undefined, handler('answerer', 0));
 managers.push(offerer, answerer);
 answerer.start({ ...offerer.localParameters, dtlsRole: 'client', maxMessageSize: 262_144 });
 offerer.start({ ...answerer.localParameters, dtlsRole: 'server', maxMessageSize: 262_144 });
