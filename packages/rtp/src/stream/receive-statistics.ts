@@ -33,6 +33,7 @@ export interface ReceiveStatisticsOptions {
  * monotonic clock, the same for every call.
  */
 export class ReceiveStatistics {
+  /** The SSRC of the source (SSRC_n of its report blocks). */
   readonly ssrc: number;
   private readonly clockRate: number;
 
