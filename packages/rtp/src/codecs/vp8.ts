@@ -17,7 +17,7 @@ export interface Vp8Descriptor {
   partitionIndex: number;
   /** PictureID (7 or 15 bits), when the I bit is set. */
   pictureId: number | undefined;
-  /** 7 or 15 when {@link pictureId} is present (the M bit), otherwise 0. */
+  /** 7 or 15 when {@link Vp8Descriptor.pictureId} is present (the M bit), otherwise 0. */
   pictureIdBits: number;
   /** TL0PICIDX, when the L bit is set. */
   tl0PicIdx: number | undefined;

@@ -21,23 +21,23 @@ export interface Vp9Descriptor {
   notUpperReference: boolean;
   /** PictureID (7 or 15 bits), when the I bit is set. */
   pictureId: number | undefined;
-  /** 7 or 15 when {@link pictureId} is present (the M bit), otherwise 0. */
+  /** 7 or 15 when {@link Vp9Descriptor.pictureId} is present (the M bit), otherwise 0. */
   pictureIdBits: number;
   /** L: the layer indices are present. */
   layerIndices: boolean;
-  /** TID (0 when {@link layerIndices} is false). */
+  /** TID (0 when {@link Vp9Descriptor.layerIndices} is false). */
   temporalId: number;
-  /** U: switching up point (false when {@link layerIndices} is false). */
+  /** U: switching up point (false when {@link Vp9Descriptor.layerIndices} is false). */
   switchingUp: boolean;
-  /** SID (0 when {@link layerIndices} is false). */
+  /** SID (0 when {@link Vp9Descriptor.layerIndices} is false). */
   spatialId: number;
-  /** D: inter-layer dependency (false when {@link layerIndices} is false). */
+  /** D: inter-layer dependency (false when {@link Vp9Descriptor.layerIndices} is false). */
   interLayer: boolean;
   /** TL0PICIDX, in non-flexible mode with layer indices. */
   tl0PicIdx: number | undefined;
   /** P_DIFF values, in flexible mode when P is set (1 to 3 of them). */
   referenceIndices: number[];
-  /** The offset of the scalability structure when {@link scalabilityStructurePresent}. */
+  /** The offset of the scalability structure when {@link Vp9Descriptor.scalabilityStructurePresent}. */
   scalabilityOffset: number;
   /** The descriptor's length: the VP9 payload starts at this offset. */
   size: number;
