@@ -9,7 +9,9 @@ import { type InteropPeer, type StandardPeerConnection, wrapStandardPeer } from 
 
 const require = createRequire(import.meta.url);
 const werift = require('werift') as {
-  RTCPeerConnection: new (config: unknown) => StandardPeerConnection & { close(): Promise<void> };
+  RTCPeerConnection: new (
+    config: unknown,
+  ) => Omit<StandardPeerConnection, 'close'> & { close(): Promise<void> };
 };
 
 export function weriftPeer(): InteropPeer {
@@ -19,7 +21,7 @@ export function weriftPeer(): InteropPeer {
     iceInterfaceAddresses: { udp4: '127.0.0.1' },
     iceUseIpv6: false,
   });
-  return wrapStandardPeer('werift', pc, () => pc.close(), {
+  return wrapStandardPeer('werift', pc as StandardPeerConnection, () => pc.close(), {
     // werift advertises a=max-message-size:65536 and holds to it.
     largestMessage: 65_536,
     // werift's close() stops ICE and DTLS (its DTLS stop has no close_notify: "todo impl send
