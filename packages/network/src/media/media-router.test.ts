@@ -209,6 +209,20 @@ describe('MediaRouter', () => {
     expect(b.streams.map((s) => s.ssrc)).toEqual([7777]);
   });
 
+  it('keeps nothing when the generator closes the router from inside', () => {
+    let router: MediaRouter | undefined;
+    const [a, b] = pair({
+      generator: () => {
+        router?.close();
+        return { onRtp: () => {} };
+      },
+    });
+    router = b.router;
+    a.router.sendRtp(rtp(4242, 1));
+    a.router.sendRtp(rtp(4242, 2));
+    expect(b.router.stats).toMatchObject({ streams: 0, rtpReceived: 1, dropped: { unkeyed: 1 } });
+  });
+
   it('reports a throwing sink and carries on', () => {
     const boom = new Error('sink threw');
     const [a, b] = pair({

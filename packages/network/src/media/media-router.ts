@@ -199,6 +199,8 @@ export class MediaRouter {
     } catch (error) {
       this.host.handlerThrew(error);
     }
+    // The generator may have closed everything (user code may call anything from it).
+    if (this.closed) return undefined;
     if (sink === undefined) {
       if (this.declined.size >= MAX_DECLINED) this.declined.clear();
       this.declined.add(ssrc);
