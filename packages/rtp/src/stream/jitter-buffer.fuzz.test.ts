@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RtpPayloadView } from '../codecs/depacketizer.js';
+import { Vp8Depacketizer } from '../codecs/vp8.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import type { JitterFrame } from './jitter-buffer-options.js';
 import {
@@ -174,4 +175,52 @@ describe('JitterBuffer under random loss, reordering and duplication', () => {
       expect(r.jb.stats.keyframesRequested).toBe(0);
     });
   }
+});
+
+describe('JitterBuffer fed garbage', () => {
+  it('never throws, stays bounded and releases only what the depacketizer assembled', () => {
+    const rand = testingPrng(99);
+    const jb = new JitterBuffer({
+      depacketizer: new Vp8Depacketizer(),
+      clockRate: 90_000,
+      targetLatencyMs: 50,
+      requiresKeyframeAfterLoss: true,
+      maxPackets: 64,
+    });
+    let seq = 0;
+    let ts = 0;
+    let released = 0;
+    for (let i = 0; i < 50_000; i++) {
+      // Mostly a plausible stream, with jumps, repeats and random bytes mixed in.
+      const r = rand();
+      seq =
+        r < 0.9 ? seq + 1 : r < 0.95 ? Math.floor(rand() * 65536) : seq - Math.floor(rand() * 200);
+      ts = rand() < 0.3 ? ts + 3000 : rand() < 0.01 ? Math.floor(rand() * 2 ** 32) : ts;
+      let payload = new Uint8Array(Math.floor(rand() * 12));
+      for (let k = 0; k < payload.length; k++) payload[k] = Math.floor(rand() * 256);
+      if (payload.length > 0 && rand() < 0.5) payload[0] = 0x10; // S=1, PID=0
+      let marker = rand() < 0.3;
+      if (rand() < 0.2) {
+        // A whole VP8 keyframe in one packet (RFC 7741 descriptor, RFC 6386 §9.1 frame tag).
+        payload = new Uint8Array([0x10, 0x10, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]);
+        marker = true;
+        ts += 3000;
+      }
+      const p = { sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, marker, payload };
+      const now = i + Math.floor(rand() * 20);
+      jb.push(p, now);
+      for (const f of jb.pop(now)) {
+        expect(f.data.length).toBeGreaterThan(0);
+        released++;
+      }
+      if (jb.bufferedPackets > 64) throw new Error('unbounded');
+      jb.nextDeadline();
+      jb.missing(now);
+    }
+    const s = jb.stats;
+    expect(s.packetsReceived).toBe(50_000);
+    expect(s.framesEmitted).toBe(released);
+    expect(released).toBeGreaterThan(1000);
+    expect(s.resets).toBeGreaterThan(0);
+  });
 });
