@@ -32,6 +32,8 @@ export interface ConnectionStatesHost {
   readonly sctpTransport: RTCSctpTransport;
   /** The `mid` of the data m-line, for the selected pair's candidates. */
   mid(): string;
+  /** The index of the data m-line (its `sdpMLineIndex`). */
+  mLineIndex(): number;
   /** The peer's certificate chain (DER, its certificate first), once DTLS is connected. */
   remoteCertificates(): readonly Buffer[];
   /** The SCTP streams negotiated each way (the fewer), once the association is up. */
@@ -66,7 +68,7 @@ export class ConnectionStates {
     switch (event.kind) {
       case 'selected-pair':
         this.selectedPairChanges++;
-        iceTransport.setSelectedPair(event.pair, this.host.mid());
+        iceTransport.setSelectedPair(event.pair, this.host.mid(), this.host.mLineIndex());
         this.pairPending = true;
         queueMicrotask(() => this.firePair());
         return true;

@@ -33,11 +33,24 @@ export class LocalGathering {
     private readonly target: EventTarget,
     private readonly iceTransport: RTCIceTransport,
     private readonly clock: Clock,
-    private readonly surface: (candidate: string | null, sdpMid: string, ufrag: string) => void,
+    private readonly surface: (
+      candidate: string | null,
+      sdpMid: string,
+      sdpMLineIndex: number,
+      ufrag: string,
+    ) => void,
   ) {}
 
-  /** A local candidate of the Manager, `null` at end-of-candidates. */
-  onCandidate(gathered: CandidateDescription | null, sdpMid: string, ufrag: string): void {
+  /**
+   * A local candidate of the Manager, `null` at end-of-candidates, for the data section
+   * (`sdpMid`, at `sdpMLineIndex` in the local description).
+   */
+  onCandidate(
+    gathered: CandidateDescription | null,
+    sdpMid: string,
+    sdpMLineIndex: number,
+    ufrag: string,
+  ): void {
     if (gathered) this.candidates.push(gathered.candidate);
     else this.done = true;
     // End-of-candidates is an empty candidate (RFC 8838 §4.1), then a null one follows once
@@ -48,13 +61,13 @@ export class LocalGathering {
     const candidate = new RTCIceCandidate({
       candidate: gathered?.candidate ?? '',
       sdpMid,
-      sdpMLineIndex: 0,
+      sdpMLineIndex,
       usernameFragment: ufrag,
       url,
       relayProtocol: gathered?.relayProtocol ?? null,
     });
     this.announce(() => {
-      this.surface(gathered?.candidate ?? null, sdpMid, ufrag);
+      this.surface(gathered?.candidate ?? null, sdpMid, sdpMLineIndex, ufrag);
       this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url }));
     });
   }

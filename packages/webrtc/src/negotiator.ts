@@ -278,7 +278,7 @@ export class Negotiator {
           const fields = parseCandidateFields(candidate);
           if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
           this.host.manager.addRemoteCandidate(candidate);
-          this.host.iceTransport.addRemoteCandidate(candidate, data.mid, ufrag);
+          this.host.iceTransport.addRemoteCandidate(candidate, data.mid, data.index, ufrag);
         }
         if (data.endOfCandidates) this.host.manager.addRemoteCandidate(null);
       });

@@ -91,7 +91,7 @@ export function applyRemoteCandidate(
   if (toAgent) {
     try {
       c.manager.addRemoteCandidate(text === '' ? null : text);
-      if (text !== '') c.iceTransport.addRemoteCandidate(text, data.mid, data.ufrag);
+      if (text !== '') c.iceTransport.addRemoteCandidate(text, data.mid, data.index, data.ufrag);
     } catch (error) {
       if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
       throw error;

@@ -243,14 +243,24 @@ export class RTCDataChannel extends SafeEventTarget {
   get bufferedAmount(): number {
     return this.heldBufferedAmount ?? this.channel.bufferedAmount + this.pendingBytes;
   }
+  /**
+   * The `bufferedAmount` at or below which `bufferedamountlow` fires. webrtc-pc: an
+   * `[EnforceRange] unsigned long`: WebIDL converts with ToNumber (a Symbol or a BigInt cannot
+   * be) and truncates; NaN, an infinity or a value outside 0..2^32-1 throws TypeError and
+   * leaves the threshold as it was.
+   */
   get bufferedAmountLowThreshold(): number {
     return this.channel.bufferedAmountLowThreshold;
   }
   set bufferedAmountLowThreshold(bytes: number) {
-    // WebIDL unsigned long: ToNumber (a Symbol or a BigInt cannot be), then modulo 2^32.
     if (typeof bytes === 'symbol' || typeof bytes === 'bigint')
       throw new TypeError('bufferedAmountLowThreshold must be a number');
-    this.channel.bufferedAmountLowThreshold = Number(bytes) >>> 0;
+    const n = Math.trunc(Number(bytes));
+    if (!Number.isFinite(n) || n < 0 || n > 0xffff_ffff)
+      throw new TypeError(
+        `bufferedAmountLowThreshold ${String(bytes)} is not an unsigned long (0..4294967295)`,
+      );
+    this.channel.bufferedAmountLowThreshold = n + 0; // -0 is the integer 0
   }
   get binaryType(): BinaryType {
     return this.type;

@@ -694,6 +694,32 @@ describe('addIceCandidate() and the section it names (WPT, second media section)
     }, options);
   });
 
+  it('names the data section of our answer in each local candidate: its mid and its index', async () => {
+    await withRemoteOffer(async (pc, clock) => {
+      const local: RTCIceCandidate[] = [];
+      pc.addEventListener('icecandidate', (e) => {
+        const { candidate } = e as RTCPeerConnectionIceEvent;
+        if (candidate) local.push(candidate);
+      });
+      await pc.setLocalDescription();
+      await clock.runUntil(() => pc.iceGatheringState === 'complete', { timeoutMs: 10_000 });
+      // Our answer keeps the offer's order: the data section is the second one.
+      expect(section(pc.localDescription!.sdp, 1)[0]).toMatch(/^m=application /);
+      expect(local.length).toBeGreaterThan(1);
+      for (const c of local) expect([c.sdpMid, c.sdpMLineIndex]).toEqual(['dc', 1]);
+      expect(
+        pc.sctp!.transport.iceTransport.getLocalCandidates().map((c) => c.sdpMLineIndex),
+      ).not.toContain(0);
+      // The candidates are in that section of the local description, not in the rejected one.
+      expect(section(pc.localDescription!.sdp, 1).some((l) => l.startsWith('a=candidate:'))).toBe(
+        true,
+      );
+      expect(section(pc.localDescription!.sdp, 0).some((l) => l.startsWith('a=candidate:'))).toBe(
+        false,
+      );
+    }, options);
+  });
+
   it('ends the candidates of every section of the generation when no section is named', async () => {
     await withRemoteOffer(async (pc) => {
       await pc.addIceCandidate({ candidate: '', usernameFragment: 'DcH2' });

@@ -74,6 +74,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     dtlsTransport: this.dtlsTransport,
     sctpTransport: this.sctpTransportObject,
     mid: () => this.jsep.remoteInfo?.data?.mid ?? MID,
+    mLineIndex: () => this.jsep.remoteInfo?.data?.index ?? 0,
     remoteCertificates: () => this.manager.remoteCertificates,
     sctpStreams: () => this.manager.sctpStreams,
   });
@@ -122,10 +123,10 @@ export class RTCPeerConnection extends SafeEventTarget {
       this,
       this.iceTransport,
       this.configuration.clock ?? systemClock,
-      (candidate, mid, ufrag) => {
+      (candidate, mid, index, ufrag) => {
         this.jsep.surface(candidate, mid, ufrag);
         // webrtc-pc "surface a candidate": it joins the transport's set of local candidates.
-        if (candidate !== null) this.iceTransport.addLocalCandidate(candidate, mid, ufrag);
+        if (candidate !== null) this.iceTransport.addLocalCandidate(candidate, mid, index, ufrag);
       },
     );
     this.iceTransport.parameters = {
@@ -568,6 +569,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         this.gathering.onCandidate(
           event.candidate,
           this.jsep.remoteInfo?.data?.mid ?? MID,
+          this.jsep.remoteInfo?.data?.index ?? 0,
           this.manager.localParameters.ufrag,
         );
         return;

@@ -90,27 +90,40 @@ export class RTCIceTransport extends SafeEventTarget {
   getRemoteParameters(): { usernameFragment: string; password: string } | null {
     return this.parameters.remote();
   }
-  /** @internal A local candidate was surfaced (webrtc-pc "surface a candidate"). */
-  addLocalCandidate(candidate: string, sdpMid: string, usernameFragment: string): void {
+  /**
+   * @internal A local candidate was surfaced (webrtc-pc "surface a candidate"), for the media
+   * section `sdpMid` at `sdpMLineIndex`.
+   */
+  addLocalCandidate(
+    candidate: string,
+    sdpMid: string,
+    sdpMLineIndex: number,
+    usernameFragment: string,
+  ): void {
     if (this.localCandidates.has(candidate)) return;
     this.localCandidates.set(
       candidate,
-      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex: 0, usernameFragment }),
+      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex, usernameFragment }),
     );
   }
-  /** @internal A remote candidate went to the ICE agent. */
-  addRemoteCandidate(candidate: string, sdpMid: string, usernameFragment: string): void {
+  /** @internal A remote candidate of the section `sdpMid` at `sdpMLineIndex` went to ICE. */
+  addRemoteCandidate(
+    candidate: string,
+    sdpMid: string,
+    sdpMLineIndex: number,
+    usernameFragment: string,
+  ): void {
     if (this.remoteCandidates.has(candidate)) return;
     this.remoteCandidates.set(
       candidate,
-      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex: 0, usernameFragment }),
+      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex, usernameFragment }),
     );
   }
   /**
    * @internal The selected pair changed: its candidates are the ones `getLocalCandidates()` and
    * `getRemoteCandidates()` hold when they are among them (a peer-reflexive one is not).
    */
-  setSelectedPair(pair: CandidatePairDescription, mid: string): void {
+  setSelectedPair(pair: CandidatePairDescription, mid: string, index: number): void {
     const find = (
       set: Map<string, RTCIceCandidate>,
       c: CandidatePairDescription['local'],
@@ -119,7 +132,7 @@ export class RTCIceTransport extends SafeEventTarget {
         if (known.address === c.address && known.port === c.port && known.protocol === c.protocol)
           return known;
       }
-      return new RTCIceCandidate({ candidate: c.candidate, sdpMid: mid, sdpMLineIndex: 0 });
+      return new RTCIceCandidate({ candidate: c.candidate, sdpMid: mid, sdpMLineIndex: index });
     };
     this.pair = new RTCIceCandidatePair(
       find(this.localCandidates, pair.local),
