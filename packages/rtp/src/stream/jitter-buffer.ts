@@ -46,7 +46,8 @@ type Counters = { -readonly [K in keyof JitterBufferStats]: number };
  * released: a caller that reuses the memory of a payload must give the buffer a copy.
  *
  * Playout (RFC 3550 §6.4.1 transit): a frame is due at its RTP timestamp, mapped to local
- * time through the smallest transit time seen, plus `targetLatencyMs`. A complete frame is
+ * time through the smallest transit time of the last 10 to 20 s, plus `targetLatencyMs`
+ * (a path that becomes slower is followed within 20 s). A complete frame is
  * released when due (at once with a target latency of 0). A frame that is still incomplete
  * when due is given up (its packets dropped, missing ones counted lost) as soon as a later
  * frame has begun to arrive; with `requiresKeyframeAfterLoss`, nothing but a keyframe is
