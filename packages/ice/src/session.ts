@@ -63,6 +63,7 @@ export class AgentSession {
       ConnectionState.New,
       notifier,
       (error) => this.handlerThrew('state notifier', error),
+      ConnectionState.Closed,
     );
   }
 

@@ -46,5 +46,5 @@ export {
   type NodeNetOptions,
   nodeNet,
 } from './node/node-net.js';
-export { SerialNotifier, StateMachine } from './notifier.js';
+export { LateStateChangeError, SerialNotifier, StateMachine } from './notifier.js';
 export { SystemClock, systemClock } from './system-clock.js';

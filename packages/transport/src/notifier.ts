@@ -38,7 +38,29 @@ export class SerialNotifier<A extends unknown[]> {
   }
 }
 
-/** A state and its setter: compares, commits, then notifies through a {@link SerialNotifier}. */
+/**
+ * Where the test setup says that a change after the terminal state is a bug to throw rather
+ * than to log (one flag for every copy of this package, main entry and `./testing` alike).
+ */
+const STRICT = Symbol.for('@x/transport.strictStateMachines');
+
+/** @internal Set by `strictStateMachines()` of `@x/transport/testing`. */
+export function setStrictStateMachines(on: boolean): void {
+  (globalThis as Record<symbol, unknown>)[STRICT] = on;
+}
+
+const strict = (): boolean => (globalThis as Record<symbol, unknown>)[STRICT] === true;
+
+/** Thrown (under `strictStateMachines()`) by a change after the terminal state. */
+export class LateStateChangeError extends Error {
+  override readonly name = 'LateStateChangeError';
+}
+
+/**
+ * A state and its setter: compares, commits, then notifies through a {@link SerialNotifier}.
+ * A terminal state (`Closed`) is final: a later change is a bug, ignored and reported to
+ * `onError` (tests make it throw with `strictStateMachines()` of `@x/transport/testing`).
+ */
 export class StateMachine<S, C> {
   private current: S;
   private readonly notifier: SerialNotifier<[S, C]>;
@@ -46,7 +68,8 @@ export class StateMachine<S, C> {
   constructor(
     initial: S,
     handler: (state: S, cause: C) => void,
-    onError: (error: unknown) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly terminal?: S,
   ) {
     this.current = initial;
     this.notifier = new SerialNotifier(handler, onError);
@@ -62,9 +85,20 @@ export class StateMachine<S, C> {
     return this.notifier.errors;
   }
 
-  /** Commits `state` and notifies; returns false (no call) when it is already the state. */
+  /**
+   * Commits `state` and notifies; returns false (no call) when it is already the state, or
+   * when the terminal state was reached (a bug: reported, or thrown in strict tests).
+   */
   set(state: S, cause: C): boolean {
     if (state === this.current) return false;
+    if (this.terminal !== undefined && this.current === this.terminal) {
+      const error = new LateStateChangeError(
+        `state ${String(state)} set after the terminal state ${String(this.current)}`,
+      );
+      if (strict()) throw error;
+      this.onError(error);
+      return false;
+    }
     this.current = state;
     this.notifier.push(state, cause);
     return true;

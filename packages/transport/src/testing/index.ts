@@ -18,6 +18,17 @@ export {
 export type { NatBehavior, NatOptions } from '../virtual/nat.js';
 export { VirtualNetwork, type VirtualNetworkOptions } from '../virtual/network.js';
 export { Prng } from '../virtual/prng.js';
+
+import { setStrictStateMachines } from '../notifier.js';
+
+/**
+ * Makes a change after a terminal state (`Closed`) throw `LateStateChangeError` in every
+ * `StateMachine` of this process, instead of being ignored and reported: for test setups
+ * (`vitest.setup.ts` of this repository calls it), so that such a bug fails the test.
+ */
+export function strictStateMachines(on = true): void {
+  setStrictStateMachines(on);
+}
 export type { RouterOptions, VirtualRouter } from '../virtual/router.js';
 export {
   type RunOptions,
