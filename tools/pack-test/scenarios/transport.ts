@@ -1,5 +1,5 @@
-// @x/transport alone: two UDP sockets of the real network on 127.0.0.1, and the virtual clock
-// of the `./testing` subpath.
+// @x/transport alone: two UDP sockets of the real network on 127.0.0.1 (also after ICMP port
+// unreachable errors), and the virtual clock of the `./testing` subpath.
 import assert from 'node:assert/strict';
 import { nodeNet, type SocketAddress, systemClock } from '@x/transport';
 import { VirtualClock } from '@x/transport/testing';
@@ -26,6 +26,26 @@ deadline.cancel();
 assert.equal(received[0]?.text, 'hello');
 assert.equal(received[0]?.from.port, a.localAddress.port);
 assert.equal(a.stats.datagramsSent, 1);
+
+// Datagrams to a port nothing listens on come back as ICMP port unreachable, which a runtime
+// may report on a later send (Bun fails the next one with ECONNREFUSED): every datagram to the
+// live port still arrives.
+const gone = await nodeNet.bindUdp({ address: '127.0.0.1', onMessage: () => {} });
+const closedPort = gone.localAddress.port;
+await gone.close();
+for (let i = 0; i < 20; i++) {
+  a.send(Buffer.from('to nobody'), closedPort, '127.0.0.1');
+  a.send(Buffer.from(`live ${i}`), b.localAddress.port, '127.0.0.1');
+}
+const started = Date.now();
+while (received.length < 21 && Date.now() - started < 5000) {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+assert.equal(
+  received.length,
+  21,
+  `${received.length - 1} of 20 datagrams arrived after ICMP errors`,
+);
 await a.close();
 await b.close();
 
