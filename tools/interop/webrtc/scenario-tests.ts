@@ -14,7 +14,7 @@ export function scenarioTest(
   make: () => Promise<[InteropPeer, InteropPeer]>,
   closer: Closer = 'offerer',
 ): void {
-  it(`${TITLE}, and the ${closer}'s close() is heard`, async () => {
+  it(`${TITLE}, then the ${closer} closes and the other side hears it if anything was sent`, async () => {
     const [offerer, answerer] = await make();
     try {
       await channelScenario(offerer, answerer, closer);
