@@ -32,6 +32,8 @@ export class ChannelTable implements ChannelHost {
   /** Channels created before the DTLS role (and so their id) was known. */
   private readonly unassigned: DataChannel[] = [];
   private readonly closing = new Map<DataChannel, Closing>();
+  /** Why the association ended, once it did: no channel can open after that. */
+  private gone: Error | undefined;
   /** Remote max-message-size (0 in SDP means no limit, kept as Infinity). */
   maxMessageSize = 65_536;
   /** Messages dropped by DCEP (malformed, unknown stream...). */
@@ -44,11 +46,20 @@ export class ChannelTable implements ChannelHost {
     return [...this.unassigned, ...this.byId.values()];
   }
 
-  /** Creates a local channel. Throws OperationError when its id is taken or none is free. */
+  /**
+   * Creates a local channel. Throws OperationError when its id is taken or none is free. Once
+   * the association has ended, the channel "could not be established" (W3C): it closes, with
+   * the association's error, right after this call returns (so that its owner hears it).
+   */
   create(parameters: DataChannelParameters): DataChannel {
     const channel = new DataChannel(this, parameters);
     if (parameters.negotiated && parameters.id === undefined) {
       throw new OperationError('a negotiated data channel needs an id');
+    }
+    const gone = this.gone;
+    if (gone !== undefined) {
+      queueMicrotask(() => channel.setState('closed', gone));
+      return channel;
     }
     if (channel.id !== null && this.byId.has(channel.id)) {
       throw new OperationError(`stream id ${channel.id} is already in use by another data channel`);
@@ -87,6 +98,7 @@ export class ChannelTable implements ChannelHost {
 
   /** The association is gone: every channel is closed (W3C: "closed" with an error when unexpected). */
   detach(error?: Error): void {
+    this.gone ??= error ?? new Error('the SCTP association is closed');
     // Closed while the association is still known, so that each channel keeps what it had
     // not sent (W3C bufferedAmount).
     for (const channel of this.all) channel.setState('closed', error);

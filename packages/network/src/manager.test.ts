@@ -230,6 +230,14 @@ describe('Manager over the virtual network', () => {
     expect(closedWith).toBeInstanceOf(ChannelClosedError);
     expect((closedWith as ChannelClosedError).sctpCauseCode).toBeUndefined();
     expect(() => channel.send(Buffer.from('x'), false)).toThrow(/is closed/);
+    // A channel created now cannot be established either: it closes once its owner holds it.
+    const late = b.createDataChannel({ label: 'late' });
+    let lateError: Error | undefined;
+    late.handlers = { onClose: (error) => void (lateError = error) };
+    expect(late.state).toBe('connecting');
+    await Promise.resolve();
+    expect(late.state).toBe('closed');
+    expect(lateError).toBeInstanceOf(ChannelClosedError);
   });
 });
 
