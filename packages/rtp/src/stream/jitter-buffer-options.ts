@@ -79,7 +79,10 @@ export interface JitterFrame {
   readonly data: Uint8Array;
   /** RFC 3550 §5.1 RTP timestamp of the frame (32 bits). */
   readonly timestamp: number;
-  /** True when the depacketizer recognised the frame's first packet as a keyframe. */
+  /**
+   * True when the depacketizer recognised a packet of the frame that starts it (the first,
+   * or a later one of the same timestamp such as an H.264 SPS or IDR) as a keyframe's.
+   */
   readonly keyframe: boolean;
   /** Sequence number of the frame's first packet (16 bits). */
   readonly firstSequenceNumber: number;

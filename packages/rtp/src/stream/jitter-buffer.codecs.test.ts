@@ -131,6 +131,28 @@ describe('JitterBuffer with the H.264 depacketizer (RFC 6184)', () => {
     ]);
     expect([...out[0]!.data.subarray(0, 8)]).toEqual([0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f]);
   });
+
+  it('takes an access unit led by an AUD as the keyframe its SPS and IDR make it', () => {
+    const jb = new JitterBuffer({
+      depacketizer: new H264Depacketizer(),
+      clockRate: 90_000,
+      requiresKeyframeAfterLoss: true, // at the start: waiting for a keyframe
+    });
+    const nal = (bytes: number[], seq: number, marker = false) => ({
+      sequenceNumber: seq,
+      timestamp: 9000,
+      marker,
+      payload: new Uint8Array(bytes),
+    });
+    jb.push(nal([0x09, 0xf0], 20), 0); // AUD (type 9): starts the access unit, not a keyframe
+    expect(jb.pop(0)).toEqual([]);
+    jb.push(nal([0x67, 0x42, 0xc0, 0x1f], 21), 1);
+    jb.push(nal([0x68, 0xce, 0x3c, 0x80], 22), 1);
+    jb.push(nal([0x65, 0x88, 0x84, 0x21], 23, true), 2);
+    const out = jb.pop(2);
+    expect(out.map((f) => [f.packetCount, f.keyframe])).toEqual([[4, true]]);
+    expect(jb.stats).toMatchObject({ framesDropped: 0, keyframesRequested: 0 });
+  });
 });
 
 describe('JitterBuffer with the Opus depacketizer (RFC 7587)', () => {

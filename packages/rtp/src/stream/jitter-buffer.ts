@@ -300,11 +300,16 @@ export class JitterBuffer {
       // The rest of a frame whose start was dropped: it can never complete.
       return this.setDiscard(e + 1, Number.NEGATIVE_INFINITY, true);
     }
-    if (this.waitingForKeyframe && (flags & PacketFlag.Keyframe) === 0) {
-      // A delta frame with nothing to decode against: drop it now, complete or not.
-      return this.setDiscard(e + 1, Number.NEGATIVE_INFINITY, false);
+    const complete = (ring.flags(e) & PacketFlag.End) !== 0;
+    if (this.waitingForKeyframe && !ring.hasKeyframe(s, e)) {
+      // A delta frame with nothing to decode against: dropped once complete, or at once when
+      // a keyframe follows; an incomplete one may yet show a keyframe (an H.264 access unit
+      // led by an AUD or SEI packet, its SPS or IDR slice missing), so it waits as any other.
+      if (complete) return this.setDiscard(e + 1, Number.NEGATIVE_INFINITY, false);
+      const key = ring.findStart(e + 1, this.highestSeq, ts, true);
+      if (key !== undefined) return this.setDiscard(key, Number.NEGATIVE_INFINITY, false);
     }
-    if ((ring.flags(e) & PacketFlag.End) !== 0) {
+    if (complete) {
       this.headKind = HeadKind.Complete;
       this.headEnd = e;
       this.headDue =
@@ -354,7 +359,7 @@ export class JitterBuffer {
     const ring = this.ring;
     const start = this.nextSeq;
     const ts = ring.timestamp(start);
-    const keyframe = (ring.flags(start) & PacketFlag.Keyframe) !== 0;
+    const keyframe = ring.hasKeyframe(start, end);
     const { payloads, firstArrivalMs, lastArrivalMs } = ring.take(start, end);
     this.held -= end - start + 1;
     this.nextSeq = end + 1;

@@ -140,6 +140,12 @@ export class PacketRing {
     return e;
   }
 
+  /** True when a packet of `start..end` (present) starts a keyframe. */
+  hasKeyframe(start: number, end: number): boolean {
+    for (let x = start; x <= end; x++) if ((this.flags(x) & PacketFlag.Keyframe) !== 0) return true;
+    return false;
+  }
+
   /**
    * The first present frame start (a keyframe's, with `keyframe`) in `from..highest` whose
    * timestamp is not `notTimestamp`.
