@@ -178,7 +178,7 @@ describe('the operations chain (webrtc-pc "chain an operation", WPT RTCPeerConne
     return settled;
   }
 
-  it('runs createOffer, setLocalDescription, setRemoteDescription and createAnswer in call order', async () => {
+  it('runs chained operations in call order, and getStats() without waiting for them', async () => {
     peers = virtualPeers({ seed: 3 });
     const { a, b } = peers;
     a.createDataChannel('order');
