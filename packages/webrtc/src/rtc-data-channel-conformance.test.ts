@@ -1065,14 +1065,19 @@ describe('channels and their connection (RTCPeerConnection-close, RTCDataChannel
     expect(() => c2.send('late')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
     expect(w.b.connectionState).toBe('connected'); // webrtc-pc: DTLS closed counts as connected
     // A channel created once the association is gone cannot be established: instead of
-    // waiting in `connecting` for ever, it closes with the association's error.
+    // waiting in `connecting` for ever, it closes (webrtc-pc: data-channel-failure when "the
+    // underlying data transport cannot be created").
     const late = w.b.createDataChannel('late');
     const lateEvents: string[] = [];
     late.onerror = (e) => void lateEvents.push(`error ${(e as RTCErrorEvent).error.errorDetail}`);
     late.onclose = () => void lateEvents.push('close');
     expect(late.readyState).toBe('connecting');
     await w.clock.advance(1);
-    expect([late.readyState, ...lateEvents]).toEqual(['closed', 'error sctp-failure', 'close']);
+    expect([late.readyState, ...lateEvents]).toEqual([
+      'closed',
+      'error data-channel-failure',
+      'close',
+    ]);
   });
 
   async function pingPong(w: VirtualPeers, c1: RTCDataChannel, c2: RTCDataChannel, size = 1) {

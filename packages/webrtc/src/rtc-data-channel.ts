@@ -172,7 +172,8 @@ export class RTCDataChannel extends SafeEventTarget {
         this.pending.length = 0;
         this.pendingBytes = 0;
         if (this.silenced) return;
-        if (this.wasOpen) this.observer?.closed();
+        const opened = this.wasOpen;
+        if (opened) this.observer?.closed();
         this.wasOpen = false;
         // webrtc-pc "announce the data channel as closed": from a queued task, so that close()
         // on a channel that never reached the wire does not run the listeners inside the call.
@@ -180,15 +181,21 @@ export class RTCDataChannel extends SafeEventTarget {
           if (this.silenced) return;
           this.closedAnnounced = true;
           if (error) {
+            // webrtc-pc: a channel whose transport closed with an error gets `sctp-failure`
+            // ("announce the data channel as closed"); one whose transport could never be
+            // created (no id, or no association to open it on) gets `data-channel-failure`.
+            const sctp = opened && error instanceof ChannelClosedError;
             this.dispatchEvent(
               new RTCErrorEvent('error', {
                 error: new RTCError(
-                  {
-                    errorDetail: 'sctp-failure',
-                    ...(error instanceof ChannelClosedError && error.sctpCauseCode !== undefined
-                      ? { sctpCauseCode: error.sctpCauseCode }
-                      : {}),
-                  },
+                  sctp
+                    ? {
+                        errorDetail: 'sctp-failure',
+                        ...(error.sctpCauseCode !== undefined
+                          ? { sctpCauseCode: error.sctpCauseCode }
+                          : {}),
+                      }
+                    : { errorDetail: 'data-channel-failure' },
                   error.message,
                 ),
               }),

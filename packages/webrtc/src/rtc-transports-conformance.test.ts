@@ -397,11 +397,12 @@ describe('RTCDtlsTransport', () => {
     expect(theirs?.error.receivedAlert).toBe(42);
     expect(theirs?.error.sentAlert).toBeNull();
     // The SCTP transport cannot run over a failed DTLS transport: it closes, and the channel
-    // waiting for it could not be established (closed, after an sctp-failure error).
+    // waiting for it could not be established (webrtc-pc: a data-channel-failure error, then
+    // close, when "the underlying data transport cannot be created").
     expect(await w.clock.runUntil(() => channel.readyState === 'closed', { timeoutMs: 100 })).toBe(
       true,
     );
-    expect(channelEvents).toEqual(['error:sctp-failure:null', 'close']);
+    expect(channelEvents).toEqual(['error:data-channel-failure:null', 'close']);
     expect(w.a.sctp?.state).toBe('closed');
     expect(logA.filter((e) => e.startsWith('dtls:') || e.startsWith('sctp:'))).toEqual([
       'dtls:connecting',
