@@ -1,15 +1,38 @@
-// Benchmark of the packet layer (@x/srtp, later @x/rtp) against werift and the node:crypto
-// ceiling, in one run, on the built packages (dist/):
+// Benchmark of the packet layer (@x/srtp, @x/rtp) against werift and the node:crypto ceiling,
+// in one run, on the built packages (dist/):
 //
-//   npx --yes pnpm@10.34.9 --filter @x/srtp --filter @x/rtp build && node tools/bench/rtp/bench.mjs
+//   pnpm turbo run build --filter=@x/rtp --filter=@x/srtp && node tools/bench/rtp/bench.mjs
 //
 // Each section is an async function in SECTIONS below that measures and prints its own lines;
-// to add one (RTP/RTCP parse + serialize rates, VP8 / H.264 depacketize frames per second),
-// write the function and append it to the list. `node bench.mjs srtp` runs only the named
-// sections. Ratios are taken within this run (never compare figures across runs).
+// to add one, write the function and append it to the list. `node bench.mjs srtp rtp` runs
+// only the named sections (srtp, rtp, rtcp, depacketize). Ratios are taken within this run
+// (never compare figures across runs). See README.md for what each section measures.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import {
+  absSendTimeExtension,
+  assembleFrame,
+  buildRtcpCompound,
+  buildTwccFeedback,
+  H264Depacketizer,
+  H264Payloader,
+  midExtension,
+  parseRtcp,
+  parseRtp,
+  readMid,
+  readTransportSequenceNumber,
+  SdesItemType,
+  serializeRtcp,
+  serializeRtcpInto,
+  serializeRtp,
+  serializeRtpInto,
+  transportSequenceNumberExtension,
+  Vp8Depacketizer,
+  Vp8Payloader,
+  writeTransportSequenceNumber,
+} from '@x/rtp';
 import { SrtpProfile, SrtpSession, srtpProfileParameters } from '@x/srtp';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +48,42 @@ const rate = (fn, n) => {
   fn(n);
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
 };
+const k = (x) => `${f(x / 1000).padStart(7)} k/s`;
+
+/**
+ * Ours against werift in short interleaved runs (`runs` pairs of `n` operations each, after a
+ * warm-up): the median rate of each, and the median of the per-pair ratios, which the load of
+ * a shared machine moves less than a ratio of medians.
+ */
+function paired(ours, theirs, n, runs = 9) {
+  ours(Math.ceil(n / 5));
+  theirs(Math.ceil(n / 5));
+  const o = [];
+  const w = [];
+  const ratio = [];
+  for (let r = 0; r < runs; r++) {
+    const wr = rate(theirs, n);
+    const or = rate(ours, n);
+    o.push(or);
+    w.push(wr);
+    ratio.push(or / wr);
+  }
+  return { ours: median(o), werift: median(w), ratio: median(ratio) };
+}
+
+function printPair(label, m, unit = 'k/s') {
+  const fmt = unit === 'k/s' ? k : (x) => `${f(x).padStart(7)} ${unit}`;
+  console.log(`  ${label}`);
+  console.log(`    @x/rtp    ${fmt(m.ours)}`);
+  console.log(`    werift    ${fmt(m.werift)}`);
+  console.log(`    ratio     @x/rtp / werift = ${f(m.ratio, 2)}x  (median of paired runs)`);
+}
+
+const same = (a, b) =>
+  a.length === b.length &&
+  Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.length),
+  );
 
 // ---- SRTP: protect + unprotect of 1200-octet RTP packets --------------------------------
 const PACKET = 1200;
@@ -171,12 +230,277 @@ async function srtp() {
   }
 }
 
+// ---- RTP: parse + serialize of a 1200-octet packet with a one-byte extension block --------
+const MID_ID = 1;
+const ABS_SEND_TIME_ID = 2;
+const TWCC_ID = 3;
+const RTP_N = Number(process.env.RTP_N ?? 100_000);
+
+/** A 1200-octet video packet with MID, abs-send-time and transport-wide seq (one-byte form). */
+function extendedRtpPacket() {
+  const extensions = [
+    midExtension(MID_ID, '0'),
+    absSendTimeExtension(ABS_SEND_TIME_ID, 0x123456),
+    transportSequenceNumberExtension(TWCC_ID, 1),
+  ];
+  const probe = serializeRtp({
+    payloadType: 96,
+    sequenceNumber: 1,
+    timestamp: 90_000,
+    ssrc: 0x1234,
+    extensions,
+    payload: new Uint8Array(0),
+  });
+  return serializeRtp({
+    payloadType: 96,
+    sequenceNumber: 1,
+    timestamp: 90_000,
+    ssrc: 0x1234,
+    marker: true,
+    extensions,
+    payload: randomBytes(PACKET - probe.length),
+  });
+}
+
+/**
+ * What a forwarder does to each packet: parse, read the MID and the transport-wide sequence
+ * number, give it a new transport-wide sequence number, write the packet out.
+ */
+function rtpOurs(wire) {
+  const out = Buffer.alloc(1500);
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const p = parseRtp(wire);
+      if (typeof p === 'string') throw new Error(p);
+      if (readMid(p, MID_ID) !== '0') throw new Error('no mid');
+      const seq = readTransportSequenceNumber(p, TWCC_ID);
+      writeTransportSequenceNumber(p, TWCC_ID, (seq + 1) & 0xffff);
+      if (serializeRtpInto(p.toInit(), out, 0) !== PACKET) throw new Error('size');
+    }
+  };
+}
+
+/** The same with werift: `RtpPacket.deSerialize`, its extension decoders, `serialize()`. */
+function rtpTheirs(wire) {
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const p = werift.RtpPacket.deSerialize(wire);
+      let mid;
+      let twcc;
+      for (const e of p.header.extensions) {
+        if (e.id === MID_ID) mid = werift.deserializeString(e.payload);
+        else if (e.id === TWCC_ID) twcc = e;
+      }
+      if (mid !== '0') throw new Error('no mid');
+      const seq = werift.deserializeUint16BE(twcc.payload);
+      twcc.payload = werift.serializeTransportWideCC((seq + 1) & 0xffff);
+      if (p.serialize().length !== PACKET) throw new Error('size');
+    }
+  };
+}
+
+async function rtp() {
+  const wire = extendedRtpPacket();
+  // Both sides write back the packet they read.
+  const check = werift.RtpPacket.deSerialize(wire).serialize();
+  if (!same(check, wire)) throw new Error('werift does not round-trip the RTP packet');
+  console.log(
+    `RTP parse + read MID and TWCC seq + rewrite TWCC seq + serialize, ${PACKET}-octet packet, one-byte extensions (median packets/s; ${RTP_N} per run)`,
+  );
+  printPair(
+    'parseRtp, readMid, read/writeTransportSequenceNumber, serializeRtpInto(toInit(), reused buffer)',
+    paired(rtpOurs(Buffer.from(wire)), rtpTheirs(Buffer.from(wire)), RTP_N),
+  );
+}
+
+// ---- RTCP: compound parse + serialize -----------------------------------------------------
+const RTCP_N = Number(process.env.RTCP_N ?? 50_000);
+
+/** The compound a receiver sends every second or so: an RR with one block and an SDES CNAME. */
+function rrSdes() {
+  return buildRtcpCompound([
+    {
+      kind: 'rr',
+      ssrc: 0x11111111,
+      reports: [
+        {
+          ssrc: 0x22222222,
+          fractionLost: 3,
+          cumulativeLost: 17,
+          highestSequenceNumber: 0x1_2345,
+          jitter: 421,
+          lastSenderReport: 0x12345678,
+          delaySinceLastSenderReport: 0x8000,
+        },
+      ],
+    },
+    {
+      kind: 'sdes',
+      chunks: [
+        { ssrc: 0x11111111, items: [{ type: SdesItemType.CNAME, text: 'k9Z3xQ2pLm7vR4tY' }] },
+      ],
+    },
+  ]);
+}
+
+/** TWCC feedback on 100 packets, 1 ms apart with jitter, every 13th lost, one 30 ms gap. */
+function twccFeedback() {
+  const arrivals = [];
+  let t = 1_000_000;
+  for (let i = 0; i < 100; i++) {
+    t += 1000 + ((i * 37) % 7) * 125 + (i === 50 ? 30_000 : 0);
+    if (i % 13 !== 5) arrivals.push({ sequenceNumber: (65_500 + i) & 0xffff, arrivalTimeUs: t });
+  }
+  const built = buildTwccFeedback(arrivals, { senderSsrc: 0x11111111, feedbackPacketCount: 7 });
+  if (built.length !== 1) throw new Error('one TWCC feedback expected');
+  return serializeRtcp(built);
+}
+
+function rtcpOurs(wire) {
+  const out = Buffer.alloc(1500);
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const packets = parseRtcp(wire);
+      if (typeof packets === 'string') throw new Error(packets);
+      if (serializeRtcpInto(packets, out, 0) !== wire.length) throw new Error('size');
+    }
+  };
+}
+
+/** werift: `RtcpPacketConverter.deSerialize`, then each packet's `serialize()` concatenated (as its DTLS transport sends RTCP). */
+function rtcpTheirs(wire, results) {
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const packets = werift.RtcpPacketConverter.deSerialize(wire);
+      if (results) for (const p of packets) if (p.feedback) p.feedback.packetResults;
+      if (Buffer.concat(packets.map((p) => p.serialize())).length !== wire.length)
+        throw new Error('werift size');
+    }
+  };
+}
+
+async function rtcp() {
+  console.log(
+    `RTCP compound parse + serialize (median compounds/s; ${RTCP_N} per run; ours into a reused buffer)`,
+  );
+  const rr = rrSdes();
+  const twcc = twccFeedback();
+  for (const [name, wire] of [
+    [`RR (1 block) + SDES CNAME, ${rr.length} octets`, rr],
+    [`TWCC feedback on 100 packets, ${twcc.length} octets`, twcc],
+  ]) {
+    const back = Buffer.concat(
+      werift.RtcpPacketConverter.deSerialize(wire).map((p) => p.serialize()),
+    );
+    if (!same(back, wire)) throw new Error(`werift does not round-trip ${name}`);
+    printPair(name, paired(rtcpOurs(wire), rtcpTheirs(wire, false), RTCP_N));
+  }
+  // Ours decodes every packet's status and arrival time; werift keeps the chunks and deltas
+  // and computes per-packet results on demand (`packetResults`). The same work on both sides:
+  const m = paired(rtcpOurs(twcc), rtcpTheirs(twcc, true), RTCP_N);
+  console.log('  TWCC, werift also reading packetResults (per-packet status and time, as ours)');
+  console.log(`    @x/rtp    ${k(m.ours)}`);
+  console.log(`    werift    ${k(m.werift)}`);
+  console.log(`    ratio     @x/rtp / werift = ${f(m.ratio, 2)}x`);
+}
+
+// ---- VP8 / H.264: depacketize a 30 KB frame ----------------------------------------------
+const FRAME = 30_000;
+const MTU = 1200;
+const FRAME_N = Number(process.env.FRAME_N ?? 5_000);
+
+/** A VP8 keyframe (RFC 6386 §9.1: frame tag, start code 9d 01 2a, 640x480), random after. */
+function vp8Keyframe(size) {
+  const frame = randomBytes(size);
+  const first = Math.min(size - 10, 0x7ffff) >>> 1;
+  frame[0] = ((first & 7) << 5) | 0x10;
+  frame[1] = (first >> 3) & 0xff;
+  frame[2] = (first >> 11) & 0xff;
+  frame.set([0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01], 3);
+  return frame;
+}
+
+/** An H.264 IDR access unit in Annex B: SPS, PPS, one IDR slice (no zero octets, so no start code inside). */
+function h264Idr(size) {
+  const slice = randomBytes(size - 35);
+  for (let i = 0; i < slice.length; i++) if (slice[i] === 0) slice[i] = 1;
+  slice[0] = 0x65;
+  slice[1] |= 0x80;
+  return Buffer.concat([
+    Buffer.from('000000016742c01f1a321401407a403c2211a8', 'hex'),
+    Buffer.from('00000001681a34e3c8', 'hex'),
+    Buffer.from('00000001', 'hex'),
+    slice,
+  ]);
+}
+
+async function depacketize() {
+  console.log(
+    `Depacketize a ${FRAME / 1000} KB keyframe packetized at ${MTU} octets by our payloaders (median frames/s; ${FRAME_N} per run)`,
+  );
+  for (const [name, frame, payloader, depacketizer, codec] of [
+    ['VP8', vp8Keyframe(FRAME), new Vp8Payloader(), new Vp8Depacketizer(), 'VP8'],
+    ['H.264', h264Idr(FRAME), new H264Payloader(), new H264Depacketizer(), 'MPEG4/ISO/AVC'],
+  ]) {
+    const payloads = payloader.packetize(frame, MTU);
+    const views = payloads.map((payload, i) => ({
+      sequenceNumber: 1000 + i,
+      timestamp: 90_000,
+      marker: i === payloads.length - 1,
+      payload,
+    }));
+    // werift depacketizes its own RtpPacket objects: the same payloads, built once.
+    const packets = views.map(
+      (v) =>
+        new werift.RtpPacket(
+          new werift.RtpHeader({
+            payloadType: 96,
+            sequenceNumber: v.sequenceNumber,
+            timestamp: v.timestamp,
+            marker: v.marker,
+            ssrc: 0x1234,
+          }),
+          Buffer.from(v.payload.buffer, v.payload.byteOffset, v.payload.length),
+        ),
+    );
+    const ours = assembleFrame(depacketizer, views);
+    if (!ours || !same(ours, frame)) throw new Error(`@x/rtp does not rebuild the ${name} frame`);
+    const theirs = werift.dePacketizeRtpPackets(codec, packets);
+    const theirsNote = same(theirs.data, frame)
+      ? 'same frame as ours'
+      : `werift's frame differs from the original (${theirs.data.length} octets)`;
+    const m = paired(
+      (n) => {
+        for (let i = 0; i < n; i++)
+          if (assembleFrame(depacketizer, views) === undefined) throw new Error('dropped');
+      },
+      (n) => {
+        for (let i = 0; i < n; i++)
+          if (werift.dePacketizeRtpPackets(codec, packets).data.length === 0)
+            throw new Error('werift dropped');
+      },
+      FRAME_N,
+    );
+    printPair(
+      `${name}: ${frame.length} octets in ${payloads.length} packets; assembleFrame(${depacketizer.constructor.name}) vs werift dePacketizeRtpPackets('${codec}') (${theirsNote})`,
+      m,
+      'frames/s',
+    );
+    console.log(
+      `    = ${f((m.ours * payloads.length) / 1000)} k packets/s, ${f((m.ours * frame.length * 8) / 1e9, 2)} Gbit/s of frame data (ours)`,
+    );
+  }
+}
+
 // ---- sections --------------------------------------------------------------------------
-// Add RTP/RTCP parse + serialize and VP8 / H.264 depacketize sections here.
-const SECTIONS = { srtp };
+const SECTIONS = { srtp, rtp, rtcp, depacketize };
 
 const wanted = process.argv.slice(2);
-console.log(`packet layer benchmark (node ${process.version})`);
+console.log(
+  `packet layer benchmark (node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, ${new Date().toISOString()})`,
+);
 for (const [name, section] of Object.entries(SECTIONS)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   console.log('');
