@@ -148,6 +148,7 @@ export class Association {
     }
     if (state !== AssociationState.New) return;
     this.initialization.connect();
+    this.session.deliver();
   }
 
   /**
@@ -243,17 +244,20 @@ export class Association {
    */
   shutdown(): void {
     this.shutdownSequence.start();
+    this.session.deliver();
   }
 
   /** Sends ABORT with a User-Initiated Abort cause carrying `reason` (RFC 9260 §9.1), then closes. */
   abort(reason = ''): void {
     this.shutdownSequence.abort(reason);
+    this.session.deliver();
   }
 
   /** Closes at once without telling the peer (the transport below is gone). Idempotent. */
   close(): void {
     if (this.session.state === AssociationState.Closed) return;
     this.session.teardown({ kind: 'closed-by-user' });
+    this.session.deliver();
   }
 
   /**
@@ -263,5 +267,6 @@ export class Association {
    */
   handlePacket(packet: Uint8Array): void {
     this.inbound.handlePacket(packet);
+    this.session.deliver();
   }
 }

@@ -17,7 +17,7 @@ import type { Output } from './output.js';
 import { CauseCode, ParamType, type Tlv, u32Tlv } from './param.js';
 import type { PathMtu } from './path-mtu.js';
 import { type AssociationSession, S } from './session.js';
-import { AssociationState, type RetransmissionTimer } from './state.js';
+import type { RetransmissionTimer } from './state.js';
 import type { DeadlineTimer } from './timer.js';
 
 /** What the establishment starts. */
@@ -50,8 +50,7 @@ export class Initialization {
   connect(): void {
     const session = this.session;
     session.myTag = session.localTag;
-    session.s = S.CookieWait;
-    session.setState(AssociationState.Connecting, { kind: 'connect-called' });
+    session.enter(S.CookieWait, { kind: 'connect-called' });
     this.t1Chunk = this.initChunk(ChunkType.Init, session.myTag, session.myInitialTsn, []);
     this.t1Tag = 0;
     this.initRetrans = 0;
@@ -68,7 +67,7 @@ export class Initialization {
     }
     let tag: number;
     let tsn: number;
-    if (session.s === S.Closed) {
+    if (session.s === S.New) {
       // §5.1.3: no state; the tag lives only in the cookie until COOKIE-ECHO.
       tag = session.localTag;
       tsn = session.myInitialTsn;
@@ -105,7 +104,7 @@ export class Initialization {
     session.peerFeatures = readPeerFeatures(c.params, []);
     this.pendingPeer = c;
     this.t1.stop();
-    session.s = S.CookieEchoed;
+    session.enter(S.CookieEchoed);
     this.t1Chunk = { type: ChunkType.CookieEcho, cookie: cookie.value };
     this.t1Tag = session.peerTag;
     this.initRetrans = 0;
@@ -135,7 +134,7 @@ export class Initialization {
       session.dropChunk('stale cookie');
       return;
     }
-    if (session.s === S.Closed && session.state === AssociationState.New) {
+    if (session.s === S.New) {
       session.myTag = k.localTag;
     } else if (session.s === S.CookieWait || session.s === S.CookieEchoed) {
       if (k.localTag !== session.myTag) {
@@ -180,7 +179,8 @@ export class Initialization {
     this.pendingPeer = undefined;
     this.t1.stop();
     this.t1Chunk = undefined;
-    session.s = S.Established;
+    // Delivered once this packet is handled: the data path below is open by then.
+    session.enter(S.Established, { kind: 'established', by });
     session.outboundStreams = Math.min(session.wantOutbound, peer.inboundStreams);
     session.inboundStreams = Math.min(session.wantInbound, peer.outboundStreams);
     session.useZeroChecksum =
@@ -188,7 +188,6 @@ export class Initialization {
     this.parts.dataPath.open(peer);
     this.parts.heartbeats.established();
     this.parts.pathMtu.established();
-    session.setState(AssociationState.Connected, { kind: 'established', by });
   }
 
   private onT1(): void {

@@ -9,7 +9,7 @@
 
 import { randomBytes, randomInt } from 'node:crypto';
 import { debuglog } from 'node:util';
-import { type Clock, SerialNotifier, systemClock } from '@x/transport';
+import { type Clock, lateStateChange, SerialNotifier, systemClock } from '@x/transport';
 import type { Chunk } from './chunk.js';
 import { SctpConfigurationError } from './errors.js';
 import type {
@@ -31,9 +31,15 @@ import { DeadlineTimer, RtoEstimator } from './timer.js';
 
 const log = debuglog('x:sctp');
 
-/** RFC 9260 §4 states, internal. */
+/**
+ * RFC 9260 §4 states, internal: the one state of an association, which only
+ * {@link AssociationSession.enter} writes. RFC 9260's CLOSED is two values here, before `connect()`
+ * (`New`) and after the end (`Closed`, terminal). The order matters: everything below
+ * `Established` sends no DATA or SACK.
+ */
 export const S = {
-  Closed: 0,
+  Closed: -1,
+  New: 0,
   CookieWait: 1,
   CookieEchoed: 2,
   Established: 3,
@@ -43,6 +49,33 @@ export const S = {
   ShutdownAckSent: 7,
 } as const;
 export type S = (typeof S)[keyof typeof S];
+
+/**
+ * The public state of an internal one: a pure function, so the two can never disagree
+ * (RFC 9260 §4 states onto {@link AssociationState}).
+ */
+export function publicStateOf(s: S): AssociationState {
+  switch (s) {
+    case S.New:
+      return AssociationState.New;
+    case S.CookieWait:
+    case S.CookieEchoed:
+      return AssociationState.Connecting;
+    case S.Established:
+      return AssociationState.Connected;
+    case S.ShutdownPending:
+    case S.ShutdownSent:
+    case S.ShutdownReceived:
+    case S.ShutdownAckSent:
+      return AssociationState.ShuttingDown;
+    case S.Closed:
+      return AssociationState.Closed;
+    default: {
+      const unknown: never = s;
+      throw new Error(`unknown SCTP state ${String(unknown)}`);
+    }
+  }
+}
 
 const nonZeroTag = (): number => randomInt(1, 0x100000000 - 1) >>> 0;
 const randomTsn = (): number => randomBytes(4).readUInt32BE(0);
@@ -92,7 +125,8 @@ export class AssociationSession {
   readonly zeroChecksumOffered: boolean;
   readonly rtoEstimator: RtoEstimator;
 
-  s: S = S.Closed;
+  /** The internal state; written only by {@link AssociationSession.enter}. */
+  s: S = S.New;
   myTag = 0;
   peerTag = 0;
   readonly myInitialTsn = randomTsn();
@@ -130,8 +164,9 @@ export class AssociationSession {
     pmtuProbesSent: 0,
   };
 
-  private publicState = AssociationState.New;
   private readonly states: SerialNotifier<[AssociationState, AssociationCause]>;
+  /** Public state changes committed during the current input, delivered when it ends. */
+  private readonly outbox: [AssociationState, AssociationCause][] = [];
   private readonly closers: (() => void)[] = [];
 
   constructor(
@@ -181,14 +216,20 @@ export class AssociationSession {
     }
   }
 
-  /** The public state. */
+  /** The public state, derived from the internal one. */
   get state(): AssociationState {
-    return this.publicState;
+    return publicStateOf(this.s);
   }
 
-  /** A timer on the association's clock, stopped when the association closes. */
+  /**
+   * A timer on the association's clock, stopped when the association closes; state changes
+   * its callback makes are delivered when it returns.
+   */
   newTimer(fn: () => void): DeadlineTimer {
-    const timer = new DeadlineTimer(this.clock, fn);
+    const timer = new DeadlineTimer(this.clock, () => {
+      fn();
+      this.deliver();
+    });
     this.closers.push(() => timer.stop());
     return timer;
   }
@@ -229,12 +270,35 @@ export class AssociationSession {
     return true;
   }
 
-  /** Commits a public state change and queues its notification (ARCHITECTURE.md). */
-  setState(state: AssociationState, cause: AssociationCause): void {
-    if (state === this.publicState) return;
-    this.publicState = state;
-    log('state %s (%o)', AssociationState[state], cause);
-    this.states.push(state, cause);
+  /**
+   * The one setter of the state: commits `next` and, when the public state changes, queues
+   * its notification with `cause` (required then), delivered by {@link AssociationSession.deliver} when
+   * the current input (packet, timer, API call) is done. `Closed` is terminal: a later change
+   * is a bug, ignored and reported (thrown under `strictStateMachines()`).
+   */
+  enter(next: S, cause?: AssociationCause): void {
+    if (next === this.s) return;
+    if (this.s === S.Closed) {
+      lateStateChange(`SCTP state ${next} after Closed`, (e) => log('%s', e.message));
+      return;
+    }
+    const before = publicStateOf(this.s);
+    this.s = next;
+    const after = publicStateOf(next);
+    if (after === before) return;
+    if (cause === undefined)
+      throw new Error(`SCTP state ${next} changes the public state without a cause`);
+    log('state %s (%o)', AssociationState[after], cause);
+    this.outbox.push([after, cause]);
+  }
+
+  /** Delivers the state changes the input committed, in order (dcsctp's callback deferrer). */
+  deliver(): void {
+    if (this.processing) return;
+    while (this.outbox.length > 0) {
+      const [state, cause] = this.outbox.shift()!;
+      this.states.push(state, cause);
+    }
   }
 
   /** `stop` runs when the association closes (a part's queues and searches). */
@@ -242,13 +306,13 @@ export class AssociationSession {
     this.closers.push(stop);
   }
 
-  /** Closes the association at once: every timer stopped, every queue dropped. */
+  /** Closes the association at once: every timer stopped, every queue dropped. Idempotent. */
   teardown(cause: AssociationCause): void {
-    this.s = S.Closed;
+    if (this.s === S.Closed) return;
+    this.enter(S.Closed, cause);
     for (const stop of this.closers) stop();
     this.reconfig?.stop();
     this.sender?.clear();
     this.control.length = 0;
-    this.setState(AssociationState.Closed, cause);
   }
 }

@@ -31,15 +31,10 @@ export class Shutdown {
   start(): void {
     const session = this.session;
     if (session.s === S.Established) {
-      session.s = S.ShutdownPending;
-      session.setState(AssociationState.ShuttingDown, { kind: 'shutdown-called' });
+      session.enter(S.ShutdownPending, { kind: 'shutdown-called' });
       this.check();
       this.output.flush();
-    } else if (
-      session.s === S.Closed ||
-      session.s === S.CookieWait ||
-      session.s === S.CookieEchoed
-    ) {
+    } else if (session.s === S.New || session.s === S.CookieWait || session.s === S.CookieEchoed) {
       session.teardown({ kind: 'closed-by-user' });
     }
   }
@@ -48,7 +43,7 @@ export class Shutdown {
   abort(reason: string): void {
     const session = this.session;
     if (session.state === AssociationState.Closed) return;
-    if (session.s !== S.Closed && session.peerTag !== 0) {
+    if (session.s !== S.New && session.peerTag !== 0) {
       const info = Buffer.from(reason, 'utf8');
       this.output.sendSingle(session.peerTag, {
         type: ChunkType.Abort,
@@ -72,14 +67,10 @@ export class Shutdown {
     if (!session.isDataState() || sender === undefined) return;
     sender.onSack(cumAck, sender.peerRwnd + sender.flightSize, NO_GAPS, 0);
     if (session.s === S.Established || session.s === S.ShutdownPending) {
-      const was = session.s;
-      session.s = S.ShutdownReceived;
-      if (was === S.Established) {
-        session.setState(AssociationState.ShuttingDown, { kind: 'shutdown-received' });
-      }
+      session.enter(S.ShutdownReceived, { kind: 'shutdown-received' });
     } else if (session.s === S.ShutdownSent) {
       this.t2.stop();
-      session.s = S.ShutdownAckSent;
+      session.enter(S.ShutdownAckSent);
       this.output.sendSingle(session.peerTag, { type: ChunkType.ShutdownAck, reflected: false });
       this.t2.start(session.rtoEstimator.rto);
       return;
@@ -114,10 +105,10 @@ export class Shutdown {
     const sender = session.sender;
     if (sender === undefined || !sender.idle) return;
     if (session.s === S.ShutdownPending) {
-      session.s = S.ShutdownSent;
+      session.enter(S.ShutdownSent);
       this.sendShutdownChunk();
     } else if (session.s === S.ShutdownReceived) {
-      session.s = S.ShutdownAckSent;
+      session.enter(S.ShutdownAckSent);
       this.sendShutdownChunk();
     }
   }

@@ -46,5 +46,10 @@ export {
   type NodeNetOptions,
   nodeNet,
 } from './node/node-net.js';
-export { LateStateChangeError, SerialNotifier, StateMachine } from './notifier.js';
+export {
+  LateStateChangeError,
+  lateStateChange,
+  SerialNotifier,
+  StateMachine,
+} from './notifier.js';
 export { SystemClock, systemClock } from './system-clock.js';

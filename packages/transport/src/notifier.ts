@@ -57,6 +57,17 @@ export class LateStateChangeError extends Error {
 }
 
 /**
+ * For a layer with its own state setter: a change after its terminal state is a bug, so
+ * `report` gets a {@link LateStateChangeError} (or, under `strictStateMachines()` of
+ * `@x/transport/testing`, it is thrown).
+ */
+export function lateStateChange(message: string, report: (error: Error) => void): void {
+  const error = new LateStateChangeError(message);
+  if (strict()) throw error;
+  report(error);
+}
+
+/**
  * A state and its setter: compares, commits, then notifies through a {@link SerialNotifier}.
  * A terminal state (`Closed`) is final: a later change is a bug, ignored and reported to
  * `onError` (tests make it throw with `strictStateMachines()` of `@x/transport/testing`).
@@ -92,11 +103,10 @@ export class StateMachine<S, C> {
   set(state: S, cause: C): boolean {
     if (state === this.current) return false;
     if (this.terminal !== undefined && this.current === this.terminal) {
-      const error = new LateStateChangeError(
+      lateStateChange(
         `state ${String(state)} set after the terminal state ${String(this.current)}`,
+        this.onError,
       );
-      if (strict()) throw error;
-      this.onError(error);
       return false;
     }
     this.current = state;
