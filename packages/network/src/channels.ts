@@ -70,7 +70,18 @@ export class ChannelTable implements ChannelHost {
       return channel;
     }
     this.register(channel);
-    if (this.association?.state === AssociationState.Connected) this.announce(channel);
+    const association = this.association;
+    if (association?.state === AssociationState.Connected) {
+      // W3C createDataChannel(): once connected, an id at or above [[MaxChannels]] (the
+      // streams negotiated, RFC 8831 §6.2) is an OperationError, given or generated.
+      if (channel.id !== null && channel.id >= association.streamCount) {
+        this.forget(channel);
+        throw new OperationError(
+          `stream id ${channel.id} is not below the ${association.streamCount} SCTP streams negotiated`,
+        );
+      }
+      this.announce(channel);
+    }
     return channel;
   }
 
@@ -90,10 +101,27 @@ export class ChannelTable implements ChannelHost {
     }
   }
 
-  /** The association is up: open every channel created so far. */
+  /**
+   * The association is up: open every channel created so far (W3C "RTCSctpTransport
+   * connected"), except those whose id is not below the streams negotiated: they close with
+   * an error, as channels whose transport could not be created.
+   */
   attach(association: Association): void {
     this.association = association;
-    for (const channel of this.byId.values()) this.announce(channel);
+    const streams = association.streamCount;
+    for (const channel of [...this.byId.values()]) {
+      if (channel.id !== null && channel.id >= streams) {
+        this.forget(channel);
+        channel.setState(
+          'closed',
+          new OperationError(
+            `stream id ${channel.id} is not below the ${streams} SCTP streams negotiated`,
+          ),
+        );
+        continue;
+      }
+      this.announce(channel);
+    }
   }
 
   /** The association is gone: every channel is closed (W3C: "closed" with an error when unexpected). */
