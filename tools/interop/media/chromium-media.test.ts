@@ -1,0 +1,230 @@
+// The media path of @x/network's Manager against real Chromium on 127.0.0.1: Chromium offers
+// its fake camera and microphone (VP8 in one session, H.264 in another, Opus in both), a
+// Manager answers recvonly and receives. Checks the SRTP profile, the generator's calls, the
+// rates, that every frame depacketizes, the RTCP, the PLI round trip, and that the recorded
+// datagrams decrypt again with the exported keys. With X_MEDIA_CAPTURE=1 it also writes the
+// golden files of packages/rtp and packages/srtp (README.md here).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type RtcpPacket, splitAnnexB } from '@x/rtp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CAPTURE,
+  CHROMIUM,
+  launchMediaChromium,
+  type MediaBrowser,
+  type VideoChoice,
+} from './chromium-media.js';
+import { type Frame, framesOf, parseAll } from './frames.js';
+import { decryptAgain, writeGolden } from './golden.js';
+import { type MediaRecording, runMediaSession } from './media-session.js';
+
+let browser: MediaBrowser | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  browser = await launchMediaChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/**
+ * Chromium's `RTCTransportStats.srtpCipher` (the DTLS-SRTP profile names of the IANA registry,
+ * RFC 5764 §4.1.2, RFC 7714 §14.2) for each of our profile names.
+ */
+const CIPHER_NAMES: Record<string, string> = {
+  Aes128CmHmacSha1_80: 'SRTP_AES128_CM_HMAC_SHA1_80',
+  Aes128CmHmacSha1_32: 'SRTP_AES128_CM_HMAC_SHA1_32',
+  AeadAes128Gcm: 'SRTP_AEAD_AES_128_GCM',
+  AeadAes256Gcm: 'SRTP_AEAD_AES_256_GCM',
+};
+
+interface Case {
+  readonly name: 'vp8' | 'h264';
+  readonly video: VideoChoice;
+  readonly mimeType: string;
+  /** Our DTLS role: client (`a=setup:active`) lets Chromium choose the profile, server lets us. */
+  readonly dtlsRole: 'client' | 'server';
+  /** What was negotiated on this machine (Chromium 156). */
+  readonly profile: string;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'vp8',
+    video: { name: 'VP8' },
+    mimeType: 'video/VP8',
+    dtlsRole: 'client',
+    // Chromium as DTLS server picks AES-CM from our ClientHello's GCM, GCM-256, CM-80, CM-32.
+    profile: 'Aes128CmHmacSha1_80',
+  },
+  {
+    name: 'h264',
+    video: { name: 'H264', fmtp: { 'packetization-mode': '1', 'profile-level-id': '42e01f' } },
+    mimeType: 'video/H264',
+    dtlsRole: 'server',
+    // Chromium as DTLS client offers AEAD GCM; we choose by our order (GCM-128 first).
+    profile: 'AeadAes128Gcm',
+  },
+];
+
+const VIDEO_MS = 3000;
+const PLI_AFTER_MS = 1200;
+const recordings: Partial<Record<Case['name'], MediaRecording>> = {};
+
+const seqAfter = (a: number, b: number) => ((a - b) & 0xffff) > 0 && ((a - b) & 0xffff) < 0x8000;
+
+function stream(r: MediaRecording, kind: 'audio' | 'video') {
+  const section = r.answer.sections.find((s) => s.kind === kind)!;
+  const ssrc = r.streams.find((s) => s.stream.mid === section.mid)!.stream.ssrc;
+  const received = r.rtp.filter((p) => p.ssrc === ssrc);
+  return { section, ssrc, received, packets: parseAll(received.map((p) => p.bytes)) };
+}
+
+/** The NAL unit types of an Annex B access unit. */
+const nalTypes = (frame: Uint8Array) => splitAnnexB(frame).map((n) => n[0]! & 0x1f);
+
+describe('Chromium → Manager: camera and microphone over SRTP', () => {
+  for (const c of CASES) {
+    it(`${c.name}: Chromium's ${c.video.name} and Opus reach the generator's sinks, whole`, async () => {
+      const r = await runMediaSession(browser!.page, {
+        video: c.video,
+        videoMs: VIDEO_MS,
+        pliAfterMs: PLI_AFTER_MS,
+        dtlsRole: c.dtlsRole,
+      });
+      recordings[c.name] = r;
+      const audio = stream(r, 'audio');
+      const video = stream(r, 'video');
+
+      // SRTP keyed with the negotiated profile, the one Chromium reports too.
+      expect(r.mediaStats.srtpProfile).toBe(c.profile);
+      expect(r.sender.srtpCipher).toBe(CIPHER_NAMES[c.profile]);
+      expect(r.sender.connectionState).toBe('connected');
+      expect(r.mediaStats.dropped).toMatchObject({ srtp: 0, malformed: 0, tooManyStreams: 0 });
+
+      // The generator: once per Chromium SSRC, with the mid of the MID extension.
+      expect(r.streams.map(({ stream: s }) => [s.mid, s.payloadType, s.ssrc]).sort()).toEqual(
+        [
+          [audio.section.mid, audio.section.codec.payloadType, r.sender.audio!.ssrc],
+          [video.section.mid, video.section.codec.payloadType, r.sender.video!.ssrc],
+        ].sort(),
+      );
+      expect(audio.section.ssrcs).toContain(audio.ssrc);
+      expect(video.section.ssrcs).toContain(video.ssrc);
+      expect(r.sender.video!.mimeType).toBe(c.mimeType);
+      expect(r.sender.audio!.mimeType).toBe('audio/opus');
+
+      // Every datagram decrypts again with the exported keys, into what the sinks got.
+      const again = decryptAgain(r);
+      expect(again.filter((d) => d.plain === undefined)).toEqual([]);
+      expect(again.filter((d) => !d.rtcp).map((d) => d.plain!.toString('hex'))).toEqual(
+        r.rtp.map((p) => p.bytes.toString('hex')),
+      );
+      // Nothing lost on loopback: what Chromium counted as sent by the end, less what is in flight.
+      expect(audio.received.length).toBeGreaterThanOrEqual(r.sender.audio!.packetsSent - 5);
+      expect(video.received.length).toBeGreaterThanOrEqual(r.sender.video!.packetsSent - 5);
+
+      // Opus: one 20 ms frame a packet, 50 a second.
+      const audioSpanMs = audio.received.at(-1)!.atMs - audio.received[0]!.atMs;
+      const pps = ((audio.received.length - 1) * 1000) / audioSpanMs;
+      expect(pps).toBeGreaterThan(40);
+      expect(pps).toBeLessThan(60);
+      const opus = framesOf('audio/opus', audio.packets);
+      expect(opus.every((f) => f.data !== undefined && f.packets === 1)).toBe(true);
+      const steps = new Set(
+        audio.packets.slice(1).map((p, i) => (p.timestamp - audio.packets[i]!.timestamp) >>> 0),
+      );
+      expect([...steps]).toEqual([960]);
+
+      // Video: frames at the camera's rate, every one complete, a keyframe first.
+      const frames = framesOf(
+        c.mimeType,
+        video.packets,
+        video.received.map((p) => p.atMs),
+      );
+      expect(frames.filter((f) => f.data === undefined)).toEqual([]);
+      expect(frames[0]!.keyframe).toBe(true);
+      const videoSpanMs = frames.at(-1)!.atMs! - frames[0]!.atMs!;
+      const fps = ((frames.length - 1) * 1000) / videoSpanMs;
+      expect(fps).toBeGreaterThan(CAPTURE.frameRate * 0.6);
+      expect(fps).toBeLessThan(CAPTURE.frameRate * 1.25);
+      for (const f of frames.filter((x) => x.keyframe)) checkKeyframe(c, f);
+
+      // The PLI: Chromium counted it and its next frame (or, if one was already being
+      // encoded, the one after) is a keyframe; none came in between without it.
+      const pli = r.pli!;
+      const after = frames.filter((f) => seqAfter(f.firstSequence, pli.afterSequence));
+      const answered = after.findIndex((f) => f.keyframe);
+      expect(answered).toBeGreaterThanOrEqual(0);
+      expect(answered).toBeLessThanOrEqual(1);
+      expect(frames.filter((f) => f.keyframe)).toHaveLength(2);
+      expect(r.sender.video).toMatchObject({ pliCount: 1, keyFramesEncoded: 2 });
+
+      // RTCP: sender reports of both streams, SDES with the offer's CNAME.
+      const kinds = (ssrc: number) => r.rtcp.filter((x) => about(x.packet, ssrc));
+      for (const ssrc of [audio.ssrc, video.ssrc]) {
+        const reports = kinds(ssrc)
+          .map((x) => x.packet)
+          .filter((p) => p.kind === 'sr');
+        expect(reports.length, `SRs of ${ssrc}`).toBeGreaterThanOrEqual(1);
+        const cname = new RegExp(`a=ssrc:${ssrc} cname:(\\S+)`).exec(r.offer)![1];
+        const sdes = kinds(ssrc)
+          .map((x) => x.packet)
+          .find((p) => p.kind === 'sdes');
+        expect(sdes?.kind === 'sdes' && sdes.chunks[0]?.items).toContainEqual(
+          expect.objectContaining({ text: cname }),
+        );
+      }
+
+      // What the report says.
+      console.log(
+        `${c.name}: ${r.mediaStats.srtpProfile} (Chromium DTLS ${c.dtlsRole === 'client' ? 'server' : 'client'}), ` +
+          `audio pt ${audio.section.codec.payloadType} ${pps.toFixed(1)} pps, ` +
+          `video pt ${video.section.codec.payloadType} ${fps.toFixed(1)} fps ${frames.length} frames ` +
+          `(${video.packets.length} packets, camera ${CAPTURE.frameRate} fps, Chromium says ${r.sender.video!.framesPerSecond}), ` +
+          `keyframe ${answered + 1} frame(s) after the PLI, ${r.mediaStats.rtcpReceived} RTCP compounds ` +
+          `[${r.rtcp.map((x) => x.packet.kind).join(' ')}], MID extension id ${r.answer.midExtensionId}, ` +
+          `${r.sender.video!.encoderImplementation}, unkeyed drops ${r.mediaStats.dropped.unkeyed}`,
+      );
+    }, 40_000);
+  }
+
+  const out = process.env.X_MEDIA_CAPTURE;
+  it.runIf(out !== undefined && out !== '')('writes the golden files (X_MEDIA_CAPTURE)', () => {
+    const { vp8, h264 } = recordings;
+    if (vp8 === undefined || h264 === undefined)
+      throw new Error('a session failed: nothing written');
+    const root = out === '1' ? fileURLToPath(new URL('../../../', import.meta.url)) : out!;
+    const written = writeGolden(
+      { vp8, h264 },
+      {
+        rtp: `${root}/packages/rtp/src/codecs/fixtures/chromium`,
+        srtp: `${root}/packages/srtp/src/fixtures/chromium`,
+      },
+      browser!.version,
+    );
+    for (const w of written) console.log(`${w.path}: ${w.bytes} bytes`);
+  });
+});
+
+function about(p: RtcpPacket, ssrc: number): boolean {
+  if (p.kind === 'sr') return p.ssrc === ssrc;
+  if (p.kind === 'sdes') return p.chunks.some((chunk) => chunk.ssrc === ssrc);
+  return false;
+}
+
+function checkKeyframe(c: Case, f: Frame): void {
+  const data = Buffer.from(f.data!);
+  if (c.name === 'vp8') {
+    // RFC 6386 §9.1: a key frame's 3-byte tag (P = 0) and then the start code 9d 01 2a.
+    expect(data[0]! & 1).toBe(0);
+    expect(data.subarray(3, 6).toString('hex')).toBe('9d012a');
+  } else {
+    const types = nalTypes(data);
+    expect(types).toEqual(expect.arrayContaining([7, 8, 5]));
+  }
+}
