@@ -55,11 +55,12 @@ export class RTCError extends DOMException {
       throw new TypeError('RTCError needs an RTCErrorInit with a valid errorDetail');
     super(message, 'OperationError');
     this.#errorDetail = init.errorDetail;
-    this.#sdpLineNumber = init.sdpLineNumber ?? null;
-    this.#sctpCauseCode = init.sctpCauseCode ?? null;
-    this.#receivedAlert = init.receivedAlert ?? null;
-    this.#sentAlert = init.sentAlert ?? null;
-    this.#httpRequestStatusCode = init.httpRequestStatusCode ?? null;
+    // WebIDL: `long` members wrap to 32-bit signed, `unsigned long` ones to unsigned.
+    this.#sdpLineNumber = integer(init.sdpLineNumber, true);
+    this.#sctpCauseCode = integer(init.sctpCauseCode, true);
+    this.#receivedAlert = integer(init.receivedAlert, false);
+    this.#sentAlert = integer(init.sentAlert, false);
+    this.#httpRequestStatusCode = integer(init.httpRequestStatusCode, false);
   }
 
   /** What failed. */
@@ -86,6 +87,19 @@ export class RTCError extends DOMException {
   get httpRequestStatusCode(): number | null {
     return this.#httpRequestStatusCode;
   }
+}
+
+/**
+ * A WebIDL `long` (`signed`) or `unsigned long` dictionary member: absent is null; otherwise
+ * ToNumber (TypeError for a Symbol or a BigInt), truncated, NaN and infinities 0, modulo 2^32.
+ */
+function integer(value: unknown, signed: boolean): number | null {
+  if (value === undefined) return null;
+  if (typeof value === 'symbol' || typeof value === 'bigint')
+    throw new TypeError('an RTCErrorInit member must be a number');
+  const n = Math.trunc(Number(value));
+  if (!Number.isFinite(n)) return 0;
+  return signed ? n | 0 : n >>> 0;
 }
 
 /**

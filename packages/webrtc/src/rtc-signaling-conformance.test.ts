@@ -164,6 +164,25 @@ describe('RTCSessionDescription and RTCError', () => {
     ]);
     expect(() => new RTCError({ errorDetail: 'nope' } as never)).toThrow(TypeError);
   });
+
+  it('converts the RTCErrorInit members as WebIDL long and unsigned long', () => {
+    const e = new RTCError({
+      errorDetail: 'dtls-failure',
+      sdpLineNumber: '7' as never,
+      receivedAlert: 42.9,
+      sentAlert: -1,
+    });
+    expect([e.sdpLineNumber, e.receivedAlert, e.sentAlert, e.sctpCauseCode]).toEqual([
+      7,
+      42,
+      4_294_967_295,
+      null,
+    ]);
+    expect(
+      new RTCError({ errorDetail: 'sctp-failure', sctpCauseCode: 2 ** 31 }).sctpCauseCode,
+    ).toBe(-(2 ** 31));
+    expect(new RTCError({ errorDetail: 'sctp-failure' }).message).toBe('');
+  });
 });
 
 describe('the operations chain (webrtc-pc "chain an operation", WPT RTCPeerConnection-operations)', () => {
