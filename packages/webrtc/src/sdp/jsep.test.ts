@@ -9,6 +9,13 @@ import {
   dtlsRoleForSetup,
   remoteDataChannel,
 } from './jsep.js';
+import {
+  AUDIO_CODECS,
+  answerRtpSection,
+  HEADER_EXTENSIONS,
+  remoteRtpSections,
+  VIDEO_CODECS,
+} from './jsep-media.js';
 import { parseSdp } from './parse.js';
 import { serializeSdp } from './serialize.js';
 import { validateAnswerAgainstOffer, validateDescription } from './validate.js';
@@ -323,5 +330,114 @@ describe('offers', () => {
       setup: 'active',
       mid: '0',
     });
+  });
+});
+
+describe('offers and answers with audio and video (RFC 9429 §5.2.1, §5.3.1)', () => {
+  const sender = { streamIds: ['s'], trackId: 't', cname: 'c', ssrc: 11, rtxSsrc: 12 };
+  const roundTrip = (d: ReturnType<typeof buildOffer>) => parseSdp(serializeSdp(d));
+
+  it('offers audio, video and data in order on one BUNDLE transport, a stopped section with port 0', () => {
+    const offer = roundTrip(
+      buildOffer({
+        ...LOCAL,
+        sections: [
+          {
+            kind: 'audio',
+            mid: '0',
+            direction: 'sendrecv',
+            codecs: AUDIO_CODECS,
+            headerExtensions: HEADER_EXTENSIONS.audio,
+            sender,
+          },
+          {
+            kind: 'video',
+            mid: '1',
+            direction: 'recvonly',
+            codecs: VIDEO_CODECS,
+            headerExtensions: HEADER_EXTENSIONS.video,
+          },
+          { kind: 'application', mid: '2' },
+          { kind: 'video', mid: '3', stopped: true, formats: ['96'] },
+        ],
+      }),
+    );
+    expect(validateDescription(offer, 'offer')).toEqual([]);
+    expect(offer.media.map((m) => `${m.kind} ${m.port} ${m.mid} ${m.direction ?? '-'}`)).toEqual([
+      'audio 50000 0 sendrecv',
+      'video 50000 1 recvonly',
+      'application 50000 2 -',
+      'video 0 3 -',
+    ]);
+    expect(offer.groups).toEqual([{ semantics: 'BUNDLE', mids: ['0', '1', '2'] }]);
+    const read = remoteRtpSections(offer);
+    expect(
+      Array.isArray(read) && read.map((r) => [r.mid, r.rejected, r.media.codecs.length]),
+    ).toEqual([
+      ['0', false, 3],
+      ['1', false, VIDEO_CODECS.length],
+      ['3', true, 0],
+    ]);
+    for (const m of offer.media.slice(0, 3))
+      expect(m).toMatchObject({ setup: 'actpass', iceUfrag: 'LoCl' });
+  });
+
+  it("answers Chromium's tracks and data: every section accepted, bundled, matching the offer", () => {
+    const offer = parseSdp(load('chromium-track-offer.sdp'));
+    const { description, setup, rtp, remote } = buildAnswer(offer, {
+      ...LOCAL,
+      rtp: (offered) => answerRtpSection(offered, { mid: offered.mid!, direction: 'recvonly' }),
+    });
+    const answer = roundTrip(description);
+    expect(validateDescription(answer, 'answer')).toEqual([]);
+    expect(validateAnswerAgainstOffer(answer, offer)).toEqual([]);
+    expect(setup).toBe('active');
+    expect(remote?.mid).toBe(offer.media[2]!.mid);
+    expect(rtp.map((r) => [r.offered.kind, r.answer.direction])).toEqual([
+      ['audio', 'recvonly'],
+      ['video', 'recvonly'],
+    ]);
+    expect(answer.media.map((m) => m.port)).toEqual([50000, 50000, 50000]);
+    expect(answer.groups[0]?.mids).toEqual(offer.media.map((m) => m.mid));
+    // Our own offer answered by us: directions mirror.
+    const ours = roundTrip(
+      buildOffer({
+        ...LOCAL,
+        sections: [
+          {
+            kind: 'audio',
+            mid: 'a',
+            direction: 'sendonly',
+            codecs: AUDIO_CODECS,
+            headerExtensions: HEADER_EXTENSIONS.audio,
+            sender,
+          },
+        ],
+      }),
+    );
+    const back = buildAnswer(ours, {
+      ...LOCAL,
+      rtp: (offered) =>
+        answerRtpSection(offered, { mid: offered.mid!, direction: 'sendrecv', sender }),
+    });
+    expect(back.rtp.map((r) => r.answer.direction)).toEqual(['recvonly']);
+    expect(back.setup).toBe('active');
+  });
+
+  it('rejects what it does not take: no rtp answerer, no common codec, a section outside BUNDLE', () => {
+    const offer = parseSdp(load('chromium-track-offer.sdp'));
+    const dataOnly = buildAnswer(offer, LOCAL);
+    expect(dataOnly.description.media.map((m) => m.port)).toEqual([0, 0, 50000]);
+    expect(dataOnly.rtp).toEqual([]);
+    const none = buildAnswer(offer, { ...LOCAL, rtp: () => undefined });
+    expect(none.description.media.map((m) => m.port)).toEqual([0, 0, 50000]);
+    const unbundled = { ...offer, groups: [] };
+    const answer = buildAnswer(unbundled, {
+      ...LOCAL,
+      rtp: (offered) => answerRtpSection(offered, { mid: offered.mid!, direction: 'recvonly' }),
+    });
+    // Three sections that cannot share our one transport: only the data section is taken.
+    expect(answer.description.media.map((m) => m.port)).toEqual([0, 0, 50000]);
+    expect(answer.description.groups).toEqual([]);
   });
 });

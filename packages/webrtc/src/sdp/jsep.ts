@@ -1,8 +1,15 @@
 /**
- * JSEP (RFC 9429) for a session whose only accepted m= section is the data channel
- * (RFC 8841): building the offer and the answer, and reading the remote data channel
- * parameters out of a parsed description.
+ * JSEP (RFC 9429): building the offer and the answer of a session with a data channel
+ * (RFC 8841) and audio and video sections (`jsep-media.ts`), all on one BUNDLE transport, and
+ * reading the remote data channel parameters out of a parsed description.
  */
+import {
+  type LocalRtpSection,
+  type RemoteRtpSection,
+  remoteRtpSections,
+  isRemoteRtpProblem,
+  rtpSection,
+} from './jsep-media.js';
 
 import type {
   SdpConnection,
@@ -127,10 +134,27 @@ export interface LocalDescriptionParameters {
   readonly defaultCandidate?: { readonly port: number; readonly address: string };
 }
 
+/**
+ * One m= section of an offer, in m-line order: the data channel, an audio or video section
+ * (a transceiver), or a stopped transceiver's section (port 0, JSEP §5.2.2).
+ */
+export type OfferSection =
+  | { readonly kind: 'application'; readonly mid: string }
+  | LocalRtpSection
+  | {
+      readonly kind: 'audio' | 'video';
+      readonly mid: string;
+      readonly stopped: true;
+      /** The formats it had, kept in the rejected m= line. */
+      readonly formats?: readonly string[];
+    };
+
 /** Parameters of {@link buildOffer}. */
 export interface OfferParameters extends LocalDescriptionParameters {
-  /** The data section's mid (default "0"). */
+  /** The data section's mid (default "0"), when `sections` is not given. */
   readonly mid?: string;
+  /** Every m= section in order; default the data section alone. */
+  readonly sections?: readonly OfferSection[];
   /** Default actpass, as RFC 8842 §5.2 requires of an offerer. */
   readonly setup?: SdpSetup;
   /** Add `a=group:BUNDLE <mid>` (default true, RFC 8843; JSEP's max-bundle). */
@@ -197,14 +221,54 @@ function dataSection(
   };
 }
 
-/** Builds a data-channel-only offer (RFC 9429 §5.2.1, RFC 8841 §4). */
+/** The ICE and DTLS attributes of every section we write (JSEP §5.2.1: each m= section carries them). */
+function withTransport(
+  p: LocalDescriptionParameters,
+  section: SdpMediaSection,
+  setup: SdpSetup,
+): SdpMediaSection {
+  return {
+    ...section,
+    port: p.defaultCandidate?.port ?? 9,
+    connection: connectionFor(p),
+    iceUfrag: p.iceUfrag,
+    icePwd: p.icePwd,
+    iceOptions: p.iceOptions ?? ['trickle'],
+    fingerprints: p.fingerprints,
+    setup,
+    candidates: p.candidates ?? [],
+    ...(p.endOfCandidates === true ? { endOfCandidates: true } : {}),
+  };
+}
+
+function stoppedSection(kind: string, mid: string, formats: readonly string[]): SdpMediaSection {
+  return rejected({
+    kind,
+    port: 0,
+    protocol: 'UDP/TLS/RTP/SAVPF',
+    formats,
+    mid,
+    candidates: [],
+    otherLines: [],
+    attributes: [],
+  });
+}
+
+/**
+ * Builds an offer (RFC 9429 §5.2.1, §5.2.2): each section of `sections` in order (default the
+ * data section alone, RFC 8841 §4), stopped ones with port 0, the others in one BUNDLE group.
+ */
 export function buildOffer(p: OfferParameters): SessionDescription {
-  const mid = p.mid ?? '0';
-  return session(
-    p,
-    [dataSection(p, mid, p.setup ?? 'actpass', false)],
-    p.bundle === false ? undefined : [mid],
-  );
+  const setup = p.setup ?? 'actpass';
+  const plan: readonly OfferSection[] = p.sections ?? [{ kind: 'application', mid: p.mid ?? '0' }];
+  const bundle: string[] = [];
+  const media = plan.map((s) => {
+    if ('stopped' in s) return stoppedSection(s.kind, s.mid, s.formats ?? ['0']);
+    bundle.push(s.mid);
+    if (s.kind === 'application') return dataSection(p, s.mid, setup, false);
+    return withTransport(p, rtpSection(s, { port: 9, address: '0.0.0.0' }), setup);
+  });
+  return session(p, media, p.bundle === false || bundle.length === 0 ? undefined : bundle);
 }
 
 /** Parameters of {@link buildAnswer}. */
@@ -214,6 +278,11 @@ export interface AnswerParameters extends LocalDescriptionParameters {
    * do: this side becomes the DTLS client) or `passive`.
    */
   readonly preferredSetup?: 'active' | 'passive';
+  /**
+   * What we answer for an offered audio or video section (see `answerRtpSection` of
+   * `jsep-media.ts`), or undefined to reject it. Without it every RTP section is rejected.
+   */
+  readonly rtp?: (offered: RemoteRtpSection) => LocalRtpSection | undefined;
 }
 
 /** The result of {@link buildAnswer}. */
@@ -221,8 +290,10 @@ export interface BuiltAnswer {
   readonly description: SessionDescription;
   /** The accepted data channel of the offer, or undefined when every section was rejected. */
   readonly remote: RemoteDataChannel | undefined;
-  /** Our setup in the answer, when a data section was accepted. */
+  /** Our setup in the answer, when a section was accepted. */
   readonly setup: 'active' | 'passive' | undefined;
+  /** The audio and video sections accepted, each with what we answered. */
+  readonly rtp: readonly { readonly offered: RemoteRtpSection; readonly answer: LocalRtpSection }[];
 }
 
 /** The answerer's `a=setup` for an offered one (RFC 8842 §5.3, RFC 4145 §4). */
@@ -264,25 +335,51 @@ function rejected(offered: SdpMediaSection): SdpMediaSection {
 }
 
 /**
- * Builds the answer to a (validated) offer (RFC 9429 §5.3.1): the first data channel
- * section that is not rejected is accepted (with the offer's mid and format, including the
- * legacy `DTLS/SCTP` one); every other section, audio and video included, is rejected with
- * port 0 and its mid. A bundle-only data section (RFC 8843 §6) is accepted with a real port.
- * The answer's BUNDLE group lists the accepted mid when the offer bundled it (RFC 8843 §7.3).
+ * Builds the answer to a (validated) offer (RFC 9429 §5.3.1). The first data channel section
+ * that is not rejected is accepted (with the offer's mid and format, including the legacy
+ * `DTLS/SCTP` one); audio and video sections are accepted when `p.rtp` answers them and they
+ * can share our one transport (in the offer's BUNDLE group, or the only section offered);
+ * every other section is rejected with port 0 and its mid. A bundle-only section (RFC 8843
+ * §6) is accepted with a real port. The answer's BUNDLE group lists the accepted mids the
+ * offer bundled (RFC 8843 §7.3); our `a=setup` answers the first accepted section's.
  */
 export function buildAnswer(offer: SessionDescription, p: AnswerParameters): BuiltAnswer {
   const remote = remoteDataChannel(offer, 'offer');
-  const setup = remote === undefined ? undefined : answerSetup(remote.setup, p.preferredSetup);
+  const rtpOffered = p.rtp === undefined ? [] : remoteRtpSections(offer);
+  const offeredRtp = isRemoteRtpProblem(rtpOffered) ? [] : rtpOffered;
+  const group = offer.groups.find((g) => g.semantics === 'BUNDLE');
+  const canShare = (mid: string | undefined): boolean =>
+    group === undefined ? offer.media.length === 1 : mid !== undefined && group.mids.includes(mid);
+  const accepted = new Map<number, LocalRtpSection>();
+  const rtp: { offered: RemoteRtpSection; answer: LocalRtpSection }[] = [];
+  for (const offered of offeredRtp) {
+    if (offered.rejected || !canShare(offered.mid)) continue;
+    const answer = p.rtp?.(offered);
+    if (answer === undefined) continue;
+    accepted.set(offered.index, answer);
+    rtp.push({ offered, answer });
+  }
+  // Our setup answers the offer's (the data section's, else the first accepted RTP section's).
+  const firstRtp = rtp[0]?.offered;
+  const offeredSetup =
+    remote?.setup ?? (firstRtp === undefined ? undefined : (firstRtp.transport.setup ?? 'active'));
+  const setup =
+    offeredSetup === undefined ? undefined : answerSetup(offeredSetup, p.preferredSetup);
+  const bundle: string[] = [];
   const media = offer.media.map((section, index) => {
-    if (remote === undefined || setup === undefined || index !== remote.index)
-      return rejected(section);
-    return dataSection(p, section.mid, setup, remote.legacy);
+    if (setup !== undefined && remote !== undefined && index === remote.index) {
+      if (bundleGroupOf(offer, remote.mid) !== undefined) bundle.push(remote.mid as string);
+      return dataSection(p, section.mid, setup, remote.legacy);
+    }
+    const answer = accepted.get(index);
+    if (setup === undefined || answer === undefined) return rejected(section);
+    if (group !== undefined) bundle.push(answer.mid);
+    return withTransport(p, rtpSection(answer, { port: 9, address: '0.0.0.0' }), setup);
   });
-  const accepted = remote !== undefined && setup !== undefined;
-  const bundled = accepted && bundleGroupOf(offer, remote.mid) !== undefined;
   return {
-    description: session(p, media, bundled ? [remote.mid as string] : undefined),
-    remote: accepted ? remote : undefined,
+    description: session(p, media, bundle.length > 0 ? bundle : undefined),
+    remote: setup !== undefined ? remote : undefined,
     setup,
+    rtp: setup !== undefined ? rtp : [],
   };
 }
