@@ -6,6 +6,7 @@
  * `setCodecPreferences`. The launch switches are those of chromium-options.mjs (loopback-only
  * host); with the fake devices Chromium also signals a `127.0.0.1` host candidate.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -47,9 +48,8 @@ export async function launchMediaChromium(): Promise<MediaBrowser> {
   await page.goto(`http://127.0.0.1:${port}/`);
   return {
     page,
-    version: await page.evaluate(
-      () => (globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent,
-    ),
+    // The user agent string says only "156.0.0.0": the binary says more.
+    version: execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(),
     close: async () => {
       await context.close();
       rmSync(dir, { recursive: true, force: true });
