@@ -80,7 +80,15 @@ export class Agent {
     this.gathering = new Gathering(
       session,
       this.pairing,
-      (base, data, from) => this.inbound.receive(base, data, from),
+      // A datagram is one input (no closure on this path: see AgentSession.enterInput).
+      (base, data, from) => {
+        session.enterInput();
+        try {
+          this.inbound.receive(base, data, from);
+        } finally {
+          session.exitInput();
+        }
+      },
       changed,
     );
     this.remotes = new RemoteCandidates(session, this.pairing, this.gathering, changed);
@@ -125,15 +133,17 @@ export class Agent {
    * conflict (§7.3.1.1) changes it.
    */
   setRole(controlling: boolean): void {
-    this.assertOpen();
-    const s = this.session;
-    if (s.controlling === controlling) return;
-    if (s.remote !== undefined)
-      throw new IceConfigError(
-        'controlling',
-        'the role is fixed once the peer credentials are set',
-      );
-    s.setRole(controlling);
+    this.session.run(() => {
+      this.assertOpen();
+      const s = this.session;
+      if (s.controlling === controlling) return;
+      if (s.remote !== undefined)
+        throw new IceConfigError(
+          'controlling',
+          'the role is fixed once the peer credentials are set',
+        );
+      s.setRole(controlling);
+    });
   }
 
   /**
@@ -185,16 +195,18 @@ export class Agent {
    * implicitly.
    */
   setRemoteCredentials(ufrag: string, pwd: string, options: RemoteOptions = {}): void {
-    this.assertOpen();
-    checkCredentials(ufrag, pwd, 'remote ufrag', 'remote pwd');
-    const s = this.session;
-    if (s.remote !== undefined && s.remote.ufrag !== ufrag) this.restart();
-    s.remote = { ufrag, pwd, iceLite: options.iceLite ?? false };
-    if (options.iceLite && !s.controlling) {
-      // RFC 8445 §6.1.1: a full agent facing a lite agent is controlling.
-      s.setRole(true);
-    }
-    this.checks.schedule();
+    this.session.run(() => {
+      this.assertOpen();
+      checkCredentials(ufrag, pwd, 'remote ufrag', 'remote pwd');
+      const s = this.session;
+      if (s.remote !== undefined && s.remote.ufrag !== ufrag) this.restart();
+      s.remote = { ufrag, pwd, iceLite: options.iceLite ?? false };
+      if (options.iceLite && !s.controlling) {
+        // RFC 8445 §6.1.1: a full agent facing a lite agent is controlling.
+        s.setRole(true);
+      }
+      this.checks.schedule();
+    });
   }
 
   /**
@@ -204,9 +216,11 @@ export class Agent {
    * malformed string which throws `CandidateParseError` since it comes from the application.
    */
   addRemoteCandidate(candidate: Candidate | string | null): void {
-    this.assertOpen();
-    if (candidate === null) this.endOfRemoteCandidates();
-    else this.remotes.add(typeof candidate === 'string' ? parseCandidate(candidate) : candidate);
+    this.session.run(() => {
+      this.assertOpen();
+      if (candidate === null) this.endOfRemoteCandidates();
+      else this.remotes.add(typeof candidate === 'string' ? parseCandidate(candidate) : candidate);
+    });
   }
 
   /**
@@ -218,15 +232,19 @@ export class Agent {
    * candidate announced before end-of-candidates.
    */
   addRelayCandidate(relay: RelayEndpoint): (data: Buffer, from: SocketAddress) => void {
-    this.assertOpen();
-    return this.gathering.addRelay(relay);
+    return this.session.run(() => {
+      this.assertOpen();
+      return this.gathering.addRelay(relay);
+    });
   }
 
   /** The peer has no more candidates (RFC 8838 end-of-candidates). */
   endOfRemoteCandidates(): void {
-    this.assertOpen();
-    this.remotes.ended = true;
-    this.afterChange();
+    this.session.run(() => {
+      this.assertOpen();
+      this.remotes.ended = true;
+      this.afterChange();
+    });
   }
 
   /**
@@ -252,13 +270,15 @@ export class Agent {
    * Throws {@link IceConfigError} for a bad server, changing nothing.
    */
   setServers(iceServers: readonly IceServer[], transportPolicy?: 'all' | 'relay'): void {
-    this.assertOpen();
-    const s = this.session;
-    s.cfg = {
-      ...s.cfg,
-      servers: parseIceServers(iceServers),
-      ...(transportPolicy !== undefined ? { transportPolicy } : {}),
-    };
+    this.session.run(() => {
+      this.assertOpen();
+      const s = this.session;
+      s.cfg = {
+        ...s.cfg,
+        servers: parseIceServers(iceServers),
+        ...(transportPolicy !== undefined ? { transportPolicy } : {}),
+      };
+    });
   }
 
   /**
@@ -271,38 +291,44 @@ export class Agent {
    * (cause `restart`); `new` and `connected` stay.
    */
   restart(credentials?: IceCredentials): IceCredentials {
-    this.assertOpen();
-    const next = credentials ?? { ufrag: randomIceString(8), pwd: randomIceString(24) };
-    checkCredentials(next.ufrag, next.pwd, 'ufrag', 'pwd');
-    const s = this.session;
-    s.previousLocal = s.local;
-    s.local = next;
-    s.remote = undefined;
-    this.remotes.ended = false;
-    this.checks.restart();
-    this.nomination.restart();
-    this.pairing.clearRemotes();
-    s.list.clear();
-    // The selected pair stays selected (data keeps flowing over it, found by the fast path of
-    // inbound.ts) until the restarted check list selects a new one.
-    s.restarting = true;
-    this.transitions.restart();
-    this.gathering
-      .restart()
-      .catch((error: unknown) => log('gathering at restart failed: %o', error));
-    return next;
+    return this.session.run(() => {
+      this.assertOpen();
+      const next = credentials ?? { ufrag: randomIceString(8), pwd: randomIceString(24) };
+      checkCredentials(next.ufrag, next.pwd, 'ufrag', 'pwd');
+      const s = this.session;
+      s.previousLocal = s.local;
+      s.local = next;
+      s.remote = undefined;
+      this.remotes.ended = false;
+      this.checks.restart();
+      this.nomination.restart();
+      this.pairing.clearRemotes();
+      s.list.clear();
+      // The selected pair stays selected (data keeps flowing over it, found by the fast path of
+      // inbound.ts) until the restarted check list selects a new one.
+      s.restarting = true;
+      this.transitions.restart();
+      this.gathering
+        .restart()
+        .catch((error: unknown) => log('gathering at restart failed: %o', error));
+      return next;
+    });
   }
 
   /** Closes every socket and timer; the state becomes `closed`. Idempotent. */
   async close(): Promise<void> {
     const s = this.session;
     if (s.closed) return;
-    s.closed = true;
-    this.checks.stop();
-    this.gathering.cancel();
-    this.nomination.stop();
-    this.liveness.stop();
-    s.machine.set(ConnectionState.Closed, { kind: 'closed-by-user' });
+    s.run(() => {
+      s.closed = true;
+      this.checks.stop();
+      this.gathering.cancel();
+      this.nomination.stop();
+      this.liveness.stop();
+      // Nothing queued before is delivered after Closed (a callback may be closing us).
+      s.discardOutbox();
+      s.machine.set(ConnectionState.Closed, { kind: 'closed-by-user' });
+    });
     await this.gathering.close();
   }
 

@@ -113,18 +113,21 @@ export class Gathering {
       signal?.throwIfAborted();
       return;
     }
-    for (const base of bases) {
-      this.bases.push(base);
-      let host = base.host;
-      if (this.mdns?.hiding) {
-        host = { ...host, address: this.mdns.announce(base.address) };
+    // Resumed after an await: each step that changes the agent is an input of its own.
+    s.run(() => {
+      for (const base of bases) {
+        this.bases.push(base);
+        let host = base.host;
+        if (this.mdns?.hiding) {
+          host = { ...host, address: this.mdns.announce(base.address) };
+        }
+        this.pairing.addLocal({ candidate: host, base }, true);
       }
-      this.pairing.addLocal({ candidate: host, base }, true);
-    }
+    });
     if (this.mdns?.hiding) await this.mdns.start();
     if (!relayOnly) await this.gatherReflexive(s.cfg.servers);
     await relays;
-    this.finish();
+    s.run(() => this.finish());
   }
 
   /** Loopback addresses the last gathering left out (`gather.includeLoopback` false). */
@@ -176,17 +179,19 @@ export class Gathering {
         const result = await client.allocate(signal ? { signal } : {});
         if (s.closed) return;
         if (!result.ok) {
-          this.reportCandidateError(result.error);
+          s.run(() => this.reportCandidateError(result.error));
           await client.close();
           return;
         }
         info.socket = result.socket;
-        deliver = this.addRelay({
-          socket: result.socket,
-          ...(result.mappedAddress ? { mappedAddress: result.mappedAddress } : {}),
-          server: `${host}:${server.port}`,
-          url,
-        });
+        deliver = s.run(() =>
+          this.addRelay({
+            socket: result.socket,
+            ...(result.mappedAddress ? { mappedAddress: result.mappedAddress } : {}),
+            server: `${host}:${server.port}`,
+            url,
+          }),
+        );
       }),
     );
   }
@@ -224,7 +229,8 @@ export class Gathering {
     const mapped = await this.reflexive.query(base, ip, port);
     if (mapped === undefined || this.session.closed) return;
     const candidate = srflxCandidate(base, mapped, `${ip}:${port}`, this.pairing.foundations);
-    if (candidate !== undefined) this.pairing.addLocal({ base, candidate, url }, true);
+    if (candidate !== undefined)
+      this.session.run(() => this.pairing.addLocal({ base, candidate, url }, true));
   }
 
   /** Takes a response to one of our STUN-server queries (see {@link ReflexiveQueries.handle}). */
@@ -299,7 +305,7 @@ export class Gathering {
     const relays = this.gatherRelays(undefined, fresh);
     if (!relayOnly) await this.gatherReflexive(fresh);
     await relays;
-    this.finish();
+    s.run(() => this.finish());
   }
 
   /** Stops the STUN-server queries at once (their gathering steps end). */

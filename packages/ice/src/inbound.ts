@@ -60,7 +60,7 @@ export class Inbound {
     }
     this.heard(pair);
     s.stats.dataReceived++;
-    s.callUser('onData', s.config.onData, data, pair);
+    s.deliverData(s.config.onData, data, pair);
   }
 
   /** A packet arrived on `pair`: it is alive, and the selected pair's liveness may care. */

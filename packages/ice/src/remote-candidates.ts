@@ -46,13 +46,15 @@ export class RemoteCandidates {
       if (this.session.cfg.mdns === 'off') return;
       const pending = this.gathering.mdnsResolver().resolve(c.address);
       this.pendingResolutions++;
-      void pending.then((ip) => {
-        this.pendingResolutions--;
-        if (this.session.closed) return;
-        if (ip === undefined) log('mDNS name %s did not resolve', c.address);
-        else this.pairing.addRemote(c, ip);
-        this.onResolved();
-      });
+      void pending.then((ip) =>
+        this.session.run(() => {
+          this.pendingResolutions--;
+          if (this.session.closed) return;
+          if (ip === undefined) log('mDNS name %s did not resolve', c.address);
+          else this.pairing.addRemote(c, ip);
+          this.onResolved();
+        }),
+      );
       return;
     }
     const ip = canonicalIp(c.address);

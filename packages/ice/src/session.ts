@@ -47,6 +47,11 @@ export class AgentSession {
   restarting = false;
   closed = false;
   private controlling_: boolean;
+  /** Inputs running (an API call may come from a callback delivered by another's end). */
+  private depth = 0;
+  private draining = false;
+  /** Outward calls queued by the inputs running, delivered in order when they end. */
+  private readonly outbox: (() => void)[] = [];
 
   constructor(
     readonly config: AgentConfig,
@@ -55,16 +60,68 @@ export class AgentSession {
     this.cfg = resolveConfig(config);
     this.list = new Checklist(this.cfg.maxPairs, () => this.stats.pairsDiscarded++);
     this.net = config.net ?? nodeNet;
-    this.clock = config.clock ?? systemClock;
+    // Every timer of every part runs as one input: what it makes happen outside is delivered
+    // when it returns.
+    const clock = config.clock ?? systemClock;
+    this.clock = {
+      now: () => clock.now(),
+      setTimeout: (callback, delayMs) => clock.setTimeout(() => this.run(callback), delayMs),
+    };
     this.local = { ufrag: this.cfg.ufrag, pwd: this.cfg.pwd };
     this.controlling_ = this.cfg.controlling;
     this.tieBreaker = BigInt.asUintN(64, BigInt(`0x${randomIceHex()}`));
     this.machine = new StateMachine<ConnectionState, StateCause>(
       ConnectionState.New,
-      notifier,
+      (state, cause) => this.defer(() => this.invoke('state notifier', notifier, state, cause)),
       (error) => this.handlerThrew('state notifier', error),
       ConnectionState.Closed,
     );
+  }
+
+  /**
+   * Runs one input (an API call, a timer, a datagram) to the end; the outward calls it made
+   * (state notifications, candidates, the selected pair) are delivered, in order, when it
+   * returns (dcsctp's callback deferrer): no user code runs in the middle of a change, and a
+   * user may call anything, `close()` included, from any callback.
+   */
+  run<T>(input: () => T): T {
+    this.depth++;
+    try {
+      return input();
+    } finally {
+      if (--this.depth === 0) this.drain();
+    }
+  }
+
+  /** {@link AgentSession.run} without a closure, for the datagram path: begin… */
+  enterInput(): void {
+    this.depth++;
+  }
+
+  /** …and end. */
+  exitInput(): void {
+    if (--this.depth === 0 && this.outbox.length > 0) this.drain();
+  }
+
+  /** Queues an outward call while an input runs (or a delivery is under way); else makes it. */
+  defer(call: () => void): void {
+    if (this.depth > 0 || this.draining) this.outbox.push(call);
+    else call();
+  }
+
+  /** `close()`: what was queued and not delivered is dropped; only `Closed` follows. */
+  discardOutbox(): void {
+    this.outbox.length = 0;
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let call = this.outbox.shift(); call !== undefined; call = this.outbox.shift()) call();
+    } finally {
+      this.draining = false;
+    }
   }
 
   /** True while we are the controlling agent. */
@@ -102,9 +159,8 @@ export class AgentSession {
   }
 
   /**
-   * Calls the user's callback `name` (when given): a throw is counted and logged, it never
-   * breaks the agent (ARCHITECTURE.md). Takes the arguments as they are (no closure, no array:
-   * `onData` is on the hot path).
+   * Calls the user's callback `name` (when given) once the current input is done (see
+   * {@link AgentSession.run}); a throw is counted and logged, it never breaks the agent.
    */
   callUser<A>(name: string, cb: ((a: A) => void) | undefined, a: A): void;
   callUser<A, B>(name: string, cb: ((a: A, b: B) => void) | undefined, a: A, b: B): void;
@@ -115,10 +171,28 @@ export class AgentSession {
     b?: unknown,
   ): void {
     if (cb === undefined) return;
+    this.defer(() => this.invoke(name, cb, a, b));
+  }
+
+  /**
+   * Calls the user's `onData` now: the datagram is fully handled by then, and it is the hot
+   * path (no closure, no queue).
+   */
+  deliverData<A, B>(cb: ((a: A, b: B) => void) | undefined, a: A, b: B): void {
+    if (cb !== undefined) this.invoke('onData', cb as (a: unknown, b?: unknown) => void, a, b);
+  }
+
+  private invoke(
+    name: string,
+    cb: ((a: unknown, b?: unknown) => void) | ((a: never, b: never) => void),
+    a: unknown,
+    b?: unknown,
+  ): void {
+    const f = cb as (a: unknown, b?: unknown) => void;
     try {
       // A one-argument callback gets exactly one argument.
-      if (b === undefined) cb(a);
-      else cb(a, b);
+      if (b === undefined) f(a);
+      else f(a, b);
     } catch (error) {
       this.handlerThrew(name, error);
     }

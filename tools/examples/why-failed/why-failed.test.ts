@@ -52,7 +52,7 @@ describe('example why-failed', () => {
     const pair = String.raw`198\.51\.100\.1:\d+ <-> 198\.51\.100\.2:\d+ \(host/host\)`;
     expect(connectionStates(gone.lines, 'A')).toEqual([
       'connecting: connectivity checks started',
-      'connected: DTLS handshake complete (EcdheEcdsaAes128GcmSha256)',
+      'connected: DTLS handshake complete (EcdheEcdsaAes128GcmSha256, AeadAes128Gcm)',
       expect.stringMatching(new RegExp(`^disconnected: nothing heard on ${pair} for 2500 ms$`)),
       expect.stringMatching(
         new RegExp(
