@@ -22,6 +22,8 @@ export interface AcceptedSection {
   readonly mid: string;
   readonly kind: 'audio' | 'video';
   readonly codec: SdpCodec;
+  /** The RTX codec repairing it (RFC 4588), when the answer accepted one. */
+  readonly rtx?: SdpCodec | undefined;
   /** The SSRCs the offer signaled for this section (`a=ssrc`). */
   readonly ssrcs: readonly number[];
   /** Every `a=extmap` of the offer's section, for the report. */
@@ -53,6 +55,11 @@ export interface AnswerParameters {
   readonly setup: 'active' | 'passive';
   /** The video codec to accept: its encoding name, and for H.264 the fmtp it must carry. */
   readonly video: { readonly name: string; readonly fmtp?: Readonly<Record<string, string>> };
+  /**
+   * Accept everything the offer's sections offer for the chosen codecs instead of the minimum:
+   * every header extension (and `a=extmap-allow-mixed`), every feedback type, and RTX.
+   */
+  readonly full?: boolean;
 }
 
 const FEEDBACK = new Set(['nack', 'ccm']); // NACK, PLI and FIR: what a receiver answers with
@@ -92,6 +99,7 @@ export function buildMediaAnswer(offerSdp: string, p: AnswerParameters): MediaAn
     't=0 0',
     `a=group:BUNDLE ${media.map((m) => m.mid).join(' ')}`,
     'a=msid-semantic: WMS',
+    ...(p.full && offer.extmapAllowMixed === true ? ['a=extmap-allow-mixed'] : []),
   ];
   for (const section of media) {
     const rtp = readRtpMedia(section);
@@ -104,16 +112,23 @@ export function buildMediaAnswer(offerSdp: string, p: AnswerParameters): MediaAn
     if (midExtension === undefined)
       throw new Error(`the offer's ${kind} section has no MID extmap`);
     midExtensionId = midExtension.id;
+    const rtx = p.full
+      ? rtp.codecs.find(
+          (c) => c.name.toLowerCase() === 'rtx' && c.parameters.apt === `${codec.payloadType}`,
+        )
+      : undefined;
+    const codecs = rtx === undefined ? [codec] : [codec, rtx];
+    const extensions = p.full ? rtp.headerExtensions : [midExtension];
     sections.push({
       mid,
       kind,
       codec,
+      rtx,
       ssrcs: rtp.ssrcs.map((s) => s.ssrc),
       extensions: rtp.headerExtensions,
     });
-    const pt = codec.payloadType;
     lines.push(
-      `m=${kind} 9 UDP/TLS/RTP/SAVPF ${pt}`,
+      `m=${kind} 9 UDP/TLS/RTP/SAVPF ${codecs.map((c) => c.payloadType).join(' ')}`,
       'c=IN IP4 0.0.0.0',
       'a=rtcp:9 IN IP4 0.0.0.0',
       ...p.candidates.map((c) => `a=${c}`),
@@ -123,14 +138,20 @@ export function buildMediaAnswer(offerSdp: string, p: AnswerParameters): MediaAn
       ...p.fingerprints.map((f) => `a=fingerprint:${f.algorithm} ${f.value}`),
       `a=setup:${p.setup}`,
       `a=mid:${mid}`,
-      `a=extmap:${midExtension.id} ${MID_URI}`,
+      ...extensions.map((e) => `a=extmap:${e.id} ${e.uri}`),
       'a=recvonly',
       'a=rtcp-mux',
-      `a=rtpmap:${pt} ${codec.name}/${codec.clockRate}${codec.channels ? `/${codec.channels}` : ''}`,
-      ...codec.rtcpFeedback
-        .filter((f) => FEEDBACK.has(f.type))
-        .map((f) => `a=rtcp-fb:${pt} ${f.type}${f.parameter ? ` ${f.parameter}` : ''}`),
-      ...(codec.fmtp ? [`a=fmtp:${pt} ${codec.fmtp}`] : []),
+      ...(p.full ? ['a=rtcp-rsize'] : []),
+      ...codecs.flatMap((c) => {
+        const pt = c.payloadType;
+        return [
+          `a=rtpmap:${pt} ${c.name}/${c.clockRate}${c.channels ? `/${c.channels}` : ''}`,
+          ...c.rtcpFeedback
+            .filter((f) => p.full || FEEDBACK.has(f.type))
+            .map((f) => `a=rtcp-fb:${pt} ${f.type}${f.parameter ? ` ${f.parameter}` : ''}`),
+          ...(c.fmtp ? [`a=fmtp:${pt} ${c.fmtp}`] : []),
+        ];
+      }),
     );
   }
   return {

@@ -6,7 +6,14 @@
 // golden files of packages/rtp and packages/srtp (README.md here).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type RtcpPacket, splitAnnexB } from '@x/rtp';
+import {
+  type RtcpPacket,
+  type RtpPacket,
+  readAbsSendTime,
+  readAudioLevel,
+  readTransportSequenceNumber,
+  splitAnnexB,
+} from '@x/rtp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CAPTURE,
@@ -43,13 +50,15 @@ const CIPHER_NAMES: Record<string, string> = {
 };
 
 interface Case {
-  readonly name: 'vp8' | 'h264';
+  readonly name: 'vp8' | 'h264' | 'vp8-full';
   readonly video: VideoChoice;
   readonly mimeType: string;
   /** Our DTLS role: client (`a=setup:active`) lets Chromium choose the profile, server lets us. */
   readonly dtlsRole: 'client' | 'server';
   /** What was negotiated on this machine (Chromium 156). */
   readonly profile: string;
+  /** Accept every header extension, feedback type and RTX the offer has (not only the MID). */
+  readonly full?: boolean;
 }
 
 const CASES: readonly Case[] = [
@@ -69,6 +78,16 @@ const CASES: readonly Case[] = [
     // Chromium as DTLS client offers AEAD GCM; we choose by our order (GCM-128 first).
     profile: 'AeadAes128Gcm',
   },
+  {
+    // Everything Chromium offers for VP8: RTX (its bandwidth probes arrive on the RTX SSRC),
+    // transport-cc, abs-send-time, audio level, ... in the one-byte form.
+    name: 'vp8-full',
+    video: { name: 'VP8', rtx: true },
+    mimeType: 'video/VP8',
+    dtlsRole: 'client',
+    profile: 'Aes128CmHmacSha1_80',
+    full: true,
+  },
 ];
 
 const VIDEO_MS = 3000;
@@ -79,7 +98,9 @@ const seqAfter = (a: number, b: number) => ((a - b) & 0xffff) > 0 && ((a - b) & 
 
 function stream(r: MediaRecording, kind: 'audio' | 'video') {
   const section = r.answer.sections.find((s) => s.kind === kind)!;
-  const ssrc = r.streams.find((s) => s.stream.mid === section.mid)!.stream.ssrc;
+  const ssrc = r.streams.find(
+    (s) => s.stream.mid === section.mid && s.stream.payloadType === section.codec.payloadType,
+  )!.stream.ssrc;
   const received = r.rtp.filter((p) => p.ssrc === ssrc);
   return { section, ssrc, received, packets: parseAll(received.map((p) => p.bytes)) };
 }
@@ -95,6 +116,7 @@ describe('Chromium → Manager: camera and microphone over SRTP', () => {
         videoMs: VIDEO_MS,
         pliAfterMs: PLI_AFTER_MS,
         dtlsRole: c.dtlsRole,
+        full: c.full ?? false,
       });
       recordings[c.name] = r;
       const audio = stream(r, 'audio');
@@ -106,13 +128,18 @@ describe('Chromium → Manager: camera and microphone over SRTP', () => {
       expect(r.sender.connectionState).toBe('connected');
       expect(r.mediaStats.dropped).toMatchObject({ srtp: 0, malformed: 0, tooManyStreams: 0 });
 
-      // The generator: once per Chromium SSRC, with the mid of the MID extension.
+      // The generator: once per Chromium SSRC, with the mid of the MID extension (an RTX
+      // stream too: the offer's FID group pairs it with the video SSRC).
+      const fid = /a=ssrc-group:FID (\d+) (\d+)/.exec(r.offer);
+      const rtx = video.section.rtx;
       expect(r.streams.map(({ stream: s }) => [s.mid, s.payloadType, s.ssrc]).sort()).toEqual(
         [
           [audio.section.mid, audio.section.codec.payloadType, r.sender.audio!.ssrc],
           [video.section.mid, video.section.codec.payloadType, r.sender.video!.ssrc],
+          ...(rtx === undefined ? [] : [[video.section.mid, rtx.payloadType, Number(fid![2])]]),
         ].sort(),
       );
+      if (rtx !== undefined) expect(Number(fid![1])).toBe(video.ssrc);
       expect(audio.section.ssrcs).toContain(audio.ssrc);
       expect(video.section.ssrcs).toContain(video.ssrc);
       expect(r.sender.video!.mimeType).toBe(c.mimeType);
@@ -126,7 +153,11 @@ describe('Chromium → Manager: camera and microphone over SRTP', () => {
       );
       // Nothing lost on loopback: what Chromium counted as sent by the end, less what is in flight.
       expect(audio.received.length).toBeGreaterThanOrEqual(r.sender.audio!.packetsSent - 5);
-      expect(video.received.length).toBeGreaterThanOrEqual(r.sender.video!.packetsSent - 5);
+      // (Chromium counts the RTX stream's packets in the video stream's packetsSent.)
+      const videoMidPackets = r.rtp.filter((p) =>
+        r.streams.some((s) => s.stream.ssrc === p.ssrc && s.stream.mid === video.section.mid),
+      );
+      expect(videoMidPackets.length).toBeGreaterThanOrEqual(r.sender.video!.packetsSent - 5);
 
       // Opus: one 20 ms frame a packet, 50 a second.
       const audioSpanMs = audio.received.at(-1)!.atMs - audio.received[0]!.atMs;
@@ -163,6 +194,8 @@ describe('Chromium → Manager: camera and microphone over SRTP', () => {
       expect(answered).toBeLessThanOrEqual(1);
       expect(frames.filter((f) => f.keyframe)).toHaveLength(2);
       expect(r.sender.video).toMatchObject({ pliCount: 1, keyFramesEncoded: 2 });
+
+      if (c.full) checkExtensionsAndRtx(r, audio.packets, video.packets);
 
       // RTCP: sender reports of both streams, SDES with the offer's CNAME.
       const kinds = (ssrc: number) => r.rtcp.filter((x) => about(x.packet, ssrc));
@@ -217,9 +250,53 @@ function about(p: RtcpPacket, ssrc: number): boolean {
   return false;
 }
 
+/**
+ * With every extension negotiated: the transport-wide sequence number on every packet, one
+ * sequence across the streams in arrival (= send) order; audio level on audio, abs-send-time on
+ * video; RTX packets either padding only (probes) or an earlier video packet (RFC 4588 §4:
+ * original sequence number, then its payload).
+ */
+function checkExtensionsAndRtx(r: MediaRecording, audio: RtpPacket[], video: RtpPacket[]): void {
+  const ids = Object.fromEntries(
+    r.answer.sections[1]!.extensions.map((e) => [e.uri, e.id] as const),
+  );
+  const audioIds = Object.fromEntries(
+    r.answer.sections[0]!.extensions.map((e) => [e.uri, e.id] as const),
+  );
+  const twccId = ids['http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01'];
+  const all = parseAll(r.rtp.map((p) => p.bytes));
+  const twcc = all.map((p) => readTransportSequenceNumber(p, twccId));
+  expect(twcc.filter((n) => n === undefined)).toEqual([]);
+  const steps = twcc.slice(1).map((n, i) => (n! - twcc[i]!) & 0xffff);
+  expect(steps.filter((d) => d !== 1).length, 'out-of-order transport-wide numbers').toBeLessThan(
+    3,
+  );
+  expect(new Set(twcc).size).toBe(twcc.length);
+  const levelId = audioIds['urn:ietf:params:rtp-hdrext:ssrc-audio-level'];
+  for (const p of audio) expect(readAudioLevel(p, levelId)?.level).toBeLessThanOrEqual(127);
+  const absId = ids['http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time'];
+  for (const p of video) expect(readAbsSendTime(p, absId)).toBeTypeOf('number');
+  const rtxPt = r.answer.sections[1]!.rtx!.payloadType;
+  const rtx = all.filter((p) => p.payloadType === rtxPt);
+  expect(rtx.length).toBeGreaterThan(0);
+  const bySequence = new Map(video.map((p) => [p.sequenceNumber, p] as const));
+  for (const p of rtx) {
+    if (p.payload.length === 0) {
+      expect(p.paddingSize).toBeGreaterThan(0);
+      continue;
+    }
+    const original = bySequence.get((p.payload[0]! << 8) | p.payload[1]!);
+    expect(original, 'the packet an RTX packet repeats').toBeDefined();
+    expect(Buffer.from(p.payload.subarray(2)).equals(Buffer.from(original!.payload))).toBe(true);
+  }
+  console.log(
+    `vp8-full: ${rtx.length} RTX packets (${rtx.filter((p) => p.payload.length === 0).length} padding only), transport-wide numbers ${twcc[0]}..${twcc.at(-1)}`,
+  );
+}
+
 function checkKeyframe(c: Case, f: Frame): void {
   const data = Buffer.from(f.data!);
-  if (c.name === 'vp8') {
+  if (c.video.name === 'VP8') {
     // RFC 6386 §9.1: a key frame's 3-byte tag (P = 0) and then the start code 9d 01 2a.
     expect(data[0]! & 1).toBe(0);
     expect(data.subarray(3, 6).toString('hex')).toBe('9d012a');

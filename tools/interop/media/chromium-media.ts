@@ -95,6 +95,8 @@ export interface Capabilities {
 export interface VideoChoice {
   readonly name: 'VP8' | 'H264';
   readonly fmtp?: Readonly<Record<string, string>>;
+  /** Offer RTX (RFC 4588) for it too. */
+  readonly rtx?: boolean;
 }
 
 type PageGlobal = {
@@ -138,8 +140,10 @@ export async function chromiumOffer(
         const wanted =
           kind === 'audio'
             ? all.filter((c: { mimeType: string }) => matches(c, 'audio/opus'))
-            : all.filter((c: { mimeType: string }) =>
-                matches(c, `video/${video.name}`, video.fmtp),
+            : all.filter(
+                (c: { mimeType: string }) =>
+                  matches(c, `video/${video.name}`, video.fmtp) ||
+                  (video.rtx === true && matches(c, 'video/rtx')),
               );
         if (wanted.length === 0) throw new Error(`no ${kind} codec ${JSON.stringify(video)}`);
         t.setCodecPreferences(wanted);

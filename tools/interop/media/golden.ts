@@ -116,7 +116,9 @@ export function writeGolden(
   for (const w of WINDOWS) {
     const r = sessions[w.session];
     const section = r.answer.sections.find((s) => s.kind === w.kind)!;
-    const ssrc = r.streams.find((s) => s.stream.mid === section.mid)!.stream.ssrc;
+    const ssrc = r.streams.find(
+      (s) => s.stream.mid === section.mid && s.stream.payloadType === section.codec.payloadType,
+    )!.stream.ssrc;
     const all = r.rtp.filter((p) => p.ssrc === ssrc);
     const first = all[0]!.bytes.readUInt32BE(4);
     const ticks = (w.ms * section.codec.clockRate) / 1000;

@@ -76,6 +76,8 @@ export interface SessionOptions {
   readonly pliAfterMs: number;
   /** Our DTLS role (`a=setup:active` in the answer: client). */
   readonly dtlsRole: 'client' | 'server';
+  /** Accept every extension, feedback and RTX of the offer (see `AnswerParameters.full`). */
+  readonly full?: boolean;
 }
 
 const isSrtp = (b: number | undefined) => b !== undefined && b >= 128 && b <= 191;
@@ -177,6 +179,7 @@ export async function runMediaSession(
       candidates: [],
       video: options.video,
       setup,
+      full: options.full ?? false,
     });
     manager.start({
       ufrag: probe.remote.ufrag,
@@ -192,14 +195,18 @@ export async function runMediaSession(
       candidates,
       video: options.video,
       setup,
+      full: options.full ?? false,
     });
     await chromiumAccept(page, answer.sdp);
     for (const c of answer.candidates)
       if (/ 127\.0\.0\.1 \d+ typ /.test(c) && / udp /i.test(c)) manager.addRemoteCandidate(c);
     manager.addRemoteCandidate(null);
 
-    const videoMid = answer.sections.find((s) => s.kind === 'video')!.mid;
-    const videoSsrc = () => streams.find((s) => s.stream.mid === videoMid)?.stream.ssrc;
+    // The video stream, not its RTX stream (same mid; Chromium's first RTX probes can come first).
+    const { mid: videoMid, codec } = answer.sections.find((s) => s.kind === 'video')!;
+    const videoSsrc = () =>
+      streams.find((s) => s.stream.mid === videoMid && s.stream.payloadType === codec.payloadType)
+        ?.stream.ssrc;
     await until('Chromium video', () => videoSsrc() !== undefined, 10_000);
     const ssrc = videoSsrc()!;
     const firstVideo = rtp.find((p) => p.ssrc === ssrc)!.atMs;
