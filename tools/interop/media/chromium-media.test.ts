@@ -192,8 +192,12 @@ describe('Chromium → Manager: camera and microphone over SRTP', () => {
       const answered = after.findIndex((f) => f.keyframe);
       expect(answered).toBeGreaterThanOrEqual(0);
       expect(answered).toBeLessThanOrEqual(1);
-      expect(frames.filter((f) => f.keyframe)).toHaveLength(2);
-      expect(r.sender.video).toMatchObject({ pliCount: 1, keyFramesEncoded: 2 });
+      // The first keyframe and the PLI's (so far exactly these two; an encoder that adapts its
+      // resolution under CPU load would add one, which Chromium would count too).
+      const keyframes = frames.filter((f) => f.keyframe).length;
+      expect(keyframes).toBeGreaterThanOrEqual(2);
+      expect(keyframes).toBe(r.sender.video!.keyFramesEncoded);
+      expect(r.sender.video!.pliCount).toBe(1);
 
       if (c.full) checkExtensionsAndRtx(r, audio.packets, video.packets);
 
