@@ -1,4 +1,4 @@
-import { type Clock, SerialNotifier } from '@x/transport';
+import { type Clock, lateStateChange, SerialNotifier } from '@x/transport';
 import type { CipherSuite } from './cipher-suite.js';
 import type { RecordProtection } from './cipher-suite.js';
 import { ClientHandshake } from './client-handshake.js';
@@ -263,6 +263,14 @@ export class DtlsTransport {
   private setState(state: DtlsTransportState, cause: DtlsStateCause): void {
     const previous = this.current;
     if (previous === state) return;
+    if (previous === DtlsTransportState.Closed || previous === DtlsTransportState.Failed) {
+      // Both are final: a later change is a bug (thrown under strictStateMachines()).
+      lateStateChange(
+        `DTLS ${DtlsTransportState[state]} after ${DtlsTransportState[previous]}`,
+        (e) => log('%s', e.message),
+      );
+      return;
+    }
     this.current = state;
     log('state %s -> %s (%s)', DtlsTransportState[previous], DtlsTransportState[state], cause.kind);
     if (state === DtlsTransportState.Closed || state === DtlsTransportState.Failed) {
@@ -344,8 +352,13 @@ export class DtlsTransport {
 
   private onApplicationData(data: Buffer): void {
     if (this.current !== DtlsTransportState.Connected) {
-      // The peer completed first and its data overtook its Finished: keep it for a moment.
-      if (this.earlyData.length < MAX_EARLY_RECORDS) this.earlyData.push(data);
+      // The peer completed first and its data overtook its Finished: keep it for a moment
+      // (not after the end: a closed transport delivers nothing).
+      if (
+        this.current === DtlsTransportState.Connecting &&
+        this.earlyData.length < MAX_EARLY_RECORDS
+      )
+        this.earlyData.push(data);
       return;
     }
     this.counters.messagesReceived++;
@@ -470,6 +483,8 @@ export class DtlsTransport {
           cipherSuite: hs.suite!.id as CipherSuite,
           srtpProfile: hs.srtpProfile as SrtpProtectionProfile | undefined,
         });
+        // A handler may have closed the transport from inside its `connected` notification.
+        if (this.current !== DtlsTransportState.Connected) return;
         const early = this.earlyData;
         this.earlyData = [];
         for (const data of early) this.onApplicationData(data);
