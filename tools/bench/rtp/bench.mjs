@@ -50,20 +50,37 @@ const rate = (fn, n) => {
 };
 const k = (x) => `${f(x / 1000).padStart(7)} k/s`;
 
+/** How many calls of `fn` take about `seconds` (measured on a short run after a warm-up). */
+function calibrate(fn, seconds) {
+  fn(50);
+  let n = 50;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    fn(n);
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (s > 0.02) return Math.max(1, Math.round((n * seconds) / s));
+    n *= 4;
+  }
+}
+
 /**
- * Ours against werift in short interleaved runs (`runs` pairs of `n` operations each, after a
+ * Ours against werift in short interleaved runs (`runs` pairs of about `seconds` each, after a
  * warm-up): the median rate of each, and the median of the per-pair ratios, which the load of
  * a shared machine moves less than a ratio of medians.
  */
-function paired(ours, theirs, n, runs = 9) {
-  ours(Math.ceil(n / 5));
-  theirs(Math.ceil(n / 5));
+function paired(
+  ours,
+  theirs,
+  { runs = 9, seconds = Number(process.env.RUN_SECONDS ?? 0.15) } = {},
+) {
+  const no = calibrate(ours, seconds);
+  const nw = calibrate(theirs, seconds);
   const o = [];
   const w = [];
   const ratio = [];
   for (let r = 0; r < runs; r++) {
-    const wr = rate(theirs, n);
-    const or = rate(ours, n);
+    const wr = rate(theirs, nw);
+    const or = rate(ours, no);
     o.push(or);
     w.push(wr);
     ratio.push(or / wr);
@@ -309,7 +326,6 @@ async function srtp() {
 const MID_ID = 1;
 const ABS_SEND_TIME_ID = 2;
 const TWCC_ID = 3;
-const RTP_N = Number(process.env.RTP_N ?? 100_000);
 
 /** A 1200-octet video packet with MID, abs-send-time and transport-wide seq (one-byte form). */
 function extendedRtpPacket() {
@@ -380,16 +396,15 @@ async function rtp() {
   const check = werift.RtpPacket.deSerialize(wire).serialize();
   if (!same(check, wire)) throw new Error('werift does not round-trip the RTP packet');
   console.log(
-    `RTP parse + read MID and TWCC seq + rewrite TWCC seq + serialize, ${PACKET}-octet packet, one-byte extensions (median packets/s; ${RTP_N} per run)`,
+    `RTP parse + read MID and TWCC seq + rewrite TWCC seq + serialize, ${PACKET}-octet packet, one-byte extensions (median packets/s of 9 interleaved runs)`,
   );
   printPair(
     'parseRtp, readMid, read/writeTransportSequenceNumber, serializeRtpInto(toInit(), reused buffer)',
-    paired(rtpOurs(Buffer.from(wire)), rtpTheirs(Buffer.from(wire)), RTP_N),
+    paired(rtpOurs(Buffer.from(wire)), rtpTheirs(Buffer.from(wire))),
   );
 }
 
 // ---- RTCP: compound parse + serialize -----------------------------------------------------
-const RTCP_N = Number(process.env.RTCP_N ?? 50_000);
 
 /** The compound a receiver sends every second or so: an RR with one block and an SDES CNAME. */
 function rrSdes() {
@@ -456,7 +471,7 @@ function rtcpTheirs(wire, results) {
 
 async function rtcp() {
   console.log(
-    `RTCP compound parse + serialize (median compounds/s; ${RTCP_N} per run; ours into a reused buffer)`,
+    `RTCP compound parse + serialize (median compounds/s of 9 interleaved runs; ours into a reused buffer)`,
   );
   const rr = rrSdes();
   const twcc = twccFeedback();
@@ -468,11 +483,11 @@ async function rtcp() {
       werift.RtcpPacketConverter.deSerialize(wire).map((p) => p.serialize()),
     );
     if (!same(back, wire)) throw new Error(`werift does not round-trip ${name}`);
-    printPair(name, paired(rtcpOurs(wire), rtcpTheirs(wire, false), RTCP_N));
+    printPair(name, paired(rtcpOurs(wire), rtcpTheirs(wire, false)));
   }
   // Ours decodes every packet's status and arrival time; werift keeps the chunks and deltas
   // and computes per-packet results on demand (`packetResults`). The same work on both sides:
-  const m = paired(rtcpOurs(twcc), rtcpTheirs(twcc, true), RTCP_N);
+  const m = paired(rtcpOurs(twcc), rtcpTheirs(twcc, true));
   console.log('  TWCC, werift also reading packetResults (per-packet status and time, as ours)');
   console.log(`    @x/rtp    ${k(m.ours)}`);
   console.log(`    werift    ${k(m.werift)}`);
@@ -482,7 +497,6 @@ async function rtcp() {
 // ---- VP8 / H.264: depacketize a 30 KB frame ----------------------------------------------
 const FRAME = 30_000;
 const MTU = 1200;
-const FRAME_N = Number(process.env.FRAME_N ?? 5_000);
 
 /** A VP8 keyframe (RFC 6386 §9.1: frame tag, start code 9d 01 2a, 640x480), random after. */
 function vp8Keyframe(size) {
@@ -511,7 +525,7 @@ function h264Idr(size) {
 
 async function depacketize() {
   console.log(
-    `Depacketize a ${FRAME / 1000} KB keyframe packetized at ${MTU} octets by our payloaders (median frames/s; ${FRAME_N} per run)`,
+    `Depacketize a ${FRAME / 1000} KB keyframe packetized at ${MTU} octets by our payloaders (median frames/s of 9 interleaved runs)`,
   );
   for (const [name, frame, payloader, depacketizer, codec] of [
     ['VP8', vp8Keyframe(FRAME), new Vp8Payloader(), new Vp8Depacketizer(), 'VP8'],
@@ -554,7 +568,6 @@ async function depacketize() {
           if (werift.dePacketizeRtpPackets(codec, packets).data.length === 0)
             throw new Error('werift dropped');
       },
-      FRAME_N,
     );
     printPair(
       `${name}: ${frame.length} octets in ${payloads.length} packets; assembleFrame(${depacketizer.constructor.name}) vs werift dePacketizeRtpPackets('${codec}') (${theirsNote})`,
