@@ -10,43 +10,11 @@
  */
 
 export type {
-  ChannelHost as _ChannelHost,
   DataChannel,
   DataChannelHandlers,
   DataChannelParameters,
   DataChannelState,
 } from './data-channel.js';
-export {
-  type DcepChannelParameters,
-  type DcepChannelRecord,
-  type DcepChannelState,
-  type DcepAck,
-  DcepChannelType,
-  type DcepChannelTypeValue,
-  type DcepDecodeErrorCode,
-  type DcepDecodeFailure,
-  type DcepDecodeResult,
-  DcepDecodeError,
-  type DcepDropReason,
-  DcepEncodeError,
-  DcepEndpoint,
-  DcepError,
-  type DcepInbound,
-  type DcepMessage,
-  type DcepOpen,
-  type DcepOpenOptions,
-  DcepPriority,
-  type DtlsRoleForStreams,
-  decodeDcepMessage,
-  encodeDcepMessage,
-  Ppid,
-  type PpidValue,
-  StreamIdAllocator,
-  type StreamIdAllocatorOptions,
-  StreamIdError,
-  tryDecodeDcepMessage,
-} from './dcep/index.js';
-export { classifyDatagram, type DatagramKind } from './demux.js';
 export {
   ChannelClosedError,
   InvalidArgumentError,
@@ -66,18 +34,7 @@ export {
   type ManagerStats,
   type RemoteParameters,
 } from './manager.js';
-export { alertName, formatFingerprint, mapDtlsCause, mapDtlsState } from './map-dtls.js';
-export {
-  describeCandidate,
-  describePair,
-  describePairStats,
-  mapIceCause,
-  mapPairState,
-  mapIceState,
-  mapSelectedPairCause,
-  parseCandidateAttribute,
-} from './map-ice.js';
-export { mapSctpCause, mapSctpState } from './map-sctp.js';
+export { parseCandidateAttribute } from './map-ice.js';
 export { DEFAULT_MAX_UNSIGNALED_STREAMS } from './media/media-router.js';
 export type {
   IncomingStream,
@@ -89,7 +46,6 @@ export type {
   MediaStats,
   SendStreamFeedback,
 } from './media/media-types.js';
-export type { PairTrafficCounters } from './pair-traffic.js';
 export {
   type CandidateDescription,
   type CandidatePairDescription,

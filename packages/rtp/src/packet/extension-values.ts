@@ -74,7 +74,7 @@ export function absSendTimeFromMicros(micros: number): number {
   return (((seconds & 63) << 18) + fraction) & 0xffffff;
 }
 
-/** Microseconds (0 ≤ t < 64 s) of a 24-bit abs-send-time value. */
+/** Microseconds (from 0 up to 64 s) of a 24-bit abs-send-time value. */
 export function absSendTimeToMicros(value: number): number {
   return ((value & 0xffffff) * 1e6) / 262144;
 }

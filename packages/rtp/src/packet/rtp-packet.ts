@@ -95,7 +95,7 @@ export class RtpPacket implements RtpPayloadView {
     return this.bytes[0]! & 0x0f;
   }
 
-  /** The CSRC at `index` (0 ≤ index < {@link RtpPacket.csrcCount}), read without allocating. */
+  /** The CSRC at `index` (from 0 to {@link RtpPacket.csrcCount} - 1), read without allocating. */
   csrc(index: number): number {
     return readU32(this.bytes, 12 + index * 4);
   }

@@ -25,8 +25,8 @@ export interface ParseRtcpOptions {
  * The datagram is refused as a whole (a failure code) when its structure is broken: a header
  * with a version other than 2, a length past the end, padding on a packet that is not the
  * last, a bad padding count, or an empty datagram. Otherwise every packet is returned in order:
- * decoded when its type is known, `{ kind: 'unknown' }` when not, and `{ kind: 'malformed',
- * reason }` when its body contradicts its type (the rest of the compound is still usable).
+ * decoded when its type is known, of kind `'unknown'` when not, and of kind `'malformed'` (with
+ * its reason) when its body contradicts its type (the rest of the compound is still usable).
  */
 export function parseRtcp(
   buf: Uint8Array,
