@@ -25,8 +25,10 @@ class X25519Share implements KeyShare {
   constructor() {
     const pair = generateKeyPairSync('x25519');
     this.privateKey = pair.privateKey;
-    // JWK export and import are several times faster than DER in node:crypto.
-    this.publicKey = Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url');
+    // The SPKI DER's last 32 bytes (RFC 8410 §4). Not a JWK export, though faster: right after
+    // generateKeyPairSync it can deadlock Node 20 (see p256Spki in certificate.ts).
+    const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
+    this.publicKey = spki.subarray(spki.length - 32);
   }
 
   computeSecret(peer: Buffer): Buffer {
