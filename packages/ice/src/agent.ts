@@ -26,7 +26,7 @@ import { Nomination } from './nomination.js';
 import { Pairing } from './pairing.js';
 import { RemoteCandidates } from './remote-candidates.js';
 import { AgentSession } from './session.js';
-import { type AgentStats, ConnectionState, type StateNotifier } from './state.js';
+import type { AgentStats, ConnectionState, StateNotifier } from './state.js';
 import { StateTransitions } from './transitions.js';
 
 const log = debuglog('x:ice');
@@ -68,8 +68,10 @@ export class Agent {
     const session = new AgentSession(config, notifier);
     const changed = () => this.afterChange();
     this.session = session;
-    this.checks = new ConnectivityChecks(session, (tx, outcome) =>
-      this.outcomes.apply(tx, outcome),
+    this.checks = new ConnectivityChecks(
+      session,
+      (tx, outcome) => this.outcomes.apply(tx, outcome),
+      () => this.transitions.checksStarted(),
     );
     this.nomination = new Nomination(session, this.checks, (pair) => {
       this.liveness.watch(pair);
@@ -327,7 +329,7 @@ export class Agent {
       this.liveness.stop();
       // Nothing queued before is delivered after Closed (a callback may be closing us).
       s.discardOutbox();
-      s.machine.set(ConnectionState.Closed, { kind: 'closed-by-user' });
+      this.transitions.closed();
     });
     await this.gathering.close();
   }

@@ -53,7 +53,7 @@ export class CheckOutcomes {
         // RFC 8445 §7.2.5.1: switch roles if we still have the role we sent, and retry.
         s.stats.roleConflicts++;
         if (tx.controlling === s.controlling) s.setRole(!s.controlling);
-        pair.state = PairState.Waiting;
+        s.list.setPairState(pair, PairState.Waiting);
         s.list.triggered.push(pair);
         checks.schedule();
         return;
@@ -74,7 +74,7 @@ export class CheckOutcomes {
     const mapped = msg.getXorAddress();
     if (mapped !== undefined) this.parts.pairing.learnLocal(pair, mapped);
     if (pair.state !== PairState.Succeeded) {
-      pair.state = PairState.Succeeded;
+      s.list.setPairState(pair, PairState.Succeeded);
       pair.validAt = now;
       log('pair valid: %s', pair.toString());
       // RFC 8445 §7.2.5.3.3: unfreeze the pairs of the same foundation.
@@ -102,7 +102,7 @@ export class CheckOutcomes {
 
   /** The check of `pair` failed: so does the pair, and a nomination on it (RFC 8445 §7.2.5.2). */
   private failed(pair: CandidatePair): void {
-    pair.state = PairState.Failed;
+    this.session.list.setPairState(pair, PairState.Failed);
     if (this.parts.checks.nominating === pair) this.parts.checks.nominating = undefined;
   }
 }

@@ -2,9 +2,11 @@
  * The check list of one data stream (RFC 8445 §6.1.2): the pairs, their lookup by path, and
  * the triggered-check queue (§6.1.4.1), with the choice of the next check (§6.1.4.2).
  */
+import { debuglog } from 'node:util';
 import type { Candidate } from './candidate.js';
 import { CandidatePair, type LocalBase, PairState, pathKey } from './candidate-pair.js';
 
+const log = debuglog('x:ice');
 /** The pairs of an agent and the order in which they are checked. */
 export class Checklist {
   /** Every pair, in creation order. */
@@ -131,10 +133,21 @@ export class Checklist {
     return best;
   }
 
+  /**
+   * The one setter of a candidate pair's state (RFC 8445 §6.1.2.6: Frozen, Waiting,
+   * In-Progress, Succeeded, Failed): every part of the agent changes a pair's state here.
+   */
+  setPairState(pair: CandidatePair, state: PairState): void {
+    if (pair.state === state) return;
+    log('pair %s: %s -> %s', pair.toString(), PairState[pair.state], PairState[state]);
+    pair.state = state;
+  }
+
   /** RFC 8445 §7.2.5.3.3: a success unfreezes the pairs of the same foundation. */
   unfreeze(foundation: string): void {
     for (const p of this.pairs) {
-      if (p.state === PairState.Frozen && p.foundation === foundation) p.state = PairState.Waiting;
+      if (p.state === PairState.Frozen && p.foundation === foundation)
+        this.setPairState(p, PairState.Waiting);
     }
   }
 
@@ -148,7 +161,7 @@ export class Checklist {
     for (const p of this.pairs) {
       if (p === except || p.state === PairState.InProgress) continue;
       p.retired = false;
-      p.state = PairState.Waiting;
+      this.setPairState(p, PairState.Waiting);
       this.triggered.push(p);
     }
   }

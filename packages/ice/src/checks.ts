@@ -71,9 +71,14 @@ export class ConnectivityChecks {
   /** The pair whose nomination check (USE-CANDIDATE) is queued or in flight. */
   nominating: CandidatePair | undefined;
 
+  /**
+   * @param onOutcome - what a check's response (or its timeout) means is decided there.
+   * @param onFirstCheck - the first check is due: the agent leaves `new` (transitions.ts owns the state).
+   */
   constructor(
     private readonly session: AgentSession,
     private readonly onOutcome: CheckOutcomeHandler,
+    private readonly onFirstCheck: () => void = () => {},
   ) {
     this.transactions = new StunTransactions(session.clock);
   }
@@ -84,9 +89,7 @@ export class ConnectivityChecks {
     if (s.closed || s.remote === undefined || this.timer !== undefined) return;
     if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
     if (!s.list.hasWork()) return;
-    if (s.machine.state === ConnectionState.New) {
-      s.machine.set(ConnectionState.Checking, { kind: 'checks-started' });
-    }
+    if (s.machine.state === ConnectionState.New) this.onFirstCheck();
     // First check at once, then one every Ta (RFC 8445 §6.1.4.2).
     this.timer = soon(() => this.onTimer());
   }
@@ -137,7 +140,7 @@ export class ConnectivityChecks {
       key,
     };
     if (kind === 'check') {
-      pair.state = PairState.InProgress;
+      s.list.setPairState(pair, PairState.InProgress);
       pair.transactionKey = key;
       s.stats.checksSent++;
       pair.stun.requestsSent++;

@@ -175,7 +175,7 @@ export class Inbound {
     // RFC 8445 §7.3.1.4: triggered checks.
     if (pair.state !== PairState.Succeeded && pair.state !== PairState.InProgress) {
       pair.retired = false;
-      pair.state = PairState.Waiting;
+      s.list.setPairState(pair, PairState.Waiting);
       s.list.triggered.push(pair);
     }
     // RFC 8445 §7.3.1.5: nomination on the controlled side (regular or aggressive).

@@ -114,7 +114,7 @@ export class Nomination {
       else if (p.state === PairState.InProgress && p !== pair && p !== this.checks.nominating) {
         if (p.transactionKey !== undefined) this.checks.cancel(p.transactionKey);
         p.transactionKey = undefined;
-        p.state = PairState.Waiting;
+        s.list.setPairState(p, PairState.Waiting);
         p.retired = true;
       }
     }

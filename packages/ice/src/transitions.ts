@@ -1,9 +1,9 @@
 /**
  * The agent's connection state after RFC 8445 and RFC 7675, each change with its cause (the
- * state contract of ARCHITECTURE.md): connected on the first valid pair (RFC 8445 §12.1) or on
- * selection, completed when nothing more can happen, failed when every pair failed or consent
- * expired, disconnected and back on silence, and what an ICE restart does. `checking` on the first check is set by the scheduler
- * (checks.ts), `closed` by `close()`.
+ * state contract of ARCHITECTURE.md), and the only module that writes it: `checking` when the
+ * first check is due, connected on the first valid pair (RFC 8445 §12.1) or on selection,
+ * completed when nothing more can happen, failed when every pair failed or consent expired,
+ * disconnected and back on silence, what an ICE restart does, and `closed`.
  */
 import { debuglog } from 'node:util';
 import { type CandidatePair, PairState } from './candidate-pair.js';
@@ -26,7 +26,7 @@ export interface StateInputs {
   readonly remotes: RemoteCandidates;
 }
 
-/** Every state change of one agent but `checking` and `closed`. */
+/** Every state change of one agent. */
 export class StateTransitions implements LivenessEvents {
   /** The state was `completed` when the selected pair went silent (it comes back to it). */
   private completedBeforeDisconnect = false;
@@ -87,6 +87,16 @@ export class StateTransitions implements LivenessEvents {
     }
   }
 
+  /** The first connectivity check is due (RFC 8445 §6.1.4.2): `new` → `checking`. */
+  checksStarted(): void {
+    this.session.machine.set(ConnectionState.Checking, { kind: 'checks-started' });
+  }
+
+  /** `close()`: the terminal state. */
+  closed(): void {
+    this.session.machine.set(ConnectionState.Closed, { kind: 'closed-by-user' });
+  }
+
   /** A pair was selected (RFC 8445 §8.1.1). */
   selected(pair: CandidatePair): void {
     const s = this.session.machine.state;
@@ -120,7 +130,7 @@ export class StateTransitions implements LivenessEvents {
   expired(pair: CandidatePair, silentMs: number): void {
     log('consent expired on %s', pair.toString());
     // RFC 7675 §5.2: the pair may carry nothing more; it counts as failed (webrtc-stats too).
-    pair.state = PairState.Failed;
+    this.session.list.setPairState(pair, PairState.Failed);
     this.fail({ kind: 'consent-expired', pair, silentMs });
   }
 
