@@ -1,6 +1,7 @@
 /**
- * `@x/webrtc`: the W3C `RTCPeerConnection`, `RTCDataChannel` and transports for Node.js, with
- * `event.cause` and `pc.connectionStateCause` telling why each state changed.
+ * `@x/webrtc`: the W3C `RTCPeerConnection`, `RTCDataChannel`, transports, transceivers and
+ * tracks for Node.js, with `event.cause` and `pc.connectionStateCause` telling why each state
+ * changed.
  *
  * @packageDocumentation
  */
@@ -23,7 +24,37 @@ export {
 export type { CertificateAlgorithm } from './generate-certificate.js';
 export { RTCError, type RTCErrorDetailType, type RTCErrorInit } from './rtc-error.js';
 export { RTCIceCandidate, type RTCIceCandidateInit } from './rtc-ice-candidate.js';
+export { MediaStream, MediaStreamTrackEvent } from './media-stream.js';
+export {
+  type LocalTrackOptions,
+  MediaStreamTrack,
+  type MediaStreamTrackKind,
+  type MediaStreamTrackState,
+  type TrackSource,
+} from './media-stream-track.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';
+export {
+  type RTCRtpContributingSource,
+  RTCRtpReceiver,
+  type RTCRtpSynchronizationSource,
+} from './rtc-rtp-receiver.js';
+export { RTCRtpSender } from './rtc-rtp-sender.js';
+export { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
+export { RTCTrackEvent, type RTCTrackEventInit } from './rtc-track-event.js';
+export type {
+  RTCRtcpParameters,
+  RTCRtpCapabilities,
+  RTCRtpCodec,
+  RTCRtpCodecParameters,
+  RTCRtpEncodingParameters,
+  RTCRtpHeaderExtensionCapability,
+  RTCRtpHeaderExtensionParameters,
+  RTCRtpParameters,
+  RTCRtpReceiveParameters,
+  RTCRtpSendParameters,
+  RTCRtpTransceiverDirection,
+  RTCRtpTransceiverInit,
+} from './rtp-parameters.js';
 export type { RTCStats } from './rtc-stats.js';
 export {
   RTCDtlsTransport,

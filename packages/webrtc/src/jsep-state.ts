@@ -6,7 +6,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RTCSessionDescription, type RTCSignalingState } from './rtc-types.js';
-import { type RemoteDescriptionInfo, writeDescription } from './sdp-adapter.js';
+import type { RemoteDescriptionInfo } from './remote-description.js';
+import type { LocalRtpSection, RemoteRtpSection } from './sdp/jsep-media.js';
+import {
+  buildAnswer,
+  buildOffer,
+  DEFAULT_LOCAL_MAX_MESSAGE_SIZE,
+  DEFAULT_SCTP_PORT,
+  type OfferSection,
+} from './sdp/jsep.js';
+import { serializeSdp } from './sdp/serialize.js';
 import { surfaceLine } from './surface-candidate.js';
 
 /** The `mid` of the data m-line in an offer we start. */
@@ -83,15 +92,20 @@ export class JsepState {
   }
 
   /**
-   * Our description of `type`: `local` credentials (or a restart's new ones, also when
-   * `iceRestart` asks for them) and
-   * fingerprints, the DTLS role if DTLS runs, and the candidates gathered so far.
+   * Our description of `type`, written by `sdp/jsep.ts` (JSEP §5.2.1 offers, §5.3.1
+   * answers): `local` credentials (or a restart's new ones, also when `iceRestart` asks for
+   * them) and fingerprints, the m-line plan of an offer or the RTP sections we accept in an
+   * answer (`media`), the DTLS role if DTLS runs, and the candidates gathered so far.
    */
   write(
     type: 'offer' | 'answer' | 'pranswer',
     local: { ufrag: string; pwd: string; fingerprints: { algorithm: string; value: string }[] },
     dtlsRole: 'client' | 'server' | undefined,
     gathered: { readonly candidates: readonly string[]; readonly done: boolean },
+    media: {
+      readonly plan: () => OfferSection[];
+      readonly answer: (offered: RemoteRtpSection) => LocalRtpSection | undefined;
+    },
     iceRestart = false,
   ): string {
     let { ufrag, pwd } = local;
@@ -106,29 +120,31 @@ export class JsepState {
       ({ ufrag, pwd } = this.restartCredentials);
     }
     this.sessionVersion++;
-    const remote = this.remoteInfo;
-    const offering = type === 'offer';
-    const dataMid = offering
-      ? (remote?.data?.mid ?? (this.wantData ? DATA_MID : null))
-      : (remote?.data?.mid ?? null);
-    return writeDescription({
-      type,
+    const parameters = {
       sessionId: this.sessionId,
-      sessionVersion: this.sessionVersion,
-      ufrag,
-      pwd,
+      sessionVersion: String(this.sessionVersion),
+      iceUfrag: ufrag,
+      icePwd: pwd,
       fingerprints: local.fingerprints,
-      // JSEP §5.2.1 / §5.3.1: offers say actpass; answers take the active role unless the
-      // offer asked for the other one.
-      setup: offering ? 'actpass' : answerSetup(remote?.data?.setup, dtlsRole),
-      dataMid,
-      media: offering ? [] : (remote?.media ?? []),
       // An offer that restarts ICE carries no candidates of the old generation.
       candidates: restarting ? [] : [...gathered.candidates],
       endOfCandidates: restarting ? false : gathered.done,
-      maxMessageSize: 262_144,
-      sctpPort: 5000,
-    });
+      maxMessageSize: DEFAULT_LOCAL_MAX_MESSAGE_SIZE,
+      sctpPort: DEFAULT_SCTP_PORT,
+    };
+    if (type === 'offer') {
+      // JSEP §5.2.1: offers say actpass.
+      return serializeSdp(buildOffer({ ...parameters, sections: media.plan() }));
+    }
+    const offer = this.remoteInfo?.parsed;
+    if (offer === undefined)
+      throw new DOMException('no remote offer to answer', 'InvalidStateError');
+    // JSEP §5.3.1: answers take the active role unless the offer asked for the other one;
+    // once DTLS runs, the role it has (RFC 8842 §5.5).
+    const preferredSetup = dtlsRole === 'server' ? 'passive' : 'active';
+    return serializeSdp(
+      buildAnswer(offer, { ...parameters, preferredSetup, rtp: media.answer }).description,
+    );
   }
 
   /**
@@ -145,17 +161,4 @@ export class JsepState {
     this.pendingLocal = surface(this.pendingLocal);
     this.currentLocal = surface(this.currentLocal);
   }
-}
-
-/**
- * `a=setup` of an answer (RFC 8842 §5.3, JSEP §5.3.1): the opposite of an offer that chose,
- * `active` for `actpass`; once DTLS runs, the role it has, whatever a later offer says
- * (RFC 8842 §5.5: a re-offer does not start a new DTLS association here).
- */
-function answerSetup(
-  offered: string | undefined,
-  dtlsRole: 'client' | 'server' | undefined,
-): 'active' | 'passive' {
-  if (dtlsRole !== undefined) return dtlsRole === 'client' ? 'active' : 'passive';
-  return offered === 'active' ? 'passive' : 'active';
 }

@@ -18,7 +18,10 @@ import {
   type RTCSignalingState,
   transition,
 } from './rtc-types.js';
-import { type RemoteDescriptionInfo, readDescription } from './sdp-adapter.js';
+import { type RemoteDescriptionInfo, readDescription } from './remote-description.js';
+import { parseSdp } from './sdp/parse.js';
+import type { SessionDescription } from './sdp/model.js';
+import type { RemoteTrackChanges, Transceivers } from './transceivers.js';
 
 /** What the negotiation uses of its peer connection. */
 export interface NegotiatorHost {
@@ -31,6 +34,10 @@ export interface NegotiatorHost {
   readonly iceTransportPolicy: 'all' | 'relay' | undefined;
   /** Sets the signaling state and fires `signalingstatechange` (and what follows it). */
   setSignaling(next: RTCSignalingState): void;
+  /** The transceivers (webrtc-pc's set of transceivers). */
+  readonly transceivers: Transceivers;
+  /** Fires the `track` events of a description, after `signalingstatechange`. */
+  runTrackChanges(changes: RemoteTrackChanges): void;
 }
 
 /** @internal Owned by `RTCPeerConnection`. */
@@ -118,12 +125,14 @@ export class Negotiator {
         ? this.jsep.restartCredentials
         : undefined;
     this.jsep.apply('local', desc);
+    this.host.transceivers.applyLocal(type, parseSdp(sdp));
     // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
     // either side, ICE restarts included) keep the roles (RFC 8445 §9).
     if (type === 'offer' && !this.started) this.host.manager.setRole(true);
     if (type !== 'offer') this.startTransports();
     this.updateSctpTransport(type, sdp);
     this.host.setSignaling(next);
+    if (type === 'answer') this.host.transceivers.removeStopped();
     if (restart) {
       this.jsep.restartRequested = false;
       this.jsep.restartCredentials = undefined;
@@ -169,14 +178,15 @@ export class Negotiator {
     // makes us restart too (new local credentials in our answer, JSEP §5.3.1).
     const restart =
       this.started &&
-      this.jsep.remoteInfo?.data !== undefined &&
-      info.data !== undefined &&
-      info.data.ufrag !== this.jsep.remoteInfo.data.ufrag;
+      this.jsep.remoteInfo?.transport !== undefined &&
+      info.transport !== undefined &&
+      info.transport.ufrag !== this.jsep.remoteInfo.transport.ufrag;
     if (description.type === 'offer') this.jsep.undo = { remoteInfo: this.jsep.remoteInfo };
     else this.jsep.undo = undefined;
     this.jsep.remoteInfo = info;
     if (info.data) this.jsep.wantData = true;
     this.jsep.apply('remote', desc);
+    const changes = this.host.transceivers.applyRemote(description.type, info);
     if (description.type === 'offer' && !this.started) this.host.manager.setRole(false);
     if (restart && description.type === 'offer') {
       const { ufrag: oldUfrag, pwd: oldPwd } = this.host.manager.localParameters;
@@ -186,9 +196,13 @@ export class Negotiator {
       };
       this.restartLocalIce();
     }
-    if (info.data && (description.type !== 'offer' || restart)) this.startTransports();
+    if (info.transport && (description.type !== 'offer' || restart)) this.startTransports();
     this.updateSctpTransport(description.type, desc.sdp);
+    // RFC 8843 §9.2: where the peer's RTP goes, for the streams not seen yet.
+    this.host.manager.setMediaRoutes(this.host.transceivers.routes(info));
     this.host.setSignaling(next);
+    this.host.runTrackChanges(changes);
+    if (description.type === 'answer') this.host.transceivers.removeStopped();
   }
 
   /**
@@ -227,21 +241,34 @@ export class Negotiator {
       this.host.gathering.release();
     }
     this.host.sctpSlot.rolledBack();
+    const changes = this.host.transceivers.rollback();
     this.host.setSignaling('stable');
+    this.host.runTrackChanges(changes);
   }
 
   private writeLocal(type: 'offer' | 'answer' | 'pranswer', iceRestart = false): string {
+    const transceivers = this.host.transceivers;
     return this.jsep.write(
       type,
       this.host.manager.localParameters,
       this.host.manager.dtlsRole,
       this.host.gathering,
+      {
+        plan: () =>
+          transceivers.offerPlan(
+            parsedOf(this.jsep.local?.sdp),
+            this.jsep.remoteInfo?.parsed,
+            this.jsep.wantData,
+          ),
+        answer: (offered) => transceivers.answer(offered),
+      },
       iceRestart,
     );
   }
 
   private startTransports(): void {
-    const data = this.jsep.remoteInfo?.data;
+    const data = this.jsep.remoteInfo?.transport;
+    const sctp = this.jsep.remoteInfo?.data;
     if (!data) return;
     const weAreOfferer =
       this.jsep.currentRemote?.type === 'answer' || this.jsep.currentRemote?.type === 'pranswer';
@@ -260,8 +287,7 @@ export class Negotiator {
       iceLite: data.iceLite,
       fingerprints: data.fingerprints,
       dtlsRole,
-      maxMessageSize: data.maxMessageSize,
-      sctpPort: data.sctpPort,
+      ...(sctp ? { maxMessageSize: sctp.maxMessageSize, sctpPort: sctp.sctpPort } : {}),
     });
     // The candidates of a description, once per ICE generation (first one, or a restart).
     // They reach the agent once the description is applied, so that the checks they start
@@ -303,4 +329,9 @@ export class Negotiator {
       if (!this.host.closed) throw error;
     }
   }
+}
+
+/** Our own description, parsed (it always parses: we wrote it). */
+function parsedOf(sdp: string | undefined): SessionDescription | undefined {
+  return sdp === undefined ? undefined : parseSdp(sdp);
 }

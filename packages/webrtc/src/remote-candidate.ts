@@ -79,14 +79,14 @@ export function applyRemoteCandidate(
     );
   }
   // The ICE generation: the ufrag given, else the most recent (JSEP §3.5.2.1).
-  const data = c.jsep.remoteInfo?.data;
+  const data = c.jsep.remoteInfo?.transport;
   const generation =
     ufrag ??
     (target === 'all' ? (data?.ufrag ?? sections.find((s) => !s.rejected)?.ufrag) : target.ufrag);
   const toAgent =
     data !== undefined &&
     generation === data.ufrag &&
-    (target === 'all' || target.index === data.index) &&
+    (target === 'all' || data.bundled.includes(target.index)) &&
     !(fields && isAdministrativelyProhibited(fields, c.iceTransportPolicy));
   if (toAgent) {
     try {

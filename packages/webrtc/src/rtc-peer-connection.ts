@@ -1,4 +1,4 @@
-import { Manager, type ManagerEvent, NetworkError } from '@x/network';
+import { type IncomingStream, Manager, type ManagerEvent, NetworkError } from '@x/network';
 import { debuglog } from 'node:util';
 import { systemClock } from '@x/transport';
 import { ConnectionStates } from './connection-states.js';
@@ -11,13 +11,23 @@ import { Negotiator } from './negotiator.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
 import { RTCDataChannel } from './rtc-data-channel.js';
 import { applyRemoteCandidate } from './remote-candidate.js';
+import { parseSdp } from './sdp/parse.js';
 import {
   type ConvertedCandidateInit,
   convertCandidateInit,
   type RTCIceCandidate,
   type RTCIceCandidateInit,
 } from './rtc-ice-candidate.js';
-import { collectStats, type RTCStats } from './rtc-stats.js';
+import { collectStats, type RTCStats, rtpStats } from './rtc-stats.js';
+import type { MediaStream } from './media-stream.js';
+import { MediaStreamTrack } from './media-stream-track.js';
+import type { RTCRtpReceiver } from './rtc-rtp-receiver.js';
+import type { RTCRtpSender } from './rtc-rtp-sender.js';
+import type { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
+import { RTCTrackEvent } from './rtc-track-event.js';
+import type { RTCRtpTransceiverInit } from './rtp-parameters.js';
+import type { ReceiverState, RtpHost, SenderState } from './rtp-state.js';
+import { type RemoteTrackChanges, Transceivers } from './transceivers.js';
 import {
   type RTCCertificate,
   type RTCConfiguration,
@@ -59,7 +69,7 @@ function dictionary<T extends object>(value: T | null | undefined, name: string)
   return value;
 }
 
-/** W3C `RTCPeerConnection` (data channels). */
+/** W3C `RTCPeerConnection`: data channels, and transceivers with their tracks (see the README). */
 export class RTCPeerConnection extends SafeEventTarget {
   private configuration: RTCConfiguration;
   private readonly manager: Manager;
@@ -73,8 +83,8 @@ export class RTCPeerConnection extends SafeEventTarget {
     iceTransport: this.iceTransport,
     dtlsTransport: this.dtlsTransport,
     sctpTransport: this.sctpTransportObject,
-    mid: () => this.jsep.remoteInfo?.data?.mid ?? MID,
-    mLineIndex: () => this.jsep.remoteInfo?.data?.index ?? 0,
+    mid: () => this.jsep.remoteInfo?.transport?.mid ?? MID,
+    mLineIndex: () => this.jsep.remoteInfo?.transport?.index ?? 0,
     remoteCertificates: () => this.manager.remoteCertificates,
     sctpStreams: () => this.manager.sctpStreams,
   });
@@ -95,6 +105,8 @@ export class RTCPeerConnection extends SafeEventTarget {
   /** Offer/answer: what descriptions start and change below (JSEP). */
   private readonly negotiator: Negotiator;
   private readonly channels = new Set<RTCDataChannel>();
+  /** webrtc-pc's set of transceivers, and everything that writes their state. */
+  private readonly transceivers = new Transceivers(this.rtpHost(), this.dtlsTransport);
   /** `setLocalDescription()` was called (webrtc-pc: iceCandidatePoolSize is then fixed). */
   private localDescriptionSet = false;
   /** Gathering started ahead of `setLocalDescription()` (an ICE candidate pool). */
@@ -114,6 +126,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   declare onconnectionstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
   declare onnegotiationneeded: ((event: Event) => unknown) | null;
   declare ondatachannel: ((event: RTCDataChannelEvent) => unknown) | null;
+  declare ontrack: ((event: RTCTrackEvent) => unknown) | null;
 
   constructor(configuration: RTCConfiguration = {}) {
     super();
@@ -133,8 +146,10 @@ export class RTCPeerConnection extends SafeEventTarget {
       local: () => iceParametersOf(this.jsep.local),
       remote: () => iceParametersOf(this.jsep.remote),
     };
-    this.manager = new Manager(managerConfigOf(checked), undefined, (event) =>
-      this.onManagerEvent(event),
+    this.manager = new Manager(
+      managerConfigOf(checked),
+      (stream: IncomingStream) => (this.closed ? undefined : this.transceivers.sink(stream)),
+      (event) => this.onManagerEvent(event),
     );
     const pc = this;
     this.negotiator = new Negotiator({
@@ -150,6 +165,8 @@ export class RTCPeerConnection extends SafeEventTarget {
         return pc.configuration.iceTransportPolicy;
       },
       setSignaling: (next) => this.setSignaling(next),
+      transceivers: this.transceivers,
+      runTrackChanges: (changes) => this.runTrackChanges(changes),
     });
     this.prefetchCandidates();
   }
@@ -424,16 +441,91 @@ export class RTCPeerConnection extends SafeEventTarget {
   }
 
   /**
-   * W3C `getStats()` (webrtc-pc §8.2): `peer-connection`, `data-channel`, `transport`,
-   * `sctp-transport`, `candidate-pair`, `local-candidate`, `remote-candidate` and `certificate`
-   * entries, with the members webrtc-stats defines for them (see `rtc-stats.ts`). A
-   * data-channel connection has no tracks: a selector other than null rejects with a TypeError.
+   * W3C `addTrack()` (webrtc-pc §5.1): sends `track` in `streams` (their ids go in
+   * `a=msid`). Reuses a transceiver that never sent, has no track and is of the track's kind
+   * (a remote offer's, or one whose track was removed before it sent); else adds a `sendrecv`
+   * one. InvalidStateError once closed, InvalidAccessError if the track already has a sender.
+   * Negotiation is needed.
    */
-  async getStats(selector?: null): Promise<Map<string, RTCStats>> {
-    // WebIDL `MediaStreamTrack? selector`: this stack has no tracks, so only null converts.
-    if (selector !== undefined && selector !== null)
+  addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
+    if (!(track instanceof MediaStreamTrack))
+      throw new TypeError('addTrack(): the first argument must be a MediaStreamTrack');
+    this.assertNotClosed();
+    const sender = this.transceivers.addTrack(track, streams);
+    this.negotiation.update();
+    return sender;
+  }
+
+  /**
+   * W3C `removeTrack()` (webrtc-pc §5.1): the sender stops sending its track (the
+   * transceiver's direction loses `send`) and negotiation is needed. InvalidStateError once
+   * closed, InvalidAccessError for a sender of another connection.
+   */
+  removeTrack(sender: RTCRtpSender): void {
+    this.assertNotClosed();
+    if (this.transceivers.removeTrack(sender)) this.negotiation.update();
+  }
+
+  /**
+   * W3C `addTransceiver()` (webrtc-pc §5.1): a transceiver of `trackOrKind` (a track, or
+   * `'audio'`/`'video'`: else TypeError) with `init.direction` (default `sendrecv`),
+   * `init.streams` and `init.sendEncodings` (each with a rid of RFC 8851's grammar, all or
+   * none, distinct: else TypeError; `scaleResolutionDownBy` ≥ 1 and `maxFramerate` ≥ 0: else
+   * RangeError). InvalidStateError once closed. Negotiation is needed.
+   */
+  addTransceiver(
+    trackOrKind: MediaStreamTrack | 'audio' | 'video',
+    init?: RTCRtpTransceiverInit,
+  ): RTCRtpTransceiver {
+    if (!(trackOrKind instanceof MediaStreamTrack)) {
+      const kind = String(trackOrKind);
+      if (kind !== 'audio' && kind !== 'video')
+        throw new TypeError(`addTransceiver(): kind must be "audio" or "video", not "${kind}"`);
+    }
+    this.assertNotClosed();
+    const transceiver = this.transceivers.addTransceiver(trackOrKind, init ?? {});
+    this.negotiation.update();
+    return transceiver;
+  }
+
+  /** W3C `getTransceivers()`: in the order they were made (stopped ones leave after a negotiation). */
+  getTransceivers(): RTCRtpTransceiver[] {
+    return this.transceivers.transceivers();
+  }
+
+  /** W3C `getSenders()`: the senders of the transceivers not stopped. */
+  getSenders(): RTCRtpSender[] {
+    return this.transceivers.senders();
+  }
+
+  /** W3C `getReceivers()`: the receivers of the transceivers not stopped. */
+  getReceivers(): RTCRtpReceiver[] {
+    return this.transceivers.receivers();
+  }
+
+  /**
+   * W3C `getStats()` (webrtc-pc §8.2): `peer-connection`, `data-channel`, `transport`,
+   * `sctp-transport`, `candidate-pair`, `local-candidate`, `remote-candidate`, `certificate`,
+   * and `inbound-rtp`/`outbound-rtp` for the negotiated RTP streams, with the members
+   * webrtc-stats defines for them (see `rtc-stats.ts`). With a track as `selector`, the
+   * entries of the one sender or receiver of that track (InvalidAccessError if none or
+   * several have it); anything else but null is a TypeError.
+   */
+  async getStats(selector?: MediaStreamTrack | null): Promise<Map<string, RTCStats>> {
+    if (selector !== undefined && selector !== null && !(selector instanceof MediaStreamTrack))
       throw new TypeError('getStats(selector): the selector must be a MediaStreamTrack or null');
-    return collectStats({
+    if (selector instanceof MediaStreamTrack) {
+      const senders = this.getSenders().filter((s) => s.track === selector);
+      const receivers = this.getReceivers().filter((r) => r.track === selector);
+      const one = [...senders, ...receivers];
+      if (one.length !== 1)
+        throw new DOMException(
+          'getStats(selector): the track must belong to exactly one sender or receiver',
+          'InvalidAccessError',
+        );
+      return one[0]!.getStats() as Promise<Map<string, RTCStats>>;
+    }
+    const report = collectStats({
       iceTransport: this.iceTransport,
       dtlsTransport: this.dtlsTransport,
       ice: this.manager.getIceStats(),
@@ -450,6 +542,11 @@ export class RTCPeerConnection extends SafeEventTarget {
       dataChannelsClosed: this.dataChannelsClosed,
       clockNow: (this.configuration.clock ?? systemClock).now(),
     });
+    for (const e of this.transceivers.entries) {
+      for (const [id, entry] of this.rtpStatsOf(e.state.sender)) report.set(id, entry);
+      for (const [id, entry] of this.rtpStatsOf(e.state.receiver)) report.set(id, entry);
+    }
+    return report;
   }
 
   /**
@@ -464,6 +561,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     this.gathering.close();
     this.jsep.signaling = 'closed';
     this.states.close();
+    this.transceivers.close();
     for (const channel of this.channels) channel.silence();
     this.manager.close().then(this.releaseDone, (error: unknown) => {
       log('close: %s', error);
@@ -540,15 +638,59 @@ export class RTCPeerConnection extends SafeEventTarget {
       get signalingState() {
         return pc.jsep.signaling;
       },
-      // A channel and no data section negotiated yet, or an ICE restart no offer carried yet.
+      // webrtc-pc "check if negotiation is needed": an ICE restart no offer carried yet, a
+      // channel and no data section negotiated yet, or a transceiver the current
+      // descriptions do not describe as it is (see Transceivers.negotiationNeeded).
       negotiationNeeded: () =>
+        pc.jsep.restartRequested ||
         (pc.createdChannel &&
           (pc.jsep.currentLocal === null ||
             pc.jsep.currentRemote === null ||
             pc.jsep.remoteInfo?.data === undefined)) ||
-        pc.jsep.restartRequested,
+        pc.transceivers.negotiationNeeded(
+          pc.jsep.currentLocal === null
+            ? undefined
+            : { type: pc.jsep.currentLocal.type, parsed: parseSdp(pc.jsep.currentLocal.sdp) },
+          pc.jsep.currentRemote === null ? undefined : parseSdp(pc.jsep.currentRemote.sdp),
+        ),
       fire: () => pc.dispatchEvent(new Event('negotiationneeded')),
     };
+  }
+
+  /** What the RTP objects ask of this connection. */
+  private rtpHost(): RtpHost {
+    const pc = this;
+    return {
+      get closed() {
+        return pc.closed;
+      },
+      enqueue: (operation) => this.enqueue(operation),
+      updateNegotiationNeeded: () => this.negotiation.update(),
+      now: () => (this.configuration.clock ?? systemClock).now(),
+      stats: async (of) => this.rtpStatsOf(of),
+    };
+  }
+
+  private rtpStatsOf(of: SenderState | ReceiverState): Map<string, RTCStats> {
+    return rtpStats(this.dtlsTransport, of, performance.timeOrigin + performance.now());
+  }
+
+  /**
+   * The end of "set the session description" for remote tracks (webrtc-pc §4.4.1.5): mute,
+   * remove from and add to streams (with their events), then one `track` event per track
+   * added.
+   */
+  private runTrackChanges(changes: RemoteTrackChanges): void {
+    Transceivers.run(changes, (entry, streams) =>
+      this.dispatchEvent(
+        new RTCTrackEvent('track', {
+          receiver: entry.receiver,
+          track: entry.receiver.track,
+          streams,
+          transceiver: entry.transceiver,
+        }),
+      ),
+    );
   }
 
   private assertNotClosed(): void {
@@ -568,8 +710,8 @@ export class RTCPeerConnection extends SafeEventTarget {
       case 'local-candidate':
         this.gathering.onCandidate(
           event.candidate,
-          this.jsep.remoteInfo?.data?.mid ?? MID,
-          this.jsep.remoteInfo?.data?.index ?? 0,
+          this.jsep.remoteInfo?.transport?.mid ?? MID,
+          this.jsep.remoteInfo?.transport?.index ?? 0,
           this.manager.localParameters.ufrag,
         );
         return;
@@ -612,6 +754,7 @@ for (const type of [
   'connectionstatechange',
   'negotiationneeded',
   'datachannel',
+  'track',
 ]) {
   defineEventHandler(RTCPeerConnection.prototype, type);
 }

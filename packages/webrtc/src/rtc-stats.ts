@@ -20,6 +20,7 @@ import type {
 } from '@x/network';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
+import type { ReceiverState, SenderState } from './rtp-state.js';
 
 /** One entry of the report: `id`, `type`, `timestamp` and the members of its dictionary. */
 export type RTCStats = Record<string, unknown> & {
@@ -317,4 +318,56 @@ function addCertificate(
     base64Certificate: der.toString('base64'),
   });
   return id;
+}
+
+/**
+ * The `inbound-rtp` entries of a receiver (one per SSRC received) or the `outbound-rtp`
+ * entry of a sender (once negotiated), with the members that exist so far: the identifiers,
+ * `kind`, `mid`, and the packet and byte counters (webrtc-stats §5.4–5.5). Reports,
+ * jitter, losses and codecs come with the RTCP step of the media work.
+ */
+export function rtpStats(
+  dtls: RTCDtlsTransport,
+  of: SenderState | ReceiverState,
+  timestamp: number,
+): Map<string, RTCStats> {
+  const space = idSpaceOf(dtls);
+  const out = new Map<string, RTCStats>();
+  const transportId = statsId(space, 'T', 'transport');
+  const mid = of.transceiver?.mid ?? undefined;
+  if ('inbound' in of) {
+    for (const s of of.inbound.values()) {
+      const id = statsId(space, 'IT', `${of.kind}|${s.ssrc}`);
+      out.set(id, {
+        id,
+        type: 'inbound-rtp',
+        timestamp,
+        ssrc: s.ssrc,
+        kind: of.kind,
+        transportId,
+        ...(mid !== undefined ? { mid } : {}),
+        ...(s.rid !== undefined ? { rid: s.rid } : {}),
+        trackIdentifier: of.track.id,
+        packetsReceived: s.packetsReceived,
+        bytesReceived: s.bytesReceived,
+        headerBytesReceived: s.headerBytesReceived,
+      });
+    }
+    return out;
+  }
+  if (of.transport === null) return out;
+  const id = statsId(space, 'OT', `${of.kind}|${of.ssrc}`);
+  out.set(id, {
+    id,
+    type: 'outbound-rtp',
+    timestamp,
+    ssrc: of.ssrc,
+    kind: of.kind,
+    transportId,
+    ...(mid !== undefined ? { mid } : {}),
+    packetsSent: of.packetsSent,
+    bytesSent: of.bytesSent,
+    active: of.encodings[0]?.active ?? true,
+  });
+  return out;
 }

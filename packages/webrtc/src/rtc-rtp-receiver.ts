@@ -1,0 +1,156 @@
+/**
+ * W3C `RTCRtpReceiver` (webrtc-pc §5.3): the remote track of a transceiver, and the sink the
+ * Manager's media generator gets for each incoming stream of its media section. The sink
+ * counts packets and bytes (`inbound-rtp`), keeps the sources for
+ * `getSynchronizationSources()`/`getContributingSources()`, and unmutes the track on the
+ * first packet. The depacketizer and jitter buffer of the next step go behind the sink's
+ * `onRtp`, where {@link receiverSink} marks their place.
+ */
+import type { IncomingStream, MediaSink } from '@x/network';
+import type { MediaStreamTrack } from './media-stream-track.js';
+import { trackControl } from './media-stream-track.js';
+import type { RTCDtlsTransport } from './rtc-transports.js';
+import {
+  capabilities,
+  codecParametersOf,
+  type RTCRtpCapabilities,
+  type RTCRtpReceiveParameters,
+} from './rtp-parameters.js';
+import type { InboundStream, ReceiverState } from './rtp-state.js';
+
+const states = new WeakMap<RTCRtpReceiver, ReceiverState>();
+
+/** webrtc-pc: sources of the last 10 seconds. */
+const SOURCE_WINDOW_MS = 10_000;
+
+/** webrtc-pc `RTCRtpSynchronizationSource` / `RTCRtpContributingSource`. */
+export interface RTCRtpContributingSource {
+  /** When the last packet from the source arrived (ms, the connection's clock). */
+  readonly timestamp: number;
+  readonly source: number;
+  readonly rtpTimestamp: number;
+  readonly audioLevel?: number;
+}
+
+/** webrtc-pc `RTCRtpSynchronizationSource`. */
+export type RTCRtpSynchronizationSource = RTCRtpContributingSource;
+
+/**
+ * W3C `RTCRtpReceiver`. Made with its transceiver, never by the application
+ * (`new RTCRtpReceiver()` is a TypeError). Its track exists from the start, muted until RTP
+ * arrives.
+ */
+export class RTCRtpReceiver {
+  /** @internal */
+  constructor(state: ReceiverState) {
+    if (state === undefined || typeof state !== 'object' || !('inbound' in state))
+      throw new TypeError('Illegal constructor');
+    states.set(this, state);
+  }
+
+  /** The remote track (the same object for the receiver's life). */
+  get track(): MediaStreamTrack {
+    return states.get(this)!.track;
+  }
+
+  /** The DTLS transport its RTP comes over: null until a description associated it. */
+  get transport(): RTCDtlsTransport | null {
+    return states.get(this)!.transport;
+  }
+
+  /** webrtc-pc `getParameters()`: the negotiated codecs and header extensions, and `rtcp`. */
+  getParameters(): RTCRtpReceiveParameters {
+    const state = states.get(this)!;
+    return {
+      headerExtensions: state.headerExtensions.map((e) => ({
+        uri: e.uri,
+        id: e.id,
+        encrypted: false,
+      })),
+      rtcp: { ...(state.cname !== undefined ? { cname: state.cname } : {}), reducedSize: true },
+      codecs: state.codecs.map((c) => codecParametersOf(state.kind, c)),
+    };
+  }
+
+  /** webrtc-pc `getSynchronizationSources()`: each SSRC heard in the last 10 s; none before. */
+  getSynchronizationSources(): RTCRtpSynchronizationSource[] {
+    const state = states.get(this)!;
+    const now = state.host.now();
+    const out: RTCRtpSynchronizationSource[] = [];
+    for (const s of state.inbound.values()) {
+      if (s.packetsReceived === 0 || now - s.lastPacketAt > SOURCE_WINDOW_MS) continue;
+      out.push({ timestamp: s.lastPacketAt, source: s.ssrc, rtpTimestamp: s.lastRtpTimestamp });
+    }
+    return out.sort((a, b) => b.timestamp - a.timestamp);
+  }
+
+  /** webrtc-pc `getContributingSources()`: each CSRC heard in the last 10 s. */
+  getContributingSources(): RTCRtpContributingSource[] {
+    const state = states.get(this)!;
+    const now = state.host.now();
+    const out: RTCRtpContributingSource[] = [];
+    for (const [source, c] of state.contributors) {
+      if (now - c.at <= SOURCE_WINDOW_MS)
+        out.push({ timestamp: c.at, source, rtpTimestamp: c.rtpTimestamp });
+    }
+    return out.sort((a, b) => b.timestamp - a.timestamp);
+  }
+
+  /** webrtc-pc `getStats()`: an `inbound-rtp` entry per SSRC received. */
+  getStats(): Promise<Map<string, Record<string, unknown>>> {
+    const state = states.get(this)!;
+    return state.host.stats(state);
+  }
+
+  /** webrtc-pc `RTCRtpReceiver.getCapabilities()`: what this stack can receive of `kind`, or null. */
+  static getCapabilities(kind: string): RTCRtpCapabilities | null {
+    return capabilities(String(kind));
+  }
+}
+
+/** @internal The state behind a receiver (the peer connection's). */
+export function receiverState(receiver: RTCRtpReceiver): ReceiverState | undefined {
+  return states.get(receiver);
+}
+
+/**
+ * The sink a receiver gives the Manager for one incoming stream. Runs inside the Manager's
+ * datagram handling: it only counts and remembers; the unmute (webrtc-pc §5.3: "when an
+ * RTCRtpReceiver receives data for the first time … queue a task to set the muted state of
+ * the track to false") is queued, so no listener runs during the packet.
+ */
+export function receiverSink(state: ReceiverState, stream: IncomingStream): MediaSink {
+  let inbound = state.inbound.get(stream.ssrc);
+  if (inbound === undefined) {
+    inbound = {
+      ssrc: stream.ssrc,
+      rid: stream.rid,
+      payloadType: stream.payloadType,
+      packetsReceived: 0,
+      bytesReceived: 0,
+      headerBytesReceived: 0,
+      lastPacketAt: 0,
+      lastRtpTimestamp: 0,
+      lastCsrcs: [],
+    };
+    state.inbound.set(stream.ssrc, inbound);
+  }
+  const s: InboundStream = inbound;
+  return {
+    onRtp: (packet) => {
+      const first = s.packetsReceived === 0 && state.track.muted;
+      const now = state.host.now();
+      s.packetsReceived++;
+      s.bytesReceived += packet.payloadSize;
+      s.headerBytesReceived += packet.headerSize;
+      s.payloadType = packet.payloadType;
+      s.lastPacketAt = now;
+      s.lastRtpTimestamp = packet.timestamp;
+      if (packet.csrcCount > 0)
+        for (const csrc of packet.csrcs)
+          state.contributors.set(csrc, { at: now, rtpTimestamp: packet.timestamp });
+      if (first) queueMicrotask(() => trackControl().setMuted(state.track, false));
+      // Next step: the depacketizer and jitter buffer of the track's frames take the packet here.
+    },
+  };
+}

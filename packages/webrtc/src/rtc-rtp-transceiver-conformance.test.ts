@@ -1,0 +1,326 @@
+/**
+ * `RTCRtpTransceiver` and `addTransceiver()` as webrtc-pc §5.1 and §5.4 say, after the
+ * web-platform-tests RTCPeerConnection-addTransceiver, RTCRtpTransceiver-direction,
+ * RTCRtpTransceiver-stop and RTCRtpTransceiver-setCodecPreferences, on our virtual peers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaStream } from './media-stream.js';
+import { MediaStreamTrack } from './media-stream-track.js';
+import { RTCPeerConnection } from './rtc-peer-connection.js';
+import { RTCRtpReceiver } from './rtc-rtp-receiver.js';
+import { RTCRtpSender } from './rtc-rtp-sender.js';
+import { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
+import { sections, tasks } from './testing-media.js';
+import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
+
+let peers: VirtualPeers | undefined;
+const extra: RTCPeerConnection[] = [];
+afterEach(async () => {
+  peers?.a.close();
+  await peers?.a.released;
+  peers?.b.close();
+  await peers?.b.released;
+  peers = undefined;
+  for (const pc of extra.splice(0)) {
+    pc.close();
+    await pc.released;
+  }
+});
+
+function pc(): RTCPeerConnection {
+  const p = new RTCPeerConnection({ mdns: 'off' });
+  extra.push(p);
+  return p;
+}
+
+describe('addTransceiver()', () => {
+  it('makes a sendrecv transceiver of a kind with no mid, no current direction, a sender without track and a muted remote track', () => {
+    const p = pc();
+    const t = p.addTransceiver('audio');
+    expect(t).toBeInstanceOf(RTCRtpTransceiver);
+    expect(t.mid).toBeNull();
+    expect(t.direction).toBe('sendrecv');
+    expect(t.currentDirection).toBeNull();
+    expect(t.sender).toBeInstanceOf(RTCRtpSender);
+    expect(t.receiver).toBeInstanceOf(RTCRtpReceiver);
+    expect(t.sender.track).toBeNull();
+    expect(t.sender.transport).toBeNull();
+    expect(t.receiver.transport).toBeNull();
+    const track = t.receiver.track;
+    expect([track.kind, track.readyState, track.muted, track.label]).toEqual([
+      'audio',
+      'live',
+      true,
+      '',
+    ]);
+    expect(t.sender).toBe(t.sender); // [SameObject]
+    expect(p.getTransceivers()).toEqual([t]);
+    expect(p.getSenders()).toEqual([t.sender]);
+    expect(p.getReceivers()).toEqual([t.receiver]);
+  });
+
+  it('takes a track (its kind), a direction and streams', () => {
+    const p = pc();
+    const track = MediaStreamTrack.create('video');
+    const stream = new MediaStream([track]);
+    const t = p.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    expect(t.sender.track).toBe(track);
+    expect(t.receiver.track.kind).toBe('video');
+    expect(t.direction).toBe('sendonly');
+  });
+
+  it('throws TypeError for another kind or direction, InvalidStateError once closed', () => {
+    const p = pc();
+    expect(() => p.addTransceiver('data' as 'audio')).toThrow(TypeError);
+    expect(() => p.addTransceiver('audio', { direction: 'stopped' })).toThrow(TypeError);
+    expect(() => p.addTransceiver('audio', { direction: 'bogus' as 'sendrecv' })).toThrow(
+      TypeError,
+    );
+    p.close();
+    expect(() => p.addTransceiver('audio')).toThrow(
+      expect.objectContaining({ name: 'InvalidStateError' }),
+    );
+    // The kind is checked before the closed state (webrtc-pc step order).
+    expect(() => p.addTransceiver('data' as 'audio')).toThrow(TypeError);
+  });
+
+  it('checks sendEncodings: rid grammar, all or none, distinct (TypeError); scale and framerate (RangeError)', () => {
+    const p = pc();
+    expect(() =>
+      p.addTransceiver('video', { sendEncodings: [{ rid: 'a b' }, { rid: 'c' }] }),
+    ).toThrow(TypeError);
+    expect(() => p.addTransceiver('video', { sendEncodings: [{ rid: 'a' }, {}] })).toThrow(
+      TypeError,
+    );
+    expect(() =>
+      p.addTransceiver('video', { sendEncodings: [{ rid: 'a' }, { rid: 'a' }] }),
+    ).toThrow(TypeError);
+    expect(() =>
+      p.addTransceiver('video', { sendEncodings: [{ rid: 'x'.repeat(256) }, { rid: 'y' }] }),
+    ).toThrow(TypeError);
+    expect(() =>
+      p.addTransceiver('video', { sendEncodings: [{ scaleResolutionDownBy: 0.5 }] }),
+    ).toThrow(RangeError);
+    expect(() => p.addTransceiver('video', { sendEncodings: [{ maxFramerate: -1 }] })).toThrow(
+      RangeError,
+    );
+    expect(p.getTransceivers()).toEqual([]);
+  });
+
+  it('keeps the encodings given (rids, scale from 2^(n-1-i)), a lone one without its rid, audio without video members', () => {
+    const p = pc();
+    const sim = p.addTransceiver('video', {
+      sendEncodings: [{ rid: 'q' }, { rid: 'h', maxBitrate: 500_000 }, { rid: 'f', active: false }],
+    });
+    expect(sim.sender.getParameters().encodings).toEqual([
+      { rid: 'q', active: true, scaleResolutionDownBy: 4 },
+      { rid: 'h', active: true, maxBitrate: 500_000, scaleResolutionDownBy: 2 },
+      { rid: 'f', active: false, scaleResolutionDownBy: 1 },
+    ]);
+    const lone = p.addTransceiver('video', { sendEncodings: [{ rid: 'only' }] });
+    expect(lone.sender.getParameters().encodings).toEqual([
+      { active: true, scaleResolutionDownBy: 1 },
+    ]);
+    const audio = p.addTransceiver('audio', {
+      sendEncodings: [{ scaleResolutionDownBy: 2, maxFramerate: 5 }],
+    });
+    expect(audio.sender.getParameters().encodings).toEqual([{ active: true }]);
+  });
+
+  it('offers one m-line per transceiver in order, each with a mid set by setLocalDescription(), and simulcast send layers', async () => {
+    const p = pc();
+    const audio = p.addTransceiver('audio');
+    const video = p.addTransceiver('video', { sendEncodings: [{ rid: 'lo' }, { rid: 'hi' }] });
+    const offer = await p.createOffer();
+    expect(audio.mid).toBeNull(); // createOffer() does not associate
+    const m = sections(offer.sdp!);
+    expect(m.map((s) => [s.kind, s.mid])).toEqual([
+      ['audio', '0'],
+      ['video', '1'],
+    ]);
+    expect(offer.sdp).toContain('a=rid:lo send');
+    expect(offer.sdp).toContain('a=simulcast:send lo;hi');
+    await p.setLocalDescription(offer);
+    expect([audio.mid, video.mid]).toEqual(['0', '1']);
+    expect(audio.sender.transport).toBe(audio.receiver.transport);
+    expect(audio.sender.transport).not.toBeNull();
+  });
+});
+
+describe('RTCRtpTransceiver.direction', () => {
+  it('is set, fires negotiationneeded, and becomes currentDirection with the answer', async () => {
+    peers = virtualPeers({ seed: 2 });
+    const { a, b } = peers;
+    const t = a.addTransceiver('audio', { direction: 'recvonly' });
+    await negotiate(a, b);
+    expect(t.currentDirection).toBe('inactive'); // b has nothing to send
+    const bt = b.getTransceivers()[0]!;
+    expect([bt.direction, bt.currentDirection]).toEqual(['recvonly', 'inactive']);
+    await tasks();
+    let fired = 0;
+    a.onnegotiationneeded = () => fired++;
+    t.direction = 'sendrecv';
+    expect(t.direction).toBe('sendrecv');
+    expect(t.currentDirection).toBe('inactive');
+    await tasks();
+    expect(fired).toBe(1);
+    bt.direction = 'sendrecv';
+    await negotiate(a, b);
+    expect([t.currentDirection, bt.currentDirection]).toEqual(['sendrecv', 'sendrecv']);
+  });
+
+  it('ignores a value outside the enum, refuses "stopped" (TypeError) and any change once stopping (InvalidStateError)', () => {
+    const p = pc();
+    const t = p.addTransceiver('video');
+    t.direction = 'bogus' as 'sendrecv';
+    expect(t.direction).toBe('sendrecv');
+    expect(() => {
+      t.direction = 'stopped';
+    }).toThrow(TypeError);
+    t.stop();
+    expect(() => {
+      t.direction = 'sendonly';
+    }).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+  });
+
+  it('does not fire negotiationneeded for the same value', async () => {
+    peers = virtualPeers({ seed: 3 });
+    const { a, b } = peers;
+    const t = a.addTransceiver('audio');
+    await negotiate(a, b);
+    await tasks();
+    let fired = 0;
+    a.onnegotiationneeded = () => fired++;
+    t.direction = 'sendrecv';
+    await tasks();
+    expect(fired).toBe(0);
+  });
+});
+
+describe('RTCRtpTransceiver.stop()', () => {
+  it('stops at once (direction stopped, receiver track ended with an event), and the next negotiation rejects the m-line on both sides', async () => {
+    peers = virtualPeers({ seed: 4 });
+    const { a, b } = peers;
+    const t = a.addTransceiver('audio');
+    a.createDataChannel('keep');
+    await negotiate(a, b);
+    const bt = b.getTransceivers()[0]!;
+    await tasks();
+    let ended = 0;
+    t.receiver.track.onended = () => ended++;
+    let needed = 0;
+    a.onnegotiationneeded = () => needed++;
+    t.stop();
+    expect(t.direction).toBe('stopped');
+    expect(t.currentDirection).toBe('sendonly'); // b's transceiver, made by the offer, is recvonly
+    expect(t.receiver.track.readyState).toBe('ended');
+    await tasks();
+    expect(ended).toBe(1);
+    expect(needed).toBe(1);
+    t.stop(); // again: nothing
+    const offer = await a.createOffer();
+    expect(sections(offer.sdp!)[0]!.port).toBe(0);
+    await negotiate(a, b);
+    expect(t.currentDirection).toBe('stopped');
+    expect(a.getTransceivers()).toEqual([]);
+    expect(a.getSenders()).toEqual([]);
+    expect(bt.currentDirection).toBe('stopped');
+    expect(bt.receiver.track.readyState).toBe('ended');
+    expect(b.getTransceivers()).toEqual([]);
+    await tasks();
+    expect(needed).toBe(1);
+  });
+
+  it('throws InvalidStateError once the connection is closed; close() stops every transceiver without events', async () => {
+    const p = pc();
+    const t = p.addTransceiver('video');
+    let ended = 0;
+    t.receiver.track.onended = () => ended++;
+    p.close();
+    expect(() => t.stop()).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+    expect([t.direction, t.currentDirection, t.receiver.track.readyState]).toEqual([
+      'stopped',
+      'stopped',
+      'ended',
+    ]);
+    await tasks();
+    expect(ended).toBe(0);
+  });
+
+  it('recycles a rejected m-line for a new transceiver, with a new mid (JSEP §5.2.2)', async () => {
+    peers = virtualPeers({ seed: 5 });
+    const { a, b } = peers;
+    const first = a.addTransceiver('audio');
+    a.addTransceiver('video');
+    await negotiate(a, b);
+    first.stop();
+    await negotiate(a, b);
+    const third = a.addTransceiver('video');
+    await negotiate(a, b);
+    const m = sections(a.localDescription!.sdp);
+    expect(m).toHaveLength(2);
+    expect([m[0]!.kind, m[0]!.mid, m[0]!.port]).toEqual(['video', third.mid, 9]);
+    expect(third.mid).not.toBe('0');
+    expect(third.mid).not.toBe('1');
+    expect(third.currentDirection).toBe('sendonly');
+    expect(b.getTransceivers().map((t) => t.mid)).toEqual(['1', third.mid]);
+  });
+});
+
+describe('RTCRtpTransceiver.setCodecPreferences()', () => {
+  const caps = (kind: 'audio' | 'video') => RTCRtpReceiver.getCapabilities(kind)!.codecs;
+
+  it('orders the offer as asked; [] restores the default', async () => {
+    const p = pc();
+    const t = p.addTransceiver('video');
+    const vp9 = caps('video').filter((c) => c.mimeType === 'video/VP9');
+    const vp8 = caps('video').filter((c) => c.mimeType === 'video/VP8');
+    t.setCodecPreferences([...vp9, ...vp8]);
+    expect(sections((await p.createOffer()).sdp!)[0]!.formats).toEqual(['98', '96']);
+    t.setCodecPreferences([...vp8, ...caps('video').filter((c) => c.mimeType === 'video/rtx')]);
+    expect(sections((await p.createOffer()).sdp!)[0]!.formats).toEqual(['96', '97']);
+    t.setCodecPreferences([]);
+    expect(sections((await p.createOffer()).sdp!)[0]!.formats).toHaveLength(10);
+  });
+
+  it('throws InvalidModificationError for a codec that is not a capability, or only RTX', () => {
+    const p = pc();
+    const t = p.addTransceiver('audio');
+    const opus = caps('audio')[0]!;
+    expect(() => t.setCodecPreferences([{ ...opus, sdpFmtpLine: 'stereo=1' }])).toThrow(
+      expect.objectContaining({ name: 'InvalidModificationError' }),
+    );
+    expect(() => t.setCodecPreferences([{ mimeType: 'audio/G722', clockRate: 8000 }])).toThrow(
+      expect.objectContaining({ name: 'InvalidModificationError' }),
+    );
+    // A video codec on an audio transceiver.
+    expect(() => t.setCodecPreferences([caps('video')[0]!])).toThrow(
+      expect.objectContaining({ name: 'InvalidModificationError' }),
+    );
+    const v = p.addTransceiver('video');
+    expect(() =>
+      v.setCodecPreferences(caps('video').filter((c) => c.mimeType === 'video/rtx')),
+    ).toThrow(expect.objectContaining({ name: 'InvalidModificationError' }));
+    // Case-insensitive mime types and duplicates are fine.
+    t.setCodecPreferences([{ ...opus, mimeType: 'AUDIO/OPUS' }, opus]);
+  });
+
+  it('answers with the preferred codecs of the offer only', async () => {
+    peers = virtualPeers({ seed: 6 });
+    const { a, b } = peers;
+    a.addTransceiver('video');
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    const bt = b.getTransceivers()[0]!;
+    bt.setCodecPreferences(caps('video').filter((c) => c.mimeType === 'video/H264'));
+    await b.setLocalDescription();
+    expect(sections(b.localDescription!.sdp)[0]!.formats).toEqual(['102', '104']);
+    await a.setRemoteDescription(b.localDescription!);
+    expect(
+      a
+        .getTransceivers()[0]!
+        .sender.getParameters()
+        .codecs.map((c) => c.payloadType),
+    ).toEqual([102, 104]);
+  });
+});

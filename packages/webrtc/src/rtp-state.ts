@@ -1,0 +1,111 @@
+/**
+ * The state of the RTP objects (webrtc-pc §5: the internal slots of `RTCRtpSender`,
+ * `RTCRtpReceiver` and `RTCRtpTransceiver`). The W3C objects read it through getters; it is
+ * written by their own methods (a user's call) and by the peer connection's negotiation
+ * (`transceivers.ts`), never from a packet handler except the receive counters of
+ * {@link ReceiverState.streams}.
+ */
+import type { MediaStream } from './media-stream.js';
+import type { MediaStreamTrack, MediaStreamTrackKind } from './media-stream-track.js';
+import type { RTCDtlsTransport } from './rtc-transports.js';
+import type { RTCRtpEncodingParameters, RTCRtpSendParameters } from './rtp-parameters.js';
+import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
+import type { RTCRtpTransceiverDirection } from './rtp-parameters.js';
+
+/** What the RTP objects ask of their peer connection. */
+export interface RtpHost {
+  /** [[IsClosed]]. */
+  readonly closed: boolean;
+  /** "Chain an operation" (`replaceTrack()`). */
+  enqueue<T>(operation: () => Promise<T>): Promise<T>;
+  /** "Update the negotiation-needed flag". */
+  updateNegotiationNeeded(): void;
+  /** The clock's now, in ms (sources' timestamps). */
+  now(): number;
+  /** The `inbound-rtp`/`outbound-rtp` entries of one sender or receiver (`getStats()`). */
+  stats(of: SenderState | ReceiverState): Promise<Map<string, Record<string, unknown>>>;
+}
+
+/** [[SenderTrack]], [[SendEncodings]], [[LastReturnedParameters]], ... */
+export interface SenderState {
+  readonly host: RtpHost;
+  readonly kind: MediaStreamTrackKind;
+  track: MediaStreamTrack | null;
+  /** [[AssociatedMediaStreamIds]]. */
+  streamIds: string[];
+  encodings: RTCRtpEncodingParameters[];
+  lastReturned: RTCRtpSendParameters | null;
+  /** The SSRCs this sender sends with (chosen at random when it is made) and its CNAME. */
+  readonly ssrc: number;
+  readonly rtxSsrc: number;
+  readonly cname: string;
+  /** The track id of `a=msid` while no track is attached (RFC 8830 needs one). */
+  readonly msidTrackId: string;
+  transport: RTCDtlsTransport | null;
+  /** [[SendCodecs]] and the negotiated header extensions. */
+  codecs: readonly SdpCodec[];
+  headerExtensions: readonly SdpHeaderExtension[];
+  packetsSent: number;
+  bytesSent: number;
+  transceiver: TransceiverState | undefined;
+}
+
+/** One incoming RTP stream of a receiver, with its counters. */
+export interface InboundStream {
+  readonly ssrc: number;
+  readonly rid: string | undefined;
+  payloadType: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  headerBytesReceived: number;
+  /** Clock time of the last packet, and its RTP timestamp (getSynchronizationSources). */
+  lastPacketAt: number;
+  lastRtpTimestamp: number;
+  lastCsrcs: readonly number[];
+}
+
+/** [[ReceiverTrack]], [[ReceiveCodecs]], [[AssociatedRemoteMediaStreams]], ... */
+export interface ReceiverState {
+  readonly host: RtpHost;
+  readonly kind: MediaStreamTrackKind;
+  readonly track: MediaStreamTrack;
+  transport: RTCDtlsTransport | null;
+  codecs: readonly SdpCodec[];
+  headerExtensions: readonly SdpHeaderExtension[];
+  /** [[AssociatedRemoteMediaStreams]]. */
+  streams: MediaStream[];
+  /** The remote CNAME of the section (`a=ssrc:... cname:`), if signaled. */
+  cname: string | undefined;
+  /** The incoming streams the Manager handed to this receiver, by SSRC. */
+  readonly inbound: Map<number, InboundStream>;
+  /** Clock time of each contributing source's last packet, by CSRC. */
+  readonly contributors: Map<number, { at: number; rtpTimestamp: number }>;
+  transceiver: TransceiverState | undefined;
+}
+
+/** The slots of one `RTCRtpTransceiver`. */
+export interface TransceiverState {
+  readonly host: RtpHost;
+  readonly kind: MediaStreamTrackKind;
+  mid: string | null;
+  /** The m= line it is associated with in the current or pending descriptions. */
+  mLineIndex: number | undefined;
+  direction: RTCRtpTransceiverDirection;
+  currentDirection: RTCRtpTransceiverDirection | null;
+  /** [[FiredDirection]]: the direction the last applied remote description gave the track. */
+  firedDirection: RTCRtpTransceiverDirection | null;
+  /** [[Receptive]]: a description was applied in which we receive. */
+  receptive: boolean;
+  stopping: boolean;
+  stopped: boolean;
+  /** The sender was used to send ([[CurrentDirection]] was once sendrecv or sendonly). */
+  hasSent: boolean;
+  /** Made by setRemoteDescription (not by addTrack/addTransceiver): removable by a rollback. */
+  createdByRemote: boolean;
+  /** `addTrack()` made it or gave it its track (JSEP §5.10: a remote offer may take it). */
+  fromAddTrack: boolean;
+  /** [[PreferredCodecs]]: `[]` means our default order. */
+  preferredCodecs: readonly SdpCodec[];
+  readonly sender: SenderState;
+  readonly receiver: ReceiverState;
+}

@@ -1,0 +1,48 @@
+/**
+ * Test helpers for the RTP objects: the m-lines of a description, queued tasks, and RTP
+ * packets made by hand (`@x/webrtc` does not depend on `@x/rtp`).
+ */
+import { parseSdp } from './sdp/parse.js';
+import type { SdpMediaSection } from './sdp/model.js';
+
+/** The media sections of a description's text. */
+export function sections(sdp: string): readonly SdpMediaSection[] {
+  return parseSdp(sdp).media;
+}
+
+/** Lets queued tasks run (events the spec fires from a task). */
+export async function tasks(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * An RTP packet (RFC 3550 §5.1) with, when `mid` is given, the RFC 8285 one-byte MID header
+ * extension of id `midId`.
+ */
+export function rtpPacket(p: {
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  payload: Uint8Array;
+  mid?: string;
+  midId?: number;
+}): Buffer {
+  let extension = Buffer.alloc(0);
+  if (p.mid !== undefined) {
+    const value = Buffer.from(p.mid);
+    const body = Buffer.concat([Buffer.from([((p.midId ?? 4) << 4) | (value.length - 1)]), value]);
+    const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+    const header = Buffer.alloc(4);
+    header.writeUInt16BE(0xbede, 0);
+    header.writeUInt16BE(padded.length / 4, 2);
+    extension = Buffer.concat([header, padded]);
+  }
+  const fixed = Buffer.alloc(12);
+  fixed[0] = 0x80 | (extension.length > 0 ? 0x10 : 0);
+  fixed[1] = p.payloadType & 0x7f;
+  fixed.writeUInt16BE(p.sequenceNumber & 0xffff, 2);
+  fixed.writeUInt32BE(p.timestamp >>> 0, 4);
+  fixed.writeUInt32BE(p.ssrc >>> 0, 8);
+  return Buffer.concat([fixed, extension, p.payload]);
+}

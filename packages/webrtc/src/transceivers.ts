@@ -1,0 +1,778 @@
+/**
+ * The set of transceivers of one `RTCPeerConnection` and everything that writes their state
+ * (webrtc-pc §5 and §4.4.1.5 "set the session description"; JSEP, RFC 9429 §5): the
+ * application's calls (`addTrack()`, `removeTrack()`, `addTransceiver()`), the m-line plan of
+ * our offers and what we answer, what each applied description does to the transceivers
+ * (mids, directions, codecs, the remote tracks and their streams, stopping), the rollback,
+ * the part of "check if negotiation is needed" that concerns them, and the routes and sinks
+ * of incoming RTP.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingStream, MediaRoutes, MediaSink } from '@x/network';
+import { MediaStream, remoteStreams } from './media-stream.js';
+import { MediaStreamTrack, type MediaStreamTrackKind, trackControl } from './media-stream-track.js';
+import { receiverSink, RTCRtpReceiver } from './rtc-rtp-receiver.js';
+import { RTCRtpSender, senderState } from './rtc-rtp-sender.js';
+import { RTCRtpTransceiver, stopSendingAndReceiving } from './rtc-rtp-transceiver.js';
+import type { RTCDtlsTransport } from './rtc-transports.js';
+import {
+  checkSendEncodings,
+  codecTable,
+  type RTCRtpTransceiverDirection,
+  type RTCRtpTransceiverInit,
+} from './rtp-parameters.js';
+import type { ReceiverState, RtpHost, SenderState, TransceiverState } from './rtp-state.js';
+import type { RemoteDescriptionInfo } from './remote-description.js';
+import {
+  answerRtpSection,
+  HEADER_EXTENSIONS,
+  type LocalRtpSection,
+  type RemoteRtpSection,
+  reverseDirection,
+} from './sdp/jsep-media.js';
+import type { OfferSection } from './sdp/jsep.js';
+import { isDataChannelSection } from './sdp/jsep.js';
+import type { SdpDirection, SdpMediaSection, SessionDescription } from './sdp/model.js';
+import { isRtpMediaProblem, readRtpMedia } from './sdp/rtp-media.js';
+import { isRejected } from './sdp/validate.js';
+
+const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+const EXT_RRID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+
+const receives = (d: string | null): boolean => d === 'sendrecv' || d === 'recvonly';
+const sends = (d: string | null): boolean => d === 'sendrecv' || d === 'sendonly';
+const isRtx = (name: string): boolean => name.toLowerCase() === 'rtx';
+
+/** One transceiver with its objects. */
+export interface TransceiverEntry {
+  readonly state: TransceiverState;
+  readonly transceiver: RTCRtpTransceiver;
+  readonly sender: RTCRtpSender;
+  readonly receiver: RTCRtpReceiver;
+}
+
+/** What applying a remote description does to tracks, run after `signalingstatechange`. */
+export interface RemoteTrackChanges {
+  readonly mute: MediaStreamTrack[];
+  readonly remove: [MediaStream, MediaStreamTrack][];
+  readonly add: [MediaStream, MediaStreamTrack][];
+  readonly tracks: { entry: TransceiverEntry; streams: MediaStream[] }[];
+}
+
+/** What a rollback restores (JSEP §4.1.10.2). */
+interface Snapshot {
+  readonly count: number;
+  readonly slots: Map<
+    TransceiverState,
+    {
+      mid: string | null;
+      mLineIndex: number | undefined;
+      firedDirection: RTCRtpTransceiverDirection | null;
+      receptive: boolean;
+      streams: MediaStream[];
+    }
+  >;
+}
+
+const random32 = (): number => randomBytes(4).readUInt32BE(0) || 1;
+
+/** @internal Owned by `RTCPeerConnection`. */
+export class Transceivers {
+  readonly entries: TransceiverEntry[] = [];
+  /** Mids chosen by createOffer() for transceivers that have none yet (JSEP §5.2.1). */
+  private readonly offeredMids = new Map<TransceiverState, string>();
+  /** Remote streams by id, for the connection's life (webrtc-pc: the same id, the same stream). */
+  private readonly streams = new Map<string, MediaStream>();
+  /** Our RTCP CNAME (RFC 7022: random, one per connection). */
+  private readonly cname = randomBytes(12).toString('base64url');
+  private snapshot: Snapshot | undefined;
+
+  constructor(
+    private readonly host: RtpHost,
+    private readonly dtls: RTCDtlsTransport,
+  ) {}
+
+  /** webrtc-pc CollectTransceivers. */
+  transceivers(): RTCRtpTransceiver[] {
+    return this.entries.map((e) => e.transceiver);
+  }
+  /** webrtc-pc `getSenders()`: those of transceivers not stopped. */
+  senders(): RTCRtpSender[] {
+    return this.entries.filter((e) => !e.state.stopped).map((e) => e.sender);
+  }
+  /** webrtc-pc `getReceivers()`: those of transceivers not stopped. */
+  receivers(): RTCRtpReceiver[] {
+    return this.entries.filter((e) => !e.state.stopped).map((e) => e.receiver);
+  }
+
+  /** webrtc-pc "create an RTCRtpTransceiver" with its sender and receiver. */
+  private create(
+    kind: MediaStreamTrackKind,
+    track: MediaStreamTrack | null,
+    direction: RTCRtpTransceiverDirection,
+    streamIds: string[],
+    encodings: ReturnType<typeof checkSendEncodings>,
+    createdByRemote: boolean,
+  ): TransceiverEntry {
+    const sender: SenderState = {
+      host: this.host,
+      kind,
+      track,
+      streamIds,
+      encodings,
+      lastReturned: null,
+      ssrc: random32(),
+      rtxSsrc: random32(),
+      cname: this.cname,
+      msidTrackId: track?.id ?? randomUUID(),
+      transport: null,
+      codecs: [],
+      headerExtensions: [],
+      packetsSent: 0,
+      bytesSent: 0,
+      transceiver: undefined,
+    };
+    const receiver: ReceiverState = {
+      host: this.host,
+      kind,
+      track: trackControl().create(kind, 'remote', randomUUID(), ''),
+      transport: null,
+      codecs: [],
+      headerExtensions: [],
+      streams: [],
+      cname: undefined,
+      inbound: new Map(),
+      contributors: new Map(),
+      transceiver: undefined,
+    };
+    const state: TransceiverState = {
+      host: this.host,
+      kind,
+      mid: null,
+      mLineIndex: undefined,
+      direction,
+      currentDirection: null,
+      firedDirection: null,
+      receptive: false,
+      stopping: false,
+      stopped: false,
+      hasSent: false,
+      createdByRemote,
+      fromAddTrack: false,
+      preferredCodecs: [],
+      sender,
+      receiver,
+    };
+    sender.transceiver = state;
+    receiver.transceiver = state;
+    const senderObject = new RTCRtpSender(sender);
+    const receiverObject = new RTCRtpReceiver(receiver);
+    const entry: TransceiverEntry = {
+      state,
+      transceiver: new RTCRtpTransceiver(state, senderObject, receiverObject),
+      sender: senderObject,
+      receiver: receiverObject,
+    };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  /**
+   * webrtc-pc `addTrack()` steps 4–9: InvalidAccessError if a sender already has the track;
+   * a transceiver is reused if its sender never sent, has no track, is of the track's kind
+   * and not stopping (its direction gains `send`); otherwise a new `sendrecv` one.
+   */
+  addTrack(track: MediaStreamTrack, streams: readonly { readonly id: string }[]): RTCRtpSender {
+    if (!(track instanceof MediaStreamTrack))
+      throw new TypeError('addTrack(): the first argument must be a MediaStreamTrack');
+    for (const s of streams)
+      if (!(s instanceof MediaStream))
+        throw new TypeError('addTrack(): streams must be MediaStreams');
+    if (this.entries.some((e) => !e.state.stopped && e.state.sender.track === track))
+      throw new DOMException('addTrack(): the track already has a sender', 'InvalidAccessError');
+    const streamIds = [...new Set(streams.map((s) => s.id))];
+    const reuse = this.entries.find(
+      (e) =>
+        e.state.sender.track === null &&
+        e.state.kind === track.kind &&
+        !e.state.stopping &&
+        !e.state.hasSent,
+    );
+    if (reuse) {
+      const s = reuse.state;
+      s.sender.track = track;
+      s.sender.streamIds = streamIds;
+      s.fromAddTrack = true;
+      if (s.direction === 'recvonly') s.direction = 'sendrecv';
+      else if (s.direction === 'inactive') s.direction = 'sendonly';
+      return reuse.sender;
+    }
+    const entry = this.create(
+      track.kind,
+      track,
+      'sendrecv',
+      streamIds,
+      checkSendEncodings(track.kind, undefined),
+      false,
+    );
+    entry.state.fromAddTrack = true;
+    return entry.sender;
+  }
+
+  /**
+   * webrtc-pc `removeTrack()`: InvalidAccessError for a sender of another connection; the
+   * sender loses its track and the direction its `send` (nothing changes when stopping or
+   * without a track). Returns whether negotiation may be needed.
+   */
+  removeTrack(sender: RTCRtpSender): boolean {
+    const state = senderState(sender);
+    const entry = this.entries.find((e) => e.sender === sender);
+    if (state === undefined) throw new TypeError('removeTrack(): not an RTCRtpSender');
+    if (entry === undefined)
+      throw new DOMException(
+        'removeTrack(): the sender is not of this connection',
+        'InvalidAccessError',
+      );
+    const t = entry.state;
+    if (t.stopping || state.track === null) return false;
+    state.track = null;
+    if (t.direction === 'sendrecv') t.direction = 'recvonly';
+    else if (t.direction === 'sendonly') t.direction = 'inactive';
+    return true;
+  }
+
+  /**
+   * webrtc-pc `addTransceiver()`: TypeError for a kind that is neither `audio` nor `video`,
+   * a direction outside the enum, or `sendEncodings` that break the rules of
+   * {@link checkSendEncodings}.
+   */
+  addTransceiver(
+    trackOrKind: MediaStreamTrack | string,
+    init: RTCRtpTransceiverInit = {},
+  ): RTCRtpTransceiver {
+    let kind: MediaStreamTrackKind;
+    let track: MediaStreamTrack | null = null;
+    if (trackOrKind instanceof MediaStreamTrack) {
+      track = trackOrKind;
+      kind = track.kind;
+    } else {
+      const k = String(trackOrKind);
+      if (k !== 'audio' && k !== 'video')
+        throw new TypeError(`addTransceiver(): kind must be "audio" or "video", not "${k}"`);
+      kind = k;
+    }
+    if (init === null || (typeof init !== 'object' && init !== undefined))
+      throw new TypeError('addTransceiver(): init must be a dictionary');
+    const direction = init?.direction ?? 'sendrecv';
+    if (!['sendrecv', 'sendonly', 'recvonly', 'inactive'].includes(direction))
+      throw new TypeError(`addTransceiver(): direction "${String(direction)}" is not allowed`);
+    const streams = init?.streams ?? [];
+    for (const s of streams)
+      if (!(s instanceof MediaStream))
+        throw new TypeError('addTransceiver(): streams must be MediaStreams');
+    const encodings = checkSendEncodings(kind, init?.sendEncodings);
+    const entry = this.create(
+      kind,
+      track,
+      direction,
+      [...new Set(streams.map((s) => s.id))],
+      encodings,
+      false,
+    );
+    return entry.transceiver;
+  }
+
+  // Offers and answers ------------------------------------------------------------------
+
+  /**
+   * The m-line plan of an offer (JSEP §5.2.1, §5.2.2): the sections of `last` (our latest
+   * description) in their order, each with its transceiver or the data channel; a section
+   * rejected before and no longer used is recycled by a new transceiver (with a new mid) or
+   * kept rejected; then the new transceivers, then a new data section if `wantData`.
+   */
+  offerPlan(
+    last: SessionDescription | undefined,
+    remote: SessionDescription | undefined,
+    wantData: boolean,
+  ): OfferSection[] {
+    const used = new Set<string>();
+    for (const d of [last, remote])
+      for (const m of d?.media ?? []) if (m.mid !== undefined) used.add(m.mid);
+    for (const e of this.entries) if (e.state.mid !== null) used.add(e.state.mid);
+    for (const [t, mid] of this.offeredMids)
+      if (this.entries.some((e) => e.state === t)) used.add(mid);
+    let next = 0;
+    const newMid = (): string => {
+      while (used.has(String(next))) next++;
+      used.add(String(next));
+      return String(next);
+    };
+    const fresh = this.entries.filter((e) => e.state.mid === null && !e.state.stopped);
+    const take = (): TransceiverEntry | undefined => fresh.shift();
+    const midFor = (t: TransceiverState): string => {
+      let mid = this.offeredMids.get(t);
+      if (mid === undefined || (used.has(mid) && !this.isOfferedMidFree(t, mid, last))) {
+        mid = newMid();
+        this.offeredMids.set(t, mid);
+      }
+      return mid;
+    };
+    const plan: OfferSection[] = [];
+    let hasData = false;
+    for (const section of last?.media ?? []) {
+      const mid = section.mid ?? '';
+      if (isDataChannelSection(section) && !isRejected(section)) {
+        plan.push({ kind: 'application', mid });
+        hasData = true;
+        continue;
+      }
+      const entry = this.entries.find((e) => e.state.mid === mid && mid !== '');
+      if (entry && !entry.state.stopped) {
+        plan.push(this.offerSection(entry.state, mid));
+        continue;
+      }
+      // Rejected, its transceiver gone or stopped: recycle it (JSEP §5.2.2) or keep it off.
+      const recycled = isRejected(section) || entry?.state.stopped ? take() : undefined;
+      if (recycled) {
+        plan.push(this.offerSection(recycled.state, midFor(recycled.state)));
+        continue;
+      }
+      plan.push({
+        kind: section.kind as 'audio' | 'video',
+        mid,
+        stopped: true,
+        formats: section.formats,
+      });
+    }
+    for (let e = take(); e !== undefined; e = take()) {
+      if (e.state.stopping) continue;
+      plan.push(this.offerSection(e.state, midFor(e.state)));
+    }
+    if (wantData && !hasData) plan.push({ kind: 'application', mid: newMid() });
+    return plan;
+  }
+
+  /** A mid chosen by an earlier createOffer() stays the transceiver's if nothing else took it. */
+  private isOfferedMidFree(
+    t: TransceiverState,
+    mid: string,
+    last: SessionDescription | undefined,
+  ): boolean {
+    if (last?.media.some((m) => m.mid === mid)) return false;
+    return !this.entries.some((e) => e.state !== t && e.state.mid === mid);
+  }
+
+  /** One transceiver's section in an offer. */
+  private offerSection(t: TransceiverState, mid: string): OfferSection {
+    if (t.stopping) return { kind: t.kind, mid, stopped: true };
+    const negotiated = t.receiver.codecs.length > 0 ? t.receiver.codecs : undefined;
+    const codecs =
+      t.preferredCodecs.length > 0 ? t.preferredCodecs : (negotiated ?? codecTable(t.kind));
+    const headerExtensions =
+      t.receiver.headerExtensions.length > 0
+        ? t.receiver.headerExtensions
+        : HEADER_EXTENSIONS[t.kind];
+    const rids = t.sender.encodings.flatMap((e) => (e.rid === undefined ? [] : [e.rid]));
+    const section: LocalRtpSection = {
+      kind: t.kind,
+      mid,
+      direction: t.direction as SdpDirection,
+      codecs,
+      headerExtensions,
+      sender: this.rtpSender(
+        t,
+        codecs.some((c) => isRtx(c.name)),
+      ),
+      ...(rids.length > 1 ? { sendRids: rids } : {}),
+    };
+    return section;
+  }
+
+  private rtpSender(t: TransceiverState, rtx: boolean) {
+    const s = t.sender;
+    return {
+      streamIds: s.streamIds,
+      trackId: s.track?.id ?? s.msidTrackId,
+      cname: s.cname,
+      ssrc: s.ssrc,
+      ...(rtx ? { rtxSsrc: s.rtxSsrc } : {}),
+    };
+  }
+
+  /**
+   * What we answer for an offered audio or video section (JSEP §5.3.1): the transceiver the
+   * remote offer associated with its mid, unless stopping; our direction, codec preferences
+   * and sender. Undefined rejects the section.
+   */
+  answer(offered: RemoteRtpSection): LocalRtpSection | undefined {
+    const mid = offered.mid;
+    const entry = this.entries.find((e) => e.state.mid === mid && mid !== undefined);
+    if (entry === undefined || entry.state.stopping) return undefined;
+    const t = entry.state;
+    return answerRtpSection(offered, {
+      mid: mid!,
+      direction: t.direction as SdpDirection,
+      sender: this.rtpSender(t, true),
+      ...(t.preferredCodecs.length > 0 ? { codecs: t.preferredCodecs } : {}),
+    });
+  }
+
+  // Applying descriptions ----------------------------------------------------------------
+
+  /** Before an offer (ours or the peer's) is applied: what a rollback restores. */
+  private keep(): void {
+    this.snapshot = {
+      count: this.entries.length,
+      slots: new Map(
+        this.entries.map((e) => [
+          e.state,
+          {
+            mid: e.state.mid,
+            mLineIndex: e.state.mLineIndex,
+            firedDirection: e.state.firedDirection,
+            receptive: e.state.receptive,
+            streams: [...e.state.receiver.streams],
+          },
+        ]),
+      ),
+    };
+  }
+
+  /**
+   * webrtc-pc "set the session description" for a local description: each section's
+   * transceiver gets its mid; an offer sets [[Receptive]]; an answer sets
+   * [[CurrentDirection]], the negotiated codecs, and stops the transceivers of rejected
+   * sections.
+   */
+  applyLocal(type: 'offer' | 'answer' | 'pranswer', parsed: SessionDescription): void {
+    if (type === 'offer') this.keep();
+    parsed.media.forEach((section, index) => {
+      if (section.kind !== 'audio' && section.kind !== 'video') return;
+      const mid = section.mid;
+      if (mid === undefined) return;
+      const entry =
+        this.entries.find((e) => e.state.mid === mid) ??
+        (type === 'offer'
+          ? this.entries.find((e) => e.state.mid === null && this.offeredMids.get(e.state) === mid)
+          : undefined);
+      if (entry === undefined) return;
+      const t = entry.state;
+      t.mid = mid;
+      t.mLineIndex = index;
+      this.offeredMids.delete(t);
+      if (isRejected(section)) {
+        if (type !== 'offer') this.stopTransceiver(t);
+        return;
+      }
+      this.associate(t);
+      const direction = section.direction ?? 'sendrecv';
+      if (type === 'offer') {
+        t.receptive = receives(direction);
+        return;
+      }
+      this.negotiated(t, section);
+      this.setCurrentDirection(t, direction);
+    });
+    if (type === 'answer') this.snapshot = undefined;
+  }
+
+  /**
+   * webrtc-pc "set the session description" for a remote description (steps for each
+   * media description): association by mid (or with an unassociated `addTrack()`
+   * transceiver, or a new `recvonly` one), "process remote tracks", and for an answer
+   * [[CurrentDirection]] and the negotiated codecs. Rejected sections stop their
+   * transceivers. Returns the track changes to run once the signaling state is set.
+   */
+  applyRemote(
+    type: 'offer' | 'answer' | 'pranswer',
+    info: RemoteDescriptionInfo,
+  ): RemoteTrackChanges {
+    if (type === 'offer') this.keep();
+    const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
+    for (const r of info.rtp) {
+      const mid = r.mid ?? String(r.index);
+      let entry = this.entries.find((e) => e.state.mid === mid);
+      if (entry === undefined && type === 'offer' && !r.rejected) {
+        entry =
+          this.entries.find(
+            (e) =>
+              e.state.mid === null &&
+              e.state.fromAddTrack &&
+              e.state.kind === r.kind &&
+              !e.state.stopping &&
+              !this.offeredMids.has(e.state),
+          ) ??
+          this.create(r.kind, null, 'recvonly', [], checkSendEncodings(r.kind, undefined), true);
+        entry.state.mid = mid;
+      }
+      if (entry === undefined) continue;
+      const t = entry.state;
+      t.mLineIndex = r.index;
+      if (r.rejected) {
+        this.processRemoteTracks(entry, 'inactive', [], changes);
+        this.stopTransceiver(t);
+        continue;
+      }
+      this.associate(t);
+      const direction = reverseDirection(r.direction);
+      const msids = receives(direction) ? r.media.msids.map((m) => m.stream) : [];
+      t.receiver.cname =
+        r.media.ssrcs.find((s) => s.cname !== undefined)?.cname ?? t.receiver.cname;
+      this.processRemoteTracks(entry, direction, msids, changes);
+      if (type !== 'offer') {
+        this.negotiatedRemote(t, r);
+        this.setCurrentDirection(t, direction);
+      }
+    }
+    if (type === 'answer') this.snapshot = undefined;
+    return changes;
+  }
+
+  /** After an answer: stopped transceivers leave the set (webrtc-pc). */
+  removeStopped(): void {
+    for (let i = this.entries.length - 1; i >= 0; i--)
+      if (this.entries[i]!.state.stopped) this.entries.splice(i, 1);
+  }
+
+  private associate(t: TransceiverState): void {
+    t.sender.transport = this.dtls;
+    t.receiver.transport = this.dtls;
+  }
+
+  private setCurrentDirection(t: TransceiverState, direction: SdpDirection): void {
+    t.currentDirection = direction;
+    if (sends(direction)) t.hasSent = true;
+  }
+
+  /** The codecs and extensions of an answer section (ours), for both the sender and receiver. */
+  private negotiated(t: TransceiverState, section: SdpMediaSection): void {
+    const media = readRtpMedia(section);
+    if (isRtpMediaProblem(media)) return;
+    t.sender.codecs = t.receiver.codecs = media.codecs;
+    t.sender.headerExtensions = t.receiver.headerExtensions = media.headerExtensions;
+  }
+
+  /** The codecs and extensions of the peer's answer. */
+  private negotiatedRemote(t: TransceiverState, r: RemoteRtpSection): void {
+    t.sender.codecs = t.receiver.codecs = r.media.codecs;
+    t.sender.headerExtensions = t.receiver.headerExtensions = r.media.headerExtensions;
+  }
+
+  /**
+   * webrtc-pc "process remote tracks": set the associated remote streams, then "process the
+   * addition of a remote track" when we now receive and did not before (or a stream was
+   * added), or "process the removal of a remote track" when we no longer receive.
+   */
+  private processRemoteTracks(
+    entry: TransceiverEntry,
+    direction: SdpDirection,
+    msids: readonly string[],
+    changes: RemoteTrackChanges,
+  ): void {
+    const t = entry.state;
+    const added = this.setRemoteStreams(t.receiver, msids, changes);
+    if ((receives(direction) && !receives(t.firedDirection)) || added) {
+      changes.tracks.push({ entry, streams: [...t.receiver.streams] });
+    }
+    if (!receives(direction)) t.receptive = false;
+    if (!receives(direction) && receives(t.firedDirection)) {
+      if (!t.receiver.track.muted) changes.mute.push(t.receiver.track);
+      this.setRemoteStreams(t.receiver, [], changes);
+    }
+    t.firedDirection = direction;
+  }
+
+  /** webrtc-pc "set the associated remote streams"; true when a stream was added. */
+  private setRemoteStreams(
+    receiver: ReceiverState,
+    ids: readonly string[],
+    changes: RemoteTrackChanges,
+  ): boolean {
+    const next: MediaStream[] = [];
+    for (const id of new Set(ids)) {
+      if (id === '-') continue;
+      let stream = this.streams.get(id);
+      if (stream === undefined) {
+        stream = remoteStreams().create(id);
+        this.streams.set(id, stream);
+      }
+      next.push(stream);
+    }
+    for (const s of receiver.streams)
+      if (!next.includes(s)) changes.remove.push([s, receiver.track]);
+    let added = false;
+    for (const s of next)
+      if (!receiver.streams.includes(s)) {
+        changes.add.push([s, receiver.track]);
+        added = true;
+      }
+    receiver.streams = next;
+    return added;
+  }
+
+  /** webrtc-pc "stop the RTCRtpTransceiver". */
+  private stopTransceiver(t: TransceiverState): void {
+    if (t.stopped) return;
+    if (!t.stopping) stopSendingAndReceiving(t);
+    t.stopped = true;
+    t.receptive = false;
+    t.currentDirection = 'stopped';
+    this.offeredMids.delete(t);
+  }
+
+  /**
+   * A rollback (webrtc-pc "set the session description" with rollback): mids and
+   * directions as before the offer, transceivers the remote offer made (without a track
+   * added since) removed, remote tracks it added removed again.
+   */
+  rollback(): RemoteTrackChanges {
+    const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
+    const snap = this.snapshot;
+    this.snapshot = undefined;
+    if (snap === undefined) return changes;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      const before = snap.slots.get(e.state);
+      if (before === undefined) {
+        if (e.state.createdByRemote && e.state.sender.track === null) {
+          this.setRemoteStreams(e.state.receiver, [], changes);
+          this.entries.splice(i, 1);
+          continue;
+        }
+        e.state.mid = null;
+        e.state.mLineIndex = undefined;
+        e.state.firedDirection = null;
+        this.setRemoteStreams(e.state.receiver, [], changes);
+        continue;
+      }
+      e.state.mid = before.mid;
+      e.state.mLineIndex = before.mLineIndex;
+      if (receives(e.state.firedDirection) && !receives(before.firedDirection)) {
+        if (!e.state.receiver.track.muted) changes.mute.push(e.state.receiver.track);
+      }
+      e.state.firedDirection = before.firedDirection;
+      e.state.receptive = before.receptive;
+      this.setRemoteStreams(
+        e.state.receiver,
+        before.streams.map((s) => s.id),
+        changes,
+      );
+    }
+    return changes;
+  }
+
+  /** Runs the track changes of a description, after `signalingstatechange` (webrtc-pc order). */
+  static run(
+    changes: RemoteTrackChanges,
+    fire: (entry: TransceiverEntry, streams: MediaStream[]) => void,
+  ): void {
+    for (const track of changes.mute) trackControl().setMuted(track, true);
+    for (const [stream, track] of changes.remove) remoteStreams().remove(stream, track);
+    for (const [stream, track] of changes.add) remoteStreams().add(stream, track);
+    for (const { entry, streams } of changes.tracks) fire(entry, streams);
+  }
+
+  /**
+   * The transceivers' part of webrtc-pc "check if negotiation is needed" (§4.7.3), against
+   * the current local and remote descriptions (parsed; undefined before a negotiation).
+   */
+  negotiationNeeded(
+    local: { type: string; parsed: SessionDescription } | undefined,
+    remote: SessionDescription | undefined,
+  ): boolean {
+    for (const { state: t } of this.entries) {
+      if (t.stopping && !t.stopped) return true;
+      const section = t.mid === null ? undefined : local?.parsed.media.find((m) => m.mid === t.mid);
+      if (t.stopped) {
+        const remoteSection = remote?.media.find((m) => m.mid === t.mid);
+        if (
+          section !== undefined &&
+          (!isRejected(section) || (remoteSection && !isRejected(remoteSection)))
+        )
+          return true;
+        continue;
+      }
+      if (section === undefined || local === undefined) return true;
+      if (sends(t.direction)) {
+        const media = readRtpMedia(section);
+        if (isRtpMediaProblem(media) || media.msids.length === 0) return true;
+        const ids = new Set(media.msids.map((m) => m.stream).filter((s) => s !== '-'));
+        const want = new Set(t.sender.streamIds);
+        if (ids.size !== want.size || [...want].some((id) => !ids.has(id))) return true;
+      }
+      const localDirection = section.direction ?? 'sendrecv';
+      const remoteSection = remote?.media.find((m) => m.mid === t.mid);
+      const remoteDirection = remoteSection?.direction ?? 'sendrecv';
+      if (local.type === 'offer') {
+        if (localDirection !== t.direction && reverseDirection(remoteDirection) !== t.direction)
+          return true;
+      } else {
+        const wanted = t.direction as SdpDirection;
+        const offered = reverseDirection(remoteDirection);
+        const both =
+          sends(wanted) && sends(offered)
+            ? receives(wanted) && receives(offered)
+              ? 'sendrecv'
+              : 'sendonly'
+            : receives(wanted) && receives(offered)
+              ? 'recvonly'
+              : 'inactive';
+        if (localDirection !== both) return true;
+      }
+    }
+    return false;
+  }
+
+  // Media --------------------------------------------------------------------------------
+
+  /**
+   * Where incoming RTP goes (RFC 8843 §9.2), from the remote description: the MID and RID
+   * header extension ids, the signaled SSRCs of each section, and the payload types that
+   * only one section uses.
+   */
+  routes(info: RemoteDescriptionInfo): MediaRoutes {
+    const ids: { mid?: number; rid?: number; repairedRid?: number } = {};
+    const ssrcs = new Map<number, string>();
+    const byPt = new Map<number, string | null>();
+    for (const r of info.rtp) {
+      if (r.rejected || r.mid === undefined) continue;
+      for (const e of r.media.headerExtensions) {
+        if (e.uri === EXT_MID) ids.mid ??= e.id;
+        else if (e.uri === EXT_RID) ids.rid ??= e.id;
+        else if (e.uri === EXT_RRID) ids.repairedRid ??= e.id;
+      }
+      for (const s of r.media.ssrcs) ssrcs.set(s.ssrc, r.mid);
+      for (const c of r.media.codecs)
+        byPt.set(
+          c.payloadType,
+          byPt.has(c.payloadType) && byPt.get(c.payloadType) !== r.mid ? null : r.mid,
+        );
+    }
+    const payloadTypes = new Map<number, string>();
+    for (const [pt, mid] of byPt) if (mid !== null && mid !== undefined) payloadTypes.set(pt, mid);
+    return { extensionIds: ids, ssrcs, payloadTypes };
+  }
+
+  /**
+   * The Manager's generator (`onMedia`): the receiver of the stream's mid, if its transceiver
+   * is not stopped, owns the stream; any other stream is declined.
+   */
+  sink(stream: IncomingStream): MediaSink | undefined {
+    if (stream.mid === undefined) return undefined;
+    const entry = this.entries.find((e) => e.state.mid === stream.mid && !e.state.stopping);
+    if (entry === undefined) return undefined;
+    return receiverSink(entry.state.receiver, stream);
+  }
+
+  /** "Close the connection": every transceiver stops, without events. */
+  close(): void {
+    for (const { state: t } of this.entries) {
+      t.stopping = true;
+      t.stopped = true;
+      t.direction = 'stopped';
+      t.currentDirection = 'stopped';
+      t.receiver.track.stop();
+    }
+  }
+}
