@@ -7,7 +7,6 @@ import type { CandidatePair } from './candidate-pair.js';
 import { PairState } from './candidate-pair.js';
 import { type CheckTransaction, ConnectivityChecks } from './checks.js';
 import { candidatePriority } from './priority.js';
-import { ConnectionState as S } from './state.js';
 import { StunAttr, StunClass, StunMethod } from './stun/constants.js';
 import { verifyIntegrity } from './stun/integrity.js';
 import { decodeStun, type StunMessage } from './stun/message.js';
