@@ -1,0 +1,560 @@
+/**
+ * One RTP stream we send (one SSRC): packetizing, numbering (RFC 3550 §5.1), header
+ * extensions (RFC 8285), a retransmission history, the sender's counters and the sender
+ * report (RFC 3550 §6.4.1), and the peer's feedback about it (report blocks, PLI, FIR).
+ */
+
+import type { Payloader } from '../codecs/depacketizer.js';
+import { payloaderFor } from '../codecs/registry.js';
+import { RtpConfigurationError } from '../errors.js';
+import { log } from '../log.js';
+import { midExtension, ridExtension } from '../packet/extension-strings.js';
+import {
+  absSendTimeExtension,
+  absSendTimeFromMicros,
+  audioLevelExtension,
+  transportSequenceNumberExtension,
+  writeTransportSequenceNumber,
+} from '../packet/extension-values.js';
+import type { RtpHeaderExtension } from '../packet/header-extension.js';
+import { parseRtp, type RtpPacket } from '../packet/rtp-packet.js';
+import { rtpPacketSize, serializeRtp } from '../packet/serialize.js';
+import { compactNtp, type NtpTime } from '../rtcp/ntp.js';
+import type { RtcpReportBlock } from '../rtcp/report-block.js';
+import type { RtcpPacket } from '../rtcp/rtcp-packet.js';
+import type { RtcpSenderReport } from '../rtcp/sender-report.js';
+import { wrapRtxPacket } from '../stream/rtx.js';
+import { SendHistory } from '../stream/send-history.js';
+import type {
+  ForwardRtpOptions,
+  OutboundRtpCounters,
+  OutboundRtpStreamOptions,
+  RemoteInboundRtpCounters,
+  SendFrameOptions,
+} from './outbound-options.js';
+import { cryptoRandom, randomBits } from './random.js';
+import { type KeyframeRequest, type MediaKind, type RtpStage, runStages } from './stage.js';
+import type { TransportSequenceCounter } from './transport-sequence.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const TWO_32 = 0x1_0000_0000;
+/** Sender reports remembered to match the LSR of report blocks (RFC 3550 §6.4.1). */
+const SR_MEMORY = 8;
+const RTX_OVERHEAD = 2;
+
+function u32(value: number): number {
+  const v = Math.round(value) % TWO_32;
+  return v < 0 ? v + TWO_32 : v;
+}
+
+function checkUint(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RtpConfigurationError(
+      `OutboundRtpStream: ${name} ${value} is out of range (an integer from 0 to ${max})`,
+    );
+  }
+}
+
+/**
+ * One stream we send. Give it encoded frames (`sendFrame`: it packetizes them with the codec's
+ * payloader) or ready RTP packets (`sendRtp`: an SFU forwarding another peer's stream); it
+ * numbers them from a random start (RFC 3550 §5.1), adds the header extensions it was
+ * configured with, keeps a copy for retransmission, counts, and hands each serialized packet
+ * to `send`. The {@link RtcpReporter} asks it for its sender report, and the peer's RTCP
+ * about it goes to {@link OutboundRtpStream.receiveRtcp}.
+ *
+ * No clock inside: every call takes the time in ms (one monotonic clock for all calls), so it
+ * runs the same on the virtual clock. Callbacks (`send`, `onKeyframeRequest`, the stages) run
+ * after the stream's state is updated, at the end of the call that caused them.
+ *
+ * ```ts
+ * const twcc = new TransportSequenceCounter();
+ * const video = new OutboundRtpStream({
+ *   ssrc, payloadType: 96, clockRate: 90000, mimeType: 'video/VP8',
+ *   extensionIds: { mid: 1, transportSequenceNumber: 3 }, mid: '0', transportSequence: twcc,
+ *   send: (p) => manager.sendRtp(p), onKeyframeRequest: () => encoder.forceKeyframe(),
+ * });
+ * manager.addSendStream(ssrc, (rtcp) => video.receiveRtcp(rtcp, clock.now()));
+ * video.sendFrame(encodedFrame, { captureTimeMs, keyframe }, clock.now());
+ * ```
+ */
+export class OutboundRtpStream {
+  /** Our SSRC. */
+  readonly ssrc: number;
+  /** The payload type every packet carries. */
+  readonly payloadType: number;
+  /** RTP clock rate in Hz. */
+  readonly clockRate: number;
+  /** Audio or video. */
+  readonly kind: MediaKind;
+  /** The retransmission history (`undefined` when disabled): what a NACK responder reads. */
+  readonly history: SendHistory | undefined;
+
+  private readonly options: OutboundRtpStreamOptions;
+  private readonly payloader: Payloader | undefined;
+  private readonly maxPacketSize: number;
+  private readonly fixedExtensions: RtpHeaderExtension[] = [];
+  private readonly transportSequence: TransportSequenceCounter | undefined;
+  private readonly stages: readonly RtpStage[];
+
+  private nextSequenceNumber: number;
+  private readonly timestampOffset: number;
+  private rtxSequenceNumber: number;
+
+  // sendRtp: offsets from the forwarded stream's numbers to ours, set on the first packet
+  // after construction or resync().
+  private forwarding = false;
+  private sequenceOffset = 0;
+  private forwardTimestampOffset = 0;
+
+  private lastFirSequence = new Map<number, number>();
+  private readonly sentReports: { lsr: number; sentMs: number }[] = [];
+  private remote: Mutable<RemoteInboundRtpCounters> | undefined;
+  private readonly counters: Mutable<OutboundRtpCounters> = {
+    packetsSent: 0,
+    bytesSent: 0,
+    headerBytesSent: 0,
+    framesSent: 0,
+    keyFramesSent: 0,
+    retransmittedPacketsSent: 0,
+    retransmittedBytesSent: 0,
+    nackCount: 0,
+    pliCount: 0,
+    firCount: 0,
+    senderReportsSent: 0,
+    lastPacketSentMs: undefined,
+    lastSentRtpTimestamp: undefined,
+    lastSentCaptureMs: undefined,
+  };
+  private stageErrorCount = 0;
+
+  /** Throws {@link RtpConfigurationError} for an option out of range or an unknown `mimeType`. */
+  constructor(options: OutboundRtpStreamOptions) {
+    checkUint('ssrc', options.ssrc, 0xffff_ffff);
+    checkUint('payloadType', options.payloadType, 127);
+    if (!Number.isInteger(options.clockRate) || options.clockRate <= 0) {
+      throw new RtpConfigurationError(
+        `OutboundRtpStream: clockRate ${options.clockRate} is not a positive integer (Hz)`,
+      );
+    }
+    const maxPacketSize = options.maxPacketSize ?? 1200;
+    if (!Number.isInteger(maxPacketSize) || maxPacketSize < 100 || maxPacketSize > 65535) {
+      throw new RtpConfigurationError(
+        `OutboundRtpStream: maxPacketSize ${maxPacketSize} is out of range (100 to 65535 bytes)`,
+      );
+    }
+    if (options.rtx !== undefined) {
+      checkUint('rtx.ssrc', options.rtx.ssrc, 0xffff_ffff);
+      checkUint('rtx.payloadType', options.rtx.payloadType, 127);
+    }
+    this.options = options;
+    this.ssrc = options.ssrc;
+    this.payloadType = options.payloadType;
+    this.clockRate = options.clockRate;
+    this.maxPacketSize = maxPacketSize;
+    const top = options.mimeType?.split('/')[0]?.toLowerCase();
+    this.kind = options.kind ?? (top === 'audio' ? 'audio' : 'video');
+    if (options.payloader !== undefined) {
+      this.payloader = options.payloader;
+    } else if (options.mimeType !== undefined) {
+      this.payloader = payloaderFor(options.mimeType, options.payloaderOptions);
+      if (this.payloader === undefined) {
+        throw new RtpConfigurationError(
+          `OutboundRtpStream: no payloader for ${options.mimeType}; give a payloader of your own`,
+        );
+      }
+    }
+    const random = options.random ?? cryptoRandom;
+    if (options.initialSequenceNumber !== undefined) {
+      checkUint('initialSequenceNumber', options.initialSequenceNumber, 0xffff);
+    }
+    if (options.timestampOffset !== undefined) {
+      checkUint('timestampOffset', options.timestampOffset, 0xffff_ffff);
+    }
+    this.nextSequenceNumber = options.initialSequenceNumber ?? randomBits(random, 16);
+    this.timestampOffset = options.timestampOffset ?? randomBits(random, 32);
+    this.rtxSequenceNumber = randomBits(random, 16);
+    this.history =
+      options.history === false
+        ? undefined
+        : new SendHistory({ maxPacketSize: maxPacketSize + RTX_OVERHEAD, ...options.history });
+    const ids = options.extensionIds ?? {};
+    if (ids.mid !== undefined && options.mid !== undefined) {
+      this.fixedExtensions.push(midExtension(ids.mid, options.mid));
+    }
+    if (ids.rid !== undefined && options.rid !== undefined) {
+      this.fixedExtensions.push(ridExtension(ids.rid, options.rid));
+    }
+    this.transportSequence =
+      ids.transportSequenceNumber !== undefined ? options.transportSequence : undefined;
+    this.stages = options.stages ?? [];
+  }
+
+  /**
+   * Packetizes one encoded frame with the codec's payloader and sends its packets: one RTP
+   * timestamp for all (the frame's, plus the random offset), consecutive sequence numbers,
+   * the marker bit on the last packet of a video frame (RFC 3550 §5.1, RFC 7741 §4.1…).
+   * Returns the number of packets sent. Throws {@link RtpConfigurationError} without a
+   * payloader or for a frame the payloader refuses (empty, not in the codec's format).
+   */
+  sendFrame(frame: Uint8Array, options: SendFrameOptions, nowMs: number): number {
+    const payloader = this.payloader;
+    if (payloader === undefined) {
+      throw new RtpConfigurationError(
+        'OutboundRtpStream.sendFrame: the stream has no payloader; give mimeType or payloader',
+      );
+    }
+    const captureMs = options.captureTimeMs ?? nowMs;
+    const timestamp =
+      options.rtpTimestamp !== undefined
+        ? u32(options.rtpTimestamp + this.timestampOffset)
+        : u32(this.timestampOffset + (captureMs * this.clockRate) / 1000);
+    const extensions = this.frameExtensions(options, nowMs);
+    const header = rtpPacketSize({
+      payloadType: this.payloadType,
+      sequenceNumber: 0,
+      timestamp: 0,
+      ssrc: this.ssrc,
+      extensions,
+      payload: new Uint8Array(0),
+    });
+    const reserve = this.options.rtx !== undefined ? RTX_OVERHEAD : 0;
+    const payloads = payloader.packetize(frame, this.maxPacketSize - header - reserve);
+    const video = this.kind === 'video';
+    const last = payloads.length - 1;
+    this.forwarding = false;
+    this.counters.framesSent++;
+    if (options.keyframe) this.counters.keyFramesSent++;
+    this.counters.lastSentRtpTimestamp = timestamp;
+    this.counters.lastSentCaptureMs = captureMs;
+    const out: Uint8Array[] = [];
+    for (let i = 0; i <= last; i++) {
+      const marker = video ? i === last && options.marker !== false : i === 0 && !!options.marker;
+      out.push(
+        this.numberAndSerialize(payloads[i]!, timestamp, marker, extensions, undefined, 0, nowMs),
+      );
+    }
+    for (const packet of out) this.deliver(packet, nowMs);
+    return out.length;
+  }
+
+  /**
+   * Sends a ready RTP packet, e.g. one an SFU forwards from another peer: the packet is
+   * rewritten with our SSRC and payload type, sequence numbers and timestamps that continue
+   * ours (the input's plus an offset set on the first packet after construction or
+   * {@link OutboundRtpStream.resync}, so the input's gaps and order are kept for the peer's
+   * NACKs and jitter), and our header extensions instead of the input's (whose ids belong to
+   * another session). Marker bit, CSRCs, payload and padding are kept. The input is not changed.
+   */
+  sendRtp(packet: RtpPacket, nowMs: number, options: ForwardRtpOptions = {}): void {
+    if (!this.forwarding) {
+      // Continue after what we last sent: the next sequence number, and the timestamp of our
+      // last frame advanced by the time elapsed since (at least one tick).
+      this.sequenceOffset = (this.nextSequenceNumber - packet.sequenceNumber) & 0xffff;
+      const last = this.counters.lastSentRtpTimestamp;
+      const lastMs = this.counters.lastSentCaptureMs;
+      const start =
+        last === undefined || lastMs === undefined
+          ? this.timestampOffset
+          : last + Math.max(1, Math.round(((nowMs - lastMs) * this.clockRate) / 1000));
+      this.forwardTimestampOffset = u32(start - packet.timestamp);
+      this.forwarding = true;
+    }
+    const sequenceNumber = (packet.sequenceNumber + this.sequenceOffset) & 0xffff;
+    const timestamp = u32(packet.timestamp + this.forwardTimestampOffset);
+    const extensions = this.frameExtensions(options, nowMs);
+    if (options.keyframe) this.counters.keyFramesSent++;
+    if (this.kind === 'audio' || packet.marker) this.counters.framesSent++;
+    const previous = this.counters.lastSentRtpTimestamp;
+    if (previous === undefined || ((timestamp - previous) | 0) > 0) {
+      this.counters.lastSentRtpTimestamp = timestamp;
+      this.counters.lastSentCaptureMs = nowMs;
+    }
+    const bytes = this.serialize(
+      packet.payload,
+      sequenceNumber,
+      timestamp,
+      packet.marker,
+      extensions,
+      packet.csrcs,
+      packet.paddingSize,
+      nowMs,
+    );
+    // The next packet of ours follows the highest number sent.
+    if (((sequenceNumber - this.nextSequenceNumber) << 16) >> 16 >= 0) {
+      this.nextSequenceNumber = (sequenceNumber + 1) & 0xffff;
+    }
+    this.deliver(bytes, nowMs);
+  }
+
+  /**
+   * Makes the next {@link OutboundRtpStream.sendRtp} packet continue our numbering afresh:
+   * call it when the forwarded source changes (another simulcast layer, another peer), so the
+   * jump in the input's numbers does not reach the receiver.
+   */
+  resync(): void {
+    this.forwarding = false;
+  }
+
+  /**
+   * Sends again the packet of `sequenceNumber` from the history (RFC 4585 §6.2.1 NACK), on
+   * the RTX stream (RFC 4588 §4) when one is configured, with a new transport-wide sequence
+   * number. Returns false when the packet is no longer kept.
+   */
+  retransmit(sequenceNumber: number, nowMs: number): boolean {
+    const sent = this.history?.get(sequenceNumber, nowMs);
+    if (sent === undefined) return false;
+    const rtx = this.options.rtx;
+    let bytes: Uint8Array | undefined;
+    if (rtx !== undefined) {
+      bytes = wrapRtxPacket(sent.packet, {
+        ssrc: rtx.ssrc,
+        payloadType: rtx.payloadType,
+        sequenceNumber: this.rtxSequenceNumber,
+      });
+      if (bytes === undefined) return false;
+      this.rtxSequenceNumber = (this.rtxSequenceNumber + 1) & 0xffff;
+    } else {
+      bytes = Uint8Array.prototype.slice.call(sent.packet);
+    }
+    const parsed = parseRtp(bytes);
+    if (typeof parsed === 'string') return false;
+    if (this.transportSequence !== undefined) {
+      writeTransportSequenceNumber(
+        parsed,
+        this.options.extensionIds?.transportSequenceNumber,
+        this.transportSequence.take(),
+      );
+    }
+    this.history?.markRetransmitted(sequenceNumber, nowMs);
+    this.counters.retransmittedPacketsSent++;
+    this.counters.retransmittedBytesSent +=
+      bytes.length - parsed.headerSize - parsed.paddingSize - (rtx ? RTX_OVERHEAD : 0);
+    this.counters.lastPacketSentMs = nowMs;
+    this.options.send(bytes);
+    if (this.stages.length > 0) this.runStages((s) => s.rtpSent?.(parsed, nowMs));
+    return true;
+  }
+
+  /**
+   * The sender report of this stream at `nowMs` (RFC 3550 §6.4.1), with `ntp` the wall-clock
+   * time of the same instant: the RTP timestamp is the last frame's, advanced by the time
+   * since its capture; packet and octet counts wrap at 2³². No report blocks (the reporter
+   * adds them). Remembers the report, to match the LSR of the peer's blocks for the
+   * round-trip time. `undefined` before the first packet: an SSRC that has sent nothing is
+   * not a sender (§6.4).
+   */
+  senderReport(nowMs: number, ntp: NtpTime): RtcpSenderReport | undefined {
+    const c = this.counters;
+    if (c.packetsSent === 0 || c.lastSentRtpTimestamp === undefined) return undefined;
+    const elapsed = nowMs - (c.lastSentCaptureMs ?? nowMs);
+    const rtpTimestamp = u32(c.lastSentRtpTimestamp + (elapsed * this.clockRate) / 1000);
+    this.sentReports.push({ lsr: compactNtp(ntp), sentMs: nowMs });
+    if (this.sentReports.length > SR_MEMORY) this.sentReports.shift();
+    c.senderReportsSent++;
+    return {
+      kind: 'sr',
+      ssrc: this.ssrc,
+      ntpSeconds: ntp.seconds,
+      ntpFraction: ntp.fraction,
+      rtpTimestamp,
+      packetCount: c.packetsSent % TWO_32,
+      octetCount: c.bytesSent % TWO_32,
+      reports: [],
+    };
+  }
+
+  /**
+   * Takes an RTCP packet the peer sent about this stream (what `Manager.addSendStream`
+   * routes): a report block on our SSRC in an SR or RR updates {@link remoteInbound} and the
+   * round-trip time; a PLI, or a FIR with a new command sequence number, is counted and
+   * fires `onKeyframeRequest`; a NACK is counted. Every packet then goes to the stages.
+   * Packets about other SSRCs are ignored. Never throws on what the peer sent.
+   */
+  receiveRtcp(packet: RtcpPacket, arrivalMs: number): void {
+    let request: KeyframeRequest | undefined;
+    switch (packet.kind) {
+      case 'sr':
+      case 'rr':
+        for (const block of packet.reports) {
+          if (block.ssrc === this.ssrc) this.reportBlockReceived(block, arrivalMs);
+        }
+        break;
+      case 'pli':
+        if (packet.mediaSsrc !== this.ssrc) return;
+        this.counters.pliCount++;
+        request = { kind: 'pli', senderSsrc: packet.senderSsrc };
+        break;
+      case 'fir':
+        for (const entry of packet.entries) {
+          if (entry.ssrc !== this.ssrc) continue;
+          // RFC 5104 §4.3.1.2: a repeated sequence number is a retransmission of the same
+          // request, not a new one.
+          if (this.lastFirSequence.get(packet.senderSsrc) === entry.sequenceNumber) continue;
+          this.lastFirSequence.set(packet.senderSsrc, entry.sequenceNumber);
+          this.counters.firCount++;
+          request = {
+            kind: 'fir',
+            senderSsrc: packet.senderSsrc,
+            sequenceNumber: entry.sequenceNumber,
+          };
+        }
+        break;
+      case 'nack':
+        if (packet.mediaSsrc === this.ssrc) this.counters.nackCount++;
+        break;
+      default:
+        break;
+    }
+    if (request !== undefined) this.options.onKeyframeRequest?.(request);
+    if (this.stages.length > 0) this.runStages((s) => s.rtcpReceived?.(packet, arrivalMs));
+  }
+
+  /**
+   * Takes one report block about this stream (RFC 3550 §6.4.1) that arrived at `arrivalMs`.
+   * The round-trip time is A − LSR − DLSR with A on our monotonic clock: the LSR is looked
+   * up among our last sender reports, and A − LSR is the time since that report was made.
+   */
+  reportBlockReceived(block: RtcpReportBlock, arrivalMs: number): void {
+    const r = (this.remote ??= {
+      packetsLost: 0,
+      fractionLost: 0,
+      jitter: 0,
+      highestSequenceNumber: 0,
+      roundTripTime: undefined,
+      totalRoundTripTime: 0,
+      roundTripTimeMeasurements: 0,
+      reportsReceived: 0,
+      lastReportMs: arrivalMs,
+    });
+    r.packetsLost = block.cumulativeLost;
+    r.fractionLost = block.fractionLost / 256;
+    r.jitter = block.jitter / this.clockRate;
+    r.highestSequenceNumber = block.highestSequenceNumber;
+    r.reportsReceived++;
+    r.lastReportMs = arrivalMs;
+    if (block.lastSenderReport === 0) return;
+    const sr = this.sentReports.find((s) => s.lsr === block.lastSenderReport);
+    if (sr === undefined) {
+      log('outbound %d: report block echoes an SR we do not remember', this.ssrc);
+      return;
+    }
+    const rttMs = arrivalMs - sr.sentMs - (block.delaySinceLastSenderReport * 1000) / 65536;
+    // DLSR has a resolution of 1/65536 s: a path faster than that may come out just below 0.
+    if (rttMs < -1) return;
+    const seconds = Math.max(0, rttMs) / 1000;
+    r.roundTripTime = seconds;
+    r.totalRoundTripTime += seconds;
+    r.roundTripTimeMeasurements++;
+  }
+
+  /** The sender's counters (a copy). */
+  get stats(): OutboundRtpCounters {
+    return { ...this.counters };
+  }
+
+  /** What the peer's report blocks say about this stream (a copy), or `undefined` before the first. */
+  get remoteInbound(): RemoteInboundRtpCounters | undefined {
+    return this.remote === undefined ? undefined : { ...this.remote };
+  }
+
+  /** Hooks of the stages that threw (each caught and logged). */
+  get stageErrors(): number {
+    return this.stageErrorCount;
+  }
+
+  /** The header extensions of a frame's packets, the transport-wide number excepted. */
+  private frameExtensions(
+    options: { readonly audioLevel?: SendFrameOptions['audioLevel'] },
+    nowMs: number,
+  ): RtpHeaderExtension[] {
+    const ids = this.options.extensionIds ?? {};
+    const list = this.fixedExtensions.slice();
+    if (ids.absSendTime !== undefined) {
+      list.push(absSendTimeExtension(ids.absSendTime, absSendTimeFromMicros(nowMs * 1000)));
+    }
+    if (ids.audioLevel !== undefined && options.audioLevel !== undefined) {
+      list.push(audioLevelExtension(ids.audioLevel, options.audioLevel));
+    }
+    if (this.transportSequence !== undefined && ids.transportSequenceNumber !== undefined) {
+      list.push(transportSequenceNumberExtension(ids.transportSequenceNumber, 0));
+    }
+    return list;
+  }
+
+  private numberAndSerialize(
+    payload: Uint8Array,
+    timestamp: number,
+    marker: boolean,
+    extensions: RtpHeaderExtension[],
+    csrcs: readonly number[] | undefined,
+    paddingSize: number,
+    nowMs: number,
+  ): Uint8Array {
+    const sequenceNumber = this.nextSequenceNumber;
+    this.nextSequenceNumber = (sequenceNumber + 1) & 0xffff;
+    return this.serialize(
+      payload,
+      sequenceNumber,
+      timestamp,
+      marker,
+      extensions,
+      csrcs,
+      paddingSize,
+      nowMs,
+    );
+  }
+
+  private serialize(
+    payload: Uint8Array,
+    sequenceNumber: number,
+    timestamp: number,
+    marker: boolean,
+    extensions: RtpHeaderExtension[],
+    csrcs: readonly number[] | undefined,
+    paddingSize: number,
+    nowMs: number,
+  ): Uint8Array {
+    const ids = this.options.extensionIds;
+    if (this.transportSequence !== undefined && ids?.transportSequenceNumber !== undefined) {
+      // The last element is the transport-wide number's: one value per packet.
+      extensions[extensions.length - 1] = transportSequenceNumberExtension(
+        ids.transportSequenceNumber,
+        this.transportSequence.take(),
+      );
+    }
+    const bytes = serializeRtp({
+      payloadType: this.payloadType,
+      sequenceNumber,
+      timestamp,
+      ssrc: this.ssrc,
+      marker,
+      ...(csrcs !== undefined && csrcs.length > 0 ? { csrcs } : {}),
+      extensions,
+      payload,
+      ...(paddingSize > 0 ? { paddingSize } : {}),
+    });
+    const c = this.counters;
+    c.packetsSent++;
+    c.bytesSent += payload.length;
+    c.headerBytesSent += bytes.length - payload.length;
+    c.lastPacketSentMs = nowMs;
+    this.history?.store(bytes, nowMs);
+    return bytes;
+  }
+
+  private deliver(bytes: Uint8Array, nowMs: number): void {
+    this.options.send(bytes);
+    if (this.stages.length === 0) return;
+    const parsed = parseRtp(bytes);
+    if (typeof parsed !== 'string') this.runStages((s) => s.rtpSent?.(parsed, nowMs));
+  }
+
+  private runStages(call: (stage: RtpStage) => void): void {
+    runStages(this.stages, call, (stage, error) => {
+      this.stageErrorCount++;
+      log('outbound %d: stage %s threw: %O', this.ssrc, stage.name, error);
+    });
+  }
+}
