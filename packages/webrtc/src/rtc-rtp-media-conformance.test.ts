@@ -1,0 +1,196 @@
+/**
+ * Media through two of our peers: audio, video and a data channel negotiated on one BUNDLE
+ * transport, RTP handed to the sending side's Manager (the frame-feeding API of local tracks
+ * comes with the next step, so the test sends packets below it), and the receiving side's
+ * generator giving each stream to the receiver of its mid (RFC 8843 §9.2), which counts it,
+ * reports its source, and unmutes its track (webrtc-pc §5.3).
+ */
+import type { Manager } from '@x/network';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaStream } from './media-stream.js';
+import { MediaStreamTrack } from './media-stream-track.js';
+import type { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCTrackEvent } from './rtc-track-event.js';
+import { rtpPacket, sections, tasks } from './testing-media.js';
+import { negotiate, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
+
+let peers: VirtualPeers | undefined;
+afterEach(async () => {
+  peers?.a.close();
+  await peers?.a.released;
+  peers?.b.close();
+  await peers?.b.released;
+  peers = undefined;
+});
+
+/** The Manager under a peer connection (test-only access to sending RTP below the API). */
+const managerOf = (pc: RTCPeerConnection): Manager =>
+  (pc as unknown as { manager: Manager }).manager;
+
+/** The first SSRC of section `index` of a description. */
+function ssrcOf(sdp: string, index: number): number {
+  const a = sections(sdp)[index]!.attributes.find((x) => x.name === 'ssrc');
+  return Number(a!.value!.split(' ')[0]);
+}
+
+describe('RTP between two peers', () => {
+  it('negotiates audio, video and data on one transport; RTP reaches the receiver of its mid, which counts it and unmutes its track', async () => {
+    peers = virtualPeers({ seed: 31 });
+    const { a, b, clock } = peers;
+    const stream = new MediaStream();
+    a.addTrack(MediaStreamTrack.create('audio'), stream);
+    a.addTrack(MediaStreamTrack.create('video'), stream);
+    const tracks: RTCTrackEvent[] = [];
+    b.ontrack = (e) => tracks.push(e);
+    const { c1, c2 } = await openChannelPair(peers, 'side');
+    expect(sections(a.localDescription!.sdp).map((m) => [m.kind, m.mid])).toEqual([
+      ['audio', '0'],
+      ['video', '1'],
+      ['application', '2'],
+    ]);
+    expect(a.getTransceivers().map((t) => t.currentDirection)).toEqual(['sendonly', 'sendonly']);
+    expect(b.getTransceivers().map((t) => t.currentDirection)).toEqual(['recvonly', 'recvonly']);
+    expect(tracks.map((e) => e.track.kind)).toEqual(['audio', 'video']);
+    const up = await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    expect(up).toBe(true);
+
+    const [audioTrack, videoTrack] = tracks.map((e) => e.track);
+    const unmuted: string[] = [];
+    audioTrack!.onunmute = () => unmuted.push('audio');
+    videoTrack!.onunmute = () => unmuted.push('video');
+    const audioSsrc = ssrcOf(a.localDescription!.sdp, 0);
+    const videoSsrc = ssrcOf(a.localDescription!.sdp, 1);
+    for (let seq = 1; seq <= 20; seq++) {
+      const audio = rtpPacket({
+        payloadType: 111,
+        sequenceNumber: seq,
+        timestamp: seq * 960,
+        ssrc: audioSsrc,
+        payload: Buffer.alloc(40, seq),
+        mid: '0',
+      });
+      expect(managerOf(a).sendRtp(audio)).toBe(true);
+    }
+    for (let seq = 1; seq <= 5; seq++) {
+      const video = rtpPacket({
+        payloadType: 96,
+        sequenceNumber: seq,
+        timestamp: seq * 3000,
+        ssrc: videoSsrc,
+        payload: Buffer.alloc(1000, seq),
+        mid: '1',
+      });
+      expect(managerOf(a).sendRtp(video)).toBe(true);
+    }
+    const [audioReceiver, videoReceiver] = b.getReceivers();
+    const counted = async (): Promise<Record<string, unknown>[]> => {
+      const report = await b.getStats();
+      return [...report.values()].filter((e) => e.type === 'inbound-rtp');
+    };
+    await clock.runUntil(() => audioReceiver!.getSynchronizationSources().length > 0, {
+      timeoutMs: 1000,
+    });
+    await clock.advance(50);
+    await tasks();
+    expect(unmuted.sort()).toEqual(['audio', 'video']);
+    expect([audioTrack!.muted, videoTrack!.muted]).toEqual([false, false]);
+    const inbound = await counted();
+    expect(inbound).toHaveLength(2);
+    expect(inbound.find((e) => e.kind === 'audio')).toMatchObject({
+      ssrc: audioSsrc,
+      mid: '0',
+      packetsReceived: 20,
+      bytesReceived: 20 * 40,
+      trackIdentifier: audioTrack!.id,
+    });
+    expect(inbound.find((e) => e.kind === 'video')).toMatchObject({
+      ssrc: videoSsrc,
+      mid: '1',
+      packetsReceived: 5,
+      bytesReceived: 5 * 1000,
+    });
+    const [source] = audioReceiver!.getSynchronizationSources();
+    expect(source).toMatchObject({ source: audioSsrc, rtpTimestamp: 20 * 960 });
+    expect(videoReceiver!.getSynchronizationSources()[0]!.source).toBe(videoSsrc);
+    expect(audioReceiver!.getContributingSources()).toEqual([]);
+    expect((await b.getStats(videoTrack)).size).toBe(1);
+    expect(managerOf(b).mediaStats.streams).toBe(2);
+    // The data channel still works beside the media.
+    const got: unknown[] = [];
+    c2.onmessage = (e) => got.push(e.data);
+    c1.send('still here');
+    await clock.runUntil(() => got.length === 1, { timeoutMs: 1000 });
+    expect(got).toEqual(['still here']);
+  });
+
+  it('routes a stream without the MID extension by its signaled SSRC, and drops one no receiver takes', async () => {
+    peers = virtualPeers({ seed: 32 });
+    const { a, b, clock } = peers;
+    a.addTrack(MediaStreamTrack.create('audio'));
+    await negotiate(a, b);
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    const ssrc = ssrcOf(a.localDescription!.sdp, 0);
+    const packet = (s: number, seq: number) =>
+      rtpPacket({
+        payloadType: 111,
+        sequenceNumber: seq,
+        timestamp: 0,
+        ssrc: s,
+        payload: Buffer.alloc(10),
+      });
+    managerOf(a).sendRtp(packet(ssrc, 1));
+    managerOf(a).sendRtp(packet(ssrc, 2));
+    // An SSRC that was not signaled, without a MID: the payload type is unique to mid 0, so
+    // RFC 8843 §9.2 gives it to that receiver too.
+    managerOf(a).sendRtp(packet(0x5eed, 1));
+    await clock.advance(50);
+    const receiver = b.getReceivers()[0]!;
+    expect(
+      receiver
+        .getSynchronizationSources()
+        .map((s) => s.source)
+        .sort(),
+    ).toEqual([ssrc, 0x5eed].sort());
+    // A payload type no section has: no receiver takes it.
+    managerOf(a).sendRtp(
+      rtpPacket({
+        payloadType: 77,
+        sequenceNumber: 1,
+        timestamp: 0,
+        ssrc: 0xbad,
+        payload: Buffer.alloc(10),
+      }),
+    );
+    await clock.advance(50);
+    expect(receiver.getSynchronizationSources()).toHaveLength(2);
+    expect(managerOf(b).mediaStats.dropped.unwanted).toBe(1);
+  });
+
+  it("gives a stopped transceiver's stream to no one", async () => {
+    peers = virtualPeers({ seed: 33 });
+    const { a, b, clock } = peers;
+    a.addTrack(MediaStreamTrack.create('audio'));
+    a.createDataChannel('keep');
+    await negotiate(a, b);
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    b.getTransceivers()[0]!.stop();
+    managerOf(a).sendRtp(
+      rtpPacket({
+        payloadType: 111,
+        sequenceNumber: 1,
+        timestamp: 0,
+        ssrc: 7,
+        payload: Buffer.alloc(10),
+        mid: '0',
+      }),
+    );
+    await clock.advance(50);
+    expect(managerOf(b).mediaStats.streams).toBe(0);
+  });
+});
