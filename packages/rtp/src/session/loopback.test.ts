@@ -264,6 +264,16 @@ describe('OutboundRtpStream → InboundRtpStream, back to back', () => {
     expect(r.inbound.stats.pliCount).toBe(0);
     checkCounters(r);
     checkReports(r, 90_000);
+    // Video: the first report after half a second on average, then every second, each
+    // randomized in [0.5, 1.5) (RFC 3550 §6.2, §6.3.1); on a 5 ms tick.
+    expect(r.reportTimes[0]).toBeGreaterThanOrEqual(250);
+    expect(r.reportTimes[0]).toBeLessThanOrEqual(755);
+    const gaps = r.reportTimes.slice(1).map((t, k) => t - r.reportTimes[k]!);
+    expect(gaps.length).toBeGreaterThan(8);
+    for (const g of gaps) {
+      expect(g).toBeGreaterThanOrEqual(500);
+      expect(g).toBeLessThanOrEqual(1505);
+    }
   });
 
   it('VP8 with 3 % loss and reordering: frames whole and in order, a PLI brings a keyframe', () => {
