@@ -123,6 +123,12 @@ export interface RemoteParameters {
   readonly sctpPort?: number;
   /** Our `a=sctp-port`. Defaults to 5000. */
   readonly localSctpPort?: number;
+  /**
+   * False when the descriptions negotiated no data channel section (audio and video only):
+   * SCTP then does not start over DTLS until a later `start()` (a renegotiation that adds
+   * the section) says otherwise. Default true.
+   */
+  readonly sctp?: boolean;
 }
 
 /** Counters of a Manager; bad input is dropped and counted here. */

@@ -406,7 +406,11 @@ export class Manager {
     // RFC 8841 §6: a renegotiation may change it; SCTP checks it too.
     this.association?.setRemoteMaxMessageSize(max);
     this.agent.setRemoteCredentials(remote.ufrag, remote.pwd, { iceLite: remote.iceLite ?? false });
-    if (restart) return;
+    if (restart) {
+      // A renegotiation that adds the data section to a media-only session starts SCTP.
+      if (this.dtlsState === DtlsTransportState.Connected) this.startSctp();
+      return;
+    }
     this.channels.setRole(remote.dtlsRole);
     this.dtls = new DtlsTransport(
       {
@@ -639,6 +643,8 @@ export class Manager {
 
   private startSctp(): void {
     const remote = this.remote!;
+    // RFC 8261 §3: SCTP over DTLS only when the descriptions negotiated it, and once.
+    if (remote.sctp === false || this.association !== undefined || this.closed) return;
     const dtls = this.dtls!;
     const channels = this.channels;
     this.association = new Association(

@@ -287,7 +287,10 @@ export class Negotiator {
       iceLite: data.iceLite,
       fingerprints: data.fingerprints,
       dtlsRole,
-      ...(sctp ? { maxMessageSize: sctp.maxMessageSize, sctpPort: sctp.sctpPort } : {}),
+      // Without a data section (audio and video only), SCTP waits for one.
+      ...(sctp
+        ? { maxMessageSize: sctp.maxMessageSize, sctpPort: sctp.sctpPort }
+        : { sctp: false }),
     });
     // The candidates of a description, once per ICE generation (first one, or a restart).
     // They reach the agent once the description is applied, so that the checks they start

@@ -9,6 +9,7 @@ import type { Manager } from '@x/network';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStream } from './media-stream.js';
 import { MediaStreamTrack } from './media-stream-track.js';
+import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { rtpPacket, sections, tasks } from './testing-media.js';
@@ -192,5 +193,32 @@ describe('RTP between two peers', () => {
     );
     await clock.advance(50);
     expect(managerOf(b).mediaStats.streams).toBe(0);
+  });
+
+  it('starts no SCTP for audio and video alone, and starts it when a renegotiation adds a data channel', async () => {
+    peers = virtualPeers({ seed: 34 });
+    const { a, b, clock } = peers;
+    a.addTransceiver('audio');
+    await negotiate(a, b);
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    await clock.advance(1000);
+    expect([managerOf(a).getSctpStats(), managerOf(b).getSctpStats()]).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(a.sctp).toBeNull();
+    const c1 = a.createDataChannel('late');
+    let c2: RTCDataChannel | undefined;
+    b.ondatachannel = (e) => {
+      c2 = e.channel;
+    };
+    await negotiate(a, b);
+    const open = await clock.runUntil(() => c1.readyState === 'open' && c2?.readyState === 'open', {
+      timeoutMs: 5000,
+    });
+    expect(open).toBe(true);
+    expect(sections(a.localDescription!.sdp).map((m) => m.kind)).toEqual(['audio', 'application']);
   });
 });
