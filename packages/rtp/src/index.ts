@@ -12,3 +12,4 @@ export * from './packet/index.js';
 export * from './rtcp/index.js';
 export * from './codecs/index.js';
 export * from './stream/index.js';
+export * from './session/index.js';

@@ -50,7 +50,7 @@ export interface InboundRtpStreamOptions {
   readonly feedbackSsrc?: number;
   /**
    * Where feedback about this stream goes (PLI, FIR, and the NACKs of a stage), e.g.
-   * `(p) => reporter.sendFeedback([p], clock.now())`. Without it `requestKeyframe` counts
+   * `(p) => reporter.sendFeedback([p])`. Without it `requestKeyframe` counts
    * and drops.
    */
   readonly sendFeedback?: (packet: RtcpPacket) => void;

@@ -43,7 +43,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  *
  * ```ts
  * const video = new InboundRtpStream({ ssrc, clockRate: 90000, mimeType: 'video/VP8',
- *   targetLatencyMs: 100, sendFeedback: (p) => reporter.sendFeedback([p], clock.now()) });
+ *   targetLatencyMs: 100, sendFeedback: (p) => reporter.sendFeedback([p]) });
  * sink = { onRtp: (p) => { video.receive(p, clock.now()); drain(); },
  *          onRtcp: (p) => video.receiveRtcp(p, clock.now()) };
  * function drain() {

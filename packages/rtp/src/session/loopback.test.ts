@@ -102,7 +102,7 @@ function run(s: Scenario) {
     clockRate: s.clockRate,
     mimeType: s.mimeType,
     targetLatencyMs: s.targetLatencyMs,
-    sendFeedback: (p) => reporterB.sendFeedback([p], sim.now),
+    sendFeedback: (p) => reporterB.sendFeedback([p]),
   });
   reporterB = new RtcpReporter({
     cname: 'peer-b',

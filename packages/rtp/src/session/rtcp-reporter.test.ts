@@ -167,12 +167,12 @@ describe('RtcpReporter: BYE, feedback and routing', () => {
   it('feedback: alone with reduced-size RTCP (RFC 5506), else after an empty RR and SDES (RFC 4585 §3.5)', () => {
     const pli: RtcpPacket = { kind: 'pli', senderSsrc: 1, mediaSsrc: 9 };
     const compound = reporter();
-    compound.r.sendFeedback([pli], 0);
+    compound.r.sendFeedback([pli]);
     expect(kinds(compound.sent[0]!)).toEqual(['rr', 'sdes', 'pli']);
     const rsize = reporter({ reducedSize: true });
-    rsize.r.sendFeedback([pli], 0);
+    rsize.r.sendFeedback([pli]);
     expect(rsize.sent[0]).toEqual([pli]);
-    rsize.r.sendFeedback([], 0);
+    rsize.r.sendFeedback([]);
     expect(rsize.sent.length).toBe(1);
   });
 

@@ -168,7 +168,7 @@ export class RtcpReporter {
    * our SDES (RFC 4585 §3.5.2 minimal compound; the report blocks wait for the regular
    * report, so their loss intervals stay whole).
    */
-  sendFeedback(packets: readonly RtcpPacket[], _nowMs: number): void {
+  sendFeedback(packets: readonly RtcpPacket[]): void {
     if (packets.length === 0) return;
     if (this.options.reducedSize) {
       this.options.send(serializeRtcp(packets));
