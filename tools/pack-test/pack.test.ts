@@ -8,6 +8,7 @@
  * JavaScript disagree on what it exports. Each program also runs, as TypeScript, under Bun and
  * under Deno in the same project (issue 16: the stack is pure TypeScript, not Node-only).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,11 +99,14 @@ beforeAll(async () => {
   for (const s of scenarios) {
     for (const name of runtimeNames) {
       const step = async (): Promise<RuntimeResult> => {
-        const [installed, runtime] = await Promise.all([outcomes.get(s.name), runtimes.get(name)]);
-        if (installed instanceof Error)
-          throw new Error(`not run: the node run of ${s.name} failed`);
+        // After node's turn, whatever its outcome: a failed type check or node run does not
+        // hide what the runtime does with the installed packages.
+        const [, runtime] = await Promise.all([outcomes.get(s.name), runtimes.get(name)]);
         if (runtime instanceof Error) throw runtime;
-        return runUnder(runtime!, `${temp!.path}/${s.name}`, temp!.path);
+        const dir = join(temp!.path, s.name);
+        if (!existsSync(join(dir, 'main.ts')))
+          throw new Error(`not run: the npm install of ${s.name} failed`);
+        return runUnder(runtime!, dir, temp!.path);
       };
       runtimeOutcomes.set(`${s.name} under ${name}`, enqueue(step));
     }
