@@ -225,7 +225,7 @@ export class InboundRtpStream {
   /**
    * Takes an RTCP packet the peer sent about this stream (what the Manager routes to a sink):
    * its SR (RFC 3550 §6.4.1: kept for the LSR/DLSR of our next report block and for
-   * {@link remoteOutbound}), its SDES CNAME, its BYE (§6.6: {@link bye}). Then the stages.
+   * {@link InboundRtpStream.remoteOutbound}), its SDES CNAME, its BYE (§6.6: {@link InboundRtpStream.bye}). Then the stages.
    * Packets about other SSRCs are ignored. Never throws on what the peer sent.
    */
   receiveRtcp(packet: RtcpPacket, arrivalMs: number): void {

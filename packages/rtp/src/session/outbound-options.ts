@@ -130,6 +130,8 @@ export interface OutboundRtpCounters {
   readonly firCount: number;
   /** Sender reports made for this stream. */
   readonly senderReportsSent: number;
+  /** Packets `sendRtp` dropped for being older than the first forwarded since the last (re)start. */
+  readonly forwardedTooOld: number;
   /** When the last packet was sent (ms), or `undefined`. */
   readonly lastPacketSentMs: number | undefined;
   /** The RTP timestamp of the last frame sent, with the offset (what the wire carries), or `undefined`. */

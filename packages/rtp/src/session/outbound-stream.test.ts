@@ -198,6 +198,10 @@ describe('OutboundRtpStream: forwarding RTP (sendRtp)', () => {
     stream.sendRtp(rtp({ seq: 9, ts: 123 }), 100);
     expect(sent.at(-1)!.sequenceNumber).toBe(3);
     expect(sent.at(-1)!.timestamp).toBe(4000 + 9000);
+    // An input packet older than the first after resync() would reuse one of our numbers.
+    expect(stream.sendRtp(rtp({ seq: 8, ts: 123 }), 101)).toBe(false);
+    expect(stream.stats.forwardedTooOld).toBe(1);
+    expect(sent.at(-1)!.sequenceNumber).toBe(3);
     // A frame after forwarding continues the numbering too.
     stream.sendFrame(vp8Frame(prng(5), 50, true), { captureTimeMs: 200 }, 200);
     expect(sent.at(-1)!.sequenceNumber).toBe(4);

@@ -105,6 +105,7 @@ export class OutboundRtpStream {
   // sendRtp: offsets from the forwarded stream's numbers to ours, set on the first packet
   // after construction or resync().
   private forwarding = false;
+  private forwardBase = 0;
   private sequenceOffset = 0;
   private forwardTimestampOffset = 0;
 
@@ -123,6 +124,7 @@ export class OutboundRtpStream {
     pliCount: 0,
     firCount: 0,
     senderReportsSent: 0,
+    forwardedTooOld: 0,
     lastPacketSentMs: undefined,
     lastSentRtpTimestamp: undefined,
     lastSentCaptureMs: undefined,
@@ -246,9 +248,16 @@ export class OutboundRtpStream {
    * {@link OutboundRtpStream.resync}, so the input's gaps and order are kept for the peer's
    * NACKs and jitter), and our header extensions instead of the input's (whose ids belong to
    * another session). Marker bit, CSRCs, payload and padding are kept. The input is not changed.
+   * A packet older than the first one forwarded since the last (re)start is dropped (returns
+   * false, counted in `forwardedTooOld`): its number would fall among packets we sent before.
    */
-  sendRtp(packet: RtpPacket, nowMs: number, options: ForwardRtpOptions = {}): void {
+  sendRtp(packet: RtpPacket, nowMs: number, options: ForwardRtpOptions = {}): boolean {
+    if (this.forwarding && ((packet.sequenceNumber - this.forwardBase) << 16) >> 16 < 0) {
+      this.counters.forwardedTooOld++;
+      return false;
+    }
     if (!this.forwarding) {
+      this.forwardBase = packet.sequenceNumber;
       // Continue after what we last sent: the next sequence number, and the timestamp of our
       // last frame advanced by the time elapsed since (at least one tick).
       this.sequenceOffset = (this.nextSequenceNumber - packet.sequenceNumber) & 0xffff;
@@ -286,6 +295,7 @@ export class OutboundRtpStream {
       this.nextSequenceNumber = (sequenceNumber + 1) & 0xffff;
     }
     this.deliver(bytes, nowMs);
+    return true;
   }
 
   /**
@@ -367,7 +377,7 @@ export class OutboundRtpStream {
 
   /**
    * Takes an RTCP packet the peer sent about this stream (what `Manager.addSendStream`
-   * routes): a report block on our SSRC in an SR or RR updates {@link remoteInbound} and the
+   * routes): a report block on our SSRC in an SR or RR updates {@link OutboundRtpStream.remoteInbound} and the
    * round-trip time; a PLI, or a FIR with a new command sequence number, is counted and
    * fires `onKeyframeRequest`; a NACK is counted. Every packet then goes to the stages.
    * Packets about other SSRCs are ignored. Never throws on what the peer sent.

@@ -215,17 +215,20 @@ export class RtcpReporter {
    */
   receiveRtcp(packets: readonly RtcpPacket[], arrivalMs: number): number {
     let unrouted = 0;
+    // Copies: a stream's callback may add or remove streams while the packets are routed.
+    const inbound = this.inbound.slice();
+    const outbound = this.outbound.slice();
     for (const packet of packets) {
       let routed = false;
       const toInbound = (ssrc: number): void => {
-        for (const s of this.inbound) {
+        for (const s of inbound) {
           if (s.ssrc !== ssrc) continue;
           s.receiveRtcp(packet, arrivalMs);
           routed = true;
         }
       };
       const toOutbound = (ssrc: number): void => {
-        for (const s of this.outbound) {
+        for (const s of outbound) {
           if (s.ssrc !== ssrc) continue;
           s.receiveRtcp(packet, arrivalMs);
           routed = true;
