@@ -15,8 +15,6 @@ export {
 } from './events.js';
 export {
   type BinaryType,
-  type DataChannelCounters as _DataChannelCounters,
-  type DataChannelObserver as _DataChannelObserver,
   RTCDataChannel,
   type RTCDataChannelState,
   RTCErrorEvent,

@@ -69,8 +69,11 @@ export class MediaStreamTrack extends SafeEventTarget {
   #enabled = true;
   #muted: boolean;
   #readyState: MediaStreamTrackState = 'live';
+  /** The `mute` event handler. */
   declare onmute: ((event: Event) => unknown) | null;
+  /** The `unmute` event handler. */
   declare onunmute: ((event: Event) => unknown) | null;
+  /** The `ended` event handler. */
   declare onended: ((event: Event) => unknown) | null;
 
   /**

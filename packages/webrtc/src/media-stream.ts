@@ -49,7 +49,9 @@ let withId: string | undefined;
 export class MediaStream extends SafeEventTarget {
   readonly #id: string;
   readonly #tracks = new Set<MediaStreamTrack>();
+  /** The `addtrack` event handler. */
   declare onaddtrack: ((event: MediaStreamTrackEvent) => unknown) | null;
+  /** The `removetrack` event handler. */
   declare onremovetrack: ((event: MediaStreamTrackEvent) => unknown) | null;
 
   constructor(streamOrTracks?: MediaStream | readonly MediaStreamTrack[]) {

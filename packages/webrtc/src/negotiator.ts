@@ -125,13 +125,14 @@ export class Negotiator {
         ? this.jsep.restartCredentials
         : undefined;
     this.jsep.apply('local', desc);
-    this.host.transceivers.applyLocal(type, parseSdp(sdp));
+    const changes = this.host.transceivers.applyLocal(type, parseSdp(sdp));
     // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
     // either side, ICE restarts included) keep the roles (RFC 8445 §9).
     if (type === 'offer' && !this.started) this.host.manager.setRole(true);
     if (type !== 'offer') this.startTransports();
     this.updateSctpTransport(type, sdp);
     this.host.setSignaling(next);
+    this.host.runTrackChanges(changes);
     if (type === 'answer') this.host.transceivers.removeStopped();
     if (restart) {
       this.jsep.restartRequested = false;

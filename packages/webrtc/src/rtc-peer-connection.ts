@@ -126,6 +126,7 @@ export class RTCPeerConnection extends SafeEventTarget {
   declare onconnectionstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
   declare onnegotiationneeded: ((event: Event) => unknown) | null;
   declare ondatachannel: ((event: RTCDataChannelEvent) => unknown) | null;
+  /** The `track` event handler (an {@link RTCTrackEvent} per remote track added). */
   declare ontrack: ((event: RTCTrackEvent) => unknown) | null;
 
   constructor(configuration: RTCConfiguration = {}) {

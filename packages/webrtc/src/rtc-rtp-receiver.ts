@@ -27,8 +27,11 @@ const SOURCE_WINDOW_MS = 10_000;
 export interface RTCRtpContributingSource {
   /** When the last packet from the source arrived (ms, the connection's clock). */
   readonly timestamp: number;
+  /** The SSRC or CSRC. */
   readonly source: number;
+  /** The RTP timestamp of its last packet. */
   readonly rtpTimestamp: number;
+  /** The audio level (RFC 6464/6465), when the packets carry it. */
   readonly audioLevel?: number;
 }
 

@@ -309,3 +309,26 @@ describe('rollback and bad remote descriptions', () => {
     expect(b.remoteDescription).toBeNull();
   });
 });
+
+describe('our answer that stops receiving', () => {
+  it('mutes the remote track and takes it out of its streams', async () => {
+    peers = virtualPeers({ seed: 30 });
+    const { a, b } = peers;
+    const stream = new MediaStream();
+    a.addTrack(MediaStreamTrack.create('audio'), stream);
+    let remote: MediaStream | undefined;
+    b.ontrack = (e) => {
+      remote = e.streams[0];
+    };
+    await negotiate(a, b);
+    const [bt] = b.getTransceivers();
+    const track = bt!.receiver.track;
+    bt!.direction = 'inactive';
+    await a.setLocalDescription(); // a re-offer, still sending
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    expect(bt!.currentDirection).toBe('inactive');
+    expect(remote!.getTracks()).toEqual([]);
+    expect(track.readyState).toBe('live');
+  });
+});

@@ -6,12 +6,19 @@ import { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
 
 /** webrtc-pc `RTCTrackEventInit`. */
 export interface RTCTrackEventInit {
+  /** As `EventInit`. */
   bubbles?: boolean;
+  /** As `EventInit`. */
   cancelable?: boolean;
+  /** As `EventInit`. */
   composed?: boolean;
+  /** The receiver of the track. */
   receiver: RTCRtpReceiver;
+  /** The remote track. */
   track: MediaStreamTrack;
+  /** The streams the track is in (default none). */
   streams?: MediaStream[];
+  /** The transceiver of the receiver. */
   transceiver: RTCRtpTransceiver;
 }
 

@@ -12,7 +12,9 @@ import { formatFmtp, type SdpCodec } from './sdp/rtp-media.js';
 export interface RTCRtpCodec {
   /** `audio/opus`, `video/VP8`, `video/rtx`, ... */
   readonly mimeType: string;
+  /** RTP clock rate in Hz. */
   readonly clockRate: number;
+  /** Audio channels (2 for Opus), absent for video. */
   readonly channels?: number;
   /** The `a=fmtp` parameters, as written in SDP. */
   readonly sdpFmtpLine?: string;
@@ -20,55 +22,77 @@ export interface RTCRtpCodec {
 
 /** webrtc-pc `RTCRtpCodecParameters`: a negotiated codec with its payload type. */
 export interface RTCRtpCodecParameters extends RTCRtpCodec {
+  /** The RTP payload type of this description. */
   readonly payloadType: number;
 }
 
 /** webrtc-pc `RTCRtpHeaderExtensionCapability`. */
 export interface RTCRtpHeaderExtensionCapability {
+  /** The extension's URI (RFC 8285). */
   readonly uri: string;
 }
 
 /** webrtc-pc `RTCRtpHeaderExtensionParameters`: a negotiated extension with its id. */
 export interface RTCRtpHeaderExtensionParameters {
+  /** The extension's URI (RFC 8285). */
   readonly uri: string;
+  /** The negotiated id (1–14 one-byte, up to 255 two-byte). */
   readonly id: number;
+  /** Always false here (RFC 6904 is not negotiated). */
   readonly encrypted?: boolean;
 }
 
 /** webrtc-pc `RTCRtpCapabilities`. */
 export interface RTCRtpCapabilities {
+  /** The codecs, in our order of preference. */
   readonly codecs: RTCRtpCodec[];
+  /** The RTP header extensions understood. */
   readonly headerExtensions: RTCRtpHeaderExtensionCapability[];
 }
 
 /** webrtc-pc `RTCRtcpParameters`. */
 export interface RTCRtcpParameters {
+  /** The RTCP CNAME (RFC 7022). */
   readonly cname?: string;
+  /** Reduced-size RTCP (RFC 5506), always negotiated here. */
   readonly reducedSize?: boolean;
 }
 
 /** webrtc-pc `RTCRtpEncodingParameters` (with `RTCRtpCodingParameters`' `rid`). */
 export interface RTCRtpEncodingParameters {
+  /** The RTP stream id of a simulcast layer (RFC 8851). */
   rid?: string;
+  /** False pauses the encoding (default true). */
   active?: boolean;
+  /** Bits per second the encoding may use at most. */
   maxBitrate?: number;
+  /** Frames per second at most (video). */
   maxFramerate?: number;
+  /** The factor the resolution is divided by (video, at least 1). */
   scaleResolutionDownBy?: number;
+  /** The encoding's priority (webrtc-priority). */
   priority?: 'very-low' | 'low' | 'medium' | 'high';
+  /** The DSCP marking's priority (webrtc-priority). */
   networkPriority?: 'very-low' | 'low' | 'medium' | 'high';
+  /** An SVC mode such as `L1T3` (webrtc-svc). */
   scalabilityMode?: string;
 }
 
 /** webrtc-pc `RTCRtpParameters`. */
 export interface RTCRtpParameters {
+  /** The negotiated header extensions. */
   headerExtensions: RTCRtpHeaderExtensionParameters[];
+  /** The RTCP parameters. */
   rtcp: RTCRtcpParameters;
+  /** The negotiated codecs (empty before a negotiation). */
   codecs: RTCRtpCodecParameters[];
 }
 
 /** webrtc-pc `RTCRtpSendParameters`. */
 export interface RTCRtpSendParameters extends RTCRtpParameters {
+  /** Ties `setParameters()` to the `getParameters()` it edits. */
   transactionId: string;
+  /** One per simulcast layer (one without simulcast). */
   encodings: RTCRtpEncodingParameters[];
 }
 
@@ -85,8 +109,11 @@ export type RTCRtpTransceiverDirection =
 
 /** webrtc-pc `RTCRtpTransceiverInit`. */
 export interface RTCRtpTransceiverInit {
+  /** Default `sendrecv`. */
   direction?: RTCRtpTransceiverDirection;
+  /** The streams of the track, in `a=msid`. */
   streams?: import('./media-stream.js').MediaStream[];
+  /** The encodings to send (simulcast layers with rids). */
   sendEncodings?: RTCRtpEncodingParameters[];
 }
 

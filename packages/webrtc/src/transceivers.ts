@@ -442,10 +442,14 @@ export class Transceivers {
   /**
    * webrtc-pc "set the session description" for a local description: each section's
    * transceiver gets its mid; an offer sets [[Receptive]]; an answer sets
-   * [[CurrentDirection]], the negotiated codecs, and stops the transceivers of rejected
-   * sections.
+   * [[CurrentDirection]] and [[FiredDirection]] (removing the remote track when we no longer
+   * receive), the negotiated codecs, and stops the transceivers of rejected sections.
    */
-  applyLocal(type: 'offer' | 'answer' | 'pranswer', parsed: SessionDescription): void {
+  applyLocal(
+    type: 'offer' | 'answer' | 'pranswer',
+    parsed: SessionDescription,
+  ): RemoteTrackChanges {
+    const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
     if (type === 'offer') this.keep();
     parsed.media.forEach((section, index) => {
       if (section.kind !== 'audio' && section.kind !== 'video') return;
@@ -472,9 +476,16 @@ export class Transceivers {
         return;
       }
       this.negotiated(t, section);
+      // webrtc-pc: our answer that no longer receives processes the removal of the track.
+      if (!receives(direction) && receives(t.firedDirection)) {
+        if (!t.receiver.track.muted) changes.mute.push(t.receiver.track);
+        this.setRemoteStreams(t.receiver, [], changes);
+      }
+      t.firedDirection = direction;
       this.setCurrentDirection(t, direction);
     });
     if (type === 'answer') this.snapshot = undefined;
+    return changes;
   }
 
   /**
