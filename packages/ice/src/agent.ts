@@ -297,9 +297,11 @@ export class Agent {
       this.assertOpen();
       const next = credentials ?? { ufrag: randomIceString(8), pwd: randomIceString(24) };
       checkCredentials(next.ufrag, next.pwd, 'ufrag', 'pwd');
+      this.gathering.checkUfrag(next.ufrag);
       const s = this.session;
       s.previousLocal = s.local;
       s.local = next;
+      this.gathering.credentialsChanged();
       s.remote = undefined;
       this.remotes.ended = false;
       this.checks.restart();

@@ -1,7 +1,7 @@
 /**
  * Candidate pairs and their states, RFC 8445 §6.1.2.6.
  */
-import type { UdpSocket } from '@x/transport';
+import type { SocketAddress, UdpSocket } from '@x/transport';
 import { type Candidate, describeCandidate } from './candidate.js';
 
 /** Pair states, RFC 8445 §6.1.2.6. */
@@ -33,6 +33,11 @@ export interface LocalBase {
   readonly url?: string;
   /** Relay bases: the transport to that server (W3C `relayProtocol`; `turns:` is `tls`). */
   readonly relayProtocol?: 'udp' | 'tcp' | 'tls';
+  /**
+   * Bases on a shared UDP mux: an authenticated response to our check came from `from`
+   * (RFC 8445 §7.2.5.2), so what comes from there is ours from now on.
+   */
+  readonly onAuthenticated?: (from: SocketAddress) => void;
 }
 
 /** A local candidate with the base it sends from, RFC 8445 §5.1.1. */

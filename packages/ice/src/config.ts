@@ -4,10 +4,13 @@
 import type { TurnCandidateError } from './turn/errors.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock, Net, NetworkInterface } from '@x/transport';
+import { type AnnouncedAddress, checkAnnounced } from './announced.js';
 import type { Candidate } from './candidate.js';
 import type { CandidatePairInfo } from './candidate-pair.js';
 import { IceConfigError } from './errors.js';
 import { type IceServer, type IceServerUrl, parseIceServers } from './ice-server.js';
+import type { PortRange } from './gather.js';
+import type { UdpMux } from './mux/udp-mux.js';
 import type { SelectedPairCause } from './state.js';
 
 /** Consent freshness and liveness timing (RFC 7675). */
@@ -90,6 +93,25 @@ export interface AgentConfig {
   readonly iceServers?: readonly IceServer[];
   /** Host gathering filters. */
   readonly gather?: GatherOptions;
+  /**
+   * Run on a shared {@link UdpMux} instead of sockets of our own: the host candidates are the
+   * mux's addresses and port (filtered by `gather.ipv4`, `gather.ipv6` and
+   * `gather.addressFilter`), server-reflexive queries leave from the mux socket, and
+   * {@link Agent.close} releases only this agent's routes. Relayed candidates still use their
+   * own TURN sockets. Default: none (one socket per address, see `portRange`).
+   */
+  readonly udpMux?: UdpMux;
+  /**
+   * Bind host sockets on ports of this inclusive range (pion's `SetEphemeralUDPPortRange`), e.g.
+   * to match a firewall rule. Not used with `udpMux`. Default: any port.
+   */
+  readonly portRange?: PortRange;
+  /**
+   * Public addresses to announce for private ones (1:1 NAT: pion's `NAT1To1IPs`, mediasoup's
+   * `announcedAddress`); see {@link AnnouncedAddress}. With `udpMux`, replaces the mux's own
+   * `announcedAddresses`. Default: none.
+   */
+  readonly announcedAddresses?: readonly AnnouncedAddress[];
   /**
    * mDNS for host candidates: `'resolve'` (default) resolves remote `<uuid>.local`
    * candidates; `'hide'` also announces our host candidates under `<uuid>.local` names and
@@ -196,6 +218,8 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
     throw new IceConfigError('consent.failedAfterMs', 'must not be below disconnectedAfterMs');
   }
   const w = config.nominationWait ?? {};
+  checkPortRange(config.portRange);
+  checkAnnounced('announcedAddresses', config.announcedAddresses);
   return {
     controlling: config.controlling ?? true,
     ufrag,
@@ -225,6 +249,16 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
       relay: w.relay ?? 2000,
     },
   };
+}
+
+function checkPortRange(range: PortRange | undefined): void {
+  if (range === undefined) return;
+  const { min, max } = range;
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65_535 || min > max)
+    throw new IceConfigError(
+      'portRange',
+      `must be integers with 1 <= min <= max <= 65535, got ${min}..${max}`,
+    );
 }
 
 /** RFC 8445 §5.3 / RFC 8839 §5.4: ufrag 4–256 ice-chars, pwd 22–256 ice-chars. */

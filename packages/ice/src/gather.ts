@@ -2,7 +2,8 @@
  * Host candidate gathering, RFC 8445 §5.1.1.1: one socket per usable interface address,
  * filtered by the configuration, with local preferences after RFC 8421.
  */
-import type { Net, UdpSocket } from '@x/transport';
+import type { Net, SocketAddress, UdpSocket } from '@x/transport';
+import { type AnnouncedAddress, announcedFor } from './announced.js';
 import type { Candidate } from './candidate.js';
 import type { LocalBase } from './candidate-pair.js';
 import type { ResolvedConfig } from './config.js';
@@ -78,13 +79,49 @@ export class Foundations {
   }
 }
 
+/** An inclusive range of local ports (pion's `SetEphemeralUDPPortRange`). */
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The host candidate of a base bound to `address:port` (RFC 8445 §5.1.1.1); with a `'host'`
+ * announcement (1:1 NAT) it carries the public address instead.
+ */
+export function hostCandidate(
+  foundations: Foundations,
+  address: string,
+  port: number,
+  preference: number,
+  announced: AnnouncedAddress | undefined,
+): Candidate {
+  const shown = announced !== undefined && announced.as !== 'srflx' ? announced.announced : address;
+  return {
+    foundation: foundations.get('host', address, 'udp'),
+    component: 1,
+    transport: 'udp',
+    priority: candidatePriority('host', preference),
+    address: shown,
+    port,
+    type: 'host',
+  };
+}
+
+/** How host sockets are bound and announced (see `AgentConfig`). */
+export interface BindOptions {
+  readonly portRange?: PortRange | undefined;
+  readonly announced?: readonly AnnouncedAddress[] | undefined;
+}
+
 /** Binds one socket per host address; failures to bind are skipped (and returned). */
 export async function bindHostBases(
   net: Net,
   addresses: readonly HostAddress[],
   foundations: Foundations,
-  onMessage: (base: LocalBase, data: Buffer, from: import('@x/transport').SocketAddress) => void,
+  onMessage: (base: LocalBase, data: Buffer, from: SocketAddress) => void,
   nextId: () => number,
+  options: BindOptions = {},
 ): Promise<{ bases: LocalBase[]; errors: unknown[] }> {
   const bases: LocalBase[] = [];
   const errors: unknown[] = [];
@@ -92,37 +129,56 @@ export async function bindHostBases(
     let base: LocalBase | undefined;
     let socket: UdpSocket;
     try {
-      socket = await net.bindUdp({
-        address: a.address,
-        port: 0,
-        family: a.family,
-        onMessage: (data, from) => {
-          if (base !== undefined) onMessage(base, data, from);
-        },
+      socket = await bindInRange(net, a, options.portRange, (data, from) => {
+        if (base !== undefined) onMessage(base, data, from);
       });
     } catch (error) {
       errors.push(error);
       continue;
     }
-    const host: Candidate = {
-      foundation: foundations.get('host', a.address, 'udp'),
-      component: 1,
-      transport: 'udp',
-      priority: candidatePriority('host', a.localPreference),
-      address: socket.localAddress.address,
-      port: socket.localAddress.port,
-      type: 'host',
-    };
+    const local = socket.localAddress;
     base = {
       id: nextId(),
       socket,
-      address: socket.localAddress.address,
-      port: socket.localAddress.port,
+      address: local.address,
+      port: local.port,
       family: a.family,
       interfaceName: a.interfaceName,
-      host,
+      host: hostCandidate(
+        foundations,
+        local.address,
+        local.port,
+        a.localPreference,
+        announcedFor(options.announced, local.address, a.family),
+      ),
     };
     bases.push(base);
   }
   return { bases, errors };
+}
+
+/**
+ * Binds `a` on a port of `range` (from a random one on, as pion does, so that agents started
+ * together do not all try the same ports), or on any port without a range.
+ */
+async function bindInRange(
+  net: Net,
+  a: HostAddress,
+  range: PortRange | undefined,
+  onMessage: (data: Buffer, from: SocketAddress) => void,
+): Promise<UdpSocket> {
+  if (range === undefined)
+    return net.bindUdp({ address: a.address, port: 0, family: a.family, onMessage });
+  const size = range.max - range.min + 1;
+  const start = Math.floor(Math.random() * size);
+  let last: unknown;
+  for (let i = 0; i < size; i++) {
+    const port = range.min + ((start + i) % size);
+    try {
+      return await net.bindUdp({ address: a.address, port, family: a.family, onMessage });
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
 }

@@ -9,9 +9,12 @@ import type { SocketAddress, UdpSocket } from '@x/transport';
 import type { Candidate } from './candidate.js';
 import type { LocalBase } from './candidate-pair.js';
 import { isLoopback } from './checklist.js';
-import { bindHostBases, excludedLoopback, hostAddresses } from './gather.js';
+import { announcedFor } from './announced.js';
+import { bindHostBases, excludedLoopback, hostAddresses, hostCandidate } from './gather.js';
 import type { IceServerUrl } from './ice-server.js';
 import { MdnsService } from './mdns.js';
+import type { MuxConnection } from './mux/mux-connection.js';
+import type { UdpMux } from './mux/udp-mux.js';
 import { candidateSource, type Pairing } from './pairing.js';
 import { candidatePriority } from './priority.js';
 import { ReflexiveQueries, type ReflexiveResponse, srflxCandidate } from './reflexive.js';
@@ -59,6 +62,10 @@ export class Gathering {
   private readonly retiredMdns: MdnsService[] = [];
   /** The servers (with their credentials) a gathering has used, by {@link serverKey}. */
   private readonly gatheredServers = new Set<string>();
+  /** Our share of the UDP mux (`AgentConfig.udpMux`), once gathering joined it. */
+  private muxConn: MuxConnection | undefined;
+  /** Our base for each mux socket, by the socket's index. */
+  private readonly muxBases: (LocalBase | undefined)[] = [];
 
   /**
    * @param onDatagram gets what arrives on every base.
@@ -96,23 +103,41 @@ export class Gathering {
     // Relay allocations run beside host gathering (they take a round trip or more).
     const relays = this.gatherRelays(signal, s.cfg.servers);
     const relayOnly = s.cfg.transportPolicy === 'relay';
-    const addresses = relayOnly ? [] : hostAddresses(s.net, s.cfg.gather);
-    this.loopbackExcluded_ = relayOnly ? 0 : excludedLoopback(s.net, s.cfg.gather);
-    const { bases, errors } = await bindHostBases(
-      s.net,
-      addresses,
-      this.pairing.foundations,
-      this.onDatagram,
-      () => this.nextBaseId++,
-    );
-    for (const e of errors) log('bind failed: %o', e);
+    const mux = s.config.udpMux;
+    let bases: LocalBase[];
+    if (mux !== undefined && !relayOnly) {
+      this.loopbackExcluded_ = 0;
+      try {
+        bases = this.joinMux(mux);
+      } catch (error) {
+        await relays;
+        this.state_ = 'new';
+        throw error;
+      }
+    } else {
+      const addresses = relayOnly ? [] : hostAddresses(s.net, s.cfg.gather);
+      this.loopbackExcluded_ = relayOnly ? 0 : excludedLoopback(s.net, s.cfg.gather);
+      const bound = await bindHostBases(
+        s.net,
+        addresses,
+        this.pairing.foundations,
+        this.onDatagram,
+        () => this.nextBaseId++,
+        { portRange: s.config.portRange, announced: s.config.announcedAddresses },
+      );
+      for (const e of bound.errors) log('bind failed: %o', e);
+      bases = bound.bases;
+    }
     if (s.closed || signal?.aborted) {
       await Promise.all(bases.map((b) => b.socket.close()));
+      this.muxConn?.close();
+      this.muxConn = undefined;
       await relays;
       this.state_ = 'new';
       signal?.throwIfAborted();
       return;
     }
+    const announced = s.config.announcedAddresses ?? this.muxConn?.announcedAddresses;
     // Resumed after an await: each step that changes the agent is an input of its own.
     s.run(() => {
       for (const base of bases) {
@@ -123,11 +148,83 @@ export class Gathering {
         }
         this.pairing.addLocal({ candidate: host, base }, true);
       }
+      // 1:1 NAT announced as server-reflexive (pion's NAT1To1CandidateTypeSrflx).
+      for (const base of bases) {
+        const a = announcedFor(announced, base.address, base.family);
+        if (a?.as !== 'srflx') continue;
+        const mapped = { address: a.announced, port: base.port, family: base.family };
+        const c = srflxCandidate(base, mapped, 'announced', this.pairing.foundations);
+        if (c !== undefined) this.pairing.addLocal({ base, candidate: c }, true);
+      }
     });
     if (this.mdns?.hiding) await this.mdns.start();
     if (!relayOnly) await this.gatherReflexive(s.cfg.servers);
     await relays;
     s.run(() => this.finish());
+  }
+
+  /**
+   * Joins the shared UDP mux: one base per mux socket (of the families and addresses the
+   * gather options allow), no socket of our own. Datagrams the mux routes to us arrive
+   * through {@link Gathering.onDatagram} like those of our own sockets.
+   */
+  private joinMux(mux: UdpMux): LocalBase[] {
+    const s = this.session;
+    const conn = mux.connect({
+      receive: (index, data, from) => {
+        const base = this.muxBases[index];
+        if (base !== undefined) this.onDatagram(base, data, from);
+      },
+    });
+    try {
+      conn.setCredentials([s.local, s.previousLocal]);
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    this.muxConn = conn;
+    const g = s.cfg.gather;
+    const announced = s.config.announcedAddresses ?? conn.announcedAddresses;
+    const bases: LocalBase[] = [];
+    for (const ep of conn.endpoints) {
+      if (ep.family === 'IPv4' ? !g.ipv4 : !g.ipv6) continue;
+      if (g.addressFilter && !g.addressFilter(ep.address, ep.family)) continue;
+      const base: LocalBase = {
+        id: this.nextBaseId++,
+        socket: ep.socket,
+        address: ep.address,
+        port: ep.port,
+        family: ep.family,
+        interfaceName: ep.interfaceName,
+        host: hostCandidate(
+          this.pairing.foundations,
+          ep.address,
+          ep.port,
+          ep.localPreference,
+          announcedFor(announced, ep.address, ep.family),
+        ),
+        onAuthenticated: (from) => {
+          conn.learn(conn.sockets[ep.index]!, from.address, from.port);
+        },
+      };
+      this.muxBases[ep.index] = base;
+      bases.push(base);
+    }
+    return bases;
+  }
+
+  /**
+   * Our credentials changed (ICE restart): Binding requests with the new ufrag, and with the
+   * previous one, reach us through the mux from now on.
+   */
+  credentialsChanged(): void {
+    const s = this.session;
+    this.muxConn?.setCredentials([s.local, s.previousLocal]);
+  }
+
+  /** Throws `IceConfigError` when `ufrag` is another agent's on our UDP mux. */
+  checkUfrag(ufrag: string): void {
+    this.muxConn?.checkUfrag(ufrag);
   }
 
   /** Loopback addresses the last gathering left out (`gather.includeLoopback` false). */
@@ -339,6 +436,7 @@ export class Gathering {
       this.mdns?.close(),
       ...this.retiredMdns.map((m) => m.close()),
     ]);
+    this.muxConn?.close();
   }
 }
 

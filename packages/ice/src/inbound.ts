@@ -120,7 +120,11 @@ export class Inbound {
   private onResponse(base: LocalBase, msg: StunMessage, from: SocketAddress): void {
     const stats = this.session.stats;
     const r = this.parts.checks.complete(base, msg, from);
-    if (r === 'consumed') return;
+    if (r === 'consumed') {
+      // An authenticated answer from `from`: on a shared UDP mux, its datagrams are ours now.
+      base.onAuthenticated?.(from);
+      return;
+    }
     if (r === 'not-mine') {
       const q = this.parts.gathering.handleResponse(base, msg, from);
       if (q === 'consumed') return;
@@ -162,6 +166,9 @@ export class Inbound {
     }
     if (!verdict.current || s.closed) return;
     if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
+    // RFC 8445 §9: during a restart the selected pair of the old generation still carries
+    // data, but a check of the new generation on its path belongs in the new check list.
+    if (pair !== undefined && s.restarting && s.list.byKey.get(pair.key) !== pair) pair = undefined;
     if (pair === undefined) {
       // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
       const priority = msg.getUint32(StunAttr.Priority) ?? candidatePriority('prflx', 0);

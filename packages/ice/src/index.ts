@@ -13,6 +13,7 @@ export {
   type RemoteOptions,
   type StateNotifier,
 } from './agent.js';
+export type { AnnouncedAddress } from './announced.js';
 export {
   type Candidate,
   type CandidateTransport,
@@ -39,7 +40,15 @@ export {
   IceError,
   StunEncodeError,
 } from './errors.js';
+export type { PortRange } from './gather.js';
 export { type IceServer, type IceServerUrl, parseIceServerUrl } from './ice-server.js';
+export {
+  UdpMux,
+  type UdpMuxDrops,
+  type UdpMuxOptions,
+  type UdpMuxRouteCounts,
+  type UdpMuxStats,
+} from './mux/udp-mux.js';
 export { candidatePriority, localPreference, pairPriority, TYPE_PREFERENCE } from './priority.js';
 export {
   type AgentStats,

@@ -94,6 +94,8 @@ export function srflxCandidate(
   foundations: Foundations,
 ): Candidate | undefined {
   if (mapped.address === base.address && mapped.port === base.port) return undefined;
+  // A host candidate announced with its public address (1:1 NAT) is that address already.
+  if (mapped.address === base.host.address && mapped.port === base.host.port) return undefined;
   const lp = (base.host.priority >>> 8) & 0xffff;
   return {
     foundation: foundations.get('srflx', base.address, 'udp', server),

@@ -1,0 +1,217 @@
+/**
+ * One agent's share of a {@link UdpMux} (pion's `udpMuxedConn`): the routes that lead to it
+ * (its ufrags, the remote transport addresses it has authenticated, the transactions of the
+ * requests it sent to addresses not yet known) and, per mux socket, a `UdpSocket` view that
+ * the agent sends through. Closing it releases those routes, never the shared socket.
+ */
+import {
+  type SocketAddress,
+  SocketClosedError,
+  type UdpSocket,
+  type UdpSocketStats,
+} from '@x/transport';
+import type { AnnouncedAddress } from '../announced.js';
+import type { IceCredentials } from '../credentials.js';
+import { IceConfigError, IceError } from '../errors.js';
+import { MAGIC_COOKIE } from '../stun/constants.js';
+
+/** What the mux calls on the agent's side. */
+export interface MuxClient {
+  /** A datagram for this agent arrived on the mux socket of `index`. */
+  receive(index: number, data: Buffer, from: SocketAddress): void;
+}
+
+/** @internal One bound socket of a mux (shared by every agent). */
+export interface MuxSocket {
+  readonly index: number;
+  readonly socket: UdpSocket;
+  readonly interfaceName: string;
+  readonly localPreference: number;
+  /** Remote address → remote port → the agent that owns the 5-tuple. */
+  readonly routes: Map<string, Map<number, MuxConnection>>;
+}
+
+/** @internal What the connection needs of its mux. */
+export interface MuxTables {
+  readonly maxRoutesPerAgent: number;
+  readonly announcedAddresses: readonly AnnouncedAddress[] | undefined;
+  /** True when another agent of the mux routes Binding requests by `ufrag`. */
+  ufragTaken(ufrag: string, conn: MuxConnection): boolean;
+  claimUfrag(ufrag: string, pwd: string, conn: MuxConnection): void;
+  releaseUfrag(ufrag: string, conn: MuxConnection): void;
+  noteTransaction(key: string, conn: MuxConnection, socket: MuxSocket): void;
+  releaseTransaction(key: string, conn: MuxConnection): void;
+  connectionClosed(conn: MuxConnection): void;
+}
+
+/** @internal A local transport address of the mux, as one agent sees it. */
+export interface MuxEndpoint {
+  readonly index: number;
+  /** Sends from the shared socket; `close()` releases the agent's routes. */
+  readonly socket: UdpSocket;
+  readonly address: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+  readonly interfaceName: string;
+  readonly localPreference: number;
+}
+
+interface Route {
+  readonly socket: MuxSocket;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** @internal See the file comment. */
+export class MuxConnection {
+  closed = false;
+  readonly endpoints: readonly MuxEndpoint[];
+  /** The transactions this agent has outstanding to unknown addresses (hex ids). */
+  readonly transactions = new Set<string>();
+  private readonly routes: Route[] = [];
+  private ufrags: string[] = [];
+
+  constructor(
+    private readonly tables: MuxTables,
+    readonly sockets: readonly MuxSocket[],
+    readonly client: MuxClient,
+  ) {
+    this.endpoints = sockets.map((s) => {
+      const a = s.socket.localAddress;
+      return {
+        index: s.index,
+        socket: new MuxedSocket(this, s),
+        address: a.address,
+        port: a.port,
+        family: a.family,
+        interfaceName: s.interfaceName,
+        localPreference: s.localPreference,
+      };
+    });
+  }
+
+  /** The 5-tuples routed to this agent. */
+  get routeCount(): number {
+    return this.routes.length;
+  }
+
+  /** The announced addresses of the mux (an agent's own setting takes precedence). */
+  get announcedAddresses(): readonly AnnouncedAddress[] | undefined {
+    return this.tables.announcedAddresses;
+  }
+
+  /**
+   * The credentials that Binding requests may be addressed to (the current ones and, during
+   * an ICE restart, the previous generation's). Throws `IceConfigError` for a ufrag another
+   * agent of the mux uses (the routing key must be unique).
+   */
+  setCredentials(list: readonly (IceCredentials | undefined)[]): void {
+    if (this.closed) return;
+    const next = list.filter((c): c is IceCredentials => c !== undefined);
+    for (const c of next) this.checkUfrag(c.ufrag);
+    for (const c of next) this.tables.claimUfrag(c.ufrag, c.pwd, this);
+    for (const u of this.ufrags)
+      if (!next.some((c) => c.ufrag === u)) this.tables.releaseUfrag(u, this);
+    this.ufrags = next.map((c) => c.ufrag);
+  }
+
+  /** Throws `IceConfigError` when another agent of the mux routes requests by `ufrag`. */
+  checkUfrag(ufrag: string): void {
+    if (this.tables.ufragTaken(ufrag, this))
+      throw new IceConfigError('ufrag', `${ufrag} is used by another agent of this UdpMux`);
+  }
+
+  /**
+   * Routes the 5-tuple (mux socket, `from`) to this agent. False when another agent owns it
+   * (a route is never taken over) or this agent has reached `maxRoutesPerAgent`.
+   */
+  learn(socket: MuxSocket, address: string, port: number): boolean {
+    if (this.closed) return false;
+    let byPort = socket.routes.get(address);
+    const owner = byPort?.get(port);
+    if (owner !== undefined) return owner === this;
+    if (this.routes.length >= this.tables.maxRoutesPerAgent) return false;
+    if (byPort === undefined) {
+      byPort = new Map();
+      socket.routes.set(address, byPort);
+    }
+    byPort.set(port, this);
+    this.routes.push({ socket, address, port });
+    return true;
+  }
+
+  /** @see MuxedSocket.send: notes the transaction of a Binding request to an unknown address. */
+  send(socket: MuxSocket, data: Uint8Array, port: number, address: string): void {
+    if (this.closed) throw new SocketClosedError('this agent has left the UDP mux');
+    // A Binding request (type 0x0001) whose answer cannot be routed by its 5-tuple.
+    if (
+      data.length >= 20 &&
+      data[0] === 0 &&
+      data[1] === 1 &&
+      Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32BE(4) === MAGIC_COOKIE &&
+      socket.routes.get(address)?.get(port) !== this
+    ) {
+      const key = Buffer.from(data.buffer, data.byteOffset, data.length).toString('hex', 8, 20);
+      this.transactions.add(key);
+      this.tables.noteTransaction(key, this, socket);
+    }
+    socket.socket.send(data, port, address);
+  }
+
+  /** Releases every route of this agent; the shared sockets stay. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of this.routes) {
+      const byPort = r.socket.routes.get(r.address);
+      if (byPort?.get(r.port) !== this) continue;
+      byPort.delete(r.port);
+      if (byPort.size === 0) r.socket.routes.delete(r.address);
+    }
+    this.routes.length = 0;
+    for (const u of this.ufrags) this.tables.releaseUfrag(u, this);
+    this.ufrags = [];
+    for (const key of this.transactions) this.tables.releaseTransaction(key, this);
+    this.transactions.clear();
+    this.tables.connectionClosed(this);
+  }
+}
+
+/** The `UdpSocket` an agent sees for one mux socket. */
+class MuxedSocket implements UdpSocket {
+  constructor(
+    private readonly conn: MuxConnection,
+    private readonly shared: MuxSocket,
+  ) {}
+
+  get localAddress(): SocketAddress {
+    return this.shared.socket.localAddress;
+  }
+
+  get closed(): boolean {
+    return this.conn.closed || this.shared.socket.closed;
+  }
+
+  /** The shared socket's counters (every agent of the mux together). */
+  get stats(): UdpSocketStats {
+    return this.shared.socket.stats;
+  }
+
+  send(data: Uint8Array, port: number, address: string): void {
+    this.conn.send(this.shared, data, port, address);
+  }
+
+  addMembership(): void {
+    throw new IceError('a UDP mux socket is shared: it joins no multicast group');
+  }
+
+  dropMembership(): void {
+    throw new IceError('a UDP mux socket is shared: it joins no multicast group');
+  }
+
+  /** Releases the agent's routes (every socket of its share); the shared socket stays open. */
+  close(): Promise<void> {
+    this.conn.close();
+    return Promise.resolve();
+  }
+}
