@@ -20,6 +20,7 @@ import {
 } from './rtc-types.js';
 import { type RemoteDescriptionInfo, readDescription } from './remote-description.js';
 import { parseSdp } from './sdp/parse.js';
+import { validateAnswerAgainstOffer } from './sdp/validate.js';
 import type { SessionDescription } from './sdp/model.js';
 import type { RemoteTrackChanges, Transceivers } from './transceivers.js';
 
@@ -168,6 +169,12 @@ export class Negotiator {
     let info: RemoteDescriptionInfo;
     try {
       info = readDescription(description.sdp ?? '', description.type);
+      // JSEP §5.3.1 / RFC 3264 §6: an answer has the offer's m-lines, kinds and mids, in order.
+      const offer = this.jsep.pendingLocal;
+      if (description.type !== 'offer' && offer !== null) {
+        const mismatch = validateAnswerAgainstOffer(info.parsed, parseSdp(offer.sdp))[0];
+        if (mismatch !== undefined) throw mismatch;
+      }
     } catch (error) {
       throw descriptionError(error);
     }

@@ -332,3 +332,25 @@ describe('our answer that stops receiving', () => {
     expect(track.readyState).toBe('live');
   });
 });
+
+describe('an answer that does not match the offer', () => {
+  it('rejects with InvalidAccessError (another kind or mid, a missing m-line) and changes nothing', async () => {
+    peers = virtualPeers({ seed: 35 });
+    const { a, b } = peers;
+    a.addTransceiver('audio');
+    a.addTransceiver('video');
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    const answer = b.localDescription!.sdp;
+    const swapped = answer.replace('a=mid:1', 'a=mid:7').replace('BUNDLE 0 1', 'BUNDLE 0 7');
+    for (const sdp of [swapped, answer.slice(0, answer.indexOf('m=video'))]) {
+      const error = await a.setRemoteDescription({ type: 'answer', sdp }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'InvalidAccessError' });
+      expect(a.signalingState).toBe('have-local-offer');
+      expect(a.getTransceivers().map((t) => t.currentDirection)).toEqual([null, null]);
+    }
+    await a.setRemoteDescription({ type: 'answer', sdp: answer });
+    expect(a.getTransceivers().map((t) => t.currentDirection)).toEqual(['sendonly', 'sendonly']);
+  });
+});
