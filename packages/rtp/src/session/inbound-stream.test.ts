@@ -64,7 +64,7 @@ describe('InboundRtpStream', () => {
   it('releases frames, counts packets, bytes, headers and padding (webrtc-stats inbound-rtp)', () => {
     const { stream } = make();
     const packets = vp8Packets(5);
-    packets.forEach((p, i) => expect(stream.receive(p, i * 33)).toBe('accepted'));
+    for (const [i, p] of packets.entries()) expect(stream.receive(p, i * 33)).toBe('accepted');
     expect(stream.receive(packets[4]!, 200)).toBe('duplicate');
     const frames = stream.pop(200);
     expect(frames.map((f) => f.timestamp)).toEqual([0, 3000, 6000, 9000, 12000]);

@@ -3,7 +3,8 @@
  */
 
 import type { Payloader } from '../codecs/depacketizer.js';
-import type { PayloaderOptions } from '../codecs/registry.js';
+import { type PayloaderOptions, payloaderFor } from '../codecs/registry.js';
+import { RtpConfigurationError } from '../errors.js';
 import type { RtpExtensionIds } from '../packet/extension-map.js';
 import type { AudioLevel } from '../packet/extension-values.js';
 import type { SendHistoryOptions } from '../stream/send-history.js';
@@ -163,4 +164,57 @@ export interface RemoteInboundRtpCounters {
   readonly reportsReceived: number;
   /** When the last one arrived (ms). */
   readonly lastReportMs: number;
+}
+
+function checkUint(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RtpConfigurationError(
+      `OutboundRtpStream: ${name} ${value} is out of range (an integer from 0 to ${max})`,
+    );
+  }
+}
+
+/**
+ * Checks the options of an {@link OutboundRtpStream} and resolves what has a default; throws
+ * {@link RtpConfigurationError} for a value out of range or a `mimeType` without payloader.
+ */
+export function resolveOutboundOptions(options: OutboundRtpStreamOptions): {
+  readonly maxPacketSize: number;
+  readonly kind: MediaKind;
+  readonly payloader: Payloader | undefined;
+} {
+  checkUint('ssrc', options.ssrc, 0xffff_ffff);
+  checkUint('payloadType', options.payloadType, 127);
+  if (!Number.isInteger(options.clockRate) || options.clockRate <= 0) {
+    throw new RtpConfigurationError(
+      `OutboundRtpStream: clockRate ${options.clockRate} is not a positive integer (Hz)`,
+    );
+  }
+  const maxPacketSize = options.maxPacketSize ?? 1200;
+  if (!Number.isInteger(maxPacketSize) || maxPacketSize < 100 || maxPacketSize > 65535) {
+    throw new RtpConfigurationError(
+      `OutboundRtpStream: maxPacketSize ${maxPacketSize} is out of range (100 to 65535 bytes)`,
+    );
+  }
+  if (options.rtx !== undefined) {
+    checkUint('rtx.ssrc', options.rtx.ssrc, 0xffff_ffff);
+    checkUint('rtx.payloadType', options.rtx.payloadType, 127);
+  }
+  if (options.initialSequenceNumber !== undefined) {
+    checkUint('initialSequenceNumber', options.initialSequenceNumber, 0xffff);
+  }
+  if (options.timestampOffset !== undefined) {
+    checkUint('timestampOffset', options.timestampOffset, 0xffff_ffff);
+  }
+  let payloader = options.payloader;
+  if (payloader === undefined && options.mimeType !== undefined) {
+    payloader = payloaderFor(options.mimeType, options.payloaderOptions);
+    if (payloader === undefined) {
+      throw new RtpConfigurationError(
+        `OutboundRtpStream: no payloader for ${options.mimeType}; give a payloader of your own`,
+      );
+    }
+  }
+  const top = options.mimeType?.split('/')[0]?.toLowerCase();
+  return { maxPacketSize, kind: options.kind ?? (top === 'audio' ? 'audio' : 'video'), payloader };
 }

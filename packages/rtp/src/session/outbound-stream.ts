@@ -5,7 +5,6 @@
  */
 
 import type { Payloader } from '../codecs/depacketizer.js';
-import { payloaderFor } from '../codecs/registry.js';
 import { RtpConfigurationError } from '../errors.js';
 import { log } from '../log.js';
 import { midExtension, ridExtension } from '../packet/extension-strings.js';
@@ -19,41 +18,33 @@ import {
 import type { RtpHeaderExtension } from '../packet/header-extension.js';
 import { parseRtp, type RtpPacket } from '../packet/rtp-packet.js';
 import { rtpPacketSize, serializeRtp } from '../packet/serialize.js';
-import { compactNtp, type NtpTime } from '../rtcp/ntp.js';
+import type { NtpTime } from '../rtcp/ntp.js';
 import type { RtcpReportBlock } from '../rtcp/report-block.js';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.js';
 import type { RtcpSenderReport } from '../rtcp/sender-report.js';
 import { wrapRtxPacket } from '../stream/rtx.js';
 import { SendHistory } from '../stream/send-history.js';
-import type {
-  ForwardRtpOptions,
-  OutboundRtpCounters,
-  OutboundRtpStreamOptions,
-  RemoteInboundRtpCounters,
-  SendFrameOptions,
+import {
+  type ForwardRtpOptions,
+  type OutboundRtpCounters,
+  type OutboundRtpStreamOptions,
+  type RemoteInboundRtpCounters,
+  resolveOutboundOptions,
+  type SendFrameOptions,
 } from './outbound-options.js';
 import { cryptoRandom, randomBits } from './random.js';
+import { RemoteInboundState } from './remote-inbound.js';
 import { type KeyframeRequest, type MediaKind, type RtpStage, runStages } from './stage.js';
 import type { TransportSequenceCounter } from './transport-sequence.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const TWO_32 = 0x1_0000_0000;
-/** Sender reports remembered to match the LSR of report blocks (RFC 3550 §6.4.1). */
-const SR_MEMORY = 8;
 const RTX_OVERHEAD = 2;
 
 function u32(value: number): number {
   const v = Math.round(value) % TWO_32;
   return v < 0 ? v + TWO_32 : v;
-}
-
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RtpConfigurationError(
-      `OutboundRtpStream: ${name} ${value} is out of range (an integer from 0 to ${max})`,
-    );
-  }
 }
 
 /**
@@ -110,8 +101,7 @@ export class OutboundRtpStream {
   private forwardTimestampOffset = 0;
 
   private lastFirSequence = new Map<number, number>();
-  private readonly sentReports: { lsr: number; sentMs: number }[] = [];
-  private remote: Mutable<RemoteInboundRtpCounters> | undefined;
+  private readonly remote: RemoteInboundState;
   private readonly counters: Mutable<OutboundRtpCounters> = {
     packetsSent: 0,
     bytesSent: 0,
@@ -133,54 +123,26 @@ export class OutboundRtpStream {
 
   /** Throws {@link RtpConfigurationError} for an option out of range or an unknown `mimeType`. */
   constructor(options: OutboundRtpStreamOptions) {
-    checkUint('ssrc', options.ssrc, 0xffff_ffff);
-    checkUint('payloadType', options.payloadType, 127);
-    if (!Number.isInteger(options.clockRate) || options.clockRate <= 0) {
-      throw new RtpConfigurationError(
-        `OutboundRtpStream: clockRate ${options.clockRate} is not a positive integer (Hz)`,
-      );
-    }
-    const maxPacketSize = options.maxPacketSize ?? 1200;
-    if (!Number.isInteger(maxPacketSize) || maxPacketSize < 100 || maxPacketSize > 65535) {
-      throw new RtpConfigurationError(
-        `OutboundRtpStream: maxPacketSize ${maxPacketSize} is out of range (100 to 65535 bytes)`,
-      );
-    }
-    if (options.rtx !== undefined) {
-      checkUint('rtx.ssrc', options.rtx.ssrc, 0xffff_ffff);
-      checkUint('rtx.payloadType', options.rtx.payloadType, 127);
-    }
+    const resolved = resolveOutboundOptions(options);
     this.options = options;
     this.ssrc = options.ssrc;
     this.payloadType = options.payloadType;
     this.clockRate = options.clockRate;
-    this.maxPacketSize = maxPacketSize;
-    const top = options.mimeType?.split('/')[0]?.toLowerCase();
-    this.kind = options.kind ?? (top === 'audio' ? 'audio' : 'video');
-    if (options.payloader !== undefined) {
-      this.payloader = options.payloader;
-    } else if (options.mimeType !== undefined) {
-      this.payloader = payloaderFor(options.mimeType, options.payloaderOptions);
-      if (this.payloader === undefined) {
-        throw new RtpConfigurationError(
-          `OutboundRtpStream: no payloader for ${options.mimeType}; give a payloader of your own`,
-        );
-      }
-    }
+    this.remote = new RemoteInboundState(options.clockRate);
+    this.maxPacketSize = resolved.maxPacketSize;
+    this.kind = resolved.kind;
+    this.payloader = resolved.payloader;
     const random = options.random ?? cryptoRandom;
-    if (options.initialSequenceNumber !== undefined) {
-      checkUint('initialSequenceNumber', options.initialSequenceNumber, 0xffff);
-    }
-    if (options.timestampOffset !== undefined) {
-      checkUint('timestampOffset', options.timestampOffset, 0xffff_ffff);
-    }
     this.nextSequenceNumber = options.initialSequenceNumber ?? randomBits(random, 16);
     this.timestampOffset = options.timestampOffset ?? randomBits(random, 32);
     this.rtxSequenceNumber = randomBits(random, 16);
     this.history =
       options.history === false
         ? undefined
-        : new SendHistory({ maxPacketSize: maxPacketSize + RTX_OVERHEAD, ...options.history });
+        : new SendHistory({
+            maxPacketSize: resolved.maxPacketSize + RTX_OVERHEAD,
+            ...options.history,
+          });
     const ids = options.extensionIds ?? {};
     if (ids.mid !== undefined && options.mid !== undefined) {
       this.fixedExtensions.push(midExtension(ids.mid, options.mid));
@@ -360,8 +322,7 @@ export class OutboundRtpStream {
     if (c.packetsSent === 0 || c.lastSentRtpTimestamp === undefined) return undefined;
     const elapsed = nowMs - (c.lastSentCaptureMs ?? nowMs);
     const rtpTimestamp = u32(c.lastSentRtpTimestamp + (elapsed * this.clockRate) / 1000);
-    this.sentReports.push({ lsr: compactNtp(ntp), sentMs: nowMs });
-    if (this.sentReports.length > SR_MEMORY) this.sentReports.shift();
+    this.remote.senderReportSent(ntp, nowMs);
     c.senderReportsSent++;
     return {
       kind: 'sr',
@@ -422,41 +383,15 @@ export class OutboundRtpStream {
   }
 
   /**
-   * Takes one report block about this stream (RFC 3550 §6.4.1) that arrived at `arrivalMs`.
-   * The round-trip time is A − LSR − DLSR with A on our monotonic clock: the LSR is looked
-   * up among our last sender reports, and A − LSR is the time since that report was made.
+   * Takes one report block about this stream (RFC 3550 §6.4.1) that arrived at `arrivalMs`:
+   * {@link OutboundRtpStream.remoteInbound}, and the round-trip time, A − LSR − DLSR with A on
+   * our monotonic clock (the LSR picks one of our last sender reports, and A − LSR is the
+   * time since it was made).
    */
   reportBlockReceived(block: RtcpReportBlock, arrivalMs: number): void {
-    const r = (this.remote ??= {
-      packetsLost: 0,
-      fractionLost: 0,
-      jitter: 0,
-      highestSequenceNumber: 0,
-      roundTripTime: undefined,
-      totalRoundTripTime: 0,
-      roundTripTimeMeasurements: 0,
-      reportsReceived: 0,
-      lastReportMs: arrivalMs,
-    });
-    r.packetsLost = block.cumulativeLost;
-    r.fractionLost = block.fractionLost / 256;
-    r.jitter = block.jitter / this.clockRate;
-    r.highestSequenceNumber = block.highestSequenceNumber;
-    r.reportsReceived++;
-    r.lastReportMs = arrivalMs;
-    if (block.lastSenderReport === 0) return;
-    const sr = this.sentReports.find((s) => s.lsr === block.lastSenderReport);
-    if (sr === undefined) {
-      log('outbound %d: report block echoes an SR we do not remember', this.ssrc);
-      return;
+    if (!this.remote.reportBlockReceived(block, arrivalMs) && block.lastSenderReport !== 0) {
+      log('outbound %d: a report block without a round-trip time (LSR not ours?)', this.ssrc);
     }
-    const rttMs = arrivalMs - sr.sentMs - (block.delaySinceLastSenderReport * 1000) / 65536;
-    // DLSR has a resolution of 1/65536 s: a path faster than that may come out just below 0.
-    if (rttMs < -1) return;
-    const seconds = Math.max(0, rttMs) / 1000;
-    r.roundTripTime = seconds;
-    r.totalRoundTripTime += seconds;
-    r.roundTripTimeMeasurements++;
   }
 
   /** The sender's counters (a copy). */
@@ -466,7 +401,7 @@ export class OutboundRtpStream {
 
   /** What the peer's report blocks say about this stream (a copy), or `undefined` before the first. */
   get remoteInbound(): RemoteInboundRtpCounters | undefined {
-    return this.remote === undefined ? undefined : { ...this.remote };
+    return this.remote.counters;
   }
 
   /** Hooks of the stages that threw (each caught and logged). */
