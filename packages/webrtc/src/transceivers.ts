@@ -17,32 +17,22 @@ import { RTCRtpTransceiver, stopSendingAndReceiving } from './rtc-rtp-transceive
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import {
   checkSendEncodings,
-  codecTable,
   type RTCRtpTransceiverDirection,
   type RTCRtpTransceiverInit,
 } from './rtp-parameters.js';
 import type { ReceiverState, RtpHost, SenderState, TransceiverState } from './rtp-state.js';
 import type { RemoteDescriptionInfo } from './remote-description.js';
-import {
-  answerRtpSection,
-  HEADER_EXTENSIONS,
-  type LocalRtpSection,
-  type RemoteRtpSection,
-  reverseDirection,
-} from './sdp/jsep-media.js';
+import { mediaRoutes } from './media-routes.js';
+import { answerSection, offerPlan } from './rtp-offer-plan.js';
+import { transceiversNeedNegotiation } from './rtp-negotiation-needed.js';
+import { type LocalRtpSection, type RemoteRtpSection, reverseDirection } from './sdp/jsep-media.js';
 import type { OfferSection } from './sdp/jsep.js';
-import { isDataChannelSection } from './sdp/jsep.js';
 import type { SdpDirection, SdpMediaSection, SessionDescription } from './sdp/model.js';
 import { isRtpMediaProblem, readRtpMedia } from './sdp/rtp-media.js';
 import { isRejected } from './sdp/validate.js';
 
-const EXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
-const EXT_RID = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
-const EXT_RRID = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
-
 const receives = (d: string | null): boolean => d === 'sendrecv' || d === 'recvonly';
 const sends = (d: string | null): boolean => d === 'sendrecv' || d === 'sendonly';
-const isRtx = (name: string): boolean => name.toLowerCase() === 'rtx';
 
 /** One transceiver with its objects. */
 export interface TransceiverEntry {
@@ -81,7 +71,7 @@ const random32 = (): number => randomBytes(4).readUInt32BE(0) || 1;
 export class Transceivers {
   readonly entries: TransceiverEntry[] = [];
   /** Mids chosen by createOffer() for transceivers that have none yet (JSEP §5.2.1). */
-  private readonly offeredMids = new Map<TransceiverState, string>();
+  readonly offeredMids = new Map<TransceiverState, string>();
   /** Remote streams by id, for the connection's life (webrtc-pc: the same id, the same stream). */
   private readonly streams = new Map<string, MediaStream>();
   /** Our RTCP CNAME (RFC 7022: random, one per connection). */
@@ -283,139 +273,18 @@ export class Transceivers {
     return entry.transceiver;
   }
 
-  // Offers and answers ------------------------------------------------------------------
-
-  /**
-   * The m-line plan of an offer (JSEP §5.2.1, §5.2.2): the sections of `last` (our latest
-   * description) in their order, each with its transceiver or the data channel; a section
-   * rejected before and no longer used is recycled by a new transceiver (with a new mid) or
-   * kept rejected; then the new transceivers, then a new data section if `wantData`.
-   */
+  /** The m-line plan of an offer (see `rtp-offer-plan.ts`). */
   offerPlan(
     last: SessionDescription | undefined,
     remote: SessionDescription | undefined,
     wantData: boolean,
   ): OfferSection[] {
-    const used = new Set<string>();
-    for (const d of [last, remote])
-      for (const m of d?.media ?? []) if (m.mid !== undefined) used.add(m.mid);
-    for (const e of this.entries) if (e.state.mid !== null) used.add(e.state.mid);
-    for (const [t, mid] of this.offeredMids)
-      if (this.entries.some((e) => e.state === t)) used.add(mid);
-    let next = 0;
-    const newMid = (): string => {
-      while (used.has(String(next))) next++;
-      used.add(String(next));
-      return String(next);
-    };
-    const fresh = this.entries.filter((e) => e.state.mid === null && !e.state.stopped);
-    const take = (): TransceiverEntry | undefined => fresh.shift();
-    const midFor = (t: TransceiverState): string => {
-      let mid = this.offeredMids.get(t);
-      if (mid === undefined || (used.has(mid) && !this.isOfferedMidFree(t, mid, last))) {
-        mid = newMid();
-        this.offeredMids.set(t, mid);
-      }
-      return mid;
-    };
-    const plan: OfferSection[] = [];
-    let hasData = false;
-    for (const section of last?.media ?? []) {
-      const mid = section.mid ?? '';
-      if (isDataChannelSection(section) && !isRejected(section)) {
-        plan.push({ kind: 'application', mid });
-        hasData = true;
-        continue;
-      }
-      const entry = this.entries.find((e) => e.state.mid === mid && mid !== '');
-      if (entry && !entry.state.stopped) {
-        plan.push(this.offerSection(entry.state, mid));
-        continue;
-      }
-      // Rejected, its transceiver gone or stopped: recycle it (JSEP §5.2.2) or keep it off.
-      const recycled = isRejected(section) || entry?.state.stopped ? take() : undefined;
-      if (recycled) {
-        plan.push(this.offerSection(recycled.state, midFor(recycled.state)));
-        continue;
-      }
-      plan.push({
-        kind: section.kind as 'audio' | 'video',
-        mid,
-        stopped: true,
-        formats: section.formats,
-      });
-    }
-    for (let e = take(); e !== undefined; e = take()) {
-      if (e.state.stopping) continue;
-      plan.push(this.offerSection(e.state, midFor(e.state)));
-    }
-    if (wantData && !hasData) plan.push({ kind: 'application', mid: newMid() });
-    return plan;
+    return offerPlan(this, last, remote, wantData);
   }
 
-  /** A mid chosen by an earlier createOffer() stays the transceiver's if nothing else took it. */
-  private isOfferedMidFree(
-    t: TransceiverState,
-    mid: string,
-    last: SessionDescription | undefined,
-  ): boolean {
-    if (last?.media.some((m) => m.mid === mid)) return false;
-    return !this.entries.some((e) => e.state !== t && e.state.mid === mid);
-  }
-
-  /** One transceiver's section in an offer. */
-  private offerSection(t: TransceiverState, mid: string): OfferSection {
-    if (t.stopping) return { kind: t.kind, mid, stopped: true };
-    const negotiated = t.receiver.codecs.length > 0 ? t.receiver.codecs : undefined;
-    const codecs =
-      t.preferredCodecs.length > 0 ? t.preferredCodecs : (negotiated ?? codecTable(t.kind));
-    const headerExtensions =
-      t.receiver.headerExtensions.length > 0
-        ? t.receiver.headerExtensions
-        : HEADER_EXTENSIONS[t.kind];
-    const rids = t.sender.encodings.flatMap((e) => (e.rid === undefined ? [] : [e.rid]));
-    const section: LocalRtpSection = {
-      kind: t.kind,
-      mid,
-      direction: t.direction as SdpDirection,
-      codecs,
-      headerExtensions,
-      sender: this.rtpSender(
-        t,
-        codecs.some((c) => isRtx(c.name)),
-      ),
-      ...(rids.length > 1 ? { sendRids: rids } : {}),
-    };
-    return section;
-  }
-
-  private rtpSender(t: TransceiverState, rtx: boolean) {
-    const s = t.sender;
-    return {
-      streamIds: s.streamIds,
-      trackId: s.track?.id ?? s.msidTrackId,
-      cname: s.cname,
-      ssrc: s.ssrc,
-      ...(rtx ? { rtxSsrc: s.rtxSsrc } : {}),
-    };
-  }
-
-  /**
-   * What we answer for an offered audio or video section (JSEP §5.3.1): the transceiver the
-   * remote offer associated with its mid, unless stopping; our direction, codec preferences
-   * and sender. Undefined rejects the section.
-   */
+  /** What we answer for an offered audio or video section (see `rtp-offer-plan.ts`). */
   answer(offered: RemoteRtpSection): LocalRtpSection | undefined {
-    const mid = offered.mid;
-    const entry = this.entries.find((e) => e.state.mid === mid && mid !== undefined);
-    if (entry === undefined || entry.state.stopping) return undefined;
-    const t = entry.state;
-    return answerRtpSection(offered, {
-      mid: mid!,
-      direction: t.direction as SdpDirection,
-      sender: this.rtpSender(t, true),
-      ...(t.preferredCodecs.length > 0 ? { codecs: t.preferredCodecs } : {}),
-    });
+    return answerSection(this, offered);
   }
 
   // Applying descriptions ----------------------------------------------------------------
@@ -684,85 +553,19 @@ export class Transceivers {
     for (const { entry, streams } of changes.tracks) fire(entry, streams);
   }
 
-  /**
-   * The transceivers' part of webrtc-pc "check if negotiation is needed" (§4.7.3), against
-   * the current local and remote descriptions (parsed; undefined before a negotiation).
-   */
+  /** The transceivers' part of "check if negotiation is needed" (`rtp-negotiation-needed.ts`). */
   negotiationNeeded(
     local: { type: string; parsed: SessionDescription } | undefined,
     remote: SessionDescription | undefined,
   ): boolean {
-    for (const { state: t } of this.entries) {
-      if (t.stopping && !t.stopped) return true;
-      const section = t.mid === null ? undefined : local?.parsed.media.find((m) => m.mid === t.mid);
-      if (t.stopped) {
-        const remoteSection = remote?.media.find((m) => m.mid === t.mid);
-        if (
-          section !== undefined &&
-          (!isRejected(section) || (remoteSection && !isRejected(remoteSection)))
-        )
-          return true;
-        continue;
-      }
-      if (section === undefined || local === undefined) return true;
-      if (sends(t.direction)) {
-        const media = readRtpMedia(section);
-        if (isRtpMediaProblem(media) || media.msids.length === 0) return true;
-        const ids = new Set(media.msids.map((m) => m.stream).filter((s) => s !== '-'));
-        const want = new Set(t.sender.streamIds);
-        if (ids.size !== want.size || [...want].some((id) => !ids.has(id))) return true;
-      }
-      const localDirection = section.direction ?? 'sendrecv';
-      const remoteSection = remote?.media.find((m) => m.mid === t.mid);
-      const remoteDirection = remoteSection?.direction ?? 'sendrecv';
-      if (local.type === 'offer') {
-        if (localDirection !== t.direction && reverseDirection(remoteDirection) !== t.direction)
-          return true;
-      } else {
-        const wanted = t.direction as SdpDirection;
-        const offered = reverseDirection(remoteDirection);
-        const both =
-          sends(wanted) && sends(offered)
-            ? receives(wanted) && receives(offered)
-              ? 'sendrecv'
-              : 'sendonly'
-            : receives(wanted) && receives(offered)
-              ? 'recvonly'
-              : 'inactive';
-        if (localDirection !== both) return true;
-      }
-    }
-    return false;
+    return transceiversNeedNegotiation(this.entries, local, remote);
   }
 
   // Media --------------------------------------------------------------------------------
 
-  /**
-   * Where incoming RTP goes (RFC 8843 §9.2), from the remote description: the MID and RID
-   * header extension ids, the signaled SSRCs of each section, and the payload types that
-   * only one section uses.
-   */
+  /** Where incoming RTP goes, from a remote description (see `media-routes.ts`). */
   routes(info: RemoteDescriptionInfo): MediaRoutes {
-    const ids: { mid?: number; rid?: number; repairedRid?: number } = {};
-    const ssrcs = new Map<number, string>();
-    const byPt = new Map<number, string | null>();
-    for (const r of info.rtp) {
-      if (r.rejected || r.mid === undefined) continue;
-      for (const e of r.media.headerExtensions) {
-        if (e.uri === EXT_MID) ids.mid ??= e.id;
-        else if (e.uri === EXT_RID) ids.rid ??= e.id;
-        else if (e.uri === EXT_RRID) ids.repairedRid ??= e.id;
-      }
-      for (const s of r.media.ssrcs) ssrcs.set(s.ssrc, r.mid);
-      for (const c of r.media.codecs)
-        byPt.set(
-          c.payloadType,
-          byPt.has(c.payloadType) && byPt.get(c.payloadType) !== r.mid ? null : r.mid,
-        );
-    }
-    const payloadTypes = new Map<number, string>();
-    for (const [pt, mid] of byPt) if (mid !== null && mid !== undefined) payloadTypes.set(pt, mid);
-    return { extensionIds: ids, ssrcs, payloadTypes };
+    return mediaRoutes(info);
   }
 
   /**
