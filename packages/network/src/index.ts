@@ -35,6 +35,15 @@ export {
   type RemoteParameters,
 } from './manager.js';
 export { parseCandidateAttribute } from './map-ice.js';
+/** The shared UDP port of `ManagerConfig.udpMux`, from `@x/ice` (so that layers above need not import it). */
+export {
+  type AnnouncedAddress,
+  UdpMux,
+  type UdpMuxDrops,
+  type UdpMuxOptions,
+  type UdpMuxRouteCounts,
+  type UdpMuxStats,
+} from '@x/ice';
 export { DEFAULT_MAX_UNSIGNALED_STREAMS } from './media/media-router.js';
 export type {
   IncomingStream,

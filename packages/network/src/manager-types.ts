@@ -3,7 +3,7 @@
  * counters, and the certificate helpers it re-exports from `@x/dtls`.
  */
 import { type DtlsCertificate, generateCertificate, generateRsaCertificate } from '@x/dtls';
-import type { Agent, GatherOptions, IceServer } from '@x/ice';
+import type { Agent, GatherOptions, IceServer, UdpMux } from '@x/ice';
 import type { Clock, Net } from '@x/transport';
 import type { MediaOptions } from './media/media-types.js';
 import type { DataChannel } from './data-channel.js';
@@ -105,6 +105,13 @@ export interface ManagerConfig {
   readonly onHandlerError?: (error: unknown) => void;
   /** Bounds of the media path. */
   readonly media?: MediaOptions;
+  /**
+   * Run this Manager's ICE agent on a shared {@link UdpMux} (one UDP port for every
+   * connection of the process): no socket of its own, host candidates on the mux's port, and
+   * `close()` releases only this connection's routes. Create the mux once with
+   * `UdpMux.bind()`, give it to every Manager, close it after them. Default: none.
+   */
+  readonly udpMux?: UdpMux;
 }
 
 /** What the remote description says, as the Manager needs it. */

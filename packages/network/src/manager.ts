@@ -221,6 +221,7 @@ export class Manager {
       ...(config.consent ? { consent: config.consent } : {}),
       ...(iceTransportPolicy ? { transportPolicy: iceTransportPolicy } : {}),
       ...(config.turnTls ? { turnTls: config.turnTls } : {}),
+      ...(config.udpMux ? { udpMux: config.udpMux } : {}),
     };
   }
 
