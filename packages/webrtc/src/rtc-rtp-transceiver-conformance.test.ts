@@ -324,3 +324,72 @@ describe('RTCRtpTransceiver.setCodecPreferences()', () => {
     ).toEqual([102, 104]);
   });
 });
+
+describe('renegotiation', () => {
+  it('the answerer offers next: the m-lines keep their order and mids, a new transceiver gets a new mid', async () => {
+    peers = virtualPeers({ seed: 7 });
+    const { a, b } = peers;
+    a.addTransceiver('audio');
+    a.createDataChannel('d');
+    await negotiate(a, b);
+    const tracks: string[] = [];
+    a.ontrack = (e) => tracks.push(`${e.transceiver.mid} ${e.track.kind}`);
+    b.addTrack(MediaStreamTrack.create('audio')); // reuses b's recvonly audio transceiver
+    b.addTrack(MediaStreamTrack.create('video')); // a new one
+    await negotiate(b, a);
+    expect(sections(b.localDescription!.sdp).map((m) => [m.kind, m.mid])).toEqual([
+      ['audio', '0'],
+      ['application', '1'],
+      ['video', '2'],
+    ]);
+    expect(tracks).toEqual(['0 audio', '2 video']);
+    expect(a.getTransceivers().map((t) => [t.mid, t.currentDirection])).toEqual([
+      ['0', 'sendrecv'],
+      ['2', 'recvonly'],
+    ]);
+    expect(b.getTransceivers().map((t) => [t.mid, t.currentDirection])).toEqual([
+      ['0', 'sendrecv'],
+      ['2', 'sendonly'],
+    ]);
+  });
+
+  it('glare: a remote offer rolls our offer back, its transceivers lose their mids and are offered again afterwards', async () => {
+    peers = virtualPeers({ seed: 8 });
+    const { a, b } = peers;
+    const ta = a.addTransceiver('video');
+    b.addTransceiver('audio');
+    await a.setLocalDescription();
+    await b.setLocalDescription();
+    expect(ta.mid).toBe('0');
+    await a.setRemoteDescription(b.localDescription!); // a rolls back, then takes b's offer
+    expect(a.signalingState).toBe('have-remote-offer');
+    expect(ta.mid).toBeNull();
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    expect(a.getTransceivers().map((t) => t.mid)).toEqual([null, '0']);
+    await negotiate(a, b);
+    expect(ta.mid).toBe('1');
+    expect(b.getTransceivers().map((t) => [t.mid, t.receiver.track.kind])).toEqual([
+      ['0', 'audio'],
+      ['1', 'video'],
+    ]);
+  });
+
+  it('the receiver reports the negotiated codecs and extensions', async () => {
+    peers = virtualPeers({ seed: 9 });
+    const { a, b } = peers;
+    a.addTransceiver('audio');
+    await negotiate(a, b);
+    const params = b.getReceivers()[0]!.getParameters();
+    expect(params.codecs.map((c) => c.mimeType)).toEqual([
+      'audio/opus',
+      'audio/PCMU',
+      'audio/PCMA',
+    ]);
+    expect(params.headerExtensions.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+    expect(params.rtcp.reducedSize).toBe(true);
+    expect(b.getReceivers()[0]!.getParameters().rtcp.cname).toBe(
+      a.getSenders()[0]!.getParameters().rtcp.cname,
+    );
+  });
+});
