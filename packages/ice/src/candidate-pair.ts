@@ -89,7 +89,10 @@ export interface CandidatePairInfo {
   readonly localRelayProtocol?: 'udp' | 'tcp' | 'tls';
 }
 
-/** @internal the agent's mutable pair. */
+/**
+ * The agent's mutable pair (not exported from the package; users get {@link CandidatePairInfo}
+ * snapshots). Not marked internal: the declarations of the agent's modules refer to it.
+ */
 export class CandidatePair implements CandidatePairInfo {
   state = PairState.Frozen;
   nominated = false;

@@ -23,7 +23,7 @@ import { StunWriter } from '../stun/writer.js';
 import { LongTermAuth } from './auth.js';
 import { isChannelData } from './channel-data.js';
 import { TurnConfigError, type TurnCandidateError, UNREACHABLE } from './errors.js';
-import { type RelayHost, type RequestOutcome, TurnRelaySocket } from './relay-socket.js';
+import { type RequestOutcome, TurnRelaySocket } from './relay-socket.js';
 import { openServerLink, type ServerLink } from './server-link.js';
 import {
   type TurnAllocateResult,
@@ -50,7 +50,9 @@ const REASONS: Record<number, string> = {
 };
 
 /** One TURN allocation. See the file comment. */
-export class TurnClient implements RelayHost {
+// Structurally a RelayHost for its relay sockets (checked where `this` is handed to them);
+// not declared with `implements`, since those members are internal (stripped from the .d.ts).
+export class TurnClient {
   /** The server's URI, parsed. */
   readonly url: TurnServerUrl;
   /** The clock every timer of this client runs on. */

@@ -119,7 +119,7 @@ export class VirtualNetwork implements LeakSource {
     await Promise.all(this.hosts.map((h) => h.closeAll()));
   }
 
-  /** @internal Leak check: the sockets still open on any host. */
+  /** For the leak check: the sockets still open on any host. */
   describeLeaks(): string[] {
     return this.hosts.flatMap((h) => h.describeOpen());
   }

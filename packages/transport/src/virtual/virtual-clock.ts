@@ -102,7 +102,7 @@ export class VirtualClock implements Clock, LeakSource {
       .map((t) => `timer due at ${t.due} ms${t.origin ? `, set at:\n${t.origin}` : ''}`);
   }
 
-  /** @internal Leak check: the pending timers that are not the infrastructure's own. */
+  /** For the leak check: the pending timers that are not the infrastructure's own. */
   describeLeaks(): string[] {
     return this.describePendingTimers().map((t) => `virtual clock: ${t}`);
   }
