@@ -79,7 +79,10 @@ describe('RtcpReporter: regular reports', () => {
     expect(r.nextDeadline()).toBe(7500);
     expect(sent.length).toBe(1);
     r.addStream(outbound(20));
-    expect(r.intervalMs).toBe(1000); // a video stream: 1 s
+    expect(r.intervalMs).toBe(1000); // a video stream: 1 s, from the last report on
+    expect(r.nextDeadline()).toBe(3500);
+    r.addStream(outbound(21, 'audio'));
+    expect(r.nextDeadline()).toBe(3500);
     expect(r.stats.reportsSent).toBe(1);
   });
 

@@ -73,6 +73,8 @@ export class RtcpReporter {
   private readonly outbound: OutboundRtpStream[] = [];
   private readonly inbound: InboundRtpStream[] = [];
   private nextReportMs: number | undefined;
+  /** When the pending report was scheduled (ms). */
+  private scheduledAtMs = 0;
   private reportsSent = 0;
   private unroutedCount = 0;
 
@@ -101,12 +103,24 @@ export class RtcpReporter {
     this.wallClock = options.wallClock ?? Date.now;
   }
 
-  /** Registers a stream: an outbound one is reported in SRs, an inbound one in report blocks. */
+  /**
+   * Registers a stream: an outbound one is reported in SRs, an inbound one in report blocks.
+   * The first video stream of an audio session shortens the interval at once: a report
+   * scheduled later than the new interval allows is rescheduled from the same start.
+   */
   addStream(stream: OutboundRtpStream | InboundRtpStream): void {
     const list: (OutboundRtpStream | InboundRtpStream)[] = isOutbound(stream)
       ? this.outbound
       : this.inbound;
-    if (!list.includes(stream)) list.push(stream);
+    if (list.includes(stream)) return;
+    list.push(stream);
+    const interval = this.intervalMs;
+    if (
+      this.nextReportMs !== undefined &&
+      this.nextReportMs > this.scheduledAtMs + 1.5 * interval
+    ) {
+      this.nextReportMs = this.scheduledAtMs + rtcpReportDelay(interval, this.random);
+    }
   }
 
   /** Forgets a stream (after its BYE, or when its transceiver stops). */
@@ -136,10 +150,12 @@ export class RtcpReporter {
    */
   tick(nowMs: number): boolean {
     if (this.nextReportMs === undefined) {
+      this.scheduledAtMs = nowMs;
       this.nextReportMs = nowMs + rtcpReportDelay(this.intervalMs, this.random, true);
       return false;
     }
     if (nowMs < this.nextReportMs) return false;
+    this.scheduledAtMs = nowMs;
     this.nextReportMs = nowMs + rtcpReportDelay(this.intervalMs, this.random);
     return this.sendReport(nowMs);
   }
