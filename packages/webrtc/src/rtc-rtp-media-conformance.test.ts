@@ -221,4 +221,51 @@ describe('RTP between two peers', () => {
     expect(open).toBe(true);
     expect(sections(a.localDescription!.sdp).map((m) => m.kind)).toEqual(['audio', 'application']);
   });
+
+  it('mutes the remote track when the peer stops sending, and unmutes it when RTP comes again after it resumed', async () => {
+    peers = virtualPeers({ seed: 35 });
+    const { a, b, clock } = peers;
+    const sender = a.addTrack(MediaStreamTrack.create('audio'));
+    await negotiate(a, b);
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    const ssrc = ssrcOf(a.localDescription!.sdp, 0);
+    let seq = 0;
+    const send = () =>
+      managerOf(a).sendRtp(
+        rtpPacket({
+          payloadType: 111,
+          sequenceNumber: ++seq,
+          timestamp: seq * 960,
+          ssrc,
+          payload: Buffer.alloc(20),
+          mid: '0',
+        }),
+      );
+    const track = b.getReceivers()[0]!.track;
+    const events: string[] = [];
+    track.onmute = () => events.push('mute');
+    track.onunmute = () => events.push('unmute');
+    send();
+    await clock.advance(20);
+    await tasks();
+    expect(events).toEqual(['unmute']);
+    const [t] = a.getTransceivers();
+    a.removeTrack(sender);
+    await negotiate(a, b);
+    await tasks();
+    expect(events).toEqual(['unmute', 'mute']);
+    send(); // a stray packet while the description says a does not send: still muted
+    await clock.advance(20);
+    await tasks();
+    expect(track.muted).toBe(true);
+    await sender.replaceTrack(MediaStreamTrack.create('audio'));
+    t!.direction = 'sendrecv';
+    await negotiate(a, b);
+    send();
+    await clock.advance(20);
+    await tasks();
+    expect(events).toEqual(['unmute', 'mute', 'unmute']);
+  });
 });

@@ -139,9 +139,14 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
     state.inbound.set(stream.ssrc, inbound);
   }
   const s: InboundStream = inbound;
+  let unmuteQueued = false;
   return {
     onRtp: (packet) => {
-      const first = s.packetsReceived === 0 && state.track.muted;
+      // The first packet, or the first since a description muted the track, while the
+      // transceiver receives.
+      const fired = state.transceiver?.firedDirection;
+      const unmute =
+        state.track.muted && !unmuteQueued && (fired === 'sendrecv' || fired === 'recvonly');
       const now = state.host.now();
       s.packetsReceived++;
       s.bytesReceived += packet.payloadSize;
@@ -152,7 +157,13 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
       if (packet.csrcCount > 0)
         for (const csrc of packet.csrcs)
           state.contributors.set(csrc, { at: now, rtpTimestamp: packet.timestamp });
-      if (first) queueMicrotask(() => trackControl().setMuted(state.track, false));
+      if (unmute) {
+        unmuteQueued = true;
+        queueMicrotask(() => {
+          unmuteQueued = false;
+          trackControl().setMuted(state.track, false);
+        });
+      }
       // Next step: the depacketizer and jitter buffer of the track's frames take the packet here.
     },
   };
