@@ -81,7 +81,9 @@ export class Foundations {
 
 /** An inclusive range of local ports (pion's `SetEphemeralUDPPortRange`). */
 export interface PortRange {
+  /** The lowest port (1–65535). */
   readonly min: number;
+  /** The highest port (≥ `min`). */
   readonly max: number;
 }
 

@@ -106,7 +106,7 @@ export interface ManagerConfig {
   /** Bounds of the media path. */
   readonly media?: MediaOptions;
   /**
-   * Run this Manager's ICE agent on a shared {@link UdpMux} (one UDP port for every
+   * Run this Manager's ICE agent on a shared `UdpMux` (one UDP port for every
    * connection of the process): no socket of its own, host candidates on the mux's port, and
    * `close()` releases only this connection's routes. Create the mux once with
    * `UdpMux.bind()`, give it to every Manager, close it after them. Default: none.
