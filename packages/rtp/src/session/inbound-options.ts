@@ -3,6 +3,8 @@
  */
 
 import type { Depacketizer } from '../codecs/depacketizer.js';
+import type { RtpExtensionIds } from '../packet/extension-map.js';
+import type { AudioLevel } from '../packet/extension-values.js';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.js';
 import type { MediaKind, RtpStage } from './stage.js';
 
@@ -56,6 +58,24 @@ export interface InboundRtpStreamOptions {
   readonly sendFeedback?: (packet: RtcpPacket) => void;
   /** Stages around the stream (NACK generator, TWCC, REMB…), called in order. */
   readonly stages?: readonly RtpStage[];
+  /**
+   * The header extension ids the section negotiated: with `audioLevel`, the level of each
+   * packet (RFC 6464) is kept for {@link InboundRtpStream.lastPacket}.
+   */
+  readonly extensionIds?: RtpExtensionIds;
+}
+
+/**
+ * The newest packet received (by RTP timestamp): what W3C `getSynchronizationSources()`
+ * reports of a source.
+ */
+export interface InboundLastPacket {
+  /** When it arrived (ms). */
+  readonly arrivalMs: number;
+  /** Its RTP timestamp. */
+  readonly rtpTimestamp: number;
+  /** Its audio level (RFC 6464), when the extension was negotiated and present. */
+  readonly audioLevel?: AudioLevel;
 }
 
 /** What {@link InboundRtpStream.receive} did with a packet. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { prng, vp8Frame } from '../codecs/testing-frames.js';
 import { Vp8Payloader } from '../codecs/vp8.js';
 import { RtpError } from '../errors.js';
+import { audioLevelExtension } from '../packet/extension-values.js';
 import { parseRtp, type RtpPacket } from '../packet/rtp-packet.js';
 import { serializeRtp } from '../packet/serialize.js';
 import { compactNtp, ntpTimeFromUnixMs } from '../rtcp/ntp.js';
@@ -200,6 +201,32 @@ describe('InboundRtpStream', () => {
     stream.receiveRtcp({ kind: 'bye', ssrcs: [SSRC] }, 7);
     expect(seen).toEqual(['rtp 10 5', 'rtcp bye']);
     expect(stream.stageErrors).toBe(1);
+  });
+
+  it('keeps the newest packet with its audio level (RFC 6464) for getSynchronizationSources', () => {
+    const { stream } = make({ mimeType: 'audio/opus', extensionIds: { audioLevel: 3 } });
+    expect(stream.lastPacket).toBeUndefined();
+    const withLevel = (seq: number, ts: number, level: number) => {
+      const p = parseRtp(
+        serializeRtp({
+          payloadType: 111,
+          sequenceNumber: seq,
+          timestamp: ts,
+          ssrc: SSRC,
+          extensions: [audioLevelExtension(3, { voiceActivity: true, level })],
+          payload: Uint8Array.of(0xf8),
+        }),
+      );
+      if (typeof p === 'string') throw new Error(p);
+      return p;
+    };
+    stream.receive(withLevel(1, 960, 20), 10);
+    stream.receive(withLevel(0, 0, 40), 12); // older: not the newest
+    expect(stream.lastPacket).toEqual({
+      arrivalMs: 10,
+      rtpTimestamp: 960,
+      audioLevel: { voiceActivity: true, level: 20 },
+    });
   });
 
   it('refuses options it cannot use (RtpConfigurationError)', () => {

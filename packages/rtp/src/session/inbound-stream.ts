@@ -8,6 +8,7 @@ import type { Depacketizer } from '../codecs/depacketizer.js';
 import { depacketizerFor } from '../codecs/registry.js';
 import { RtpConfigurationError } from '../errors.js';
 import { log } from '../log.js';
+import { readAudioLevel } from '../packet/extension-values.js';
 import type { RtpPacket } from '../packet/rtp-packet.js';
 import { ntpTimeToUnixMs } from '../rtcp/ntp.js';
 import type { RtcpReportBlock } from '../rtcp/report-block.js';
@@ -17,6 +18,7 @@ import { JitterBuffer } from '../stream/jitter-buffer.js';
 import type { JitterFrame, MissingPacket } from '../stream/jitter-buffer-options.js';
 import { ReceiveStatistics } from '../stream/receive-statistics.js';
 import type {
+  InboundLastPacket,
   InboundReceiveResult,
   InboundRtpCounters,
   InboundRtpStreamOptions,
@@ -70,6 +72,7 @@ export class InboundRtpStream {
   private remote: Mutable<RemoteOutboundRtpCounters> | undefined;
   private byeValue: InboundStreamBye | undefined;
   private cnameValue: string | undefined;
+  private last: InboundLastPacket | undefined;
   private stageErrorCount = 0;
   private readonly counters = {
     packetsReceived: 0,
@@ -148,6 +151,17 @@ export class InboundRtpStream {
     c.lastPacketReceivedTimestamp = arrivalMs;
     this.statistics.receive(packet.sequenceNumber, packet.timestamp, arrivalMs);
     const result = this.jitterBuffer?.push(packet, arrivalMs) ?? 'accepted';
+    if (
+      (result === 'accepted' || result === 'late') &&
+      (this.last === undefined || ((packet.timestamp - this.last.rtpTimestamp) | 0) >= 0)
+    ) {
+      const level = readAudioLevel(packet, this.options.extensionIds?.audioLevel);
+      this.last = {
+        arrivalMs,
+        rtpTimestamp: packet.timestamp,
+        ...(level !== undefined ? { audioLevel: level } : {}),
+      };
+    }
     if (this.stages.length > 0 && (result === 'accepted' || result === 'out-of-window')) {
       this.runStages((s) => s.rtpReceived?.(packet, arrivalMs));
     }
@@ -286,6 +300,14 @@ export class InboundRtpStream {
       firCount: c.firCount,
       wrongSsrc: c.wrongSsrc,
     };
+  }
+
+  /**
+   * The newest packet received, by RTP timestamp (duplicates and packets out of the window
+   * aside), or `undefined` before the first: for W3C `getSynchronizationSources()`.
+   */
+  get lastPacket(): InboundLastPacket | undefined {
+    return this.last;
   }
 
   /** What the peer's last sender report said (a copy), or `undefined` before the first. */

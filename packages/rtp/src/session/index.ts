@@ -5,6 +5,7 @@
  */
 
 export type {
+  InboundLastPacket,
   InboundReceiveResult,
   InboundRtpCounters,
   InboundRtpStreamOptions,
