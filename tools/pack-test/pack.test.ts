@@ -42,6 +42,7 @@ const scenarios: readonly Scenario[] = [
   { name: 'ice', packages: ['@x/ice'] },
   { name: 'dtls', packages: ['@x/dtls'] },
   { name: 'sctp', packages: ['@x/sctp'] },
+  { name: 'rtp', packages: ['@x/rtp'] },
   { name: 'srtp', packages: ['@x/srtp'] },
   { name: 'network', packages: ['@x/network'] },
   { name: 'webrtc', packages: ['@x/webrtc'] },
