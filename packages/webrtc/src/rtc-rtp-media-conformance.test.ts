@@ -268,4 +268,42 @@ describe('RTP between two peers', () => {
     await tasks();
     expect(events).toEqual(['unmute', 'mute', 'unmute']);
   });
+
+  it('counts an RTX stream as retransmissions of its media stream, not as a source or an inbound-rtp of its own', async () => {
+    peers = virtualPeers({ seed: 36 });
+    const { a, b, clock } = peers;
+    a.addTrack(MediaStreamTrack.create('video'));
+    await negotiate(a, b);
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    const group = sections(a.localDescription!.sdp)[0]!.attributes.find(
+      (x) => x.name === 'ssrc-group',
+    );
+    const [media, rtx] = group!.value!.split(' ').slice(1).map(Number);
+    const send = (ssrc: number, payloadType: number, seq: number) =>
+      managerOf(a).sendRtp(
+        rtpPacket({
+          payloadType,
+          sequenceNumber: seq,
+          timestamp: 0,
+          ssrc,
+          payload: Buffer.alloc(100),
+          mid: '0',
+        }),
+      );
+    for (let seq = 1; seq <= 6; seq++) send(media!, 96, seq);
+    for (let seq = 1; seq <= 2; seq++) send(rtx!, 97, seq);
+    await clock.advance(50);
+    const receiver = b.getReceivers()[0]!;
+    expect(receiver.getSynchronizationSources().map((s) => s.source)).toEqual([media]);
+    const inbound = [...(await receiver.getStats()).values()];
+    expect(inbound).toHaveLength(1);
+    expect(inbound[0]).toMatchObject({
+      ssrc: media,
+      packetsReceived: 6,
+      retransmittedPacketsReceived: 2,
+      retransmittedBytesReceived: 200,
+    });
+  });
 });

@@ -81,7 +81,7 @@ export class RTCRtpReceiver {
     const now = state.host.now();
     const out: RTCRtpSynchronizationSource[] = [];
     for (const s of state.inbound.values()) {
-      if (s.packetsReceived === 0 || now - s.lastPacketAt > SOURCE_WINDOW_MS) continue;
+      if (s.repair || s.packetsReceived === 0 || now - s.lastPacketAt > SOURCE_WINDOW_MS) continue;
       out.push({ timestamp: s.lastPacketAt, source: s.ssrc, rtpTimestamp: s.lastRtpTimestamp });
     }
     return out.sort((a, b) => b.timestamp - a.timestamp);
@@ -127,14 +127,18 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
   if (inbound === undefined) {
     inbound = {
       ssrc: stream.ssrc,
-      rid: stream.rid,
+      rid: stream.rid ?? stream.repairedRid,
+      repair:
+        stream.repairedRid !== undefined ||
+        state.codecs.some(
+          (c) => c.payloadType === stream.payloadType && c.name.toLowerCase() === 'rtx',
+        ),
       payloadType: stream.payloadType,
       packetsReceived: 0,
       bytesReceived: 0,
       headerBytesReceived: 0,
       lastPacketAt: 0,
       lastRtpTimestamp: 0,
-      lastCsrcs: [],
     };
     state.inbound.set(stream.ssrc, inbound);
   }

@@ -336,7 +336,14 @@ export function rtpStats(
   const transportId = statsId(space, 'T', 'transport');
   const mid = of.transceiver?.mid ?? undefined;
   if ('inbound' in of) {
-    for (const s of of.inbound.values()) {
+    const streams = [...of.inbound.values()];
+    const repairs = streams.filter((s) => s.repair);
+    for (const s of streams) {
+      if (s.repair) continue;
+      // RTX packets count as retransmissions of the media stream of their rid (or the only one).
+      const mine = repairs.filter(
+        (r) => r.rid === s.rid || streams.filter((x) => !x.repair).length === 1,
+      );
       const id = statsId(space, 'IT', `${of.kind}|${s.ssrc}`);
       out.set(id, {
         id,
@@ -351,6 +358,8 @@ export function rtpStats(
         packetsReceived: s.packetsReceived,
         bytesReceived: s.bytesReceived,
         headerBytesReceived: s.headerBytesReceived,
+        retransmittedPacketsReceived: mine.reduce((n, r) => n + r.packetsReceived, 0),
+        retransmittedBytesReceived: mine.reduce((n, r) => n + r.bytesReceived, 0),
       });
     }
     return out;

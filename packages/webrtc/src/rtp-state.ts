@@ -54,6 +54,12 @@ export interface SenderState {
 export interface InboundStream {
   readonly ssrc: number;
   readonly rid: string | undefined;
+  /**
+   * A repair stream (RTX, RFC 4588: its payload type is an `rtx` codec, or it has a
+   * RepairedRtpStreamId): not a synchronization source nor an `inbound-rtp` of its own; its
+   * packets count as retransmissions of the media stream (webrtc-stats).
+   */
+  readonly repair: boolean;
   payloadType: number;
   packetsReceived: number;
   bytesReceived: number;
@@ -61,7 +67,6 @@ export interface InboundStream {
   /** Clock time of the last packet, and its RTP timestamp (getSynchronizationSources). */
   lastPacketAt: number;
   lastRtpTimestamp: number;
-  lastCsrcs: readonly number[];
 }
 
 /** [[ReceiverTrack]], [[ReceiveCodecs]], [[AssociatedRemoteMediaStreams]], ... */
