@@ -12,8 +12,8 @@ import {
   writeHeader,
 } from './header.js';
 import {
-  decodeReportBlock,
-  encodeReportBlock,
+  decodeReportList,
+  encodeReportList,
   REPORT_BLOCK_SIZE,
   type RtcpReportBlock,
 } from './report-block.js';
@@ -35,18 +35,12 @@ export function decodeReceiverReport(
   start: number,
   end: number,
 ): RtcpReceiverReport | RtcpParseFailure {
-  const count = b[start]! & 0x1f;
-  const blocks = start + 8;
-  if (blocks + count * REPORT_BLOCK_SIZE > end) return 'truncated';
-  const reports: RtcpReportBlock[] = [];
-  for (let i = 0; i < count; i++)
-    reports.push(decodeReportBlock(b, blocks + i * REPORT_BLOCK_SIZE));
-  const ext = blocks + count * REPORT_BLOCK_SIZE;
+  const list = decodeReportList(b, start + 8, b[start]! & 0x1f, end);
+  if (list === 'truncated') return list;
   return {
     kind: 'rr',
     ssrc: r32(b, start + 4),
-    reports,
-    ...(ext < end ? { profileExtension: b.subarray(ext, end) } : {}),
+    ...list,
   };
 }
 
@@ -62,13 +56,7 @@ export function encodeReceiverReport(p: RtcpReceiverReport, t: Uint8Array, o: nu
   const size = receiverReportSize(p);
   writeHeader(t, o, p.reports.length, RtcpPacketType.RR, size);
   w32(t, o + 4, p.ssrc);
-  let at = o + 8;
-  for (const r of p.reports) {
-    encodeReportBlock(r, t, at);
-    at += REPORT_BLOCK_SIZE;
-  }
-  if (p.profileExtension) t.set(p.profileExtension, at);
-  t.fill(0, at + (p.profileExtension?.length ?? 0), o + size);
+  encodeReportList(p, t, o + 8, o + size);
   return o + size;
 }
 

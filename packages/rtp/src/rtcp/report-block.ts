@@ -58,3 +58,41 @@ export function encodeReportBlock(r: RtcpReportBlock, t: Uint8Array, at: number)
   w32(t, at + 16, r.lastSenderReport);
   w32(t, at + 20, r.delaySinceLastSenderReport);
 }
+
+/** What follows the sender part of an SR or RR (RFC 3550 §6.4.1): its blocks, then any extension. */
+export interface ReportList {
+  readonly reports: RtcpReportBlock[];
+  readonly profileExtension?: Uint8Array;
+}
+
+/**
+ * Reads `count` report blocks from `at` and the profile-specific extension after them, up to
+ * `end`; `'truncated'` when the blocks do not fit.
+ */
+export function decodeReportList(
+  b: Uint8Array,
+  at: number,
+  count: number,
+  end: number,
+): ReportList | 'truncated' {
+  if (at + count * REPORT_BLOCK_SIZE > end) return 'truncated';
+  const reports: RtcpReportBlock[] = [];
+  for (let i = 0; i < count; i++) reports.push(decodeReportBlock(b, at + i * REPORT_BLOCK_SIZE));
+  const ext = at + count * REPORT_BLOCK_SIZE;
+  return ext < end ? { reports, profileExtension: b.subarray(ext, end) } : { reports };
+}
+
+/** Writes the blocks and the extension of `p` from `at`, zero-padding up to `end`. */
+export function encodeReportList(
+  p: { readonly reports: readonly RtcpReportBlock[]; readonly profileExtension?: Uint8Array },
+  t: Uint8Array,
+  at: number,
+  end: number,
+): void {
+  for (const r of p.reports) {
+    encodeReportBlock(r, t, at);
+    at += REPORT_BLOCK_SIZE;
+  }
+  if (p.profileExtension) t.set(p.profileExtension, at);
+  t.fill(0, at + (p.profileExtension?.length ?? 0), end);
+}

@@ -12,8 +12,8 @@ import {
   writeHeader,
 } from './header.js';
 import {
-  decodeReportBlock,
-  encodeReportBlock,
+  decodeReportList,
+  encodeReportList,
   REPORT_BLOCK_SIZE,
   type RtcpReportBlock,
 } from './report-block.js';
@@ -45,13 +45,8 @@ export function decodeSenderReport(
   start: number,
   end: number,
 ): RtcpSenderReport | RtcpParseFailure {
-  const count = b[start]! & 0x1f;
-  const blocks = start + 28;
-  if (blocks + count * REPORT_BLOCK_SIZE > end) return 'truncated';
-  const reports: RtcpReportBlock[] = [];
-  for (let i = 0; i < count; i++)
-    reports.push(decodeReportBlock(b, blocks + i * REPORT_BLOCK_SIZE));
-  const ext = blocks + count * REPORT_BLOCK_SIZE;
+  const list = decodeReportList(b, start + 28, b[start]! & 0x1f, end);
+  if (list === 'truncated') return list;
   return {
     kind: 'sr',
     ssrc: r32(b, start + 4),
@@ -60,8 +55,7 @@ export function decodeSenderReport(
     rtpTimestamp: r32(b, start + 16),
     packetCount: r32(b, start + 20),
     octetCount: r32(b, start + 24),
-    reports,
-    ...(ext < end ? { profileExtension: b.subarray(ext, end) } : {}),
+    ...list,
   };
 }
 
@@ -91,13 +85,7 @@ export function encodeSenderReport(p: RtcpSenderReport, t: Uint8Array, o: number
   w32(t, o + 16, p.rtpTimestamp);
   w32(t, o + 20, p.packetCount);
   w32(t, o + 24, p.octetCount);
-  let at = o + 28;
-  for (const r of p.reports) {
-    encodeReportBlock(r, t, at);
-    at += REPORT_BLOCK_SIZE;
-  }
-  if (p.profileExtension) t.set(p.profileExtension, at);
-  t.fill(0, at + (p.profileExtension?.length ?? 0), o + size);
+  encodeReportList(p, t, o + 28, o + size);
   return o + size;
 }
 
