@@ -6,6 +6,7 @@
 import { RtpConfigurationError } from '../errors.js';
 import type { Depacketizer, Payloader } from './depacketizer.js';
 import { splitSizes } from './split.js';
+import { readPictureId } from './picture-id.js';
 
 /** The RFC 7741 §4.2 payload descriptor of one packet. */
 export interface Vp8Descriptor {
@@ -68,16 +69,8 @@ export function readVp8Descriptor(payload: Uint8Array, out: Vp8Descriptor): bool
   if ((b0 & 0x80) !== 0) {
     const x = payload[at++]!;
     if ((x & 0x80) !== 0) {
-      if (at >= length) return false;
-      const p0 = payload[at++]!;
-      if ((p0 & 0x80) !== 0) {
-        if (at >= length) return false;
-        out.pictureId = ((p0 & 0x7f) << 8) | payload[at++]!;
-        out.pictureIdBits = 15;
-      } else {
-        out.pictureId = p0;
-        out.pictureIdBits = 7;
-      }
+      at = readPictureId(payload, at, length, out);
+      if (at < 0) return false;
     }
     if ((x & 0x40) !== 0) {
       if (at >= length) return false;

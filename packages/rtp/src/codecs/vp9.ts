@@ -4,6 +4,7 @@
  */
 
 import type { Depacketizer } from './depacketizer.js';
+import { readPictureId } from './picture-id.js';
 
 /** The RFC 9628 §4.2 payload descriptor of one packet (the scalability structure is skipped). */
 export interface Vp9Descriptor {
@@ -130,16 +131,8 @@ export function readVp9Descriptor(payload: Uint8Array, out: Vp9Descriptor): bool
   out.scalabilityOffset = 0;
   let at = 1;
   if ((b0 & 0x80) !== 0) {
-    if (at >= length) return false;
-    const p0 = payload[at++]!;
-    if ((p0 & 0x80) !== 0) {
-      if (at >= length) return false;
-      out.pictureId = ((p0 & 0x7f) << 8) | payload[at++]!;
-      out.pictureIdBits = 15;
-    } else {
-      out.pictureId = p0;
-      out.pictureIdBits = 7;
-    }
+    at = readPictureId(payload, at, length, out);
+    if (at < 0) return false;
   }
   if (out.layerIndices) {
     if (at >= length) return false;
