@@ -27,13 +27,26 @@ export interface MuxSocket {
   readonly socket: UdpSocket;
   readonly interfaceName: string;
   readonly localPreference: number;
-  /** Remote address → remote port → the agent that owns the 5-tuple. */
-  readonly routes: Map<string, Map<number, MuxConnection>>;
+  /** Remote address → remote port → the route of the 5-tuple. */
+  readonly routes: Map<string, Map<number, MuxRoute>>;
+}
+
+/** @internal A 5-tuple routed to an agent. */
+export interface MuxRoute {
+  readonly conn: MuxConnection;
+  readonly socket: MuxSocket;
+  readonly address: string;
+  readonly port: number;
+  /** Clock time of the last datagram from it. */
+  lastSeen: number;
 }
 
 /** @internal What the connection needs of its mux. */
 export interface MuxTables {
   readonly maxRoutesPerAgent: number;
+  /** Silence after which a route may be reclaimed for a new one (at `maxRoutesPerAgent`). */
+  readonly routeIdleMs: number;
+  now(): number;
   readonly announcedAddresses: readonly AnnouncedAddress[] | undefined;
   /** True when another agent of the mux routes Binding requests by `ufrag`. */
   ufragTaken(ufrag: string, conn: MuxConnection): boolean;
@@ -56,19 +69,13 @@ export interface MuxEndpoint {
   readonly localPreference: number;
 }
 
-interface Route {
-  readonly socket: MuxSocket;
-  readonly address: string;
-  readonly port: number;
-}
-
 /** @internal See the file comment. */
 export class MuxConnection {
   closed = false;
   readonly endpoints: readonly MuxEndpoint[];
   /** The transactions this agent has outstanding to unknown addresses (hex ids). */
   readonly transactions = new Set<string>();
-  private readonly routes: Route[] = [];
+  private readonly routes: MuxRoute[] = [];
   private ufrags: string[] = [];
 
   constructor(
@@ -122,21 +129,37 @@ export class MuxConnection {
   }
 
   /**
-   * Routes the 5-tuple (mux socket, `from`) to this agent. False when another agent owns it
-   * (a route is never taken over) or this agent has reached `maxRoutesPerAgent`.
+   * Routes the 5-tuple (mux socket, `from`) to this agent. At `maxRoutesPerAgent`, the route
+   * silent the longest is given up for it if it has been silent for `routeIdleMs` (an old NAT
+   * binding, a path of an earlier ICE generation); a route in use never is. False when another
+   * agent owns the 5-tuple (a route is never taken over) or no route could be reclaimed.
    */
   learn(socket: MuxSocket, address: string, port: number): boolean {
     if (this.closed) return false;
     let byPort = socket.routes.get(address);
     const owner = byPort?.get(port);
-    if (owner !== undefined) return owner === this;
-    if (this.routes.length >= this.tables.maxRoutesPerAgent) return false;
+    if (owner !== undefined) return owner.conn === this;
+    const now = this.tables.now();
+    if (this.routes.length >= this.tables.maxRoutesPerAgent && !this.reclaim(now)) return false;
     if (byPort === undefined) {
       byPort = new Map();
       socket.routes.set(address, byPort);
     }
-    byPort.set(port, this);
-    this.routes.push({ socket, address, port });
+    const route: MuxRoute = { conn: this, socket, address, port, lastSeen: now };
+    byPort.set(port, route);
+    this.routes.push(route);
+    return true;
+  }
+
+  /** Gives up the route silent the longest, if it has been silent for `routeIdleMs`. */
+  private reclaim(now: number): boolean {
+    let oldest = -1;
+    for (let i = 0; i < this.routes.length; i++)
+      if (oldest < 0 || this.routes[i]!.lastSeen < this.routes[oldest]!.lastSeen) oldest = i;
+    const r = this.routes[oldest];
+    if (r === undefined || now - r.lastSeen < this.tables.routeIdleMs) return false;
+    this.routes.splice(oldest, 1);
+    unlink(r);
     return true;
   }
 
@@ -149,7 +172,7 @@ export class MuxConnection {
       data[0] === 0 &&
       data[1] === 1 &&
       Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32BE(4) === MAGIC_COOKIE &&
-      socket.routes.get(address)?.get(port) !== this
+      socket.routes.get(address)?.get(port)?.conn !== this
     ) {
       const key = Buffer.from(data.buffer, data.byteOffset, data.length).toString('hex', 8, 20);
       this.transactions.add(key);
@@ -162,12 +185,7 @@ export class MuxConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const r of this.routes) {
-      const byPort = r.socket.routes.get(r.address);
-      if (byPort?.get(r.port) !== this) continue;
-      byPort.delete(r.port);
-      if (byPort.size === 0) r.socket.routes.delete(r.address);
-    }
+    for (const r of this.routes) unlink(r);
     this.routes.length = 0;
     for (const u of this.ufrags) this.tables.releaseUfrag(u, this);
     this.ufrags = [];
@@ -175,6 +193,14 @@ export class MuxConnection {
     this.transactions.clear();
     this.tables.connectionClosed(this);
   }
+}
+
+/** Takes a route out of its socket's table. */
+function unlink(r: MuxRoute): void {
+  const byPort = r.socket.routes.get(r.address);
+  if (byPort?.get(r.port) !== r) return;
+  byPort.delete(r.port);
+  if (byPort.size === 0) r.socket.routes.delete(r.address);
 }
 
 /** The `UdpSocket` an agent sees for one mux socket. */

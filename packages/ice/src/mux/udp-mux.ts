@@ -63,11 +63,18 @@ export interface UdpMuxOptions {
    */
   readonly announcedAddresses?: readonly AnnouncedAddress[];
   /**
-   * The most remote transport addresses routed to one agent. A peer's checks from a new address
-   * beyond it are dropped (`dropped.routeLimit`), so that replayed checks from many addresses
-   * cannot grow the table. Default 100 (the agent's `maxPairs` default).
+   * The most remote transport addresses routed to one agent, so that a check replayed from
+   * many addresses cannot grow the table. Beyond it, a new address takes the place of the one
+   * silent the longest if that one has been silent for `routeIdleMs`, else its check is dropped
+   * (`dropped.routeLimit`). Default 100 (the agent's `maxPairs` default).
    */
   readonly maxRoutesPerAgent?: number;
+  /**
+   * How long a route must have been silent before a new address may take its place (see
+   * `maxRoutesPerAgent`). The selected pair is never that silent: consent requests flow on it
+   * (RFC 7675). Default 30 000 ms.
+   */
+  readonly routeIdleMs?: number;
   /** `SO_RCVBUF` of each socket (many connections share it). Default: the system's. */
   readonly receiveBufferSize?: number;
 }
@@ -157,6 +164,8 @@ export class UdpMux {
   ) {
     this.tables = {
       maxRoutesPerAgent: Math.max(1, Math.floor(options.maxRoutesPerAgent ?? 100)),
+      routeIdleMs: options.routeIdleMs ?? 30_000,
+      now: () => this.clock.now(),
       announcedAddresses: options.announcedAddresses,
       ufragTaken: (ufrag, conn) => {
         const e = this.ufrags.get(ufrag);
@@ -279,15 +288,17 @@ export class UdpMux {
   /** Every datagram of every mux socket (hot path: two map lookups for a known 5-tuple). */
   private receive(socket: MuxSocket, data: Buffer, from: SocketAddress): void {
     this.stats.datagramsReceived++;
-    const conn = socket.routes.get(from.address)?.get(from.port);
-    // A STUN response (first byte 1) answers whoever sent its request, even from a 5-tuple
-    // another agent owns (two agents checking towards one remote address).
-    if (conn !== undefined && (data[0] !== 1 || !this.routeResponse(socket, data, from, false))) {
-      this.stats.routedByAddress++;
-      conn.client.receive(socket.index, data, from);
+    const route = socket.routes.get(from.address)?.get(from.port);
+    if (route === undefined) {
+      this.routeUnknown(socket, data, from);
       return;
     }
-    if (conn === undefined) this.routeUnknown(socket, data, from);
+    route.lastSeen = this.clock.now();
+    // A STUN response (first byte 1) answers whoever sent its request, even from a 5-tuple
+    // another agent owns (two agents checking towards one remote address).
+    if (data[0] === 1 && this.routeResponse(socket, data, from, false)) return;
+    this.stats.routedByAddress++;
+    route.conn.client.receive(socket.index, data, from);
   }
 
   /** A datagram from a 5-tuple no agent owns: only STUN can open a route (rules 2 and 3). */
@@ -368,7 +379,7 @@ export class UdpMux {
     this.transactions.delete(key);
     tx.conn.transactions.delete(key);
     if (this.clock.now() - tx.at > TRANSACTION_TTL_MS) return false;
-    if (!unknown && tx.conn === socket.routes.get(from.address)?.get(from.port)) return false;
+    if (!unknown && tx.conn === socket.routes.get(from.address)?.get(from.port)?.conn) return false;
     this.stats.routedByTransaction++;
     tx.conn.client.receive(socket.index, data, from);
     return true;
