@@ -109,9 +109,12 @@ export interface ForwardRtpOptions {
  * names them where it has a member (bytes are payload bytes; times are ms on the caller's clock).
  */
 export interface OutboundRtpCounters {
-  /** Packets sent, retransmissions excluded (RFC 3550 §6.4.1 sender's packet count). */
+  /**
+   * Packets sent, retransmissions included (W3C `packetsSent`; the SR's packet count, RFC 3550
+   * §6.4.1, as libwebrtc counts it).
+   */
   readonly packetsSent: number;
-  /** Payload bytes sent, headers and padding excluded (the SR's octet count). */
+  /** Payload bytes sent, headers and padding excluded, retransmissions included (the SR's octet count). */
   readonly bytesSent: number;
   /** RTP header and padding bytes sent. */
   readonly headerBytesSent: number;
@@ -119,9 +122,9 @@ export interface OutboundRtpCounters {
   readonly framesSent: number;
   /** Of those, keyframes. */
   readonly keyFramesSent: number;
-  /** Packets sent again by `retransmit`. */
+  /** Packets of `packetsSent` that `retransmit` sent again (on RTX when configured). */
   readonly retransmittedPacketsSent: number;
-  /** Payload bytes of those. */
+  /** Their payload bytes (without RTX's original sequence number). */
   readonly retransmittedBytesSent: number;
   /** NACK packets received for this stream (RFC 4585 §6.2.1). */
   readonly nackCount: number;

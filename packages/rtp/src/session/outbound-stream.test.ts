@@ -234,7 +234,10 @@ describe('OutboundRtpStream: retransmission', () => {
     ).toBe(true);
     expect(stream.stats.retransmittedPacketsSent).toBe(1);
     expect(stream.stats.retransmittedBytesSent).toBe(original.payload.length);
-    expect(stream.stats.packetsSent).toBe(count);
+    expect(stream.stats.packetsSent).toBe(count + 1); // W3C: retransmissions included
+    expect(stream.stats.bytesSent).toBe(
+      sent.slice(0, count).reduce((a, p) => a + p.payload.length, 0) + again.payload.length,
+    );
     expect(stream.history!.get(original.sequenceNumber, 50)!.retransmissions).toBe(1);
     expect(stream.retransmit((original.sequenceNumber + 500) & 0xffff, 50)).toBe(false);
   });

@@ -300,10 +300,15 @@ export class OutboundRtpStream {
       );
     }
     this.history?.markRetransmitted(sequenceNumber, nowMs);
-    this.counters.retransmittedPacketsSent++;
-    this.counters.retransmittedBytesSent +=
-      bytes.length - parsed.headerSize - parsed.paddingSize - (rtx ? RTX_OVERHEAD : 0);
-    this.counters.lastPacketSentMs = nowMs;
+    // W3C: packetsSent and bytesSent include retransmissions (and libwebrtc's SR counts do).
+    const c = this.counters;
+    const payloadBytes = bytes.length - parsed.headerSize - parsed.paddingSize;
+    c.packetsSent++;
+    c.bytesSent += payloadBytes;
+    c.headerBytesSent += bytes.length - payloadBytes;
+    c.retransmittedPacketsSent++;
+    c.retransmittedBytesSent += payloadBytes - (rtx ? RTX_OVERHEAD : 0);
+    c.lastPacketSentMs = nowMs;
     this.options.send(bytes);
     if (this.stages.length > 0) this.runStages((s) => s.rtpSent?.(parsed, nowMs));
     return true;
