@@ -253,6 +253,42 @@ describe('UdpMux: candidates', () => {
     expect(pairs[0]!.server.received.map(String)).toEqual(['via the NAT']);
   });
 
+  it('binds every address of a dual-stack host on one port; agents prefer IPv6 and may leave a family out', async () => {
+    const clock = new VirtualClock();
+    const world = new VirtualNetwork({ clock, seed: 8 });
+    cleanup.push(() => world.close());
+    const lan = world.addRouter({ name: 'lan', cidr: '10.0.0.0/24', cidr6: 'fd00:1::/64' });
+    const host = world.addHost({ name: 'server', router: lan });
+    const client = world.addHost({ name: 'client', router: lan });
+    const mux = await UdpMux.bind({ net: host, clock, port: MUX_PORT });
+    cleanup.push(() => mux.close());
+    expect(mux.localAddresses.map((a) => `${a.family} ${a.port}`)).toEqual([
+      `IPv4 ${MUX_PORT}`,
+      `IPv6 ${MUX_PORT}`,
+    ]);
+    const p = await connectToMux({ clock, netA: client, netB: host, mux }, cleanup);
+    const v4 = await connectToMux(
+      { clock, netA: client, netB: host, mux, b: { gather: { ipv6: false } } },
+      cleanup,
+    );
+    await clock.runUntil(() => allCompleted([p, v4]), { timeoutMs: 5000 });
+    expect(p.server.agent.getLocalCandidates().map((c) => c.port)).toEqual([MUX_PORT, MUX_PORT]);
+    expect(p.server.agent.selectedPair!.local.address).toMatch(/^fd00:1::/);
+    expect(v4.server.agent.getLocalCandidates().map((c) => c.address)).toEqual([
+      expect.stringMatching(/^10\.0\.0\./),
+    ]);
+    p.client.agent.send(Buffer.from('over v6'));
+    v4.client.agent.send(Buffer.from('over v4'));
+    await clock.advance(10);
+    expect(p.server.received.map(String)).toEqual(['over v6']);
+    expect(v4.server.received.map(String)).toEqual(['over v4']);
+    // A closed mux takes no new agent.
+    await mux.close();
+    const late = new Agent({ net: host, clock, udpMux: mux, mdns: 'off' }, () => {});
+    cleanup.push(() => late.close());
+    await expect(late.gather()).rejects.toThrow(/closed/);
+  });
+
   it('announces a public address for the private one behind a 1:1 NAT, as host or as srflx', async () => {
     const clock = new VirtualClock();
     const world = new VirtualNetwork({ clock, seed: 5 });
