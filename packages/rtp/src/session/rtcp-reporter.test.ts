@@ -232,6 +232,15 @@ describe('RtcpReporter: BYE, feedback and routing', () => {
     expect(inb.remoteOutbound?.packetsSent).toBe(1);
     expect(inb.cname).toBe('peer');
     expect(inb.bye).toEqual({ arrivalMs: 5 });
+    // After its BYE, no report block about it (RFC 3550 §6.3.4).
+    const sent: RtcpPacket[][] = [];
+    const other = new RtcpReporter({
+      cname: 'x',
+      send: (c) => sent.push(parseRtcp(c) as RtcpPacket[]),
+    });
+    other.addStream(inb);
+    other.sendReport(10);
+    expect(sent[0]![0]).toMatchObject({ kind: 'rr', reports: [] });
     r.removeStream(inb);
     expect(r.receiveRtcp([{ kind: 'bye', ssrcs: [10] }], 6)).toBe(1);
   });

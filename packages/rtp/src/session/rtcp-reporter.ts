@@ -308,6 +308,8 @@ export class RtcpReporter {
     const reportBlocks: RtcpReportBlock[] = [];
     if (blocks) {
       for (const stream of this.inbound) {
+        // RFC 3550 §6.3.4: a source that sent BYE is no longer a member; no block about it.
+        if (stream.bye !== undefined) continue;
         const block = stream.reportBlock(nowMs);
         if (block !== undefined) reportBlocks.push(block);
       }
