@@ -382,6 +382,8 @@ export class Manager {
     this.assertOpen();
     if (this.agent.gatheringState !== 'new') return;
     this.emit({ kind: 'gathering-state', state: 'gathering' });
+    // The handler may have closed the Manager: gathering then ends here, quietly.
+    if (this.closed) return;
     await this.agent.gather(options);
   }
 
