@@ -106,6 +106,17 @@ describe('RTP between two peers', () => {
       bytesReceived: 20 * 40,
       trackIdentifier: audioTrack!.id,
     });
+    const audioCodec = (await b.getStats()).get(
+      inbound.find((e) => e.kind === 'audio')!.codecId as string,
+    );
+    expect(audioCodec).toMatchObject({
+      type: 'codec',
+      payloadType: 111,
+      mimeType: 'audio/opus',
+      clockRate: 48000,
+      channels: 2,
+      sdpFmtpLine: 'minptime=10;useinbandfec=1',
+    });
     expect(inbound.find((e) => e.kind === 'video')).toMatchObject({
       ssrc: videoSsrc,
       mid: '1',
@@ -116,7 +127,8 @@ describe('RTP between two peers', () => {
     expect(source).toMatchObject({ source: audioSsrc, rtpTimestamp: 20 * 960 });
     expect(videoReceiver!.getSynchronizationSources()[0]!.source).toBe(videoSsrc);
     expect(audioReceiver!.getContributingSources()).toEqual([]);
-    expect((await b.getStats(videoTrack)).size).toBe(1);
+    const selected = [...(await b.getStats(videoTrack)).values()].map((e) => e.type).sort();
+    expect(selected).toEqual(['codec', 'inbound-rtp']);
     expect(managerOf(b).mediaStats.streams).toBe(2);
     // The data channel still works beside the media.
     const got: unknown[] = [];
@@ -297,7 +309,9 @@ describe('RTP between two peers', () => {
     await clock.advance(50);
     const receiver = b.getReceivers()[0]!;
     expect(receiver.getSynchronizationSources().map((s) => s.source)).toEqual([media]);
-    const inbound = [...(await receiver.getStats()).values()];
+    const inbound = [...(await receiver.getStats()).values()].filter(
+      (e) => e.type === 'inbound-rtp',
+    );
     expect(inbound).toHaveLength(1);
     expect(inbound[0]).toMatchObject({
       ssrc: media,

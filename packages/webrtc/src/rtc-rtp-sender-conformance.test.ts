@@ -331,7 +331,13 @@ describe('RTCRtpSender.getStats()', () => {
     const sender = a.addTrack(MediaStreamTrack.create('audio'));
     expect((await sender.getStats()).size).toBe(0);
     await negotiate(a, b);
-    const [entry] = [...(await sender.getStats()).values()];
+    const entries = [...(await sender.getStats()).values()];
+    const entry = entries.find((e) => e.type === 'outbound-rtp');
+    // With the codec it references (webrtc-pc: the stats of the sender and what they refer to).
+    expect(entries.find((e) => e.id === entry?.codecId)).toMatchObject({
+      type: 'codec',
+      mimeType: 'audio/opus',
+    });
     const ssrc = sections(a.localDescription!.sdp)[0]!
       .attributes.find((x) => x.name === 'ssrc')!
       .value!.split(' ')[0];
@@ -344,6 +350,6 @@ describe('RTCRtpSender.getStats()', () => {
     });
     const report = await a.getStats();
     expect([...report.values()].some((e) => e.type === 'outbound-rtp')).toBe(true);
-    expect((await a.getStats(sender.track)).size).toBe(1);
+    expect((await a.getStats(sender.track)).size).toBe(2);
   });
 });

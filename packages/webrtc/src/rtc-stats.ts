@@ -21,6 +21,7 @@ import type {
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
 import type { ReceiverState, SenderState } from './rtp-state.js';
+import { formatFmtp } from './sdp/rtp-media.js';
 
 /** One entry of the report: `id`, `type`, `timestamp` and the members of its dictionary. */
 export type RTCStats = Record<string, unknown> & {
@@ -335,6 +336,25 @@ export function rtpStats(
   const out = new Map<string, RTCStats>();
   const transportId = statsId(space, 'T', 'transport');
   const mid = of.transceiver?.mid ?? undefined;
+  // webrtc-stats RTCCodecStats: one entry per payload type in use on the transport.
+  const codecId = (pt: number): string | undefined => {
+    const c = of.codecs.find((x) => x.payloadType === pt);
+    if (c === undefined) return undefined;
+    const fmtp = formatFmtp(c.parameters);
+    const id = statsId(space, 'CIT', `${pt}|${c.name}|${fmtp}`);
+    out.set(id, {
+      id,
+      type: 'codec',
+      timestamp,
+      payloadType: pt,
+      transportId,
+      mimeType: `${of.kind}/${c.name}`,
+      clockRate: c.clockRate,
+      ...(c.channels !== undefined ? { channels: c.channels } : {}),
+      ...(fmtp !== '' ? { sdpFmtpLine: fmtp } : {}),
+    });
+    return id;
+  };
   if ('inbound' in of) {
     const streams = [...of.inbound.values()];
     const repairs = streams.filter((s) => s.repair);
@@ -354,6 +374,7 @@ export function rtpStats(
         transportId,
         ...(mid !== undefined ? { mid } : {}),
         ...(s.rid !== undefined ? { rid: s.rid } : {}),
+        codecId: codecId(s.payloadType),
         trackIdentifier: of.track.id,
         packetsReceived: s.packetsReceived,
         bytesReceived: s.bytesReceived,
@@ -362,7 +383,7 @@ export function rtpStats(
         retransmittedBytesReceived: mine.reduce((n, r) => n + r.bytesReceived, 0),
       });
     }
-    return out;
+    return withoutUndefined(out);
   }
   if (of.transport === null) return out;
   const id = statsId(space, 'OT', `${of.kind}|${of.ssrc}`);
@@ -374,9 +395,17 @@ export function rtpStats(
     kind: of.kind,
     transportId,
     ...(mid !== undefined ? { mid } : {}),
+    codecId: of.codecs[0] === undefined ? undefined : codecId(of.codecs[0].payloadType),
     packetsSent: of.packetsSent,
     bytesSent: of.bytesSent,
     active: of.encodings[0]?.active ?? true,
   });
-  return out;
+  return withoutUndefined(out);
+}
+
+/** Members that do not apply are absent, not `undefined` (webrtc-stats §2). */
+function withoutUndefined(report: Map<string, RTCStats>): Map<string, RTCStats> {
+  for (const entry of report.values())
+    for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
+  return report;
 }
