@@ -52,7 +52,13 @@ export interface MuxTables {
   ufragTaken(ufrag: string, conn: MuxConnection): boolean;
   claimUfrag(ufrag: string, pwd: string, conn: MuxConnection): void;
   releaseUfrag(ufrag: string, conn: MuxConnection): void;
-  noteTransaction(key: string, conn: MuxConnection, socket: MuxSocket): void;
+  noteTransaction(
+    key: string,
+    conn: MuxConnection,
+    socket: MuxSocket,
+    address: string,
+    port: number,
+  ): void;
   releaseTransaction(key: string, conn: MuxConnection): void;
   connectionClosed(conn: MuxConnection): void;
 }
@@ -176,7 +182,7 @@ export class MuxConnection {
     ) {
       const key = Buffer.from(data.buffer, data.byteOffset, data.length).toString('hex', 8, 20);
       this.transactions.add(key);
-      this.tables.noteTransaction(key, this, socket);
+      this.tables.noteTransaction(key, this, socket, address, port);
     }
     socket.socket.send(data, port, address);
   }

@@ -10,7 +10,7 @@ import type { Net, SocketAddress, UdpSocket } from '@x/transport';
 import { VirtualClock } from '@x/transport/testing';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../agent.js';
-import { StunClass, StunMethod } from '../stun/constants.js';
+import { StunAttr, StunClass, StunMethod } from '../stun/constants.js';
 import { StunWriter } from '../stun/writer.js';
 import { cleanupAfterEach } from '../testing-lan.js';
 import type { Side } from '../testing-pair.js';
@@ -44,6 +44,52 @@ function floodKinds(victimUfrag: string): Buffer[] {
     kinds.push(Buffer.concat([Buffer.from([0x80, 0x6f]), randomBytes(100)]));
   }
   return kinds;
+}
+
+/**
+ * A `Net` with one socket, whose datagram handler the test calls itself (no network: the mux's
+ * own cost), and which records what is sent.
+ */
+function stubNet(): {
+  net: Net;
+  deliver: (data: Buffer, from: SocketAddress) => void;
+  sent: { data: Buffer; port: number; address: string }[];
+} {
+  let handler: ((data: Buffer, from: SocketAddress) => void) | undefined;
+  const sent: { data: Buffer; port: number; address: string }[] = [];
+  const stats = {
+    datagramsSent: 0,
+    bytesSent: 0,
+    datagramsReceived: 0,
+    bytesReceived: 0,
+    sendErrors: 0,
+  };
+  let closed = false;
+  const net: Net = {
+    interfaces: () => [],
+    bindUdp: (o) => {
+      handler = o.onMessage;
+      return Promise.resolve({
+        localAddress: { address: '198.51.100.1', port: o.port ?? 0, family: 'IPv4' },
+        get closed() {
+          return closed;
+        },
+        stats,
+        send: (data: Uint8Array, port: number, address: string) => {
+          sent.push({ data: Buffer.from(data), port, address });
+        },
+        addMembership: () => {},
+        dropMembership: () => {},
+        close: () => {
+          closed = true;
+          return Promise.resolve();
+        },
+      });
+    },
+    connectTcp: () => Promise.reject(new Error('no TCP')),
+    listenTcp: () => Promise.reject(new Error('no TCP')),
+  };
+  return { net, deliver: (data, from) => handler?.(data, from), sent };
 }
 
 describe('UdpMux under a flood of bad input', () => {
@@ -164,38 +210,7 @@ describe('UdpMux under a flood of bad input', () => {
   });
 
   it('measures the routing rate of the mux alone (no network): 1 000 000 bad datagrams', async () => {
-    // A Net whose socket hands the mux's handler to the test: the mux's own cost per datagram.
-    let handler: ((data: Buffer, from: SocketAddress) => void) | undefined;
-    const stats = {
-      datagramsSent: 0,
-      bytesSent: 0,
-      datagramsReceived: 0,
-      bytesReceived: 0,
-      sendErrors: 0,
-    };
-    let closed = false;
-    const net: Net = {
-      interfaces: () => [],
-      bindUdp: (o) => {
-        handler = o.onMessage;
-        return Promise.resolve({
-          localAddress: { address: '198.51.100.1', port: o.port ?? 0, family: 'IPv4' },
-          get closed() {
-            return closed;
-          },
-          stats,
-          send: () => {},
-          addMembership: () => {},
-          dropMembership: () => {},
-          close: () => {
-            closed = true;
-            return Promise.resolve();
-          },
-        });
-      },
-      connectTcp: () => Promise.reject(new Error('no TCP')),
-      listenTcp: () => Promise.reject(new Error('no TCP')),
-    };
+    const { net, deliver } = stubNet();
     const clock = new VirtualClock();
     const mux = await UdpMux.bind({ net, clock, port: 9, address: '198.51.100.1' });
     cleanup.push(() => mux.close());
@@ -209,7 +224,6 @@ describe('UdpMux under a flood of bad input', () => {
     const from: SocketAddress[] = [];
     for (let i = 0; i < 256; i++)
       from.push({ address: `203.0.113.${i}`, port: 1024 + i, family: 'IPv4' });
-    const deliver = handler!;
     const N = 1_000_000;
     const t0 = performance.now();
     for (let i = 0; i < N; i++) deliver(kinds[i % kinds.length]!, from[i & 255]!);
@@ -235,5 +249,52 @@ describe('UdpMux under a flood of bad input', () => {
     console.log(
       `mux alone: ${N} bad datagrams in ${ms.toFixed(0)} ms = ${Math.round((N / ms) * 1000)} datagrams/s (${((ms * 1000) / N).toFixed(2)} µs each; one in eight costs an HMAC-SHA1)`,
     );
+  });
+
+  it('routes a response only when it comes from where its request went', async () => {
+    const { net, deliver, sent } = stubNet();
+    const clock = new VirtualClock();
+    const mux = await UdpMux.bind({ net, clock, port: 9, address: '198.51.100.1' });
+    cleanup.push(() => mux.close());
+    const agent = new Agent(
+      { net, clock, udpMux: mux, mdns: 'off', iceServers: [{ urls: 'stun:192.0.2.50' }] },
+      () => {},
+    );
+    cleanup.push(() => agent.close());
+    const gathered = agent.gather();
+    await clock.advance(1);
+    // The server-reflexive query left from the mux socket; an attacker answers it first.
+    const query = sent.find((d) => d.address === '192.0.2.50')!;
+    expect(query).toBeDefined();
+    expect(mux.routeCounts.transactions).toBe(1);
+    const answer = new StunWriter(
+      StunMethod.Binding,
+      StunClass.SuccessResponse,
+      query.data.subarray(8, 20),
+    )
+      .addXorAddress(StunAttr.XorMappedAddress, '203.0.113.200', 4444)
+      .finish({ fingerprint: true });
+    deliver(answer, { address: '203.0.113.66', port: 3478, family: 'IPv4' });
+    deliver(answer, { address: '192.0.2.50', port: 9999, family: 'IPv4' });
+    expect(mux.stats.dropped.noRoute).toBe(2);
+    expect(mux.routeCounts.transactions).toBe(1);
+    expect(agent.stats.datagramsReceived).toBe(0);
+    // The server's own answer is routed, and makes the candidate.
+    const real = new StunWriter(
+      StunMethod.Binding,
+      StunClass.SuccessResponse,
+      query.data.subarray(8, 20),
+    )
+      .addXorAddress(StunAttr.XorMappedAddress, '203.0.113.9', 40_000)
+      .finish({ fingerprint: true });
+    deliver(real, { address: '192.0.2.50', port: 3478, family: 'IPv4' });
+    await clock.runUntil(() => agent.gatheringState === 'complete', { timeoutMs: 5000 });
+    await gathered;
+    expect(mux.stats.routedByTransaction).toBe(1);
+    expect(agent.getLocalCandidates().map((c) => `${c.type} ${c.address}:${c.port}`)).toEqual([
+      'host 198.51.100.1:9',
+      'srflx 203.0.113.9:40000',
+    ]);
+    expect(mux.routeCounts.transactions).toBe(0);
   });
 });

@@ -122,6 +122,9 @@ export interface UdpMuxRouteCounts {
 interface Transaction {
   readonly conn: MuxConnection;
   readonly socket: MuxSocket;
+  /** Where the request went: only a response from there answers it (RFC 8445 §7.2.5.2.1). */
+  readonly address: string;
+  readonly port: number;
   at: number;
 }
 
@@ -177,7 +180,8 @@ export class UdpMux {
       releaseUfrag: (ufrag, conn) => {
         if (this.ufrags.get(ufrag)?.conn === conn) this.ufrags.delete(ufrag);
       },
-      noteTransaction: (key, conn, socket) => this.noteTransaction(key, conn, socket),
+      noteTransaction: (key, conn, socket, address, port) =>
+        this.noteTransaction(key, conn, socket, address, port),
       releaseTransaction: (key, conn) => {
         if (this.transactions.get(key)?.conn === conn) this.transactions.delete(key);
       },
@@ -362,9 +366,10 @@ export class UdpMux {
   }
 
   /**
-   * Rule 3: hands a STUN response to the agent whose request it answers, when it arrived on the
-   * socket the request left from. The route is dropped with the answer (a retransmitted
-   * request notes it again); unanswered ones expire.
+   * Rule 3: hands a STUN response to the agent whose request it answers, when it came from
+   * where the request went, to the socket it left from (RFC 8445 §7.2.5.2.1: anything else
+   * would be dropped by the agent; here it consumes nothing). The route is dropped with the
+   * answer (a retransmitted request notes it again); unanswered ones expire.
    */
   private routeResponse(
     socket: MuxSocket,
@@ -375,7 +380,13 @@ export class UdpMux {
     if (data.length < 20 || this.transactions.size === 0) return false;
     const key = data.toString('hex', 8, 20);
     const tx = this.transactions.get(key);
-    if (tx === undefined || tx.socket !== socket) return false;
+    if (
+      tx === undefined ||
+      tx.socket !== socket ||
+      tx.port !== from.port ||
+      tx.address !== from.address
+    )
+      return false;
     this.transactions.delete(key);
     tx.conn.transactions.delete(key);
     if (this.clock.now() - tx.at > TRANSACTION_TTL_MS) return false;
@@ -385,14 +396,20 @@ export class UdpMux {
     return true;
   }
 
-  private noteTransaction(key: string, conn: MuxConnection, socket: MuxSocket): void {
+  private noteTransaction(
+    key: string,
+    conn: MuxConnection,
+    socket: MuxSocket,
+    address: string,
+    port: number,
+  ): void {
     const now = this.clock.now();
     const tx = this.transactions.get(key);
     if (tx !== undefined && tx.conn === conn) {
       tx.at = now; // a retransmission
       return;
     }
-    this.transactions.set(key, { conn, socket, at: now });
+    this.transactions.set(key, { conn, socket, address, port, at: now });
     if (this.transactions.size > this.sweepAt) {
       for (const [k, t] of this.transactions) {
         if (now - t.at > TRANSACTION_TTL_MS) {
