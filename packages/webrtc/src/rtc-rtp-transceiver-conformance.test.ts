@@ -393,3 +393,25 @@ describe('renegotiation', () => {
     );
   });
 });
+
+describe('rejected sections in later offers (JSEP §5.2.2)', () => {
+  it('recycles the m-line of a data section the answer rejected for data again, under a new mid', async () => {
+    peers = virtualPeers({ seed: 10 });
+    const { a, b } = peers;
+    a.addTransceiver('audio');
+    a.createDataChannel('d');
+    // The answerer rejects the data section.
+    await negotiate(a, b, (sdp) =>
+      sdp
+        .replace('m=application 9 UDP/DTLS/SCTP', 'm=application 0 UDP/DTLS/SCTP')
+        .replace('BUNDLE 0 1', 'BUNDLE 0'),
+    );
+    expect(a.sctp).toBeNull();
+    const offer = await a.createOffer();
+    const m = sections(offer.sdp!);
+    expect(m.map((s) => [s.kind, s.mid, s.protocol, s.port])).toEqual([
+      ['audio', '0', 'UDP/TLS/RTP/SAVPF', 9],
+      ['application', '2', 'UDP/DTLS/SCTP', 9],
+    ]);
+  });
+});

@@ -55,9 +55,14 @@ export function offerPlan(
   };
   const plan: OfferSection[] = [];
   let hasData = false;
-  for (const section of last?.media ?? []) {
+  for (const [index, section] of (last?.media ?? []).entries()) {
     const mid = section.mid ?? '';
-    if (isDataChannelSection(section) && !isRejected(section)) {
+    // JSEP §5.2.2: a section the remote answer rejected counts as rejected too.
+    const answered = remote?.media[index];
+    const rejected =
+      isRejected(section) ||
+      (answered?.mid === section.mid && answered !== undefined && isRejected(answered));
+    if (isDataChannelSection(section) && !rejected) {
       plan.push({ kind: 'application', mid });
       hasData = true;
       continue;
@@ -68,16 +73,23 @@ export function offerPlan(
       continue;
     }
     // Rejected, its transceiver gone or stopped: recycle it (JSEP §5.2.2) or keep it off.
-    const recycled = isRejected(section) || entry?.state.stopped ? take() : undefined;
+    const recycled = rejected || entry?.state.stopped ? take() : undefined;
     if (recycled) {
       plan.push(offerSection(recycled.state, midFor(recycled.state)));
       continue;
     }
+    // A rejected data section comes back when channels are wanted again (with a new mid).
+    if (section.kind === 'application' && wantData && !hasData) {
+      plan.push({ kind: 'application', mid: newMid() });
+      hasData = true;
+      continue;
+    }
     plan.push({
-      kind: section.kind as 'audio' | 'video',
+      kind: section.kind as 'audio' | 'video' | 'application',
       mid,
       stopped: true,
       formats: section.formats,
+      protocol: section.protocol,
     });
   }
   for (let e = take(); e !== undefined; e = take()) {

@@ -142,11 +142,13 @@ export type OfferSection =
   | { readonly kind: 'application'; readonly mid: string }
   | LocalRtpSection
   | {
-      readonly kind: 'audio' | 'video';
+      readonly kind: 'audio' | 'video' | 'application';
       readonly mid: string;
       readonly stopped: true;
       /** The formats it had, kept in the rejected m= line. */
       readonly formats?: readonly string[];
+      /** The protocol it had (default `UDP/TLS/RTP/SAVPF`, or the data channel's for `application`). */
+      readonly protocol?: string;
     };
 
 /** Parameters of {@link buildOffer}. */
@@ -241,11 +243,16 @@ function withTransport(
   };
 }
 
-function stoppedSection(kind: string, mid: string, formats: readonly string[]): SdpMediaSection {
+function stoppedSection(
+  kind: string,
+  mid: string,
+  formats: readonly string[],
+  protocol: string,
+): SdpMediaSection {
   return rejected({
     kind,
     port: 0,
-    protocol: 'UDP/TLS/RTP/SAVPF',
+    protocol,
     formats,
     mid,
     candidates: [],
@@ -263,7 +270,12 @@ export function buildOffer(p: OfferParameters): SessionDescription {
   const plan: readonly OfferSection[] = p.sections ?? [{ kind: 'application', mid: p.mid ?? '0' }];
   const bundle: string[] = [];
   const media = plan.map((s) => {
-    if ('stopped' in s) return stoppedSection(s.kind, s.mid, s.formats ?? ['0']);
+    if ('stopped' in s) {
+      const protocol =
+        s.protocol ?? (s.kind === 'application' ? 'UDP/DTLS/SCTP' : 'UDP/TLS/RTP/SAVPF');
+      const formats = s.formats ?? [s.kind === 'application' ? 'webrtc-datachannel' : '0'];
+      return stoppedSection(s.kind, s.mid, formats, protocol);
+    }
     bundle.push(s.mid);
     if (s.kind === 'application') return dataSection(p, s.mid, setup, false);
     return withTransport(p, rtpSection(s, { port: 9, address: '0.0.0.0' }), setup);
