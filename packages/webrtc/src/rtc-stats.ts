@@ -1,12 +1,13 @@
 /**
- * W3C `getStats()` (webrtc-pc §8, webrtc-stats): the report of a data-channel peer connection.
+ * W3C `getStats()` (webrtc-pc §8, webrtc-stats): the report of a peer connection.
  *
- * One entry per object, as webrtc-stats §3 lists them for data channels: `peer-connection`,
- * `data-channel` (one per channel, closed ones included), `transport` (the one BUNDLE
- * transport), `sctp-transport` (once the association exists), `candidate-pair` (the check
- * list), `local-candidate` / `remote-candidate` and `certificate` (ours and the peer's). Media-only members (`srtpCipher`,
- * `availableOutgoingBitrate`...) are absent, not zero: this stack sends no media and does
- * not estimate bandwidth.
+ * One entry per object, as webrtc-stats §3 lists them: `peer-connection`, `data-channel` (one
+ * per channel, closed ones included), `transport` (the one BUNDLE transport), `sctp-transport`
+ * (once the association exists), `candidate-pair` (the check list), `local-candidate` /
+ * `remote-candidate` and `certificate` (ours and the peer's), and for media (`rtpStats`)
+ * `inbound-rtp` per SSRC received, `outbound-rtp` per negotiated sender and `codec` per
+ * payload type they use, with the counters that exist so far. Members this stack does not
+ * measure yet (RTCP-based ones, `availableOutgoingBitrate`...) are absent, not zero.
  *
  * Ids (webrtc-pc §8.4): stable for one monitored object across reports, never reused, and not
  * predictable by an application: each is a hash of what the object is, salted per connection.
