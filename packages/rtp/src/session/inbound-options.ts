@@ -37,6 +37,12 @@ export interface InboundRtpStreamOptions {
    * true for video, false for audio.
    */
   readonly requiresKeyframeAfterLoss?: boolean;
+  /**
+   * H.264: put the last SPS and PPS received in front of an IDR access unit that comes without
+   * them (its STAP-A of parameter sets was lost), as libwebrtc's SPS/PPS tracker does. Default
+   * true for `video/H264`.
+   */
+  readonly h264ParameterSets?: boolean;
   /** The jitter buffer's span of sequence numbers (16–32768). Default 1024. */
   readonly maxPackets?: number;
   /**

@@ -25,6 +25,7 @@ import type {
   InboundStreamBye,
   RemoteOutboundRtpCounters,
 } from './inbound-options.js';
+import { H264ParameterSets } from './h264-parameter-sets.js';
 import { type MediaKind, type RtpStage, runStages } from './stage.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -68,6 +69,7 @@ export class InboundRtpStream {
   private readonly jitterBuffer: JitterBuffer | undefined;
   private readonly stages: readonly RtpStage[];
   private readonly feedbackSsrc: number;
+  private readonly parameterSets: H264ParameterSets | undefined;
   private firSequenceNumber = 0;
   private remote: Mutable<RemoteOutboundRtpCounters> | undefined;
   private byeValue: InboundStreamBye | undefined;
@@ -129,6 +131,11 @@ export class InboundRtpStream {
             logId: String(options.ssrc),
           });
     this.stages = options.stages ?? [];
+    const h264 = options.mimeType?.toLowerCase() === 'video/h264';
+    this.parameterSets =
+      this.jitterBuffer !== undefined && (options.h264ParameterSets ?? h264)
+        ? new H264ParameterSets()
+        : undefined;
   }
 
   /**
@@ -176,9 +183,16 @@ export class InboundRtpStream {
   pop(nowMs: number): JitterFrame[] {
     if (this.jitterBuffer === undefined) return [];
     const frames = this.jitterBuffer.pop(nowMs);
-    for (const frame of frames) {
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i]!;
       if (frame.keyframe) this.counters.keyFramesReceived++;
       this.counters.jitterBufferDelayMs += Math.max(0, nowMs - frame.firstArrivalMs);
+      // Only keyframes carry parameter sets (the depacketizer calls an access unit with an SPS
+      // a keyframe) or need them.
+      if (this.parameterSets !== undefined && frame.keyframe) {
+        const data = this.parameterSets.complete(frame.data);
+        if (data !== frame.data) frames[i] = { ...frame, data };
+      }
     }
     return frames;
   }
