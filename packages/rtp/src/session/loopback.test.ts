@@ -293,7 +293,7 @@ describe('OutboundRtpStream → InboundRtpStream, back to back', () => {
     expect(lastOut).toBeGreaterThan(290 * 33 * 90);
     expect(r.out.length).toBeGreaterThan(150);
     expect(r.inbound.stats.framesDropped).toBeGreaterThan(0);
-    // The PLI went in a compound: RR, SDES, PLI (RFC 4585 §3.5).
+    // The PLI went in a compound: RR, SDES, PLI (RFC 4585 §3.1 minimal compound).
     const withPli = r.rtcpBtoA.find((c) => c.some((p) => p.kind === 'pli'))!;
     expect(withPli.map((p) => p.kind)).toEqual(['rr', 'sdes', 'pli']);
   });

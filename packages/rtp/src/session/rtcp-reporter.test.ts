@@ -167,7 +167,7 @@ describe('RtcpReporter: BYE, feedback and routing', () => {
     expect(kinds(lone.sent[0]!)).toEqual(['rr', 'sdes', 'bye', 'bye']);
   });
 
-  it('feedback: alone with reduced-size RTCP (RFC 5506), else after an empty RR and SDES (RFC 4585 §3.5)', () => {
+  it('feedback: alone with reduced-size RTCP (RFC 5506), else after an empty RR and SDES (RFC 4585 §3.1 minimal compound)', () => {
     const pli: RtcpPacket = { kind: 'pli', senderSsrc: 1, mediaSsrc: 9 };
     const compound = reporter();
     compound.r.sendFeedback([pli]);

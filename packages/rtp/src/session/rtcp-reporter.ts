@@ -1,7 +1,7 @@
 /**
  * The RTCP sender of one media session (RFC 3550 §6): regular compound reports at randomized
  * intervals (SR per sending SSRC, report blocks for every received SSRC, SDES CNAME), BYE,
- * feedback compounds or reduced-size feedback (RFC 4585 §3.5, RFC 5506), and the routing of
+ * feedback compounds or reduced-size feedback (RFC 4585 §3.1, RFC 5506), and the routing of
  * received RTCP to the streams it is about.
  */
 
@@ -178,11 +178,11 @@ export class RtcpReporter {
   }
 
   /**
-   * Sends feedback packets (PLI, FIR, NACK, TWCC, REMB) at once (RFC 4585 §3.5 immediate
-   * mode, the mode of a two-party session): alone with reduced-size RTCP (RFC 5506 §3), else
-   * in a compound led by an empty RR from our first sending SSRC (or the reporting SSRC) and
-   * our SDES (RFC 4585 §3.5.2 minimal compound; the report blocks wait for the regular
-   * report, so their loss intervals stay whole).
+   * Sends feedback packets (PLI, FIR, NACK, TWCC, REMB) at once (RFC 4585 §3.2 immediate
+   * feedback mode, the mode of a two-party session): alone with reduced-size RTCP (RFC 5506
+   * §3), else in a compound led by an empty RR from our first sending SSRC (or the reporting
+   * SSRC) and our SDES (RFC 4585 §3.1, a minimal compound feedback packet; the report blocks
+   * wait for the regular report, so their loss intervals stay whole).
    */
   sendFeedback(packets: readonly RtcpPacket[]): void {
     if (packets.length === 0) return;
