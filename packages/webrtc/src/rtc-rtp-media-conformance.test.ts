@@ -320,4 +320,44 @@ describe('RTP between two peers', () => {
       retransmittedBytesReceived: 200,
     });
   });
+
+  it('receives simulcast: the answer takes the offered rids, and each layer (by its RID extension) reaches the one receiver as its own stream', async () => {
+    peers = virtualPeers({ seed: 37 });
+    const { a, b, clock } = peers;
+    a.addTransceiver(MediaStreamTrack.create('video'), {
+      direction: 'sendonly',
+      sendEncodings: [{ rid: 'q' }, { rid: 'h' }, { rid: 'f' }],
+    });
+    await negotiate(a, b);
+    expect(b.localDescription!.sdp).toContain('a=simulcast:recv q;h;f');
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    // Unsignaled SSRCs (RFC 8853: simulcast layers are found by their rid).
+    ['q', 'h', 'f'].forEach((rid, i) => {
+      for (let seq = 1; seq <= i + 1; seq++)
+        managerOf(a).sendRtp(
+          rtpPacket({
+            payloadType: 96,
+            sequenceNumber: seq,
+            timestamp: 0,
+            ssrc: 0x100 + i,
+            payload: Buffer.alloc(50),
+            mid: '0',
+            rid,
+          }),
+        );
+    });
+    await clock.advance(50);
+    const receiver = b.getReceivers()[0]!;
+    const inbound = [...(await receiver.getStats()).values()].filter(
+      (e) => e.type === 'inbound-rtp',
+    );
+    expect(inbound.map((e) => [e.rid, e.ssrc, e.packetsReceived]).sort()).toEqual([
+      ['f', 0x102, 3],
+      ['h', 0x101, 2],
+      ['q', 0x100, 1],
+    ]);
+    expect(receiver.getSynchronizationSources()).toHaveLength(3);
+  });
 });

@@ -16,8 +16,9 @@ export async function tasks(n = 3): Promise<void> {
 }
 
 /**
- * An RTP packet (RFC 3550 §5.1) with, when `mid` is given, the RFC 8285 one-byte MID header
- * extension of id `midId`.
+ * An RTP packet (RFC 3550 §5.1) with RFC 8285 one-byte header extensions: the MID (id
+ * `midId`, default 4) when `mid` is given, the RtpStreamId (id `ridId`, default 10) when
+ * `rid` is given.
  */
 export function rtpPacket(p: {
   payloadType: number;
@@ -27,11 +28,19 @@ export function rtpPacket(p: {
   payload: Uint8Array;
   mid?: string;
   midId?: number;
+  rid?: string;
+  ridId?: number;
 }): Buffer {
+  const elements: Buffer[] = [];
+  const element = (id: number, text: string): void => {
+    const value = Buffer.from(text);
+    elements.push(Buffer.concat([Buffer.from([(id << 4) | (value.length - 1)]), value]));
+  };
+  if (p.mid !== undefined) element(p.midId ?? 4, p.mid);
+  if (p.rid !== undefined) element(p.ridId ?? 10, p.rid);
   let extension = Buffer.alloc(0);
-  if (p.mid !== undefined) {
-    const value = Buffer.from(p.mid);
-    const body = Buffer.concat([Buffer.from([((p.midId ?? 4) << 4) | (value.length - 1)]), value]);
+  if (elements.length > 0) {
+    const body = Buffer.concat(elements);
     const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
     const header = Buffer.alloc(4);
     header.writeUInt16BE(0xbede, 0);
