@@ -317,3 +317,26 @@ describe('relay candidates (the place for the TURN client, issue 5)', () => {
     expect(relaySocket.closed).toBe(true);
   });
 });
+
+describe('restart with the peer known only from its checks', () => {
+  it('forms the new generation pair from a check on the old selected path (RFC 8445 §9)', async () => {
+    const { clock, a, b } = await completedPair();
+    await clock.runUntil(() => b.agent.state === S.Completed, { timeoutMs: 5000 });
+    // A restarts first: its new candidates and end-of-candidates reach B while B still has A's
+    // old credentials, so B drops them and knows A's new generation only from its checks,
+    // which come on the path of the pair selected before.
+    const ca = a.agent.restart();
+    const cb = b.agent.restart();
+    a.agent.setRemoteCredentials(cb.ufrag, cb.pwd);
+    b.agent.setRemoteCredentials(ca.ufrag, ca.pwd);
+    b.agent.addRemoteCandidate(null);
+    expect(
+      await clock.runUntil(() => a.agent.state === S.Completed && b.agent.state === S.Completed, {
+        timeoutMs: 5000,
+      }),
+    ).toBe(true);
+    expect(b.agent.getPairs().length).toBe(1);
+    expect(b.selected.at(-1)!.cause.kind).toBe('restart');
+    expect(b.agent.selectedPair!.remote.type).toBe('prflx');
+  });
+});

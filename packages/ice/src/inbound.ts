@@ -168,7 +168,7 @@ export class Inbound {
     if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
     // RFC 8445 §9: during a restart the selected pair of the old generation still carries
     // data, but a check of the new generation on its path belongs in the new check list.
-    if (pair !== undefined && s.restarting && s.list.byKey.get(pair.key) !== pair) pair = undefined;
+    if (pair !== undefined && s.restarting) pair = s.list.byKey.get(pair.key);
     if (pair === undefined) {
       // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
       const priority = msg.getUint32(StunAttr.Priority) ?? candidatePriority('prflx', 0);
