@@ -415,3 +415,25 @@ describe('rejected sections in later offers (JSEP §5.2.2)', () => {
     ]);
   });
 });
+
+describe('a transceiver stopped before it was negotiated', () => {
+  it('gets no m-line, leaves the set when the offer is applied, and needs no further negotiation', async () => {
+    peers = virtualPeers({ seed: 12 });
+    const { a, b } = peers;
+    const keep = a.addTransceiver('audio');
+    const gone = a.addTransceiver('video');
+    gone.stop();
+    let fired = 0;
+    a.onnegotiationneeded = () => fired++;
+    await tasks();
+    expect(fired).toBe(1);
+    await negotiate(a, b);
+    expect(sections(a.localDescription!.sdp).map((m) => m.kind)).toEqual(['audio']);
+    expect(a.getTransceivers()).toEqual([keep]);
+    expect(gone.currentDirection).toBe('stopped');
+    await tasks();
+    expect(fired).toBe(1);
+    // Its sender is ignored by removeTrack() (webrtc-pc: not among the senders any more).
+    a.removeTrack(gone.sender);
+  });
+});

@@ -219,6 +219,8 @@ export class Transceivers {
     const state = senderState(sender);
     const entry = this.entries.find((e) => e.sender === sender);
     if (state === undefined) throw new TypeError('removeTrack(): not an RTCRtpSender');
+    // webrtc-pc: a sender of ours that a rollback removed is ignored.
+    if (entry === undefined && state.host === this.host) return false;
     if (entry === undefined)
       throw new DOMException(
         'removeTrack(): the sender is not of this connection',
@@ -319,7 +321,15 @@ export class Transceivers {
     parsed: SessionDescription,
   ): RemoteTrackChanges {
     const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
-    if (type === 'offer') this.keep();
+    if (type === 'offer') {
+      this.keep();
+      // A transceiver stopped before any m-line was associated with it has none to reject:
+      // it is stopped and leaves the set now.
+      for (const e of this.entries)
+        if (e.state.stopping && e.state.mid === null && !this.offeredMids.has(e.state))
+          this.stopTransceiver(e.state);
+      this.removeStopped();
+    }
     parsed.media.forEach((section, index) => {
       if (section.kind !== 'audio' && section.kind !== 'video') return;
       const mid = section.mid;
