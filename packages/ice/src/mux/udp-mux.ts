@@ -11,9 +11,14 @@
  *    MESSAGE-INTEGRITY checks with that agent's password is the 5-tuple routed to it from
  *    then on: nothing is created for unauthenticated input;
  * 3. a STUN response: the agent whose request it answers (by transaction id; the requests an
- *    agent sends to addresses it has no route from: its first checks, its STUN-server queries);
+ *    agent sends to addresses it has no route from: its first checks, its STUN-server queries),
+ *    if it comes from where the request went; this rule also runs first for a response from a
+ *    known 5-tuple, so two agents may check towards one remote address;
  * 4. anything else is dropped and counted ({@link UdpMux.stats}), and logged at
  *    `NODE_DEBUG=x:ice`.
+ *
+ * A remote transport address belongs to one agent at a time: two connections between the same
+ * two transport addresses (a peer that also runs one port for all) cannot share the mux.
  */
 import { isIP } from 'node:net';
 import { debuglog } from 'node:util';
