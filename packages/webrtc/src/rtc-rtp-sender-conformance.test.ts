@@ -242,7 +242,7 @@ describe('RTCRtpSender.getParameters() and setParameters()', () => {
     // Used once: the same parameters again are refused.
     await expect(t.sender.setParameters(params)).rejects.toThrow(named('InvalidStateError'));
     const stale = t.sender.getParameters();
-    await new Promise((r) => setTimeout(r, 0)); // another task
+    await tasks(); // later tasks (the one getParameters() queued has run)
     await expect(t.sender.setParameters(stale)).rejects.toThrow(named('InvalidStateError'));
     const fresh = t.sender.getParameters();
     t.stop();
