@@ -7,7 +7,8 @@
  * candidate sets and their pairs), checks.ts (pacing, Binding requests, transactions),
  * check-outcome.ts and inbound.ts (what responses and requests mean), nomination.ts
  * (nomination and selection), liveness.ts (consent), transitions.ts (the state and its
- * causes), all sharing one session.ts.
+ * causes), all sharing one session.ts. With `AgentConfig.udpMux`, gathering joins a shared
+ * port (mux/udp-mux.ts) instead of binding sockets, and the rest of the agent cannot tell.
  */
 import { debuglog } from 'node:util';
 import type { SocketAddress } from '@x/transport';
