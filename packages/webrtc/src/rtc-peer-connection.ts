@@ -679,18 +679,23 @@ export class RTCPeerConnection extends SafeEventTarget {
   /**
    * The end of "set the session description" for remote tracks (webrtc-pc §4.4.1.5): mute,
    * remove from and add to streams (with their events), then one `track` event per track
-   * added.
+   * added; none once a listener closed the connection.
    */
   private runTrackChanges(changes: RemoteTrackChanges): void {
-    Transceivers.run(changes, (entry, streams) =>
-      this.dispatchEvent(
-        new RTCTrackEvent('track', {
-          receiver: entry.receiver,
-          track: entry.receiver.track,
-          streams,
-          transceiver: entry.transceiver,
-        }),
-      ),
+    // A listener may close the connection (even from signalingstatechange): nothing follows.
+    if (this.closed) return;
+    Transceivers.run(
+      changes,
+      (entry, streams) =>
+        this.dispatchEvent(
+          new RTCTrackEvent('track', {
+            receiver: entry.receiver,
+            track: entry.receiver.track,
+            streams,
+            transceiver: entry.transceiver,
+          }),
+        ),
+      () => this.closed,
     );
   }
 

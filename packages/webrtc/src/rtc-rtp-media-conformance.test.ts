@@ -360,4 +360,68 @@ describe('RTP between two peers', () => {
     ]);
     expect(receiver.getSynchronizationSources()).toHaveLength(3);
   });
+
+  it('can be closed from inside track, unmute and ended listeners: nothing follows, nothing throws', async () => {
+    peers = virtualPeers({ seed: 38 });
+    const { a, b, clock } = peers;
+    a.addTrack(MediaStreamTrack.create('audio'));
+    a.addTrack(MediaStreamTrack.create('video'));
+    const seen: string[] = [];
+    b.ontrack = (e) => {
+      seen.push(`track ${e.track.kind}`);
+      e.track.onunmute = () => {
+        seen.push(`unmute ${e.track.kind}`);
+        b.close(); // from inside the first unmute
+      };
+      e.track.onended = () => seen.push('ended');
+    };
+    await negotiate(a, b);
+    await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
+      timeoutMs: 5000,
+    });
+    const ssrcs = [0, 1].map((i) => ssrcOf(a.localDescription!.sdp, i));
+    for (const [i, ssrc] of ssrcs.entries())
+      managerOf(a).sendRtp(
+        rtpPacket({
+          payloadType: i === 0 ? 111 : 96,
+          sequenceNumber: 1,
+          timestamp: 0,
+          ssrc,
+          payload: Buffer.alloc(10),
+          mid: String(i),
+        }),
+      );
+    await clock.advance(50);
+    await tasks();
+    // Both packets may arrive in one turn: the second unmute, queued before close(), is dropped.
+    expect(seen).toEqual(['track audio', 'track video', 'unmute audio']);
+    expect(seen.filter((s) => s === 'ended')).toEqual([]); // close() fires nothing
+    expect(b.getTransceivers().map((t) => t.currentDirection)).toEqual(['stopped', 'stopped']);
+
+    // Closed from inside ontrack: the description's promise never settles (webrtc-pc), and
+    // no other track event follows.
+    const c = virtualPeers({ seed: 39 });
+    try {
+      c.a.addTrack(MediaStreamTrack.create('audio'));
+      c.a.addTrack(MediaStreamTrack.create('video'));
+      let tracks = 0;
+      c.b.ontrack = () => {
+        tracks++;
+        c.b.close();
+      };
+      await c.a.setLocalDescription();
+      let settled = false;
+      c.b.setRemoteDescription(c.a.localDescription!).then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await tasks();
+      expect([tracks, settled]).toEqual([1, false]);
+    } finally {
+      c.a.close();
+      c.b.close();
+      await c.a.released;
+      await c.b.released;
+    }
+  });
 });

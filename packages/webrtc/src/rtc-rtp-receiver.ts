@@ -165,7 +165,8 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
         unmuteQueued = true;
         queueMicrotask(() => {
           unmuteQueued = false;
-          trackControl().setMuted(state.track, false);
+          // Nothing after the connection closed (its transceivers are stopped then).
+          if (!state.transceiver?.stopped) trackControl().setMuted(state.track, false);
         });
       }
       // Next step: the depacketizer and jitter buffer of the track's frames take the packet here.

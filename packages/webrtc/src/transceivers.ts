@@ -556,11 +556,14 @@ export class Transceivers {
   static run(
     changes: RemoteTrackChanges,
     fire: (entry: TransceiverEntry, streams: MediaStream[]) => void,
+    closed: () => boolean,
   ): void {
-    for (const track of changes.mute) trackControl().setMuted(track, true);
-    for (const [stream, track] of changes.remove) remoteStreams().remove(stream, track);
-    for (const [stream, track] of changes.add) remoteStreams().add(stream, track);
-    for (const { entry, streams } of changes.tracks) fire(entry, streams);
+    // Each step's events may run a listener that closes the connection: nothing follows then.
+    for (const track of changes.mute) if (!closed()) trackControl().setMuted(track, true);
+    for (const [stream, track] of changes.remove)
+      if (!closed()) remoteStreams().remove(stream, track);
+    for (const [stream, track] of changes.add) if (!closed()) remoteStreams().add(stream, track);
+    for (const { entry, streams } of changes.tracks) if (!closed()) fire(entry, streams);
   }
 
   /** The transceivers' part of "check if negotiation is needed" (`rtp-negotiation-needed.ts`). */
