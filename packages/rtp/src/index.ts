@@ -12,4 +12,5 @@ export * from './packet/index.js';
 export * from './rtcp/index.js';
 export * from './codecs/index.js';
 export * from './stream/index.js';
+export * from './cc/index.js';
 export * from './session/index.js';

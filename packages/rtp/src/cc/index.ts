@@ -1,0 +1,38 @@
+/**
+ * Congestion control primitives: TWCC feedback on the receiver side, GCC-style send-side
+ * bandwidth estimation and pacing on the sender side. Packet-level objects with no clock.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  AcknowledgedBitrateEstimator,
+  type AcknowledgedBitrateOptions,
+} from './acknowledged-bitrate.js';
+export {
+  AimdRateControl,
+  type AimdRateControlOptions,
+  DEFAULT_RTT_MS,
+  type RateControlState,
+} from './aimd-rate-control.js';
+export { type GroupDelta, type PacketGroupOptions, PacketGrouper } from './inter-arrival.js';
+export { LinkCapacityEstimator } from './link-capacity.js';
+export { LossBasedEstimator, type LossBasedOptions } from './loss-based.js';
+export { type PacedPacketKind, Pacer, type PacerOptions } from './pacer.js';
+export {
+  type BandwidthEstimateDetails,
+  SendSideBandwidthEstimator,
+  type SendSideBandwidthEstimatorOptions,
+  type SentPacketInfo,
+} from './send-side-bwe.js';
+export {
+  type BandwidthUsage,
+  linearFitSlope,
+  TrendlineEstimator,
+  type TrendlineOptions,
+} from './trendline.js';
+export {
+  TWCC_DEFAULT_INTERVAL_MS,
+  TwccRecorder,
+  type TwccRecorderOptions,
+} from './twcc-recorder.js';

@@ -1,0 +1,265 @@
+/**
+ * The send-side bandwidth estimator: Google Congestion Control (draft-ietf-rmcat-gcc-02) fed
+ * by transport-wide feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01), in the
+ * manner of libwebrtc's goog_cc. The sender notes each packet it sends; each TWCC feedback is
+ * matched to them, and two controllers run on it: the delay-based one (packet groups §5.2,
+ * trendline §5.3, over-use detector §5.4, AIMD §5.5) and the loss-based one (§6). The target
+ * is the smaller, within the configured bounds and the receiver's REMB (§4 of gcc-02: the
+ * sender takes the minimum of A_s and A_r).
+ */
+
+import { RtpConfigurationError } from '../errors.js';
+import type { RtcpTwcc } from '../rtcp/twcc.js';
+import { SequenceNumberUnwrapper } from '../stream/unwrap.js';
+import { AcknowledgedBitrateEstimator } from './acknowledged-bitrate.js';
+import { AimdRateControl, DEFAULT_RTT_MS, type RateControlState } from './aimd-rate-control.js';
+import { PacketGrouper } from './inter-arrival.js';
+import { LossBasedEstimator } from './loss-based.js';
+import { type BandwidthUsage, TrendlineEstimator, type TrendlineOptions } from './trendline.js';
+
+/** Options of {@link SendSideBandwidthEstimator}; bitrates in bits/s. */
+export interface SendSideBandwidthEstimatorOptions {
+  /** Default 300 000 (libwebrtc's start bitrate). */
+  readonly startBitrateBps?: number;
+  /** Default 30 000. */
+  readonly minBitrateBps?: number;
+  /** Default 10 000 000. */
+  readonly maxBitrateBps?: number;
+  /** Trendline filter and detector parameters (defaults: libwebrtc's, gcc-02's k_u/k_d). */
+  readonly trendline?: TrendlineOptions;
+  /** How long a sent packet waits for its feedback, ms. Default 60 000 (libwebrtc). */
+  readonly historyMs?: number;
+}
+
+/** A packet as sent: what the estimator needs of it. */
+export interface SentPacketInfo {
+  /** The transport-wide sequence number written in the packet (16 bits). */
+  readonly transportSequenceNumber: number;
+  /** Bytes on the wire (the RTP packet; add SRTP and UDP/IP overhead if you want them counted). */
+  readonly sizeBytes: number;
+  /** When it left, ms, on the estimator's clock. */
+  readonly sendTimeMs: number;
+}
+
+/** What the estimator knows now, for stats and logs (no timing of its own). */
+export interface BandwidthEstimateDetails {
+  /** The target: min(delay-based, loss-based), within the bounds and the REMB. */
+  readonly targetBitrateBps: number;
+  readonly delayBasedBitrateBps: number;
+  readonly lossBasedBitrateBps: number;
+  /** The receive rate of acknowledged packets (gcc-02 R_hat), bits/s. */
+  readonly acknowledgedBitrateBps: number | undefined;
+  /** The last REMB value, bits/s. */
+  readonly rembBitrateBps: number | undefined;
+  /** The over-use detector's last signal (gcc-02 §5.4). */
+  readonly bandwidthUsage: BandwidthUsage;
+  /** The AIMD state (gcc-02 §5.5). */
+  readonly rateControlState: RateControlState;
+  /** The last delay trend × gain (ms) and the adaptive threshold (ms). */
+  readonly modifiedTrendMs: number;
+  readonly thresholdMs: number;
+  /** Loss over the last ≥ 20 packets reported, 0–1. */
+  readonly fractionLost: number | undefined;
+  /** RTT used by the controllers, ms (given, or measured from feedback). */
+  readonly roundTripTimeMs: number;
+  /** Feedback packets handled, and those seen missing by their feedback packet count. */
+  readonly feedbackReceived: number;
+  readonly feedbackLost: number;
+}
+
+interface Sent {
+  readonly sizeBytes: number;
+  readonly sendTimeMs: number;
+  /** 0 not reported yet, 1 received, 2 reported lost. */
+  result: 0 | 1 | 2;
+}
+
+/** Over-use feedback RTTs averaged (libwebrtc keeps the last 32 max feedback RTTs). */
+const RTT_SAMPLES = 32;
+
+/**
+ * Send-side bandwidth estimation in the manner of GCC (draft-ietf-rmcat-gcc-02, libwebrtc
+ * goog_cc), from TWCC feedback. No clock inside: every call takes the time in ms.
+ *
+ * ```ts
+ * const bwe = new SendSideBandwidthEstimator({ startBitrateBps: 1_000_000 });
+ * bwe.onPacketSent({ transportSequenceNumber: seq, sizeBytes: n, sendTimeMs: now });
+ * // on RTCP: case 'twcc': bwe.onTransportFeedback(p, now); case 'remb': bwe.onRemb(p.bitrate);
+ * encoder.bitrate = bwe.targetBitrateBps; pacer.setTargetBitrate(bwe.targetBitrateBps);
+ * ```
+ */
+export class SendSideBandwidthEstimator {
+  private readonly min: number;
+  private readonly max: number;
+  private readonly historyMs: number;
+  private readonly sent = new Map<number, Sent>();
+  private readonly sentUnwrapper = new SequenceNumberUnwrapper();
+  private readonly grouper = new PacketGrouper();
+  private readonly trendline: TrendlineEstimator;
+  private readonly aimd: AimdRateControl;
+  private readonly loss: LossBasedEstimator;
+  private readonly acked = new AcknowledgedBitrateEstimator();
+  private remb: number | undefined;
+  private target: number;
+  private givenRttMs: number | undefined;
+  private readonly rttSamples: number[] = [];
+  private lastFbCount: number | undefined;
+  private fbReceived = 0;
+  private fbLost = 0;
+  private usage: BandwidthUsage = 'normal';
+
+  constructor(options: SendSideBandwidthEstimatorOptions = {}) {
+    this.min = options.minBitrateBps ?? 30_000;
+    this.max = options.maxBitrateBps ?? 10_000_000;
+    const start = options.startBitrateBps ?? 300_000;
+    if (!(this.min > 0) || !(this.max >= this.min) || !(start >= this.min && start <= this.max)) {
+      throw new RtpConfigurationError(
+        `bitrates must satisfy 0 < min ≤ start ≤ max, got min ${this.min}, start ${start}, max ${this.max}`,
+      );
+    }
+    this.historyMs = options.historyMs ?? 60_000;
+    this.trendline = new TrendlineEstimator(options.trendline);
+    this.aimd = new AimdRateControl({
+      startBitrateBps: start,
+      minBitrateBps: this.min,
+      maxBitrateBps: this.max,
+    });
+    this.loss = new LossBasedEstimator({ startBitrateBps: start });
+    this.target = start;
+  }
+
+  /** The bitrate to send at, bits/s (media and retransmissions; the pacer runs at 2.5×). */
+  get targetBitrateBps(): number {
+    return this.target;
+  }
+
+  /** The over-use detector's last signal. */
+  get bandwidthUsage(): BandwidthUsage {
+    return this.usage;
+  }
+
+  /** Everything the estimator knows, for `availableOutgoingBitrate` and logs. */
+  get details(): BandwidthEstimateDetails {
+    return {
+      targetBitrateBps: this.target,
+      delayBasedBitrateBps: this.aimd.bitrateBps,
+      lossBasedBitrateBps: this.loss.bitrateBps,
+      acknowledgedBitrateBps: this.acked.bitrateBps,
+      rembBitrateBps: this.remb,
+      bandwidthUsage: this.usage,
+      rateControlState: this.aimd.state,
+      modifiedTrendMs: this.trendline.modifiedTrend,
+      thresholdMs: this.trendline.thresholdMs,
+      fractionLost: this.loss.fractionLost,
+      roundTripTimeMs: this.rttMs(),
+      feedbackReceived: this.fbReceived,
+      feedbackLost: this.fbLost,
+    };
+  }
+
+  /** Notes a packet that carries a transport-wide sequence number as it leaves. */
+  onPacketSent(packet: SentPacketInfo): void {
+    const seq = this.sentUnwrapper.unwrap(packet.transportSequenceNumber & 0xffff);
+    this.sent.set(seq, { sizeBytes: packet.sizeBytes, sendTimeMs: packet.sendTimeMs, result: 0 });
+    // Map iteration is in insertion order, which is send order: drop the oldest.
+    for (const [k, v] of this.sent) {
+      if (v.sendTimeMs >= packet.sendTimeMs - this.historyMs && this.sent.size <= 0x8000) break;
+      this.sent.delete(k);
+    }
+  }
+
+  /** The receiver's REMB (bits/s): the target never goes above it (gcc-02 §4). */
+  onRemb(bitrateBps: number, nowMs?: number): void {
+    this.remb = bitrateBps;
+    this.updateTarget(nowMs);
+  }
+
+  /** A round-trip time measured elsewhere (RTCP RR), ms; replaces the one taken from feedback. */
+  onRoundTripTime(rttMs: number): void {
+    this.givenRttMs = rttMs;
+    this.aimd.rttMs = rttMs;
+  }
+
+  /**
+   * Handles one TWCC feedback packet received at `nowMs`: matches its statuses to the packets
+   * sent, runs the delay-based controller on the packets received (in receive order) and the
+   * loss-based one on the counts, and updates the target. Returns the target.
+   */
+  onTransportFeedback(feedback: RtcpTwcc, nowMs: number): number {
+    this.fbReceived++;
+    if (this.lastFbCount !== undefined) {
+      const gap = (feedback.feedbackPacketCount - this.lastFbCount - 1) & 0xff;
+      if (gap < 128) this.fbLost += gap;
+    }
+    this.lastFbCount = feedback.feedbackPacketCount;
+
+    const received: { send: number; arrival: number; size: number }[] = [];
+    let lost = 0;
+    let total = 0;
+    let maxFeedbackRtt: number | undefined;
+    for (const status of feedback.packets) {
+      const seq = this.sentUnwrapper.peek(status.sequenceNumber);
+      const p = this.sent.get(seq);
+      if (p === undefined) continue; // not ours, or too old
+      if (status.received) {
+        if (p.result === 1) continue; // reported again after reordering
+        if (p.result === 2) lost--;
+        else total++;
+        p.result = 1;
+        received.push({
+          send: p.sendTimeMs,
+          arrival: (status.arrivalTimeUs ?? 0) / 1000,
+          size: p.sizeBytes,
+        });
+        const rtt = nowMs - p.sendTimeMs;
+        maxFeedbackRtt = maxFeedbackRtt === undefined ? rtt : Math.max(maxFeedbackRtt, rtt);
+      } else if (p.result === 0) {
+        p.result = 2;
+        lost++;
+        total++;
+      }
+    }
+    if (maxFeedbackRtt !== undefined && this.givenRttMs === undefined) {
+      this.rttSamples.push(maxFeedbackRtt);
+      if (this.rttSamples.length > RTT_SAMPLES) this.rttSamples.shift();
+      this.aimd.rttMs = this.rttMs();
+    }
+    if (total !== 0 || lost !== 0) this.loss.onPacketResults(lost, Math.max(total, 0));
+
+    // gcc-02 §5.2: packets by arrival; groups; deltas into the trendline.
+    received.sort((a, b) => a.arrival - b.arrival || a.send - b.send);
+    for (const r of received) {
+      this.acked.add(r.arrival, r.size);
+      const d = this.grouper.add(r.send, r.arrival, r.size);
+      if (d !== undefined)
+        this.usage = this.trendline.update(d.arrivalDeltaMs, d.sendDeltaMs, d.arrivalMs);
+    }
+    if (received.length > 0) {
+      const ack = this.acked.bitrateBps;
+      if (this.usage === 'overusing') {
+        if (ack !== undefined && this.aimd.timeToReduceFurther(nowMs, ack))
+          this.aimd.update(this.usage, ack, nowMs);
+      } else {
+        this.aimd.update(this.usage, ack, nowMs);
+      }
+    }
+    this.updateTarget(nowMs);
+    return this.target;
+  }
+
+  private rttMs(): number {
+    if (this.givenRttMs !== undefined) return this.givenRttMs;
+    if (this.rttSamples.length === 0) return DEFAULT_RTT_MS;
+    return this.rttSamples.reduce((a, b) => a + b, 0) / this.rttSamples.length;
+  }
+
+  private updateTarget(nowMs: number | undefined): void {
+    const cap = Math.min(this.aimd.bitrateBps, this.remb ?? Number.POSITIVE_INFINITY, this.max);
+    const lossBased =
+      nowMs === undefined
+        ? Math.min(this.loss.bitrateBps, cap)
+        : this.loss.update(nowMs, cap, this.rttMs());
+    this.loss.setEstimate(Math.max(this.min, lossBased));
+    this.target = Math.min(this.max, Math.max(this.min, Math.min(lossBased, cap)));
+  }
+}
