@@ -5,6 +5,7 @@
  * the offer describes are already this object's.
  */
 import { randomBytes } from 'node:crypto';
+import { MediaStream } from './media-stream.js';
 import { MediaStreamTrack } from './media-stream-track.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import {
@@ -172,9 +173,14 @@ export class RTCRtpSender {
     }
   }
 
-  /** webrtc-pc `setStreams()`: the streams the remote will see the track in (negotiation needed). */
-  setStreams(...streams: { readonly id: string }[]): void {
+  /**
+   * webrtc-pc `setStreams()`: the streams the remote will see the track in (their ids in
+   * `a=msid`); negotiation is needed. TypeError for a non-stream, InvalidStateError once closed.
+   */
+  setStreams(...streams: MediaStream[]): void {
     const state = states.get(this)!;
+    for (const s of streams)
+      if (!(s instanceof MediaStream)) throw new TypeError('setStreams(): not a MediaStream');
     if (state.host.closed)
       throw new DOMException('the RTCPeerConnection is closed', 'InvalidStateError');
     const ids = [...new Set(streams.map((s) => s.id))];
