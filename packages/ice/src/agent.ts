@@ -110,7 +110,7 @@ export class Agent {
     };
     this.transitions = new StateTransitions(session, parts);
     this.outcomes = new CheckOutcomes(session, parts, changed);
-    this.inbound = new Inbound(session, parts, changed);
+    this.inbound = new Inbound(session, { ...parts, transitions: this.transitions }, changed);
   }
 
   /** The current state. */

@@ -86,7 +86,8 @@ export class ConnectivityChecks {
   /** Starts the Ta timer when there is work and we may check. */
   schedule(): void {
     const s = this.session;
-    if (s.closed || s.remote === undefined || this.timer !== undefined) return;
+    // RFC 8445 §2.5: a lite agent sends no connectivity checks (the full peer does).
+    if (s.cfg.lite || s.closed || s.remote === undefined || this.timer !== undefined) return;
     if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
     if (!s.list.hasWork()) return;
     if (s.machine.state === ConnectionState.New) this.onFirstCheck();

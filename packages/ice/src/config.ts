@@ -85,6 +85,15 @@ export interface AgentConfig {
    * repaired at run time (RFC 8445 §7.3.1.1). Default true.
    */
   readonly controlling?: boolean;
+  /**
+   * Run as an ICE-lite agent (RFC 8445 §2.5), for a server with a public address: it gathers
+   * host candidates only, sends no connectivity checks and no consent requests, answers the
+   * peer's checks, and is always controlled (§6.1.1: the full peer controls and nominates).
+   * A pair is usable once the peer's check arrived on it, selected once the peer nominates
+   * it; consent is the peer's checks (RFC 7675: a lite agent does not send them). Signal
+   * `a=ice-lite` to the peer. Default false.
+   */
+  readonly lite?: boolean;
   /** Local username fragment (RFC 8445 §5.3: ≥ 4 characters of ice-char). Default random. */
   readonly ufrag?: string;
   /** Local password (≥ 22 characters). Default random. */
@@ -165,6 +174,7 @@ export interface AgentConfig {
 /** The configuration with defaults filled in. */
 export interface ResolvedConfig {
   readonly controlling: boolean;
+  readonly lite: boolean;
   readonly ufrag: string;
   readonly pwd: string;
   readonly servers: IceServerUrl[];
@@ -221,7 +231,9 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
   checkPortRange(config.portRange);
   checkAnnounced('announcedAddresses', config.announcedAddresses);
   return {
-    controlling: config.controlling ?? true,
+    // RFC 8445 §6.1.1: a lite agent is always the controlled one.
+    controlling: config.lite === true ? false : (config.controlling ?? true),
+    lite: config.lite === true,
     ufrag,
     pwd,
     servers: parseIceServers(config.iceServers ?? []),

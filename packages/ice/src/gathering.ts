@@ -101,7 +101,9 @@ export class Gathering {
     }
     for (const server of s.cfg.servers) this.gatheredServers.add(serverKey(server));
     // Relay allocations run beside host gathering (they take a round trip or more).
-    const relays = this.gatherRelays(signal, s.cfg.servers);
+    // RFC 8445 §2.5: a lite agent has host candidates only.
+    const servers = s.cfg.lite ? [] : s.cfg.servers;
+    const relays = this.gatherRelays(signal, servers);
     const relayOnly = s.cfg.transportPolicy === 'relay';
     const mux = s.config.udpMux;
     let bases: LocalBase[];
@@ -158,7 +160,7 @@ export class Gathering {
       }
     });
     if (this.mdns?.hiding) await this.mdns.start();
-    if (!relayOnly) await this.gatherReflexive(s.cfg.servers);
+    if (!relayOnly) await this.gatherReflexive(servers);
     await relays;
     s.run(() => this.finish());
   }
@@ -391,7 +393,9 @@ export class Gathering {
       if (l.base.socket.closed) continue; // a released allocation
       s.announce(l.candidate, candidateSource(l));
     }
-    const fresh = s.cfg.servers.filter((x) => !this.gatheredServers.has(serverKey(x)));
+    const fresh = s.cfg.lite
+      ? []
+      : s.cfg.servers.filter((x) => !this.gatheredServers.has(serverKey(x)));
     if (fresh.length === 0) {
       s.announce(null);
       return;

@@ -12,6 +12,7 @@ import type { ConnectivityChecks } from './checks.js';
 import type { Gathering } from './gathering.js';
 import type { Liveness } from './liveness.js';
 import type { Nomination } from './nomination.js';
+import type { StateTransitions } from './transitions.js';
 import type { Pairing } from './pairing.js';
 import { candidatePriority } from './priority.js';
 import { answerCheck } from './responder.js';
@@ -30,6 +31,8 @@ export interface InboundTargets {
   readonly pairing: Pairing;
   readonly gathering: Gathering;
   readonly liveness: Liveness;
+  /** The agent's state (a lite agent leaves `new` on the peer's first check). */
+  readonly transitions: StateTransitions;
 }
 
 /** The receiving side of one agent. */
@@ -178,6 +181,24 @@ export class Inbound {
       pair.lastReceivedAt = s.clock.now();
       pair.stun.requestsReceived++;
       pair.stun.responsesSent++;
+    }
+    if (s.cfg.lite) {
+      // RFC 8445 §2.5, §7.3.1.5: a lite agent sends no checks, triggered or ordinary; the
+      // peer's authenticated check is what makes the pair usable, and it stands for consent
+      // (RFC 7675 §5: a lite agent answers consent checks and sends none).
+      const now = s.clock.now();
+      if (s.machine.state === ConnectionState.New) this.parts.transitions.checksStarted();
+      if (pair.state !== PairState.Succeeded) {
+        s.list.setPairState(pair, PairState.Succeeded);
+        pair.validAt = now;
+      }
+      pair.lastConsentAt = now;
+      if (msg.has(StunAttr.UseCandidate)) {
+        pair.nominated = true;
+        this.parts.nomination.considerNominated(pair);
+      }
+      this.onChange();
+      return;
     }
     // RFC 8445 §7.3.1.4: triggered checks.
     if (pair.state !== PairState.Succeeded && pair.state !== PairState.InProgress) {

@@ -39,7 +39,10 @@ export class Liveness {
         random: session.config.consent?.random ?? Math.random,
       },
       {
-        request: (pair) => checks.send(pair, false, 'consent'),
+        // RFC 7675: a lite agent sends no consent requests; the peer's checks are its consent.
+        request: (pair) => {
+          if (!session.cfg.lite) checks.send(pair, false, 'consent');
+        },
         wantsProbe: () => session.controlling,
         probe: (pair) => {
           // Probe every other pair that may work: the first to answer gets nominated.

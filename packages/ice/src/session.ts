@@ -132,6 +132,11 @@ export class AgentSession {
   /** Takes a role (RFC 8445 §7.2.5.1, §7.3.1.1); pair priorities follow (§6.1.2.3). */
   setRole(controlling: boolean): void {
     if (this.controlling_ === controlling) return;
+    if (controlling && this.cfg.lite) {
+      // RFC 8445 §6.1.1: a lite agent is always controlled, whatever the signaling says.
+      log('a lite agent stays controlled');
+      return;
+    }
     log('role switch: controlling=%s', controlling);
     this.controlling_ = controlling;
     this.list.setRole(controlling);

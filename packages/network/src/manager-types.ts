@@ -112,6 +112,12 @@ export interface ManagerConfig {
    * `UdpMux.bind()`, give it to every Manager, close it after them. Default: none.
    */
   readonly udpMux?: UdpMux;
+  /**
+   * Run the ICE agent as ICE-lite (RFC 8445 §2.5), for a server with a public address: host
+   * candidates only, no checks or consent requests of its own, always controlled. Put
+   * `a=ice-lite` in the descriptions you send. Default false.
+   */
+  readonly iceLite?: boolean;
 }
 
 /** What the remote description says, as the Manager needs it. */

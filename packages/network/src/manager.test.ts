@@ -293,3 +293,22 @@ describe('Manager configuration', () => {
     expect(p.answerer.events.some((e) => e.kind === 'local-candidate' && e.candidate)).toBe(true);
   });
 });
+
+describe('Manager with ICE-lite', () => {
+  it('connects ICE, DTLS and SCTP when the answerer is a lite agent (RFC 8445 §2.5)', async () => {
+    const p = (pair = managerPair({ answererConfig: { iceLite: true } }));
+    await p.connect();
+    expect(
+      await p.clock.runUntil(
+        () =>
+          p.offerer.manager.sctpTransportState === SctpTransportState.Connected &&
+          p.answerer.manager.sctpTransportState === SctpTransportState.Connected,
+        { timeoutMs: 10_000 },
+      ),
+    ).toBe(true);
+    // The lite side sent no check: every pair it knows was validated by the offerer's checks.
+    const lite = p.answerer.manager.getIceStats();
+    expect(lite.pairs.length).toBeGreaterThan(0);
+    expect(lite.pairs.every((pair) => pair.requestsSent === 0)).toBe(true);
+  });
+});

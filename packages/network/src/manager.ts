@@ -218,6 +218,7 @@ export class Manager {
       ...(iceServers ? { iceServers } : {}),
       ...(config.gather ? { gather: config.gather } : {}),
       ...(config.mdns ? { mdns: config.mdns } : {}),
+      ...(config.iceLite ? { lite: true } : {}),
       ...(config.consent ? { consent: config.consent } : {}),
       ...(iceTransportPolicy ? { transportPolicy: iceTransportPolicy } : {}),
       ...(config.turnTls ? { turnTls: config.turnTls } : {}),

@@ -34,6 +34,8 @@ export function managerPair(
     seed?: number;
     link?: Parameters<VirtualHost['link']['set']>[0];
     config?: Partial<ManagerConfig>;
+    /** Options of the answerer only, on top of `config`. */
+    answererConfig?: Partial<ManagerConfig>;
     /** This side's candidates never reach the peer (which learns its address from checks). */
     withhold?: 'offerer' | 'answerer';
     /**
@@ -61,7 +63,15 @@ export function managerPair(
   const side = (host: VirtualHost, controlling: boolean, cert: typeof certificate): Side => {
     const events: ManagerEvent[] = [];
     const manager = new Manager(
-      { net: host as Net, clock, controlling, certificate: cert, mdns: 'off', ...options.config },
+      {
+        net: host as Net,
+        clock,
+        controlling,
+        certificate: cert,
+        mdns: 'off',
+        ...options.config,
+        ...(controlling ? {} : options.answererConfig),
+      },
       controlling ? options.onMedia?.offerer : options.onMedia?.answerer,
       (e) => {
         events.push(e);
