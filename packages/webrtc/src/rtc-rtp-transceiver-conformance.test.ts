@@ -437,3 +437,29 @@ describe('a transceiver stopped before it was negotiated', () => {
     a.removeTrack(gone.sender);
   });
 });
+
+describe('stopped by the peer', () => {
+  it('a remote offer that stops a section stops our transceiver (track ended, currentDirection stopped) and our answer rejects it', async () => {
+    peers = virtualPeers({ seed: 13 });
+    const { a, b } = peers;
+    const ta = a.addTransceiver('audio');
+    a.addTransceiver('video');
+    await negotiate(a, b);
+    const [bAudio, bVideo] = b.getTransceivers();
+    let ended = 0;
+    bAudio!.receiver.track.onended = () => ended++;
+    ta.stop();
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    expect(bAudio!.currentDirection).toBe('stopped');
+    expect(bAudio!.receiver.track.readyState).toBe('ended');
+    expect(b.getSenders()).toEqual([bVideo!.sender]);
+    await b.setLocalDescription();
+    expect(sections(b.localDescription!.sdp).map((m) => m.port)).toEqual([0, 9]);
+    expect(b.getTransceivers()).toEqual([bVideo]);
+    await a.setRemoteDescription(b.localDescription!);
+    expect(a.getTransceivers().map((t) => t.mid)).toEqual(['1']);
+    await tasks();
+    expect(ended).toBe(1);
+  });
+});
