@@ -14,8 +14,11 @@ export type RateControlState = 'hold' | 'increase' | 'decrease';
 
 /** Options of {@link AimdRateControl}. */
 export interface AimdRateControlOptions {
+  /** The estimate before any feedback, bits/s. */
   readonly startBitrateBps: number;
+  /** The estimate never goes below this, bits/s. */
   readonly minBitrateBps: number;
+  /** The estimate never goes above this, bits/s. */
   readonly maxBitrateBps: number;
   /** Multiplicative decrease factor β. Default 0.85 (gcc-02 §5.5, libwebrtc). */
   readonly beta?: number;
@@ -46,14 +49,18 @@ export class AimdRateControl {
   private lastAcknowledgedBps: number | undefined;
   /** Round-trip time used for the additive increase and the decrease interval, ms. */
   rttMs = DEFAULT_RTT_MS;
-  /** The controller's state. */
-  state: RateControlState = 'hold';
+  private controlState: RateControlState = 'hold';
 
   constructor(options: AimdRateControlOptions) {
     this.min = options.minBitrateBps;
     this.max = options.maxBitrateBps;
     this.beta = options.beta ?? 0.85;
     this.current = options.startBitrateBps;
+  }
+
+  /** The controller's state (gcc-02 §5.5). */
+  get state(): RateControlState {
+    return this.controlState;
   }
 
   /** The delay-based estimate, bits/s. */
@@ -91,16 +98,16 @@ export class AimdRateControl {
   update(usage: BandwidthUsage, acknowledgedBps: number | undefined, nowMs: number): number {
     // State transitions (gcc-02 §5.5 table): over-use → decrease, under-use → hold,
     // normal → increase (from hold).
-    if (usage === 'overusing') this.state = 'decrease';
-    else if (usage === 'underusing') this.state = 'hold';
-    else if (this.state === 'hold') {
+    if (usage === 'overusing') this.controlState = 'decrease';
+    else if (usage === 'underusing') this.controlState = 'hold';
+    else if (this.controlState === 'hold') {
       this.lastChangeMs = nowMs;
-      this.state = 'increase';
+      this.controlState = 'increase';
     }
     if (acknowledgedBps !== undefined) this.lastAcknowledgedBps = acknowledgedBps;
     const throughput = this.lastAcknowledgedBps;
     let next = this.current;
-    switch (this.state) {
+    switch (this.controlState) {
       case 'hold':
         break;
       case 'increase': {
@@ -129,7 +136,7 @@ export class AimdRateControl {
         if (decreased < this.current) next = decreased;
         if (throughput < this.capacity.lowerBoundBps) this.capacity.reset();
         this.capacity.onOveruseDetected(throughput);
-        this.state = 'hold';
+        this.controlState = 'hold';
         this.lastChangeMs = nowMs;
         this.lastDecreaseMs = nowMs;
         break;

@@ -12,7 +12,6 @@ export {
 export {
   AimdRateControl,
   type AimdRateControlOptions,
-  DEFAULT_RTT_MS,
   type RateControlState,
 } from './aimd-rate-control.js';
 export { type GroupDelta, type PacketGroupOptions, PacketGrouper } from './inter-arrival.js';
@@ -27,12 +26,10 @@ export {
 } from './send-side-bwe.js';
 export {
   type BandwidthUsage,
-  linearFitSlope,
   TrendlineEstimator,
   type TrendlineOptions,
 } from './trendline.js';
 export {
-  TWCC_DEFAULT_INTERVAL_MS,
   TwccRecorder,
   type TwccRecorderOptions,
 } from './twcc-recorder.js';

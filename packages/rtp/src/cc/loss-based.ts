@@ -7,6 +7,7 @@
 
 /** Options of {@link LossBasedEstimator}. */
 export interface LossBasedOptions {
+  /** The estimate before any loss report, bits/s. */
   readonly startBitrateBps: number;
   /** Below this loss the estimate increases. Default 0.02 (gcc-02 §6). */
   readonly lowLossThreshold?: number;

@@ -45,7 +45,9 @@ export interface SentPacketInfo {
 export interface BandwidthEstimateDetails {
   /** The target: min(delay-based, loss-based), within the bounds and the REMB. */
   readonly targetBitrateBps: number;
+  /** The AIMD controller's estimate (gcc-02 §5.5), bits/s. */
   readonly delayBasedBitrateBps: number;
+  /** The loss-based controller's estimate (gcc-02 §6), capped by the delay-based one, bits/s. */
   readonly lossBasedBitrateBps: number;
   /** The receive rate of acknowledged packets (gcc-02 R_hat), bits/s. */
   readonly acknowledgedBitrateBps: number | undefined;
@@ -55,15 +57,17 @@ export interface BandwidthEstimateDetails {
   readonly bandwidthUsage: BandwidthUsage;
   /** The AIMD state (gcc-02 §5.5). */
   readonly rateControlState: RateControlState;
-  /** The last delay trend × gain (ms) and the adaptive threshold (ms). */
+  /** The last delay trend scaled by the number of deltas and the gain, m(i) in ms (gcc-02 §5.4). */
   readonly modifiedTrendMs: number;
+  /** The adaptive over-use threshold γ(i), ms (gcc-02 §5.4). */
   readonly thresholdMs: number;
   /** Loss over the last ≥ 20 packets reported, 0–1. */
   readonly fractionLost: number | undefined;
   /** RTT used by the controllers, ms (given, or measured from feedback). */
   readonly roundTripTimeMs: number;
-  /** Feedback packets handled, and those seen missing by their feedback packet count. */
+  /** TWCC feedback packets handled. */
   readonly feedbackReceived: number;
+  /** TWCC feedback packets missing, as their feedback packet count shows (§3.1). */
   readonly feedbackLost: number;
 }
 

@@ -187,16 +187,18 @@ function queue(
 }
 
 describe('congestion control on a virtual bottleneck (2 Mb/s → 500 kb/s at 20 s → 2 Mb/s at 40 s, 100 ms RTT)', () => {
-  // Figures of this run (seed 1, no loss), in the README: from 1 Mb/s the target is within
-  // 70–110 % of 2 Mb/s from 10.8 s; 1 s after the drop it is 430 kb/s (86 %) and stays within
-  // 76–106 % of 500 kb/s; after the rise it takes 16.4 s to reach 70 % (8 %/s, no probing).
-  // The queue: 83 ms at most at 2 Mb/s; after the drop the 60 KB queue (960 ms at 500 kb/s)
-  // drains in 6 s, then stays under 40 ms (20 ms on average).
+  // Figures of this run (seed 1, no loss; also in the README): from 1 Mb/s the target is
+  // within 70–110 % of 2 Mb/s from 10.8 s (8 %/s). The drop is seen 0.6 s after it (831 kb/s)
+  // and the target is 429 kb/s (86 %) at 20.8 s, then stays within 76–106 % of 500 kb/s. After
+  // the rise it takes 16.4 s to reach 70 % (additive increase near the old capacity, then
+  // 8 %/s: probing, which makes this faster in libwebrtc, is not done). The queue: 16 ms on
+  // average and 83 ms at most at 2 Mb/s; the drop fills the 60 KB queue (935 ms at 500 kb/s),
+  // which is under 100 ms again 6 s later and then 6 ms on average, 41 ms at most.
   const clean = simulate({ lossRate: 0, seed: 1, durationMs: 60_000 });
 
-  it('settles within 70–110 % of the capacity: 11 s from 1 Mb/s, 2 s after the drop', () => {
+  it('settles within 70–110 % of the capacity: 11 s from 1 Mb/s, 1.5 s after the drop', () => {
     expect(settledAt(clean, 0, 20_000, 0.7, 1.1)).toBeLessThanOrEqual(11_000);
-    expect(settledAt(clean, 20_000, 40_000, 0.7, 1.1)).toBeLessThanOrEqual(22_000);
+    expect(settledAt(clean, 20_000, 40_000, 0.7, 1.1)).toBeLessThanOrEqual(21_500);
     expect(ratios(clean, 21_000, 40_000).min).toBeGreaterThanOrEqual(0.7);
   });
 
@@ -216,8 +218,10 @@ describe('congestion control on a virtual bottleneck (2 Mb/s → 500 kb/s at 20 
     expect(queue(clean, 40_000, 60_000).max).toBeLessThan(60);
   });
 
-  // With 5 % random loss (both the 2 % and the 10 % thresholds of gcc-02 §6 around it, so the
-  // loss-based estimate mostly holds): the delay-based part still follows the drop at once.
+  // With 5 % random loss (between the 2 % and 10 % thresholds of gcc-02 §6, so the loss-based
+  // estimate mostly holds, as libwebrtc's classic loss controller does): 76–97 % of 2 Mb/s
+  // after 10 s; the drop is followed at once (420 kb/s at 20.8 s), 66–114 % of 500 kb/s then;
+  // after the rise the climb is slower (1.15 Mb/s, 57 %, at 60 s).
   const lossy = simulate({ lossRate: 0.05, seed: 7, durationMs: 60_000 });
 
   it('with 5 % random loss: follows the drop within 2 s and never collapses', () => {

@@ -68,10 +68,8 @@ export class TrendlineEstimator {
   private overuseCount = 0;
   private lastThresholdUpdateMs: number | undefined;
   private hypothesis: BandwidthUsage = 'normal';
-  /** The adaptive threshold γ (ms), gcc-02 §5.4 del_var_th. */
-  thresholdMs: number;
-  /** The last scaled trend m(i) compared with the threshold (ms). */
-  modifiedTrend = 0;
+  private threshold: number;
+  private lastModifiedTrend = 0;
 
   constructor(options: TrendlineOptions = {}) {
     this.windowSize = options.windowSize ?? 20;
@@ -79,7 +77,17 @@ export class TrendlineEstimator {
     this.thresholdGain = options.thresholdGain ?? 4;
     this.kUp = options.kUp ?? 0.0087;
     this.kDown = options.kDown ?? 0.039;
-    this.thresholdMs = options.initialThresholdMs ?? 12.5;
+    this.threshold = options.initialThresholdMs ?? 12.5;
+  }
+
+  /** The adaptive threshold γ(i) (ms), gcc-02 §5.4 del_var_th. */
+  get thresholdMs(): number {
+    return this.threshold;
+  }
+
+  /** The last scaled trend m(i) compared with the threshold (ms). */
+  get modifiedTrend(): number {
+    return this.lastModifiedTrend;
   }
 
   /** The detector's current hypothesis. */
@@ -115,8 +123,8 @@ export class TrendlineEstimator {
       return;
     }
     const m = Math.min(this.numDeltas, MIN_NUM_DELTAS) * trend * this.thresholdGain;
-    this.modifiedTrend = m;
-    if (m > this.thresholdMs) {
+    this.lastModifiedTrend = m;
+    if (m > this.threshold) {
       if (this.timeOverUsingMs === -1) this.timeOverUsingMs = sendDeltaMs / 2;
       else this.timeOverUsingMs += sendDeltaMs;
       this.overuseCount++;
@@ -129,7 +137,7 @@ export class TrendlineEstimator {
         this.overuseCount = 0;
         this.hypothesis = 'overusing';
       }
-    } else if (m < -this.thresholdMs) {
+    } else if (m < -this.threshold) {
       this.timeOverUsingMs = -1;
       this.overuseCount = 0;
       this.hypothesis = 'underusing';
@@ -146,15 +154,15 @@ export class TrendlineEstimator {
   private updateThreshold(m: number, nowMs: number): void {
     this.lastThresholdUpdateMs ??= nowMs;
     const abs = Math.abs(m);
-    if (abs > this.thresholdMs + MAX_ADAPT_OFFSET_MS) {
+    if (abs > this.threshold + MAX_ADAPT_OFFSET_MS) {
       // A spike (a route change, a burst) is not allowed to drag the threshold up.
       this.lastThresholdUpdateMs = nowMs;
       return;
     }
-    const k = abs < this.thresholdMs ? this.kDown : this.kUp;
+    const k = abs < this.threshold ? this.kDown : this.kUp;
     const dt = Math.min(nowMs - this.lastThresholdUpdateMs, MAX_THRESHOLD_STEP_MS);
-    this.thresholdMs += k * (abs - this.thresholdMs) * dt;
-    this.thresholdMs = Math.min(MAX_THRESHOLD_MS, Math.max(MIN_THRESHOLD_MS, this.thresholdMs));
+    this.threshold += k * (abs - this.threshold) * dt;
+    this.threshold = Math.min(MAX_THRESHOLD_MS, Math.max(MIN_THRESHOLD_MS, this.threshold));
     this.lastThresholdUpdateMs = nowMs;
   }
 }

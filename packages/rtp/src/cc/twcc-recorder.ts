@@ -38,7 +38,7 @@ export interface TwccRecorderOptions {
 }
 
 /** Default feedback interval before the incoming rate is known (libwebrtc `kDefaultInterval`). */
-export const TWCC_DEFAULT_INTERVAL_MS = 100;
+const TWCC_DEFAULT_INTERVAL_MS = 100;
 const MIN_INTERVAL_MS = 50;
 const MAX_INTERVAL_MS = 250;
 /** Size libwebrtc assumes for one feedback packet with its IP/UDP/SRTCP overhead, bytes. */
