@@ -299,19 +299,30 @@ export class RTCPeerConnection extends SafeEventTarget {
   /**
    * W3C `createOffer()`: an offer for the current state (JSEP §5.2.1). With
    * `{ iceRestart: true }` (webrtc-pc `RTCOfferOptions`) it carries new ICE credentials, and
-   * `setLocalDescription()` of it restarts ICE, as after `restartIce()`. Rejects with TypeError
+   * `setLocalDescription()` of it restarts ICE, as after `restartIce()`. The legacy
+   * `offerToReceiveAudio`/`offerToReceiveVideo` (webrtc-pc §11) add a `recvonly` transceiver
+   * of the kind when none receives it (true), or take `recv` off their directions (false).
+   * Rejects with TypeError
    * for options that are not a dictionary, InvalidStateError once closed or while a remote
    * offer waits for its answer.
    */
   createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
     let iceRestart: boolean;
+    let legacy: { audio?: boolean; video?: boolean };
     try {
-      iceRestart = Boolean(dictionary(options, 'RTCOfferOptions').iceRestart);
+      const o = dictionary(options, 'RTCOfferOptions');
+      iceRestart = Boolean(o.iceRestart);
+      legacy = {
+        ...(o.offerToReceiveAudio !== undefined ? { audio: Boolean(o.offerToReceiveAudio) } : {}),
+        ...(o.offerToReceiveVideo !== undefined ? { video: Boolean(o.offerToReceiveVideo) } : {}),
+      };
     } catch (error) {
       return Promise.reject(error);
     }
     return this.enqueue(async () => {
       this.assertNotClosed();
+      if (this.jsep.signaling === 'stable' || this.jsep.signaling === 'have-local-offer')
+        this.transceivers.offerToReceive(legacy);
       return this.negotiator.createOffer(iceRestart);
     });
   }

@@ -463,3 +463,25 @@ describe('stopped by the peer', () => {
     expect(ended).toBe(1);
   });
 });
+
+describe('legacy RTCOfferOptions (webrtc-pc §11)', () => {
+  it('offerToReceiveAudio/Video: true adds a recvonly transceiver when none receives, false takes recv off', async () => {
+    const p = pc();
+    const offer = await p.createOffer({ offerToReceiveAudio: true, offerToReceiveVideo: true });
+    expect(sections(offer.sdp!).map((m) => [m.kind, m.direction])).toEqual([
+      ['audio', 'recvonly'],
+      ['video', 'recvonly'],
+    ]);
+    expect(p.getTransceivers().map((t) => t.direction)).toEqual(['recvonly', 'recvonly']);
+    await p.createOffer({ offerToReceiveAudio: true });
+    expect(p.getTransceivers()).toHaveLength(2);
+    const sendrecv = p.addTransceiver('video');
+    await p.createOffer({ offerToReceiveVideo: false });
+    expect(p.getTransceivers().map((t) => t.direction)).toEqual([
+      'recvonly',
+      'inactive',
+      'sendonly',
+    ]);
+    expect(sendrecv.direction).toBe('sendonly');
+  });
+});

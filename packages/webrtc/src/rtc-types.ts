@@ -68,6 +68,13 @@ export function sdpType(init: RTCSessionDescriptionInit | null | undefined): RTC
 export interface RTCOfferOptions {
   /** New ICE credentials in this offer: applying it restarts ICE. Default false. */
   iceRestart?: boolean;
+  /**
+   * webrtc-pc legacy extension: true adds a `recvonly` audio transceiver when none receives
+   * audio; false takes `recv` off every audio transceiver's direction.
+   */
+  offerToReceiveAudio?: boolean;
+  /** webrtc-pc legacy extension: as `offerToReceiveAudio`, for video. */
+  offerToReceiveVideo?: boolean;
 }
 
 /** W3C `RTCAnswerOptions` (no member). */

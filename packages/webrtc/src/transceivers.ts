@@ -275,6 +275,28 @@ export class Transceivers {
     return entry.transceiver;
   }
 
+  /**
+   * webrtc-pc §11 legacy `RTCOfferOptions`: `offerToReceive<Kind>: false` takes `recv` off the
+   * direction of every transceiver of the kind; `true` adds a `recvonly` one when none that
+   * is not stopping receives the kind (as libwebrtc does).
+   */
+  offerToReceive(options: { audio?: boolean; video?: boolean }): void {
+    for (const kind of ['audio', 'video'] as const) {
+      const want = options[kind];
+      if (want === undefined) continue;
+      const live = this.entries.filter((e) => e.state.kind === kind && !e.state.stopping);
+      if (want) {
+        if (!live.some((e) => receives(e.state.direction)))
+          this.create(kind, null, 'recvonly', [], checkSendEncodings(kind, undefined), false);
+        continue;
+      }
+      for (const { state: t } of live) {
+        if (t.direction === 'sendrecv') t.direction = 'sendonly';
+        else if (t.direction === 'recvonly') t.direction = 'inactive';
+      }
+    }
+  }
+
   /** The m-line plan of an offer (see `rtp-offer-plan.ts`). */
   offerPlan(
     last: SessionDescription | undefined,
