@@ -69,6 +69,21 @@ describe('SendSideBandwidthEstimator (GCC from TWCC)', () => {
     expect(r.bwe.details.roundTripTimeMs).toBeGreaterThan(100);
   });
 
+  it('does not mistake jitter and reordering for congestion', () => {
+    let a = 12345;
+    const random = () => {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      return a / 2 ** 32;
+    };
+    const r: Run = {
+      bwe: new SendSideBandwidthEstimator({ startBitrateBps: 1_000_000 }),
+      seq: 0,
+      fbCount: 0,
+    };
+    run(r, 0, 10_000, 1_000_000, () => 50 + random() * 15); // up to 15 ms: packets 8 ms apart reorder
+    expect(r.bwe.targetBitrateBps).toBeGreaterThan(1_400_000);
+  });
+
   it('cuts on heavy loss: rate × (1 − 0.5 × loss)', () => {
     const r: Run = {
       bwe: new SendSideBandwidthEstimator({ startBitrateBps: 1_000_000 }),

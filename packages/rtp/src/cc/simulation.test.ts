@@ -10,6 +10,7 @@ import { serializeRtcp } from '../rtcp/compound.js';
 import { parseTwcc } from '../rtcp/twcc.js';
 import { Pacer } from './pacer.js';
 import { SendSideBandwidthEstimator } from './send-side-bwe.js';
+import type { TrendlineOptions } from './trendline.js';
 import { TwccRecorder } from './twcc-recorder.js';
 
 /** mulberry32: a small seeded generator, so every run is the same. */
@@ -62,7 +63,12 @@ interface Sample {
 }
 
 /** Runs the sender → link → receiver → feedback loop for `durationMs`; samples every 100 ms. */
-function simulate(options: { lossRate: number; seed: number; durationMs: number }): Sample[] {
+function simulate(options: {
+  lossRate: number;
+  seed: number;
+  durationMs: number;
+  trendline?: TrendlineOptions;
+}): Sample[] {
   const capacityBps = (t: number) => (t < 20_000 ? 2_000_000 : t < 40_000 ? 500_000 : 2_000_000);
   const random = seeded(options.seed);
   const link = new BottleneckLink({
@@ -76,6 +82,7 @@ function simulate(options: { lossRate: number; seed: number; durationMs: number 
     startBitrateBps: 1_000_000,
     minBitrateBps: 50_000,
     maxBitrateBps: 5_000_000,
+    ...(options.trendline === undefined ? {} : { trendline: options.trendline }),
   });
   const pacer = new Pacer<{ size: number }>({ targetBitrateBps: bwe.targetBitrateBps });
   const recorder = new TwccRecorder({ senderSsrc: 1, mediaSsrc: 2 });
@@ -232,6 +239,18 @@ describe('congestion control on a virtual bottleneck (2 Mb/s → 500 kb/s at 20 
       350_000,
     );
     expect(queue(lossy, 27_000, 60_000).max).toBeLessThan(100);
+  });
+
+  it("with gcc-02's k_u = 0.01, k_d = 0.00018 the threshold stays high: overshoot and queue (why the defaults are libwebrtc's)", () => {
+    const draft = simulate({
+      lossRate: 0,
+      seed: 1,
+      durationMs: 40_000,
+      trendline: { kUp: 0.01, kDown: 0.00018 },
+    });
+    expect(ratios(draft, 27_000, 40_000).max).toBeGreaterThan(1.15);
+    expect(queue(draft, 27_000, 40_000).max).toBeGreaterThan(300);
+    expect(ratios(clean, 27_000, 40_000).max).toBeLessThan(1.1);
   });
 
   it('is deterministic', () => {
