@@ -679,6 +679,9 @@ export class RTCPeerConnection extends SafeEventTarget {
       enqueue: (operation) => this.enqueue(operation),
       updateNegotiationNeeded: () => this.negotiation.update(),
       now: () => (this.configuration.clock ?? systemClock).now(),
+      forgetIncomingStream: (ssrc) => {
+        if (!this.closed) this.manager.removeIncomingStream(ssrc);
+      },
       stats: async (of) => this.rtpStatsOf(of),
     };
   }

@@ -183,7 +183,7 @@ describe('RTP between two peers', () => {
     expect(managerOf(b).mediaStats.dropped.unwanted).toBe(1);
   });
 
-  it("gives a stopped transceiver's stream to no one", async () => {
+  it("gives a stopped transceiver's streams to no one, those it had and new ones", async () => {
     peers = virtualPeers({ seed: 33 });
     const { a, b, clock } = peers;
     a.addTrack(MediaStreamTrack.create('audio'));
@@ -192,19 +192,33 @@ describe('RTP between two peers', () => {
     await clock.runUntil(() => managerOf(a).mediaReady && managerOf(b).mediaReady, {
       timeoutMs: 5000,
     });
-    b.getTransceivers()[0]!.stop();
-    managerOf(a).sendRtp(
-      rtpPacket({
-        payloadType: 111,
-        sequenceNumber: 1,
-        timestamp: 0,
-        ssrc: 7,
-        payload: Buffer.alloc(10),
-        mid: '0',
-      }),
-    );
+    const ssrc = ssrcOf(a.localDescription!.sdp, 0);
+    const send = (s: number, seq: number) =>
+      managerOf(a).sendRtp(
+        rtpPacket({
+          payloadType: 111,
+          sequenceNumber: seq,
+          timestamp: 0,
+          ssrc: s,
+          payload: Buffer.alloc(10),
+          mid: '0',
+        }),
+      );
+    send(ssrc, 1);
     await clock.advance(50);
+    const [t] = b.getTransceivers();
+    const receiver = t!.receiver;
+    expect(managerOf(b).mediaStats.streams).toBe(1);
+    t!.stop();
+    send(ssrc, 2);
+    send(7, 1);
+    await clock.advance(50);
+    const inbound = [...(await receiver.getStats()).values()].filter(
+      (e) => e.type === 'inbound-rtp',
+    );
+    expect(inbound.map((e) => e.packetsReceived)).toEqual([1]);
     expect(managerOf(b).mediaStats.streams).toBe(0);
+    expect(managerOf(b).mediaStats.dropped.unwanted).toBe(2);
   });
 
   it('starts no SCTP for audio and video alone, and starts it when a renegotiation adds a data channel', async () => {

@@ -103,12 +103,15 @@ export class RTCRtpTransceiver {
 
 /**
  * webrtc-pc "stop sending and receiving": the sender stops (RTCP BYE comes with the next
- * step), the receiver's track ends (its `ended` event after the call returns), [[Direction]]
+ * step), the receiver stops receiving, its track ends (its `ended` event after the call returns), [[Direction]]
  * `stopped`, [[Stopping]] true.
  */
 export function stopSendingAndReceiving(state: TransceiverState): void {
   state.direction = 'stopped';
   state.stopping = true;
+  // "Stop receiving media": the Manager forgets the receiver's streams, so that a later
+  // packet of theirs asks the generator again, which declines it.
+  for (const ssrc of state.receiver.inbound.keys()) state.host.forgetIncomingStream(ssrc);
   trackControl().end(state.receiver.track);
 }
 

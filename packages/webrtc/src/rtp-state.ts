@@ -22,6 +22,8 @@ export interface RtpHost {
   updateNegotiationNeeded(): void;
   /** The clock's now, in ms (sources' timestamps). */
   now(): number;
+  /** Tells the Manager to forget an incoming stream (a stopped receiver takes no more RTP). */
+  forgetIncomingStream(ssrc: number): void;
   /** The `inbound-rtp`/`outbound-rtp` entries of one sender or receiver (`getStats()`). */
   stats(of: SenderState | ReceiverState): Promise<Map<string, Record<string, unknown>>>;
 }
