@@ -220,6 +220,7 @@ describe('RTCRtpTransceiver.stop()', () => {
     t.stop(); // again: nothing
     const offer = await a.createOffer();
     expect(sections(offer.sdp!)[0]!.port).toBe(0);
+    expect(sections(offer.sdp!)[0]!.direction).toBe('inactive');
     await negotiate(a, b);
     expect(t.currentDirection).toBe('stopped');
     expect(a.getTransceivers()).toEqual([]);

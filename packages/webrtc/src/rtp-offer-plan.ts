@@ -90,6 +90,7 @@ export function offerPlan(
       stopped: true,
       formats: section.formats,
       protocol: section.protocol,
+      inactive: section.kind !== 'application',
     });
   }
   for (let e = take(); e !== undefined; e = take()) {
@@ -113,7 +114,7 @@ function isOfferedMidFree(
 
 /** One transceiver's section in an offer. */
 function offerSection(t: TransceiverState, mid: string): OfferSection {
-  if (t.stopping) return { kind: t.kind, mid, stopped: true };
+  if (t.stopping) return { kind: t.kind, mid, stopped: true, inactive: true };
   const negotiated = t.receiver.codecs.length > 0 ? t.receiver.codecs : undefined;
   const codecs =
     t.preferredCodecs.length > 0 ? t.preferredCodecs : (negotiated ?? codecTable(t.kind));

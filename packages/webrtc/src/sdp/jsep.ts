@@ -149,6 +149,8 @@ export type OfferSection =
       readonly formats?: readonly string[];
       /** The protocol it had (default `UDP/TLS/RTP/SAVPF`, or the data channel's for `application`). */
       readonly protocol?: string;
+      /** Also write `a=inactive`, as browsers do for a stopped transceiver's section. */
+      readonly inactive?: boolean;
     };
 
 /** Parameters of {@link buildOffer}. */
@@ -248,8 +250,9 @@ function stoppedSection(
   mid: string,
   formats: readonly string[],
   protocol: string,
+  inactive: boolean,
 ): SdpMediaSection {
-  return rejected({
+  const section = rejected({
     kind,
     port: 0,
     protocol,
@@ -259,6 +262,7 @@ function stoppedSection(
     otherLines: [],
     attributes: [],
   });
+  return inactive ? { ...section, direction: 'inactive' } : section;
 }
 
 /**
@@ -274,7 +278,7 @@ export function buildOffer(p: OfferParameters): SessionDescription {
       const protocol =
         s.protocol ?? (s.kind === 'application' ? 'UDP/DTLS/SCTP' : 'UDP/TLS/RTP/SAVPF');
       const formats = s.formats ?? [s.kind === 'application' ? 'webrtc-datachannel' : '0'];
-      return stoppedSection(s.kind, s.mid, formats, protocol);
+      return stoppedSection(s.kind, s.mid, formats, protocol, s.inactive === true);
     }
     bundle.push(s.mid);
     if (s.kind === 'application') return dataSection(p, s.mid, setup, false);
