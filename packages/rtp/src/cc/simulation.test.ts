@@ -12,18 +12,9 @@ import { Pacer } from './pacer.js';
 import { SendSideBandwidthEstimator } from './send-side-bwe.js';
 import type { TrendlineOptions } from './trendline.js';
 import { TwccRecorder } from './twcc-recorder.js';
+import { seededRandom } from '../testing-random.js';
 
-/** mulberry32: a small seeded generator, so every run is the same. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 interface LinkOptions {
   /** Capacity at a time, bits/s. */

@@ -5,18 +5,12 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../testing-random.js';
 import { assembleFrame, type Depacketizer, type Payloader } from './depacketizer.js';
 
-/** mulberry32: a small deterministic PRNG; `next()` is in [0, 1). */
+/** The seeded generator of `../testing-random.ts`, with integer and byte helpers. */
 export function prng(seed: number): { next(): number; int(n: number): number; byte(): number } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return { next, int: (n) => Math.floor(next() * n), byte: () => Math.floor(next() * 256) };
 }
 

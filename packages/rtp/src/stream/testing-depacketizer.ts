@@ -7,6 +7,7 @@
  */
 
 import type { Depacketizer, RtpPayloadView } from '../codecs/depacketizer.js';
+import { seededRandom } from '../testing-random.js';
 
 const START = 1;
 const KEY = 2;
@@ -105,14 +106,5 @@ export function testingStream(
   return { frames: list, packets };
 }
 
-/** A deterministic PRNG (mulberry32) giving numbers in [0, 1). */
-export function testingPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of `../testing-random.ts` (mulberry32), numbers in [0, 1). */
+export const testingPrng = seededRandom;
