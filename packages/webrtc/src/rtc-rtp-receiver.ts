@@ -61,6 +61,26 @@ export class RTCRtpReceiver {
     return states.get(this)!.transport;
   }
 
+  /**
+   * webrtc-pc `jitterBufferTarget`: the playout delay the application asks for, in ms, or
+   * null (the default: the stack decides). A value outside 0–4000 is a RangeError, a value
+   * that is not a finite number a TypeError. The jitter buffer of the next step reads it.
+   */
+  get jitterBufferTarget(): number | null {
+    return states.get(this)!.jitterBufferTarget;
+  }
+  set jitterBufferTarget(value: number | null) {
+    const state = states.get(this)!;
+    if (value === null) {
+      state.jitterBufferTarget = null;
+      return;
+    }
+    const ms = Number(value);
+    if (!Number.isFinite(ms)) throw new TypeError('jitterBufferTarget must be a finite number');
+    if (ms < 0 || ms > 4000) throw new RangeError('jitterBufferTarget must be within 0–4000 ms');
+    state.jitterBufferTarget = ms;
+  }
+
   /** webrtc-pc `getParameters()`: the negotiated codecs and header extensions, and `rtcp`. */
   getParameters(): RTCRtpReceiveParameters {
     const state = states.get(this)!;

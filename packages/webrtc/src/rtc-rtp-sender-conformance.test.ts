@@ -353,3 +353,25 @@ describe('RTCRtpSender.getStats()', () => {
     expect((await a.getStats(sender.track)).size).toBe(2);
   });
 });
+
+describe('RTCRtpReceiver.jitterBufferTarget', () => {
+  it('is null by default, takes 0–4000 ms (RangeError outside, TypeError for a non-finite number)', () => {
+    const p = pc();
+    const r = p.addTransceiver('audio').receiver;
+    expect(r.jitterBufferTarget).toBeNull();
+    r.jitterBufferTarget = 500;
+    expect(r.jitterBufferTarget).toBe(500);
+    expect(() => {
+      r.jitterBufferTarget = 4001;
+    }).toThrow(RangeError);
+    expect(() => {
+      r.jitterBufferTarget = -1;
+    }).toThrow(RangeError);
+    expect(() => {
+      r.jitterBufferTarget = Number.NaN;
+    }).toThrow(TypeError);
+    expect(r.jitterBufferTarget).toBe(500);
+    r.jitterBufferTarget = null;
+    expect(r.jitterBufferTarget).toBeNull();
+  });
+});

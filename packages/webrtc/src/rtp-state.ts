@@ -81,6 +81,8 @@ export interface ReceiverState {
   headerExtensions: readonly SdpHeaderExtension[];
   /** [[AssociatedRemoteMediaStreams]]. */
   streams: MediaStream[];
+  /** webrtc-pc [[JitterBufferTarget]] (ms), for the jitter buffer of the next step. */
+  jitterBufferTarget: number | null;
   /** The remote CNAME of the section (`a=ssrc:... cname:`), if signaled. */
   cname: string | undefined;
   /** The incoming streams the Manager handed to this receiver, by SSRC. */

@@ -131,6 +131,7 @@ export class Transceivers {
       codecs: [],
       headerExtensions: [],
       streams: [],
+      jitterBufferTarget: null,
       cname: undefined,
       inbound: new Map(),
       contributors: new Map(),
