@@ -29,6 +29,9 @@ export {
   type MediaStreamTrackKind,
   type MediaStreamTrackState,
   type TrackSource,
+  type EncodedMediaFrame,
+  KeyframeRequestEvent,
+  type WriteFrameOptions,
 } from './media-stream-track.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';
 export {

@@ -3,12 +3,63 @@
  * track is made by the application with {@link MediaStreamTrack.create} (an extension), and
  * a remote track is made by an `RTCRtpReceiver` (webrtc-pc §5.3 "create an RTCRtpReceiver").
  *
- * The frame-feeding API of a local track (encoded frames or RTP packets handed to the
- * senders that carry it) and the frames of a remote track come with the next step of the
- * media work: they will be methods of this class, fed through {@link TrackSource}.
+ * Media in and out, as extensions for Node (no encoder or decoder in the stack): a local
+ * track is fed encoded frames ({@link MediaStreamTrack.writeFrame}) or ready RTP packets
+ * ({@link MediaStreamTrack.writeRtp}) and hears the peer's keyframe requests (the
+ * `keyframerequest` event); a remote track yields its complete frames
+ * ({@link MediaStreamTrack.frames}) and its raw RTP ({@link MediaStreamTrack.rtp}) as async
+ * iterators.
  */
 import { randomUUID } from 'node:crypto';
+import type { JitterFrame } from '@x/network';
 import { defineEventHandler, SafeEventTarget } from './events.js';
+import { writeTrackFrame, writeTrackRtp } from './media-session.js';
+import { TrackQueue } from './track-queue.js';
+
+/** How many frames or packets a reader of a remote track may fall behind before the oldest are dropped. */
+const QUEUE_CAPACITY = 512;
+
+/**
+ * Extension: one complete encoded frame of a remote track, as the jitter buffer released it
+ * (in order; after a loss, video resumes at a keyframe).
+ */
+export interface EncodedMediaFrame {
+  /** The frame as the depacketizer assembled it (a VP8 frame, an Opus packet, an H.264 access unit). */
+  readonly data: Uint8Array;
+  /**
+   * Its time in µs, counted from the track's first frame: the RTP timestamp unwrapped and
+   * divided by the codec's clock rate, so a sender's `writeFrame` timestamps come back
+   * (shifted to start at 0).
+   */
+  readonly timestamp: number;
+  /** Its RTP timestamp as sent (32 bits, with the sender's random offset). */
+  readonly rtpTimestamp: number;
+  /** A keyframe (a decoder can start here). */
+  readonly keyframe: boolean;
+}
+
+/** Options of {@link MediaStreamTrack.writeFrame}. */
+export interface WriteFrameOptions {
+  /**
+   * The frame's presentation time in µs on the source's timeline (an encoder's or a file's
+   * pts; WebCodecs `EncodedVideoChunk.timestamp` uses the same unit). Converted to the RTP
+   * timestamp with the negotiated codec's clock rate.
+   */
+  readonly timestamp: number;
+  /** The frame is a keyframe (video). Default false. */
+  readonly keyframe?: boolean;
+}
+
+/** Extension: the `keyframerequest` event of a local track: the peer asked a sender of it for a keyframe. */
+export class KeyframeRequestEvent extends Event {
+  /** How it asked: a PLI (RFC 4585 §6.3.1) or a FIR (RFC 5104 §4.3.1). */
+  readonly request: 'pli' | 'fir';
+  /** @internal */
+  constructor(request: 'pli' | 'fir') {
+    super('keyframerequest');
+    this.request = request;
+  }
+}
 
 /** mediacapture-main `MediaStreamTrackState`. */
 export type MediaStreamTrackState = 'live' | 'ended';
@@ -25,9 +76,9 @@ export interface LocalTrackOptions {
 }
 
 /**
- * Where a track's media comes from. Today only `'local'` (made by the application) or
- * `'remote'` (made by a receiver); the next step adds the frame and RTP inputs of local
- * tracks and the frame outputs of remote ones here.
+ * Where a track's media comes from: `'local'` (made by the application, fed with
+ * `writeFrame()`/`writeRtp()`) or `'remote'` (made by a receiver, read with
+ * `frames()`/`rtp()`).
  */
 export type TrackSource = 'local' | 'remote';
 
@@ -41,6 +92,12 @@ interface TrackControl {
   ): MediaStreamTrack;
   /** mediacapture-main "set a track's muted state": fires mute/unmute on a change. */
   setMuted(track: MediaStreamTrack, muted: boolean): void;
+  /** A frame a remote track's stream released (to its `frames()` readers). */
+  deliverFrame(track: MediaStreamTrack, frame: JitterFrame, clockRate: number): void;
+  /** An RTP packet a remote track's receiver took (a copy to its `rtp()` readers). */
+  deliverRtp(track: MediaStreamTrack, packet: Uint8Array): void;
+  /** The peer asked a sender of this local track for a keyframe: `keyframerequest`, queued. */
+  keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir'): void;
   /** "track ended" (not by stop()): readyState ended now, its `ended` event queued. */
   end(track: MediaStreamTrack): void;
   source(track: MediaStreamTrack): TrackSource;
@@ -69,6 +126,13 @@ export class MediaStreamTrack extends SafeEventTarget {
   #enabled = true;
   #muted: boolean;
   #readyState: MediaStreamTrackState = 'live';
+  readonly #frameReaders = new Set<TrackQueue<EncodedMediaFrame>>();
+  readonly #rtpReaders = new Set<TrackQueue<Uint8Array>>();
+  /** RTP timestamp unwrapping of the frames: the first, and the last unwrapped. */
+  #firstRtp: number | undefined;
+  #lastRtp = 0;
+  /** The `keyframerequest` event handler (a {@link KeyframeRequestEvent}; local tracks). */
+  declare onkeyframerequest: ((event: KeyframeRequestEvent) => unknown) | null;
   /** The `mute` event handler. */
   declare onmute: ((event: Event) => unknown) | null;
   /** The `unmute` event handler. */
@@ -94,8 +158,8 @@ export class MediaStreamTrack extends SafeEventTarget {
 
   /**
    * Extension for Node (there is no `getUserMedia()` here): a new live local track of `kind`
-   * (`'audio'` or `'video'`, else TypeError), unmuted. The application feeds it with media
-   * (the frame and RTP inputs come with the next step of the media work).
+   * (`'audio'` or `'video'`, else TypeError), unmuted. The application feeds it with media:
+   * {@link MediaStreamTrack.writeFrame} or {@link MediaStreamTrack.writeRtp}.
    */
   static create(kind: MediaStreamTrackKind, options: LocalTrackOptions = {}): MediaStreamTrack {
     if (kind !== 'audio' && kind !== 'video')
@@ -118,8 +182,9 @@ export class MediaStreamTrack extends SafeEventTarget {
     return this.#label;
   }
   /**
-   * mediacapture-main `enabled`: a disabled track renders silence or black; a sender of a
-   * disabled track will send silence or black frames (next step).
+   * mediacapture-main `enabled`: a disabled track renders silence or black. Not applied to
+   * written frames yet: the stack cannot make silence or black of an encoded frame without
+   * the codec, so a disabled track still sends what is written to it.
    */
   get enabled(): boolean {
     return this.#enabled;
@@ -147,6 +212,103 @@ export class MediaStreamTrack extends SafeEventTarget {
    */
   stop(): void {
     this.#readyState = 'ended';
+    this.#endReaders();
+  }
+
+  /**
+   * Extension for Node: sends one encoded frame (a VP8 or H.264 frame, a 20 ms Opus packet…)
+   * on every sender that carries this local track, packetized with the codec the sender
+   * negotiated. Returns whether at least one sender sent it: false (counted, never thrown)
+   * before the transceiver is negotiated to send, when the sender's encoding is inactive,
+   * the transceiver stopped, the connection closed, or the track ended. Bad arguments and a
+   * remote track are TypeErrors.
+   *
+   * @example
+   * ```ts
+   * for (const chunk of encodedChunks) track.writeFrame(chunk.data, { timestamp: chunk.timestamp, keyframe: chunk.type === 'key' });
+   * ```
+   */
+  writeFrame(data: Uint8Array, options: WriteFrameOptions): boolean {
+    this.#checkWritable('writeFrame');
+    if (!(data instanceof Uint8Array))
+      throw new TypeError('writeFrame(): data must be a Uint8Array');
+    const timestamp = options?.timestamp;
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp))
+      throw new TypeError('writeFrame(): options.timestamp must be a finite number (µs)');
+    if (this.#readyState === 'ended') return false;
+    return writeTrackFrame(this, data, { timestamp, keyframe: options.keyframe === true });
+  }
+
+  /**
+   * Extension for SFUs and relays: sends one ready RTP packet on every sender that carries
+   * this local track. The packet is rewritten to the sender's SSRC, payload type and
+   * sequence numbering (its timestamps keep their spacing); the payload is sent as it is,
+   * so it must be of the codec the sender negotiated. Returns false as
+   * {@link MediaStreamTrack.writeFrame} does, and for bytes that are not an RTP packet.
+   */
+  writeRtp(packet: Uint8Array): boolean {
+    this.#checkWritable('writeRtp');
+    if (!(packet instanceof Uint8Array))
+      throw new TypeError('writeRtp(): packet must be a Uint8Array');
+    if (this.#readyState === 'ended') return false;
+    return writeTrackRtp(this, packet);
+  }
+
+  /**
+   * Extension for Node: the complete frames of a remote track, in order, as an async
+   * iterator (why not a WHATWG `ReadableStream`: `for await` is the shape Node code reads,
+   * `break` leaves cleanly, and `ReadableStream.from(track.frames())` gives a stream to
+   * whoever wants one). Each call is a new reader that sees the frames from then on; one
+   * that falls 512 frames behind loses the oldest. It ends when the track ends (`ended`,
+   * `stop()`, the peer's BYE, the connection closed). A local track is a TypeError.
+   *
+   * @example
+   * ```ts
+   * pc.ontrack = async ({ track }) => {
+   *   for await (const frame of track.frames()) recorder.write(frame.data, frame.timestamp);
+   * };
+   * ```
+   */
+  frames(): AsyncIterableIterator<EncodedMediaFrame> {
+    this.#checkReadable('frames');
+    const queue = new TrackQueue<EncodedMediaFrame>(QUEUE_CAPACITY, (q) =>
+      this.#frameReaders.delete(q),
+    );
+    if (this.#readyState === 'ended') queue.end();
+    else this.#frameReaders.add(queue);
+    return queue;
+  }
+
+  /**
+   * Extension for Node: the raw RTP packets of a remote track (each a copy of the packet
+   * as it arrived, decrypted, before the jitter buffer), for a relay or a recorder of its
+   * own. As {@link MediaStreamTrack.frames} otherwise.
+   */
+  rtp(): AsyncIterableIterator<Uint8Array> {
+    this.#checkReadable('rtp');
+    const queue = new TrackQueue<Uint8Array>(QUEUE_CAPACITY, (q) => this.#rtpReaders.delete(q));
+    if (this.#readyState === 'ended') queue.end();
+    else this.#rtpReaders.add(queue);
+    return queue;
+  }
+
+  #checkWritable(method: string): void {
+    if (this.#source !== 'local')
+      throw new TypeError(
+        `${method}(): only a local track (MediaStreamTrack.create) is written to`,
+      );
+  }
+
+  #checkReadable(method: string): void {
+    if (this.#source !== 'remote')
+      throw new TypeError(`${method}(): only a remote track (a receiver's) yields media`);
+  }
+
+  #endReaders(): void {
+    for (const q of this.#frameReaders) q.end();
+    for (const q of this.#rtpReaders) q.end();
+    this.#frameReaders.clear();
+    this.#rtpReaders.clear();
   }
 
   /** mediacapture-main `clone()`: a new track (new id) of the same kind, label and state. */
@@ -171,9 +333,38 @@ export class MediaStreamTrack extends SafeEventTarget {
         track.#muted = muted;
         track.dispatchEvent(new Event(muted ? 'mute' : 'unmute'));
       },
+      deliverFrame: (track, frame, clockRate) => {
+        // RFC 3550 §5.1: 32-bit timestamps wrap; unwrap by the shortest distance.
+        if (track.#firstRtp === undefined) {
+          track.#firstRtp = frame.timestamp;
+          track.#lastRtp = frame.timestamp;
+        } else {
+          const delta = ((frame.timestamp - track.#lastRtp + 2 ** 31) >>> 0) - 2 ** 31;
+          track.#lastRtp += delta;
+        }
+        const timestamp = Math.round(((track.#lastRtp - track.#firstRtp) * 1e6) / clockRate);
+        const out: EncodedMediaFrame = {
+          data: frame.data,
+          timestamp,
+          rtpTimestamp: frame.timestamp,
+          keyframe: frame.keyframe,
+        };
+        for (const q of track.#frameReaders) q.push(out);
+      },
+      deliverRtp: (track, packet) => {
+        if (track.#rtpReaders.size === 0) return;
+        // A real copy (a Buffer's slice() is a view of the datagram).
+        const copy = new Uint8Array(packet);
+        for (const q of track.#rtpReaders) q.push(copy);
+      },
+      keyframeRequested: (track, request) => {
+        if (track.#readyState === 'ended') return;
+        queueMicrotask(() => track.dispatchEvent(new KeyframeRequestEvent(request)));
+      },
       end: (track) => {
         if (track.#readyState === 'ended') return;
         track.#readyState = 'ended';
+        track.#endReaders();
         // The state now; the event once the call or packet that ended it is done.
         queueMicrotask(() => track.dispatchEvent(new Event('ended')));
       },
@@ -207,5 +398,5 @@ export function trackControl(): TrackControl {
   return control!;
 }
 
-for (const type of ['mute', 'unmute', 'ended'])
+for (const type of ['mute', 'unmute', 'ended', 'keyframerequest'])
   defineEventHandler(MediaStreamTrack.prototype, type);

@@ -20,6 +20,7 @@ import {
 } from './rtc-ice-candidate.js';
 import { collectStats, type RTCStats, rtpStats } from './rtc-stats.js';
 import type { MediaStream } from './media-stream.js';
+import { MediaSession } from './media-session.js';
 import { MediaStreamTrack } from './media-stream-track.js';
 import type { RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import type { RTCRtpSender } from './rtc-rtp-sender.js';
@@ -107,6 +108,8 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly channels = new Set<RTCDataChannel>();
   /** webrtc-pc's set of transceivers, and everything that writes their state. */
   private readonly transceivers = new Transceivers(this.rtpHost(), this.dtlsTransport);
+  /** The streams, reports and timer behind the tracks (made with the Manager). */
+  private readonly media: MediaSession;
   /** `setLocalDescription()` was called (webrtc-pc: iceCandidatePoolSize is then fixed). */
   private localDescriptionSet = false;
   /** Gathering started ahead of `setLocalDescription()` (an ICE candidate pool). */
@@ -152,6 +155,15 @@ export class RTCPeerConnection extends SafeEventTarget {
       (stream: IncomingStream) => (this.closed ? undefined : this.transceivers.sink(stream)),
       (event) => this.onManagerEvent(event),
     );
+    this.media = new MediaSession({
+      clock: this.configuration.clock ?? systemClock,
+      manager: this.manager,
+      cname: this.transceivers.cname,
+      // Our sections always carry a=rtcp-rsize: reduced size when the peer's do too.
+      reducedSize: () =>
+        this.jsep.remoteInfo?.rtp.every((r) => r.rejected || r.media.rtcpReducedSize) ?? false,
+      senders: () => this.transceivers.entries.map((e) => e.state.sender),
+    });
     const pc = this;
     this.negotiator = new Negotiator({
       jsep: this.jsep,
@@ -573,6 +585,8 @@ export class RTCPeerConnection extends SafeEventTarget {
     this.gathering.close();
     this.jsep.signaling = 'closed';
     this.states.close();
+    // RTCP BYE for our streams before the Manager closes the sockets (RFC 3550 §6.6).
+    this.media.close();
     this.transceivers.close();
     for (const channel of this.channels) channel.silence();
     this.manager.close().then(this.releaseDone, (error: unknown) => {
@@ -683,6 +697,9 @@ export class RTCPeerConnection extends SafeEventTarget {
         if (!this.closed) this.manager.removeIncomingStream(ssrc);
       },
       stats: async (of) => this.rtpStatsOf(of),
+      get media() {
+        return pc.media;
+      },
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Media through two of our peers: audio, video and a data channel negotiated on one BUNDLE
- * transport, RTP handed to the sending side's Manager (the frame-feeding API of local tracks
- * comes with the next step, so the test sends packets below it), and the receiving side's
+ * transport, RTP handed to the sending side's Manager directly (below the frame API of
+ * `rtc-rtp-frames.test.ts`, to control every header field), and the receiving side's
  * generator giving each stream to the receiver of its mid (RFC 8843 §9.2), which counts it,
  * reports its source, and unmutes its track (webrtc-pc §5.3).
  */

@@ -3,8 +3,8 @@
  * Manager's media generator gets for each incoming stream of its media section. The sink
  * counts packets and bytes (`inbound-rtp`), keeps the sources for
  * `getSynchronizationSources()`/`getContributingSources()`, and unmutes the track on the
- * first packet. The depacketizer and jitter buffer of the next step go behind the sink's
- * `onRtp`, where {@link receiverSink} marks their place.
+ * first packet, then hands the packet to the connection's media session (jitter buffer and
+ * depacketizer, whose frames reach the track's `frames()`).
  */
 import type { IncomingStream, MediaSink } from '@x/network';
 import type { MediaStreamTrack } from './media-stream-track.js';
@@ -79,6 +79,19 @@ export class RTCRtpReceiver {
     if (!Number.isFinite(ms)) throw new TypeError('jitterBufferTarget must be a finite number');
     if (ms < 0 || ms > 4000) throw new RangeError('jitterBufferTarget must be within 0–4000 ms');
     state.jitterBufferTarget = ms;
+  }
+
+  /**
+   * Extension (there is no keyframe request in webrtc-pc; libwebrtc's native API has one):
+   * asks the sender of each stream this receiver gets for a keyframe, with a PLI (RFC 4585
+   * §6.3.1), or a FIR (RFC 5104 §4.3.1) when the codec negotiated `ccm fir` but not
+   * `nack pli`. Returns false when nothing was asked: no RTP received yet, or the connection
+   * closed. Video decoders call it after a loss they cannot conceal.
+   */
+  requestKeyFrame(): boolean {
+    const state = states.get(this)!;
+    if (state.host.closed) return false;
+    return state.host.media.requestKeyFrame(state);
   }
 
   /** webrtc-pc `getParameters()`: the negotiated codecs and header extensions, and `rtcp`. */
@@ -189,7 +202,12 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
           if (!state.transceiver?.stopped) trackControl().setMuted(state.track, false);
         });
       }
-      // Next step: the depacketizer and jitter buffer of the track's frames take the packet here.
+      // Raw RTP to the track's rtp() readers (copied: the packet is a view of the datagram),
+      // then the jitter buffer and depacketizer of its frames.
+      trackControl().deliverRtp(state.track, packet.bytes);
+      state.host.media.receiveRtp(state, s, packet);
     },
+    // The peer's SR, SDES and BYE about this SSRC (the Manager routes them by SSRC).
+    onRtcp: (packet) => state.host.media.receiveRtcp(state, s.ssrc, packet),
   };
 }

@@ -102,8 +102,7 @@ export class RTCRtpTransceiver {
 }
 
 /**
- * webrtc-pc "stop sending and receiving": the sender stops (RTCP BYE comes with the next
- * step), the receiver stops receiving, its track ends (its `ended` event after the call returns), [[Direction]]
+ * webrtc-pc "stop sending and receiving": the sender stops (an RTCP BYE for its SSRC), the receiver stops receiving, its track ends (its `ended` event after the call returns), [[Direction]]
  * `stopped`, [[Stopping]] true.
  */
 export function stopSendingAndReceiving(state: TransceiverState): void {
@@ -112,6 +111,9 @@ export function stopSendingAndReceiving(state: TransceiverState): void {
   // "Stop receiving media": the Manager forgets the receiver's streams, so that a later
   // packet of theirs asks the generator again, which declines it.
   for (const ssrc of state.receiver.inbound.keys()) state.host.forgetIncomingStream(ssrc);
+  state.host.media.stopReceiver(state.receiver);
+  // "Stop sending media": RFC 3550 §6.6 BYE for the sender's SSRC, on the wire now.
+  state.host.media.stopSender(state.sender);
   trackControl().end(state.receiver.track);
 }
 

@@ -21,7 +21,7 @@ import type {
 } from '@x/network';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
-import type { ReceiverState, SenderState } from './rtp-state.js';
+import type { InboundStream, ReceiverState, SenderState } from './rtp-state.js';
 import { formatFmtp } from './sdp/rtp-media.js';
 
 /** One entry of the report: `id`, `type`, `timestamp` and the members of its dictionary. */
@@ -325,8 +325,9 @@ function addCertificate(
 /**
  * The `inbound-rtp` entries of a receiver (one per SSRC received) or the `outbound-rtp`
  * entry of a sender (once negotiated), with the members that exist so far: the identifiers,
- * `kind`, `mid`, and the packet and byte counters (webrtc-stats §5.4–5.5). Reports,
- * jitter, losses and codecs come with the RTCP step of the media work.
+ * `kind`, `mid`, the packet and byte counters (webrtc-stats §5.4–5.5), and once media
+ * flowed the frame, loss, jitter and feedback counters of its RTP stream, with a
+ * `remote-inbound-rtp` entry (§5.7) once the peer reported on our stream.
  */
 export function rtpStats(
   dtls: RTCDtlsTransport,
@@ -382,12 +383,16 @@ export function rtpStats(
         headerBytesReceived: s.headerBytesReceived,
         retransmittedPacketsReceived: mine.reduce((n, r) => n + r.packetsReceived, 0),
         retransmittedBytesReceived: mine.reduce((n, r) => n + r.bytesReceived, 0),
+        ...inboundCounters(s),
       });
     }
     return withoutUndefined(out);
   }
   if (of.transport === null) return out;
   const id = statsId(space, 'OT', `${of.kind}|${of.ssrc}`);
+  const sent = of.rtpStream?.stats;
+  const remote = of.rtpStream?.remoteInbound;
+  const remoteId = remote === undefined ? undefined : statsId(space, 'RI', `${of.kind}|${of.ssrc}`);
   out.set(id, {
     id,
     type: 'outbound-rtp',
@@ -400,8 +405,57 @@ export function rtpStats(
     packetsSent: of.packetsSent,
     bytesSent: of.bytesSent,
     active: of.encodings[0]?.active ?? true,
+    ...(sent !== undefined
+      ? {
+          headerBytesSent: sent.headerBytesSent,
+          framesSent: sent.framesSent,
+          keyFramesSent: sent.keyFramesSent,
+          retransmittedPacketsSent: sent.retransmittedPacketsSent,
+          retransmittedBytesSent: sent.retransmittedBytesSent,
+          nackCount: sent.nackCount,
+          pliCount: sent.pliCount,
+          firCount: sent.firCount,
+        }
+      : {}),
+    remoteId,
   });
+  // webrtc-stats §5.7 RTCRemoteInboundRtpStreamStats: what the peer's report blocks say.
+  if (remote !== undefined && remoteId !== undefined)
+    out.set(remoteId, {
+      id: remoteId,
+      type: 'remote-inbound-rtp',
+      timestamp,
+      ssrc: of.ssrc,
+      kind: of.kind,
+      transportId,
+      localId: id,
+      packetsLost: remote.packetsLost,
+      fractionLost: remote.fractionLost,
+      jitter: remote.jitter,
+      roundTripTime: remote.roundTripTime,
+      totalRoundTripTime: remote.totalRoundTripTime,
+      roundTripTimeMeasurements: remote.roundTripTimeMeasurements,
+    });
   return withoutUndefined(out);
+}
+
+/** The members of `inbound-rtp` its jitter buffer measures, once it took a packet. */
+function inboundCounters(s: InboundStream): Record<string, number> {
+  const c = s.rtpStream?.stats;
+  if (c === undefined) return {};
+  return {
+    packetsLost: c.packetsLost,
+    jitter: c.jitter,
+    packetsDiscarded: c.packetsDiscarded,
+    framesReceived: c.framesReceived,
+    keyFramesReceived: c.keyFramesReceived,
+    framesDropped: c.framesDropped,
+    jitterBufferDelay: c.jitterBufferDelay,
+    jitterBufferEmittedCount: c.jitterBufferEmittedCount,
+    nackCount: c.nackCount,
+    pliCount: c.pliCount,
+    firCount: c.firCount,
+  };
 }
 
 /** Members that do not apply are absent, not `undefined` (webrtc-stats §2). */

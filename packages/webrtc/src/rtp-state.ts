@@ -5,6 +5,8 @@
  * (`transceivers.ts`), never from a packet handler except the receive counters of
  * {@link ReceiverState.streams}.
  */
+import type { InboundRtpStream, OutboundRtpStream } from '@x/network';
+import type { MediaSession } from './media-session.js';
 import type { MediaStream } from './media-stream.js';
 import type { MediaStreamTrack, MediaStreamTrackKind } from './media-stream-track.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
@@ -26,6 +28,8 @@ export interface RtpHost {
   forgetIncomingStream(ssrc: number): void;
   /** The `inbound-rtp`/`outbound-rtp` entries of one sender or receiver (`getStats()`). */
   stats(of: SenderState | ReceiverState): Promise<Map<string, Record<string, unknown>>>;
+  /** The connection's media: the streams, reports and timer behind its tracks. */
+  readonly media: MediaSession;
 }
 
 /** [[SenderTrack]], [[SendEncodings]], [[LastReturnedParameters]], ... */
@@ -49,6 +53,8 @@ export interface SenderState {
   headerExtensions: readonly SdpHeaderExtension[];
   packetsSent: number;
   bytesSent: number;
+  /** The RTP stream it sends on, once it sent (reports, round-trip time). */
+  rtpStream?: OutboundRtpStream;
   transceiver: TransceiverState | undefined;
 }
 
@@ -69,6 +75,8 @@ export interface InboundStream {
   /** Clock time of the last packet, and its RTP timestamp (getSynchronizationSources). */
   lastPacketAt: number;
   lastRtpTimestamp: number;
+  /** Its jitter buffer and statistics (frames, losses, jitter), once a packet was taken. */
+  rtpStream?: InboundRtpStream;
 }
 
 /** [[ReceiverTrack]], [[ReceiveCodecs]], [[AssociatedRemoteMediaStreams]], ... */

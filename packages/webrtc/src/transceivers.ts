@@ -75,7 +75,7 @@ export class Transceivers {
   /** Remote streams by id, for the connection's life (webrtc-pc: the same id, the same stream). */
   private readonly streams = new Map<string, MediaStream>();
   /** Our RTCP CNAME (RFC 7022: random, one per connection). */
-  private readonly cname = randomBytes(12).toString('base64url');
+  readonly cname = randomBytes(12).toString('base64url');
   private snapshot: Snapshot | undefined;
 
   constructor(

@@ -1,0 +1,397 @@
+/**
+ * The media of one connection, between the tracks and the Manager (issue 19 items 3 and 5):
+ * an `OutboundRtpStream` per sender that sends (packetizing a local track's frames with the
+ * negotiated codec), an `InboundRtpStream` per incoming SSRC (jitter buffer and depacketizer
+ * behind a receiver's sink, frames out to the remote track), one `RtcpReporter` (SR/RR +
+ * SDES CNAME, BYE) and one timer on the connection's clock for the jitter buffers' deadlines
+ * and the reports. Everything runs inside a user's call, a packet or that timer; what
+ * reaches the user (frames, `keyframerequest`, `ended`) is queued.
+ */
+import { debuglog } from 'node:util';
+import {
+  InboundRtpStream,
+  type JitterFrame,
+  type Manager,
+  OutboundRtpStream,
+  parseRtp,
+  RtcpReporter,
+  type RtcpPacket,
+  type RtpPacket,
+  rtpExtensionIds,
+  TransportSequenceCounter,
+} from '@x/network';
+import type { Clock, Timer } from '@x/transport';
+import { trackControl } from './media-stream-track.js';
+import type { InboundStream, ReceiverState, SenderState } from './rtp-state.js';
+import type { SdpCodec } from './sdp/rtp-media.js';
+
+const log = debuglog('x:webrtc');
+
+/** Codecs that repair or protect another (RFC 4588, 2198, 5109): never a track's codec. */
+const REPAIR_CODECS = new Set(['rtx', 'red', 'ulpfec', 'flexfec-03']);
+
+/** How a frame is timed and flagged for {@link MediaSession.writeFrame}. */
+export interface FrameTiming {
+  /** µs on the source's timeline. */
+  readonly timestamp: number;
+  readonly keyframe: boolean;
+}
+
+/** What the session needs of its connection. */
+export interface MediaSessionHost {
+  readonly clock: Clock;
+  readonly manager: Pick<Manager, 'sendRtp' | 'sendRtcp' | 'addSendStream'>;
+  /** Our CNAME (RFC 7022: random, one per connection). */
+  readonly cname: string;
+  /** RFC 5506: both descriptions have `a=rtcp-rsize` (read when the first stream starts). */
+  reducedSize(): boolean;
+  /** Every sender of the connection (for the tracks written to). */
+  senders(): Iterable<SenderState>;
+}
+
+interface Outbound {
+  readonly stream: OutboundRtpStream;
+  readonly payloadType: number;
+  readonly clockRate: number;
+}
+
+interface Inbound {
+  readonly receiver: ReceiverState;
+  readonly counters: InboundStream;
+  readonly stream: InboundRtpStream;
+  readonly clockRate: number;
+}
+
+/** Why a frame or packet written to a track was not sent, counted per connection. */
+export interface MediaSessionDrops {
+  /** The sender's transceiver was not negotiated to send, was stopped, or its encoding inactive. */
+  notSending: number;
+  /** No codec of the sender could packetize the frame. */
+  noCodec: number;
+  /** `writeRtp()` bytes that were not an RTP packet. */
+  malformed: number;
+}
+
+/** The connections whose senders a track written to may be on (open ones only). */
+const sessions = new Set<MediaSession>();
+
+/**
+ * Hands a frame written to a local track to every sender that carries it on an open
+ * connection; true if at least one sent it.
+ */
+export function writeTrackFrame(track: object, data: Uint8Array, timing: FrameTiming): boolean {
+  let sent = false;
+  for (const session of sessions)
+    for (const sender of session.sendersOf(track))
+      if (session.writeFrame(sender, data, timing)) sent = true;
+  return sent;
+}
+
+/** As {@link writeTrackFrame}, for a ready RTP packet. */
+export function writeTrackRtp(track: object, packet: Uint8Array): boolean {
+  let sent = false;
+  for (const session of sessions)
+    for (const sender of session.sendersOf(track))
+      if (session.writeRtp(sender, packet)) sent = true;
+  return sent;
+}
+
+/** The media of one connection (see the module comment). */
+export class MediaSession {
+  private readonly outbound = new Map<SenderState, Outbound>();
+  private readonly inbound = new Map<number, Inbound>();
+  private readonly sequence = new TransportSequenceCounter();
+  private reporter: RtcpReporter | undefined;
+  private timer: Timer | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private closed = false;
+  /** Writes that were not sent, by reason. */
+  readonly drops: MediaSessionDrops = { notSending: 0, noCodec: 0, malformed: 0 };
+
+  constructor(private readonly host: MediaSessionHost) {
+    sessions.add(this);
+  }
+
+  /** The senders of this connection that carry `track`. */
+  *sendersOf(track: object): Iterable<SenderState> {
+    for (const s of this.host.senders()) if (s.track === track) yield s;
+  }
+
+  // Sending ------------------------------------------------------------------------------
+
+  /** Packetizes one frame on `sender`'s stream; false (counted) when it may not send. */
+  writeFrame(sender: SenderState, data: Uint8Array, timing: FrameTiming): boolean {
+    const out = this.outboundOf(sender);
+    if (out === undefined) return false;
+    const now = this.host.clock.now();
+    // µs to the codec's clock (ToUint32 wraps it to 32 bits); the stream adds its offset.
+    const rtpTimestamp = Math.round((timing.timestamp * out.clockRate) / 1e6) >>> 0;
+    out.stream.sendFrame(data, { rtpTimestamp, keyframe: timing.keyframe }, now);
+    this.sent(sender, out);
+    return true;
+  }
+
+  /** Forwards one RTP packet on `sender`'s stream (renumbered, our SSRC and payload type). */
+  writeRtp(sender: SenderState, bytes: Uint8Array): boolean {
+    // A copy: the stream rewrites SSRC, sequence number and payload type in place, and the
+    // caller's buffer stays theirs.
+    const packet = parseRtp(new Uint8Array(bytes));
+    if (typeof packet === 'string') {
+      this.drops.malformed++;
+      return false;
+    }
+    const out = this.outboundOf(sender);
+    if (out === undefined) return false;
+    packet.payloadType = out.payloadType;
+    const sent = out.stream.sendRtp(packet, this.host.clock.now());
+    this.sent(sender, out);
+    return sent;
+  }
+
+  private sent(sender: SenderState, out: Outbound): void {
+    const stats = out.stream.stats;
+    sender.packetsSent = stats.packetsSent;
+    sender.bytesSent = stats.bytesSent;
+    this.schedule();
+  }
+
+  /**
+   * The sender's stream when it may send now (webrtc-pc: negotiated to send, a track, the
+   * encoding active, not stopped, the connection open), made on first use with the first
+   * negotiated codec that has a payloader; undefined (counted) otherwise.
+   */
+  private outboundOf(sender: SenderState): Outbound | undefined {
+    const t = sender.transceiver;
+    const sending =
+      !this.closed &&
+      t !== undefined &&
+      !t.stopping &&
+      (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly') &&
+      sender.track !== null &&
+      sender.track.readyState === 'live' &&
+      sender.encodings[0]?.active !== false;
+    if (!sending) {
+      this.drops.notSending++;
+      return undefined;
+    }
+    const codec = sender.codecs.find((c) => !REPAIR_CODECS.has(c.name.toLowerCase()));
+    const existing = this.outbound.get(sender);
+    if (existing !== undefined && existing.payloadType === codec?.payloadType) return existing;
+    if (codec === undefined) {
+      this.drops.noCodec++;
+      return undefined;
+    }
+    const rtx = sender.codecs.find(
+      (c) => c.name.toLowerCase() === 'rtx' && c.parameters.apt === String(codec.payloadType),
+    );
+    let stream: OutboundRtpStream;
+    try {
+      stream = new OutboundRtpStream({
+        ssrc: sender.ssrc,
+        payloadType: codec.payloadType,
+        clockRate: codec.clockRate,
+        mimeType: `${sender.kind}/${codec.name}`,
+        kind: sender.kind,
+        extensionIds: rtpExtensionIds(sender.headerExtensions),
+        ...(t.mid !== null ? { mid: t.mid } : {}),
+        transportSequence: this.sequence,
+        ...(rtx !== undefined
+          ? { rtx: { ssrc: sender.rtxSsrc, payloadType: rtx.payloadType } }
+          : {}),
+        send: (bytes) => {
+          this.host.manager.sendRtp(bytes);
+        },
+        onKeyframeRequest: (request) => {
+          const track = sender.track;
+          if (track !== null) trackControl().keyframeRequested(track, request.kind);
+        },
+      });
+    } catch (error) {
+      log('sender %d: no stream for %s: %s', sender.ssrc, codec.name, error);
+      this.drops.noCodec++;
+      return undefined;
+    }
+    if (existing !== undefined) this.reporter?.removeStream(existing.stream);
+    const out: Outbound = { stream, payloadType: codec.payloadType, clockRate: codec.clockRate };
+    this.outbound.set(sender, out);
+    sender.rtpStream = stream;
+    // The peer's RTCP about our SSRC (report blocks, PLI, FIR, NACK...) reaches the stream.
+    this.host.manager.addSendStream(sender.ssrc, (packet) =>
+      stream.receiveRtcp(packet, this.host.clock.now()),
+    );
+    this.reporterOf().addStream(stream);
+    return out;
+  }
+
+  /**
+   * RFC 3550 §6.6: a BYE for the sender's SSRCs when its transceiver stops (on the wire at
+   * once); its stream leaves the reports. Nothing for a sender that never sent.
+   */
+  stopSender(sender: SenderState): void {
+    const out = this.outbound.get(sender);
+    if (out === undefined || this.closed) return;
+    this.outbound.delete(sender);
+    this.reporter?.removeStream(out.stream);
+    this.reporter?.bye([sender.ssrc], this.host.clock.now());
+  }
+
+  // Receiving ----------------------------------------------------------------------------
+
+  /**
+   * One RTP packet of a receiver's stream (from its sink, inside the Manager's datagram
+   * handling): into the stream's jitter buffer, complete frames out to the track. RTX
+   * streams are counted by the sink and not unwrapped: nothing asks for retransmissions yet
+   * (the NACK generator is issue 20's).
+   */
+  receiveRtp(receiver: ReceiverState, counters: InboundStream, packet: RtpPacket): void {
+    if (this.closed || counters.repair) return;
+    const now = this.host.clock.now();
+    let entry = this.inbound.get(counters.ssrc);
+    if (entry === undefined || entry.receiver !== receiver) {
+      const made = this.inboundOf(receiver, counters, packet.payloadType);
+      if (made === undefined) return;
+      entry = made;
+    }
+    entry.stream.receive(packet, now);
+    this.release(entry, now);
+    this.schedule();
+  }
+
+  /** The peer's RTCP about one of its streams (SR, SDES, BYE): a BYE ends the track. */
+  receiveRtcp(receiver: ReceiverState, ssrc: number, packet: RtcpPacket): void {
+    if (this.closed) return;
+    const entry = this.inbound.get(ssrc);
+    if (entry !== undefined && entry.receiver === receiver)
+      entry.stream.receiveRtcp(packet, this.host.clock.now());
+    if (packet.kind === 'bye' && packet.ssrcs.includes(ssrc)) {
+      log('inbound %d: BYE, the track ends', ssrc);
+      if (entry !== undefined) {
+        this.reporter?.removeStream(entry.stream);
+        this.inbound.delete(ssrc);
+      }
+      trackControl().end(receiver.track);
+    }
+  }
+
+  /**
+   * webrtc-pc has no keyframe request on a receiver; this is the extension behind
+   * `RTCRtpReceiver.requestKeyFrame()`: a PLI (a FIR when only `ccm fir` was negotiated)
+   * for each stream the receiver gets. False when it has none yet.
+   */
+  requestKeyFrame(receiver: ReceiverState): boolean {
+    if (this.closed) return false;
+    let sent = false;
+    for (const entry of this.inbound.values()) {
+      if (entry.receiver !== receiver) continue;
+      entry.stream.requestKeyframe();
+      sent = true;
+    }
+    return sent;
+  }
+
+  /** Forgets the streams of a stopped receiver. */
+  stopReceiver(receiver: ReceiverState): void {
+    for (const [ssrc, entry] of this.inbound) {
+      if (entry.receiver !== receiver) continue;
+      this.reporter?.removeStream(entry.stream);
+      this.inbound.delete(ssrc);
+    }
+  }
+
+  private inboundOf(
+    receiver: ReceiverState,
+    counters: InboundStream,
+    payloadType: number,
+  ): Inbound | undefined {
+    const codec: SdpCodec | undefined = receiver.codecs.find((c) => c.payloadType === payloadType);
+    if (codec === undefined || REPAIR_CODECS.has(codec.name.toLowerCase())) return undefined;
+    const feedback = codec.rtcpFeedback;
+    const pli = feedback.some((f) => f.type === 'nack' && f.parameter === 'pli');
+    const fir = feedback.some((f) => f.type === 'ccm' && f.parameter === 'fir');
+    const base = {
+      ssrc: counters.ssrc,
+      clockRate: codec.clockRate,
+      kind: receiver.kind,
+      keyframeRequest: !pli && fir ? ('fir' as const) : ('pli' as const),
+      feedbackSsrc: receiver.transceiver?.sender.ssrc ?? 1,
+      targetLatencyMs: receiver.jitterBufferTarget ?? 0,
+      extensionIds: rtpExtensionIds(receiver.headerExtensions),
+      sendFeedback: (p: RtcpPacket) => this.reporterOf().sendFeedback([p]),
+    };
+    let stream: InboundRtpStream;
+    try {
+      stream = new InboundRtpStream({ ...base, mimeType: `${receiver.kind}/${codec.name}` });
+    } catch {
+      // No depacketizer for the codec: RTP only (the track's rtp() still sees it).
+      stream = new InboundRtpStream({ ...base, depacketizer: false });
+    }
+    const entry: Inbound = { receiver, counters, stream, clockRate: codec.clockRate };
+    this.inbound.set(counters.ssrc, entry);
+    counters.rtpStream = stream;
+    this.reporterOf().addStream(stream);
+    return entry;
+  }
+
+  private release(entry: Inbound, now: number): void {
+    const frames: JitterFrame[] = entry.stream.pop(now);
+    if (frames.length === 0) return;
+    for (const f of frames) trackControl().deliverFrame(entry.receiver.track, f, entry.clockRate);
+  }
+
+  // RTCP and the timer -------------------------------------------------------------------
+
+  private reporterOf(): RtcpReporter {
+    if (this.reporter === undefined) {
+      this.reporter = new RtcpReporter({
+        cname: this.host.cname,
+        send: (compound) => {
+          this.host.manager.sendRtcp(compound);
+        },
+        reducedSize: this.host.reducedSize(),
+      });
+      this.reporter.tick(this.host.clock.now());
+    }
+    return this.reporter;
+  }
+
+  /** One timer at the earliest deadline of the jitter buffers and the reporter. */
+  private schedule(): void {
+    if (this.closed) return;
+    let at = this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY;
+    for (const e of this.inbound.values()) at = Math.min(at, e.stream.nextDeadline() ?? at);
+    if (at >= this.timerAt) return;
+    this.timer?.cancel();
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.timerAt = at;
+    this.timer = this.host.clock.setTimeout(
+      () => this.onTimer(),
+      Math.max(0, at - this.host.clock.now()),
+    );
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.closed) return;
+    const now = this.host.clock.now();
+    for (const entry of [...this.inbound.values()]) this.release(entry, now);
+    this.reporter?.tick(now);
+    this.schedule();
+  }
+
+  /**
+   * `close()`: a BYE for every SSRC we sent on (RFC 3550 §6.6), on the wire before the
+   * Manager closes its sockets; then the timer goes and nothing more is sent.
+   */
+  close(): void {
+    if (this.closed) return;
+    const ssrcs = [...this.outbound.keys()].map((s) => s.ssrc);
+    if (ssrcs.length > 0) this.reporter?.bye(ssrcs, this.host.clock.now());
+    this.closed = true;
+    sessions.delete(this);
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.outbound.clear();
+    this.inbound.clear();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Media from Node between two of our peers (issue 19 items 3 and 5): peer A writes the demo
+ * clip's VP8 and Opus frames on its local tracks, peer B's remote tracks yield exactly those
+ * frames; keyframe requests, RTCP reports, BYE on stop() and the release on close().
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaStream } from './media-stream.js';
+import {
+  type EncodedMediaFrame,
+  type KeyframeRequestEvent,
+  MediaStreamTrack,
+} from './media-stream-track.js';
+import type { RTCTrackEvent } from './rtc-track-event.js';
+import { rtpPacket, tasks } from './testing-media.js';
+import { openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
+
+interface ClipFrame {
+  readonly timestampUs: number;
+  readonly keyframe: boolean;
+  readonly data: string;
+}
+/** The first frames of tools/demo/media/clip.webm, as `readClip()` gives them (base64). */
+const clip = JSON.parse(
+  readFileSync(new URL('./fixtures/clip-frames.json', import.meta.url), 'utf8'),
+) as { tracks: { kind: 'audio' | 'video'; codec: string; frames: ClipFrame[] }[] };
+const framesOf = (kind: 'audio' | 'video'): ClipFrame[] =>
+  clip.tracks.find((t) => t.kind === kind)!.frames;
+
+let peers: VirtualPeers | undefined;
+afterEach(async () => {
+  peers?.a.close();
+  await peers?.a.released;
+  peers?.b.close();
+  await peers?.b.released;
+  peers = undefined;
+});
+
+/** Reads a track's frames into an array until it ends. */
+function collect(track: MediaStreamTrack): { frames: EncodedMediaFrame[]; done: Promise<void> } {
+  const frames: EncodedMediaFrame[] = [];
+  const done = (async () => {
+    for await (const f of track.frames()) frames.push(f);
+  })();
+  return { frames, done };
+}
+
+/** Two peers with audio, video and a data channel negotiated, media keyed on both sides. */
+async function connectedWithMedia(seed: number) {
+  peers = virtualPeers({ seed });
+  const { a, b, clock } = peers;
+  const audio = MediaStreamTrack.create('audio', { label: 'clip-audio' });
+  const video = MediaStreamTrack.create('video', { label: 'clip-video' });
+  const stream = new MediaStream();
+  a.addTrack(audio, stream);
+  a.addTrack(video, stream);
+  const events: RTCTrackEvent[] = [];
+  b.ontrack = (e) => events.push(e);
+  // Nothing is sent before the transceivers are negotiated to send.
+  expect(video.writeFrame(new Uint8Array([1, 2, 3]), { timestamp: 0, keyframe: true })).toBe(false);
+  await openChannelPair(peers, 'side');
+  const manager = (pc: unknown) => (pc as { manager: { mediaReady: boolean } }).manager.mediaReady;
+  expect(await clock.runUntil(() => manager(a) && manager(b), { timeoutMs: 5000 })).toBe(true);
+  const [remoteAudio, remoteVideo] = events.map((e) => e.track);
+  return { a, b, clock, audio, video, remoteAudio: remoteAudio!, remoteVideo: remoteVideo! };
+}
+
+/** Writes the clip's frames in time order, the clock following their timestamps. */
+async function writeClip(
+  clock: VirtualPeers['clock'],
+  audio: MediaStreamTrack,
+  video: MediaStreamTrack,
+): Promise<boolean[]> {
+  const all = [
+    ...framesOf('audio').map((f) => ({ f, track: audio })),
+    ...framesOf('video').map((f) => ({ f, track: video })),
+  ].sort((x, y) => x.f.timestampUs - y.f.timestampUs);
+  const start = clock.now();
+  const results: boolean[] = [];
+  for (const { f, track } of all) {
+    const due = start + f.timestampUs / 1000;
+    if (due > clock.now()) await clock.advanceTo(due);
+    results.push(
+      track.writeFrame(Buffer.from(f.data, 'base64'), {
+        timestamp: f.timestampUs,
+        keyframe: f.keyframe,
+      }),
+    );
+  }
+  return results;
+}
+
+describe('frames between two peers (MediaStreamTrack.writeFrame / frames())', () => {
+  it('delivers the clip: the VP8 and Opus frames written on A come out of B, in order, keyframe first, timestamps mapped through the RTP clock', async () => {
+    const { clock, audio, video, remoteAudio, remoteVideo } = await connectedWithMedia(61);
+    const gotAudio = collect(remoteAudio);
+    const gotVideo = collect(remoteVideo);
+    const sent = await writeClip(clock, audio, video);
+    expect(sent.every((s) => s)).toBe(true);
+    await clock.advance(200);
+    await tasks();
+
+    const video0 = framesOf('video')[0]!.timestampUs;
+    expect(
+      gotVideo.frames.map((f) => [Buffer.from(f.data).toString('base64'), f.timestamp]),
+    ).toEqual(framesOf('video').map((f) => [f.data, f.timestampUs - video0]));
+    expect(gotVideo.frames.map((f) => f.keyframe)).toEqual(
+      framesOf('video').map((f) => f.keyframe),
+    );
+    expect(gotVideo.frames[0]!.keyframe).toBe(true);
+    const audio0 = framesOf('audio')[0]!.timestampUs;
+    expect(
+      gotAudio.frames.map((f) => [Buffer.from(f.data).toString('base64'), f.timestamp]),
+    ).toEqual(framesOf('audio').map((f) => [f.data, f.timestampUs - audio0]));
+  });
+
+  it('yields raw RTP on rtp(), and throws TypeError for program errors (a remote track written, a local one read, a wrong type)', async () => {
+    const { clock, audio, video, remoteVideo } = await connectedWithMedia(62);
+    const packets: Uint8Array[] = [];
+    const reading = (async () => {
+      for await (const p of remoteVideo.rtp()) packets.push(p);
+    })();
+    await writeClip(clock, audio, video);
+    await clock.advance(100);
+    await tasks();
+    expect(packets.length).toBeGreaterThanOrEqual(framesOf('video').length);
+    expect(packets.every((p) => p[0]! >> 6 === 2)).toBe(true);
+    expect(() => remoteVideo.writeFrame(new Uint8Array(1), { timestamp: 0 })).toThrow(TypeError);
+    expect(() => video.frames()).toThrow(TypeError);
+    expect(() => video.writeFrame('x' as unknown as Uint8Array, { timestamp: 0 })).toThrow(
+      TypeError,
+    );
+    expect(() => video.writeFrame(new Uint8Array(1), { timestamp: Number.NaN })).toThrow(TypeError);
+    remoteVideo.stop();
+    await reading;
+  });
+
+  it('sends nothing while the encoding is inactive or the track is stopped (false, not thrown)', async () => {
+    const { a, clock, audio, video } = await connectedWithMedia(63);
+    const sender = a.getSenders().find((s) => s.track === video)!;
+    const params = sender.getParameters();
+    params.encodings[0]!.active = false;
+    await sender.setParameters(params);
+    expect(video.writeFrame(new Uint8Array([0x10, 0, 0]), { timestamp: 0 })).toBe(false);
+    params.encodings[0]!.active = true;
+    await sender.setParameters(sender.getParameters());
+    const again = sender.getParameters();
+    again.encodings[0]!.active = true;
+    await sender.setParameters(again);
+    expect(audio.writeFrame(new Uint8Array([0xfc, 1, 2]), { timestamp: 0 })).toBe(true);
+    audio.stop();
+    expect(audio.writeFrame(new Uint8Array([0xfc, 1, 2]), { timestamp: 20_000 })).toBe(false);
+    await clock.advance(10);
+  });
+});
+
+describe('RTP written to a track (MediaStreamTrack.writeRtp)', () => {
+  it('forwards ready packets: renumbered on the sender’s SSRC, their payloads come out of B as frames', async () => {
+    const { clock, audio, remoteAudio } = await connectedWithMedia(67);
+    const got = collect(remoteAudio);
+    const payloads = [1, 2, 3, 4].map((n) => Buffer.alloc(30, n));
+    for (const [i, payload] of payloads.entries()) {
+      const packet = rtpPacket({
+        payloadType: 100, // the forwarder's own numbering: rewritten to the negotiated one
+        sequenceNumber: 5000 + i,
+        timestamp: 77_000 + i * 960,
+        ssrc: 0x1234,
+        payload,
+      });
+      expect(audio.writeRtp(packet)).toBe(true);
+      expect(packet[1]! & 0x7f).toBe(100); // the caller's buffer is left as it was
+      await clock.advance(20);
+    }
+    expect(audio.writeRtp(new Uint8Array([1, 2, 3]))).toBe(false);
+    await tasks();
+    expect(got.frames.map((f) => Buffer.from(f.data))).toEqual(payloads);
+    expect(got.frames.map((f) => f.timestamp)).toEqual([0, 20_000, 40_000, 60_000]);
+  });
+});
+
+describe('keyframe requests and RTCP', () => {
+  it('RTCRtpReceiver.requestKeyFrame() on B reaches A as a keyframerequest event (PLI) on the track', async () => {
+    const { b, clock, audio, video } = await connectedWithMedia(64);
+    const requests: string[] = [];
+    video.onkeyframerequest = (e: KeyframeRequestEvent) => requests.push(e.request);
+    const receiver = b.getTransceivers()[1]!.receiver;
+    expect(receiver.requestKeyFrame()).toBe(false); // no RTP received yet
+    await writeClip(clock, audio, video);
+    expect(receiver.requestKeyFrame()).toBe(true);
+    await clock.advance(50);
+    await tasks();
+    expect(requests).toEqual(['pli']);
+  });
+
+  it('reports flow: B counts packets and frames in inbound-rtp, A sees remote-inbound-rtp with a round-trip time', async () => {
+    const { a, b, clock, audio, video } = await connectedWithMedia(65);
+    await writeClip(clock, audio, video);
+    // Reports every ~1 s (video): an SR from A, then B's report block about it.
+    await clock.advance(4000);
+    const inbound = [...(await b.getTransceivers()[1]!.receiver.getStats()).values()].find(
+      (s) => s.type === 'inbound-rtp',
+    )!;
+    expect(inbound.packetsReceived).toBeGreaterThan(0);
+    expect(inbound.framesReceived).toBe(framesOf('video').length);
+    expect(inbound.keyFramesReceived).toBe(1);
+    const sender = a.getSenders().find((s) => s.track === video)!;
+    const stats = [...(await sender.getStats()).values()];
+    const outbound = stats.find((s) => s.type === 'outbound-rtp')!;
+    expect(outbound.framesSent).toBe(framesOf('video').length);
+    const remote = stats.find((s) => s.type === 'remote-inbound-rtp');
+    expect(remote).toBeDefined();
+    expect(remote!.roundTripTime).toBeGreaterThan(0);
+    expect(outbound.remoteId).toBe(remote!.id);
+  });
+
+  it('transceiver.stop() sends a BYE: B’s track ends with `ended` and its frames() ends; close() leaves no timer', async () => {
+    const { a, b, clock, audio, video, remoteVideo } = await connectedWithMedia(66);
+    const gotVideo = collect(remoteVideo);
+    await writeClip(clock, audio, video);
+    let ended = 0;
+    remoteVideo.onended = () => ended++;
+    a.getTransceivers()[1]!.stop();
+    await clock.advance(50);
+    await tasks();
+    expect(ended).toBe(1);
+    expect(remoteVideo.readyState).toBe('ended');
+    await gotVideo.done;
+    expect(gotVideo.frames.length).toBe(framesOf('video').length);
+    a.close();
+    b.close();
+    await a.released;
+    await b.released;
+    expect(clock.describeLeaks()).toEqual([]);
+  });
+
+  it('close() puts a BYE on the wire before the sockets go: B’s tracks end', async () => {
+    const { a, clock, audio, video, remoteAudio, remoteVideo } = await connectedWithMedia(68);
+    await writeClip(clock, audio, video);
+    const ended: string[] = [];
+    remoteAudio.onended = () => ended.push('audio');
+    remoteVideo.onended = () => ended.push('video');
+    a.close();
+    await clock.advance(50);
+    await tasks();
+    expect(ended.sort()).toEqual(['audio', 'video']);
+    expect(video.writeFrame(new Uint8Array([1]), { timestamp: 0 })).toBe(false);
+  });
+});
