@@ -215,10 +215,19 @@ export class MediaSession {
     const out: Outbound = { stream, payloadType: codec.payloadType, clockRate: codec.clockRate };
     this.outbound.set(sender, out);
     sender.rtpStream = stream;
-    // The peer's RTCP about our SSRC (report blocks, PLI, FIR, NACK...) reaches the stream.
-    this.host.manager.addSendStream(sender.ssrc, (packet) =>
-      stream.receiveRtcp(packet, this.host.clock.now()),
-    );
+    // The peer's RTCP about our SSRC (report blocks, PLI, FIR, NACK...) reaches the stream;
+    // a NACK is answered from the send history (on RTX when negotiated) if the codec
+    // negotiated `nack` (RFC 4585 §6.2.1, RFC 4588 §4).
+    const nack = codec.rtcpFeedback.some((f) => f.type === 'nack' && f.parameter === undefined);
+    this.host.manager.addSendStream(sender.ssrc, (packet) => {
+      const now = this.host.clock.now();
+      stream.receiveRtcp(packet, now);
+      if (!nack || packet.kind !== 'nack' || packet.mediaSsrc !== sender.ssrc) return;
+      for (const { pid, blp } of packet.items)
+        for (let bit = -1; bit < 16; bit++)
+          if (bit < 0 || blp & (1 << bit)) stream.retransmit((pid + bit + 1) & 0xffff, now);
+      this.sent(sender, out);
+    });
     this.reporterOf().addStream(stream);
     return out;
   }

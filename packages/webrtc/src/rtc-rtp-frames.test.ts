@@ -12,7 +12,7 @@ import {
   MediaStreamTrack,
 } from './media-stream-track.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
-import { rtpPacket, tasks } from './testing-media.js';
+import { rtpPacket, sections, tasks } from './testing-media.js';
 import { openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 interface ClipFrame {
@@ -63,6 +63,12 @@ async function connectedWithMedia(seed: number) {
   expect(await clock.runUntil(() => manager(a) && manager(b), { timeoutMs: 5000 })).toBe(true);
   const [remoteAudio, remoteVideo] = events.map((e) => e.track);
   return { a, b, clock, audio, video, remoteAudio: remoteAudio!, remoteVideo: remoteVideo! };
+}
+
+/** The first SSRC of section `index` of a peer's local description. */
+function ssrcOfSender(pc: { localDescription: { sdp: string } | null }, index: number): number {
+  const a = sections(pc.localDescription!.sdp)[index]!.attributes.find((x) => x.name === 'ssrc');
+  return Number(a!.value!.split(' ')[0]);
 }
 
 /** Writes the clip's frames in time order, the clock following their timestamps. */
@@ -190,6 +196,41 @@ describe('keyframe requests and RTCP', () => {
     await clock.advance(50);
     await tasks();
     expect(requests).toEqual(['pli']);
+  });
+
+  it('answers a NACK from the send history, on the RTX stream: A counts retransmissions, B counts them on the media stream', async () => {
+    const { a, b, clock, audio, video, remoteVideo } = await connectedWithMedia(69);
+    const seqs: number[] = [];
+    const reading = (async () => {
+      for await (const p of remoteVideo.rtp()) seqs.push((p[2]! << 8) | p[3]!);
+    })();
+    await writeClip(clock, audio, video);
+    await tasks();
+    const sender = a.getSenders().find((s) => s.track === video)!;
+    const mediaSsrc = ssrcOfSender(a, 1);
+    // RFC 4585 §6.2.1 generic NACK (RTPFB, FMT 1): the first packet and the one after it.
+    const nack = Buffer.alloc(16);
+    nack[0] = 0x81;
+    nack[1] = 205;
+    nack.writeUInt16BE(3, 2);
+    nack.writeUInt32BE(1, 4);
+    nack.writeUInt32BE(mediaSsrc, 8);
+    nack.writeUInt16BE(seqs[0]!, 12);
+    nack.writeUInt16BE(0b1, 14);
+    const managerOfB = (b as unknown as { manager: { sendRtcp(c: Uint8Array): boolean } }).manager;
+    expect(managerOfB.sendRtcp(nack)).toBe(true);
+    await clock.advance(50);
+    const outbound = [...(await sender.getStats()).values()].find(
+      (s) => s.type === 'outbound-rtp',
+    )!;
+    expect(outbound.nackCount).toBe(1);
+    expect(outbound.retransmittedPacketsSent).toBe(2);
+    const inbound = [...(await b.getTransceivers()[1]!.receiver.getStats()).values()].find(
+      (s) => s.type === 'inbound-rtp',
+    )!;
+    expect(inbound.retransmittedPacketsReceived).toBe(2);
+    remoteVideo.stop();
+    await reading;
   });
 
   it('reports flow: B counts packets and frames in inbound-rtp, A sees remote-inbound-rtp with a round-trip time', async () => {
