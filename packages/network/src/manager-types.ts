@@ -142,6 +142,12 @@ export interface RemoteParameters {
    * the section) says otherwise. Default true.
    */
   readonly sctp?: boolean;
+  /**
+   * The peer is known to take RFC 9653's Zero Checksum Acceptable parameter in an SCTP INIT
+   * (it is this stack: `@x/webrtc` reads `a=tool:x-webrtc`). Only then is it offered: pion's
+   * SCTP before 2024 drops an INIT that carries it, and browsers send none. Default false.
+   */
+  readonly sctpZeroChecksum?: boolean;
 }
 
 /** Counters of a Manager; bad input is dropped and counted here. */

@@ -43,8 +43,14 @@ describe('Manager over the virtual network', () => {
     }
   });
 
-  it('offers no SCTP zero checksum, as browsers do (pion/sctp before 1.8.12 drops such an INIT)', async () => {
-    const p = (pair = managerPair());
+  it.each([
+    [
+      'offers no SCTP zero checksum to a peer not known to take it (pion/sctp before 1.8.12 drops such an INIT)',
+      false,
+    ],
+    ['uses RFC 9653 zero checksums with a peer known to take them (one of ours)', true],
+  ] as const)('%s', async (_title, known) => {
+    const p = (pair = managerPair(known ? { remote: { sctpZeroChecksum: true } } : {}));
     p.offerer.manager.createDataChannel({ label: 'chat' });
     await p.connect();
     const connected = (s: typeof p.offerer) =>
@@ -54,10 +60,10 @@ describe('Manager over the virtual network', () => {
         timeoutMs: 10_000,
       }),
     ).toBe(true);
-    // Two Managers that both offered it would use it: neither did.
+    // Two Managers that both offered it use it; unless told the peer takes it, neither offers.
     type Internals = { association?: { zeroChecksumInUse: boolean } };
     for (const side of [p.offerer, p.answerer])
-      expect((side.manager as unknown as Internals).association?.zeroChecksumInUse).toBe(false);
+      expect((side.manager as unknown as Internals).association?.zeroChecksumInUse).toBe(known);
   });
 
   it('connects ICE, then DTLS, then SCTP, and opens a data channel both ways', async () => {

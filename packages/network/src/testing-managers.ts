@@ -4,7 +4,13 @@
  */
 import type { Net } from '@x/transport';
 import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
-import { generateCertificate, Manager, type ManagerConfig, type ManagerEvent } from './manager.js';
+import {
+  generateCertificate,
+  Manager,
+  type ManagerConfig,
+  type ManagerEvent,
+  type RemoteParameters,
+} from './manager.js';
 import type { MediaGenerator } from './media/media-types.js';
 import { describeCause } from './transport-state.js';
 
@@ -34,6 +40,8 @@ export function managerPair(
     seed?: number;
     link?: Parameters<VirtualHost['link']['set']>[0];
     config?: Partial<ManagerConfig>;
+    /** What each side's remote parameters say beyond ICE, DTLS and the message size. */
+    remote?: Partial<RemoteParameters>;
     /** Options of the answerer only, on top of `config`. */
     answererConfig?: Partial<ManagerConfig>;
     /** This side's candidates never reach the peer (which learns its address from checks). */
@@ -94,8 +102,14 @@ export function managerPair(
     async connect() {
       const a = pair.offerer.manager;
       const b = pair.answerer.manager;
-      b.start({ ...a.localParameters, dtlsRole: 'client', maxMessageSize: 262_144 });
-      const answer = { ...b.localParameters, dtlsRole: 'server' as const, maxMessageSize: 262_144 };
+      const extra = options.remote ?? {};
+      b.start({ ...a.localParameters, dtlsRole: 'client', maxMessageSize: 262_144, ...extra });
+      const answer = {
+        ...b.localParameters,
+        dtlsRole: 'server' as const,
+        maxMessageSize: 262_144,
+        ...extra,
+      };
       if (options.answerDelayMs === undefined) a.start(answer);
       else clock.setTimeout(() => a.start(answer), options.answerDelayMs);
       await Promise.all([a.gather(), b.gather()]);

@@ -297,7 +297,11 @@ export class Negotiator {
       dtlsRole,
       // Without a data section (audio and video only), SCTP waits for one.
       ...(sctp
-        ? { maxMessageSize: sctp.maxMessageSize, sctpPort: sctp.sctpPort }
+        ? {
+            maxMessageSize: sctp.maxMessageSize,
+            sctpPort: sctp.sctpPort,
+            sctpZeroChecksum: sctp.zeroChecksum,
+          }
         : { sctp: false }),
     });
     // The candidates of a description, once per ICE generation (first one, or a restart).

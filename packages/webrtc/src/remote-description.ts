@@ -6,7 +6,7 @@
  */
 import { SdpSyntaxError } from './sdp/errors.js';
 import { isRemoteRtpProblem, type RemoteRtpSection, remoteRtpSections } from './sdp/jsep-media.js';
-import { isDataChannelSection } from './sdp/jsep.js';
+import { isDataChannelSection, writtenByUs } from './sdp/jsep.js';
 import type { SdpSetup, SessionDescription } from './sdp/model.js';
 import { mediaLineNumber, parseSdp } from './sdp/parse.js';
 import { effectiveTransport, isRejected, validateDescription } from './sdp/validate.js';
@@ -34,6 +34,8 @@ export interface RemoteDataSection {
   readonly sctpPort: number;
   /** 0: no limit; 65 536 when absent (RFC 8841 §6.1). */
   readonly maxMessageSize: number;
+  /** The description is ours (`a=tool:x-webrtc`): SCTP may offer RFC 9653 zero checksums. */
+  readonly zeroChecksum: boolean;
 }
 
 /** What a remote description says. */
@@ -76,6 +78,7 @@ export function readDescription(
       mid: section.mid ?? String(dataIndex),
       sctpPort: section.sctpPort ?? section.sctpMap?.port ?? (Number(section.formats[0]) || 5000),
       maxMessageSize: section.maxMessageSize ?? 65_536,
+      zeroChecksum: writtenByUs(description),
     };
   }
   return { parsed: description, transport: transportOf(description), data, rtp };

@@ -275,6 +275,7 @@ describe('offers', () => {
         't=0 0',
         'a=group:BUNDLE 0',
         'a=msid-semantic:WMS *',
+        'a=tool:x-webrtc',
         'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
         'c=IN IP4 0.0.0.0',
         'a=mid:0',

@@ -20,6 +20,17 @@ import type {
 } from './model.js';
 import { bundleGroupOf, effectiveTransport, isRejected } from './validate.js';
 
+/** Our `a=tool` (RFC 8866 §6.3). */
+export const SDP_TOOL = 'x-webrtc';
+
+/** True when `description` was written by this stack (its `a=tool`). */
+export function writtenByUs(description: SessionDescription): boolean {
+  return description.attributes.some(
+    (a) =>
+      a.name === 'tool' && (a.value === SDP_TOOL || a.value?.startsWith(`${SDP_TOOL} `) === true),
+  );
+}
+
 /** RFC 8841 §4.1: the protocol of a data channel m= section over UDP (and TCP). */
 export const DATA_CHANNEL_PROTOCOLS = ['UDP/DTLS/SCTP', 'TCP/DTLS/SCTP'] as const;
 /** The legacy protocol of draft-ietf-mmusic-sctp-sdp-05, still sent by old peers. */
@@ -190,7 +201,12 @@ function session(
     groups: bundle === undefined ? [] : [{ semantics: 'BUNDLE', mids: bundle }],
     ...(p.iceLite === true ? { iceLite: true } : {}),
     otherLines: [],
-    attributes: [{ name: 'msid-semantic', value: 'WMS *' }],
+    // RFC 8866 §6.3 `a=tool`: names this stack, so that another of ours knows it may offer
+    // what only this stack is known to take (RFC 9653 zero checksums in SCTP's INIT).
+    attributes: [
+      { name: 'msid-semantic', value: 'WMS *' },
+      { name: 'tool', value: SDP_TOOL },
+    ],
     media,
   };
 }
