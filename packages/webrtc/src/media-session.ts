@@ -53,6 +53,7 @@ interface Outbound {
   readonly stream: OutboundRtpStream;
   readonly payloadType: number;
   readonly clockRate: number;
+  readonly mimeType: string;
 }
 
 interface Inbound {
@@ -126,7 +127,15 @@ export class MediaSession {
     const now = this.host.clock.now();
     // µs to the codec's clock (ToUint32 wraps it to 32 bits); the stream adds its offset.
     const rtpTimestamp = Math.round((timing.timestamp * out.clockRate) / 1e6) >>> 0;
-    out.stream.sendFrame(data, { rtpTimestamp, keyframe: timing.keyframe }, now);
+    try {
+      out.stream.sendFrame(data, { rtpTimestamp, keyframe: timing.keyframe }, now);
+    } catch (error) {
+      // The payloader refused the frame (empty, not in the codec's format): the caller's bug.
+      throw new TypeError(
+        `writeFrame(): the frame is not a ${out.mimeType} frame: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     this.sent(sender, out);
     return true;
   }
@@ -212,7 +221,12 @@ export class MediaSession {
       return undefined;
     }
     if (existing !== undefined) this.reporter?.removeStream(existing.stream);
-    const out: Outbound = { stream, payloadType: codec.payloadType, clockRate: codec.clockRate };
+    const out: Outbound = {
+      stream,
+      payloadType: codec.payloadType,
+      clockRate: codec.clockRate,
+      mimeType: `${sender.kind}/${codec.name}`,
+    };
     this.outbound.set(sender, out);
     sender.rtpStream = stream;
     // The peer's RTCP about our SSRC (report blocks, PLI, FIR, NACK...) reaches the stream;

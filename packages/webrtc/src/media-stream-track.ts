@@ -220,8 +220,9 @@ export class MediaStreamTrack extends SafeEventTarget {
    * on every sender that carries this local track, packetized with the codec the sender
    * negotiated. Returns whether at least one sender sent it: false (counted, never thrown)
    * before the transceiver is negotiated to send, when the sender's encoding is inactive,
-   * the transceiver stopped, the connection closed, or the track ended. Bad arguments and a
-   * remote track are TypeErrors.
+   * the transceiver stopped, the connection closed, or the track ended. Bad arguments, a
+   * frame the codec's payloader refuses (empty, not of the negotiated codec) and a remote
+   * track are TypeErrors.
    *
    * @example
    * ```ts

@@ -137,6 +137,7 @@ describe('frames between two peers (MediaStreamTrack.writeFrame / frames())', ()
       TypeError,
     );
     expect(() => video.writeFrame(new Uint8Array(1), { timestamp: Number.NaN })).toThrow(TypeError);
+    expect(() => video.writeFrame(new Uint8Array(0), { timestamp: 0 })).toThrow(TypeError);
     remoteVideo.stop();
     await reading;
   });
@@ -265,6 +266,7 @@ describe('keyframe requests and RTCP', () => {
     await tasks();
     expect(ended).toBe(1);
     expect(remoteVideo.readyState).toBe('ended');
+    expect(video.writeFrame(new Uint8Array([0x10, 0, 0]), { timestamp: 1e6 })).toBe(false);
     await gotVideo.done;
     expect(gotVideo.frames.length).toBe(framesOf('video').length);
     a.close();
