@@ -65,6 +65,8 @@ export interface MediaRouterHost {
 /** @internal Owned by the Manager. */
 export class MediaRouter {
   private srtp: SrtpSession | undefined;
+  /** Derives {@link MediaRouter.srtp} from DTLS, set by `key()` until the first use. */
+  private derive: (() => void) | undefined;
   private profile: SrtpProfile | undefined;
   private routes: MediaRoutes = {};
   private readonly streams = new Map<number, BoundStream>();
@@ -96,9 +98,9 @@ export class MediaRouter {
     this.maxUnsignaled = options.maxUnsignaledStreams ?? DEFAULT_MAX_UNSIGNALED_STREAMS;
   }
 
-  /** SRTP is keyed: media can flow. */
+  /** SRTP is keyed (or will be on first use): media can flow. */
   get keyed(): boolean {
-    return this.srtp !== undefined;
+    return this.srtp !== undefined || this.derive !== undefined;
   }
 
   /** Replaces what the remote description says about where RTP goes. */
@@ -113,12 +115,35 @@ export class MediaRouter {
   key(dtls: DtlsTransport, role: 'client' | 'server', negotiated: SrtpProtectionProfile): void {
     if (this.closed) return;
     const profile = mapSrtpProfile(negotiated);
-    const material = dtls.exportKeyingMaterial(
-      DTLS_SRTP_EXPORTER_LABEL,
-      dtlsSrtpKeyingMaterialLength(profile),
-    );
-    this.start(new SrtpSession({ profile, ...srtpKeysFromDtls(material, profile, role) }), profile);
-    log('SRTP keyed: %s, DTLS %s', SrtpProfile[profile], role);
+    this.profile = profile;
+    // Derived on first use (the first SRTP datagram either way): a data-only connection never
+    // pays for the exporter and the session keys, nor for its first AES context.
+    this.derive = () => {
+      const material = dtls.exportKeyingMaterial(
+        DTLS_SRTP_EXPORTER_LABEL,
+        dtlsSrtpKeyingMaterialLength(profile),
+      );
+      this.start(
+        new SrtpSession({ profile, ...srtpKeysFromDtls(material, profile, role) }),
+        profile,
+      );
+      log('SRTP keyed: %s, DTLS %s', SrtpProfile[profile], role);
+    };
+  }
+
+  /** The SRTP session, derived now if it is due; undefined before `key()` or when it failed. */
+  private session(): SrtpSession | undefined {
+    const derive = this.derive;
+    if (this.srtp === undefined && derive !== undefined) {
+      this.derive = undefined;
+      try {
+        derive();
+      } catch (error) {
+        // DTLS ended before the first media: nothing can flow any more.
+        log('keying SRTP failed: %s', error);
+      }
+    }
+    return this.srtp;
   }
 
   /** Starts the media path on a keyed SRTP session (what {@link MediaRouter.key} does). */
@@ -130,7 +155,7 @@ export class MediaRouter {
 
   /** One RTP or RTCP datagram from the pair (RFC 7983: first byte 128–191). */
   receive(datagram: Uint8Array): void {
-    const srtp = this.srtp;
+    const srtp = this.closed ? undefined : this.session();
     if (srtp === undefined || this.closed) {
       this.counts.dropped.unkeyed++;
       log('dropped an S(R)TP datagram of %d bytes: SRTP is not keyed', datagram.byteLength);
@@ -313,16 +338,18 @@ export class MediaRouter {
 
   /** Protects and sends one RTP packet; false before SRTP is keyed or without a pair. */
   sendRtp(packet: Uint8Array): boolean {
-    if (this.srtp === undefined || this.closed) return false;
-    if (!this.host.sendOnPair(this.srtp.protectRtp(packet))) return false;
+    const srtp = this.closed ? undefined : this.session();
+    if (srtp === undefined) return false;
+    if (!this.host.sendOnPair(srtp.protectRtp(packet))) return false;
     this.counts.rtpSent++;
     return true;
   }
 
   /** Protects and sends one RTCP compound; false before SRTP is keyed or without a pair. */
   sendRtcp(compound: Uint8Array): boolean {
-    if (this.srtp === undefined || this.closed) return false;
-    if (!this.host.sendOnPair(this.srtp.protectRtcp(compound))) return false;
+    const srtp = this.closed ? undefined : this.session();
+    if (srtp === undefined) return false;
+    if (!this.host.sendOnPair(srtp.protectRtcp(compound))) return false;
     this.counts.rtcpSent++;
     return true;
   }
@@ -349,6 +376,7 @@ export class MediaRouter {
   /** Stops everything: no packet in or out from now on. */
   close(): void {
     this.closed = true;
+    this.derive = undefined;
     this.streams.clear();
     this.sending.clear();
     this.declined.clear();
