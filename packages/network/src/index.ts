@@ -71,20 +71,3 @@ export {
   SctpTransportState,
   type SelectedPairCause,
 } from './transport-state.js';
-/**
- * The RTP session objects of `@x/rtp` that `@x/webrtc` drives for its tracks (packetizing,
- * jitter buffer, RTCP reports), handed up as `UdpMux` is, so that the layer above imports
- * only `@x/network`.
- */
-export {
-  InboundRtpStream,
-  type JitterFrame,
-  type KeyframeRequest,
-  OutboundRtpStream,
-  parseRtp,
-  RtcpReporter,
-  type RtcpPacket,
-  type RtpPacket,
-  rtpExtensionIds,
-  TransportSequenceCounter,
-} from '@x/rtp';

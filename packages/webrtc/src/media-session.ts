@@ -8,10 +8,10 @@
  * reaches the user (frames, `keyframerequest`, `ended`) is queued.
  */
 import { debuglog } from 'node:util';
+import type { Manager } from '@x/network';
 import {
   InboundRtpStream,
   type JitterFrame,
-  type Manager,
   OutboundRtpStream,
   parseRtp,
   RtcpReporter,
@@ -19,7 +19,7 @@ import {
   type RtpPacket,
   rtpExtensionIds,
   TransportSequenceCounter,
-} from '@x/network';
+} from '@x/rtp';
 import type { Clock, Timer } from '@x/transport';
 import { trackControl } from './media-stream-track.js';
 import type { InboundStream, ReceiverState, SenderState } from './rtp-state.js';

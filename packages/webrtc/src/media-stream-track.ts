@@ -11,7 +11,7 @@
  * iterators.
  */
 import { randomUUID } from 'node:crypto';
-import type { JitterFrame } from '@x/network';
+import type { JitterFrame } from '@x/rtp';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { writeTrackFrame, writeTrackRtp } from './media-session.js';
 import { TrackQueue } from './track-queue.js';

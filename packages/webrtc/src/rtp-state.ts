@@ -5,7 +5,7 @@
  * (`transceivers.ts`), never from a packet handler except the receive counters of
  * {@link ReceiverState.streams}.
  */
-import type { InboundRtpStream, OutboundRtpStream } from '@x/network';
+import type { InboundRtpStream, OutboundRtpStream } from '@x/rtp';
 import type { MediaSession } from './media-session.js';
 import type { MediaStream } from './media-stream.js';
 import type { MediaStreamTrack, MediaStreamTrackKind } from './media-stream-track.js';

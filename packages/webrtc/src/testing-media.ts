@@ -1,6 +1,6 @@
 /**
  * Test helpers for the RTP objects: the m-lines of a description, queued tasks, and RTP
- * packets made by hand (`@x/webrtc` does not depend on `@x/rtp`).
+ * packets made by hand.
  */
 import { parseSdp } from './sdp/parse.js';
 import type { SdpMediaSection } from './sdp/model.js';
