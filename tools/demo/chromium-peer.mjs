@@ -1,7 +1,7 @@
 // The other peer of `run.mjs --chromium`: an RTCPeerConnection inside headless Chromium (apt
 // `chromium`, driven by playwright-core). It answers our offer, reports its own state changes
 // (the browser gives no causes), echoes text and counts binary bytes, like peer.mjs does.
-// The switches are those of tools/interop/webrtc/chromium-options.mjs (../shared/INTEROP.md): on a
+// The switches are those of tools/interop/webrtc/chromium-options.mjs (tools/interop/README.md): on a
 // loopback-only host Chromium signals no host candidate but connects from 127.0.0.1, and our
 // side learns it as a peer-reflexive candidate.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

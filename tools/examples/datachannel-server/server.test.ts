@@ -5,7 +5,7 @@
 // exits by itself.
 //
 // Chromium is launched with the switches of tools/interop/webrtc/chromium-options.mjs, those
-// that ../shared/INTEROP.md found to work on a loopback-only host.
+// that work on a loopback-only host (tools/interop/README.md says why).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

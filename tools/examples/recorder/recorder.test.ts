@@ -1,7 +1,7 @@
 // Runs the recorder as a user does, with `node` against the built packages, and checks that
 // the WebM it wrote holds the clip's frames byte for byte, in order, with their timing.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { CLIP, readClip } from '../../demo/media/clip.mjs';
 
 const run = promisify(execFile);
 const dir = fileURLToPath(new URL('.', import.meta.url));
+const ffprobe = '/usr/bin/ffprobe'; // Debian's ffmpeg, installed by .ci/run
 const scratch = mkdtempSync(join(tmpdir(), 'x-recorder-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -43,4 +44,29 @@ it('records the peer’s VP8 and Opus to a WebM holding every frame unchanged', 
       );
     });
   }
+
+  // What a player sees: ffprobe (ffmpeg's own WebM demuxer and decoders) reads both streams
+  // and decodes every frame without an error.
+  if (!existsSync(ffprobe)) {
+    console.warn(`recorder: ${ffprobe} not found (apt ffmpeg), the ffprobe check is skipped`);
+    return;
+  }
+  const probe = await run(ffprobe, [
+    '-v',
+    'error',
+    '-count_frames',
+    '-of',
+    'json',
+    '-show_entries',
+    'stream=codec_name,width,height,nb_read_frames',
+    output,
+  ]);
+  expect(probe.stderr).toBe('');
+  expect(JSON.parse(probe.stdout).streams).toEqual([
+    { codec_name: 'vp8', width: 320, height: 240, nb_read_frames: '45' },
+    {
+      codec_name: 'opus',
+      nb_read_frames: String(sent.find((t) => t.kind === 'audio')!.frames.length),
+    },
+  ]);
 }, 30_000);

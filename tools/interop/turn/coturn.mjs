@@ -1,7 +1,7 @@
 /**
  * Starts a real coturn (`turnserver`, apt `coturn`) on 127.0.0.1 for the interop tests and
  * the benchmark (one helper for both, so plain JavaScript; types in coturn.d.mts), with its own
- * log, pid and database files in a temporary directory (see ../shared/INTEROP.md), and stops
+ * log, pid and database files in a temporary directory (see tools/interop/README.md), and stops
  * it by its pid.
  */
 import { spawn, spawnSync } from 'node:child_process';
