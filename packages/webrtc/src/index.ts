@@ -31,6 +31,8 @@ export {
   type TrackSource,
   type EncodedMediaFrame,
   KeyframeRequestEvent,
+  type TrackStateCause,
+  TrackStateEvent,
   type WriteFrameOptions,
 } from './media-stream-track.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';

@@ -292,7 +292,7 @@ export class MediaSession {
         this.reporter?.removeStream(entry.stream);
         this.inbound.delete(ssrc);
       }
-      trackControl().end(receiver.track);
+      trackControl().end(receiver.track, { kind: 'rtcp-bye', ssrc });
     }
   }
 

@@ -61,6 +61,53 @@ export class KeyframeRequestEvent extends Event {
   }
 }
 
+/**
+ * Extension: why a track's `muted` or `readyState` last changed (its `stateCause`, and the
+ * `cause` of its `mute`, `unmute` and `ended` events), typed like the causes of the
+ * connection states.
+ *
+ * - `created`: the track's first state (a remote track starts muted: no RTP yet).
+ * - `rtp-received`: unmuted by the first RTP packet of `ssrc` (webrtc-pc §5.3), or the first
+ *   after a description had muted it.
+ * - `description`: muted because a `local` or `remote` description made its media section
+ *   stop sending to us; `direction` is what that description gives our transceiver
+ *   (`sendonly` or `inactive`: the peer stopped sending, or our answer stopped receiving).
+ * - `rollback`: muted by a rollback of the description that had unmuted it.
+ * - `rtcp-bye`: ended by the peer's RTCP BYE for `ssrc` (RFC 3550 §6.6).
+ * - `transceiver-stopped`: ended because its transceiver stopped: `by` `'local'` for
+ *   `transceiver.stop()` or our answer rejecting its section, `'remote'` for the peer's
+ *   description rejecting it.
+ * - `connection-closed`: ended by `pc.close()` (no `ended` event fires then, as webrtc-pc says).
+ * - `stopped`: ended by `track.stop()` (no `ended` event either).
+ */
+export type TrackStateCause =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'rtp-received'; readonly ssrc: number }
+  | {
+      readonly kind: 'description';
+      readonly description: 'local' | 'remote';
+      readonly direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+    }
+  | { readonly kind: 'rollback' }
+  | { readonly kind: 'rtcp-bye'; readonly ssrc: number }
+  | { readonly kind: 'transceiver-stopped'; readonly by: 'local' | 'remote' }
+  | { readonly kind: 'connection-closed' }
+  | { readonly kind: 'stopped' };
+
+/**
+ * Extension: the event of a track's `mute`, `unmute` and `ended` (a plain `Event` in
+ * browsers, so code written for them runs unchanged), with why it fired.
+ */
+export class TrackStateEvent extends Event {
+  /** Why the track muted, unmuted or ended. */
+  readonly cause: TrackStateCause;
+  /** @internal */
+  constructor(type: 'mute' | 'unmute' | 'ended', cause: TrackStateCause) {
+    super(type);
+    this.cause = cause;
+  }
+}
+
 /** mediacapture-main `MediaStreamTrackState`. */
 export type MediaStreamTrackState = 'live' | 'ended';
 
@@ -91,15 +138,18 @@ interface TrackControl {
     label: string,
   ): MediaStreamTrack;
   /** mediacapture-main "set a track's muted state": fires mute/unmute on a change. */
-  setMuted(track: MediaStreamTrack, muted: boolean): void;
+  setMuted(track: MediaStreamTrack, muted: boolean, cause: TrackStateCause): void;
   /** A frame a remote track's stream released (to its `frames()` readers). */
   deliverFrame(track: MediaStreamTrack, frame: JitterFrame, clockRate: number): void;
   /** An RTP packet a remote track's receiver took (a copy to its `rtp()` readers). */
   deliverRtp(track: MediaStreamTrack, packet: Uint8Array): void;
   /** The peer asked a sender of this local track for a keyframe: `keyframerequest`, queued. */
   keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir'): void;
-  /** "track ended" (not by stop()): readyState ended now, its `ended` event queued. */
-  end(track: MediaStreamTrack): void;
+  /**
+   * "track ended" (not by stop()): readyState ended now, its `ended` event queued, unless
+   * `fire` is false (the connection closed: no event, as webrtc-pc's close() says).
+   */
+  end(track: MediaStreamTrack, cause: TrackStateCause, fire?: boolean): void;
   source(track: MediaStreamTrack): TrackSource;
 }
 
@@ -126,6 +176,7 @@ export class MediaStreamTrack extends SafeEventTarget {
   #enabled = true;
   #muted: boolean;
   #readyState: MediaStreamTrackState = 'live';
+  #cause: TrackStateCause = { kind: 'created' };
   readonly #frameReaders = new Set<TrackQueue<EncodedMediaFrame>>();
   readonly #rtpReaders = new Set<TrackQueue<Uint8Array>>();
   /** RTP timestamp unwrapping of the frames: the first, and the last unwrapped. */
@@ -133,12 +184,12 @@ export class MediaStreamTrack extends SafeEventTarget {
   #lastRtp = 0;
   /** The `keyframerequest` event handler (a {@link KeyframeRequestEvent}; local tracks). */
   declare onkeyframerequest: ((event: KeyframeRequestEvent) => unknown) | null;
-  /** The `mute` event handler. */
-  declare onmute: ((event: Event) => unknown) | null;
-  /** The `unmute` event handler. */
-  declare onunmute: ((event: Event) => unknown) | null;
-  /** The `ended` event handler. */
-  declare onended: ((event: Event) => unknown) | null;
+  /** The `mute` event handler (a {@link TrackStateEvent}, with its cause). */
+  declare onmute: ((event: TrackStateEvent) => unknown) | null;
+  /** The `unmute` event handler (a {@link TrackStateEvent}, with its cause). */
+  declare onunmute: ((event: TrackStateEvent) => unknown) | null;
+  /** The `ended` event handler (a {@link TrackStateEvent}, with its cause). */
+  declare onended: ((event: TrackStateEvent) => unknown) | null;
 
   /**
    * Not constructible (the IDL has no constructor): use {@link MediaStreamTrack.create};
@@ -200,6 +251,10 @@ export class MediaStreamTrack extends SafeEventTarget {
   get readyState(): MediaStreamTrackState {
     return this.#readyState;
   }
+  /** Extension: why `muted` or `readyState` last changed ({@link TrackStateCause}). */
+  get stateCause(): TrackStateCause {
+    return this.#cause;
+  }
   /** Extension: `local` (made by the application) or `remote` (a receiver's track). */
   get source(): TrackSource {
     return this.#source;
@@ -211,7 +266,9 @@ export class MediaStreamTrack extends SafeEventTarget {
    * stopped track and sends nothing.
    */
   stop(): void {
+    if (this.#readyState === 'ended') return;
     this.#readyState = 'ended';
+    this.#cause = { kind: 'stopped' };
     this.#endReaders();
   }
 
@@ -318,6 +375,7 @@ export class MediaStreamTrack extends SafeEventTarget {
     copy.#enabled = this.#enabled;
     copy.#muted = this.#muted;
     copy.#readyState = this.#readyState;
+    copy.#cause = this.#cause;
     return copy;
   }
 
@@ -329,10 +387,11 @@ export class MediaStreamTrack extends SafeEventTarget {
   static {
     control = {
       create: (kind, source, id, label) => make(kind, source, id, label),
-      setMuted: (track, muted) => {
+      setMuted: (track, muted, cause) => {
         if (track.#readyState === 'ended' || track.#muted === muted) return;
         track.#muted = muted;
-        track.dispatchEvent(new Event(muted ? 'mute' : 'unmute'));
+        track.#cause = cause;
+        track.dispatchEvent(new TrackStateEvent(muted ? 'mute' : 'unmute', cause));
       },
       deliverFrame: (track, frame, clockRate) => {
         // RFC 3550 §5.1: 32-bit timestamps wrap; unwrap by the shortest distance.
@@ -362,12 +421,13 @@ export class MediaStreamTrack extends SafeEventTarget {
         if (track.#readyState === 'ended') return;
         queueMicrotask(() => track.dispatchEvent(new KeyframeRequestEvent(request)));
       },
-      end: (track) => {
+      end: (track, cause, fire = true) => {
         if (track.#readyState === 'ended') return;
         track.#readyState = 'ended';
+        track.#cause = cause;
         track.#endReaders();
         // The state now; the event once the call or packet that ended it is done.
-        queueMicrotask(() => track.dispatchEvent(new Event('ended')));
+        if (fire) queueMicrotask(() => track.dispatchEvent(new TrackStateEvent('ended', cause)));
       },
       source: (track) => track.#source,
     };

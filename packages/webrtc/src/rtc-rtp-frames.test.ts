@@ -10,6 +10,8 @@ import {
   type EncodedMediaFrame,
   type KeyframeRequestEvent,
   MediaStreamTrack,
+  type TrackStateCause,
+  type TrackStateEvent,
 } from './media-stream-track.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { rtpPacket, sections, tasks } from './testing-media.js';
@@ -287,5 +289,116 @@ describe('keyframe requests and RTCP', () => {
     await tasks();
     expect(ended.sort()).toEqual(['audio', 'video']);
     expect(video.writeFrame(new Uint8Array([1]), { timestamp: 0 })).toBe(false);
+  });
+});
+
+describe('why a track muted, unmuted or ended (typed causes, an extension)', () => {
+  /** Every mute/unmute/ended of a track, with the event's cause and the track's stateCause. */
+  function watch(track: MediaStreamTrack): [string, TrackStateCause, TrackStateCause][] {
+    const seen: [string, TrackStateCause, TrackStateCause][] = [];
+    for (const type of ['mute', 'unmute', 'ended'])
+      track.addEventListener(type, (e) =>
+        seen.push([type, (e as TrackStateEvent).cause, track.stateCause]),
+      );
+    return seen;
+  }
+
+  it('created → rtp-received (its SSRC) → description (the peer stopped sending) → rtp-received → transceiver-stopped by the peer', async () => {
+    const { a, b, clock, audio, remoteAudio } = await connectedWithMedia(71);
+    expect(remoteAudio.stateCause).toEqual({ kind: 'created' });
+    expect(audio.stateCause).toEqual({ kind: 'created' });
+    const seen = watch(remoteAudio);
+    const ssrc = ssrcOfSender(a, 0);
+    const opus = Buffer.from(framesOf('audio')[0]!.data, 'base64');
+    audio.writeFrame(opus, { timestamp: 0 });
+    await clock.advance(20);
+    await tasks();
+    expect(seen).toEqual([
+      ['unmute', { kind: 'rtp-received', ssrc }, { kind: 'rtp-received', ssrc }],
+    ]);
+
+    // A stops sending audio: its offer leaves B's transceiver sendonly (B's view).
+    const [aAudio] = a.getTransceivers();
+    aAudio!.direction = 'recvonly';
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    const muted = { kind: 'description', description: 'remote', direction: 'sendonly' };
+    expect(seen[1]).toEqual(['mute', muted, muted]);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+
+    // Sending again: the first packet unmutes it.
+    aAudio!.direction = 'sendrecv';
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    audio.writeFrame(opus, { timestamp: 20_000 });
+    await clock.advance(20);
+    await tasks();
+    expect(seen[2]).toEqual([
+      'unmute',
+      { kind: 'rtp-received', ssrc },
+      { kind: 'rtp-received', ssrc },
+    ]);
+
+    // A stops the transceiver: its BYE reaches B first, then the offer rejecting the section.
+    aAudio!.stop();
+    await clock.advance(50);
+    await tasks();
+    const bye = { kind: 'rtcp-bye', ssrc };
+    expect(seen.slice(3)).toEqual([['ended', bye, bye]]);
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    expect(remoteAudio.stateCause).toEqual(bye); // already ended: the first cause stays
+    expect(b.getTransceivers()[0]!.currentDirection).toBe('stopped');
+  });
+
+  it('description (local): our answer that stops receiving mutes the track, saying so', async () => {
+    const { a, b, clock, audio, remoteAudio } = await connectedWithMedia(73);
+    const seen = watch(remoteAudio);
+    audio.writeFrame(Buffer.from(framesOf('audio')[0]!.data, 'base64'), { timestamp: 0 });
+    await clock.advance(20);
+    await tasks();
+    expect(seen.map(([type]) => type)).toEqual(['unmute']);
+    b.getTransceivers()[0]!.direction = 'inactive';
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    expect(seen).toHaveLength(1);
+    await b.setLocalDescription();
+    const muted = { kind: 'description', description: 'local', direction: 'inactive' };
+    expect(seen[1]).toEqual(['mute', muted, muted]);
+  });
+
+  it('transceiver-stopped by us, transceiver-stopped by the peer (a rejected section), connection-closed without an event, stopped', async () => {
+    const { a, b, clock, video, remoteAudio, remoteVideo } = await connectedWithMedia(72);
+    const audioSeen = watch(remoteAudio);
+    const videoSeen = watch(remoteVideo);
+    b.getTransceivers()[0]!.stop();
+    await tasks();
+    const local = { kind: 'transceiver-stopped', by: 'local' };
+    expect(audioSeen).toEqual([['ended', local, local]]);
+
+    // B's re-offer rejects the audio section; A's transceiver stops by the peer's description.
+    const aRemoteAudio = a.getTransceivers()[0]!.receiver.track;
+    const aSeen = watch(aRemoteAudio);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    await tasks();
+    const remote = { kind: 'transceiver-stopped', by: 'remote' };
+    expect(aSeen).toEqual([['ended', remote, remote]]);
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+
+    // close(): the tracks end without an event (webrtc-pc), and say why.
+    b.close();
+    await clock.advance(10);
+    await tasks();
+    expect(videoSeen).toEqual([]);
+    expect(remoteVideo.readyState).toBe('ended');
+    expect(remoteVideo.stateCause).toEqual({ kind: 'connection-closed' });
+    video.stop();
+    expect(video.stateCause).toEqual({ kind: 'stopped' });
+    expect(video.clone().stateCause).toEqual({ kind: 'stopped' });
   });
 });

@@ -196,10 +196,11 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
           state.contributors.set(csrc, { at: now, rtpTimestamp: packet.timestamp });
       if (unmute) {
         unmuteQueued = true;
+        const cause = { kind: 'rtp-received', ssrc: packet.ssrc } as const;
         queueMicrotask(() => {
           unmuteQueued = false;
           // Nothing after the connection closed (its transceivers are stopped then).
-          if (!state.transceiver?.stopped) trackControl().setMuted(state.track, false);
+          if (!state.transceiver?.stopped) trackControl().setMuted(state.track, false, cause);
         });
       }
       // Raw RTP to the track's rtp() readers (copied: the packet is a view of the datagram),

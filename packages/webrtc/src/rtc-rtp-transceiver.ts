@@ -86,7 +86,7 @@ export class RTCRtpTransceiver {
     if (state.host.closed)
       throw new DOMException('the RTCPeerConnection is closed', 'InvalidStateError');
     if (state.stopping) return;
-    stopSendingAndReceiving(state);
+    stopSendingAndReceiving(state, 'local');
     state.host.updateNegotiationNeeded();
   }
 
@@ -105,7 +105,7 @@ export class RTCRtpTransceiver {
  * webrtc-pc "stop sending and receiving": the sender stops (an RTCP BYE for its SSRC), the receiver stops receiving, its track ends (its `ended` event after the call returns), [[Direction]]
  * `stopped`, [[Stopping]] true.
  */
-export function stopSendingAndReceiving(state: TransceiverState): void {
+export function stopSendingAndReceiving(state: TransceiverState, by: 'local' | 'remote'): void {
   state.direction = 'stopped';
   state.stopping = true;
   // "Stop receiving media": the Manager forgets the receiver's streams, so that a later
@@ -114,7 +114,7 @@ export function stopSendingAndReceiving(state: TransceiverState): void {
   state.host.media.stopReceiver(state.receiver);
   // "Stop sending media": RFC 3550 §6.6 BYE for the sender's SSRC, on the wire now.
   state.host.media.stopSender(state.sender);
-  trackControl().end(state.receiver.track);
+  trackControl().end(state.receiver.track, { kind: 'transceiver-stopped', by });
 }
 
 /** @internal The state behind a transceiver (the peer connection's). */

@@ -10,7 +10,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingStream, MediaRoutes, MediaSink } from '@x/network';
 import { MediaStream, remoteStreams } from './media-stream.js';
-import { MediaStreamTrack, type MediaStreamTrackKind, trackControl } from './media-stream-track.js';
+import {
+  MediaStreamTrack,
+  type MediaStreamTrackKind,
+  type TrackStateCause,
+  trackControl,
+} from './media-stream-track.js';
 import { receiverSink, RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import { RTCRtpSender, senderState } from './rtc-rtp-sender.js';
 import { RTCRtpTransceiver, stopSendingAndReceiving } from './rtc-rtp-transceiver.js';
@@ -44,7 +49,7 @@ export interface TransceiverEntry {
 
 /** What applying a remote description does to tracks, run after `signalingstatechange`. */
 export interface RemoteTrackChanges {
-  readonly mute: MediaStreamTrack[];
+  readonly mute: [MediaStreamTrack, TrackStateCause][];
   readonly remove: [MediaStream, MediaStreamTrack][];
   readonly add: [MediaStream, MediaStreamTrack][];
   readonly tracks: { entry: TransceiverEntry; streams: MediaStream[] }[];
@@ -350,7 +355,7 @@ export class Transceivers {
       // it is stopped and leaves the set now.
       for (const e of this.entries)
         if (e.state.stopping && e.state.mid === null && !this.offeredMids.has(e.state))
-          this.stopTransceiver(e.state);
+          this.stopTransceiver(e.state, 'local');
       this.removeStopped();
     }
     parsed.media.forEach((section, index) => {
@@ -368,7 +373,7 @@ export class Transceivers {
       t.mLineIndex = index;
       this.offeredMids.delete(t);
       if (isRejected(section)) {
-        if (type !== 'offer') this.stopTransceiver(t);
+        if (type !== 'offer') this.stopTransceiver(t, 'local');
         return;
       }
       this.associate(t);
@@ -380,7 +385,11 @@ export class Transceivers {
       this.negotiated(t, section);
       // webrtc-pc: our answer that no longer receives processes the removal of the track.
       if (!receives(direction) && receives(t.firedDirection)) {
-        if (!t.receiver.track.muted) changes.mute.push(t.receiver.track);
+        if (!t.receiver.track.muted)
+          changes.mute.push([
+            t.receiver.track,
+            { kind: 'description', description: 'local', direction },
+          ]);
         this.setRemoteStreams(t.receiver, [], changes);
       }
       t.firedDirection = direction;
@@ -424,7 +433,7 @@ export class Transceivers {
       t.mLineIndex = r.index;
       if (r.rejected) {
         this.processRemoteTracks(entry, 'inactive', [], changes);
-        this.stopTransceiver(t);
+        this.stopTransceiver(t, 'remote');
         continue;
       }
       this.associate(t);
@@ -490,7 +499,11 @@ export class Transceivers {
     }
     if (!receives(direction)) t.receptive = false;
     if (!receives(direction) && receives(t.firedDirection)) {
-      if (!t.receiver.track.muted) changes.mute.push(t.receiver.track);
+      if (!t.receiver.track.muted)
+        changes.mute.push([
+          t.receiver.track,
+          { kind: 'description', description: 'remote', direction },
+        ]);
       this.setRemoteStreams(t.receiver, [], changes);
     }
     t.firedDirection = direction;
@@ -525,9 +538,9 @@ export class Transceivers {
   }
 
   /** webrtc-pc "stop the RTCRtpTransceiver". */
-  private stopTransceiver(t: TransceiverState): void {
+  private stopTransceiver(t: TransceiverState, by: 'local' | 'remote'): void {
     if (t.stopped) return;
-    if (!t.stopping) stopSendingAndReceiving(t);
+    if (!t.stopping) stopSendingAndReceiving(t, by);
     t.stopped = true;
     t.receptive = false;
     t.currentDirection = 'stopped';
@@ -562,7 +575,8 @@ export class Transceivers {
       e.state.mid = before.mid;
       e.state.mLineIndex = before.mLineIndex;
       if (receives(e.state.firedDirection) && !receives(before.firedDirection)) {
-        if (!e.state.receiver.track.muted) changes.mute.push(e.state.receiver.track);
+        if (!e.state.receiver.track.muted)
+          changes.mute.push([e.state.receiver.track, { kind: 'rollback' }]);
       }
       e.state.firedDirection = before.firedDirection;
       e.state.receptive = before.receptive;
@@ -582,7 +596,8 @@ export class Transceivers {
     closed: () => boolean,
   ): void {
     // Each step's events may run a listener that closes the connection: nothing follows then.
-    for (const track of changes.mute) if (!closed()) trackControl().setMuted(track, true);
+    for (const [track, cause] of changes.mute)
+      if (!closed()) trackControl().setMuted(track, true, cause);
     for (const [stream, track] of changes.remove)
       if (!closed()) remoteStreams().remove(stream, track);
     for (const [stream, track] of changes.add) if (!closed()) remoteStreams().add(stream, track);
@@ -622,7 +637,7 @@ export class Transceivers {
       t.stopped = true;
       t.direction = 'stopped';
       t.currentDirection = 'stopped';
-      t.receiver.track.stop();
+      trackControl().end(t.receiver.track, { kind: 'connection-closed' }, false);
     }
   }
 }
