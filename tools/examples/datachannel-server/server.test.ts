@@ -6,7 +6,6 @@
 //
 // Chromium is launched with the switches of tools/interop/webrtc/chromium-options.mjs, those
 // that work on a loopback-only host (tools/interop/README.md says why).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumLaunchOptions } from '../../interop/webrtc/chromium-options.mjs';
+import { startExampleServer } from '../testing-server.js';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
@@ -32,52 +32,7 @@ interface PeerInfo {
   messages: number;
 }
 
-/** Starts `node server.mjs` on a free port; resolves with its URL and a way to stop it. */
-async function startServer(): Promise<{
-  url: string;
-  output: () => string;
-  stop: () => Promise<number | null>;
-}> {
-  const child: ChildProcess = spawn(process.execPath, ['server.mjs'], {
-    cwd: dir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MAX_PEERS: '3' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      // Never leave the process behind: stop it, then report.
-      void stop().then(() => reject(new Error(`the server did not start:\n${out}`)));
-    }, 10_000);
-    const look = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', look);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', look);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}:\n${out}`));
-    });
-  });
-  return {
-    url,
-    output: () => out,
-    stop,
-  };
-}
+const startServer = () => startExampleServer(dir, { MAX_PEERS: '3' });
 
 /** Waits until the page got `count` echoes; on a timeout, says what the page saw. */
 const waitForEcho = async (page: Page, count: number): Promise<void> => {

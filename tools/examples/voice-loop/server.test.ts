@@ -2,7 +2,6 @@
 // headless Chromium (apt `chromium`, playwright-core) whose fake microphone (a beep) talks to
 // it. The server must get Opus frames 20 ms apart and send them back; Chromium must receive
 // and play them (its getStats); hanging up and SIGTERM must close everything.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumLaunchOptions } from '../../interop/webrtc/chromium-options.mjs';
+import { startExampleServer } from '../testing-server.js';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
@@ -27,46 +27,7 @@ interface Inbound {
   codec: string;
 }
 
-async function startServer(): Promise<{
-  url: string;
-  output: () => string;
-  stop: () => Promise<number | null>;
-}> {
-  const child: ChildProcess = spawn(process.execPath, ['server.mjs'], {
-    cwd: dir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => void stop().then(() => reject(new Error(`the server did not start:\n${out}`))),
-      10_000,
-    );
-    const look = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', look);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}:\n${out}`));
-    });
-  });
-  return { url, output: () => out, stop };
-}
+const startServer = () => startExampleServer(dir, {});
 
 /** The tab's inbound audio as its getStats reports it. */
 const inboundOf = (page: Page): Promise<Inbound | undefined> =>
