@@ -8,6 +8,8 @@
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { MediaStreamTrack } from '@x/webrtc';
+import { readClip } from './media/clip.mjs';
 import { createPeer } from './peer.mjs';
 
 /** The other peer as a forked Node process running peer.mjs. */
@@ -127,6 +129,8 @@ export async function runDemo({
       `BULK ${(sent / 1024 / 1024).toFixed(0)} MiB in ${seconds.toFixed(2)} s = ${summary.bulk.mbps.toFixed(1)} MB/s, ${received === sent ? 'every byte arrived' : `only ${received} bytes arrived`}`,
     );
 
+    if (!chromium) summary.media = await mediaPhase(pc, remote, (line) => print('offerer', line));
+
     // The remote peer goes away: how long until this side knows, and why?
     const stoppedAt = performance.now();
     pc.addEventListener('connectionstatechange', (e) =>
@@ -154,6 +158,74 @@ export async function runDemo({
     await pc.released;
     await remote.dispose();
   }
+}
+
+/**
+ * The media phase (between two of our peers): audio and video tracks are added and
+ * negotiated on the running connection, the clip (VP8 + Opus, tools/demo/media) is played in
+ * real time, then paused (both transceivers `inactive`, renegotiated: the remote tracks mute),
+ * resumed for a second (they unmute on the first RTP packet) and stopped (an RTCP BYE: they
+ * end). The answerer prints its track events with their causes and the frames it counted.
+ */
+async function mediaPhase(pc, remote, print) {
+  const clip = await readClip();
+  const players = clip.map((t) => {
+    const track = MediaStreamTrack.create(t.kind, { label: `clip ${t.kind}` });
+    const sender = pc.addTrack(track);
+    return { ...t, track, sender };
+  });
+  const renegotiate = async () => {
+    await pc.setLocalDescription();
+    remote.send({ type: 'offer', description: pc.localDescription.toJSON() });
+    await wait(() => pc.signalingState === 'stable');
+  };
+  await renegotiate();
+  for (const p of players) {
+    const codec = p.sender.getParameters().codecs[0];
+    print(
+      `TRK  ${p.kind} sender on mid ${pc.getTransceivers().find((t) => t.sender === p.sender).mid}: ${codec.mimeType}`,
+    );
+  }
+  // Plays the clip's frames from `fromUs` to `toUs` in real time, their timestamps shifted by
+  // `offsetUs`; returns how many frames were sent.
+  const play = async (fromUs, toUs, offsetUs) => {
+    const start = performance.now() - fromUs / 1000;
+    const queue = players
+      .flatMap((p) =>
+        p.frames
+          .filter((f) => f.timestampUs >= fromUs && f.timestampUs < toUs)
+          .map((f) => ({ p, f })),
+      )
+      .sort((a, b) => a.f.timestampUs - b.f.timestampUs);
+    let sent = 0;
+    for (const { p, f } of queue) {
+      const due = start + f.timestampUs / 1000;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      if (p.track.writeFrame(f.data, { timestamp: f.timestampUs + offsetUs, keyframe: f.keyframe }))
+        sent++;
+    }
+    return sent;
+  };
+  const sent = await play(0, 3_000_000, 0);
+  print(`MEDIA played the 3 s clip: ${sent} frames (VP8 + Opus)`);
+  await new Promise((r) => setTimeout(r, 200));
+  for (const t of pc.getTransceivers()) if (t.sender.track) t.direction = 'inactive';
+  await renegotiate();
+  print('MEDIA paused: both transceivers inactive, renegotiated');
+  await new Promise((r) => setTimeout(r, 500));
+  for (const t of pc.getTransceivers()) if (t.sender.track) t.direction = 'sendrecv';
+  await renegotiate();
+  // Resume from the clip's start (a keyframe), on a timeline that goes on from where it was.
+  const resumed = await play(0, 1_000_000, 3_500_000);
+  print(`MEDIA resumed for 1 s: ${resumed} frames; stopping both transceivers (RTCP BYE)`);
+  await new Promise((r) => setTimeout(r, 200));
+  // stop() puts the BYE on the wire at once; the answerer's tracks end on it, before the
+  // offer that rejects their sections (sent over IPC here, a faster path than UDP) arrives.
+  for (const t of pc.getTransceivers()) if (t.sender.track) t.stop();
+  await new Promise((r) => setTimeout(r, 200));
+  await renegotiate();
+  await new Promise((r) => setTimeout(r, 100));
+  return { sent, resumed };
 }
 
 /** Polls `predicate` every millisecond; rejects after `ms`. */

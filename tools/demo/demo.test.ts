@@ -1,6 +1,7 @@
 // The README's demo. First its command line as a user runs it (`node tools/demo/run.mjs`: two
 // processes, the built packages, which `npm test` builds first): a timeline with causes, then
-// the answerer killed and our side saying `disconnected`, then `failed`. Then with
+// a media phase (the clip's VP8 and Opus, paused, resumed and stopped, each track event with
+// its cause), the answerer killed and our side saying `disconnected`, then `failed`. Then with
 // `--chromium` (the demo's own code, in this process; the other peer is headless Chromium):
 // @x/webrtc offers over 127.0.0.1, echoes messages, transfers 4 MiB, then the browser's page
 // closes and our side must say `disconnected`, then `failed`, each with its cause, within the
@@ -30,11 +31,30 @@ describe.skipIf(!built)('the demo, two processes', () => {
       /answerer DC +"demo" \(chat\) opened by the peer/,
       /MSG +sent "hello", got "echo: hello"/,
       /BULK 16 MiB in [\d.]+ s = [\d.]+ MB\/s, every byte arrived/,
+      // The media phase: tracks added by renegotiation, the clip played, paused, resumed, stopped.
+      /offerer +TRK +video sender on mid \d+: video\/VP8/,
+      /answerer TRK +audio unmute RTP received from SSRC \d+/,
+      /answerer TRK +video receiving video\/VP8 \(payload type \d+\)/,
+      /MEDIA played the 3 s clip: 195 frames/,
+      /answerer TRK +video mute +the remote description made it inactive/,
+      /answerer TRK +audio mute +the remote description made it inactive/,
+      /answerer TRK +video unmute RTP received from SSRC \d+/,
+      /answerer TRK +video ended +RTCP BYE from SSRC \d+/,
+      /answerer TRK +audio ended +RTCP BYE from SSRC \d+/,
       /KILL the answerer process \(SIGKILL\)/,
       /after the kill:\n {2}connectionState disconnected +[\d.]+ s {2}because: nothing heard on .*\n {2}connectionState failed +[\d.]+ s {2}because: consent expired on .* \(RFC 7675\)/,
     ]) {
       expect(stdout).toMatch(expected);
     }
+    // 45 + 15 video and 150 + 50 audio frames were sent over real loopback sockets on a
+    // machine that may be busy: every one is expected, a few late ones are tolerated here
+    // (exact delivery is the virtual-network tests' job: rtc-rtp-frames.test.ts).
+    const video = Number(/answerer TRK +video (\d+) complete frames received/.exec(stdout)?.[1]);
+    const audio = Number(/answerer TRK +audio (\d+) complete frames received/.exec(stdout)?.[1]);
+    expect(video).toBeGreaterThanOrEqual(55);
+    expect(video).toBeLessThanOrEqual(60);
+    expect(audio).toBeGreaterThanOrEqual(190);
+    expect(audio).toBeLessThanOrEqual(200);
   }, 90_000);
 });
 

@@ -83,6 +83,52 @@ if (process.send && process.argv[2] === '--answerer') {
       else channel.send(`echo: ${m.data}`);
     };
   };
+  // Media: each remote track's events with their causes, and its complete frames counted.
+  const watched = new WeakSet();
+  peer.pc.ontrack = ({ track, receiver, transceiver }) => {
+    // `track` fires again when the peer resumes sending: the same track, watched once.
+    if (watched.has(track)) return;
+    watched.add(track);
+    const log = (line) => process.send({ type: 'log', line: `TRK  ${track.kind} ${line}` });
+    log(`track on mid ${transceiver.mid} (muted until its first RTP packet)`);
+    for (const type of ['mute', 'unmute', 'ended'])
+      track.addEventListener(type, (e) => log(`${type.padEnd(6)} ${describeTrackCause(e.cause)}`));
+    // The codec the answer negotiated, once media flows.
+    track.addEventListener(
+      'unmute',
+      () => {
+        const codec = receiver.getParameters().codecs[0];
+        log(`receiving ${codec?.mimeType} (payload type ${codec?.payloadType})`);
+      },
+      { once: true },
+    );
+    void (async () => {
+      let frames = 0;
+      let keyframes = 0;
+      for await (const frame of track.frames()) {
+        frames++;
+        if (frame.keyframe && track.kind === 'video') keyframes++;
+      }
+      const keys = track.kind === 'video' ? ` (${keyframes} keyframes)` : '';
+      log(`${frames} complete frames received${keys}`);
+    })();
+  };
   process.on('message', (message) => void peer.onSignal(message));
   process.send({ type: 'ready' });
+}
+
+/** A track's typed cause (TrackStateCause of @x/webrtc) in words. */
+export function describeTrackCause(cause) {
+  switch (cause.kind) {
+    case 'rtp-received':
+      return `RTP received from SSRC ${cause.ssrc}`;
+    case 'description':
+      return `the ${cause.description} description made it ${cause.direction}`;
+    case 'rtcp-bye':
+      return `RTCP BYE from SSRC ${cause.ssrc}`;
+    case 'transceiver-stopped':
+      return `transceiver stopped (${cause.by})`;
+    default:
+      return cause.kind;
+  }
 }
