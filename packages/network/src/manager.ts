@@ -270,11 +270,12 @@ export class Manager {
     return this.agentInstance;
   }
 
-  /** Our ICE credentials and DTLS fingerprint, for the local description. */
+  /** Our ICE credentials, DTLS fingerprint and whether we are ICE-lite, for the local description. */
   get localParameters(): {
     ufrag: string;
     pwd: string;
     fingerprints: { algorithm: string; value: string }[];
+    iceLite: boolean;
   } {
     const { ufrag, pwd } = this.credentials;
     const fingerprint = this.certificate.fingerprint('sha-256');
@@ -282,6 +283,7 @@ export class Manager {
       ufrag,
       pwd,
       fingerprints: [{ algorithm: fingerprint.algorithm, value: fingerprint.value }],
+      iceLite: this.config.iceLite === true,
     };
   }
 

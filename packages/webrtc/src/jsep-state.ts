@@ -99,7 +99,12 @@ export class JsepState {
    */
   write(
     type: 'offer' | 'answer' | 'pranswer',
-    local: { ufrag: string; pwd: string; fingerprints: { algorithm: string; value: string }[] },
+    local: {
+      ufrag: string;
+      pwd: string;
+      fingerprints: { algorithm: string; value: string }[];
+      iceLite?: boolean;
+    },
     dtlsRole: 'client' | 'server' | undefined,
     gathered: { readonly candidates: readonly string[]; readonly done: boolean },
     media: {
@@ -126,6 +131,8 @@ export class JsepState {
       iceUfrag: ufrag,
       icePwd: pwd,
       fingerprints: local.fingerprints,
+      // RFC 8839 §5.3: a lite agent says so at session level.
+      ...(local.iceLite === true ? { iceLite: true } : {}),
       // An offer that restarts ICE carries no candidates of the old generation.
       candidates: restarting ? [] : [...gathered.candidates],
       endOfCandidates: restarting ? false : gathered.done,

@@ -284,11 +284,14 @@ export class Negotiator {
     // otherwise (it answered passive, or offered actpass and we answer active) the client.
     // Once DTLS runs its role stays (RFC 8842 §5.5), whatever a re-offer says.
     const dtlsRole = this.host.manager.dtlsRole ?? (data.setup === 'active' ? 'server' : 'client');
-    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9). Facing an
-    // ice-lite offerer, we control (RFC 8445 §6.1.1; webrtc-pc [[IceRole]]).
-    if (!this.started)
-      this.host.iceTransport.roleValue =
-        weAreOfferer || data.iceLite ? 'controlling' : 'controlled';
+    // The first negotiation fixes the ICE roles; later ones keep them (RFC 8445 §9). A full
+    // agent facing a lite one controls; a lite agent facing a full one is controlled; between
+    // two of a kind the offerer controls (RFC 8445 §6.1.1; webrtc-pc [[IceRole]]).
+    if (!this.started) {
+      const weAreLite = this.host.manager.localParameters.iceLite;
+      const controlling = weAreLite === data.iceLite ? weAreOfferer : data.iceLite;
+      this.host.iceTransport.roleValue = controlling ? 'controlling' : 'controlled';
+    }
     this.host.manager.start({
       ufrag: data.ufrag,
       pwd: data.pwd,

@@ -31,7 +31,16 @@ const DEFAULTS = {
 } as const;
 
 /** Extensions of this stack fixed at construction (`setConfiguration()` cannot change them). */
-const FIXED_EXTENSIONS = ['net', 'clock', 'gather', 'turnTls', 'mdns', 'consent'] as const;
+const FIXED_EXTENSIONS = [
+  'net',
+  'clock',
+  'gather',
+  'turnTls',
+  'mdns',
+  'consent',
+  'iceLite',
+  'udpMux',
+] as const;
 
 /** A configuration after "set a configuration": what the peer connection keeps and uses. */
 export interface CheckedConfiguration {
@@ -144,6 +153,8 @@ export function managerConfigOf(checked: CheckedConfiguration): ManagerConfig {
     ...(configuration.turnTls ? { turnTls: configuration.turnTls } : {}),
     mdns: configuration.mdns ?? 'resolve',
     ...(certificate ? { certificate } : {}),
+    ...(configuration.iceLite === true ? { iceLite: true } : {}),
+    ...(configuration.udpMux ? { udpMux: configuration.udpMux } : {}),
   };
 }
 

@@ -269,7 +269,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    * W3C `setConfiguration()`. Certificates, `bundlePolicy`, `rtcpMuxPolicy` and (once
    * `setLocalDescription()` was called) `iceCandidatePoolSize` cannot change
    * (InvalidModificationError), nor can the extensions of this stack (`net`, `clock`, `gather`,
-   * `turnTls`, `mdns`, `consent`: left out, they keep their values). New `iceServers` and
+   * `turnTls`, `mdns`, `consent`, `iceLite`, `udpMux`: left out, they keep their values). New `iceServers` and
    * `iceTransportPolicy` are used by the next gathering (JSEP §4.1.18): the first one, if
    * `setLocalDescription()` has not started it yet, else the one of the next ICE restart
    * (`restartIce()`), which gathers from the servers new since (refreshed TURN credentials

@@ -132,6 +132,20 @@ export interface RTCConfiguration {
   turnTls?: ManagerConfig['turnTls'];
   /** Extension: mDNS handling of host candidates. Default `'resolve'`. */
   mdns?: ManagerConfig['mdns'];
+  /**
+   * Extension: run ICE as ICE-lite (RFC 8445 §2.5), for a server on a public address that
+   * browsers connect to: host candidates only, no checks or consent requests of its own,
+   * always the controlled agent (unless the peer is lite too), `a=ice-lite` in every
+   * description. Fixed at construction. Default false.
+   */
+  iceLite?: boolean;
+  /**
+   * Extension: share one UDP port among many connections (a `UdpMux` of `@x/ice`, created
+   * once with `UdpMux.bind()` and closed after every connection on it): this connection
+   * opens no socket of its own, its host candidates are on the mux's port, and `close()`
+   * releases only its routes. Fixed at construction. Default: a socket per connection.
+   */
+  udpMux?: ManagerConfig['udpMux'];
   /** Extension: ICE consent timings. */
   consent?: ManagerConfig['consent'];
 }
