@@ -65,13 +65,7 @@ export class PacketGrouper {
   add(sendMs: number, arrivalMs: number, sizeBytes: number): GroupDelta | undefined {
     const cur = this.current;
     if (cur === undefined) {
-      this.current = {
-        firstSendMs: sendMs,
-        sendMs,
-        firstArrivalMs: arrivalMs,
-        completeMs: arrivalMs,
-        sizeBytes,
-      };
+      this.current = newGroup(sendMs, arrivalMs, sizeBytes);
       return undefined;
     }
     if (sendMs < cur.firstSendMs) return undefined; // reordered: older than the group
@@ -83,25 +77,13 @@ export class PacketGrouper {
         const arrivalDeltaMs = cur.completeMs - prev.completeMs;
         if (arrivalDeltaMs - sendDeltaMs >= ARRIVAL_OFFSET_RESET_MS) {
           this.reset();
-          this.current = {
-            firstSendMs: sendMs,
-            sendMs,
-            firstArrivalMs: arrivalMs,
-            completeMs: arrivalMs,
-            sizeBytes,
-          };
+          this.current = newGroup(sendMs, arrivalMs, sizeBytes);
           return undefined;
         }
         if (arrivalDeltaMs < 0) {
           if (++this.reordered >= REORDER_RESET) this.reset();
           // As libwebrtc: the group is neither measured nor becomes the previous one.
-          this.current = {
-            firstSendMs: sendMs,
-            sendMs,
-            firstArrivalMs: arrivalMs,
-            completeMs: arrivalMs,
-            sizeBytes,
-          };
+          this.current = newGroup(sendMs, arrivalMs, sizeBytes);
           return undefined;
         }
         this.reordered = 0;
@@ -113,13 +95,7 @@ export class PacketGrouper {
         };
       }
       this.previous = cur;
-      this.current = {
-        firstSendMs: sendMs,
-        sendMs,
-        firstArrivalMs: arrivalMs,
-        completeMs: arrivalMs,
-        sizeBytes,
-      };
+      this.current = newGroup(sendMs, arrivalMs, sizeBytes);
       return delta;
     }
     cur.sendMs = Math.max(cur.sendMs, sendMs);
@@ -149,4 +125,15 @@ export class PacketGrouper {
     }
     return sendMs - cur.firstSendMs > this.groupLengthMs;
   }
+}
+
+/** A group that starts with one packet. */
+function newGroup(sendMs: number, arrivalMs: number, sizeBytes: number): Group {
+  return {
+    firstSendMs: sendMs,
+    sendMs,
+    firstArrivalMs: arrivalMs,
+    completeMs: arrivalMs,
+    sizeBytes,
+  };
 }
