@@ -6,15 +6,10 @@ import { UdpMux } from '@x/network';
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import { openChannelPair, trickle } from './testing-peers.js';
+import { closeAll, openChannelPair, trickle } from './testing-peers.js';
 
 const open: RTCPeerConnection[] = [];
-afterEach(async () => {
-  for (const pc of open.splice(0)) {
-    pc.close();
-    await pc.released;
-  }
-});
+afterEach(() => closeAll(...open.splice(0)));
 const track = <T extends RTCPeerConnection>(...pcs: T[]): T[] => {
   open.push(...pcs);
   return pcs;
@@ -105,10 +100,7 @@ describe('udpMux', () => {
     channels[1]!.c1.send('still here');
     await clock.runUntil(() => false, { timeoutMs: 100 });
     expect(await got).toBe('still here');
-    for (const pc of open.splice(0)) {
-      pc.close();
-      await pc.released;
-    }
+    await closeAll(...open.splice(0));
     await mux.close();
     expect(clock.describeLeaks()).toEqual([]);
   });

@@ -6,14 +6,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
-import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { closeAll, negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b);
   peers = undefined;
 });
 

@@ -13,16 +13,13 @@ import { MediaStreamTrack } from './media-stream-track.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { rtpPacket, sections, tasks } from './testing-media.js';
-import { openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { closeAll, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 const listenerErrors: unknown[] = [];
 setListenerErrorHandler((error) => listenerErrors.push(error));
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b);
   peers = undefined;
 });
 

@@ -10,14 +10,11 @@ import { MediaStreamTrack } from './media-stream-track.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { readRtpMedia, type RtpMedia } from './sdp/rtp-media.js';
 import { sections } from './testing-media.js';
-import { type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { closeAll, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b);
   peers = undefined;
 });
 

@@ -15,7 +15,7 @@ import {
 } from './media-stream-track.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { rtpPacket, sections, tasks } from './testing-media.js';
-import { openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { closeAll, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 interface ClipFrame {
   readonly timestampUs: number;
@@ -31,10 +31,7 @@ const framesOf = (kind: 'audio' | 'video'): ClipFrame[] =>
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b);
   peers = undefined;
 });
 

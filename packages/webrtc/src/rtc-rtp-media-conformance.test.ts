@@ -13,14 +13,17 @@ import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { rtpPacket, sections, tasks } from './testing-media.js';
-import { negotiate, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import {
+  closeAll,
+  negotiate,
+  openChannelPair,
+  type VirtualPeers,
+  virtualPeers,
+} from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b);
   peers = undefined;
 });
 

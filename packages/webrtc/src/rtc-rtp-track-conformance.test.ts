@@ -11,20 +11,13 @@ import { MediaStreamTrack } from './media-stream-track.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCTrackEvent } from './rtc-track-event.js';
 import { tasks } from './testing-media.js';
-import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { closeAll, negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 const extra: RTCPeerConnection[] = [];
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b, ...extra.splice(0));
   peers = undefined;
-  for (const p of extra.splice(0)) {
-    p.close();
-    await p.released;
-  }
 });
 
 function pc(): RTCPeerConnection {

@@ -11,20 +11,13 @@ import { RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import { RTCRtpSender } from './rtc-rtp-sender.js';
 import { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
 import { sections, tasks } from './testing-media.js';
-import { negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
+import { closeAll, negotiate, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
 const extra: RTCPeerConnection[] = [];
 afterEach(async () => {
-  peers?.a.close();
-  await peers?.a.released;
-  peers?.b.close();
-  await peers?.b.released;
+  await closeAll(peers?.a, peers?.b, ...extra.splice(0));
   peers = undefined;
-  for (const pc of extra.splice(0)) {
-    pc.close();
-    await pc.released;
-  }
 });
 
 function pc(): RTCPeerConnection {

@@ -45,6 +45,18 @@ export function virtualPeers(options: {
   return { clock, net, hostA, hostB, a, b };
 }
 
+/**
+ * Closes each connection and waits until it has released its sockets and timers, in order
+ * (the `afterEach` of the tests that build peers).
+ */
+export async function closeAll(...pcs: (RTCPeerConnection | undefined)[]): Promise<void> {
+  for (const pc of pcs) {
+    if (pc === undefined) continue;
+    pc.close();
+    await pc.released;
+  }
+}
+
 /** Forwards `from`'s candidates to `to`, in order, once `to` has a remote description. */
 export function trickle(
   from: RTCPeerConnection,
