@@ -136,6 +136,14 @@ export class ChannelTable implements ChannelHost {
     this.closing.clear();
   }
 
+  /**
+   * A new association will come (a DTLS restart): channels created from now on wait for it
+   * instead of closing. The ones of the old association have closed with `detach()`.
+   */
+  reopen(): void {
+    this.gone = undefined;
+  }
+
   // ChannelHost -------------------------------------------------------------------------
 
   sendOnChannel(channel: DataChannel, data: Uint8Array, binary: boolean): void {

@@ -113,6 +113,8 @@ export class Manager {
   private readonly channels: ChannelTable;
   private readonly localMaxMessageSize: number;
   private remote: RemoteParameters | undefined;
+  /** The fingerprints the DTLS association in use was made for. */
+  private remoteFingerprints: readonly Fingerprint[] = [];
   private dtls: DtlsTransport | undefined;
   private association: Association | undefined;
   private iceState = IceTransportState.New;
@@ -405,27 +407,40 @@ export class Manager {
         'the remote description has no a=fingerprint; DTLS cannot authenticate the peer',
       );
     }
-    const restart = this.remote !== undefined;
+    const previous = this.remote;
+    // RFC 8842 §5, RFC 9429 §5.3: other fingerprints are another certificate, so another DTLS
+    // association; the peer may only change them with an ICE restart (new credentials).
+    const newAssociation =
+      previous !== undefined && !sameFingerprints(this.remoteFingerprints, fingerprints);
+    if (newAssociation && remote.ufrag === previous.ufrag) {
+      throw new InvalidArgumentError(
+        'the remote DTLS fingerprint changed without an ICE restart (RFC 9429 §5.3)',
+      );
+    }
+    // Throws for bad credentials before anything changed.
+    this.agent.setRemoteCredentials(remote.ufrag, remote.pwd, { iceLite: remote.iceLite ?? false });
     this.remote = remote;
     const max = remote.maxMessageSize ?? 65_536;
     this.channels.maxMessageSize = max === 0 ? Number.POSITIVE_INFINITY : max;
     // RFC 8841 §6: a renegotiation may change it; SCTP checks it too.
     this.association?.setRemoteMaxMessageSize(max);
-    this.agent.setRemoteCredentials(remote.ufrag, remote.pwd, { iceLite: remote.iceLite ?? false });
-    if (restart) {
+    if (previous !== undefined && !newAssociation) {
       // A renegotiation that adds the data section to a media-only session starts SCTP.
       if (this.dtlsState === DtlsTransportState.Connected) this.startSctp();
       return;
     }
+    if (newAssociation) this.endDtlsAssociation();
     this.channels.setRole(remote.dtlsRole);
-    this.dtls = new DtlsTransport(
+    this.remoteFingerprints = fingerprints;
+    const dtls: DtlsTransport = new DtlsTransport(
       {
         role: remote.dtlsRole,
         certificate: this.certificate,
         remoteFingerprints: fingerprints,
         clock: this.clock,
-        send: (datagram) => this.gate.send(datagram),
-        onData: (data) => this.association?.handlePacket(data),
+        // A replaced association says nothing more (the peer has left it).
+        send: (datagram) => this.dtls === dtls && this.gate.send(datagram),
+        onData: (data) => this.dtls === dtls && this.association?.handlePacket(data),
         onHandlerError: this.onHandlerError,
         // DTLS only hears addresses of candidate pairs: ones the peer signaled, or learned from
         // its authenticated checks (RFC 8445 §7.3.1.3). A HelloVerifyRequest round trip would
@@ -433,12 +448,31 @@ export class Manager {
         cookieExchange: false,
         srtpProfiles: SRTP_PROFILES,
       },
-      (change) => this.onDtlsState(change.state, change.cause),
+      (change) => this.dtls === dtls && this.onDtlsState(change.state, change.cause),
     );
+    this.dtls = dtls;
     // DTLS starts on the first selected pair, or (server) on the first ClientHello, whichever
     // comes first: a controlled agent may hear the peer's DTLS before its own nomination.
     if (this.selected !== undefined) this.startDtls();
     this.gate.described();
+  }
+
+  /**
+   * A DTLS restart: the peer's new certificate (with an ICE restart) replaces the association.
+   * SCTP ran over the old one only (RFC 8261 §6.1), so it ends and its channels close; a new
+   * association starts once the new DTLS connects. SRTP drops its keys until then and is keyed
+   * again from the new exporter (RFC 5764 §4.2); the incoming streams keep their sinks.
+   */
+  private endDtlsAssociation(): void {
+    const old = this.dtls;
+    // From here the old association is silent (its records would reach a peer that left it).
+    this.dtls = undefined;
+    this.dtlsState = DtlsTransportState.New;
+    this.media.unkey();
+    this.association?.abort('a new DTLS association replaced this one');
+    this.association = undefined;
+    this.channels.reopen();
+    old?.close();
   }
 
   /** Adds a remote candidate (`candidate:` string); `null` or `''` is end-of-candidates. */
@@ -712,6 +746,13 @@ export class Manager {
   private emit(event: ManagerEvent): void {
     this.events.push(event);
   }
+}
+
+/** The same set of fingerprints (each already normalized), in any order. */
+function sameFingerprints(a: readonly Fingerprint[], b: readonly Fingerprint[]): boolean {
+  const key = (f: Fingerprint) => `${f.algorithm} ${f.value}`;
+  const left = new Set(a.map(key));
+  return a.length === b.length && b.every((f) => left.has(key(f)));
 }
 
 export { formatFingerprint };

@@ -24,7 +24,13 @@ export interface Pair {
   readonly clock: VirtualClock;
   readonly world: VirtualNetwork;
   readonly offerer: Side;
-  readonly answerer: Side;
+  /** The answering side (a new one after {@link Pair.replaceAnswerer}). */
+  answerer: Side;
+  /**
+   * The answerer's process restarts: it is closed, and a new Manager with a new certificate
+   * (on the same host, a new port) takes its place; candidates go to it from now on.
+   */
+  replaceAnswerer(onMedia?: MediaGenerator): Promise<Side>;
   /** Exchanges parameters (answerer is the DTLS client, as JSEP's default answer `active`). */
   connect(): Promise<void>;
   close(): Promise<void>;
@@ -68,7 +74,12 @@ export function managerPair(
     router: wan,
     link: options.link ?? { delayMs: 5 },
   });
-  const side = (host: VirtualHost, controlling: boolean, cert: typeof certificate): Side => {
+  const side = (
+    host: VirtualHost,
+    controlling: boolean,
+    cert: typeof certificate,
+    onMedia = controlling ? options.onMedia?.offerer : options.onMedia?.answerer,
+  ): Side => {
     const events: ManagerEvent[] = [];
     const manager = new Manager(
       {
@@ -80,7 +91,7 @@ export function managerPair(
         ...options.config,
         ...(controlling ? {} : options.answererConfig),
       },
-      controlling ? options.onMedia?.offerer : options.onMedia?.answerer,
+      onMedia,
       (e) => {
         events.push(e);
         if (
@@ -99,6 +110,11 @@ export function managerPair(
     world,
     offerer: side(hostA, true, certificate),
     answerer: side(hostB, false, certificate2),
+    async replaceAnswerer(onMedia) {
+      await pair.answerer.manager.close();
+      pair.answerer = side(hostB, false, generateCertificate(), onMedia);
+      return pair.answerer;
+    },
     async connect() {
       const a = pair.offerer.manager;
       const b = pair.answerer.manager;

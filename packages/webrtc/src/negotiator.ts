@@ -175,6 +175,17 @@ export class Negotiator {
         const mismatch = validateAnswerAgainstOffer(info.parsed, parseSdp(offer.sdp))[0];
         if (mismatch !== undefined) throw mismatch;
       }
+      // RFC 9429 §5.3, RFC 8842 §5: another certificate is another DTLS association, which
+      // the peer may only start with an ICE restart.
+      const current = this.started ? this.jsep.remoteInfo?.transport : undefined;
+      if (
+        current !== undefined &&
+        info.transport !== undefined &&
+        info.transport.ufrag === current.ufrag &&
+        fingerprintSet(info.transport.fingerprints) !== fingerprintSet(current.fingerprints)
+      ) {
+        throw new Error('the DTLS fingerprint changed without an ICE restart');
+      }
     } catch (error) {
       throw descriptionError(error);
     }
@@ -352,4 +363,12 @@ export class Negotiator {
 /** Our own description, parsed (it always parses: we wrote it). */
 function parsedOf(sdp: string | undefined): SessionDescription | undefined {
   return sdp === undefined ? undefined : parseSdp(sdp);
+}
+
+/** Fingerprints as one comparable string (algorithm and value, case and order ignored). */
+function fingerprintSet(fingerprints: readonly { algorithm: string; value: string }[]): string {
+  return fingerprints
+    .map((f) => `${f.algorithm.toLowerCase()} ${f.value.toUpperCase()}`)
+    .sort()
+    .join(',');
 }

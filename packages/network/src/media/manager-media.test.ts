@@ -10,7 +10,8 @@ import {
   serializeRtp,
 } from '@x/rtp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DtlsTransportState } from '../transport-state.js';
+import { certificateFingerprints, generateCertificate } from '../manager.js';
+import { DtlsTransportState, SctpTransportState } from '../transport-state.js';
 import { managerPair, type Pair } from '../testing-managers.js';
 import type { IncomingStream, MediaGenerator } from './media-types.js';
 
@@ -158,5 +159,96 @@ describe('Manager media path', () => {
     p.offerer.manager.sendRtp(audio(1));
     await p.clock.advance(50);
     expect(got.streams).toEqual([]);
+  });
+
+  it('a DTLS restart (the peer is back with a new certificate, after an ICE restart) keys SRTP again, and the streams keep their sinks', async () => {
+    const atOfferer = receiver();
+    const p = (pair = managerPair({ onMedia: { offerer: atOfferer.generator } }));
+    await connected(p);
+    const a = p.offerer.manager;
+    a.setMediaRoutes({ extensionIds: { mid: MID_ID } });
+    for (let seq = 1; seq <= 10; seq++) expect(p.answerer.manager.sendRtp(audio(seq))).toBe(true);
+    await p.clock.runUntil(() => atOfferer.packets.length === 10, { timeoutMs: 1000 });
+    const profile = a.mediaStats.srtpProfile;
+    expect(profile).toBeDefined();
+    const eventsBefore = p.offerer.events.length;
+
+    // The answering process restarts: new certificate, new port, new ICE credentials. The
+    // offerer restarts ICE and takes the new parameters: a new DTLS association.
+    const atAnswerer = receiver();
+    const b = (await p.replaceAnswerer(atAnswerer.generator)).manager;
+    b.setMediaRoutes({ extensionIds: { mid: MID_ID } });
+    const credentials = { ufrag: 'rst1', pwd: 'restartPasswordOf22Chars' };
+    b.start({ ...a.localParameters, ...credentials, dtlsRole: 'client', maxMessageSize: 262_144 });
+    a.restartIce(credentials);
+    // Before an ICE restart, another fingerprint is refused, changing nothing.
+    const restarted = {
+      ...b.localParameters,
+      dtlsRole: 'server' as const,
+      maxMessageSize: 262_144,
+    };
+    a.start(restarted);
+    // The old keys are gone: nothing is sent until the new association keys SRTP again.
+    expect(a.mediaReady).toBe(false);
+    expect(a.sendRtp(audio(100))).toBe(false);
+    await b.gather();
+    expect(
+      await p.clock.runUntil(
+        () =>
+          a.dtlsTransportState === DtlsTransportState.Connected &&
+          b.dtlsTransportState === DtlsTransportState.Connected &&
+          a.sctpTransportState === SctpTransportState.Connected,
+        { timeoutMs: 10_000 },
+      ),
+    ).toBe(true);
+    expect(a.mediaReady).toBe(true);
+    expect(a.mediaStats.srtpProfile).toBe(profile);
+
+    // The same SSRC from the new process: the offerer's sink of the first stream gets it (the
+    // generator is not asked again); the other way, the new process hears the offerer.
+    for (let seq = 11; seq <= 20; seq++) expect(b.sendRtp(audio(seq))).toBe(true);
+    for (let seq = 1; seq <= 5; seq++) expect(a.sendRtp(audio(seq))).toBe(true);
+    await p.clock.runUntil(
+      () => atOfferer.packets.length === 20 && atAnswerer.packets.length === 5,
+      { timeoutMs: 1000 },
+    );
+    expect(atOfferer.streams).toHaveLength(1);
+    expect(atOfferer.packets.map((pk) => pk.sequenceNumber)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    expect(a.mediaStats.dropped.srtp).toBe(0);
+    expect(atAnswerer.streams.map((st) => st.ssrc)).toEqual([0x1234_5678]);
+
+    // The offerer's timeline: SCTP of the old association closed with its reason, DTLS and
+    // SCTP up again on the new one.
+    const after = p.timeline({ ...p.offerer, events: p.offerer.events.slice(eventsBefore) });
+    expect(after.filter((line) => !line.startsWith('ice:'))).toEqual([
+      `sctp:${SctpTransportState.Closed} SCTP aborted: a new DTLS association replaced this one`,
+      `dtls:${DtlsTransportState.Connecting} DTLS handshake started`,
+      expect.stringMatching(
+        new RegExp(`^dtls:${DtlsTransportState.Connected} DTLS handshake complete \\(`),
+      ),
+      `sctp:${SctpTransportState.Connecting} SCTP association started`,
+      `sctp:${SctpTransportState.Connected} SCTP association established`,
+    ]);
+  });
+
+  it('refuses another DTLS fingerprint without an ICE restart, changing nothing', async () => {
+    const p = (pair = managerPair());
+    await connected(p);
+    const a = p.offerer.manager;
+    const other = generateCertificate();
+    const current = { ...p.answerer.manager.localParameters, dtlsRole: 'server' as const };
+    expect(() => a.start({ ...current, fingerprints: certificateFingerprints(other) })).toThrow(
+      /fingerprint changed without an ICE restart/,
+    );
+    expect(a.dtlsTransportState).toBe(DtlsTransportState.Connected);
+    expect(a.mediaReady).toBe(true);
+    // The same fingerprints in another case and order are the same certificate.
+    a.start({
+      ...current,
+      fingerprints: current.fingerprints.map((f) => ({ ...f, value: f.value.toLowerCase() })),
+    });
+    expect(a.dtlsTransportState).toBe(DtlsTransportState.Connected);
   });
 });

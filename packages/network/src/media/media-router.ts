@@ -131,6 +131,17 @@ export class MediaRouter {
     };
   }
 
+  /**
+   * Drops the SRTP keys (a DTLS restart: new ones come with the new association's `key()`);
+   * meanwhile nothing is sent and what arrives is dropped as `unkeyed`. The streams and their
+   * sinks stay.
+   */
+  unkey(): void {
+    this.srtp = undefined;
+    this.derive = undefined;
+    this.profile = undefined;
+  }
+
   /** The SRTP session, derived now if it is due; undefined before `key()` or when it failed. */
   private session(): SrtpSession | undefined {
     const derive = this.derive;
