@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStreamTrack } from './media-stream-track.js';
+import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import { closeAll, negotiate, openChannelPair, trickle, virtualPeers } from './testing-peers.js';
 

@@ -20,6 +20,12 @@ export type {
   RemoteInboundRtpCounters,
   SendFrameOptions,
 } from './outbound-options.js';
+export {
+  NackGenerator,
+  type NackGeneratorOptions,
+  type NackGeneratorStats,
+  type NackGeneratorStream,
+} from './nack-generator.js';
 export { OutboundRtpStream } from './outbound-stream.js';
 export {
   RTCP_AUDIO_INTERVAL_MS,
