@@ -37,6 +37,11 @@ export {
 } from './media-stream-track.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';
 export {
+  RTCDTMFSender,
+  RTCDTMFToneChangeEvent,
+  type RTCDTMFToneChangeEventInit,
+} from './rtc-dtmf-sender.js';
+export {
   type RTCRtpContributingSource,
   RTCRtpReceiver,
   type RTCRtpSynchronizationSource,

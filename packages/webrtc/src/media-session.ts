@@ -18,17 +18,34 @@ import {
   type RtcpPacket,
   type RtpPacket,
   rtpExtensionIds,
+  type SendPayloadOptions,
   TransportSequenceCounter,
 } from '@x/rtp';
 import type { Clock, Timer } from '@x/transport';
 import { trackControl } from './media-stream-track.js';
 import type { InboundStream, ReceiverState, SenderState } from './rtp-state.js';
+import { isAuxiliaryCodec } from './sdp/jsep-media.js';
 import type { SdpCodec } from './sdp/rtp-media.js';
 
 const log = debuglog('x:webrtc');
 
-/** Codecs that repair or protect another (RFC 4588, 2198, 5109): never a track's codec. */
-const REPAIR_CODECS = new Set(['rtx', 'red', 'ulpfec', 'flexfec-03']);
+/**
+ * The codec a sender's track goes out with: the first negotiated one that is not RTX, RED,
+ * FEC or telephone events (those carry no track of their own).
+ */
+export function sendCodecOf(sender: SenderState): SdpCodec | undefined {
+  return sender.codecs.find((c) => !isAuxiliaryCodec(c.name));
+}
+
+/** How a packet that carries no frame of the stream's codec is received. */
+const NOT_FRAMES = { frames: false } as const;
+
+/** True when `payloadType` is a telephone-event codec of the receiver (RFC 4733). */
+function isEventPayload(receiver: ReceiverState, payloadType: number): boolean {
+  for (const c of receiver.codecs)
+    if (c.payloadType === payloadType) return c.name.toLowerCase() === 'telephone-event';
+  return false;
+}
 
 /** How a frame is timed and flagged for {@link MediaSession.writeFrame}. */
 export interface FrameTiming {
@@ -58,6 +75,8 @@ interface Outbound {
 
 interface Inbound {
   readonly receiver: ReceiverState;
+  /** The payload type of the codec its frames are in. */
+  readonly payloadType: number;
   readonly counters: InboundStream;
   readonly stream: InboundRtpStream;
   readonly clockRate: number;
@@ -157,6 +176,26 @@ export class MediaSession {
     return sent;
   }
 
+  /**
+   * The RTP timestamp of `sender`'s stream now (RFC 4733: where a telephone event begins), or
+   * undefined (counted) when it may not send.
+   */
+  rtpTimestampOf(sender: SenderState): number | undefined {
+    return this.outboundOf(sender)?.stream.rtpTimestampAt(this.host.clock.now());
+  }
+
+  /**
+   * Sends one payload of another format (RFC 4733 telephone events) on `sender`'s stream, in
+   * its sequence-number space; false (counted) when it may not send.
+   */
+  writePayload(sender: SenderState, payload: Uint8Array, options: SendPayloadOptions): boolean {
+    const out = this.outboundOf(sender);
+    if (out === undefined) return false;
+    out.stream.sendPayload(payload, options, this.host.clock.now());
+    this.sent(sender, out);
+    return true;
+  }
+
   private sent(sender: SenderState, out: Outbound): void {
     const stats = out.stream.stats;
     sender.packetsSent = stats.packetsSent;
@@ -183,7 +222,7 @@ export class MediaSession {
       this.drops.notSending++;
       return undefined;
     }
-    const codec = sender.codecs.find((c) => !REPAIR_CODECS.has(c.name.toLowerCase()));
+    const codec = sendCodecOf(sender);
     const existing = this.outbound.get(sender);
     if (existing !== undefined && existing.payloadType === codec?.payloadType) return existing;
     if (codec === undefined) {
@@ -275,6 +314,13 @@ export class MediaSession {
       if (made === undefined) return;
       entry = made;
     }
+    // RFC 4733 telephone events share the audio stream's SSRC and numbering but are no audio
+    // frame: counted (not lost in our reports), kept out of the jitter buffer (the track's
+    // rtp() readers had them).
+    if (packet.payloadType !== entry.payloadType && isEventPayload(receiver, packet.payloadType)) {
+      entry.stream.receive(packet, now, NOT_FRAMES);
+      return;
+    }
     entry.stream.receive(packet, now);
     this.release(entry, now);
     this.schedule();
@@ -327,7 +373,7 @@ export class MediaSession {
     payloadType: number,
   ): Inbound | undefined {
     const codec: SdpCodec | undefined = receiver.codecs.find((c) => c.payloadType === payloadType);
-    if (codec === undefined || REPAIR_CODECS.has(codec.name.toLowerCase())) return undefined;
+    if (codec === undefined || isAuxiliaryCodec(codec.name)) return undefined;
     const feedback = codec.rtcpFeedback;
     const pli = feedback.some((f) => f.type === 'nack' && f.parameter === 'pli');
     const fir = feedback.some((f) => f.type === 'ccm' && f.parameter === 'fir');
@@ -348,7 +394,13 @@ export class MediaSession {
       // No depacketizer for the codec: RTP only (the track's rtp() still sees it).
       stream = new InboundRtpStream({ ...base, depacketizer: false });
     }
-    const entry: Inbound = { receiver, counters, stream, clockRate: codec.clockRate };
+    const entry: Inbound = {
+      receiver,
+      payloadType,
+      counters,
+      stream,
+      clockRate: codec.clockRate,
+    };
     this.inbound.set(counters.ssrc, entry);
     counters.rtpStream = stream;
     this.reporterOf().addStream(stream);

@@ -340,7 +340,8 @@ export class MediaStreamTrack extends SafeEventTarget {
   /**
    * Extension for Node: the raw RTP packets of a remote track (each a copy of the packet
    * as it arrived, decrypted, before the jitter buffer), for a relay or a recorder of its
-   * own. As {@link MediaStreamTrack.frames} otherwise.
+   * own: those of its media streams only, not of their RTX repair streams (RFC 4588; other
+   * SSRC, payload type and numbering). As {@link MediaStreamTrack.frames} otherwise.
    */
   rtp(): AsyncIterableIterator<Uint8Array> {
     this.#checkReadable('rtp');

@@ -693,6 +693,12 @@ export class RTCPeerConnection extends SafeEventTarget {
       enqueue: (operation) => this.enqueue(operation),
       updateNegotiationNeeded: () => this.negotiation.update(),
       now: () => (this.configuration.clock ?? systemClock).now(),
+      get clock() {
+        return pc.configuration.clock ?? systemClock;
+      },
+      get connectionState() {
+        return pc.connectionState;
+      },
       forgetIncomingStream: (ssrc) => {
         if (!this.closed) this.manager.removeIncomingStream(ssrc);
       },

@@ -57,7 +57,14 @@ describe('answering captured offers', () => {
       ['application', '2', '-'],
     ]);
     expect(sdp).toContain('a=group:BUNDLE 0 1 2');
-    expect(names(media[0])).toEqual(['111 opus', '0 PCMU', '8 PCMA']);
+    // Chromium's telephone events (no a=fmtp: events 0-15) answered with its payload types.
+    expect(names(media[0])).toEqual([
+      '111 opus',
+      '0 PCMU',
+      '8 PCMA',
+      '110 telephone-event',
+      '126 telephone-event',
+    ]);
     expect(names(media[1])!.slice(0, 2)).toEqual(['96 VP8', '97 rtx']);
     expect(names(media[1])).toContain('98 VP9');
     expect(media[1]!.msids).toEqual([]); // nothing sent: no a=msid

@@ -4,6 +4,7 @@
  * frames; keyframe requests, RTCP reports, BYE on stop() and the release on close().
  */
 import { readFileSync } from 'node:fs';
+import { wrapRtxPacket } from '@x/rtp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStream } from './media-stream.js';
 import {
@@ -137,6 +138,60 @@ describe('frames between two peers (MediaStreamTrack.writeFrame / frames())', ()
     );
     expect(() => video.writeFrame(new Uint8Array(1), { timestamp: Number.NaN })).toThrow(TypeError);
     expect(() => video.writeFrame(new Uint8Array(0), { timestamp: 0 })).toThrow(TypeError);
+    remoteVideo.stop();
+    await reading;
+  });
+
+  it('yields only the media stream on rtp(): an RTX padding probe and an RTX retransmission are not in it', async () => {
+    const { a, b, clock, audio, video, remoteVideo } = await connectedWithMedia(70);
+    const packets: Uint8Array[] = [];
+    const reading = (async () => {
+      for await (const p of remoteVideo.rtp()) packets.push(p);
+    })();
+    const videoSection = sections(a.localDescription!.sdp)[1]!;
+    const value = (name: string, test: (v: string) => boolean) =>
+      videoSection.attributes.find((x) => x.name === name && test(x.value ?? ''))!.value!;
+    const [mediaSsrc, rtxSsrc] = value('ssrc-group', (v) => v.startsWith('FID '))
+      .split(' ')
+      .slice(1)
+      .map(Number);
+    const vp8 = Number(value('rtpmap', (v) => v.includes(' VP8/')).split(' ')[0]);
+    const rtx = Number(value('rtpmap', (v) => v.includes(' rtx/')).split(' ')[0]);
+    const sendFromA = (p: Uint8Array) =>
+      (a as unknown as { manager: { sendRtp(p: Uint8Array): boolean } }).manager.sendRtp(p);
+    // libwebrtc's bandwidth probe before its first frame: padding only, on the RTX stream, in
+    // the RTX stream's own numbering (RFC 3550 §5.1 P bit: the last octet counts the padding).
+    const probe = rtpPacket({
+      payloadType: rtx,
+      sequenceNumber: 40_000,
+      timestamp: 0,
+      ssrc: rtxSsrc!,
+      payload: Buffer.alloc(224),
+    });
+    probe[0]! |= 0x20;
+    probe[probe.length - 1] = 224;
+    expect(sendFromA(probe)).toBe(true);
+    await writeClip(clock, audio, video);
+    await tasks();
+    // Then the first media packet again on the RTX stream (RFC 4588 §4), next in its numbering.
+    const first = packets.find((p) => Buffer.from(p).readUInt32BE(8) === mediaSsrc)!;
+    const again = wrapRtxPacket(first, {
+      ssrc: rtxSsrc!,
+      payloadType: rtx,
+      sequenceNumber: 40_001,
+    });
+    expect(sendFromA(again!)).toBe(true);
+    await clock.advance(50);
+    await tasks();
+    const inbound = [...(await b.getTransceivers()[1]!.receiver.getStats()).values()].find(
+      (s) => s.type === 'inbound-rtp',
+    )!;
+    expect(inbound.retransmittedPacketsReceived).toBe(2);
+    expect(packets).toHaveLength(inbound.packetsReceived as number);
+    expect(new Set(packets.map((p) => Buffer.from(p).readUInt32BE(8)))).toEqual(
+      new Set([mediaSsrc]),
+    );
+    expect(new Set(packets.map((p) => p[1]! & 0x7f))).toEqual(new Set([vp8]));
     remoteVideo.stop();
     await reading;
   });

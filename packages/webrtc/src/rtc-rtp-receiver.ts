@@ -204,8 +204,11 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
         });
       }
       // Raw RTP to the track's rtp() readers (copied: the packet is a view of the datagram),
-      // then the jitter buffer and depacketizer of its frames.
-      trackControl().deliverRtp(state.track, packet.bytes);
+      // then the jitter buffer and depacketizer of its frames. Only the media stream's: a
+      // repair stream (RFC 4588 RTX: libwebrtc's padding-only bandwidth probes, answers to
+      // NACKs) has its own SSRC, payload type and sequence numbers, and a relay writing it to
+      // writeRtp() would number the media after it and drop the media as too old.
+      if (!s.repair) trackControl().deliverRtp(state.track, packet.bytes);
       state.host.media.receiveRtp(state, s, packet);
     },
     // The peer's SR, SDES and BYE about this SSRC (the Manager routes them by SSRC).

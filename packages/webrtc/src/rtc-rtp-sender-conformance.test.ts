@@ -287,7 +287,18 @@ describe('RTCRtpSender.getParameters() and setParameters()', () => {
 describe('RTCRtpSender.getCapabilities() and RTCRtpReceiver.getCapabilities()', () => {
   it('lists our codecs (RTX once) and header extensions per kind; null for another kind', () => {
     const audio = RTCRtpSender.getCapabilities('audio')!;
-    expect(audio.codecs.map((c) => c.mimeType)).toEqual(['audio/opus', 'audio/PCMU', 'audio/PCMA']);
+    expect(audio.codecs.map((c) => c.mimeType)).toEqual([
+      'audio/opus',
+      'audio/PCMU',
+      'audio/PCMA',
+      'audio/telephone-event',
+      'audio/telephone-event',
+    ]);
+    // RFC 4733 events at the rate of Opus and of G.711, DTMF's 16 events.
+    expect(audio.codecs.slice(3)).toEqual([
+      { mimeType: 'audio/telephone-event', clockRate: 48000, sdpFmtpLine: '0-15' },
+      { mimeType: 'audio/telephone-event', clockRate: 8000, sdpFmtpLine: '0-15' },
+    ]);
     expect(audio.codecs[0]).toEqual({
       mimeType: 'audio/opus',
       clockRate: 48000,

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { MediaStream } from './media-stream.js';
 import { MediaStreamTrack } from './media-stream-track.js';
+import { RTCDTMFSender } from './rtc-dtmf-sender.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import {
   capabilities,
@@ -18,6 +19,7 @@ import {
 import type { SenderState } from './rtp-state.js';
 
 const states = new WeakMap<RTCRtpSender, SenderState>();
+const dtmfSenders = new WeakMap<RTCRtpSender, RTCDTMFSender>();
 
 /** webrtc-pc "[[LastReturnedParameters]] … queue a task that sets it to null". */
 const clearLater = (state: SenderState, returned: RTCRtpSendParameters): void => {
@@ -47,6 +49,7 @@ export class RTCRtpSender {
     if (state === undefined || typeof state !== 'object' || !('ssrc' in state))
       throw new TypeError('Illegal constructor');
     states.set(this, state);
+    if (state.kind === 'audio') dtmfSenders.set(this, new RTCDTMFSender(state));
   }
 
   /** The track sent, or null. */
@@ -59,9 +62,12 @@ export class RTCRtpSender {
     return states.get(this)!.transport;
   }
 
-  /** Always null: DTMF is not implemented. */
-  get dtmf(): null {
-    return null;
+  /**
+   * webrtc-pc §7.1 `dtmf` ([[Dtmf]]): the {@link RTCDTMFSender} of an audio sender (the same
+   * object each time), null for a video one.
+   */
+  get dtmf(): RTCDTMFSender | null {
+    return dtmfSenders.get(this) ?? null;
   }
 
   /**

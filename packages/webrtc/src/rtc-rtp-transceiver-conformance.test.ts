@@ -379,6 +379,12 @@ describe('renegotiation', () => {
       'audio/opus',
       'audio/PCMU',
       'audio/PCMA',
+      'audio/telephone-event',
+      'audio/telephone-event',
+    ]);
+    expect(params.codecs.slice(3).map((c) => [c.payloadType, c.clockRate, c.sdpFmtpLine])).toEqual([
+      [110, 48000, '0-15'],
+      [126, 8000, '0-15'],
     ]);
     expect(params.headerExtensions.map((e) => e.id)).toEqual([1, 2, 3, 4]);
     expect(params.rtcp.reducedSize).toBe(true);

@@ -112,7 +112,9 @@ export function stopSendingAndReceiving(state: TransceiverState, by: 'local' | '
   // packet of theirs asks the generator again, which declines it.
   for (const ssrc of state.receiver.inbound.keys()) state.host.forgetIncomingStream(ssrc);
   state.host.media.stopReceiver(state.receiver);
-  // "Stop sending media": RFC 3550 §6.6 BYE for the sender's SSRC, on the wire now.
+  // "Stop sending media": RFC 3550 §6.6 BYE for the sender's SSRC, on the wire now, and no
+  // more DTMF (its playout task would abort: the transceiver is stopping).
+  state.sender.dtmf?.cancel();
   state.host.media.stopSender(state.sender);
   trackControl().end(state.receiver.track, { kind: 'transceiver-stopped', by });
 }

@@ -122,7 +122,8 @@ export const MAX_SIMULCAST_LAYERS = 4;
 
 /** webrtc-pc `RTCRtpCodec` of one codec of the SDP tables. */
 export function codecOf(kind: 'audio' | 'video', c: SdpCodec): RTCRtpCodec {
-  const fmtp = formatFmtp(c.parameters);
+  // The line as written when it is not key=value pairs (telephone-event's `0-15`).
+  const fmtp = c.fmtp ?? formatFmtp(c.parameters);
   return {
     mimeType: `${kind}/${c.name}`,
     clockRate: c.clockRate,

@@ -6,12 +6,14 @@
  * {@link ReceiverState.streams}.
  */
 import type { InboundRtpStream, OutboundRtpStream } from '@x/rtp';
+import type { Clock } from '@x/transport';
 import type { MediaSession } from './media-session.js';
 import type { MediaStream } from './media-stream.js';
 import type { MediaStreamTrack, MediaStreamTrackKind } from './media-stream-track.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import type { RTCRtpEncodingParameters, RTCRtpSendParameters } from './rtp-parameters.js';
 import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
+import type { RTCPeerConnectionState } from './state/states.js';
 import type { RTCRtpTransceiverDirection } from './rtp-parameters.js';
 
 /** What the RTP objects ask of their peer connection. */
@@ -24,6 +26,10 @@ export interface RtpHost {
   updateNegotiationNeeded(): void;
   /** The clock's now, in ms (sources' timestamps). */
   now(): number;
+  /** The connection's clock (the DTMF playout's timers). */
+  readonly clock: Clock;
+  /** The connection's [[ConnectionState]] ("determine if DTMF can be sent"). */
+  readonly connectionState: RTCPeerConnectionState;
   /** Tells the Manager to forget an incoming stream (a stopped receiver takes no more RTP). */
   forgetIncomingStream(ssrc: number): void;
   /** The `inbound-rtp`/`outbound-rtp` entries of one sender or receiver (`getStats()`). */
@@ -56,6 +62,14 @@ export interface SenderState {
   /** The RTP stream it sends on, once it sent (reports, round-trip time). */
   rtpStream?: OutboundRtpStream;
   transceiver: TransceiverState | undefined;
+  /** [[Dtmf]]'s playout (audio senders): stopped with the transceiver or the connection. */
+  dtmf?: DtmfPlayout;
+}
+
+/** What the transceiver and the connection ask of a sender's DTMF playout. */
+export interface DtmfPlayout {
+  /** Ends the playout now: no more tone, packet, event or timer. */
+  cancel(): void;
 }
 
 /** One incoming RTP stream of a receiver, with its counters. */

@@ -637,6 +637,7 @@ export class Transceivers {
       t.stopped = true;
       t.direction = 'stopped';
       t.currentDirection = 'stopped';
+      t.sender.dtmf?.cancel();
       trackControl().end(t.receiver.track, { kind: 'connection-closed' }, false);
     }
   }

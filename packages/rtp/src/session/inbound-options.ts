@@ -84,6 +84,15 @@ export interface InboundLastPacket {
   readonly audioLevel?: AudioLevel;
 }
 
+/** Options of {@link InboundRtpStream.receive}. */
+export interface InboundReceiveOptions {
+  /**
+   * False: the packet carries no frame of the stream's codec (RFC 4733 telephone events): it
+   * is counted and in the statistics, but not given to the jitter buffer. Default true.
+   */
+  readonly frames?: boolean;
+}
+
 /** What {@link InboundRtpStream.receive} did with a packet. */
 export type InboundReceiveResult =
   /** Stored in the jitter buffer (or, without one, counted). */

@@ -86,6 +86,25 @@ describe('InboundRtpStream', () => {
     expect(stream.nextDeadline()).toBeUndefined();
   });
 
+  it('frames: false counts a packet of another format (RFC 4733 events) without a frame, and not as lost', () => {
+    const { stream } = make({ clockRate: 48_000, mimeType: 'audio/opus' });
+    const opus = (seq: number, ts: number) => packet(seq, ts, Uint8Array.of(0xf8, seq));
+    const event = packet(101, 960, Uint8Array.of(1, 10, 0, 240));
+    expect(stream.receive(opus(100, 0), 0)).toBe('accepted');
+    expect(stream.receive(event, 10, { frames: false })).toBe('accepted');
+    expect(stream.receive(opus(102, 960), 20)).toBe('accepted');
+    const frames = stream.pop(20);
+    expect(frames.map((f) => [...f.data])).toEqual([
+      [0xf8, 100],
+      [0xf8, 102],
+    ]);
+    const s = stream.stats;
+    expect([s.packetsReceived, s.packetsLost, s.framesReceived, s.framesDropped]).toEqual([
+      3, 0, 2, 0,
+    ]);
+    expect(s.bytesReceived).toBe(2 + 4 + 2);
+  });
+
   it('counts a gap as lost (RFC 3550 §A.3), waits for a keyframe and asks with a PLI (RFC 4585 §6.3.1)', () => {
     const { stream, feedback } = make({ feedbackSsrc: 77 });
     const packets = vp8Packets(6);

@@ -19,6 +19,7 @@ import type { JitterFrame, MissingPacket } from '../stream/jitter-buffer-options
 import { ReceiveStatistics } from '../stream/receive-statistics.js';
 import type {
   InboundLastPacket,
+  InboundReceiveOptions,
   InboundReceiveResult,
   InboundRtpCounters,
   InboundRtpStreamOptions,
@@ -144,8 +145,16 @@ export class InboundRtpStream {
    * buffer, then to the stages. The buffer keeps the packet's payload (a view) until its
    * frame is released: give a copy if you reuse the packet's memory (the Manager's packets
    * own theirs). A packet of another SSRC is counted and dropped. Never throws.
+   *
+   * With `{ frames: false }` the packet is counted and in the statistics (so the report
+   * blocks do not call it lost) but stays out of the jitter buffer: a payload of another
+   * format on the stream's SSRC and numbering, such as RFC 4733 telephone events.
    */
-  receive(packet: RtpPacket, arrivalMs: number): InboundReceiveResult {
+  receive(
+    packet: RtpPacket,
+    arrivalMs: number,
+    options: InboundReceiveOptions = {},
+  ): InboundReceiveResult {
     if (packet.ssrc !== this.ssrc) {
       this.counters.wrongSsrc++;
       return 'wrong-ssrc';
@@ -157,7 +166,10 @@ export class InboundRtpStream {
     c.headerBytesReceived += packet.bytes.length - payloadSize;
     c.lastPacketReceivedTimestamp = arrivalMs;
     this.statistics.receive(packet.sequenceNumber, packet.timestamp, arrivalMs);
-    const result = this.jitterBuffer?.push(packet, arrivalMs) ?? 'accepted';
+    const result =
+      options.frames === false
+        ? 'accepted'
+        : (this.jitterBuffer?.push(packet, arrivalMs) ?? 'accepted');
     if (
       (result === 'accepted' || result === 'late') &&
       (this.last === undefined || ((packet.timestamp - this.last.rtpTimestamp) | 0) >= 0)

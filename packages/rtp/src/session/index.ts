@@ -6,6 +6,7 @@
 
 export type {
   InboundLastPacket,
+  InboundReceiveOptions,
   InboundReceiveResult,
   InboundRtpCounters,
   InboundRtpStreamOptions,
@@ -19,6 +20,7 @@ export type {
   OutboundRtpStreamOptions,
   RemoteInboundRtpCounters,
   SendFrameOptions,
+  SendPayloadOptions,
 } from './outbound-options.js';
 export {
   NackGenerator,

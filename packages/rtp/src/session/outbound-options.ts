@@ -96,6 +96,19 @@ export interface SendFrameOptions {
   readonly audioLevel?: AudioLevel;
 }
 
+/** Options of {@link OutboundRtpStream.sendPayload}. */
+export interface SendPayloadOptions {
+  /** The payload type of the payload's format (a negotiated one, 0–127). */
+  readonly payloadType: number;
+  /**
+   * The packet's RTP timestamp on the stream's own timeline (the random offset included), e.g.
+   * {@link OutboundRtpStream.rtpTimestampAt} when an RFC 4733 event began.
+   */
+  readonly rtpTimestamp: number;
+  /** The marker bit (RFC 4733 §2.5.1.3: on the first packet of an event). Default `false`. */
+  readonly marker?: boolean;
+}
+
 /** Options of {@link OutboundRtpStream.sendRtp}. */
 export interface ForwardRtpOptions {
   /** The packet begins a keyframe (counted in `keyFramesSent`). Default `false`. */

@@ -126,6 +126,49 @@ describe('OutboundRtpStream: frames', () => {
     expect(sent[1]!.timestamp - sent[0]!.timestamp).toBe(960);
   });
 
+  it('sendPayload: another payload type in the same numbering, at a timestamp of the stream timeline (RFC 4733 events)', () => {
+    const counter = new TransportSequenceCounter(7);
+    const { stream, sent } = make({
+      mimeType: 'audio/opus',
+      payloadType: 111,
+      clockRate: 48_000,
+      initialSequenceNumber: 0xffff,
+      extensionIds: { mid: 1, transportSequenceNumber: 4 },
+      mid: 'a',
+      transportSequence: counter,
+    });
+    // Before any frame: the offset plus the clock (what sendFrame without a timestamp uses).
+    expect(stream.rtpTimestampAt(10)).toBe(1000 + 480);
+    stream.sendFrame(Uint8Array.of(0xf8, 1), { rtpTimestamp: 9600 }, 100);
+    // 30 ms after the frame: its timestamp plus 30 ms of the 48 kHz clock.
+    const at = stream.rtpTimestampAt(130);
+    expect(at).toBe(1000 + 9600 + 1440);
+    stream.sendPayload(
+      Uint8Array.of(5, 10, 0, 0),
+      { payloadType: 110, rtpTimestamp: at, marker: true },
+      130,
+    );
+    stream.sendPayload(Uint8Array.of(5, 0x8a, 0, 160), { payloadType: 110, rtpTimestamp: at }, 180);
+    stream.sendFrame(Uint8Array.of(0xf8, 2), { rtpTimestamp: 9600 + 4800 }, 200);
+    expect(sent.map((p) => [p.sequenceNumber, p.payloadType, p.marker, p.timestamp])).toEqual([
+      [0xffff, 111, false, 1000 + 9600],
+      [0, 110, true, at],
+      [1, 110, false, at],
+      [2, 111, false, 1000 + 9600 + 4800],
+    ]);
+    expect(sent.map((p) => readTransportSequenceNumber(p, 4))).toEqual([7, 8, 9, 10]);
+    expect(sent.every((p) => p.ssrc === 0xaabb_ccdd && readMid(p, 1) === 'a')).toBe(true);
+    const s = stream.stats;
+    expect(s.packetsSent).toBe(4);
+    expect(s.framesSent).toBe(2);
+    expect(s.bytesSent).toBe(2 + 4 + 4 + 2);
+    // The frames' timeline is the sender report's: the events left it alone.
+    expect(s.lastSentRtpTimestamp).toBe(1000 + 9600 + 4800);
+    // And a NACK for an event packet finds it in the history.
+    expect(stream.retransmit(1, 220)).toBe(true);
+    expect(sent.at(-1)!.payloadType).toBe(110);
+  });
+
   it('adds mid, rid and abs-send-time, and one transport-wide counter numbers every stream', () => {
     const counter = new TransportSequenceCounter(0xfffe);
     const a = make({ extensionIds: ids, mid: '1', rid: 'q', transportSequence: counter });

@@ -31,6 +31,7 @@ import {
   type RemoteInboundRtpCounters,
   resolveOutboundOptions,
   type SendFrameOptions,
+  type SendPayloadOptions,
 } from './outbound-options.js';
 import { cryptoRandom, randomBits } from './random.js';
 import { RemoteInboundState } from './remote-inbound.js';
@@ -261,6 +262,41 @@ export class OutboundRtpStream {
   }
 
   /**
+   * Sends one payload of another format than the stream's codec on this stream (RFC 4733
+   * telephone events, RFC 3389 comfort noise): our SSRC, the next sequence number, the given
+   * payload type, RTP timestamp (on this stream's timeline, see
+   * {@link OutboundRtpStream.rtpTimestampAt}) and marker bit, the header extensions of a
+   * frame. Counted in the packets and bytes sent (not as a frame) and kept for retransmission;
+   * the timestamp of the stream's frames and sender reports is left as it was.
+   */
+  sendPayload(payload: Uint8Array, options: SendPayloadOptions, nowMs: number): void {
+    const extensions = this.frameExtensions({}, nowMs);
+    const bytes = this.numberAndSerialize(
+      payload,
+      u32(options.rtpTimestamp),
+      options.marker ?? false,
+      extensions,
+      undefined,
+      0,
+      nowMs,
+      options.payloadType,
+    );
+    this.deliver(bytes, nowMs);
+  }
+
+  /**
+   * The stream's RTP timestamp at `nowMs`: the last frame's advanced by the time since it was
+   * captured (what a sender report says), or, before any frame, the random offset plus `nowMs`
+   * in clock-rate units (what `sendFrame` without a timestamp would use).
+   */
+  rtpTimestampAt(nowMs: number): number {
+    const c = this.counters;
+    if (c.lastSentRtpTimestamp === undefined || c.lastSentCaptureMs === undefined)
+      return u32(this.timestampOffset + (nowMs * this.clockRate) / 1000);
+    return u32(c.lastSentRtpTimestamp + ((nowMs - c.lastSentCaptureMs) * this.clockRate) / 1000);
+  }
+
+  /**
    * Makes the next {@link OutboundRtpStream.sendRtp} packet continue our numbering afresh:
    * call it when the forwarded source changes (another simulcast layer, another peer), so the
    * jump in the input's numbers does not reach the receiver.
@@ -441,6 +477,7 @@ export class OutboundRtpStream {
     csrcs: readonly number[] | undefined,
     paddingSize: number,
     nowMs: number,
+    payloadType = this.payloadType,
   ): Uint8Array {
     const sequenceNumber = this.nextSequenceNumber;
     this.nextSequenceNumber = (sequenceNumber + 1) & 0xffff;
@@ -453,6 +490,7 @@ export class OutboundRtpStream {
       csrcs,
       paddingSize,
       nowMs,
+      payloadType,
     );
   }
 
@@ -465,6 +503,7 @@ export class OutboundRtpStream {
     csrcs: readonly number[] | undefined,
     paddingSize: number,
     nowMs: number,
+    payloadType = this.payloadType,
   ): Uint8Array {
     const ids = this.options.extensionIds;
     if (this.transportSequence !== undefined && ids?.transportSequenceNumber !== undefined) {
@@ -475,7 +514,7 @@ export class OutboundRtpStream {
       );
     }
     const bytes = serializeRtp({
-      payloadType: this.payloadType,
+      payloadType,
       sequenceNumber,
       timestamp,
       ssrc: this.ssrc,

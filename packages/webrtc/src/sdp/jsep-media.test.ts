@@ -55,10 +55,12 @@ describe('answering the RTP sections real stacks offer', () => {
     const [audio, video] = remote('chromium-track-offer.sdp');
     const a = answerRtpSection(audio!, { mid: audio!.mid!, direction: 'recvonly' })!;
     expect(a.direction).toBe('recvonly');
-    expect(a.codecs.map((c) => `${c.payloadType} ${c.name}`)).toEqual([
-      '111 opus',
-      '0 PCMU',
-      '8 PCMA',
+    expect(a.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}`)).toEqual([
+      '111 opus/48000',
+      '0 PCMU/8000',
+      '8 PCMA/8000',
+      '110 telephone-event/48000',
+      '126 telephone-event/8000',
     ]);
     const offeredMid = audio!.media.headerExtensions.find((e) => e.uri.endsWith('sdes:mid'))!;
     expect(a.headerExtensions).toContainEqual({ id: offeredMid.id, uri: offeredMid.uri });
@@ -118,6 +120,28 @@ describe('answering the RTP sections real stacks offer', () => {
       media: { ...audio!.media, codecs: audio!.media.codecs.filter((c) => c.name === 'G722') },
     };
     expect(answerRtpSection(only, { mid: '0', direction: 'sendrecv' })).toBeUndefined();
+    // Telephone events alone carry no track: nothing to answer with either (RFC 4733 rides
+    // beside an audio codec).
+    const events = {
+      ...audio!,
+      media: {
+        ...audio!.media,
+        codecs: audio!.media.codecs.filter((c) => c.name === 'telephone-event'),
+      },
+    };
+    expect(events.media.codecs.map((c) => c.clockRate)).toEqual([48000, 8000]);
+    expect(answerRtpSection(events, { mid: '0', direction: 'sendrecv' })).toBeUndefined();
+  });
+
+  it("answers Firefox's telephone-event/8000 with its payload type and its a=fmtp 0-15", () => {
+    const [audio] = remote('firefox-av-offer.sdp');
+    const a = answerRtpSection(audio!, { mid: audio!.mid!, direction: 'sendrecv', sender })!;
+    expect(a.codecs.find((c) => c.name === 'telephone-event')).toMatchObject({
+      payloadType: 101,
+      clockRate: 8000,
+      fmtp: '0-15',
+    });
+    expect(a.codecs.filter((c) => c.name === 'telephone-event')).toHaveLength(1);
   });
 
   it('keeps only the header extensions we understand, with the offered ids', () => {
@@ -171,6 +195,33 @@ describe('our RTP sections', () => {
       codecs: VIDEO_CODECS,
       msids: [{ stream: 'stream', track: 'track' }],
     });
+  });
+
+  it('offer Opus, G.711 and telephone-event at 48000 and 8000 Hz with a=fmtp 0-15 (RFC 4733 §2.4.1), as browsers do', () => {
+    const section = rtpSection(
+      {
+        kind: 'audio',
+        mid: '0',
+        direction: 'sendrecv',
+        codecs: AUDIO_CODECS,
+        headerExtensions: HEADER_EXTENSIONS.audio,
+        sender: { ...sender, rtxSsrc: undefined },
+      },
+      { port: 9, address: '0.0.0.0' },
+    );
+    const text = serializeMediaSection(section);
+    for (const line of [
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 110 126',
+      'a=rtpmap:110 telephone-event/48000',
+      'a=fmtp:110 0-15',
+      'a=rtpmap:126 telephone-event/8000',
+      'a=fmtp:126 0-15',
+    ])
+      expect(text).toContain(line);
+    const read = readRtpMedia(
+      parseSdp(`v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n${text}`).media[0]!,
+    );
+    expect(read).toMatchObject({ codecs: AUDIO_CODECS });
   });
 
   it('write no sender lines when the direction does not send, and "-" for a track in no stream', () => {

@@ -63,15 +63,43 @@ const codec = (
 });
 
 /**
+ * RFC 4733 telephone events at one clock rate: the DTMF events 0–15 (`a=fmtp:<pt> 0-15`, which
+ * is also the default when the line is absent, RFC 4733 §2.4.1).
+ */
+const telephoneEvent = (payloadType: number, clockRate: number): SdpCodec => ({
+  ...codec(payloadType, 'telephone-event', clockRate),
+  fmtp: '0-15',
+});
+
+/**
  * Audio codecs we send and receive, in our order of preference, with the payload types of our
  * offers (Chromium's numbers, so that an SFU forwarding between us and a browser rarely has to
- * rewrite them): Opus (RFC 7587), then G.711 (RFC 3551).
+ * rewrite them): Opus (RFC 7587), then G.711 (RFC 3551), then RFC 4733 telephone events at
+ * the clock rate of each (what `RTCDTMFSender` sends; DTMF goes at the rate of the audio codec).
  */
 export const AUDIO_CODECS: readonly SdpCodec[] = [
   codec(111, 'opus', 48000, { minptime: '10', useinbandfec: '1' }, [feedback('transport-cc')], 2),
   codec(0, 'PCMU', 8000),
   codec(8, 'PCMA', 8000),
+  telephoneEvent(110, 48000),
+  telephoneEvent(126, 8000),
 ];
+
+/**
+ * Codecs that carry no track of their own: RTX, RED and FEC repair or protect another (RFC
+ * 4588, 2198, 5109), telephone events (RFC 4733) go beside the audio codec. A section whose
+ * codecs are all of these has nothing to send or play.
+ */
+export function isAuxiliaryCodec(name: string): boolean {
+  return AUXILIARY_CODECS.has(name.toLowerCase());
+}
+const AUXILIARY_CODECS: ReadonlySet<string> = new Set([
+  'rtx',
+  'red',
+  'ulpfec',
+  'flexfec-03',
+  'telephone-event',
+]);
 
 /**
  * Video codecs we send and receive, each with RTX (RFC 4588): VP8 (RFC 7741), VP9 profile 0
@@ -102,6 +130,11 @@ export const VIDEO_CODECS: readonly SdpCodec[] = [
   codec(45, 'AV1', 90000, { 'level-idx': '5', profile: '0', tier: '0' }, VIDEO_FEEDBACK),
   codec(46, 'rtx', 90000, { apt: '45' }),
 ];
+
+/** True for an RFC 4733 `telephone-event` codec. */
+export function isTelephoneEvent(c: SdpCodec): boolean {
+  return c.name.toLowerCase() === 'telephone-event';
+}
 
 /** RFC 8285 header extensions we understand, per kind, with the ids of our offers. */
 export const HEADER_EXTENSIONS: Readonly<Record<'audio' | 'video', readonly SdpHeaderExtension[]>> =
@@ -334,7 +367,8 @@ export function answerRtpSection(
 ): LocalRtpSection | undefined {
   const supported = local.codecs ?? (offered.kind === 'audio' ? AUDIO_CODECS : VIDEO_CODECS);
   const codecs = answerCodecs(offered.media.codecs, supported);
-  if (codecs.every((c) => c.name.toLowerCase() === 'rtx')) return undefined;
+  // Nothing but RTX or telephone events in common: no codec to carry the track.
+  if (codecs.every((c) => c.name.toLowerCase() === 'rtx' || isTelephoneEvent(c))) return undefined;
   const dir = answerDirection(offered.direction, local.direction);
   const rtx = codecs.some((c) => c.name.toLowerCase() === 'rtx');
   // RFC 8853 §5.3: the answerer reverses the offered simulcast; we receive the send layers.

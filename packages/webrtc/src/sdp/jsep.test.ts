@@ -375,7 +375,7 @@ describe('offers and answers with audio and video (RFC 9429 §5.2.1, §5.3.1)', 
     expect(
       Array.isArray(read) && read.map((r) => [r.mid, r.rejected, r.media.codecs.length]),
     ).toEqual([
-      ['0', false, 3],
+      ['0', false, AUDIO_CODECS.length],
       ['1', false, VIDEO_CODECS.length],
       ['3', true, 0],
     ]);
