@@ -1,5 +1,6 @@
 // pionpeer: one pion/webrtc v3 PeerConnection driven over line-delimited JSON on stdin and
-// stdout, for the interop tests of tools/interop/webrtc (pion.ts is its other half).
+// stdout, for the interop tests of tools/interop/webrtc (pion.ts is its other half) and
+// tools/interop/media (pion-media.ts).
 //
 // Each input line is a command {"id":N,"op":"...",...}; each gets one reply
 // {"id":N,"result":...} or {"id":N,"error":"..."}. Everything else the peer has to say is an
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v2"
+	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/webrtc/v3"
 )
@@ -46,6 +48,7 @@ type peer struct {
 	mu       sync.Mutex
 	channels map[string]*webrtc.DataChannel
 	echo     bool
+	media    *loopback // the media echo (media.go), once addEchoTracks made it
 }
 
 func now() float64 { return float64(time.Now().UnixNano()) / 1e6 }
@@ -159,6 +162,12 @@ func (p *peer) handle(c command) (interface{}, error) {
 		return nil, dc.Close()
 	case "connectionState":
 		return p.pc.ConnectionState().String(), nil
+	case "addEchoTracks":
+		return p.addEchoTracks()
+	case "bye":
+		return p.bye()
+	case "mediaStats":
+		return p.mediaStats(), nil
 	case "close":
 		at := now()
 		return map[string]interface{}{"closedAt": at}, p.pc.Close()
@@ -177,7 +186,20 @@ func main() {
 	s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) })
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	api := webrtc.NewAPI(webrtc.WithSettingEngine(s))
+	// What webrtc.NewPeerConnection would set up: the default codecs (VP8, VP9, H.264, Opus,
+	// G.722, PCMU, PCMA) and the default interceptors (NACK generator and responder, sender
+	// and receiver reports, transport-wide CC feedback). A data-only session is the same.
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	api := webrtc.NewAPI(webrtc.WithSettingEngine(s), webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -193,6 +215,7 @@ func main() {
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.event("connectionState", map[string]interface{}{"state": s.String()})
 	})
+	pc.OnTrack(p.onTrack)
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
 		p.mu.Lock()
 		echo := p.echo
