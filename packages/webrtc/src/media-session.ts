@@ -23,7 +23,14 @@ import {
 } from '@x/rtp';
 import type { Clock, Timer } from '@x/transport';
 import { trackControl } from './media-stream-track.js';
-import type { InboundStream, ReceiverState, SenderState } from './rtp-state.js';
+import type { MediaStreamTrack } from './media-stream-track.js';
+import {
+  forgetSenders,
+  type InboundStream,
+  type ReceiverState,
+  type SenderState,
+  sendersOf,
+} from './rtp-state.js';
 import { isAuxiliaryCodec } from './sdp/jsep-media.js';
 import type { SdpCodec } from './sdp/rtp-media.js';
 
@@ -92,27 +99,26 @@ export interface MediaSessionDrops {
   malformed: number;
 }
 
-/** The connections whose senders a track written to may be on (open ones only). */
-const sessions = new Set<MediaSession>();
-
 /**
  * Hands a frame written to a local track to every sender that carries it on an open
  * connection; true if at least one sent it.
  */
-export function writeTrackFrame(track: object, data: Uint8Array, timing: FrameTiming): boolean {
+export function writeTrackFrame(
+  track: MediaStreamTrack,
+  data: Uint8Array,
+  timing: FrameTiming,
+): boolean {
   let sent = false;
-  for (const session of sessions)
-    for (const sender of session.sendersOf(track))
-      if (session.writeFrame(sender, data, timing)) sent = true;
+  for (const sender of sendersOf(track))
+    if (sender.host.media.writeFrame(sender, data, timing)) sent = true;
   return sent;
 }
 
 /** As {@link writeTrackFrame}, for a ready RTP packet. */
-export function writeTrackRtp(track: object, packet: Uint8Array): boolean {
+export function writeTrackRtp(track: MediaStreamTrack, packet: Uint8Array): boolean {
   let sent = false;
-  for (const session of sessions)
-    for (const sender of session.sendersOf(track))
-      if (session.writeRtp(sender, packet)) sent = true;
+  for (const sender of sendersOf(track))
+    if (sender.host.media.writeRtp(sender, packet)) sent = true;
   return sent;
 }
 
@@ -128,14 +134,7 @@ export class MediaSession {
   /** Writes that were not sent, by reason. */
   readonly drops: MediaSessionDrops = { notSending: 0, noCodec: 0, malformed: 0 };
 
-  constructor(private readonly host: MediaSessionHost) {
-    sessions.add(this);
-  }
-
-  /** The senders of this connection that carry `track`. */
-  *sendersOf(track: object): Iterable<SenderState> {
-    for (const s of this.host.senders()) if (s.track === track) yield s;
-  }
+  constructor(private readonly host: MediaSessionHost) {}
 
   // Sending ------------------------------------------------------------------------------
 
@@ -161,16 +160,15 @@ export class MediaSession {
 
   /** Forwards one RTP packet on `sender`'s stream (renumbered, our SSRC and payload type). */
   writeRtp(sender: SenderState, bytes: Uint8Array): boolean {
-    // A copy: the stream rewrites SSRC, sequence number and payload type in place, and the
-    // caller's buffer stays theirs.
-    const packet = parseRtp(new Uint8Array(bytes));
+    // A view: the stream writes a new packet (our SSRC, numbers, payload type, extensions)
+    // and copies the payload into it, so the caller's buffer is read, never changed or kept.
+    const packet = parseRtp(bytes);
     if (typeof packet === 'string') {
       this.drops.malformed++;
       return false;
     }
     const out = this.outboundOf(sender);
     if (out === undefined) return false;
-    packet.payloadType = out.payloadType;
     const sent = out.stream.sendRtp(packet, this.host.clock.now());
     this.sent(sender, out);
     return sent;
@@ -463,7 +461,7 @@ export class MediaSession {
     const ssrcs = [...this.outbound.keys()].map((s) => s.ssrc);
     if (ssrcs.length > 0) this.reporter?.bye(ssrcs, this.host.clock.now());
     this.closed = true;
-    sessions.delete(this);
+    forgetSenders(this.host.senders());
     this.timer?.cancel();
     this.timer = undefined;
     this.outbound.clear();

@@ -16,7 +16,7 @@ import {
   type RTCRtpEncodingParameters,
   type RTCRtpSendParameters,
 } from './rtp-parameters.js';
-import type { SenderState } from './rtp-state.js';
+import { type SenderState, setSenderTrack } from './rtp-state.js';
 
 const states = new WeakMap<RTCRtpSender, SenderState>();
 const dtmfSenders = new WeakMap<RTCRtpSender, RTCDTMFSender>();
@@ -90,7 +90,7 @@ export class RTCRtpSender {
     return state.host.enqueue(async () => {
       if (state.transceiver?.stopping)
         throw new DOMException('replaceTrack(): the transceiver is stopped', 'InvalidStateError');
-      state.track = withTrack;
+      setSenderTrack(state, withTrack);
     });
   }
 

@@ -42,7 +42,8 @@ export interface RtpHost {
 export interface SenderState {
   readonly host: RtpHost;
   readonly kind: MediaStreamTrackKind;
-  track: MediaStreamTrack | null;
+  /** [[SenderTrack]]: set with {@link setSenderTrack} only (it keeps the track's index). */
+  readonly track: MediaStreamTrack | null;
   /** [[AssociatedMediaStreamIds]]. */
   streamIds: string[];
   encodings: RTCRtpEncodingParameters[];
@@ -139,4 +140,43 @@ export interface TransceiverState {
   preferredCodecs: readonly SdpCodec[];
   readonly sender: SenderState;
   readonly receiver: ReceiverState;
+}
+
+/**
+ * The senders of open connections that carry each local track: what a frame or a packet
+ * written to the track goes to, found without walking every connection of the process.
+ */
+const sendersByTrack = new WeakMap<MediaStreamTrack, Set<SenderState>>();
+
+/** The one writer of [[SenderTrack]]: sets it and keeps {@link sendersOf} in step. */
+export function setSenderTrack(sender: SenderState, track: MediaStreamTrack | null): void {
+  const previous = sender.track;
+  if (previous === track) return;
+  if (previous !== null) forgetSender(previous, sender);
+  (sender as { track: MediaStreamTrack | null }).track = track;
+  if (track !== null && !sender.host.closed) {
+    let senders = sendersByTrack.get(track);
+    if (senders === undefined) sendersByTrack.set(track, (senders = new Set()));
+    senders.add(sender);
+  }
+}
+
+/** The senders of open connections that carry `track` (none: an empty list). */
+export function sendersOf(track: MediaStreamTrack): Iterable<SenderState> {
+  return sendersByTrack.get(track) ?? [];
+}
+
+/**
+ * A connection closed: its senders leave the index (their track stays theirs, as webrtc-pc
+ * says, but nothing written to it goes to them any more).
+ */
+export function forgetSenders(senders: Iterable<SenderState>): void {
+  for (const sender of senders) if (sender.track !== null) forgetSender(sender.track, sender);
+}
+
+function forgetSender(track: MediaStreamTrack, sender: SenderState): void {
+  const senders = sendersByTrack.get(track);
+  if (senders === undefined) return;
+  senders.delete(sender);
+  if (senders.size === 0) sendersByTrack.delete(track);
 }

@@ -25,7 +25,13 @@ import {
   type RTCRtpTransceiverDirection,
   type RTCRtpTransceiverInit,
 } from './rtp-parameters.js';
-import type { ReceiverState, RtpHost, SenderState, TransceiverState } from './rtp-state.js';
+import {
+  type ReceiverState,
+  type RtpHost,
+  type SenderState,
+  setSenderTrack,
+  type TransceiverState,
+} from './rtp-state.js';
 import type { RemoteDescriptionInfo } from './remote-description.js';
 import { mediaRoutes } from './media-routes.js';
 import { answerSection, offerPlan } from './rtp-offer-plan.js';
@@ -113,7 +119,7 @@ export class Transceivers {
     const sender: SenderState = {
       host: this.host,
       kind,
-      track,
+      track: null,
       streamIds,
       encodings,
       lastReturned: null,
@@ -128,6 +134,7 @@ export class Transceivers {
       bytesSent: 0,
       transceiver: undefined,
     };
+    setSenderTrack(sender, track);
     const receiver: ReceiverState = {
       host: this.host,
       kind,
@@ -197,7 +204,7 @@ export class Transceivers {
     );
     if (reuse) {
       const s = reuse.state;
-      s.sender.track = track;
+      setSenderTrack(s.sender, track);
       s.sender.streamIds = streamIds;
       s.fromAddTrack = true;
       if (s.direction === 'recvonly') s.direction = 'sendrecv';
@@ -234,7 +241,7 @@ export class Transceivers {
       );
     const t = entry.state;
     if (t.stopping || state.track === null) return false;
-    state.track = null;
+    setSenderTrack(state, null);
     if (t.direction === 'sendrecv') t.direction = 'recvonly';
     else if (t.direction === 'sendonly') t.direction = 'inactive';
     return true;
