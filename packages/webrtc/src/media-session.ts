@@ -3,8 +3,10 @@
  * an `OutboundRtpStream` per sender that sends (packetizing a local track's frames with the
  * negotiated codec), an `InboundRtpStream` per incoming SSRC (jitter buffer and depacketizer
  * behind a receiver's sink, frames out to the remote track), one `RtcpReporter` (SR/RR +
- * SDES CNAME, BYE) and one timer on the connection's clock for the jitter buffers' deadlines
- * and the reports. Everything runs inside a user's call, a packet or that timer; what
+ * SDES CNAME, BYE), loss recovery per incoming stream (a `NackGenerator`: NACKs for what
+ * the jitter buffer misses, RTX unwrapped back into the stream, PLI or FIR while a keyframe
+ * is needed; RFC 4585, RFC 4588) and one timer on the connection's clock for the jitter
+ * buffers', the NACKs' and the reports' deadlines. Everything runs inside a user's call, a packet or that timer; what
  * reaches the user (frames, `keyframerequest`, `ended`) is queued.
  */
 import { debuglog } from 'node:util';
@@ -12,6 +14,7 @@ import type { Manager } from '@x/network';
 import {
   InboundRtpStream,
   type JitterFrame,
+  NackGenerator,
   OutboundRtpStream,
   parseRtp,
   RtcpReporter,
@@ -20,6 +23,7 @@ import {
   rtpExtensionIds,
   type SendPayloadOptions,
   TransportSequenceCounter,
+  unwrapRtxPacket,
 } from '@x/rtp';
 import type { Clock, Timer } from '@x/transport';
 import { trackControl } from './media-stream-track.js';
@@ -71,6 +75,8 @@ export interface MediaSessionHost {
   reducedSize(): boolean;
   /** Every sender of the connection (for the tracks written to). */
   senders(): Iterable<SenderState>;
+  /** The round-trip time ICE measured on the selected pair (ms), when there is one. */
+  iceRttMs(): number | undefined;
 }
 
 interface Outbound {
@@ -87,6 +93,10 @@ interface Inbound {
   readonly counters: InboundStream;
   readonly stream: InboundRtpStream;
   readonly clockRate: number;
+  /** NACKs and keyframe requests (RFC 4585), when the codec negotiated either. */
+  readonly recovery: NackGenerator | undefined;
+  /** When `recovery` is next due (ms). */
+  recoveryAt: number;
 }
 
 /** Why a frame or packet written to a track was not sent, counted per connection. */
@@ -299,12 +309,16 @@ export class MediaSession {
 
   /**
    * One RTP packet of a receiver's stream (from its sink, inside the Manager's datagram
-   * handling): into the stream's jitter buffer, complete frames out to the track. RTX
-   * streams are counted by the sink and not unwrapped: nothing asks for retransmissions yet
-   * (the NACK generator is issue 20's).
+   * handling): into the stream's jitter buffer, complete frames out to the track, then loss
+   * recovery (NACK, PLI). A packet of a repair stream is unwrapped (RFC 4588) into the media
+   * stream it repairs.
    */
   receiveRtp(receiver: ReceiverState, counters: InboundStream, packet: RtpPacket): void {
-    if (this.closed || counters.repair) return;
+    if (this.closed) return;
+    if (counters.repair) {
+      this.receiveRepair(receiver, counters, packet);
+      return;
+    }
     const now = this.host.clock.now();
     let entry = this.inbound.get(counters.ssrc);
     if (entry === undefined || entry.receiver !== receiver) {
@@ -321,7 +335,56 @@ export class MediaSession {
     }
     entry.stream.receive(packet, now);
     this.release(entry, now);
+    this.recover(entry, now);
     this.schedule();
+  }
+
+  /**
+   * A retransmission on the RTX stream (RFC 4588 §4): the original packet (the OSN as its
+   * sequence number, the media stream's SSRC and the `apt` payload type) goes into the media
+   * stream's jitter buffer as if it had arrived late, and to the track's `rtp()` readers
+   * when the buffer had not had it. Padding-only probes carry no OSN and stop here.
+   */
+  private receiveRepair(receiver: ReceiverState, counters: InboundStream, packet: RtpPacket): void {
+    const rtx = receiver.codecs.find(
+      (c) => c.payloadType === packet.payloadType && c.name.toLowerCase() === 'rtx',
+    );
+    const apt = Number(rtx?.parameters.apt);
+    let entry: Inbound | undefined;
+    for (const e of this.inbound.values()) {
+      if (e.receiver !== receiver || e.payloadType !== apt) continue;
+      // The media stream of the same rid, or the only one.
+      if (e.counters.rid === counters.rid || entry === undefined) entry = e;
+    }
+    if (entry === undefined) return;
+    const restored = unwrapRtxPacket(packet.bytes, { ssrc: entry.counters.ssrc, payloadType: apt });
+    if (!restored.ok) return;
+    const original = parseRtp(restored.packet);
+    if (typeof original === 'string') return;
+    const now = this.host.clock.now();
+    const result = entry.stream.receive(original, now);
+    if (result === 'accepted') trackControl().deliverRtp(receiver.track, restored.packet);
+    this.release(entry, now);
+    this.recover(entry, now);
+    this.schedule();
+  }
+
+  /** Sends the NACK or keyframe request due now, and notes when the next one is. */
+  private recover(entry: Inbound, now: number): void {
+    if (entry.recovery === undefined) return;
+    entry.recoveryAt = entry.recovery.poll(now) ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The round-trip time now (ms): from the peer's report blocks about a stream we send
+   * (RFC 3550 §6.4.1), else from ICE's checks on the selected pair.
+   */
+  private rttMs(): number | undefined {
+    for (const out of this.outbound.values()) {
+      const rtt = out.stream.remoteInbound?.roundTripTime;
+      if (rtt !== undefined) return rtt * 1000;
+    }
+    return this.host.iceRttMs();
   }
 
   /** The peer's RTCP about one of its streams (SR, SDES, BYE): a BYE ends the track. */
@@ -333,6 +396,10 @@ export class MediaSession {
     if (packet.kind === 'bye' && packet.ssrcs.includes(ssrc)) {
       log('inbound %d: BYE, the track ends', ssrc);
       if (entry !== undefined) {
+        // What the jitter buffer still holds complete goes out before the end.
+        const track = entry.receiver.track;
+        for (const f of entry.stream.flush(this.host.clock.now()))
+          trackControl().deliverFrame(track, f, entry.clockRate);
         this.reporter?.removeStream(entry.stream);
         this.inbound.delete(ssrc);
       }
@@ -375,13 +442,15 @@ export class MediaSession {
     const feedback = codec.rtcpFeedback;
     const pli = feedback.some((f) => f.type === 'nack' && f.parameter === 'pli');
     const fir = feedback.some((f) => f.type === 'ccm' && f.parameter === 'fir');
+    const nack = feedback.some((f) => f.type === 'nack' && f.parameter === undefined);
+    const feedbackSsrc = receiver.transceiver?.sender.ssrc ?? 1;
     const base = {
       ssrc: counters.ssrc,
       clockRate: codec.clockRate,
       kind: receiver.kind,
       keyframeRequest: !pli && fir ? ('fir' as const) : ('pli' as const),
-      feedbackSsrc: receiver.transceiver?.sender.ssrc ?? 1,
-      targetLatencyMs: receiver.jitterBufferTarget ?? 0,
+      feedbackSsrc,
+      targetLatencyMs: receiver.jitterBufferTarget ?? (nack ? this.nackLatencyMs() : 0),
       extensionIds: rtpExtensionIds(receiver.headerExtensions),
       sendFeedback: (p: RtcpPacket) => this.reporterOf().sendFeedback([p]),
     };
@@ -398,11 +467,29 @@ export class MediaSession {
       counters,
       stream,
       clockRate: codec.clockRate,
+      // RFC 4585: NACKs when `nack` was negotiated; keyframe requests (a frame that could not
+      // be completed) when `nack pli` or `ccm fir` was.
+      recovery:
+        nack || ((pli || fir) && receiver.kind === 'video')
+          ? new NackGenerator(stream, { feedbackSsrc, nack, rttMs: () => this.rttMs() })
+          : undefined,
+      recoveryAt: Number.POSITIVE_INFINITY,
     };
     this.inbound.set(counters.ssrc, entry);
     counters.rtpStream = stream;
     this.reporterOf().addStream(stream);
     return entry;
+  }
+
+  /**
+   * How long a stream with NACK holds frames when the application set no
+   * `jitterBufferTarget` (webrtc-pc: then the user agent chooses): time for three tries of a
+   * retransmission at the round-trip time known when the stream starts (100 ms while
+   * unknown), between 30 and 500 ms.
+   */
+  private nackLatencyMs(): number {
+    const rtt = this.rttMs() ?? 100;
+    return Math.min(500, Math.max(30, Math.round(3 * rtt + 30)));
   }
 
   private release(entry: Inbound, now: number): void {
@@ -431,7 +518,8 @@ export class MediaSession {
   private schedule(): void {
     if (this.closed) return;
     let at = this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY;
-    for (const e of this.inbound.values()) at = Math.min(at, e.stream.nextDeadline() ?? at);
+    for (const e of this.inbound.values())
+      at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
     if (at >= this.timerAt) return;
     this.timer?.cancel();
     if (at === Number.POSITIVE_INFINITY) return;
@@ -447,7 +535,10 @@ export class MediaSession {
     this.timerAt = Number.POSITIVE_INFINITY;
     if (this.closed) return;
     const now = this.host.clock.now();
-    for (const entry of [...this.inbound.values()]) this.release(entry, now);
+    for (const entry of [...this.inbound.values()]) {
+      this.release(entry, now);
+      if (entry.recoveryAt <= now) this.recover(entry, now);
+    }
     this.reporter?.tick(now);
     this.schedule();
   }

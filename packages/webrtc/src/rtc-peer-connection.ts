@@ -163,6 +163,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       reducedSize: () =>
         this.jsep.remoteInfo?.rtp.every((r) => r.rejected || r.media.rtcpReducedSize) ?? false,
       senders: () => this.transceivers.entries.map((e) => e.state.sender),
+      iceRttMs: () => this.manager.selectedPair?.rttMs,
     });
     const pc = this;
     this.negotiator = new Negotiator({

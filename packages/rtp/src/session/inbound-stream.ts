@@ -194,7 +194,20 @@ export class InboundRtpStream {
    */
   pop(nowMs: number): JitterFrame[] {
     if (this.jitterBuffer === undefined) return [];
-    const frames = this.jitterBuffer.pop(nowMs);
+    return this.released(this.jitterBuffer.pop(nowMs), nowMs);
+  }
+
+  /**
+   * Every frame still releasable at `nowMs`, due or not (the peer's BYE ended the stream):
+   * complete frames in decode order, as `pop` gives them. Empty without a depacketizer.
+   */
+  flush(nowMs: number): JitterFrame[] {
+    if (this.jitterBuffer === undefined) return [];
+    return this.released(this.jitterBuffer.flush(nowMs), nowMs);
+  }
+
+  /** Counts frames the jitter buffer released and completes H.264 keyframes' parameter sets. */
+  private released(frames: JitterFrame[], nowMs: number): JitterFrame[] {
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i]!;
       if (frame.keyframe) this.counters.keyFramesReceived++;

@@ -47,6 +47,17 @@ describe('JitterBuffer: order and frames', () => {
     expect(jb.nextDeadline()).toBeUndefined();
   });
 
+  it('flush() releases the complete frames not due yet (the stream ended) and keeps an incomplete tail', () => {
+    const jb = video({ targetLatencyMs: 300 });
+    const { frames, packets } = testingStream(4, 2, { keyframeEvery: 10 });
+    // Frames 0 to 2 complete, frame 3 missing its last packet: nothing is due at 100 ms.
+    expect(feed(jb, packets.slice(0, 7), 100)).toEqual([]);
+    const out = jb.flush(100);
+    expect(out.map((f) => f.data)).toEqual(frames.slice(0, 3).map((f) => f.data));
+    expect(jb.flush(100)).toEqual([]);
+    expect(jb.bufferedPackets).toBe(1);
+  });
+
   it('reorders packets within and across frames', () => {
     const jb = video({ targetLatencyMs: 200 });
     const { frames, packets } = testingStream(3, 3, { keyframeEvery: 10 });

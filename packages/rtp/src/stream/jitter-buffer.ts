@@ -174,6 +174,21 @@ export class JitterBuffer {
   }
 
   /**
+   * Every frame that can still be released, now, whatever its playout time: the stream ended
+   * (RTCP BYE) and nothing more will arrive. Complete frames in decode order; an incomplete
+   * one before a later frame is given up as `pop` would; one with nothing after it stays.
+   */
+  flush(nowMs: number): JitterFrame[] {
+    if (nowMs > this.latestMs) this.latestMs = nowMs;
+    const out: JitterFrame[] = [];
+    while (this.examine() !== HeadKind.None) {
+      if (this.headKind === HeadKind.Complete) this.release(this.headEnd, out);
+      else this.discard(this.headEnd, this.headLoss);
+    }
+    return out;
+  }
+
+  /**
    * When {@link JitterBuffer.pop} next has something to do (ms, on the clock of the arrival
    * times): the playout time of the next complete frame, or the deadline of an incomplete
    * one that a later frame is waiting behind. A time at or before now means "pop now";
