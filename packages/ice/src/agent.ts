@@ -9,6 +9,8 @@
  * (nomination and selection), liveness.ts (consent), transitions.ts (the state and its
  * causes), all sharing one session.ts. With `AgentConfig.udpMux`, gathering joins a shared
  * port (mux/udp-mux.ts) instead of binding sockets, and the rest of the agent cannot tell.
+ * With `AgentConfig.tcpMux`, it also offers passive ICE-TCP candidates and takes each
+ * connection made to them as a base of its own (tcp/tcp-bases.ts).
  */
 import { debuglog } from 'node:util';
 import type { SocketAddress } from '@x/transport';
@@ -246,6 +248,9 @@ export class Agent {
     this.session.run(() => {
       this.assertOpen();
       this.remotes.ended = true;
+      // A peer without UDP (a browser told to avoid it) may signal no candidate at all and
+      // still connect to our passive TCP candidates.
+      this.gathering.expectTcpConnection();
       this.afterChange();
     });
   }

@@ -38,6 +38,11 @@ export interface LocalBase {
    * (RFC 8445 §7.2.5.2), so what comes from there is ours from now on.
    */
   readonly onAuthenticated?: (from: SocketAddress) => void;
+  /**
+   * ICE-TCP (RFC 6544 §7.1): this base is one accepted TCP connection of a `TcpMux`, the
+   * only path of its single pair; the connection closes when that pair fails.
+   */
+  readonly tcpConnection?: boolean;
 }
 
 /** A local candidate with the base it sends from, RFC 8445 §5.1.1. */

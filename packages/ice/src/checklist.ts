@@ -87,6 +87,7 @@ export class Checklist {
     const queued = this.triggered.indexOf(worst);
     if (queued >= 0) this.triggered.splice(queued, 1);
     this.onDiscard();
+    releaseConnection(worst);
     return worst;
   }
 
@@ -141,6 +142,8 @@ export class Checklist {
     if (pair.state === state) return;
     log('pair %s: %s -> %s', pair.toString(), PairState[pair.state], PairState[state]);
     pair.state = state;
+    // RFC 6544 §7.1: an ICE-TCP pair is its connection; a failed pair's connection closes.
+    if (state === PairState.Failed) releaseConnection(pair);
   }
 
   /** RFC 8445 §7.2.5.3.3: a success unfreezes the pairs of the same foundation. */
@@ -171,6 +174,14 @@ export class Checklist {
     this.pairs.length = 0;
     this.byKey.clear();
     this.triggered.length = 0;
+  }
+}
+
+/** Closes the TCP connection under an ICE-TCP pair (nothing for other pairs). */
+function releaseConnection(pair: CandidatePair): void {
+  if (pair.base.tcpConnection === true && !pair.base.socket.closed) {
+    log('closing the connection of %s', pair.toString());
+    void pair.base.socket.close();
   }
 }
 

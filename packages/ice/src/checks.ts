@@ -7,7 +7,7 @@
 import { debuglog } from 'node:util';
 import type { SocketAddress, Timer } from '@x/transport';
 import { type CandidatePair, type LocalBase, PairState } from './candidate-pair.js';
-import { candidatePriority } from './priority.js';
+import { candidatePriority, tcpCandidatePriority } from './priority.js';
 import type { AgentSession } from './session.js';
 import { ConnectionState } from './state.js';
 import { StunAttr, StunClass, StunMethod } from './stun/constants.js';
@@ -58,6 +58,13 @@ function soon(fn: () => void): Timer {
       live = false;
     },
   };
+}
+
+/** The priority a peer-reflexive candidate of `pair`'s base would have (RFC 8445 §7.1.1). */
+function prflxPriority(pair: CandidatePair): number {
+  const local = (pair.local.priority >>> 8) & 0xffff;
+  if (pair.local.transport !== 'tcp') return candidatePriority('prflx', local);
+  return tcpCandidatePriority('prflx', pair.local.tcpType ?? 'passive', (local & 0x1fff) << 3);
 }
 
 /** The check pacing and the outstanding Binding requests of one agent. */
@@ -122,11 +129,9 @@ export class ConnectivityChecks {
     const controlling = s.controlling;
     const w = new StunWriter(StunMethod.Binding, StunClass.Request)
       .addString(StunAttr.Username, `${remote.ufrag}:${s.local.ufrag}`)
-      // RFC 8445 §7.1.1: PRIORITY is that of a peer-reflexive candidate from this base.
-      .addUint32(
-        StunAttr.Priority,
-        candidatePriority('prflx', (pair.local.priority >>> 8) & 0xffff),
-      )
+      // RFC 8445 §7.1.1: PRIORITY is that of a peer-reflexive candidate from this base
+      // (RFC 6544 §4.2 for a TCP one).
+      .addUint32(StunAttr.Priority, prflxPriority(pair))
       .addUint64(controlling ? StunAttr.IceControlling : StunAttr.IceControlled, s.tieBreaker);
     if (useCandidate && controlling) w.addFlag(StunAttr.UseCandidate);
     const bytes = w.finish({ integrity: remote.pwd, fingerprint: true });

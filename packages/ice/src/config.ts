@@ -11,6 +11,7 @@ import { IceConfigError } from './errors.js';
 import { type IceServer, type IceServerUrl, parseIceServers } from './ice-server.js';
 import type { PortRange } from './gather.js';
 import type { UdpMux } from './mux/udp-mux.js';
+import type { TcpMux } from './tcp/tcp-mux.js';
 import type { SelectedPairCause } from './state.js';
 
 /** Consent freshness and liveness timing (RFC 7675). */
@@ -110,6 +111,16 @@ export interface AgentConfig {
    * own TURN sockets. Default: none (one socket per address, see `portRange`).
    */
   readonly udpMux?: UdpMux;
+  /**
+   * Accept ICE-TCP (RFC 6544) on a shared {@link TcpMux}: the agent also offers a passive TCP
+   * host candidate per listener of the mux (`tcptype passive`, priority below every UDP
+   * candidate but relayed ones), and a client that cannot use UDP connects to it; each
+   * connection is one candidate pair, checks, consent and data run over it in RFC 4571
+   * frames. Passive only: remote TCP candidates are never connected to. {@link Agent.close}
+   * closes this agent's connections, the listeners stay. Works with or without `udpMux`, and
+   * with `lite`. Default: none (UDP only).
+   */
+  readonly tcpMux?: TcpMux;
   /**
    * Bind host sockets on ports of this inclusive range (pion's `SetEphemeralUDPPortRange`), e.g.
    * to match a firewall rule. Not used with `udpMux`. Default: any port.

@@ -19,6 +19,7 @@ import { candidateSource, type Pairing } from './pairing.js';
 import { candidatePriority } from './priority.js';
 import { ReflexiveQueries, type ReflexiveResponse, srflxCandidate } from './reflexive.js';
 import { resolveHost } from './resolve.js';
+import { TcpBases } from './tcp/tcp-bases.js';
 import type { AgentSession } from './session.js';
 import type { StunMessage } from './stun/message.js';
 import { TurnClient } from './turn/client.js';
@@ -66,6 +67,8 @@ export class Gathering {
   private muxConn: MuxConnection | undefined;
   /** Our base for each mux socket, by the socket's index. */
   private readonly muxBases: (LocalBase | undefined)[] = [];
+  /** Passive ICE-TCP on `AgentConfig.tcpMux`: its candidates and connections. */
+  private readonly tcp: TcpBases;
 
   /**
    * @param onDatagram gets what arrives on every base.
@@ -80,6 +83,7 @@ export class Gathering {
     this.reflexive = new ReflexiveQueries(session.clock, (base, data, port, ip) => {
       session.send(base, data, port, ip);
     });
+    this.tcp = new TcpBases(session, pairing, onDatagram, () => this.nextBaseId++, onComplete);
   }
 
   /** `'new'`, `'gathering'` or `'complete'`. */
@@ -106,12 +110,23 @@ export class Gathering {
     const relays = this.gatherRelays(signal, servers);
     const relayOnly = s.cfg.transportPolicy === 'relay';
     const mux = s.config.udpMux;
+    let tcpBases: LocalBase[] = [];
+    if (s.config.tcpMux !== undefined && !relayOnly) {
+      try {
+        tcpBases = this.tcp.join(s.config.tcpMux);
+      } catch (error) {
+        await relays;
+        this.state_ = 'new';
+        throw error;
+      }
+    }
     let bases: LocalBase[];
     if (mux !== undefined && !relayOnly) {
       this.loopbackExcluded_ = 0;
       try {
         bases = this.joinMux(mux);
       } catch (error) {
+        await this.tcp.close();
         await relays;
         this.state_ = 'new';
         throw error;
@@ -134,6 +149,7 @@ export class Gathering {
       await Promise.all(bases.map((b) => b.socket.close()));
       this.muxConn?.close();
       this.muxConn = undefined;
+      await this.tcp.close();
       await relays;
       this.state_ = 'new';
       signal?.throwIfAborted();
@@ -147,6 +163,15 @@ export class Gathering {
         let host = base.host;
         if (this.mdns?.hiding) {
           host = { ...host, address: this.mdns.announce(base.address) };
+        }
+        this.pairing.addLocal({ candidate: host, base }, true);
+      }
+      // RFC 6544 §4.5: the passive TCP candidates, after the UDP ones.
+      for (const base of tcpBases) {
+        let host = base.host;
+        if (this.mdns?.hiding) {
+          host = { ...host, address: this.mdns.announce(base.address) };
+          this.tcp.announced(base, host);
         }
         this.pairing.addLocal({ candidate: host, base }, true);
       }
@@ -222,11 +247,23 @@ export class Gathering {
   credentialsChanged(): void {
     const s = this.session;
     this.muxConn?.setCredentials([s.local, s.previousLocal]);
+    this.tcp.credentialsChanged();
   }
 
-  /** Throws `IceConfigError` when `ufrag` is another agent's on our UDP mux. */
+  /** Throws `IceConfigError` when `ufrag` is another agent's on our UDP or TCP mux. */
   checkUfrag(ufrag: string): void {
     this.muxConn?.checkUfrag(ufrag);
+    this.tcp.checkUfrag(ufrag);
+  }
+
+  /** The peer announced an active TCP candidate (see `TcpBases.expectConnection`). */
+  expectTcpConnection(): void {
+    this.tcp.expectConnection();
+  }
+
+  /** True while a connection to our passive TCP candidates may still come. */
+  get awaitingTcpConnection(): boolean {
+    return this.tcp.awaitingConnection;
   }
 
   /** Loopback addresses the last gathering left out (`gather.includeLoopback` false). */
@@ -420,6 +457,7 @@ export class Gathering {
    * one the selected pair uses (RFC 8656 §7: a Refresh with lifetime 0).
    */
   releaseSuperseded(inUse: LocalBase): void {
+    this.tcp.prune(inUse);
     if (!this.releaseOnSelect) return;
     this.releaseOnSelect = false;
     const current = new Set(this.session.cfg.servers.map(serverKey));
@@ -439,6 +477,7 @@ export class Gathering {
       ...this.turnClients.map((c) => c.close()),
       this.mdns?.close(),
       ...this.retiredMdns.map((m) => m.close()),
+      this.tcp.close(),
     ]);
     this.muxConn?.close();
   }

@@ -49,7 +49,15 @@ export {
   type UdpMuxRouteCounts,
   type UdpMuxStats,
 } from './mux/udp-mux.js';
-export { candidatePriority, localPreference, pairPriority, TYPE_PREFERENCE } from './priority.js';
+export {
+  candidatePriority,
+  localPreference,
+  pairPriority,
+  TCP_DIRECTION_PREFERENCE,
+  TCP_TYPE_PREFERENCE,
+  TYPE_PREFERENCE,
+  tcpCandidatePriority,
+} from './priority.js';
 export {
   type AgentStats,
   ConnectionState,
@@ -57,6 +65,12 @@ export {
   type StateCause,
 } from './state.js';
 export * as stun from './stun/index.js';
+export {
+  TcpMux,
+  type TcpMuxDrops,
+  type TcpMuxOptions,
+  type TcpMuxStats,
+} from './tcp/tcp-mux.js';
 export {
   parseTurnUrl,
   type RelayHost,

@@ -44,24 +44,36 @@ export class Pairing {
 
   /** Adds a local candidate, announced through `onCandidate` when `announce`. */
   addLocal(l: LocalCandidate, announce: boolean): void {
-    if (this.hasLocal(l.candidate.address, l.candidate.port)) return;
+    if (this.hasLocal(l.candidate.address, l.candidate.port, l.candidate.transport)) return;
     this.locals_.push(l);
     if (announce) this.session.announce(l.candidate, candidateSource(l));
     // RFC 8445 §6.1.2.4: pairs use the base of a reflexive candidate, so only a new base
-    // (a host candidate) yields new pairs.
-    if (l.candidate.type === 'host' || l.candidate.type === 'relay') {
+    // (a host candidate) yields new pairs. A passive TCP candidate pairs only through the
+    // connections made to it (RFC 6544 §7.1, see tcp/tcp-bases.ts).
+    if (
+      l.candidate.transport === 'udp' &&
+      (l.candidate.type === 'host' || l.candidate.type === 'relay')
+    ) {
       for (const r of this.remotes_) this.form(l.base, l.candidate, r);
       this.checks.schedule();
     }
   }
 
-  private hasLocal(address: string, port: number): boolean {
-    return this.locals_.some((x) => x.candidate.address === address && x.candidate.port === port);
+  private hasLocal(address: string, port: number, transport: 'udp' | 'tcp'): boolean {
+    return this.locals_.some(
+      (x) =>
+        x.candidate.address === address &&
+        x.candidate.port === port &&
+        x.candidate.transport === transport,
+    );
   }
 
   /** RFC 8445 §7.2.5.3.1: a mapped address we do not know is a peer-reflexive candidate. */
   learnLocal(pair: CandidatePair, mapped: SocketAddress): void {
-    if (this.hasLocal(mapped.address, mapped.port)) return;
+    // ICE-TCP: the peer connected to us, so it has our address already; a mapping of a
+    // passive candidate tells it nothing it could use.
+    if (pair.local.transport === 'tcp') return;
+    if (this.hasLocal(mapped.address, mapped.port, 'udp')) return;
     const base = pair.base;
     this.addLocal(
       {
@@ -87,7 +99,9 @@ export class Pairing {
    * replaces a peer-reflexive one learned from a check at the same address.
    */
   addRemote(c: Candidate, ip: string): void {
-    const existing = this.remotes_.findIndex((r) => r.ip === ip && r.port === c.port);
+    const existing = this.remotes_.findIndex(
+      (r) => r.ip === ip && r.port === c.port && r.transport === c.transport,
+    );
     const resolved: ResolvedCandidate = { ...c, ip };
     if (existing >= 0) {
       const old = this.remotes_[existing]!;
@@ -103,7 +117,10 @@ export class Pairing {
     }
     this.remotes_.push(resolved);
     for (const l of this.locals_) {
-      if (l.candidate.type === 'host' || l.candidate.type === 'relay')
+      if (
+        l.candidate.transport === 'udp' &&
+        (l.candidate.type === 'host' || l.candidate.type === 'relay')
+      )
         this.form(l.base, l.candidate, resolved);
     }
     this.checks.schedule();
@@ -114,7 +131,10 @@ export class Pairing {
    * (with the PRIORITY of the request); returns the pair of the path it came over.
    */
   learnRemote(base: LocalBase, from: SocketAddress, priority: number): CandidatePair | undefined {
-    let remote = this.remotes_.find((r) => r.ip === from.address && r.port === from.port);
+    const transport = base.host.transport;
+    let remote = this.remotes_.find(
+      (r) => r.ip === from.address && r.port === from.port && r.transport === transport,
+    );
     if (remote === undefined) {
       // At most maxPairs peer-reflexive remotes: a check keeps its MESSAGE-INTEGRITY whatever
       // address it is replayed from, so one captured check replayed from many source ports
@@ -135,11 +155,13 @@ export class Pairing {
       remote = {
         foundation: randomIceString(8).replace(/[+/]/g, 'x'),
         component: 1,
-        transport: 'udp',
+        transport,
         priority,
         address: from.address,
         port: from.port,
         type: 'prflx',
+        // RFC 6544 §7.2: the peer that connected to our passive candidate is the active one.
+        ...(transport === 'tcp' ? { tcpType: 'active' as const } : {}),
         ip: from.address,
       };
       this.remotes_.push(remote);
@@ -164,6 +186,7 @@ export class Pairing {
     if (this.session.cfg.transportPolicy === 'relay' && local.type !== 'relay') return undefined;
     // A released TURN allocation (replaced at a restart) pairs no more.
     if (base.socket.closed) return undefined;
+    if (local.transport !== remote.transport) return undefined;
     const pair = this.session.list.form(
       base,
       local,

@@ -33,13 +33,17 @@ export class RemoteCandidates {
 
   /** Takes a candidate; see {@link Agent.addRemoteCandidate}. */
   add(c: Candidate): void {
-    if (c.transport !== 'udp' || c.component !== 1) {
-      log('ignoring remote candidate %s', describeCandidate(c));
-      return;
-    }
     const remote = this.session.remote;
     if (c.ufrag !== undefined && remote !== undefined && c.ufrag !== remote.ufrag) {
       log('ignoring remote candidate of ufrag %s', c.ufrag);
+      return;
+    }
+    // RFC 6544: an active TCP candidate connects to our passive ones (the pair is made by the
+    // connection); passive and simultaneous-open ones would need us to connect: ignored.
+    if (c.transport === 'tcp' && c.tcpType === 'active' && c.component === 1)
+      this.gathering.expectTcpConnection();
+    if (c.transport !== 'udp' || c.component !== 1) {
+      log('ignoring remote candidate %s', describeCandidate(c));
       return;
     }
     if (isMdnsName(c.address)) {

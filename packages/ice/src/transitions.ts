@@ -61,7 +61,8 @@ export class StateTransitions implements LivenessEvents {
       unselected &&
       noMoreCandidates &&
       !checksRunning &&
-      nomination.dataPair === undefined
+      nomination.dataPair === undefined &&
+      !gathering.awaitingTcpConnection
     ) {
       // Every pair failed, including (after `pair-valid`) the ones that had worked.
       this.fail({

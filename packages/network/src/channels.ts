@@ -4,7 +4,12 @@
  */
 import { type Association, AssociationState } from '@x/sctp';
 import { debuglog } from 'node:util';
-import { type ChannelHost, DataChannel, type DataChannelParameters } from './data-channel.js';
+import {
+  type ChannelHost,
+  DataChannel,
+  type DataChannelParameters,
+  dataChannelControl,
+} from './data-channel.js';
 import {
   DcepEndpoint,
   type DtlsRoleForStreams,
@@ -58,7 +63,7 @@ export class ChannelTable implements ChannelHost {
     }
     const gone = this.gone;
     if (gone !== undefined) {
-      queueMicrotask(() => channel.setState('closed', gone));
+      queueMicrotask(() => dataChannelControl().setState(channel, 'closed', gone));
       return channel;
     }
     if (channel.id !== null && this.byId.has(channel.id)) {
@@ -96,7 +101,7 @@ export class ChannelTable implements ChannelHost {
         this.register(channel);
       } catch (error) {
         log('data channel "%s" cannot open: %s', channel.label, (error as Error).message);
-        channel.setState('closed', error as Error);
+        dataChannelControl().setState(channel, 'closed', error as Error);
       }
     }
   }
@@ -112,7 +117,8 @@ export class ChannelTable implements ChannelHost {
     for (const channel of [...this.byId.values()]) {
       if (channel.id !== null && channel.id >= streams) {
         this.forget(channel);
-        channel.setState(
+        dataChannelControl().setState(
+          channel,
           'closed',
           new OperationError(
             `stream id ${channel.id} is not below the ${streams} SCTP streams negotiated`,
@@ -129,7 +135,7 @@ export class ChannelTable implements ChannelHost {
     this.gone ??= error ?? new Error('the SCTP association is closed');
     // Closed while the association is still known, so that each channel keeps what it had
     // not sent (W3C bufferedAmount).
-    for (const channel of this.all) channel.setState('closed', error);
+    for (const channel of this.all) dataChannelControl().setState(channel, 'closed', error);
     this.association = undefined;
     this.byId.clear();
     this.unassigned.length = 0;
@@ -179,7 +185,7 @@ export class ChannelTable implements ChannelHost {
     if (channel.id === null || this.association === undefined) {
       // Never reached the wire: it closes at once.
       this.forget(channel);
-      channel.setState('closed');
+      dataChannelControl().setState(channel, 'closed');
       return;
     }
     this.startClosing(channel, false);
@@ -205,17 +211,19 @@ export class ChannelTable implements ChannelHost {
         });
         this.byId.set(inbound.id, channel);
         this.association?.send(inbound.id, Ppid.Dcep, inbound.reply, { ordered: true });
-        channel.setState('open');
+        dataChannelControl().setState(channel, 'open');
         this.onRemoteChannel(channel);
         return;
       }
-      case 'channel-acked':
-        this.byId.get(inbound.id)?.setState('open');
+      case 'channel-acked': {
+        const opened = this.byId.get(inbound.id);
+        if (opened) dataChannelControl().setState(opened, 'open');
         return;
+      }
       case 'message': {
         const channel = this.byId.get(inbound.id);
         if (!channel) return;
-        if (inbound.acked) channel.setState('open');
+        if (inbound.acked) dataChannelControl().setState(channel, 'open');
         if (channel.state === 'open')
           channel.handlers.onMessage?.(Buffer.from(inbound.payload), inbound.binary);
         return;
@@ -270,7 +278,7 @@ export class ChannelTable implements ChannelHost {
     const state: Closing = { outgoingDone: false, incomingDone };
     this.closing.set(channel, state);
     this.endpoint?.close(channel.id!);
-    channel.setState('closing');
+    dataChannelControl().setState(channel, 'closing');
     this.association!.resetStreams([channel.id!]);
   }
 
@@ -278,7 +286,7 @@ export class ChannelTable implements ChannelHost {
     if (!state.outgoingDone || !state.incomingDone) return;
     this.closing.delete(channel);
     this.forget(channel);
-    channel.setState('closed');
+    dataChannelControl().setState(channel, 'closed');
   }
 
   private forget(channel: DataChannel): void {
@@ -306,7 +314,7 @@ export class ChannelTable implements ChannelHost {
         },
         { negotiated: channel.negotiated, ...(channel.id !== null ? { id: channel.id } : {}) },
       );
-      channel.id = id;
+      dataChannelControl().setId(channel, id);
       this.byId.set(id, channel);
       if (channel.bufferedAmountLowThreshold > 0)
         this.setLowThreshold(channel, channel.bufferedAmountLowThreshold);
@@ -324,7 +332,7 @@ export class ChannelTable implements ChannelHost {
     if (channel.negotiated) {
       if (channel.bufferedAmountLowThreshold > 0)
         this.setLowThreshold(channel, channel.bufferedAmountLowThreshold);
-      channel.setState('open');
+      dataChannelControl().setState(channel, 'open');
       return;
     }
     const record = this.endpoint!.channel(channel.id);

@@ -5,7 +5,9 @@ export type DataChannelState = 'connecting' | 'open' | 'closing' | 'closed';
 
 /** What a data channel is, as `createDataChannel` takes it (W3C `RTCDataChannelInit` plus label). */
 export interface DataChannelParameters {
+  /** The channel's name (W3C `label`). */
   readonly label: string;
+  /** The subprotocol (W3C `protocol`); defaults to `''`. */
   readonly protocol?: string;
   /** Defaults to true. */
   readonly ordered?: boolean;
@@ -21,8 +23,9 @@ export interface DataChannelParameters {
   readonly priority?: number;
 }
 
-/** Callbacks of one channel, set by its owner. Each is optional. */
+/** Callbacks of one channel, set by its owner ({@link DataChannel.handlers}). Each is optional. */
 export interface DataChannelHandlers {
+  /** The channel is open: `send` works from now on. */
   onOpen?(): void;
   /** A message arrived; `data` belongs to the handler. */
   onMessage?(data: Buffer, binary: boolean): void;
@@ -44,31 +47,55 @@ export interface ChannelHost {
 }
 
 /**
+ * @internal What the channel table (`channels.ts`, the one writer) sets on a channel, which its
+ * user can only read (module-private: `index.ts` does not export it).
+ */
+export interface DataChannelControl {
+  /** The stream id, once chosen by the DTLS role (RFC 8832 §6). */
+  setId(channel: DataChannel, id: number): void;
+  /** The W3C state: commits it and calls the matching handler (`onOpen`, `onClosing`, `onClose`). */
+  setState(channel: DataChannel, state: DataChannelState, error?: Error): void;
+}
+
+let control: DataChannelControl | undefined;
+
+/**
  * One data channel of a {@link Manager}: an SCTP stream pair opened with DCEP (or negotiated),
- * with the W3C state machine. `RTCDataChannel` of `@x/webrtc` wraps it.
+ * with the W3C state machine. `RTCDataChannel` of `@x/webrtc` wraps it. The Manager makes it
+ * (`createDataChannel()`, or a `data-channel` event for one the peer opened) and alone changes
+ * its state; its user sets {@link DataChannel.handlers} to hear what happens to it.
  */
 export class DataChannel {
+  /** W3C `label`: the name given at creation, or announced by the peer (RFC 8832 §5.1). */
   readonly label: string;
+  /** W3C `protocol`: the subprotocol, `''` when none. */
   readonly protocol: string;
+  /** Whether messages arrive in the order they were sent (RFC 8831 §6.6). */
   readonly ordered: boolean;
+  /** Partial reliability by retransmissions (RFC 3758), or null. */
   readonly maxRetransmits: number | null;
+  /** Partial reliability by lifetime in ms (RFC 3758), or null. */
   readonly maxPacketLifeTime: number | null;
+  /** Whether both sides created it with the same id, without DCEP (RFC 8832). */
   readonly negotiated: boolean;
+  /** RFC 8832 priority (256 unless given). */
   readonly priority: number;
-  /** Set when known: at creation for negotiated channels, once the DTLS role is known otherwise. */
-  id: number | null;
-  /** The owner's callbacks. */
+  /**
+   * The owner's callbacks: how a custom stack receives the channel's messages and state
+   * changes. Set it (or replace it) right after `createDataChannel()` or in the `data-channel`
+   * event: each callback is optional, and none is called from inside a call of yours.
+   */
   handlers: DataChannelHandlers = {};
-  private currentState: DataChannelState = 'connecting';
-  private threshold = 0;
+  readonly #host: ChannelHost;
+  #id: number | null;
+  #state: DataChannelState = 'connecting';
+  #threshold = 0;
   /** What was still queued when the channel closed. */
-  private finalBufferedAmount = 0;
+  #finalBufferedAmount = 0;
 
-  /** @internal */
-  constructor(
-    private readonly host: ChannelHost,
-    parameters: DataChannelParameters,
-  ) {
+  /** @internal Made by the Manager's channel table. */
+  constructor(host: ChannelHost, parameters: DataChannelParameters) {
+    this.#host = host;
     this.label = parameters.label;
     this.protocol = parameters.protocol ?? '';
     this.ordered = parameters.ordered ?? true;
@@ -76,12 +103,20 @@ export class DataChannel {
     this.maxPacketLifeTime = parameters.maxPacketLifeTime ?? null;
     this.negotiated = parameters.negotiated ?? false;
     this.priority = parameters.priority ?? 256;
-    this.id = parameters.id ?? null;
+    this.#id = parameters.id ?? null;
+  }
+
+  /**
+   * The SCTP stream id: known at creation for negotiated channels, once the DTLS role is known
+   * otherwise (null until then).
+   */
+  get id(): number | null {
+    return this.#id;
   }
 
   /** W3C `readyState`. */
   get state(): DataChannelState {
-    return this.currentState;
+    return this.#state;
   }
 
   /**
@@ -89,19 +124,19 @@ export class DataChannel {
    * left unsent when it closed (W3C: `bufferedAmount` does not reset to zero on close).
    */
   get bufferedAmount(): number {
-    if (this.currentState === 'closed') return this.finalBufferedAmount;
-    if (this.id === null || this.currentState === 'connecting') return 0;
-    return this.host.bufferedAmountOf(this);
+    if (this.#state === 'closed') return this.#finalBufferedAmount;
+    if (this.#id === null || this.#state === 'connecting') return 0;
+    return this.#host.bufferedAmountOf(this);
   }
 
   /** W3C `bufferedAmountLowThreshold`. */
   get bufferedAmountLowThreshold(): number {
-    return this.threshold;
+    return this.#threshold;
   }
 
   set bufferedAmountLowThreshold(bytes: number) {
-    this.threshold = bytes;
-    if (this.id !== null) this.host.setLowThreshold(this, bytes);
+    this.#threshold = bytes;
+    if (this.#id !== null) this.#host.setLowThreshold(this, bytes);
   }
 
   /**
@@ -111,33 +146,44 @@ export class DataChannel {
    * Zero-copy: SCTP keeps `data` until the peer acknowledges it, so do not modify it afterwards.
    */
   send(data: Uint8Array, binary: boolean): void {
-    if (this.currentState !== 'open') {
+    if (this.#state !== 'open') {
       throw new InvalidStateError(
-        `data channel "${this.label}" is ${this.currentState}; send only when open`,
+        `data channel "${this.label}" is ${this.#state}; send only when open`,
       );
     }
-    if (data.byteLength > this.host.maxMessageSize) {
+    if (data.byteLength > this.#host.maxMessageSize) {
       throw new InvalidArgumentError(
-        `message of ${data.byteLength} bytes exceeds the peer's maximum message size of ${this.host.maxMessageSize}; split it`,
+        `message of ${data.byteLength} bytes exceeds the peer's maximum message size of ${this.#host.maxMessageSize}; split it`,
       );
     }
-    this.host.sendOnChannel(this, data, binary);
+    this.#host.sendOnChannel(this, data, binary);
   }
 
   /** Starts the closing procedure (RFC 8831 §6.7); idempotent. */
   close(): void {
-    if (this.currentState === 'closing' || this.currentState === 'closed') return;
-    this.host.closeChannel(this);
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    this.#host.closeChannel(this);
   }
 
-  /** @internal */
-  setState(state: DataChannelState, error?: Error): void {
-    if (state === this.currentState) return;
-    if (state === 'closed') this.finalBufferedAmount = this.bufferedAmount;
-    this.currentState = state;
-    const h = this.handlers;
-    if (state === 'open') h.onOpen?.();
-    else if (state === 'closing') h.onClosing?.();
-    else if (state === 'closed') h.onClose?.(error);
+  static {
+    control = {
+      setId: (channel, id) => {
+        channel.#id = id;
+      },
+      setState: (channel, state, error) => {
+        if (state === channel.#state) return;
+        if (state === 'closed') channel.#finalBufferedAmount = channel.bufferedAmount;
+        channel.#state = state;
+        const h = channel.handlers;
+        if (state === 'open') h.onOpen?.();
+        else if (state === 'closing') h.onClosing?.();
+        else if (state === 'closed') h.onClose?.(error);
+      },
+    };
   }
+}
+
+/** @internal How the channel table writes channels (see {@link DataChannelControl}). */
+export function dataChannelControl(): DataChannelControl {
+  return control!;
 }

@@ -44,7 +44,8 @@ export {
   type UdpMuxRouteCounts,
   type UdpMuxStats,
 } from '@x/ice';
-export { DEFAULT_MAX_UNSIGNALED_STREAMS } from './media/media-router.js';
+/** The shared ICE-TCP listener of `ManagerConfig.tcpMux`, from `@x/ice`. */
+export { TcpMux, type TcpMuxDrops, type TcpMuxOptions, type TcpMuxStats } from '@x/ice';
 export type {
   IncomingStream,
   MediaDropCounts,

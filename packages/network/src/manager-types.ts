@@ -3,7 +3,7 @@
  * counters, and the certificate helpers it re-exports from `@x/dtls`.
  */
 import { type DtlsCertificate, generateCertificate, generateRsaCertificate } from '@x/dtls';
-import type { Agent, GatherOptions, IceServer, UdpMux } from '@x/ice';
+import type { Agent, GatherOptions, IceServer, TcpMux, UdpMux } from '@x/ice';
 import type { Clock, Net } from '@x/transport';
 import type { MediaOptions } from './media/media-types.js';
 import type { DataChannel } from './data-channel.js';
@@ -112,6 +112,14 @@ export interface ManagerConfig {
    * `UdpMux.bind()`, give it to every Manager, close it after them. Default: none.
    */
   readonly udpMux?: UdpMux;
+  /**
+   * Also accept ICE-TCP (RFC 6544) on a shared `TcpMux` (one listening port for every
+   * connection of the process): the agent offers a passive TCP host candidate per listener,
+   * for peers that cannot use UDP, and `close()` closes this connection's TCP connections
+   * only. Create it once with `TcpMux.listen()`, give it to every Manager, close it after
+   * them. Default: none (UDP only).
+   */
+  readonly tcpMux?: TcpMux;
   /**
    * Run the ICE agent as ICE-lite (RFC 8445 §2.5), for a server with a public address: host
    * candidates only, no checks or consent requests of its own, always controlled. Put

@@ -225,6 +225,7 @@ export class Manager {
       ...(iceTransportPolicy ? { transportPolicy: iceTransportPolicy } : {}),
       ...(config.turnTls ? { turnTls: config.turnTls } : {}),
       ...(config.udpMux ? { udpMux: config.udpMux } : {}),
+      ...(config.tcpMux ? { tcpMux: config.tcpMux } : {}),
     };
   }
 

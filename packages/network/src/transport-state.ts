@@ -49,17 +49,25 @@ export type SctpTransportCause =
 export interface CandidateDescription {
   /** The `candidate:` attribute (RFC 8839), as it would be signaled. */
   readonly candidate: string;
+  /** The address of the transport address (RFC 8839 §5.1). */
   readonly address: string;
+  /** The transport address's port. */
   readonly port: number;
+  /** The transport protocol. */
   readonly protocol: 'udp' | 'tcp';
+  /** The candidate type (RFC 8445 §5.1.1). */
   readonly type: 'host' | 'srflx' | 'prflx' | 'relay';
+  /** Candidates of the same type, base and server share a foundation (RFC 8445 §5.1.1.3). */
   readonly foundation: string;
+  /** The candidate's priority (RFC 8445 §5.1.2). */
   readonly priority: number;
   /** Component id (1: RTP, or everything with rtcp-mux). */
   readonly component: number;
   /** `raddr`/`rport` of reflexive and relayed candidates. */
   readonly relatedAddress?: string;
+  /** The port of `relatedAddress`. */
   readonly relatedPort?: number;
+  /** ICE-TCP candidates: who opens the connection (RFC 6544 §4.5). */
   readonly tcpType?: 'active' | 'passive' | 'so';
   /** The `ufrag` extension attribute. */
   readonly usernameFragment?: string;
@@ -71,7 +79,9 @@ export interface CandidateDescription {
 
 /** A candidate pair, as the layers above see it. */
 export interface CandidatePairDescription {
+  /** Our candidate. */
   readonly local: CandidateDescription;
+  /** The peer's candidate. */
   readonly remote: CandidateDescription;
   /** Round-trip time of the last successful check, in ms. */
   readonly rttMs: number | undefined;
@@ -136,7 +146,9 @@ export interface IceTransportStats {
   readonly bytesReceived: number;
   /** The pairs of the current check list (the selected one included). */
   readonly pairs: readonly CandidatePairStats[];
+  /** Our candidates gathered so far. */
   readonly localCandidates: readonly CandidateDescription[];
+  /** The peer's candidates known so far. */
   readonly remoteCandidates: readonly CandidateDescription[];
 }
 

@@ -18,7 +18,14 @@ import {
 import { RTCErrorEvent } from './rtc-data-channel.js';
 import { RTCError, type RTCErrorInit } from './rtc-error.js';
 import { RTCStateChangeEvent } from './rtc-types.js';
-import type { RTCDtlsTransport, RTCIceTransport, RTCSctpTransport } from './rtc-transports.js';
+import {
+  dtlsTransportControl,
+  iceTransportControl,
+  type RTCDtlsTransport,
+  type RTCIceTransport,
+  type RTCSctpTransport,
+  sctpTransportControl,
+} from './rtc-transports.js';
 import { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
 import { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
 import { RTCIceConnectionStateCode, RTCPeerConnectionStateCode } from './state/states.js';
@@ -30,17 +37,22 @@ export interface ConnectionStatesHost {
   readonly iceTransport: RTCIceTransport;
   readonly dtlsTransport: RTCDtlsTransport;
   readonly sctpTransport: RTCSctpTransport;
-  /** The `mid` of the data m-line, for the selected pair's candidates. */
-  mid(): string;
-  /** The index of the data m-line (its `sdpMLineIndex`). */
-  mLineIndex(): number;
+  /**
+   * The `sdpMid` and `sdpMLineIndex` of the media section that carries the transport (the
+   * BUNDLE tag, see `JsepState.transportSection()`), for the selected pair's candidates.
+   */
+  section(): readonly [mid: string, index: number];
   /** The peer's certificate chain (DER, its certificate first), once DTLS is connected. */
   remoteCertificates(): readonly Buffer[];
   /** The SCTP streams negotiated each way (the fewer), once the association is up. */
   sctpStreams(): number | undefined;
 }
 
-/** @internal Owned by `RTCPeerConnection`. */
+/**
+ * @internal Owned by `RTCPeerConnection`. The one writer of the transports' states (ICE, DTLS,
+ * SCTP), of the selected pair, [[RemoteCertificates]] and [[MaxChannels]], and of
+ * `iceConnectionState` and `connectionState` with their causes.
+ */
 export class ConnectionStates {
   iceConnection = RTCIceConnectionStateCode.New;
   connection = RTCPeerConnectionStateCode.New;
@@ -68,12 +80,12 @@ export class ConnectionStates {
     switch (event.kind) {
       case 'selected-pair':
         this.selectedPairChanges++;
-        iceTransport.setSelectedPair(event.pair, this.host.mid(), this.host.mLineIndex());
+        iceTransportControl().setSelectedPair(iceTransport, event.pair, ...this.host.section());
         this.pairPending = true;
         queueMicrotask(() => this.firePair());
         return true;
       case 'ice-state':
-        iceTransport.stateValue = mapIceTransportState(event.state);
+        iceTransportControl().setState(iceTransport, mapIceTransportState(event.state));
         // Every slot is set before the first event: the pair, the transport's state, then
         // [[IceConnectionState]] and [[ConnectionState]].
         this.update(event.cause, () => {
@@ -86,18 +98,18 @@ export class ConnectionStates {
         if (state === 'failed') {
           // webrtc-pc §5.5: an error (a failed fingerprint, a fatal alert) fires `error`, an
           // RTCErrorEvent, then `statechange`; nothing when the transport has already failed.
-          if (dtlsTransport.stateValue === 'failed') return true;
-          dtlsTransport.stateValue = state;
+          if (dtlsTransport.state === 'failed') return true;
+          dtlsTransportControl().setState(dtlsTransport, state);
           const error = new RTCError(dtlsErrorInit(event.cause), describeCause(event.cause));
           dtlsTransport.dispatchEvent(new RTCErrorEvent('error', { error }));
         } else {
-          dtlsTransport.stateValue = state;
-          if (state === 'connected') {
-            // [[RemoteCertificates]]: the chain in use by the peer, set on `connected`.
-            dtlsTransport.remoteCertificates = this.host
-              .remoteCertificates()
-              .map((der) => Buffer.from(der));
-          }
+          dtlsTransportControl().setState(dtlsTransport, state);
+          // [[RemoteCertificates]]: the chain in use by the peer, set on `connected`.
+          if (state === 'connected')
+            dtlsTransportControl().setRemoteCertificates(
+              dtlsTransport,
+              this.host.remoteCertificates(),
+            );
         }
         if (event.cause.kind === 'handshake-complete') {
           this.cipherSuite = event.cause.cipherSuite;
@@ -108,16 +120,18 @@ export class ConnectionStates {
         return true;
       }
       case 'sctp-state':
-        sctpTransport.stateValue =
+        sctpTransportControl().setState(
+          sctpTransport,
           event.state === SctpTransportState.Connected
             ? 'connected'
             : event.state === SctpTransportState.Closed
               ? 'closed'
-              : 'connecting';
+              : 'connecting',
+        );
         // webrtc-pc "RTCSctpTransport connected": [[MaxChannels]], then statechange (before the
         // channels' open events, which the Manager announces after this event).
-        if (sctpTransport.stateValue === 'connected')
-          sctpTransport.maxChannelsValue = this.host.sctpStreams() ?? null;
+        if (sctpTransport.state === 'connected')
+          sctpTransportControl().setMaxChannels(sctpTransport, this.host.sctpStreams() ?? null);
         sctpTransport.dispatchEvent(new Event('statechange'));
         return true;
       default:
@@ -132,9 +146,9 @@ export class ConnectionStates {
     this.iceConnection = RTCIceConnectionStateCode.Closed;
     this.connection = RTCPeerConnectionStateCode.Closed;
     this.iceConnectionCause = this.connectionCause = 'closed by the user';
-    this.host.iceTransport.stateValue = 'closed';
-    this.host.dtlsTransport.stateValue = 'closed';
-    this.host.sctpTransport.stateValue = 'closed';
+    iceTransportControl().setState(this.host.iceTransport, 'closed');
+    dtlsTransportControl().setState(this.host.dtlsTransport, 'closed');
+    sctpTransportControl().setState(this.host.sctpTransport, 'closed');
   }
 
   /** Fires the pending `selectedcandidatepairchange`, if any. */

@@ -34,7 +34,7 @@ export type SafeRemoveEventListenerOptions = Parameters<EventTarget['removeEvent
  * throws is reported (see {@link setListenerErrorHandler}), never thrown into the stack.
  */
 export class SafeEventTarget extends EventTarget {
-  private readonly wrapped = new WeakMap<object, Map<string, EventListener>>();
+  readonly #wrapped = new WeakMap<object, Map<string, EventListener>>();
 
   override addEventListener(
     type: string,
@@ -42,10 +42,10 @@ export class SafeEventTarget extends EventTarget {
     options?: SafeAddEventListenerOptions,
   ): void {
     if (listener === null) return;
-    let byType = this.wrapped.get(listener);
+    let byType = this.#wrapped.get(listener);
     if (!byType) {
       byType = new Map();
-      this.wrapped.set(listener, byType);
+      this.#wrapped.set(listener, byType);
     }
     let guard = byType.get(type);
     if (!guard) {
@@ -68,7 +68,7 @@ export class SafeEventTarget extends EventTarget {
     options?: SafeRemoveEventListenerOptions,
   ): void {
     if (listener === null) return;
-    const guard = this.wrapped.get(listener)?.get(type);
+    const guard = this.#wrapped.get(listener)?.get(type);
     if (guard) super.removeEventListener(type, guard, options);
   }
 }

@@ -88,15 +88,9 @@ export {
   type RTCSignalingState,
   RTCStateChangeEvent,
 } from './rtc-types.js';
-export { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
-export { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
-export {
-  iceConnectionStateName,
-  peerConnectionStateName,
-  type RTCDtlsTransportState,
-  type RTCIceConnectionState,
-  RTCIceConnectionStateCode,
-  type RTCIceTransportState,
-  type RTCPeerConnectionState,
-  RTCPeerConnectionStateCode,
+export type {
+  RTCDtlsTransportState,
+  RTCIceConnectionState,
+  RTCIceTransportState,
+  RTCPeerConnectionState,
 } from './state/states.js';

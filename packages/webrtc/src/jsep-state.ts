@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RTCSessionDescription, type RTCSignalingState } from './rtc-types.js';
-import type { RemoteDescriptionInfo } from './remote-description.js';
+import { bundledSections, type RemoteDescriptionInfo } from './remote-description.js';
 import type { LocalRtpSection, RemoteRtpSection } from './sdp/jsep-media.js';
 import {
   buildAnswer,
@@ -15,6 +15,7 @@ import {
   DEFAULT_SCTP_PORT,
   type OfferSection,
 } from './sdp/jsep.js';
+import { parseSdp } from './sdp/parse.js';
 import { serializeSdp } from './sdp/serialize.js';
 import { surfaceLine } from './surface-candidate.js';
 
@@ -89,6 +90,33 @@ export class JsepState {
   /** webrtc-pc `remoteDescription`. */
   get remote(): RTCSessionDescription | null {
     return this.pendingRemote ?? this.currentRemote;
+  }
+
+  /**
+   * The media section our candidates belong to, as `[sdpMid, sdpMLineIndex]`: the one that
+   * carries the transport (RFC 8843 §7, the BUNDLE tag; JSEP §5.2.1, §5.3.1), read from the
+   * description being negotiated. While our offer waits for its answer, that offer's; once an
+   * answer is applied, the answer's (which differs when the answer rejected the offer's first
+   * section); otherwise a remote offer's. Audio and video sections may come before the data
+   * section, so the index is never assumed. Undefined before any description.
+   */
+  transportSection(): readonly [mid: string, index: number] | undefined {
+    const answered = (d: RTCSessionDescription | null): RTCSessionDescription | null =>
+      d !== null && d.type !== 'offer' ? d : null;
+    const description =
+      (this.pendingLocal?.type === 'offer' ? this.pendingLocal : null) ??
+      answered(this.currentLocal) ??
+      answered(this.currentRemote) ??
+      this.pendingRemote ??
+      this.currentLocal;
+    if (description === null) return undefined;
+    let tag: ReturnType<typeof bundledSections>[number] | undefined;
+    try {
+      tag = bundledSections(parseSdp(description.sdp))[0];
+    } catch {
+      return undefined; // not reached: every applied description parsed
+    }
+    return tag === undefined ? undefined : [tag.section.mid ?? String(tag.index), tag.index];
   }
 
   /**

@@ -10,10 +10,17 @@
 import type { CandidateDescription } from '@x/network';
 import type { Clock, Timer } from '@x/transport';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
-import type { RTCIceGatheringState, RTCIceTransport } from './rtc-transports.js';
+import {
+  iceTransportControl,
+  type RTCIceGatheringState,
+  type RTCIceTransport,
+} from './rtc-transports.js';
 import { RTCPeerConnectionIceEvent } from './rtc-types.js';
 
-/** @internal Owned by `RTCPeerConnection`, which dispatches on `target`. */
+/**
+ * @internal Owned by `RTCPeerConnection`, which dispatches on `target`. The one writer of the
+ * ICE transport's `gatheringState`.
+ */
 export class LocalGathering {
   /** `candidate:` lines gathered in the current generation (for the local description). */
   readonly candidates: string[] = [];
@@ -26,6 +33,8 @@ export class LocalGathering {
   private closed = false;
 
   /**
+   * @param section - the `sdpMid` and `sdpMLineIndex` of the media section the candidates
+   *   belong to (the one that carries the transport), read when each is announced.
    * @param surface - adds a candidate line (`null`: end-of-candidates) of the ICE generation
    *   `ufrag` to the local descriptions, right before its `icecandidate` event (webrtc-pc).
    */
@@ -33,6 +42,7 @@ export class LocalGathering {
     private readonly target: EventTarget,
     private readonly iceTransport: RTCIceTransport,
     private readonly clock: Clock,
+    private readonly section: () => readonly [sdpMid: string, sdpMLineIndex: number],
     private readonly surface: (
       candidate: string | null,
       sdpMid: string,
@@ -42,15 +52,12 @@ export class LocalGathering {
   ) {}
 
   /**
-   * A local candidate of the Manager, `null` at end-of-candidates, for the data section
-   * (`sdpMid`, at `sdpMLineIndex` in the local description).
+   * A local candidate of the Manager, `null` at end-of-candidates, of the ICE generation
+   * `ufrag`. Its `sdpMid` and `sdpMLineIndex` are those of the section that carries the
+   * transport when it is announced (a candidate gathered ahead of `setLocalDescription()`
+   * waits for the description that names that section).
    */
-  onCandidate(
-    gathered: CandidateDescription | null,
-    sdpMid: string,
-    sdpMLineIndex: number,
-    ufrag: string,
-  ): void {
+  onCandidate(gathered: CandidateDescription | null, ufrag: string): void {
     if (gathered) this.candidates.push(gathered.candidate);
     else this.done = true;
     // End-of-candidates is an empty candidate (RFC 8838 §4.1), then a null one follows once
@@ -58,15 +65,16 @@ export class LocalGathering {
     // webrtc-pc: a server-reflexive or relayed candidate names its server (`url`, and the
     // deprecated event `url`), a relayed one the transport to it (`relayProtocol`).
     const url = gathered?.url ?? null;
-    const candidate = new RTCIceCandidate({
-      candidate: gathered?.candidate ?? '',
-      sdpMid,
-      sdpMLineIndex,
-      usernameFragment: ufrag,
-      url,
-      relayProtocol: gathered?.relayProtocol ?? null,
-    });
     this.announce(() => {
+      const [sdpMid, sdpMLineIndex] = this.section();
+      const candidate = new RTCIceCandidate({
+        candidate: gathered?.candidate ?? '',
+        sdpMid,
+        sdpMLineIndex,
+        usernameFragment: ufrag,
+        url,
+        relayProtocol: gathered?.relayProtocol ?? null,
+      });
       this.surface(gathered?.candidate ?? null, sdpMid, sdpMLineIndex, ufrag);
       this.target.dispatchEvent(new RTCPeerConnectionIceEvent('icecandidate', { candidate, url }));
     });
@@ -123,7 +131,7 @@ export class LocalGathering {
   private setState(state: RTCIceGatheringState): void {
     this.state = state;
     this.announce(() => {
-      this.iceTransport.gatheringValue = state;
+      iceTransportControl().setGatheringState(this.iceTransport, state);
       this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
       this.target.dispatchEvent(new Event('icegatheringstatechange'));
     });

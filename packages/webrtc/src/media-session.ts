@@ -20,9 +20,13 @@ import {
   RtcpReporter,
   type RtcpPacket,
   type RtpPacket,
+  type RtpStage,
+  readTransportSequenceNumber,
   rtpExtensionIds,
   type SendPayloadOptions,
+  SendSideBandwidthEstimator,
   TransportSequenceCounter,
+  TwccRecorder,
   unwrapRtxPacket,
 } from '@x/rtp';
 import type { Clock, Timer } from '@x/transport';
@@ -36,7 +40,7 @@ import {
   sendersOf,
 } from './rtp-state.js';
 import { isAuxiliaryCodec } from './sdp/jsep-media.js';
-import type { SdpCodec } from './sdp/rtp-media.js';
+import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
 
 const log = debuglog('x:webrtc');
 
@@ -46,6 +50,21 @@ const log = debuglog('x:webrtc');
  */
 export function sendCodecOf(sender: SenderState): SdpCodec | undefined {
   return sender.codecs.find((c) => !isAuxiliaryCodec(c.name));
+}
+
+/** An audio sender's share of the estimate when its encoding sets no `maxBitrate`, bits/s. */
+const AUDIO_SHARE_BPS = 64_000;
+
+/** The transport-wide sequence number's extension id of a receiver, when `transport-cc` goes with it. */
+const twccIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>();
+function twccExtensionId(receiver: ReceiverState): number | undefined {
+  const extensions = receiver.headerExtensions;
+  if (twccIds.has(extensions)) return twccIds.get(extensions);
+  const id = receiver.codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'transport-cc'))
+    ? rtpExtensionIds(extensions).transportSequenceNumber
+    : undefined;
+  twccIds.set(extensions, id);
+  return id;
 }
 
 /** How a packet that carries no frame of the stream's codec is received. */
@@ -138,6 +157,10 @@ export class MediaSession {
   private readonly inbound = new Map<number, Inbound>();
   private readonly sequence = new TransportSequenceCounter();
   private reporter: RtcpReporter | undefined;
+  /** The send-side bandwidth estimate (GCC from the peer's TWCC feedback), once we send with it. */
+  private bwe: SendSideBandwidthEstimator | undefined;
+  /** Arrivals of the peer's packets by transport-wide sequence number, for our TWCC feedback. */
+  private twcc: TwccRecorder | undefined;
   private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private closed = false;
@@ -257,6 +280,7 @@ export class MediaSession {
         send: (bytes) => {
           this.host.manager.sendRtp(bytes);
         },
+        stages: this.congestionStages(sender, codec),
         onKeyframeRequest: (request) => {
           const track = sender.track;
           if (track !== null) trackControl().keyframeRequested(track, request.kind);
@@ -283,6 +307,7 @@ export class MediaSession {
     this.host.manager.addSendStream(sender.ssrc, (packet) => {
       const now = this.host.clock.now();
       stream.receiveRtcp(packet, now);
+      this.congestionFeedback(stream, packet, now);
       if (!nack || packet.kind !== 'nack' || packet.mediaSsrc !== sender.ssrc) return;
       for (const { pid, blp } of packet.items)
         for (let bit = -1; bit < 16; bit++)
@@ -315,6 +340,7 @@ export class MediaSession {
    */
   receiveRtp(receiver: ReceiverState, counters: InboundStream, packet: RtpPacket): void {
     if (this.closed) return;
+    this.recordArrival(receiver, packet);
     if (counters.repair) {
       this.receiveRepair(receiver, counters, packet);
       return;
@@ -517,7 +543,10 @@ export class MediaSession {
   /** One timer at the earliest deadline of the jitter buffers and the reporter. */
   private schedule(): void {
     if (this.closed) return;
-    let at = this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY;
+    let at = Math.min(
+      this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY,
+      this.twcc?.nextDeadline() ?? Number.POSITIVE_INFINITY,
+    );
     for (const e of this.inbound.values())
       at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
     if (at >= this.timerAt) return;
@@ -539,8 +568,106 @@ export class MediaSession {
       this.release(entry, now);
       if (entry.recoveryAt <= now) this.recover(entry, now);
     }
+    const twcc = this.twcc;
+    if (twcc !== undefined && (twcc.nextDeadline() ?? Number.POSITIVE_INFINITY) <= now)
+      this.reporterOf().sendFeedback(twcc.feedback(now));
     this.reporter?.tick(now);
     this.schedule();
+  }
+
+  // Congestion control ----------------------------------------------------------------------
+
+  /**
+   * The stage that tells the bandwidth estimate what left (each packet's transport-wide
+   * number, size and time), for a sender whose codec negotiated `transport-cc` with the
+   * transport-wide sequence number extension; none otherwise.
+   */
+  private congestionStages(sender: SenderState, codec: SdpCodec): RtpStage[] {
+    const id = rtpExtensionIds(sender.headerExtensions).transportSequenceNumber;
+    if (id === undefined || !codec.rtcpFeedback.some((f) => f.type === 'transport-cc')) return [];
+    const bwe = (this.bwe ??= new SendSideBandwidthEstimator());
+    return [
+      {
+        name: 'send-side-bwe',
+        rtpSent: (packet, nowMs) => {
+          const seq = readTransportSequenceNumber(packet, id);
+          if (seq === undefined) return;
+          bwe.onPacketSent({
+            transportSequenceNumber: seq,
+            sizeBytes: packet.bytes.length,
+            sendTimeMs: nowMs,
+          });
+        },
+      },
+    ];
+  }
+
+  /**
+   * The peer's feedback about what we send: TWCC (draft-holmer-rmcat-transport-wide-cc-
+   * extensions-01) and REMB (draft-alvestrand-rmcat-remb) move the estimate, a report block's
+   * round-trip time tunes it; then the senders' shares follow.
+   */
+  private congestionFeedback(stream: OutboundRtpStream, packet: RtcpPacket, now: number): void {
+    const bwe = this.bwe;
+    if (bwe === undefined) return;
+    if (packet.kind === 'twcc') bwe.onTransportFeedback(packet, now);
+    else if (packet.kind === 'remb') bwe.onRemb(packet.bitrate, now);
+    else if (packet.kind === 'rr' || packet.kind === 'sr') {
+      const rtt = stream.remoteInbound?.roundTripTime;
+      if (rtt !== undefined) bwe.onRoundTripTime(rtt * 1000);
+      return;
+    } else return;
+    this.allocate();
+  }
+
+  /**
+   * Shares the estimate among the senders that send: an audio sender gets up to its
+   * `maxBitrate` (64 kb/s without one), the video senders split the rest, each up to its own
+   * `maxBitrate` (webrtc-pc encodings). A track's target is the smallest share among its
+   * senders (one encoder feeds them all).
+   */
+  private allocate(): void {
+    const bwe = this.bwe;
+    if (bwe === undefined || this.closed) return;
+    const senders = [...this.outbound.keys()].filter((s) => s.track !== null);
+    const cap = (s: SenderState) => s.encodings[0]?.maxBitrate ?? Number.POSITIVE_INFINITY;
+    let left = bwe.targetBitrateBps;
+    const audio = senders.filter((s) => s.kind === 'audio');
+    const video = senders.filter((s) => s.kind === 'video');
+    for (const s of audio) {
+      s.targetBitrate = Math.min(cap(s), AUDIO_SHARE_BPS, left / senders.length);
+      left -= s.targetBitrate;
+    }
+    for (const s of video) s.targetBitrate = Math.min(cap(s), Math.max(0, left) / video.length);
+    for (const s of senders) {
+      let bitrate = Number.POSITIVE_INFINITY;
+      for (const other of sendersOf(s.track!))
+        if (other.targetBitrate !== undefined) bitrate = Math.min(bitrate, other.targetBitrate);
+      trackControl().setTargetBitrate(s.track!, Math.round(bitrate));
+    }
+  }
+
+  /** The estimate toward the peer (bits/s): webrtc-stats `availableOutgoingBitrate`. */
+  get availableOutgoingBitrate(): number | undefined {
+    return this.bwe?.targetBitrateBps;
+  }
+
+  /**
+   * Notes the arrival of one of the peer's packets by its transport-wide sequence number,
+   * when the receiver's section negotiated it with `transport-cc`: our TWCC feedback reports
+   * them at the interval the recorder chooses (50 to 250 ms with the incoming rate).
+   */
+  private recordArrival(receiver: ReceiverState, packet: RtpPacket): void {
+    const id = twccExtensionId(receiver);
+    if (id === undefined) return;
+    const seq = readTransportSequenceNumber(packet, id);
+    if (seq === undefined) return;
+    // As libwebrtc: the media SSRC of the feedback is the first stream heard.
+    this.twcc ??= new TwccRecorder({
+      senderSsrc: receiver.transceiver?.sender.ssrc ?? 1,
+      mediaSsrc: packet.ssrc,
+    });
+    this.twcc.record(seq, this.host.clock.now(), packet.bytes.length);
   }
 
   /**

@@ -145,6 +145,8 @@ interface TrackControl {
   deliverRtp(track: MediaStreamTrack, packet: Uint8Array): void;
   /** The peer asked a sender of this local track for a keyframe: `keyframerequest`, queued. */
   keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir'): void;
+  /** The bitrate its senders can carry now: `targetbitratechange`, queued, on a real change. */
+  setTargetBitrate(track: MediaStreamTrack, bitrate: number): void;
   /**
    * "track ended" (not by stop()): readyState ended now, its `ended` event queued, unless
    * `fire` is false (the connection closed: no event, as webrtc-pc's close() says).
@@ -177,6 +179,8 @@ export class MediaStreamTrack extends SafeEventTarget {
   #muted: boolean;
   #readyState: MediaStreamTrackState = 'live';
   #cause: TrackStateCause = { kind: 'created' };
+  #targetBitrate: number | null = null;
+  #bitrateEventQueued = false;
   readonly #frameReaders = new Set<TrackQueue<EncodedMediaFrame>>();
   readonly #rtpReaders = new Set<TrackQueue<Uint8Array>>();
   /** RTP timestamp unwrapping of the frames: the first, and the last unwrapped. */
@@ -184,6 +188,8 @@ export class MediaStreamTrack extends SafeEventTarget {
   #lastRtp = 0;
   /** The `keyframerequest` event handler (a {@link KeyframeRequestEvent}; local tracks). */
   declare onkeyframerequest: ((event: KeyframeRequestEvent) => unknown) | null;
+  /** The `targetbitratechange` event handler (local tracks; read {@link MediaStreamTrack.targetBitrate}). */
+  declare ontargetbitratechange: ((event: Event) => unknown) | null;
   /** The `mute` event handler (a {@link TrackStateEvent}, with its cause). */
   declare onmute: ((event: TrackStateEvent) => unknown) | null;
   /** The `unmute` event handler (a {@link TrackStateEvent}, with its cause). */
@@ -254,6 +260,17 @@ export class MediaStreamTrack extends SafeEventTarget {
   /** Extension: why `muted` or `readyState` last changed ({@link TrackStateCause}). */
   get stateCause(): TrackStateCause {
     return this.#cause;
+  }
+  /**
+   * Extension (local tracks): the bitrate, in bits/s, that the connections sending this track
+   * can carry now: their send-side bandwidth estimate (from the peer's transport-wide
+   * congestion feedback, GCC) shared among their senders, within each encoding's
+   * `maxBitrate`; the smallest share when the track is on several senders. `null` until an
+   * estimate exists (the peer negotiated `transport-cc`). An encoder feeding the track should
+   * aim at it; `targetbitratechange` fires when it moves by 5 % or more.
+   */
+  get targetBitrate(): number | null {
+    return this.#targetBitrate;
   }
   /** Extension: `local` (made by the application) or `remote` (a receiver's track). */
   get source(): TrackSource {
@@ -418,6 +435,18 @@ export class MediaStreamTrack extends SafeEventTarget {
         const copy = new Uint8Array(packet);
         for (const q of track.#rtpReaders) q.push(copy);
       },
+      setTargetBitrate: (track, bitrate) => {
+        const previous = track.#targetBitrate;
+        if (!Number.isFinite(bitrate) || track.#readyState === 'ended') return;
+        if (previous !== null && Math.abs(bitrate - previous) < previous * 0.05) return;
+        track.#targetBitrate = bitrate;
+        if (track.#bitrateEventQueued) return;
+        track.#bitrateEventQueued = true;
+        queueMicrotask(() => {
+          track.#bitrateEventQueued = false;
+          track.dispatchEvent(new Event('targetbitratechange'));
+        });
+      },
       keyframeRequested: (track, request) => {
         if (track.#readyState === 'ended') return;
         queueMicrotask(() => track.dispatchEvent(new KeyframeRequestEvent(request)));
@@ -460,5 +489,5 @@ export function trackControl(): TrackControl {
   return control!;
 }
 
-for (const type of ['mute', 'unmute', 'ended', 'keyframerequest'])
+for (const type of ['mute', 'unmute', 'ended', 'keyframerequest', 'targetbitratechange'])
   defineEventHandler(MediaStreamTrack.prototype, type);

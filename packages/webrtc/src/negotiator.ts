@@ -10,7 +10,13 @@ import type { JsepState } from './jsep-state.js';
 import type { LocalGathering } from './local-gathering.js';
 import { descriptionError } from './rtc-error.js';
 import { isAdministrativelyProhibited, parseCandidateFields } from './rtc-ice-candidate.js';
-import type { RTCIceTransport, SctpTransportSlot } from './rtc-transports.js';
+import {
+  iceTransportControl,
+  type RTCIceTransport,
+  type SctpTransportSlot,
+  sctpTransportControl,
+} from './rtc-transports.js';
+import { giveToIce } from './remote-candidate.js';
 import {
   type RTCSdpType,
   RTCSessionDescription,
@@ -235,7 +241,7 @@ export class Negotiator {
     if (before !== null && this.host.sctpSlot.current === null) this.host.manager.stopSctp();
     const data = this.jsep.remoteInfo?.data;
     if (type !== 'offer' && data && this.host.sctpSlot.current)
-      this.host.sctpSlot.current.updateMaxMessageSize(data.maxMessageSize);
+      sctpTransportControl().updateMaxMessageSize(this.host.sctpSlot.current, data.maxMessageSize);
   }
 
   /** A rollback (`setLocalDescription` or `setRemoteDescription` of type `rollback`). */
@@ -301,7 +307,10 @@ export class Negotiator {
     if (!this.started) {
       const weAreLite = this.host.manager.localParameters.iceLite;
       const controlling = weAreLite === data.iceLite ? weAreOfferer : data.iceLite;
-      this.host.iceTransport.roleValue = controlling ? 'controlling' : 'controlled';
+      iceTransportControl().setRole(
+        this.host.iceTransport,
+        controlling ? 'controlling' : 'controlled',
+      );
     }
     this.host.manager.start({
       ufrag: data.ufrag,
@@ -332,8 +341,7 @@ export class Negotiator {
           // port, a name under the relay policy), stays in the description only.
           const fields = parseCandidateFields(candidate);
           if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
-          this.host.manager.addRemoteCandidate(candidate);
-          this.host.iceTransport.addRemoteCandidate(candidate, data.mid, data.index, ufrag);
+          giveToIce(this.host, candidate, data);
         }
         if (data.endOfCandidates) this.host.manager.addRemoteCandidate(null);
       });

@@ -40,6 +40,7 @@ const FIXED_EXTENSIONS = [
   'consent',
   'iceLite',
   'udpMux',
+  'tcpMux',
 ] as const;
 
 /** A configuration after "set a configuration": what the peer connection keeps and uses. */
@@ -155,6 +156,7 @@ export function managerConfigOf(checked: CheckedConfiguration): ManagerConfig {
     ...(certificate ? { certificate } : {}),
     ...(configuration.iceLite === true ? { iceLite: true } : {}),
     ...(configuration.udpMux ? { udpMux: configuration.udpMux } : {}),
+    ...(configuration.tcpMux ? { tcpMux: configuration.tcpMux } : {}),
   };
 }
 

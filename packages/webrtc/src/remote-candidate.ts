@@ -11,7 +11,8 @@ import {
   isAdministrativelyProhibited,
   parseCandidateFields,
 } from './rtc-ice-candidate.js';
-import type { RTCIceTransport } from './rtc-transports.js';
+import { iceTransportControl, type RTCIceTransport } from './rtc-transports.js';
+import type { RemoteTransport } from './remote-description.js';
 import type { RTCSessionDescription } from './rtc-types.js';
 import {
   candidateSections,
@@ -90,8 +91,8 @@ export function applyRemoteCandidate(
     !(fields && isAdministrativelyProhibited(fields, c.iceTransportPolicy));
   if (toAgent) {
     try {
-      c.manager.addRemoteCandidate(text === '' ? null : text);
-      if (text !== '') c.iceTransport.addRemoteCandidate(text, data.mid, data.index, data.ufrag);
+      if (text === '') c.manager.addRemoteCandidate(null);
+      else giveToIce(c, text, data);
     } catch (error) {
       if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
       throw error;
@@ -104,4 +105,27 @@ export function applyRemoteCandidate(
     d === null ? d : withCandidateLine(d, target, generation, line);
   c.jsep.pendingRemote = withCandidate(c.jsep.pendingRemote);
   c.jsep.currentRemote = withCandidate(c.jsep.currentRemote);
+}
+
+/**
+ * A remote candidate (a `candidate:` line) of the transport's section goes to the ICE agent
+ * and joins the ICE transport's remote candidates (`getRemoteCandidates()`), from
+ * `addIceCandidate()` or from a remote description. The one writer of that set.
+ */
+export function giveToIce(
+  c: {
+    readonly manager: Pick<Manager, 'addRemoteCandidate'>;
+    readonly iceTransport: RTCIceTransport;
+  },
+  candidate: string,
+  transport: Pick<RemoteTransport, 'mid' | 'index' | 'ufrag'>,
+): void {
+  c.manager.addRemoteCandidate(candidate);
+  iceTransportControl().addRemoteCandidate(
+    c.iceTransport,
+    candidate,
+    transport.mid,
+    transport.index,
+    transport.ufrag,
+  );
 }

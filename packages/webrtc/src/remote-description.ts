@@ -7,7 +7,7 @@
 import { SdpSyntaxError } from './sdp/errors.js';
 import { isRemoteRtpProblem, type RemoteRtpSection, remoteRtpSections } from './sdp/jsep-media.js';
 import { isDataChannelSection, writtenByUs } from './sdp/jsep.js';
-import type { SdpSetup, SessionDescription } from './sdp/model.js';
+import type { SdpMediaSection, SdpSetup, SessionDescription } from './sdp/model.js';
 import { mediaLineNumber, parseSdp } from './sdp/parse.js';
 import { effectiveTransport, isRejected, validateDescription } from './sdp/validate.js';
 
@@ -87,23 +87,29 @@ export function readDescription(
 /**
  * RFC 8843 §7: the sections of the BUNDLE group that are not rejected share the transport of
  * the first of them (the tag); without a group, the data section's (or a lone section's).
+ * Also what carries our own candidates, in our descriptions (`JsepState.transportSection()`).
  */
-function transportOf(description: SessionDescription): RemoteTransport | undefined {
+export function bundledSections(
+  description: SessionDescription,
+): { readonly section: SdpMediaSection; readonly index: number }[] {
   const group = description.groups.find((g) => g.semantics === 'BUNDLE');
   const accepted = description.media
     .map((section, index) => ({ section, index }))
     .filter(({ section }) => !isRejected(section));
-  let bundled = group
+  const bundled = group
     ? accepted.filter(
         ({ section }) => section.mid !== undefined && group.mids.includes(section.mid),
       )
     : [];
-  if (bundled.length === 0) {
-    const data = accepted.find(({ section }) => isDataChannelSection(section));
-    const lone = accepted.length === 1 ? accepted[0] : undefined;
-    const only = data ?? lone;
-    bundled = only ? [only] : [];
-  }
+  if (bundled.length > 0) return bundled;
+  const data = accepted.find(({ section }) => isDataChannelSection(section));
+  const lone = accepted.length === 1 ? accepted[0] : undefined;
+  const only = data ?? lone;
+  return only ? [only] : [];
+}
+
+function transportOf(description: SessionDescription): RemoteTransport | undefined {
+  const bundled = bundledSections(description);
   const tag = bundled[0];
   if (tag === undefined) return undefined;
   const t = effectiveTransport(description, tag.section);

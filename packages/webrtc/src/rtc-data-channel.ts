@@ -62,51 +62,72 @@ export interface DataChannelCounters {
 }
 
 /**
+ * @internal What the peer connection does to its channels (module-private: `index.ts` does not
+ * export it). Their state is the `@x/network` channel's, written by its Manager.
+ */
+export interface DataChannelControl {
+  /** The channel's counters, for `getStats()` (`rtc-stats.ts`). */
+  counters(channel: RTCDataChannel): Readonly<DataChannelCounters>;
+  /**
+   * `rtc-peer-connection.ts`: the peer connection closes (webrtc-pc `close()`: its channels
+   * become `closed` and fire no event). Called before the transports close.
+   */
+  silence(channel: RTCDataChannel): void;
+}
+
+let control: DataChannelControl | undefined;
+
+/** @internal How this package reaches into its channels (see {@link DataChannelControl}). */
+export function dataChannelControl(): DataChannelControl {
+  return control!;
+}
+
+/**
  * W3C `RTCDataChannel`. Messages are delivered as `string`, or as `ArrayBuffer` / `Blob` by
  * `binaryType` (default `'arraybuffer'`, as webrtc-pc says). Sends keep their order even
  * when a `Blob` must be read first (webrtc-pc §6.2 `send()`: the data is queued for
  * transmission in order); nothing is truncated.
  */
 export class RTCDataChannel extends SafeEventTarget {
-  private type: BinaryType = 'arraybuffer';
+  #type: BinaryType = 'arraybuffer';
   /** Sends waiting behind a Blob being read, to keep their order. */
-  private readonly pending: (Uint8Array | Blob | string)[] = [];
-  private pendingBytes = 0;
-  private reading = false;
+  readonly #pending: (Uint8Array | Blob | string)[] = [];
+  #pendingBytes = 0;
+  #reading = false;
   /**
    * `close()` was called here: `readyState` is `closing`, and no `closing` event fires
    * (webrtc-pc, the closing procedure).
    */
-  private closeRequested = false;
-  private wasOpen = false;
+  #closeRequested = false;
+  #wasOpen = false;
   /** Application data was sent since the last bufferedamountlow. */
-  private sentSinceLow = false;
+  #sentSinceLow = false;
   /** The peer connection was closed: the channel is closed and fires nothing more. */
-  private silenced = false;
+  #silenced = false;
   /**
    * `bufferedAmount` held still: until a queued task after `close()` (which may hand the
    * queue to the network at once), and for good once the peer connection closed (webrtc-pc
    * §6.2: [[BufferedAmount]] does not reset to zero once the channel closes).
    */
-  private heldBufferedAmount: number | undefined;
+  #heldBufferedAmount: number | undefined;
   /**
    * Messages that came before the `open` event of a channel the peer announced, which they
    * must follow: they wait for it.
    */
-  private beforeOpen: [Buffer, boolean][] | undefined;
+  #beforeOpen: [Buffer, boolean][] | undefined;
   /**
    * A negotiated channel created on a running association is open underneath at once; to the
    * application it is `connecting` until it is announced as open (webrtc-pc
    * `createDataChannel()`: [[ReadyState]] starts as `connecting`).
    */
-  private openPending = false;
+  #openPending = false;
   /**
    * The close was announced (webrtc-pc "announce the data channel as closed"): until then
    * `readyState` says `closing`.
    */
-  private closedAnnounced = false;
-  /** @internal */
-  readonly counters: DataChannelCounters = {
+  #closedAnnounced = false;
+  /** webrtc-stats `RTCDataChannelStats` counters, read through `dataChannelControl()`. */
+  readonly #counters: DataChannelCounters = {
     messagesSent: 0,
     bytesSent: 0,
     messagesReceived: 0,
@@ -119,44 +140,48 @@ export class RTCDataChannel extends SafeEventTarget {
   declare onclosing: ((event: Event) => unknown) | null;
   declare onclose: ((event: Event) => unknown) | null;
 
+  readonly #channel: DataChannel;
+  /** The largest message `send()` takes (the SCTP transport's [[MaxMessageSize]]). */
+  readonly #maxMessageSize: () => number;
+  readonly #observer: DataChannelObserver | undefined;
+
   /** @internal Created by `RTCPeerConnection`. */
-  constructor(
-    private readonly channel: DataChannel,
-    private readonly maxMessageSize: () => number,
-    private readonly observer?: DataChannelObserver,
-  ) {
+  constructor(channel: DataChannel, maxMessageSize: () => number, observer?: DataChannelObserver) {
     super();
+    this.#channel = channel;
+    this.#maxMessageSize = maxMessageSize;
+    this.#observer = observer;
     if (channel.state === 'open') {
       // webrtc-pc, "when an underlying data transport is to be announced": the channel is
       // already open when the datachannel event fires; if it still is once that event was
       // dispatched, it is announced as open, with an open event, from a queued task. A
       // negotiated channel (never announced by the peer) is announced the same way.
-      this.markOpen();
-      this.openPending = channel.negotiated;
-      this.beforeOpen = [];
-      queueMicrotask(() => this.announceOpen());
+      this.#markOpen();
+      this.#openPending = channel.negotiated;
+      this.#beforeOpen = [];
+      queueMicrotask(() => this.#announceOpen());
     }
     channel.handlers = {
       onOpen: () => {
-        if (this.silenced) return;
-        this.markOpen();
+        if (this.#silenced) return;
+        this.#markOpen();
         this.dispatchEvent(new Event('open'));
       },
       onMessage: (data, binary) => {
         // webrtc-pc "when a message is received": discarded unless the channel is open (it is
         // closing once close() was called, even while sends queued behind a Blob drain).
-        if (this.silenced || this.closeRequested) return;
-        if (this.beforeOpen) this.beforeOpen.push([data, binary]);
-        else this.deliver(data, binary);
+        if (this.#silenced || this.#closeRequested) return;
+        if (this.#beforeOpen) this.#beforeOpen.push([data, binary]);
+        else this.#deliver(data, binary);
       },
       // webrtc-pc §6.2: bufferedamountlow follows a decrease of what send() queued. The SCTP
       // stream also carries DCEP's OPEN/ACK, whose acknowledgement must not fire it. It is
       // fired from a queued task, and not at all once the channel is closed.
       onBufferedAmountLow: () => {
-        if (!this.sentSinceLow || this.silenced) return;
-        this.sentSinceLow = false;
+        if (!this.#sentSinceLow || this.#silenced) return;
+        this.#sentSinceLow = false;
         queueMicrotask(() => {
-          if (this.channel.state !== 'closed' && !this.silenced)
+          if (this.#channel.state !== 'closed' && !this.#silenced)
             this.dispatchEvent(new Event('bufferedamountlow'));
         });
       },
@@ -164,22 +189,22 @@ export class RTCDataChannel extends SafeEventTarget {
       // channel.close, set [[ReadyState]] to closing and fire an event named closing at
       // channel."
       onClosing: () => {
-        if (!this.closeRequested && !this.silenced) this.dispatchEvent(new Event('closing'));
+        if (!this.#closeRequested && !this.#silenced) this.dispatchEvent(new Event('closing'));
       },
       onClose: (error) => {
         // webrtc-pc §6.2: [[BufferedAmount]] does not reset to zero once the channel closes.
-        this.heldBufferedAmount ??= this.channel.bufferedAmount + this.pendingBytes;
-        this.pending.length = 0;
-        this.pendingBytes = 0;
-        if (this.silenced) return;
-        const opened = this.wasOpen;
-        if (opened) this.observer?.closed();
-        this.wasOpen = false;
+        this.#heldBufferedAmount ??= this.#channel.bufferedAmount + this.#pendingBytes;
+        this.#pending.length = 0;
+        this.#pendingBytes = 0;
+        if (this.#silenced) return;
+        const opened = this.#wasOpen;
+        if (opened) this.#observer?.closed();
+        this.#wasOpen = false;
         // webrtc-pc "announce the data channel as closed": from a queued task, so that close()
         // on a channel that never reached the wire does not run the listeners inside the call.
         queueMicrotask(() => {
-          if (this.silenced) return;
-          this.closedAnnounced = true;
+          if (this.#silenced) return;
+          this.#closedAnnounced = true;
           if (error) {
             // webrtc-pc: a channel whose transport closed with an error gets `sctp-failure`
             // ("announce the data channel as closed"); one whose transport could never be
@@ -208,47 +233,47 @@ export class RTCDataChannel extends SafeEventTarget {
   }
 
   get label(): string {
-    return this.channel.label;
+    return this.#channel.label;
   }
   get ordered(): boolean {
-    return this.channel.ordered;
+    return this.#channel.ordered;
   }
   get maxPacketLifeTime(): number | null {
-    return this.channel.maxPacketLifeTime;
+    return this.#channel.maxPacketLifeTime;
   }
   get maxRetransmits(): number | null {
-    return this.channel.maxRetransmits;
+    return this.#channel.maxRetransmits;
   }
   get protocol(): string {
-    return this.channel.protocol;
+    return this.#channel.protocol;
   }
   get negotiated(): boolean {
-    return this.channel.negotiated;
+    return this.#channel.negotiated;
   }
   /** webrtc-priority: the `RTCPriorityType` of the channel's RFC 8832 priority. */
   get priority(): 'very-low' | 'low' | 'medium' | 'high' {
-    const p = this.channel.priority;
+    const p = this.#channel.priority;
     return p <= 128 ? 'very-low' : p <= 256 ? 'low' : p <= 512 ? 'medium' : 'high';
   }
   get id(): number | null {
-    return this.channel.id;
+    return this.#channel.id;
   }
   get readyState(): RTCDataChannelState {
     // webrtc-pc close(): the peer connection's channels are closed at once.
-    if (this.silenced) return 'closed';
-    const state = this.channel.state;
+    if (this.#silenced) return 'closed';
+    const state = this.#channel.state;
     // The transport is closed, but the task that announces it has not run yet.
-    if (state === 'closed') return this.closedAnnounced ? 'closed' : 'closing';
+    if (state === 'closed') return this.#closedAnnounced ? 'closed' : 'closing';
     // close() sets [[ReadyState]] to closing at once, even while queued sends still drain.
-    if (this.closeRequested) return 'closing';
-    return this.openPending && state === 'open' ? 'connecting' : state;
+    if (this.#closeRequested) return 'closing';
+    return this.#openPending && state === 'open' ? 'connecting' : state;
   }
   /**
    * Bytes queued by `send()` and not yet handed to the network (queued Blobs included). It
    * falls only between tasks, and keeps its value once the peer connection is closed.
    */
   get bufferedAmount(): number {
-    return this.heldBufferedAmount ?? this.channel.bufferedAmount + this.pendingBytes;
+    return this.#heldBufferedAmount ?? this.#channel.bufferedAmount + this.#pendingBytes;
   }
   /**
    * The `bufferedAmount` at or below which `bufferedamountlow` fires. webrtc-pc: an
@@ -257,7 +282,7 @@ export class RTCDataChannel extends SafeEventTarget {
    * leaves the threshold as it was.
    */
   get bufferedAmountLowThreshold(): number {
-    return this.channel.bufferedAmountLowThreshold;
+    return this.#channel.bufferedAmountLowThreshold;
   }
   set bufferedAmountLowThreshold(bytes: number) {
     if (typeof bytes === 'symbol' || typeof bytes === 'bigint')
@@ -267,16 +292,16 @@ export class RTCDataChannel extends SafeEventTarget {
       throw new TypeError(
         `bufferedAmountLowThreshold ${String(bytes)} is not an unsigned long (0..4294967295)`,
       );
-    this.channel.bufferedAmountLowThreshold = n + 0; // -0 is the integer 0
+    this.#channel.bufferedAmountLowThreshold = n + 0; // -0 is the integer 0
   }
   get binaryType(): BinaryType {
-    return this.type;
+    return this.#type;
   }
   set binaryType(type: BinaryType) {
     // WebIDL: the value is converted to a string (a Symbol cannot be), and one that is not a
     // value of the BinaryType enum is ignored, as for any enum attribute.
     const value = `${type as unknown as string}`;
-    if (value === 'arraybuffer' || value === 'blob') this.type = value;
+    if (value === 'arraybuffer' || value === 'blob') this.#type = value;
   }
 
   /**
@@ -304,22 +329,22 @@ export class RTCDataChannel extends SafeEventTarget {
       );
     }
     const size = byteLength(data);
-    if (size > this.maxMessageSize()) {
+    if (size > this.#maxMessageSize()) {
       throw new TypeError(
-        `message of ${size} bytes exceeds the peer's maximum message size of ${this.maxMessageSize()}`,
+        `message of ${size} bytes exceeds the peer's maximum message size of ${this.#maxMessageSize()}`,
       );
     }
-    if (this.pending.length > 0 || data instanceof Blob) {
-      this.pending.push(
+    if (this.#pending.length > 0 || data instanceof Blob) {
+      this.#pending.push(
         typeof data === 'string' || data instanceof Blob ? data : Buffer.from(toBytes(data)),
       );
-      this.pendingBytes += size;
-      void this.drain();
+      this.#pendingBytes += size;
+      void this.#drain();
       return;
     }
-    if (typeof data === 'string') this.transmit(Buffer.from(data, 'utf8'), false);
+    if (typeof data === 'string') this.#transmit(Buffer.from(data, 'utf8'), false);
     // A copy: the caller may reuse its buffer, and SCTP keeps the bytes until acknowledged.
-    else this.transmit(Buffer.from(toBytes(data)), true);
+    else this.#transmit(Buffer.from(toBytes(data)), true);
   }
 
   /**
@@ -330,51 +355,53 @@ export class RTCDataChannel extends SafeEventTarget {
   close(): void {
     const state = this.readyState;
     if (state === 'closing' || state === 'closed') return;
-    this.closeRequested = true;
-    if (this.pending.length === 0) {
+    this.#closeRequested = true;
+    if (this.#pending.length === 0) {
       // Closing flushes the stream before its reset; the amount sent is taken off in a
       // queued task (webrtc-pc §6.2 bufferedAmount), not within this call.
       const held = this.bufferedAmount;
-      this.heldBufferedAmount = held;
-      this.channel.close();
+      this.#heldBufferedAmount = held;
+      this.#channel.close();
       queueMicrotask(() => {
-        if (!this.silenced && this.heldBufferedAmount === held) this.heldBufferedAmount = undefined;
+        if (!this.#silenced && this.#heldBufferedAmount === held)
+          this.#heldBufferedAmount = undefined;
       });
     }
   }
 
-  /**
-   * @internal The peer connection closes (webrtc-pc `close()`: its channels become
-   * `closed` and fire no event). Call before the transports close.
-   */
-  silence(): void {
-    this.heldBufferedAmount = this.bufferedAmount;
-    this.silenced = true;
-    this.closedAnnounced = true;
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+  static {
+    control = {
+      counters: (channel) => channel.#counters,
+      silence: (channel) => {
+        channel.#heldBufferedAmount = channel.bufferedAmount;
+        channel.#silenced = true;
+        channel.#closedAnnounced = true;
+        channel.#pending.length = 0;
+        channel.#pendingBytes = 0;
+      },
+    };
   }
 
-  private transmit(bytes: Uint8Array, binary: boolean): void {
-    this.channel.send(bytes, binary);
-    this.sentSinceLow = true;
-    this.counters.messagesSent++;
-    this.counters.bytesSent += bytes.byteLength;
+  #transmit(bytes: Uint8Array, binary: boolean): void {
+    this.#channel.send(bytes, binary);
+    this.#sentSinceLow = true;
+    this.#counters.messagesSent++;
+    this.#counters.bytesSent += bytes.byteLength;
   }
 
-  private markOpen(): void {
-    if (this.wasOpen) return;
-    this.wasOpen = true;
-    this.observer?.opened();
+  #markOpen(): void {
+    if (this.#wasOpen) return;
+    this.#wasOpen = true;
+    this.#observer?.opened();
   }
 
   /** Sends the queue in order, reading each Blob when its turn comes. */
-  private async drain(): Promise<void> {
-    if (this.reading) return;
-    this.reading = true;
+  async #drain(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
     try {
-      while (this.pending.length > 0) {
-        const next = this.pending[0]!;
+      while (this.#pending.length > 0) {
+        const next = this.#pending[0]!;
         let bytes: Uint8Array;
         try {
           bytes =
@@ -386,45 +413,45 @@ export class RTCDataChannel extends SafeEventTarget {
         } catch (error) {
           // The Blob could not be read: the channel cannot keep its promise of order, so it
           // closes (like a failed transport), and the rest of the queue goes with it.
-          this.pending.length = 0;
-          this.pendingBytes = 0;
-          this.closeRequested = true;
-          this.channel.close();
+          this.#pending.length = 0;
+          this.#pendingBytes = 0;
+          this.#closeRequested = true;
+          this.#channel.close();
           throw error;
         }
-        if (this.pending[0] !== next) return; // cleared by a close meanwhile
-        this.pending.shift();
-        this.pendingBytes -= bytes.byteLength;
-        if (this.channel.state !== 'open') return;
-        this.transmit(bytes, typeof next !== 'string');
+        if (this.#pending[0] !== next) return; // cleared by a close meanwhile
+        this.#pending.shift();
+        this.#pendingBytes -= bytes.byteLength;
+        if (this.#channel.state !== 'open') return;
+        this.#transmit(bytes, typeof next !== 'string');
       }
-      if (this.closeRequested && this.channel.state === 'open') this.channel.close();
+      if (this.#closeRequested && this.#channel.state === 'open') this.#channel.close();
     } catch (error) {
       log('data channel "%s": queued send failed: %s', this.label, (error as Error).message);
     } finally {
-      this.reading = false;
+      this.#reading = false;
     }
   }
 
   /** Fires the open event of a channel the peer announced, then the messages that waited. */
-  private announceOpen(): void {
-    const waiting = this.beforeOpen ?? [];
-    this.beforeOpen = undefined;
-    this.openPending = false;
+  #announceOpen(): void {
+    const waiting = this.#beforeOpen ?? [];
+    this.#beforeOpen = undefined;
+    this.#openPending = false;
     // Closed in a datachannel listener: no open event, and its messages are dropped (webrtc-pc:
     // a message received when not open is discarded).
-    if (this.silenced || this.readyState !== 'open') return;
+    if (this.#silenced || this.readyState !== 'open') return;
     this.dispatchEvent(new Event('open'));
     for (const [data, binary] of waiting)
-      if (this.readyState === 'open') this.deliver(data, binary);
+      if (this.readyState === 'open') this.#deliver(data, binary);
   }
 
-  private deliver(data: Buffer, binary: boolean): void {
-    this.counters.messagesReceived++;
-    this.counters.bytesReceived += data.byteLength;
+  #deliver(data: Buffer, binary: boolean): void {
+    this.#counters.messagesReceived++;
+    this.#counters.bytesReceived += data.byteLength;
     let payload: string | ArrayBuffer | Blob;
     if (!binary) payload = data.toString('utf8');
-    else if (this.type === 'blob') payload = new Blob([data]);
+    else if (this.#type === 'blob') payload = new Blob([data]);
     else
       payload = data.buffer.slice(
         data.byteOffset,

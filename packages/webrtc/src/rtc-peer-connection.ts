@@ -9,7 +9,7 @@ import { LocalGathering } from './local-gathering.js';
 import { type NegotiationHost, NegotiationNeededFlag } from './negotiation-needed.js';
 import { Negotiator } from './negotiator.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
-import { RTCDataChannel } from './rtc-data-channel.js';
+import { dataChannelControl, RTCDataChannel } from './rtc-data-channel.js';
 import { applyRemoteCandidate } from './remote-candidate.js';
 import { parseSdp } from './sdp/parse.js';
 import {
@@ -47,6 +47,7 @@ import {
 } from './rtc-types.js';
 import {
   iceParametersOf,
+  iceTransportControl,
   RTCDtlsTransport,
   type RTCIceGatheringState,
   RTCIceTransport,
@@ -74,7 +75,10 @@ function dictionary<T extends object>(value: T | null | undefined, name: string)
 export class RTCPeerConnection extends SafeEventTarget {
   private configuration: RTCConfiguration;
   private readonly manager: Manager;
-  private readonly iceTransport = new RTCIceTransport();
+  private readonly iceTransport = new RTCIceTransport({
+    local: () => iceParametersOf(this.jsep.local),
+    remote: () => iceParametersOf(this.jsep.remote),
+  });
   private readonly dtlsTransport = new RTCDtlsTransport(this.iceTransport);
   private readonly sctpTransportObject = new RTCSctpTransport(this.dtlsTransport);
   /** webrtc-pc [[SctpTransport]]: the SCTP transport once an offer describes SCTP. */
@@ -84,8 +88,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     iceTransport: this.iceTransport,
     dtlsTransport: this.dtlsTransport,
     sctpTransport: this.sctpTransportObject,
-    mid: () => this.jsep.remoteInfo?.transport?.mid ?? MID,
-    mLineIndex: () => this.jsep.remoteInfo?.transport?.index ?? 0,
+    section: () => this.transportSection(),
     remoteCertificates: () => this.manager.remoteCertificates,
     sctpStreams: () => this.manager.sctpStreams,
   });
@@ -140,16 +143,14 @@ export class RTCPeerConnection extends SafeEventTarget {
       this,
       this.iceTransport,
       this.configuration.clock ?? systemClock,
+      () => this.transportSection(),
       (candidate, mid, index, ufrag) => {
         this.jsep.surface(candidate, mid, ufrag);
         // webrtc-pc "surface a candidate": it joins the transport's set of local candidates.
-        if (candidate !== null) this.iceTransport.addLocalCandidate(candidate, mid, index, ufrag);
+        if (candidate !== null)
+          iceTransportControl().addLocalCandidate(this.iceTransport, candidate, mid, index, ufrag);
       },
     );
-    this.iceTransport.parameters = {
-      local: () => iceParametersOf(this.jsep.local),
-      remote: () => iceParametersOf(this.jsep.remote),
-    };
     this.manager = new Manager(
       managerConfigOf(checked),
       (stream: IncomingStream) => (this.closed ? undefined : this.transceivers.sink(stream)),
@@ -270,7 +271,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    * W3C `setConfiguration()`. Certificates, `bundlePolicy`, `rtcpMuxPolicy` and (once
    * `setLocalDescription()` was called) `iceCandidatePoolSize` cannot change
    * (InvalidModificationError), nor can the extensions of this stack (`net`, `clock`, `gather`,
-   * `turnTls`, `mdns`, `consent`, `iceLite`, `udpMux`: left out, they keep their values). New `iceServers` and
+   * `turnTls`, `mdns`, `consent`, `iceLite`, `udpMux`, `tcpMux`: left out, they keep their values). New `iceServers` and
    * `iceTransportPolicy` are used by the next gathering (JSEP §4.1.18): the first one, if
    * `setLocalDescription()` has not started it yet, else the one of the next ICE restart
    * (`restartIce()`), which gathers from the servers new since (refreshed TURN credentials
@@ -566,6 +567,7 @@ export class RTCPeerConnection extends SafeEventTarget {
       dataChannelsOpened: this.dataChannelsOpened,
       dataChannelsClosed: this.dataChannelsClosed,
       clockNow: (this.configuration.clock ?? systemClock).now(),
+      availableOutgoingBitrate: this.media.availableOutgoingBitrate,
     });
     for (const e of this.transceivers.entries) {
       for (const [id, entry] of this.rtpStatsOf(e.state.sender)) report.set(id, entry);
@@ -589,7 +591,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     // RTCP BYE for our streams before the Manager closes the sockets (RFC 3550 §6.6).
     this.media.close();
     this.transceivers.close();
-    for (const channel of this.channels) channel.silence();
+    for (const channel of this.channels) dataChannelControl().silence(channel);
     this.manager.close().then(this.releaseDone, (error: unknown) => {
       log('close: %s', error);
       this.releaseDone();
@@ -737,6 +739,16 @@ export class RTCPeerConnection extends SafeEventTarget {
     );
   }
 
+  /**
+   * The `sdpMid` and `sdpMLineIndex` of our candidates and of the selected pair's: the section
+   * that carries the transport in the description being negotiated (the BUNDLE tag, which audio
+   * and video sections may precede), or the data section's mid of a first offer before any
+   * description (no candidate is announced then: they wait for `setLocalDescription()`).
+   */
+  private transportSection(): readonly [mid: string, index: number] {
+    return this.jsep.transportSection() ?? [MID, 0];
+  }
+
   private assertNotClosed(): void {
     if (this.closed) throw new DOMException('the RTCPeerConnection is closed', 'InvalidStateError');
   }
@@ -752,12 +764,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (this.closed || this.states.onEvent(event)) return;
     switch (event.kind) {
       case 'local-candidate':
-        this.gathering.onCandidate(
-          event.candidate,
-          this.jsep.remoteInfo?.transport?.mid ?? MID,
-          this.jsep.remoteInfo?.transport?.index ?? 0,
-          this.manager.localParameters.ufrag,
-        );
+        this.gathering.onCandidate(event.candidate, this.manager.localParameters.ufrag);
         return;
       case 'gathering-state':
         this.gathering.onState(event.state);

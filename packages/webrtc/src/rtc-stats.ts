@@ -7,7 +7,8 @@
  * `remote-candidate` and `certificate` (ours and the peer's), and for media (`rtpStats`)
  * `inbound-rtp` per SSRC received, `outbound-rtp` per negotiated sender and `codec` per
  * payload type they use, with the counters that exist so far. Members this stack does not
- * measure yet (RTCP-based ones, `availableOutgoingBitrate`...) are absent, not zero.
+ * measure yet (RTCP-based ones, `availableOutgoingBitrate` before a bandwidth estimate...)
+ * are absent, not zero.
  *
  * Ids (webrtc-pc §8.4): stable for one monitored object across reports, never reused, and not
  * predictable by an application: each is a hash of what the object is, salted per connection.
@@ -19,7 +20,7 @@ import type {
   IceTransportStats,
   SctpTransportStats,
 } from '@x/network';
-import type { RTCDataChannel } from './rtc-data-channel.js';
+import { dataChannelControl, type RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCDtlsTransport, RTCIceTransport } from './rtc-transports.js';
 import type { InboundStream, ReceiverState, SenderState } from './rtp-state.js';
 import { formatFmtp } from './sdp/rtp-media.js';
@@ -54,6 +55,8 @@ export interface StatsSource {
   readonly dataChannelsClosed: number;
   /** The injected clock's now(), to turn its times into wall-clock timestamps. */
   readonly clockNow: number;
+  /** The send-side bandwidth estimate (bits/s), once there is one: on the selected pair. */
+  readonly availableOutgoingBitrate?: number | undefined;
 }
 
 /** IANA names (RFC 5289, RFC 7905) of the `@x/dtls` cipher suites, as `dtlsCipher` reports them. */
@@ -138,7 +141,7 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
   });
 
   for (const channel of from.channels) {
-    const c = channel.counters;
+    const c = dataChannelControl().counters(channel);
     let n = space.channels.get(channel);
     if (n === undefined) {
       n = space.nextChannel++;
@@ -209,14 +212,16 @@ export function collectStats(from: StatsSource): Map<string, RTCStats> {
     const remoteId = addCandidate(pair.remote, 'R');
     const id = statsId(space, 'CP', `${localId}|${remoteId}`);
     if (pair.selected) selectedPairId = id;
-    add(
-      pairEntry(
-        pair,
-        { id, transportId, localCandidateId: localId, remoteCandidateId: remoteId },
-        now,
-        timestampOf,
-      ),
+    const entry = pairEntry(
+      pair,
+      { id, transportId, localCandidateId: localId, remoteCandidateId: remoteId },
+      now,
+      timestampOf,
     );
+    // webrtc-stats: the congestion controller's estimate, on the pair media goes over.
+    if (pair.selected && from.availableOutgoingBitrate !== undefined)
+      entry.availableOutgoingBitrate = Math.round(from.availableOutgoingBitrate);
+    add(entry);
   }
   for (const c of ice.localCandidates) addCandidate(c, 'L');
   for (const c of ice.remoteCandidates) addCandidate(c, 'R');

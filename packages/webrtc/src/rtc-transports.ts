@@ -1,6 +1,8 @@
 /**
  * W3C `RTCIceTransport` (webrtc-pc §5.6), `RTCDtlsTransport` (§5.5) and `RTCSctpTransport`
- * (§6.1): read-only views of the Manager's transports, updated by `RTCPeerConnection`.
+ * (§6.1): read-only views of the Manager's transports. Their slots are `#private`; the
+ * modules of this package that own them write them through `iceTransportControl()`,
+ * `dtlsTransportControl()` and `sctpTransportControl()`, which `index.ts` does not export.
  */
 import type { CandidatePairDescription } from '@x/network';
 import { defineEventHandler, SafeEventTarget } from './events.js';
@@ -32,120 +34,200 @@ export class RTCIceCandidatePair {
 /** W3C `RTCIceGatheringState`. */
 export type RTCIceGatheringState = 'new' | 'gathering' | 'complete';
 
+/** The ICE credentials of a description (W3C `RTCIceParameters`). */
+type IceParameters = { usernameFragment: string; password: string };
+
+/**
+ * @internal What the modules of this package write on an `RTCIceTransport`, whose members users
+ * can only read (module-private: `index.ts` does not export it). One writer per slot, named on
+ * each member; the architecture page lists them.
+ */
+export interface IceTransportControl {
+  /** `connection-states.ts`: [[IceTransportState]], from the Manager's `ice-state`, `closed` on close(). */
+  setState(transport: RTCIceTransport, state: RTCIceTransportState): void;
+  /** `local-gathering.ts`: [[IceGathererState]], with its events. */
+  setGatheringState(transport: RTCIceTransport, state: RTCIceGatheringState): void;
+  /** `negotiator.ts`: [[IceRole]], fixed by the first negotiation (RFC 8445 §6.1.1). */
+  setRole(transport: RTCIceTransport, role: 'controlling' | 'controlled'): void;
+  /**
+   * `rtc-peer-connection.ts` (webrtc-pc "surface a candidate"): a local candidate of the media
+   * section `sdpMid` at `sdpMLineIndex` joins `getLocalCandidates()`.
+   */
+  addLocalCandidate(
+    transport: RTCIceTransport,
+    candidate: string,
+    sdpMid: string,
+    sdpMLineIndex: number,
+    usernameFragment: string,
+  ): void;
+  /**
+   * `remote-candidate.ts` (`giveToIce`): a remote candidate of the section `sdpMid` at
+   * `sdpMLineIndex` went to ICE and joins `getRemoteCandidates()`.
+   */
+  addRemoteCandidate(
+    transport: RTCIceTransport,
+    candidate: string,
+    sdpMid: string,
+    sdpMLineIndex: number,
+    usernameFragment: string,
+  ): void;
+  /**
+   * `connection-states.ts`: the selected pair changed. Its candidates are the ones
+   * `getLocalCandidates()` and `getRemoteCandidates()` hold when they are among them (a
+   * peer-reflexive one is not: it is made for the section `mid` at `index`).
+   */
+  setSelectedPair(
+    transport: RTCIceTransport,
+    pair: CandidatePairDescription,
+    mid: string,
+    index: number,
+  ): void;
+}
+
+let iceControl: IceTransportControl | undefined;
+
 /** W3C `RTCIceTransport` (webrtc-pc §5.6). One object for the connection's life, ICE restarts included. */
 export class RTCIceTransport extends SafeEventTarget {
-  /** @internal */ stateValue: RTCIceTransportState = 'new';
-  /** @internal */ gatheringValue: RTCIceGatheringState = 'new';
-  /** @internal */ roleValue: 'controlling' | 'controlled' | 'unknown' = 'unknown';
-  /** @internal The ICE parameters of the local and the remote description, null until set. */
-  parameters: {
-    local: () => { usernameFragment: string; password: string } | null;
-    remote: () => { usernameFragment: string; password: string } | null;
-  } = { local: () => null, remote: () => null };
-  private pair: RTCIceCandidatePair | null = null;
-  private readonly localCandidates = new Map<string, RTCIceCandidate>();
-  private readonly remoteCandidates = new Map<string, RTCIceCandidate>();
+  #state: RTCIceTransportState = 'new';
+  #gatheringState: RTCIceGatheringState = 'new';
+  #role: 'controlling' | 'controlled' | 'unknown' = 'unknown';
+  /** The ICE parameters of the local and the remote description, null until set. */
+  readonly #parameters: { local: () => IceParameters | null; remote: () => IceParameters | null };
+  #pair: RTCIceCandidatePair | null = null;
+  readonly #localCandidates = new Map<string, RTCIceCandidate>();
+  readonly #remoteCandidates = new Map<string, RTCIceCandidate>();
   declare onstatechange: ((event: Event) => unknown) | null;
   declare ongatheringstatechange: ((event: Event) => unknown) | null;
   declare onselectedcandidatepairchange: ((event: Event) => unknown) | null;
+  /**
+   * @internal Created by `RTCPeerConnection`, which gives where `getLocalParameters()` and
+   * `getRemoteParameters()` read from (its local and remote descriptions).
+   */
+  constructor(
+    parameters: { local: () => IceParameters | null; remote: () => IceParameters | null } = {
+      local: () => null,
+      remote: () => null,
+    },
+  ) {
+    super();
+    this.#parameters = parameters;
+  }
   get state(): RTCIceTransportState {
-    return this.stateValue;
+    return this.#state;
   }
   get gatheringState(): RTCIceGatheringState {
-    return this.gatheringValue;
+    return this.#gatheringState;
   }
   /**
    * W3C `role`: `unknown` until the first offer/answer, then `controlling` for the offerer
    * (or facing an ice-lite offerer), `controlled` otherwise (RFC 8445 §6.1.1).
    */
   get role(): 'controlling' | 'controlled' | 'unknown' {
-    return this.roleValue;
+    return this.#role;
   }
   get component(): 'rtp' {
     return 'rtp';
   }
   /** W3C `getLocalCandidates()`: the local candidates announced by `icecandidate`, in order. */
   getLocalCandidates(): RTCIceCandidate[] {
-    return [...this.localCandidates.values()];
+    return [...this.#localCandidates.values()];
   }
   /**
    * W3C `getRemoteCandidates()`: the remote candidates given to ICE (by `addIceCandidate()` or
    * in a remote description), in order; peer-reflexive ones are not among them.
    */
   getRemoteCandidates(): RTCIceCandidate[] {
-    return [...this.remoteCandidates.values()];
+    return [...this.#remoteCandidates.values()];
   }
   /**
    * W3C `getSelectedCandidatePair()`: the pair packets are sent on; null while the state is
    * `new` or `closed`.
    */
   getSelectedCandidatePair(): RTCIceCandidatePair | null {
-    return this.stateValue === 'new' || this.stateValue === 'closed' ? null : this.pair;
+    return this.#state === 'new' || this.#state === 'closed' ? null : this.#pair;
   }
   /** W3C `getLocalParameters()`: the ICE credentials of the local description, or null. */
   getLocalParameters(): { usernameFragment: string; password: string } | null {
-    return this.parameters.local();
+    return this.#parameters.local();
   }
   /** W3C `getRemoteParameters()`: the ICE credentials of the remote description, or null. */
   getRemoteParameters(): { usernameFragment: string; password: string } | null {
-    return this.parameters.remote();
+    return this.#parameters.remote();
   }
-  /**
-   * @internal A local candidate was surfaced (webrtc-pc "surface a candidate"), for the media
-   * section `sdpMid` at `sdpMLineIndex`.
-   */
-  addLocalCandidate(
-    candidate: string,
-    sdpMid: string,
-    sdpMLineIndex: number,
-    usernameFragment: string,
-  ): void {
-    if (this.localCandidates.has(candidate)) return;
-    this.localCandidates.set(
-      candidate,
-      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex, usernameFragment }),
-    );
-  }
-  /** @internal A remote candidate of the section `sdpMid` at `sdpMLineIndex` went to ICE. */
-  addRemoteCandidate(
-    candidate: string,
-    sdpMid: string,
-    sdpMLineIndex: number,
-    usernameFragment: string,
-  ): void {
-    if (this.remoteCandidates.has(candidate)) return;
-    this.remoteCandidates.set(
-      candidate,
-      new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex, usernameFragment }),
-    );
-  }
-  /**
-   * @internal The selected pair changed: its candidates are the ones `getLocalCandidates()` and
-   * `getRemoteCandidates()` hold when they are among them (a peer-reflexive one is not).
-   */
-  setSelectedPair(pair: CandidatePairDescription, mid: string, index: number): void {
-    const find = (
+
+  static {
+    const add = (
       set: Map<string, RTCIceCandidate>,
-      c: CandidatePairDescription['local'],
-    ): RTCIceCandidate => {
-      for (const known of set.values()) {
-        if (known.address === c.address && known.port === c.port && known.protocol === c.protocol)
-          return known;
-      }
-      return new RTCIceCandidate({ candidate: c.candidate, sdpMid: mid, sdpMLineIndex: index });
+      candidate: string,
+      sdpMid: string,
+      sdpMLineIndex: number,
+      usernameFragment: string,
+    ): void => {
+      if (set.has(candidate)) return;
+      set.set(
+        candidate,
+        new RTCIceCandidate({ candidate, sdpMid, sdpMLineIndex, usernameFragment }),
+      );
     };
-    this.pair = new RTCIceCandidatePair(
-      find(this.localCandidates, pair.local),
-      find(this.remoteCandidates, pair.remote),
-    );
+    iceControl = {
+      setState: (t, state) => {
+        t.#state = state;
+      },
+      setGatheringState: (t, state) => {
+        t.#gatheringState = state;
+      },
+      setRole: (t, role) => {
+        t.#role = role;
+      },
+      addLocalCandidate: (t, ...candidate) => add(t.#localCandidates, ...candidate),
+      addRemoteCandidate: (t, ...candidate) => add(t.#remoteCandidates, ...candidate),
+      setSelectedPair: (t, pair, mid, index) => {
+        const find = (
+          set: Map<string, RTCIceCandidate>,
+          c: CandidatePairDescription['local'],
+        ): RTCIceCandidate => {
+          for (const known of set.values()) {
+            if (
+              known.address === c.address &&
+              known.port === c.port &&
+              known.protocol === c.protocol
+            )
+              return known;
+          }
+          return new RTCIceCandidate({ candidate: c.candidate, sdpMid: mid, sdpMLineIndex: index });
+        };
+        t.#pair = new RTCIceCandidatePair(
+          find(t.#localCandidates, pair.local),
+          find(t.#remoteCandidates, pair.remote),
+        );
+      },
+    };
   }
 }
 
+/** @internal How this package writes `RTCIceTransport`s (see {@link IceTransportControl}). */
+export function iceTransportControl(): IceTransportControl {
+  return iceControl!;
+}
+
+/**
+ * @internal What the modules of this package write on an `RTCDtlsTransport` (module-private).
+ * One writer: `connection-states.ts`, from the Manager's `dtls-state` and on close().
+ */
+export interface DtlsTransportControl {
+  /** [[DtlsTransportState]]. */
+  setState(transport: RTCDtlsTransport, state: RTCDtlsTransportState): void;
+  /** webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
+  setRemoteCertificates(transport: RTCDtlsTransport, certificates: readonly Buffer[]): void;
+}
+
+let dtlsControl: DtlsTransportControl | undefined;
+
 /** W3C `RTCDtlsTransport` (webrtc-pc §5.5). One object for the connection's life. */
 export class RTCDtlsTransport extends SafeEventTarget {
-  /** @internal */ stateValue: RTCDtlsTransportState = 'new';
-  /** @internal webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
-  remoteCertificates: readonly Buffer[] = [];
+  #state: RTCDtlsTransportState = 'new';
+  /** webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
+  #remoteCertificates: readonly Buffer[] = [];
   readonly #iceTransport: RTCIceTransport;
   declare onstatechange: ((event: Event) => unknown) | null;
   declare onerror: ((event: Event) => unknown) | null;
@@ -159,31 +241,67 @@ export class RTCDtlsTransport extends SafeEventTarget {
     return this.#iceTransport;
   }
   get state(): RTCDtlsTransportState {
-    return this.stateValue;
+    return this.#state;
   }
   /**
    * W3C `getRemoteCertificates()`: the peer's certificate chain as DER, a copy in a new
    * `ArrayBuffer` each; empty until the transport is first `connected`.
    */
   getRemoteCertificates(): ArrayBuffer[] {
-    return this.remoteCertificates.map((der) => {
+    return this.#remoteCertificates.map((der) => {
       const copy = new ArrayBuffer(der.byteLength);
       new Uint8Array(copy).set(der);
       return copy;
     });
   }
+
+  static {
+    dtlsControl = {
+      setState: (t, state) => {
+        t.#state = state;
+      },
+      setRemoteCertificates: (t, certificates) => {
+        t.#remoteCertificates = certificates.map((der) => Buffer.from(der));
+      },
+    };
+  }
+}
+
+/** @internal How this package writes `RTCDtlsTransport`s (see {@link DtlsTransportControl}). */
+export function dtlsTransportControl(): DtlsTransportControl {
+  return dtlsControl!;
 }
 
 /** W3C `RTCSctpTransportState`. */
 export type RTCSctpTransportState = 'connecting' | 'connected' | 'closed';
 
+/** @internal What the modules of this package write on an `RTCSctpTransport` (module-private). */
+export interface SctpTransportControl {
+  /** `connection-states.ts`: [[SctpTransportState]], from the Manager's `sctp-state`, on close(). */
+  setState(transport: RTCSctpTransport, state: RTCSctpTransportState): void;
+  /** `connection-states.ts`: webrtc-pc [[MaxChannels]], once `connected`. */
+  setMaxChannels(transport: RTCSctpTransport, channels: number | null): void;
+  /**
+   * `negotiator.ts`: webrtc-pc "update the data max message size" ([[MaxMessageSize]]) when an
+   * answer is applied. `canSendSize` is 0: this stack sends a message of any size (SCTP
+   * fragments it, RFC 8831 §6.6).
+   */
+  updateMaxMessageSize(
+    transport: RTCSctpTransport,
+    remoteMaxMessageSize: number,
+    canSendSize?: number,
+  ): void;
+}
+
+let sctpControl: SctpTransportControl | undefined;
+
 /** W3C `RTCSctpTransport` (webrtc-pc §6.1.1). */
 export class RTCSctpTransport extends SafeEventTarget {
-  /** @internal */ stateValue: RTCSctpTransportState = 'connecting';
-  /** @internal webrtc-pc [[MaxMessageSize]]: null until an answer is applied. */
-  maxMessageSizeValue: number | null = null;
-  /** @internal webrtc-pc [[MaxChannels]]: null until the association is up. */
-  maxChannelsValue: number | null = null;
+  #state: RTCSctpTransportState = 'connecting';
+  /** webrtc-pc [[MaxMessageSize]]: null until an answer is applied. */
+  #maxMessageSize: number | null = null;
+  /** webrtc-pc [[MaxChannels]]: null until the association is up. */
+  #maxChannels: number | null = null;
   readonly #transport: RTCDtlsTransport;
   declare onstatechange: ((event: Event) => unknown) | null;
   /** @internal Created by `RTCPeerConnection`. */
@@ -196,7 +314,7 @@ export class RTCSctpTransport extends SafeEventTarget {
     return this.#transport;
   }
   get state(): RTCSctpTransportState {
-    return this.stateValue;
+    return this.#state;
   }
   /**
    * The largest message `RTCDataChannel.send()` accepts (webrtc-pc §6.1.1.2): null until an
@@ -204,23 +322,35 @@ export class RTCSctpTransport extends SafeEventTarget {
    * (65536 when missing, `Infinity` for 0), as this stack sends messages of any size.
    */
   get maxMessageSize(): number | null {
-    return this.maxMessageSizeValue;
+    return this.#maxMessageSize;
   }
   /** The number of data channels that can be open at once: null until `connected`. */
   get maxChannels(): number | null {
-    return this.maxChannelsValue;
+    return this.#maxChannels;
   }
-  /**
-   * @internal webrtc-pc "update the data max message size". `canSendSize` is 0: this stack
-   * sends a message of any size (SCTP fragments it, RFC 8831 §6.6).
-   */
-  updateMaxMessageSize(remoteMaxMessageSize: number, canSendSize = 0): void {
-    if (remoteMaxMessageSize === 0 && canSendSize === 0)
-      this.maxMessageSizeValue = Number.POSITIVE_INFINITY;
-    else if (remoteMaxMessageSize === 0 || canSendSize === 0)
-      this.maxMessageSizeValue = Math.max(remoteMaxMessageSize, canSendSize);
-    else this.maxMessageSizeValue = Math.min(remoteMaxMessageSize, canSendSize);
+
+  static {
+    sctpControl = {
+      setState: (t, state) => {
+        t.#state = state;
+      },
+      setMaxChannels: (t, channels) => {
+        t.#maxChannels = channels;
+      },
+      updateMaxMessageSize: (t, remoteMaxMessageSize, canSendSize = 0) => {
+        if (remoteMaxMessageSize === 0 && canSendSize === 0)
+          t.#maxMessageSize = Number.POSITIVE_INFINITY;
+        else if (remoteMaxMessageSize === 0 || canSendSize === 0)
+          t.#maxMessageSize = Math.max(remoteMaxMessageSize, canSendSize);
+        else t.#maxMessageSize = Math.min(remoteMaxMessageSize, canSendSize);
+      },
+    };
   }
+}
+
+/** @internal How this package writes `RTCSctpTransport`s (see {@link SctpTransportControl}). */
+export function sctpTransportControl(): SctpTransportControl {
+  return sctpControl!;
 }
 
 /**

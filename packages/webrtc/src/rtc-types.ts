@@ -89,8 +89,15 @@ export interface RTCIceServer {
 
 /** W3C `RTCCertificate`: a DTLS certificate with its expiry and fingerprints. */
 export class RTCCertificate {
+  /**
+   * @internal The key pair and certificate, for the Manager (`network-options.ts`). Not a W3C
+   * member: webrtc-pc keeps the private key out of the application's reach.
+   */
+  readonly certificate: Certificate;
   /** @internal */
-  constructor(readonly certificate: Certificate) {}
+  constructor(certificate: Certificate) {
+    this.certificate = certificate;
+  }
   get expires(): number {
     return this.certificate.expires.getTime();
   }
@@ -146,6 +153,14 @@ export interface RTCConfiguration {
    * releases only its routes. Fixed at construction. Default: a socket per connection.
    */
   udpMux?: ManagerConfig['udpMux'];
+  /**
+   * Extension: accept ICE-TCP (RFC 6544) for peers whose firewalls block UDP (a `TcpMux` of
+   * `@x/network`, created once with `TcpMux.listen()` and closed after every connection on
+   * it): this connection also offers a passive TCP host candidate on the mux's port, a
+   * browser connects to it, and `close()` closes only this connection's TCP connections.
+   * Passive only. Fixed at construction. Default: UDP only.
+   */
+  tcpMux?: ManagerConfig['tcpMux'];
   /** Extension: ICE consent timings. */
   consent?: ManagerConfig['consent'];
 }

@@ -60,6 +60,8 @@ export interface SenderState {
   headerExtensions: readonly SdpHeaderExtension[];
   packetsSent: number;
   bytesSent: number;
+  /** Its share of the bandwidth estimate (bits/s), once there is one. */
+  targetBitrate?: number;
   /** The RTP stream it sends on, once it sent (reports, round-trip time). */
   rtpStream?: OutboundRtpStream;
   transceiver: TransceiverState | undefined;

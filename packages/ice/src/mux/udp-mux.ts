@@ -427,10 +427,13 @@ export class UdpMux {
   }
 }
 
-/** The addresses to bind, with the interface and local preference each gets. */
-function muxAddresses(
+/**
+ * The addresses to bind, with the interface and local preference each gets (also the
+ * listening addresses of a `TcpMux`).
+ */
+export function muxAddresses(
   net: Net,
-  options: UdpMuxOptions,
+  options: Pick<UdpMuxOptions, 'address' | 'ipv6' | 'includeLoopback'>,
 ): { address: string; interfaceName: string; localPreference: number }[] {
   const all = hostAddresses(net, { includeLoopback: true, ipv4: true, ipv6: true });
   if (options.address === undefined) {

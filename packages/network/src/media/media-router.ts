@@ -305,8 +305,16 @@ export class MediaRouter {
         break;
       case 'nack':
       case 'pli':
-      case 'twcc':
         toSending(packet.mediaSsrc);
+        break;
+      case 'twcc':
+        // Transport-wide: about every stream we send. Its media SSRC is one of ours for
+        // libwebrtc, 0 for others: then the first stream we send takes it.
+        toSending(packet.mediaSsrc);
+        if (!routed) {
+          const first = this.sending.keys().next();
+          if (!first.done) toSending(first.value);
+        }
         break;
       case 'fir':
         for (const entry of packet.entries) toSending(entry.ssrc);
