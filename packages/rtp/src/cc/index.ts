@@ -18,6 +18,7 @@ export { type GroupDelta, type PacketGroupOptions, PacketGrouper } from './inter
 export { LinkCapacityEstimator } from './link-capacity.js';
 export { LossBasedEstimator, type LossBasedOptions } from './loss-based.js';
 export { type PacedPacketKind, Pacer, type PacerOptions } from './pacer.js';
+export { RembEstimator, type RembEstimatorOptions } from './remb-estimator.js';
 export {
   type BandwidthEstimateDetails,
   SendSideBandwidthEstimator,

@@ -16,6 +16,13 @@ export {
   parseH264ProfileLevelId,
 } from './h264-profile.js';
 export { OpusDepacketizer, OpusPayloader } from './opus.js';
+export {
+  buildRedPayload,
+  parseRedPayload,
+  type RedBlock,
+  type RedFailure,
+  unwrapRedPacket,
+} from './red.js';
 export type { DepacketizerOptions, PayloaderOptions } from './registry.js';
 export { depacketizerFor, payloaderFor, SUPPORTED_MIME_TYPES } from './registry.js';
 export type { Vp8Descriptor, Vp8PayloaderOptions } from './vp8.js';
