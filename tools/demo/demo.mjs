@@ -136,7 +136,7 @@ export async function runDemo({
     pc.addEventListener('connectionstatechange', (e) =>
       summary.after.push({
         state: pc.connectionState,
-        cause: e.cause,
+        cause: e.cause.message,
         seconds: (performance.now() - stoppedAt) / 1000,
       }),
     );

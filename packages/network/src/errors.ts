@@ -3,6 +3,8 @@
  * fails when two copies of the package are loaded.
  */
 
+import type { SctpTransportCause } from './transport-state.js';
+
 const marker = Symbol.for('@x/network.error');
 
 /** Base class of every error thrown by `@x/network`. */
@@ -47,6 +49,8 @@ export class ChannelClosedError extends NetworkError {
      * `close()`), or ours when we aborted.
      */
     readonly sctpCauseCode: number | undefined,
+    /** The SCTP transport's change that closed the channel, as data (`message` is its sentence). */
+    readonly transportCause: SctpTransportCause,
   ) {
     super(message);
   }

@@ -235,6 +235,11 @@ describe('Manager over the virtual network', () => {
     ]);
     expect(closedWith).toBeInstanceOf(ChannelClosedError);
     expect((closedWith as ChannelClosedError).sctpCauseCode).toBeUndefined();
+    // The SCTP transport's cause, as data, for the layers above (the channel's close event).
+    expect((closedWith as ChannelClosedError).transportCause).toEqual({
+      kind: 'aborted-locally',
+      reason: 'DTLS failed',
+    });
     expect(() => channel.send(Buffer.from('x'), false)).toThrow(/is closed/);
     // A channel created now cannot be established either: it closes once its owner holds it.
     const late = b.createDataChannel({ label: 'late' });
@@ -244,6 +249,7 @@ describe('Manager over the virtual network', () => {
     await Promise.resolve();
     expect(late.state).toBe('closed');
     expect(lateError).toBeInstanceOf(ChannelClosedError);
+    expect((lateError as ChannelClosedError).transportCause.kind).toBe('aborted-locally');
   });
 });
 

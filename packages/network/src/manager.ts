@@ -612,7 +612,7 @@ export class Manager {
         this.sctpState = SctpTransportState.Closed;
         const cause = { kind: 'aborted-locally', reason } as const;
         this.emit({ kind: 'sctp-state', state: SctpTransportState.Closed, cause });
-        this.channels.detach(new ChannelClosedError(describeCause(cause), undefined));
+        this.channels.detach(new ChannelClosedError(describeCause(cause), undefined, cause));
       }
     }
   }
@@ -739,7 +739,7 @@ export class Manager {
             described.kind === 'aborted-locally' && this.dtlsState === DtlsTransportState.Connected
             ? USER_INITIATED_ABORT
             : undefined;
-      this.channels.detach(new ChannelClosedError(describeCause(described), code));
+      this.channels.detach(new ChannelClosedError(describeCause(described), code, described));
     }
   }
 

@@ -7,17 +7,10 @@
  * `connectionstatechange`.
  */
 
-import {
-  describeCause,
-  type DtlsTransportCause,
-  type IceTransportCause,
-  type ManagerEvent,
-  type SctpTransportCause,
-  SctpTransportState,
-} from '@x/network';
+import { type DtlsTransportCause, type ManagerEvent, SctpTransportState } from '@x/network';
 import { RTCErrorEvent } from './rtc-data-channel.js';
 import { RTCError, type RTCErrorInit } from './rtc-error.js';
-import { RTCStateChangeEvent } from './rtc-types.js';
+import { RTCStateChangeEvent } from './rtc-state-change-event.js';
 import {
   dtlsTransportControl,
   iceTransportControl,
@@ -26,6 +19,14 @@ import {
   type RTCSctpTransport,
   sctpTransportControl,
 } from './rtc-transports.js';
+import {
+  CLOSED_BY_USER,
+  CREATED,
+  dtlsStateCause,
+  iceStateCause,
+  type RTCStateCause,
+  sctpStateCause,
+} from './state/causes.js';
 import { deriveConnectionState, deriveIceConnectionState } from './state/derive.js';
 import { mapDtlsTransportState, mapIceTransportState } from './state/map-network.js';
 import { RTCIceConnectionStateCode, RTCPeerConnectionStateCode } from './state/states.js';
@@ -51,13 +52,14 @@ export interface ConnectionStatesHost {
 /**
  * @internal Owned by `RTCPeerConnection`. The one writer of the transports' states (ICE, DTLS,
  * SCTP), of the selected pair, [[RemoteCertificates]] and [[MaxChannels]], and of
- * `iceConnectionState` and `connectionState` with their causes.
+ * `iceConnectionState` and `connectionState` with their causes (`state/causes.ts`: the
+ * `@x/network` cause of the transport that changed, with its layer and its sentence).
  */
 export class ConnectionStates {
   iceConnection = RTCIceConnectionStateCode.New;
   connection = RTCPeerConnectionStateCode.New;
-  iceConnectionCause = '';
-  connectionCause = '';
+  iceConnectionCause: RTCStateCause = CREATED;
+  connectionCause: RTCStateCause = CREATED;
   /** The negotiated DTLS cipher suite (from the handshake's cause), for getStats(). */
   cipherSuite: string | undefined;
   /** The SRTP protection profile `use_srtp` negotiated (from the same cause), for getStats(). */
@@ -84,26 +86,29 @@ export class ConnectionStates {
         this.pairPending = true;
         queueMicrotask(() => this.firePair());
         return true;
-      case 'ice-state':
-        iceTransportControl().setState(iceTransport, mapIceTransportState(event.state));
+      case 'ice-state': {
+        const cause = iceStateCause(event.cause);
+        iceTransportControl().setState(iceTransport, mapIceTransportState(event.state), cause);
         // Every slot is set before the first event: the pair, the transport's state, then
         // [[IceConnectionState]] and [[ConnectionState]].
-        this.update(event.cause, () => {
+        this.update(cause, () => {
           this.firePair();
-          iceTransport.dispatchEvent(new Event('statechange'));
+          iceTransport.dispatchEvent(new RTCStateChangeEvent('statechange', cause));
         });
         return true;
+      }
       case 'dtls-state': {
         const state = mapDtlsTransportState(event.state);
+        const cause = dtlsStateCause(event.cause);
         if (state === 'failed') {
           // webrtc-pc §5.5: an error (a failed fingerprint, a fatal alert) fires `error`, an
           // RTCErrorEvent, then `statechange`; nothing when the transport has already failed.
           if (dtlsTransport.state === 'failed') return true;
-          dtlsTransportControl().setState(dtlsTransport, state);
-          const error = new RTCError(dtlsErrorInit(event.cause), describeCause(event.cause));
-          dtlsTransport.dispatchEvent(new RTCErrorEvent('error', { error }));
+          dtlsTransportControl().setState(dtlsTransport, state, cause);
+          const error = new RTCError(dtlsErrorInit(event.cause), cause.message);
+          dtlsTransport.dispatchEvent(new RTCErrorEvent('error', { error, cause }));
         } else {
-          dtlsTransportControl().setState(dtlsTransport, state);
+          dtlsTransportControl().setState(dtlsTransport, state, cause);
           // [[RemoteCertificates]]: the chain in use by the peer, set on `connected`.
           if (state === 'connected')
             dtlsTransportControl().setRemoteCertificates(
@@ -115,11 +120,12 @@ export class ConnectionStates {
           this.cipherSuite = event.cause.cipherSuite;
           this.srtpProfile = event.cause.srtpProfile;
         }
-        dtlsTransport.dispatchEvent(new Event('statechange'));
-        this.update(event.cause);
+        dtlsTransport.dispatchEvent(new RTCStateChangeEvent('statechange', cause));
+        this.update(cause);
         return true;
       }
-      case 'sctp-state':
+      case 'sctp-state': {
+        const cause = sctpStateCause(event.cause);
         sctpTransportControl().setState(
           sctpTransport,
           event.state === SctpTransportState.Connected
@@ -127,13 +133,15 @@ export class ConnectionStates {
             : event.state === SctpTransportState.Closed
               ? 'closed'
               : 'connecting',
+          cause,
         );
         // webrtc-pc "RTCSctpTransport connected": [[MaxChannels]], then statechange (before the
         // channels' open events, which the Manager announces after this event).
         if (sctpTransport.state === 'connected')
           sctpTransportControl().setMaxChannels(sctpTransport, this.host.sctpStreams() ?? null);
-        sctpTransport.dispatchEvent(new Event('statechange'));
+        sctpTransport.dispatchEvent(new RTCStateChangeEvent('statechange', cause));
         return true;
+      }
       default:
         return false;
     }
@@ -145,10 +153,10 @@ export class ConnectionStates {
     this.pairPending = false;
     this.iceConnection = RTCIceConnectionStateCode.Closed;
     this.connection = RTCPeerConnectionStateCode.Closed;
-    this.iceConnectionCause = this.connectionCause = 'closed by the user';
-    iceTransportControl().setState(this.host.iceTransport, 'closed');
-    dtlsTransportControl().setState(this.host.dtlsTransport, 'closed');
-    sctpTransportControl().setState(this.host.sctpTransport, 'closed');
+    this.iceConnectionCause = this.connectionCause = CLOSED_BY_USER;
+    iceTransportControl().setState(this.host.iceTransport, 'closed', CLOSED_BY_USER);
+    dtlsTransportControl().setState(this.host.dtlsTransport, 'closed', CLOSED_BY_USER);
+    sctpTransportControl().setState(this.host.sctpTransport, 'closed', CLOSED_BY_USER);
   }
 
   /** Fires the pending `selectedcandidatepairchange`, if any. */
@@ -163,11 +171,7 @@ export class ConnectionStates {
    * §5.6): both slots are set, then `transportEvents` run (the transport's own events), then
    * `iceconnectionstatechange` and `connectionstatechange` fire for the slots that changed.
    */
-  private update(
-    cause: IceTransportCause | DtlsTransportCause | SctpTransportCause,
-    transportEvents: () => void = () => {},
-  ): void {
-    const why = describeCause(cause);
+  private update(why: RTCStateCause, transportEvents: () => void = () => {}): void {
     const { target, iceTransport, dtlsTransport } = this.host;
     const ice = deriveIceConnectionState(this.closed, [iceTransport.state]);
     const iceChanged = ice !== this.iceConnection;

@@ -1,7 +1,7 @@
 /**
  * `@x/webrtc`: the W3C `RTCPeerConnection`, `RTCDataChannel`, transports, transceivers and
  * tracks for Node.js, with `event.cause` and `pc.connectionStateCause` telling why each state
- * changed.
+ * changed, as data (an {@link RTCStateCause}: `switch (cause.kind)`).
  *
  * @packageDocumentation
  */
@@ -86,8 +86,29 @@ export {
   RTCSessionDescription,
   type RTCSessionDescriptionInit,
   type RTCSignalingState,
-  RTCStateChangeEvent,
 } from './rtc-types.js';
+export { RTCStateChangeEvent } from './rtc-state-change-event.js';
+export type {
+  RTCDataChannelStateCause,
+  RTCDtlsStateCause,
+  RTCIceStateCause,
+  RTCPeerConnectionStateCause,
+  RTCSctpStateCause,
+  RTCStateCause,
+  RTCStateCauseLayer,
+  RTCStateCauseMembers,
+} from './state/causes.js';
+/**
+ * The transports' causes of `@x/network` that {@link RTCStateCause} carries, and the candidate
+ * pair of its ICE causes, so that a program can name them without importing `@x/network`.
+ */
+export type {
+  CandidateDescription,
+  CandidatePairDescription,
+  DtlsTransportCause,
+  IceTransportCause,
+  SctpTransportCause,
+} from '@x/network';
 export type {
   RTCDtlsTransportState,
   RTCIceConnectionState,

@@ -6,6 +6,8 @@ import { ChannelClosedError, type DataChannel, type DataChannelState } from '@x/
 import { debuglog } from 'node:util';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCError } from './rtc-error.js';
+import { RTCStateChangeEvent } from './rtc-state-change-event.js';
+import { dataChannelStateCause, type RTCStateCause, sctpStateCause } from './state/causes.js';
 
 const log = debuglog('x:webrtc');
 
@@ -18,14 +20,20 @@ export type BinaryType = 'arraybuffer' | 'blob';
 /**
  * W3C `RTCErrorEvent` (webrtc-pc §11.2), with the {@link RTCError} as `error`. Throws
  * TypeError without one (`error` is a required `RTCError` member of `RTCErrorEventInit`).
+ * Extension: `cause`, why it happened as data, on the events this package fires.
  */
 export class RTCErrorEvent extends Event {
   readonly #error: RTCError;
-  /** `init` is a W3C `RTCErrorEventInit`: the `EventInit` members and the required `error`. */
+  readonly #cause: RTCStateCause | null;
+  /**
+   * `init` is a W3C `RTCErrorEventInit`: the `EventInit` members and the required `error`;
+   * extension: the `cause` (default null).
+   */
   constructor(
     type: string,
     init: {
       error: RTCError;
+      cause?: RTCStateCause | null;
       bubbles?: boolean;
       cancelable?: boolean;
       composed?: boolean;
@@ -39,10 +47,19 @@ export class RTCErrorEvent extends Event {
       throw new TypeError('RTCErrorEventInit.error must be an RTCError');
     super(type, init);
     this.#error = error;
+    this.#cause = init.cause ?? null;
   }
   /** The error (a WebIDL readonly attribute). */
   get error(): RTCError {
     return this.#error;
+  }
+  /**
+   * Extension: why, as data ({@link RTCStateCause}): the DTLS cause of an `RTCDtlsTransport`'s
+   * error (`fingerprint-mismatch`, `alert-received`, …), the SCTP cause of a data channel's
+   * (`aborted-by-peer` with its cause codes, …); null when none was given.
+   */
+  get cause(): RTCStateCause | null {
+    return this.#cause;
   }
 }
 
@@ -136,9 +153,12 @@ export class RTCDataChannel extends SafeEventTarget {
   declare onopen: ((event: Event) => unknown) | null;
   declare onmessage: ((event: MessageEvent) => unknown) | null;
   declare onbufferedamountlow: ((event: Event) => unknown) | null;
+  /** The `error` event handler (an {@link RTCErrorEvent}, with its cause). */
   declare onerror: ((event: RTCErrorEvent) => unknown) | null;
-  declare onclosing: ((event: Event) => unknown) | null;
-  declare onclose: ((event: Event) => unknown) | null;
+  /** The `closing` event handler (an {@link RTCStateChangeEvent}: the peer closed the channel). */
+  declare onclosing: ((event: RTCStateChangeEvent) => unknown) | null;
+  /** The `close` event handler (an {@link RTCStateChangeEvent}, with why it closed). */
+  declare onclose: ((event: RTCStateChangeEvent) => unknown) | null;
 
   readonly #channel: DataChannel;
   /** The largest message `send()` takes (the SCTP transport's [[MaxMessageSize]]). */
@@ -189,7 +209,10 @@ export class RTCDataChannel extends SafeEventTarget {
       // channel.close, set [[ReadyState]] to closing and fire an event named closing at
       // channel."
       onClosing: () => {
-        if (!this.#closeRequested && !this.#silenced) this.dispatchEvent(new Event('closing'));
+        if (!this.#closeRequested && !this.#silenced)
+          this.dispatchEvent(
+            new RTCStateChangeEvent('closing', dataChannelStateCause({ kind: 'closed-by-peer' })),
+          );
       },
       onClose: (error) => {
         // webrtc-pc §6.2: [[BufferedAmount]] does not reset to zero once the channel closes.
@@ -200,6 +223,7 @@ export class RTCDataChannel extends SafeEventTarget {
         const opened = this.#wasOpen;
         if (opened) this.#observer?.closed();
         this.#wasOpen = false;
+        const cause = closeCause(error, this.#closeRequested);
         // webrtc-pc "announce the data channel as closed": from a queued task, so that close()
         // on a channel that never reached the wire does not run the listeners inside the call.
         queueMicrotask(() => {
@@ -223,10 +247,11 @@ export class RTCDataChannel extends SafeEventTarget {
                     : { errorDetail: 'data-channel-failure' },
                   error.message,
                 ),
+                cause,
               }),
             );
           }
-          this.dispatchEvent(new Event('close'));
+          this.dispatchEvent(new RTCStateChangeEvent('close', cause));
         });
       },
     };
@@ -463,6 +488,17 @@ export class RTCDataChannel extends SafeEventTarget {
 
 for (const type of ['open', 'message', 'bufferedamountlow', 'error', 'closing', 'close']) {
   defineEventHandler(RTCDataChannel.prototype, type);
+}
+
+/**
+ * Why a channel closed: the SCTP transport's cause when the association ended under it, the
+ * reason it could not be opened, else who closed it (`close()` here, or the peer's reset).
+ */
+function closeCause(error: Error | undefined, closeRequested: boolean): RTCStateCause {
+  if (error instanceof ChannelClosedError) return sctpStateCause(error.transportCause);
+  if (error !== undefined)
+    return dataChannelStateCause({ kind: 'open-failed', reason: error.message });
+  return dataChannelStateCause({ kind: closeRequested ? 'closed-by-user' : 'closed-by-peer' });
 }
 
 function byteLength(data: string | Blob | ArrayBuffer | ArrayBufferView): number {

@@ -1,11 +1,16 @@
 // Every RTCPeerConnectionState and RTCIceConnectionState a data-channel connection goes
 // through on the virtual network, with the order of events and the cause of each change:
 // new → connecting/checking → connected → (partition) disconnected → (heal) connected →
-// (partition) failed, and closed by close() with no event.
+// (partition) failed, and closed by close() with no event. Then the typed causes
+// (RTCStateCause) the events and attributes carry on the main paths to failure or closure: a
+// consent expiry, a fingerprint mismatch, the peer's SCTP ABORT, a close by the user.
 import type { VirtualClock, VirtualHost } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { virtualPeers } from './testing-peers.js';
+import { openChannelPair, virtualPeers } from './testing-peers.js';
+import type { RTCErrorEvent } from './rtc-data-channel.js';
 import type { RTCPeerConnection } from './rtc-peer-connection.js';
+import type { RTCStateChangeEvent } from './rtc-state-change-event.js';
+import type { RTCStateCause } from './state/causes.js';
 
 let pcs: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -22,17 +27,25 @@ async function connectedPair(): Promise<{
   b: RTCPeerConnection;
   hostB: VirtualHost;
   events: string[];
+  /** The cause of each event of `events`, in the same order. */
+  causes: RTCStateCause[];
 }> {
   const { clock, a, b, hostB } = virtualPeers({ seed: 9, cidr: '198.51.100.0/24' });
   pcs = [a, b];
   const events: string[] = [];
+  const causes: RTCStateCause[] = [];
   const iceA = () => a.sctp!.transport.iceTransport;
-  a.addEventListener('iceconnectionstatechange', (e) =>
-    events.push(`ice ${a.iceConnectionState}: ${(e as Event & { cause: string }).cause}`),
-  );
-  a.addEventListener('connectionstatechange', (e) =>
-    events.push(`pc ${a.connectionState}: ${(e as Event & { cause: string }).cause}`),
-  );
+  // `${cause}` is its message: the sentence the string causes were.
+  a.addEventListener('iceconnectionstatechange', (e) => {
+    const { cause } = e as RTCStateChangeEvent;
+    events.push(`ice ${a.iceConnectionState}: ${cause}`);
+    causes.push(cause);
+  });
+  a.addEventListener('connectionstatechange', (e) => {
+    const { cause } = e as RTCStateChangeEvent;
+    events.push(`pc ${a.connectionState}: ${cause}`);
+    causes.push(cause);
+  });
   a.createDataChannel('x');
   const offer = await a.createOffer();
   await b.setRemoteDescription(offer);
@@ -42,9 +55,12 @@ async function connectedPair(): Promise<{
   const answer = await b.createAnswer();
   await b.setLocalDescription(answer);
   await a.setRemoteDescription(answer);
-  iceA().addEventListener('statechange', () => events.push(`transport ${iceA().state}`));
+  iceA().addEventListener('statechange', (e) => {
+    events.push(`transport ${iceA().state}`);
+    causes.push((e as RTCStateChangeEvent).cause);
+  });
   await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
-  return { clock, a, b, hostB, events };
+  return { clock, a, b, hostB, events, causes };
 }
 
 /** A second offer/answer round, a offering (what `negotiationneeded` asks for). */
@@ -75,7 +91,8 @@ const RESTART_EVENTS = [
 
 describe('RTCPeerConnection states on the virtual network', () => {
   it('goes through every state, in the W3C order of events, with a cause each time', async () => {
-    const { clock, a, hostB, events } = await connectedPair();
+    const { clock, a, hostB, events, causes } = await connectedPair();
+    const iceA = a.sctp!.transport.iceTransport;
     expect(events.map((e) => e.split(':')[0])).toEqual([
       'transport checking',
       'ice checking',
@@ -89,7 +106,28 @@ describe('RTCPeerConnection states on the virtual network', () => {
     expect(events).toContain(
       'pc connected: DTLS handshake complete (EcdheEcdsaAes128GcmSha256, AeadAes128Gcm)',
     );
+    // As data: the layer and kind of each event's cause.
+    expect(causes.map((c) => `${c.layer}:${c.kind}`)).toEqual([
+      'ice:checks-started',
+      'ice:checks-started',
+      'ice:checks-started',
+      expect.stringMatching(/^ice:(pair-valid|nominated)$/),
+      expect.stringMatching(/^ice:(pair-valid|nominated)$/),
+      'ice:checks-completed',
+      'ice:checks-completed',
+      'dtls:handshake-complete',
+    ]);
+    expect(a.connectionStateCause).toMatchObject({
+      layer: 'dtls',
+      kind: 'handshake-complete',
+      cipherSuite: 'EcdheEcdsaAes128GcmSha256',
+      srtpProfile: 'AeadAes128Gcm',
+    });
+    expect(a.connectionStateCause).toBe(causes.at(-1));
+    expect(a.iceConnectionStateCause).toBe(iceA.stateCause);
+    expect(a.sctp!.transport.stateCause).toBe(a.connectionStateCause);
     events.length = 0;
+    causes.length = 0;
 
     // The path goes silent: disconnected within 2.5 s, then back when it heals.
     const cutAt = clock.now();
@@ -103,8 +141,23 @@ describe('RTCPeerConnection states on the virtual network', () => {
       ),
       expect.stringMatching(/^pc disconnected: nothing heard on /),
     ]);
-    expect(a.connectionStateCause).toMatch(/^nothing heard on /);
+    expect(String(a.connectionStateCause)).toMatch(/^nothing heard on /);
+    // The same cause object on the three events and the three attributes.
+    const silent = a.connectionStateCause;
+    expect(causes).toEqual([silent, silent, silent]);
+    for (const cause of causes) expect(cause).toBe(silent);
+    expect([a.iceConnectionStateCause, iceA.stateCause]).toEqual([silent, silent]);
+    if (silent.kind !== 'no-packets') throw new Error(`not a no-packets cause: ${silent}`);
+    expect(silent.layer).toBe('ice');
+    expect(silent.silentMs).toBeGreaterThanOrEqual(2500);
+    expect(silent.silentMs).toBeLessThanOrEqual(clock.now() - cutAt + 100);
+    expect(silent.pair.remote.address).toBe(hostB.addresses[0]);
+    expect(silent.pair.local.address).not.toBe(hostB.addresses[0]);
+    expect(silent.message).toBe(
+      `nothing heard on ${silent.pair.label} for ${Math.round(silent.silentMs)} ms`,
+    );
     events.length = 0;
+    causes.length = 0;
     hostB.link.heal();
     await clock.runUntil(() => a.connectionState === 'connected', { timeoutMs: 10_000 });
     expect(events.map((e) => e.split(':')[0])).toEqual([
@@ -113,7 +166,13 @@ describe('RTCPeerConnection states on the virtual network', () => {
       'pc connected',
     ]);
     expect(events[2]).toMatch(/^pc connected: packets again on /);
+    expect(causes.map((c) => `${c.layer}:${c.kind}`)).toEqual([
+      'ice:packets-resumed',
+      'ice:packets-resumed',
+      'ice:packets-resumed',
+    ]);
     events.length = 0;
+    causes.length = 0;
 
     // Silent for good: failed when consent expires (RFC 7675), within 12 s of the last reply.
     const lostAt = clock.now();
@@ -129,6 +188,18 @@ describe('RTCPeerConnection states on the virtual network', () => {
       'pc failed',
     ]);
     expect(events[5]).toMatch(/^pc failed: consent expired on .* without a response \(RFC 7675\)$/);
+    // RFC 7675 §5.1: consent expired, with the pair and how long it had been silent.
+    const expired = a.connectionStateCause;
+    expect(causes.slice(3)).toEqual([expired, expired, expired]);
+    expect(iceA.stateCause).toBe(expired);
+    if (expired.kind !== 'consent-expired') throw new Error(`not a consent expiry: ${expired}`);
+    expect(expired.layer).toBe('ice');
+    expect(expired.pair.remote.address).toBe(hostB.addresses[0]);
+    expect(expired.pair.label).toBe(silent.pair.label);
+    // Silent since shortly before the cut (the last consent response), 12 s at most.
+    expect(expired.silentMs).toBeGreaterThan(clock.now() - lostAt - 1000);
+    expect(expired.silentMs).toBeLessThanOrEqual(12_100);
+    expect(a.sctp!.transport.stateCause).toMatchObject({ kind: 'handshake-complete' });
     // The pair whose consent expired shows as failed in getStats (webrtc-stats).
     const report = await a.getStats();
     const pairs = [...report.values()].filter((r) => r.type === 'candidate-pair');
@@ -138,6 +209,7 @@ describe('RTCPeerConnection states on the virtual network', () => {
 
     // close(): everything is closed at once, and no event fires.
     events.length = 0;
+    const sctp = a.sctp!;
     a.close();
     await a.released;
     expect([a.connectionState, a.iceConnectionState, a.signalingState]).toEqual([
@@ -146,6 +218,20 @@ describe('RTCPeerConnection states on the virtual network', () => {
       'closed',
     ]);
     expect(events).toEqual([]);
+    // Every state says why: the user closed the peer connection.
+    for (const cause of [
+      a.connectionStateCause,
+      a.iceConnectionStateCause,
+      iceA.stateCause,
+      sctp.transport.stateCause,
+      sctp.stateCause,
+    ]) {
+      expect(cause).toEqual({
+        layer: 'peer-connection',
+        kind: 'closed-by-user',
+        message: 'closed by the user',
+      });
+    }
   }, 30_000);
 
   it('restarts ICE: new credentials, checks again, connected again, with the W3C states and causes', async () => {
@@ -307,4 +393,187 @@ describe('RTCPeerConnection states on the virtual network', () => {
     await clock.runUntil(() => a.iceConnectionState === 'completed', { timeoutMs: 10_000 });
     expect(a.connectionState).toBe('connected');
   }, 30_000);
+});
+
+/** The cause of every state event of `pc`, its transports and `channel`, as `target type: kind`. */
+function causeLog(
+  pc: RTCPeerConnection,
+  channel?: { addEventListener: RTCPeerConnection['addEventListener'] },
+): { log: string[]; causes: Map<string, RTCStateCause> } {
+  const log: string[] = [];
+  const causes = new Map<string, RTCStateCause>();
+  const record = (name: string, cause: RTCStateCause | null) => {
+    log.push(`${name}: ${cause === null ? 'null' : `${cause.layer}/${cause.kind}`}`);
+    if (cause) causes.set(name, cause);
+  };
+  const sctp = pc.sctp!;
+  const targets = [
+    ['pc', pc],
+    ['ice', sctp.transport.iceTransport],
+    ['dtls', sctp.transport],
+    ['sctp', sctp],
+    ['dc', channel],
+  ] as const;
+  for (const [name, target] of targets) {
+    for (const type of [
+      'statechange',
+      'iceconnectionstatechange',
+      'connectionstatechange',
+      'error',
+      'closing',
+      'close',
+    ]) {
+      target?.addEventListener(type, (e) =>
+        record(`${name} ${type}`, (e as RTCStateChangeEvent | RTCErrorEvent).cause),
+      );
+    }
+  }
+  return { log, causes };
+}
+
+describe('RTCStateCause on the events and attributes', () => {
+  it('a fingerprint mismatch: the fingerprints on both sides, the alert the peer got, SCTP and the channel ended by it', async () => {
+    const { clock, a, b } = virtualPeers({ seed: 11, cidr: '198.51.100.0/24' });
+    pcs = [a, b];
+    const channel = a.createDataChannel('x');
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription();
+    const mine = causeLog(a, channel);
+    const theirs = causeLog(b);
+    // The answer's fingerprint is changed in transit: a refuses b's certificate.
+    const signaled = /a=fingerprint:sha-256 (\S+)/.exec(b.localDescription!.sdp)![1]!;
+    const forged = signaled.split(':').reverse().join(':');
+    await a.setRemoteDescription({
+      type: 'answer',
+      sdp: b.localDescription!.sdp.replace(signaled, forged),
+    });
+    await clock.runUntil(() => a.connectionState === 'failed' && b.connectionState === 'failed', {
+      timeoutMs: 10_000,
+    });
+    await clock.runUntil(() => channel.readyState === 'closed', { timeoutMs: 1000 });
+    expect(mine.log.filter((l) => !/^(ice|pc ice)/.test(l))).toEqual([
+      'pc connectionstatechange: ice/checks-started',
+      'dtls statechange: dtls/started',
+      'dtls error: dtls/fingerprint-mismatch',
+      'dtls statechange: dtls/fingerprint-mismatch',
+      'pc connectionstatechange: dtls/fingerprint-mismatch',
+      'sctp statechange: sctp/aborted-locally',
+      'dc error: sctp/aborted-locally',
+      'dc close: sctp/aborted-locally',
+    ]);
+    const mismatch = a.connectionStateCause;
+    if (mismatch.kind !== 'fingerprint-mismatch') throw new Error(`not a mismatch: ${mismatch}`);
+    // What was signaled (forged), and what the peer's certificate really is.
+    expect(mismatch.expected).toEqual([`sha-256 ${forged}`]);
+    expect(mismatch.actual).toBe(`sha-256 ${signaled}`);
+    for (const name of ['dtls error', 'dtls statechange', 'pc connectionstatechange'])
+      expect(mine.causes.get(name)).toBe(mismatch);
+    expect(a.sctp!.transport.stateCause).toBe(mismatch);
+    expect(a.iceConnectionStateCause.layer).toBe('ice'); // ICE itself is fine
+    // SCTP never ran: it ends because DTLS failed, and the channel with it.
+    const sctpEnd = mine.causes.get('sctp statechange')!;
+    expect(sctpEnd).toEqual({
+      layer: 'sctp',
+      kind: 'aborted-locally',
+      reason: 'DTLS failed',
+      message: 'SCTP aborted: DTLS failed',
+    });
+    expect(a.sctp!.stateCause).toBe(sctpEnd);
+    expect(mine.causes.get('dc error')).toEqual(sctpEnd);
+    expect(mine.causes.get('dc close')).toBe(mine.causes.get('dc error'));
+    // The peer learns it from our fatal bad_certificate alert (RFC 5246 §7.2: 42).
+    expect(b.connectionStateCause).toEqual({
+      layer: 'dtls',
+      kind: 'alert-received',
+      alert: 'badCertificate',
+      alertCode: 42,
+      fatal: true,
+      message: 'the peer sent a fatal badCertificate alert',
+    });
+    expect(theirs.causes.get('dtls error')).toBe(b.connectionStateCause);
+  });
+
+  it("the peer's close(): its ABORT (cause 12) closes SCTP and the channel, its close_notify DTLS", async () => {
+    const w = virtualPeers({ seed: 12, cidr: '198.51.100.0/24' });
+    pcs = [w.a, w.b];
+    const { c2 } = await openChannelPair(w);
+    const theirs = causeLog(w.b, c2);
+    const closedAt = w.clock.now();
+    w.a.close();
+    await w.clock.runUntil(() => w.b.sctp!.transport.state === 'closed', { timeoutMs: 1000 });
+    expect(w.clock.now() - closedAt).toBeLessThan(50); // a one-way trip, not a timeout
+    expect(theirs.log).toEqual([
+      'sctp statechange: sctp/aborted-by-peer',
+      'dc error: sctp/aborted-by-peer',
+      'dc close: sctp/aborted-by-peer',
+      'dtls statechange: dtls/close-notify-received',
+    ]);
+    const abort = w.b.sctp!.stateCause;
+    // RFC 9260 §3.3.10.12: User-Initiated Abort, what close() sends (webrtc-pc).
+    expect(abort).toEqual({
+      layer: 'sctp',
+      kind: 'aborted-by-peer',
+      causes: [12],
+      message: 'the peer aborted SCTP (causes 12)',
+    });
+    expect(theirs.causes.get('sctp statechange')).toBe(abort);
+    expect(theirs.causes.get('dc error')).toEqual(abort);
+    expect(theirs.causes.get('dc close')).toEqual(abort);
+    expect(w.b.sctp!.transport.stateCause).toMatchObject({
+      layer: 'dtls',
+      kind: 'close-notify-received',
+    });
+    // webrtc-pc: DTLS closed counts as connected; the last change was the handshake.
+    expect(w.b.connectionState).toBe('connected');
+    expect(w.b.connectionStateCause).toMatchObject({ kind: 'handshake-complete' });
+    // The side that closed says so, with no event.
+    expect(w.a.connectionStateCause).toMatchObject({
+      layer: 'peer-connection',
+      kind: 'closed-by-user',
+    });
+  });
+
+  it('a channel closed by the user: closed-by-user here, closed-by-peer (closing, close) there', async () => {
+    const w = virtualPeers({ seed: 13, cidr: '198.51.100.0/24' });
+    pcs = [w.a, w.b];
+    const { c1, c2 } = await openChannelPair(w);
+    const mine = causeLog(w.a, c1);
+    const theirs = causeLog(w.b, c2);
+    c1.close();
+    await w.clock.runUntil(() => c1.readyState === 'closed' && c2.readyState === 'closed', {
+      timeoutMs: 1000,
+    });
+    expect(mine.log).toEqual(['dc close: data-channel/closed-by-user']);
+    expect(theirs.log).toEqual([
+      'dc closing: data-channel/closed-by-peer',
+      'dc close: data-channel/closed-by-peer',
+    ]);
+    expect(`${mine.causes.get('dc close')}`).toBe('the channel was closed by close()');
+    expect(`${theirs.causes.get('dc close')}`).toBe(
+      'the peer closed the channel (it reset its stream, RFC 8831 §6.7)',
+    );
+    // The transports are untouched.
+    expect([w.a.connectionState, w.b.sctp!.state]).toEqual(['connected', 'connected']);
+  });
+
+  it('starts as created: every attribute has a cause before anything happened', async () => {
+    const { a, b } = virtualPeers({ seed: 14 });
+    pcs = [a, b];
+    a.createDataChannel('x');
+    await a.setLocalDescription();
+    const sctp = a.sctp!;
+    for (const cause of [
+      a.connectionStateCause,
+      a.iceConnectionStateCause,
+      sctp.stateCause,
+      sctp.transport.stateCause,
+      sctp.transport.iceTransport.stateCause,
+    ])
+      expect(cause).toEqual({
+        layer: 'peer-connection',
+        kind: 'created',
+        message: 'nothing has happened yet',
+      });
+  });
 });

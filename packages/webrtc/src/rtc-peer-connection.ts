@@ -42,9 +42,10 @@ import {
   type RTCSessionDescription,
   type RTCSessionDescriptionInit,
   type RTCSignalingState,
-  type RTCStateChangeEvent,
   sdpType,
 } from './rtc-types.js';
+import type { RTCStateChangeEvent } from './rtc-state-change-event.js';
+import type { RTCStateCause } from './state/causes.js';
 import {
   iceParametersOf,
   iceTransportControl,
@@ -207,12 +208,18 @@ export class RTCPeerConnection extends SafeEventTarget {
   get connectionState(): RTCPeerConnectionState {
     return peerConnectionStateName(this.states.connection);
   }
-  /** Extension: why `iceConnectionState` last changed. */
-  get iceConnectionStateCause(): string {
+  /**
+   * Extension: why `iceConnectionState` last changed ({@link RTCStateCause}): a cause of the
+   * ICE transport, `created`, or `closed-by-user` after `close()`.
+   */
+  get iceConnectionStateCause(): RTCStateCause {
     return this.states.iceConnectionCause;
   }
-  /** Extension: why `connectionState` last changed. */
-  get connectionStateCause(): string {
+  /**
+   * Extension: why `connectionState` last changed ({@link RTCStateCause}): a cause of the ICE
+   * or the DTLS transport, `created`, or `closed-by-user` after `close()`.
+   */
+  get connectionStateCause(): RTCStateCause {
     return this.states.connectionCause;
   }
   get iceGatheringState(): RTCIceGatheringState {

@@ -7,6 +7,8 @@
 import type { CandidatePairDescription } from '@x/network';
 import { defineEventHandler, SafeEventTarget } from './events.js';
 import { RTCIceCandidate } from './rtc-ice-candidate.js';
+import type { RTCStateChangeEvent } from './rtc-state-change-event.js';
+import { CREATED, type RTCStateCause } from './state/causes.js';
 import type { RTCDtlsTransportState, RTCIceTransportState } from './state/states.js';
 
 /**
@@ -43,8 +45,11 @@ type IceParameters = { usernameFragment: string; password: string };
  * each member; the architecture page lists them.
  */
 export interface IceTransportControl {
-  /** `connection-states.ts`: [[IceTransportState]], from the Manager's `ice-state`, `closed` on close(). */
-  setState(transport: RTCIceTransport, state: RTCIceTransportState): void;
+  /**
+   * `connection-states.ts`: [[IceTransportState]] and its cause, from the Manager's
+   * `ice-state`, `closed` on close().
+   */
+  setState(transport: RTCIceTransport, state: RTCIceTransportState, cause: RTCStateCause): void;
   /** `local-gathering.ts`: [[IceGathererState]], with its events. */
   setGatheringState(transport: RTCIceTransport, state: RTCIceGatheringState): void;
   /** `negotiator.ts`: [[IceRole]], fixed by the first negotiation (RFC 8445 §6.1.1). */
@@ -89,6 +94,7 @@ let iceControl: IceTransportControl | undefined;
 /** W3C `RTCIceTransport` (webrtc-pc §5.6). One object for the connection's life, ICE restarts included. */
 export class RTCIceTransport extends SafeEventTarget {
   #state: RTCIceTransportState = 'new';
+  #cause: RTCStateCause = CREATED;
   #gatheringState: RTCIceGatheringState = 'new';
   #role: 'controlling' | 'controlled' | 'unknown' = 'unknown';
   /** The ICE parameters of the local and the remote description, null until set. */
@@ -96,7 +102,8 @@ export class RTCIceTransport extends SafeEventTarget {
   #pair: RTCIceCandidatePair | null = null;
   readonly #localCandidates = new Map<string, RTCIceCandidate>();
   readonly #remoteCandidates = new Map<string, RTCIceCandidate>();
-  declare onstatechange: ((event: Event) => unknown) | null;
+  /** The `statechange` event handler (an {@link RTCStateChangeEvent}, with its cause). */
+  declare onstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
   declare ongatheringstatechange: ((event: Event) => unknown) | null;
   declare onselectedcandidatepairchange: ((event: Event) => unknown) | null;
   /**
@@ -114,6 +121,13 @@ export class RTCIceTransport extends SafeEventTarget {
   }
   get state(): RTCIceTransportState {
     return this.#state;
+  }
+  /**
+   * Extension: why `state` last changed ({@link RTCStateCause}): a cause of layer `ice`,
+   * `created`, or `closed-by-user` after the peer connection's `close()`.
+   */
+  get stateCause(): RTCStateCause {
+    return this.#cause;
   }
   get gatheringState(): RTCIceGatheringState {
     return this.#gatheringState;
@@ -170,8 +184,9 @@ export class RTCIceTransport extends SafeEventTarget {
       );
     };
     iceControl = {
-      setState: (t, state) => {
+      setState: (t, state, cause) => {
         t.#state = state;
+        t.#cause = cause;
       },
       setGatheringState: (t, state) => {
         t.#gatheringState = state;
@@ -215,8 +230,8 @@ export function iceTransportControl(): IceTransportControl {
  * One writer: `connection-states.ts`, from the Manager's `dtls-state` and on close().
  */
 export interface DtlsTransportControl {
-  /** [[DtlsTransportState]]. */
-  setState(transport: RTCDtlsTransport, state: RTCDtlsTransportState): void;
+  /** [[DtlsTransportState]] and its cause. */
+  setState(transport: RTCDtlsTransport, state: RTCDtlsTransportState, cause: RTCStateCause): void;
   /** webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
   setRemoteCertificates(transport: RTCDtlsTransport, certificates: readonly Buffer[]): void;
 }
@@ -226,10 +241,13 @@ let dtlsControl: DtlsTransportControl | undefined;
 /** W3C `RTCDtlsTransport` (webrtc-pc §5.5). One object for the connection's life. */
 export class RTCDtlsTransport extends SafeEventTarget {
   #state: RTCDtlsTransportState = 'new';
+  #cause: RTCStateCause = CREATED;
   /** webrtc-pc [[RemoteCertificates]]: set when the state becomes `connected`. */
   #remoteCertificates: readonly Buffer[] = [];
   readonly #iceTransport: RTCIceTransport;
-  declare onstatechange: ((event: Event) => unknown) | null;
+  /** The `statechange` event handler (an {@link RTCStateChangeEvent}, with its cause). */
+  declare onstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
+  /** The `error` event handler (an `RTCErrorEvent`, whose `cause` is the DTLS cause). */
   declare onerror: ((event: Event) => unknown) | null;
   /** @internal Created by `RTCPeerConnection`. */
   constructor(iceTransport: RTCIceTransport) {
@@ -242,6 +260,14 @@ export class RTCDtlsTransport extends SafeEventTarget {
   }
   get state(): RTCDtlsTransportState {
     return this.#state;
+  }
+  /**
+   * Extension: why `state` last changed ({@link RTCStateCause}): a cause of layer `dtls`
+   * (`fingerprint-mismatch`, `alert-received`, …), `created`, or `closed-by-user` after the
+   * peer connection's `close()`.
+   */
+  get stateCause(): RTCStateCause {
+    return this.#cause;
   }
   /**
    * W3C `getRemoteCertificates()`: the peer's certificate chain as DER, a copy in a new
@@ -257,8 +283,9 @@ export class RTCDtlsTransport extends SafeEventTarget {
 
   static {
     dtlsControl = {
-      setState: (t, state) => {
+      setState: (t, state, cause) => {
         t.#state = state;
+        t.#cause = cause;
       },
       setRemoteCertificates: (t, certificates) => {
         t.#remoteCertificates = certificates.map((der) => Buffer.from(der));
@@ -277,8 +304,11 @@ export type RTCSctpTransportState = 'connecting' | 'connected' | 'closed';
 
 /** @internal What the modules of this package write on an `RTCSctpTransport` (module-private). */
 export interface SctpTransportControl {
-  /** `connection-states.ts`: [[SctpTransportState]], from the Manager's `sctp-state`, on close(). */
-  setState(transport: RTCSctpTransport, state: RTCSctpTransportState): void;
+  /**
+   * `connection-states.ts`: [[SctpTransportState]] and its cause, from the Manager's
+   * `sctp-state`, on close().
+   */
+  setState(transport: RTCSctpTransport, state: RTCSctpTransportState, cause: RTCStateCause): void;
   /** `connection-states.ts`: webrtc-pc [[MaxChannels]], once `connected`. */
   setMaxChannels(transport: RTCSctpTransport, channels: number | null): void;
   /**
@@ -298,12 +328,14 @@ let sctpControl: SctpTransportControl | undefined;
 /** W3C `RTCSctpTransport` (webrtc-pc §6.1.1). */
 export class RTCSctpTransport extends SafeEventTarget {
   #state: RTCSctpTransportState = 'connecting';
+  #cause: RTCStateCause = CREATED;
   /** webrtc-pc [[MaxMessageSize]]: null until an answer is applied. */
   #maxMessageSize: number | null = null;
   /** webrtc-pc [[MaxChannels]]: null until the association is up. */
   #maxChannels: number | null = null;
   readonly #transport: RTCDtlsTransport;
-  declare onstatechange: ((event: Event) => unknown) | null;
+  /** The `statechange` event handler (an {@link RTCStateChangeEvent}, with its cause). */
+  declare onstatechange: ((event: RTCStateChangeEvent) => unknown) | null;
   /** @internal Created by `RTCPeerConnection`. */
   constructor(transport: RTCDtlsTransport) {
     super();
@@ -315,6 +347,14 @@ export class RTCSctpTransport extends SafeEventTarget {
   }
   get state(): RTCSctpTransportState {
     return this.#state;
+  }
+  /**
+   * Extension: why `state` last changed ({@link RTCStateCause}): a cause of layer `sctp`
+   * (`aborted-by-peer` with its cause codes, …), `created`, or `closed-by-user` after the peer
+   * connection's `close()`.
+   */
+  get stateCause(): RTCStateCause {
+    return this.#cause;
   }
   /**
    * The largest message `RTCDataChannel.send()` accepts (webrtc-pc §6.1.1.2): null until an
@@ -331,8 +371,9 @@ export class RTCSctpTransport extends SafeEventTarget {
 
   static {
     sctpControl = {
-      setState: (t, state) => {
+      setState: (t, state, cause) => {
         t.#state = state;
+        t.#cause = cause;
       },
       setMaxChannels: (t, channels) => {
         t.#maxChannels = channels;

@@ -300,19 +300,6 @@ export class RTCDataChannelEvent extends Event {
   }
 }
 
-/** Extension: a state change event that also says why the state changed. */
-export class RTCStateChangeEvent extends Event {
-  readonly #cause: string;
-  constructor(type: string, cause: string) {
-    super(type);
-    this.#cause = cause;
-  }
-  /** Why the state changed, in one sentence (e.g. "consent expired on ... (RFC 7675)"). */
-  get cause(): string {
-    return this.#cause;
-  }
-}
-
 /** What `RTCPeerConnection.createDataChannel` takes (W3C `RTCDataChannelInit`). */
 export interface RTCDataChannelInit {
   ordered?: boolean;

@@ -112,7 +112,8 @@ const server = createServer(async (request, response) => {
         [...peers.values()].map(({ id, pc, messages, channel }) => ({
           id,
           connectionState: pc.connectionState,
-          cause: pc.connectionStateCause,
+          // The typed cause (an RTCStateCause) has its sentence as `message`.
+          cause: pc.connectionStateCause.message,
           channel: channel?.readyState ?? null,
           messages,
         })),

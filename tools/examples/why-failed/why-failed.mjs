@@ -2,7 +2,9 @@
 // real reasons, and for each the program prints what a user sees: every state change of every
 // layer (ICE transport, DTLS transport, SCTP transport, data channel, iceConnectionState,
 // connectionState) with the cause that @x/webrtc attaches to it (`event.cause`,
-// `pc.connectionStateCause`), then `getStats()` of the failed connection.
+// `pc.connectionStateCause`), then what to do about the failure, decided by a
+// `switch (cause.kind)` on the typed cause and its fields (no regex over prose), then
+// `getStats()` of the failed connection.
 //
 //   1. peer-gone:   the remote peer drops off the network mid-call (its link goes dead):
 //                   `disconnected` after 2.5 s of silence, `failed` when consent expires
@@ -71,7 +73,8 @@ function setup(name, clock, hostA, hostB) {
         flush();
       }
     };
-    // The W3C events of the peer connection carry a cause (an extension of @x/webrtc).
+    // The W3C events of the peer connection carry a cause (an extension of @x/webrtc): an
+    // RTCStateCause, whose `${cause}` is its sentence (`cause.message`).
     pc.oniceconnectionstatechange = (e) =>
       log(who, `iceConnectionState ${pc.iceConnectionState.padEnd(12)} because ${e.cause}`);
     pc.onconnectionstatechange = (e) =>
@@ -88,7 +91,7 @@ function setup(name, clock, hostA, hostB) {
 async function negotiate({ a, b, log }, tamper = (sdp) => sdp) {
   const channel = a.createDataChannel('chat');
   channel.onopen = () => log('A', '  data channel   open');
-  channel.onclose = () => log('A', '  data channel   closed');
+  channel.onclose = (e) => log('A', `  data channel   closed because ${e.cause}`);
   await a.setLocalDescription();
   await b.setRemoteDescription(a.localDescription);
   await b.setLocalDescription();
@@ -126,8 +129,50 @@ async function printStats(pc) {
   }
 }
 
+/**
+ * What to do about a failure: decided from the cause's `kind` and the fields of that kind
+ * (the pair, the silence, the fingerprints, the alert, the SCTP cause codes), not its wording.
+ */
+function advice(cause) {
+  switch (cause.kind) {
+    case 'no-packets':
+    case 'consent-expired': {
+      const { address, port } = cause.pair.remote;
+      return `${address}:${port} stopped answering ${(cause.silentMs / 1000).toFixed(1)} s ago: the peer left or lost its network; wait for it, then pc.restartIce()`;
+    }
+    case 'all-pairs-failed':
+      return cause.localCandidates === 0
+        ? 'no local address to connect from: check the interfaces (and gather.includeLoopback)'
+        : `${cause.pairs === 1 ? 'the only candidate pair got no answer' : `none of the ${cause.pairs} candidate pairs got an answer`}: no direct path between the peers; add a TURN server to iceServers`;
+    case 'fingerprint-mismatch':
+      return `the certificate is ${cause.actual.slice(0, 22)}…, the description said ${cause.expected.map((f) => `${f.slice(0, 22)}…`).join(' or ')}: the SDP was altered between the peers; secure the signaling channel`;
+    case 'alert-received':
+      return `the peer refused the DTLS handshake with alert ${cause.alertCode} (${cause.alert}): look at its side for why`;
+    case 'handshake-timeout':
+      return `no DTLS answer after ${cause.retransmissions} retransmissions: a firewall drops it, or the peer is not running DTLS`;
+    case 'protocol-error':
+      return `the peer broke the DTLS protocol (we sent ${cause.alert}): ${cause.reason}`;
+    case 'aborted-by-peer':
+      return `the peer aborted the association (SCTP cause codes ${cause.causes.join(', ')}; 12 is its close())`;
+    case 'closed-by-user':
+      return 'closed here, on purpose';
+    default:
+      return `${cause.layer}: ${cause.message}`;
+  }
+}
+
 async function finish({ a, b }, world) {
-  console.log(`  => A.connectionState '${a.connectionState}': ${a.connectionStateCause}`);
+  for (const [pc, who] of [
+    [a, 'A'],
+    [b, 'B'],
+  ]) {
+    if (pc.connectionState !== 'failed') continue;
+    const cause = pc.connectionStateCause;
+    console.log(
+      `  => ${who}.connectionState '${pc.connectionState}' (${cause.layer} ${cause.kind}): ${cause}`,
+    );
+    console.log(`     what to do: ${advice(cause)}`);
+  }
   await printStats(a);
   a.close();
   b.close();

@@ -1,7 +1,8 @@
 // Runs the example as a user does (`node why-failed.mjs`, importing the built @x/webrtc and
 // @x/transport/testing by package name) and checks, for each of its three failures, the
-// states A goes through, the cause given for `failed`, the time it took on the virtual clock,
-// and what getStats() reports.
+// states A goes through, the cause given for `failed` (its sentence, its layer and kind, and
+// the advice the example's `switch (cause.kind)` draws from its fields), the time it took on
+// the virtual clock, and what getStats() reports.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -84,7 +85,17 @@ describe('example why-failed', () => {
       'ICE transport disconnected',
       'ICE transport failed',
     ]);
-    expect(gone.text).toMatch(/=> A\.connectionState 'failed': consent expired on /);
+    expect(gone.text).toMatch(
+      /=> A\.connectionState 'failed' \(ice consent-expired\): consent expired on /,
+    );
+    // The advice comes from the cause's fields: the peer's address and how long it was silent.
+    const silent = /what to do: 198\.51\.100\.2:\d+ stopped answering (\d+\.\d) s ago/.exec(
+      gone.text,
+    );
+    expect(silent, gone.text).not.toBeNull();
+    expect(Number(silent![1])).toBeGreaterThan(11);
+    expect(Number(silent![1])).toBeLessThanOrEqual(12.1);
+    expect(gone.text).toMatch(/=> B\.connectionState 'failed' \(ice consent-expired\)/);
     // getStats(): the transport failed on ICE; the pair that carried the call is still there.
     expect(gone.text).toMatch(/\n {4}transport +iceState=failed dtlsState=connected /);
     expect(gone.text).toMatch(
@@ -103,6 +114,20 @@ describe('example why-failed', () => {
       /^failed: the peer sent a fatal \w+ alert$/,
     );
     expect(forged.text).toMatch(/A {4}ICE transport {2}completed/);
+    // The fingerprints are fields of the cause: the advice quotes the start of each.
+    const actual =
+      /=> A\.connectionState 'failed' \(dtls fingerprint-mismatch\): the peer's certificate \((sha-256 [0-9A-F:]{14})/.exec(
+        forged.text,
+      );
+    expect(actual, forged.text).not.toBeNull();
+    expect(forged.text).toContain(
+      `what to do: the certificate is ${actual![1]}…, the description said sha-256 `,
+    );
+    expect(forged.text).toMatch(
+      /=> B\.connectionState 'failed' \(dtls alert-received\): the peer sent a fatal badCertificate alert\n {5}what to do: the peer refused the DTLS handshake with alert 42 \(badCertificate\)/,
+    );
+    // The channel waiting for SCTP closes with SCTP's cause: DTLS failed under it.
+    expect(forged.text).toMatch(/A {4}data channel {3}closed because SCTP aborted: DTLS failed/);
     expect(forged.text).toMatch(/A {4}DTLS transport failed/);
     expect(forged.text).toMatch(/\n {4}transport +iceState=completed dtlsState=failed /);
 
@@ -113,6 +138,9 @@ describe('example why-failed', () => {
       expect.stringMatching(/^failed: (all \d+ candidate pairs|the only candidate pair) failed$/),
     ]);
     expect(blocked.text).not.toMatch(/selected pair/);
+    expect(blocked.text).toMatch(
+      /=> A\.connectionState 'failed' \(ice all-pairs-failed\): .*\n {5}what to do: (the only candidate pair got no answer|none of the \d+ candidate pairs got an answer): no direct path between the peers; add a TURN server/,
+    );
     expect(blocked.text).toMatch(/\n {4}transport +iceState=failed dtlsState=new /);
     // The one pair (private address to private address) failed without a single answer.
     expect(blocked.text).toMatch(
