@@ -543,19 +543,24 @@ export class MediaSession {
   /** One timer at the earliest deadline of the jitter buffers and the reporter. */
   private schedule(): void {
     if (this.closed) return;
-    let at = Math.min(
+    let at: number = Math.min(
       this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY,
       this.twcc?.nextDeadline() ?? Number.POSITIVE_INFINITY,
     );
     for (const e of this.inbound.values())
       at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
+    if (Number.isNaN(at)) at = Number.POSITIVE_INFINITY;
     if (at >= this.timerAt) return;
     this.timer?.cancel();
     if (at === Number.POSITIVE_INFINITY) return;
     this.timerAt = at;
+    // Whole ms, rounded up: a deadline a fraction of a ms ahead (frame times at 30 fps are
+    // not whole) must not give a delay that vanishes when added to now, which would run the
+    // timer again at the same time, for ever, before the deadline is reached.
+    const wait = at - this.host.clock.now();
     this.timer = this.host.clock.setTimeout(
       () => this.onTimer(),
-      Math.max(0, at - this.host.clock.now()),
+      wait <= 0 ? 0 : Math.max(1, Math.ceil(wait)),
     );
   }
 

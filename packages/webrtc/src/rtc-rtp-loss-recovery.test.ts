@@ -91,8 +91,13 @@ async function run(options: { seed: number; count: number; lossRate: number; tar
 
 describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
   it('5 % loss each way, 100 ms RTT, reordering: every frame whole and in order, losses repaired by RTX', async () => {
-    const r = await run({ seed: 91, count: 300, lossRate: 0.05 });
-    expect(r.got).toHaveLength(300);
+    // The default playout delay with NACK (three tries: 3 × RTT + 30 ms): a loss is given
+    // up only when its NACK or retransmission is lost three times (about 1 in 1 000 at 5 %
+    // each way).
+    // 300 frames, then 10 more: a loss at the very end of a stream has no later packet to
+    // reveal it (no NACK can ask for it), which a live stream never has.
+    const r = await run({ seed: 91, count: 310, lossRate: 0.05 });
+    expect(r.got.length).toBeGreaterThanOrEqual(300);
     for (const [i, f] of r.got.entries()) expect(Buffer.from(f.data)).toEqual(r.sent[i]);
     expect(r.keyframeRequests).toBe(0);
     // B asked, A answered on RTX, B counted the repairs.
@@ -101,7 +106,7 @@ describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
     expect(r.outbound.retransmittedPacketsSent).toBeGreaterThan(5);
     expect(r.inbound.retransmittedPacketsReceived).toBeGreaterThan(5);
     expect(r.inbound.pliCount).toBe(0);
-    expect(r.inbound.framesReceived).toBe(300);
+    expect(r.inbound.framesReceived).toBe(r.got.length);
   });
 
   it('with no time to retransmit (jitterBufferTarget 0): frames are given up whole, a PLI brings a keyframe, nothing incomplete comes out', async () => {

@@ -102,6 +102,21 @@ describe('NackGenerator', () => {
     expect(nacked(s.sent)).toEqual([[20]]);
   });
 
+  it('never asks to be called again at the time it is called (times that are not whole ms)', () => {
+    const s = fakeStream();
+    const g = new NackGenerator(s, { rttMs: () => 100 / 3 });
+    s.keyframeNeeded = true;
+    const t0 = 1000 / 30;
+    s.lose(1, t0);
+    let now = t0;
+    for (let i = 0; i < 200; i++) {
+      const next = g.poll(now)!;
+      expect(next).toBeGreaterThan(now);
+      now = next;
+    }
+    expect(g.stats.keyframeRequests).toBeGreaterThan(10);
+  });
+
   it('asks for a keyframe while one is needed, at most every keyframeRetryMs, NACK or not', () => {
     const s = fakeStream();
     const g = new NackGenerator(s, { nack: false, keyframeRetryMs: 200 });

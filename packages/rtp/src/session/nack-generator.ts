@@ -124,7 +124,10 @@ export class NackGenerator {
   poll(nowMs: number): number | undefined {
     let next = this.nack ? this.requestMissing(nowMs) : undefined;
     if (this.stream.keyframeNeeded) {
-      if (nowMs - this.lastKeyframeRequestMs >= this.keyframeRetryMs) {
+      // Deadlines are compared as computed (never as differences): with times that are not
+      // whole ms, `now - last >= retry` can be false at `now === last + retry`, and the
+      // generator would ask to be called again at the same time for ever.
+      if (nowMs >= this.lastKeyframeRequestMs + this.keyframeRetryMs) {
         this.lastKeyframeRequestMs = nowMs;
         this.counters.keyframeRequests++;
         this.stream.requestKeyframe();
@@ -164,7 +167,11 @@ export class NackGenerator {
       this.givenUp.clear();
       return undefined;
     }
-    const retryMs = Math.max(MIN_RETRY_MS, this.rttMs() ?? DEFAULT_RTT_MS);
+    const rtt = this.rttMs();
+    const retryMs = Math.max(
+      MIN_RETRY_MS,
+      rtt !== undefined && Number.isFinite(rtt) ? rtt : DEFAULT_RTT_MS,
+    );
     const due: number[] = [];
     let next: number | undefined;
     const wake = (at: number) => {
@@ -173,12 +180,13 @@ export class NackGenerator {
     for (const m of missing) {
       const ext = m.extendedSequenceNumber;
       if (ext <= this.givenUpBelow || this.givenUp.has(ext)) continue;
-      if (m.ageMs < this.reorderDelayMs) {
-        wake(nowMs + this.reorderDelayMs - m.ageMs);
+      const firstAt = nowMs - m.ageMs + this.reorderDelayMs;
+      if (nowMs < firstAt) {
+        wake(firstAt);
         continue;
       }
       const tries = this.tries.get(ext);
-      if (tries !== undefined && nowMs - tries.lastMs < retryMs) {
+      if (tries !== undefined && nowMs < tries.lastMs + retryMs) {
         wake(tries.lastMs + retryMs);
         continue;
       }
