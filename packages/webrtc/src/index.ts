@@ -34,6 +34,7 @@ export {
   type TrackStateCause,
   TrackStateEvent,
   type WriteFrameOptions,
+  type WriteRtpOptions,
 } from './media-stream-track.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';
 export {
@@ -43,8 +44,10 @@ export {
 } from './rtc-dtmf-sender.js';
 export {
   type RTCRtpContributingSource,
+  type RTCRtpReceiveLayer,
   RTCRtpReceiver,
   type RTCRtpSynchronizationSource,
+  type SelectLayerOptions,
 } from './rtc-rtp-receiver.js';
 export { RTCRtpSender } from './rtc-rtp-sender.js';
 export { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';

@@ -37,6 +37,7 @@ import {
   type InboundStream,
   type ReceiverState,
   type SenderState,
+  type SendLayer,
   sendersOf,
 } from './rtp-state.js';
 import { isAuxiliaryCodec } from './sdp/jsep-media.js';
@@ -82,6 +83,8 @@ export interface FrameTiming {
   /** µs on the source's timeline. */
   readonly timestamp: number;
   readonly keyframe: boolean;
+  /** The encoding (simulcast layer) it belongs to; none: the sender's first. */
+  readonly rid?: string | undefined;
 }
 
 /** What the session needs of its connection. */
@@ -100,9 +103,12 @@ export interface MediaSessionHost {
 
 interface Outbound {
   readonly stream: OutboundRtpStream;
+  readonly layer: SendLayer;
   readonly payloadType: number;
   readonly clockRate: number;
   readonly mimeType: string;
+  /** The SSRC of the last packet `writeRtp()` forwarded: another one restarts the numbering. */
+  forwardedSsrc: number | undefined;
 }
 
 interface Inbound {
@@ -126,6 +132,8 @@ export interface MediaSessionDrops {
   noCodec: number;
   /** `writeRtp()` bytes that were not an RTP packet. */
   malformed: number;
+  /** A frame or packet for a simulcast layer (rid) that the sender has no encoding of. */
+  noLayer: number;
 }
 
 /**
@@ -143,17 +151,35 @@ export function writeTrackFrame(
   return sent;
 }
 
-/** As {@link writeTrackFrame}, for a ready RTP packet. */
-export function writeTrackRtp(track: MediaStreamTrack, packet: Uint8Array): boolean {
+/** As {@link writeTrackFrame}, for a ready RTP packet (of the simulcast layer `rid`, if given). */
+export function writeTrackRtp(
+  track: MediaStreamTrack,
+  packet: Uint8Array,
+  rid?: string | undefined,
+): boolean {
   let sent = false;
   for (const sender of sendersOf(track))
-    if (sender.host.media.writeRtp(sender, packet)) sent = true;
+    if (sender.host.media.writeRtp(sender, packet, rid)) sent = true;
   return sent;
 }
 
+/**
+ * The encoding of `sender` a frame of layer `rid` goes on: the one of that rid; without a
+ * rid, the first. -1 when the sender has no encoding of `rid` (a sender without simulcast
+ * takes frames without a rid, or of its one encoding's rid).
+ */
+function layerIndexOf(sender: SenderState, rid: string | undefined): number {
+  if (rid === undefined) return 0;
+  return sender.layers.findIndex((l) => l.rid === rid);
+}
+
+/** True when the sender sends simulcast (several encodings negotiated): its packets carry their RID. */
+const isSimulcast = (sender: SenderState): boolean => sender.layers.length > 1;
+
 /** The media of one connection (see the module comment). */
 export class MediaSession {
-  private readonly outbound = new Map<SenderState, Outbound>();
+  /** The streams of each sender, one per encoding (simulcast layer), by encoding index. */
+  private readonly outbound = new Map<SenderState, (Outbound | undefined)[]>();
   private readonly inbound = new Map<number, Inbound>();
   private readonly sequence = new TransportSequenceCounter();
   private reporter: RtcpReporter | undefined;
@@ -165,7 +191,7 @@ export class MediaSession {
   private timerAt = Number.POSITIVE_INFINITY;
   private closed = false;
   /** Writes that were not sent, by reason. */
-  readonly drops: MediaSessionDrops = { notSending: 0, noCodec: 0, malformed: 0 };
+  readonly drops: MediaSessionDrops = { notSending: 0, noCodec: 0, malformed: 0, noLayer: 0 };
 
   constructor(private readonly host: MediaSessionHost) {}
 
@@ -173,7 +199,7 @@ export class MediaSession {
 
   /** Packetizes one frame on `sender`'s stream; false (counted) when it may not send. */
   writeFrame(sender: SenderState, data: Uint8Array, timing: FrameTiming): boolean {
-    const out = this.outboundOf(sender);
+    const out = this.outboundOf(sender, timing.rid);
     if (out === undefined) return false;
     const now = this.host.clock.now();
     // µs to the codec's clock (ToUint32 wraps it to 32 bits); the stream adds its offset.
@@ -191,8 +217,13 @@ export class MediaSession {
     return true;
   }
 
-  /** Forwards one RTP packet on `sender`'s stream (renumbered, our SSRC and payload type). */
-  writeRtp(sender: SenderState, bytes: Uint8Array): boolean {
+  /**
+   * Forwards one RTP packet on `sender`'s stream (renumbered, our SSRC and payload type), the
+   * stream of the encoding `rid` for a simulcast sender. A packet of another SSRC than the
+   * last (a forwarded simulcast layer switched, another source) restarts the renumbering
+   * after what was sent, so the peer sees one stream without a jump (RFC 3550 §5.1).
+   */
+  writeRtp(sender: SenderState, bytes: Uint8Array, rid?: string): boolean {
     // A view: the stream writes a new packet (our SSRC, numbers, payload type, extensions)
     // and copies the payload into it, so the caller's buffer is read, never changed or kept.
     const packet = parseRtp(bytes);
@@ -200,8 +231,12 @@ export class MediaSession {
       this.drops.malformed++;
       return false;
     }
-    const out = this.outboundOf(sender);
+    const out = this.outboundOf(sender, rid);
     if (out === undefined) return false;
+    if (out.forwardedSsrc !== packet.ssrc) {
+      if (out.forwardedSsrc !== undefined) out.stream.resync();
+      out.forwardedSsrc = packet.ssrc;
+    }
     const sent = out.stream.sendRtp(packet, this.host.clock.now());
     this.sent(sender, out);
     return sent;
@@ -227,20 +262,28 @@ export class MediaSession {
     return true;
   }
 
-  private sent(sender: SenderState, out: Outbound): void {
+  private sent(_sender: SenderState, out: Outbound): void {
     const stats = out.stream.stats;
-    sender.packetsSent = stats.packetsSent;
-    sender.bytesSent = stats.bytesSent;
+    out.layer.packetsSent = stats.packetsSent;
+    out.layer.bytesSent = stats.bytesSent;
     this.schedule();
   }
 
   /**
-   * The sender's stream when it may send now (webrtc-pc: negotiated to send, a track, the
-   * encoding active, not stopped, the connection open), made on first use with the first
-   * negotiated codec that has a payloader; undefined (counted) otherwise.
+   * The stream of the sender's encoding for layer `rid` (see {@link layerIndexOf}) when it
+   * may send now (webrtc-pc: negotiated to send, a track, the encoding active, not stopped,
+   * the connection open), made on first use with the first negotiated codec that has a
+   * payloader; undefined (counted) otherwise. Each encoding has its own SSRC, RTX SSRC and
+   * rid (RFC 8852 §3.1 in every packet, the RepairedRtpStreamId on its retransmissions).
    */
-  private outboundOf(sender: SenderState): Outbound | undefined {
+  private outboundOf(sender: SenderState, rid?: string): Outbound | undefined {
     const t = sender.transceiver;
+    const index = layerIndexOf(sender, rid);
+    const layer = sender.layers[index];
+    if (layer === undefined) {
+      this.drops.noLayer++;
+      return undefined;
+    }
     const sending =
       !this.closed &&
       t !== undefined &&
@@ -248,13 +291,14 @@ export class MediaSession {
       (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly') &&
       sender.track !== null &&
       sender.track.readyState === 'live' &&
-      sender.encodings[0]?.active !== false;
+      sender.encodings[index]?.active !== false;
     if (!sending) {
       this.drops.notSending++;
       return undefined;
     }
     const codec = sendCodecOf(sender);
-    const existing = this.outbound.get(sender);
+    let streams = this.outbound.get(sender);
+    const existing = streams?.[index];
     if (existing !== undefined && existing.payloadType === codec?.payloadType) return existing;
     if (codec === undefined) {
       this.drops.noCodec++;
@@ -263,19 +307,21 @@ export class MediaSession {
     const rtx = sender.codecs.find(
       (c) => c.name.toLowerCase() === 'rtx' && c.parameters.apt === String(codec.payloadType),
     );
+    const ssrc = layer.ssrc;
     let stream: OutboundRtpStream;
     try {
       stream = new OutboundRtpStream({
-        ssrc: sender.ssrc,
+        ssrc,
         payloadType: codec.payloadType,
         clockRate: codec.clockRate,
         mimeType: `${sender.kind}/${codec.name}`,
         kind: sender.kind,
         extensionIds: rtpExtensionIds(sender.headerExtensions),
         ...(t.mid !== null ? { mid: t.mid } : {}),
+        ...(layer.rid !== undefined && isSimulcast(sender) ? { rid: layer.rid } : {}),
         transportSequence: this.sequence,
         ...(rtx !== undefined
-          ? { rtx: { ssrc: sender.rtxSsrc, payloadType: rtx.payloadType } }
+          ? { rtx: { ssrc: layer.rtxSsrc, payloadType: rtx.payloadType } }
           : {}),
         send: (bytes) => {
           this.host.manager.sendRtp(bytes);
@@ -283,32 +329,35 @@ export class MediaSession {
         stages: this.congestionStages(sender, codec),
         onKeyframeRequest: (request) => {
           const track = sender.track;
-          if (track !== null) trackControl().keyframeRequested(track, request.kind);
+          if (track !== null) trackControl().keyframeRequested(track, request.kind, layer.rid);
         },
       });
     } catch (error) {
-      log('sender %d: no stream for %s: %s', sender.ssrc, codec.name, error);
+      log('sender %d: no stream for %s: %s', ssrc, codec.name, error);
       this.drops.noCodec++;
       return undefined;
     }
     if (existing !== undefined) this.reporter?.removeStream(existing.stream);
     const out: Outbound = {
       stream,
+      layer,
       payloadType: codec.payloadType,
       clockRate: codec.clockRate,
       mimeType: `${sender.kind}/${codec.name}`,
+      forwardedSsrc: undefined,
     };
-    this.outbound.set(sender, out);
-    sender.rtpStream = stream;
+    if (streams === undefined) this.outbound.set(sender, (streams = []));
+    streams[index] = out;
+    layer.rtpStream = stream;
     // The peer's RTCP about our SSRC (report blocks, PLI, FIR, NACK...) reaches the stream;
     // a NACK is answered from the send history (on RTX when negotiated) if the codec
     // negotiated `nack` (RFC 4585 §6.2.1, RFC 4588 §4).
     const nack = codec.rtcpFeedback.some((f) => f.type === 'nack' && f.parameter === undefined);
-    this.host.manager.addSendStream(sender.ssrc, (packet) => {
+    this.host.manager.addSendStream(ssrc, (packet) => {
       const now = this.host.clock.now();
       stream.receiveRtcp(packet, now);
       this.congestionFeedback(stream, packet, now);
-      if (!nack || packet.kind !== 'nack' || packet.mediaSsrc !== sender.ssrc) return;
+      if (!nack || packet.kind !== 'nack' || packet.mediaSsrc !== ssrc) return;
       for (const { pid, blp } of packet.items)
         for (let bit = -1; bit < 16; bit++)
           if (bit < 0 || blp & (1 << bit)) stream.retransmit((pid + bit + 1) & 0xffff, now);
@@ -318,16 +367,24 @@ export class MediaSession {
     return out;
   }
 
+  /** The streams a sender sends on (one per encoding that sent). */
+  private streamsOf(sender: SenderState): Outbound[] {
+    return (this.outbound.get(sender) ?? []).filter((o): o is Outbound => o !== undefined);
+  }
+
   /**
    * RFC 3550 §6.6: a BYE for the sender's SSRCs when its transceiver stops (on the wire at
-   * once); its stream leaves the reports. Nothing for a sender that never sent.
+   * once); its streams leave the reports. Nothing for a sender that never sent.
    */
   stopSender(sender: SenderState): void {
-    const out = this.outbound.get(sender);
-    if (out === undefined || this.closed) return;
+    const outs = this.streamsOf(sender);
+    if (outs.length === 0 || this.closed) return;
     this.outbound.delete(sender);
-    this.reporter?.removeStream(out.stream);
-    this.reporter?.bye([sender.ssrc], this.host.clock.now());
+    for (const out of outs) this.reporter?.removeStream(out.stream);
+    this.reporter?.bye(
+      outs.map((o) => o.layer.ssrc),
+      this.host.clock.now(),
+    );
   }
 
   // Receiving ----------------------------------------------------------------------------
@@ -389,7 +446,8 @@ export class MediaSession {
     if (typeof original === 'string') return;
     const now = this.host.clock.now();
     const result = entry.stream.receive(original, now);
-    if (result === 'accepted') trackControl().deliverRtp(receiver.track, restored.packet);
+    if (result === 'accepted' && receiver.layers.carriesRtp(entry.counters.rid))
+      trackControl().deliverRtp(receiver.track, restored.packet);
     this.release(entry, now);
     this.recover(entry, now);
     this.schedule();
@@ -406,10 +464,11 @@ export class MediaSession {
    * (RFC 3550 §6.4.1), else from ICE's checks on the selected pair.
    */
   private rttMs(): number | undefined {
-    for (const out of this.outbound.values()) {
-      const rtt = out.stream.remoteInbound?.roundTripTime;
-      if (rtt !== undefined) return rtt * 1000;
-    }
+    for (const outs of this.outbound.values())
+      for (const out of outs) {
+        const rtt = out?.stream.remoteInbound?.roundTripTime;
+        if (rtt !== undefined) return rtt * 1000;
+      }
     return this.host.iceRttMs();
   }
 
@@ -423,12 +482,14 @@ export class MediaSession {
       log('inbound %d: BYE, the track ends', ssrc);
       if (entry !== undefined) {
         // What the jitter buffer still holds complete goes out before the end.
-        const track = entry.receiver.track;
-        for (const f of entry.stream.flush(this.host.clock.now()))
-          trackControl().deliverFrame(track, f, entry.clockRate);
+        const now = this.host.clock.now();
+        for (const f of entry.stream.flush(now)) this.deliver(entry, f, now);
         this.reporter?.removeStream(entry.stream);
         this.inbound.delete(ssrc);
       }
+      // A simulcast track ends with the BYE of its last layer (RFC 3550 §6.6: each SSRC leaves).
+      if (receiver.layers.simulcast)
+        for (const e of this.inbound.values()) if (e.receiver === receiver) return;
       trackControl().end(receiver.track, { kind: 'rtcp-bye', ssrc });
     }
   }
@@ -440,9 +501,31 @@ export class MediaSession {
    */
   requestKeyFrame(receiver: ReceiverState): boolean {
     if (this.closed) return false;
+    // Of a simulcast receiver, the layers the track carries or switches to (once it carries one).
+    const layers = receiver.layers;
+    const wanted = [layers.current, layers.switching].filter((r) => r !== null);
     let sent = false;
     for (const entry of this.inbound.values()) {
       if (entry.receiver !== receiver) continue;
+      const rid = entry.counters.rid;
+      if (layers.simulcast && wanted.length > 0 && (rid === undefined || !wanted.includes(rid)))
+        continue;
+      entry.stream.requestKeyframe();
+      sent = true;
+    }
+    return sent;
+  }
+
+  /**
+   * A keyframe request (PLI, or FIR as {@link MediaSession.requestKeyFrame}) for the streams
+   * of one simulcast layer of `receiver` (a layer switch waits for it); false when none has
+   * arrived yet (its stream asks by itself once it starts without a keyframe).
+   */
+  requestLayerKeyFrame(receiver: ReceiverState, rid: string): boolean {
+    if (this.closed) return false;
+    let sent = false;
+    for (const entry of this.inbound.values()) {
+      if (entry.receiver !== receiver || entry.counters.rid !== rid) continue;
       entry.stream.requestKeyframe();
       sent = true;
     }
@@ -483,9 +566,11 @@ export class MediaSession {
     let stream: InboundRtpStream;
     try {
       stream = new InboundRtpStream({ ...base, mimeType: `${receiver.kind}/${codec.name}` });
+      receiver.layers.setFramed(true);
     } catch {
       // No depacketizer for the codec: RTP only (the track's rtp() still sees it).
       stream = new InboundRtpStream({ ...base, depacketizer: false });
+      receiver.layers.setFramed(false);
     }
     const entry: Inbound = {
       receiver,
@@ -520,8 +605,23 @@ export class MediaSession {
 
   private release(entry: Inbound, now: number): void {
     const frames: JitterFrame[] = entry.stream.pop(now);
-    if (frames.length === 0) return;
-    for (const f of frames) trackControl().deliverFrame(entry.receiver.track, f, entry.clockRate);
+    for (const f of frames) this.deliver(entry, f, now);
+  }
+
+  /**
+   * A frame to the track's `frames()` readers: of a simulcast receiver, only the layer the
+   * track carries, on the track's one timeline (see receive-layers.ts).
+   */
+  private deliver(entry: Inbound, frame: JitterFrame, now: number): void {
+    const layers = entry.receiver.layers;
+    const rtpTimestamp = layers.acceptFrame(entry.counters.rid, frame, entry.clockRate, now);
+    if (rtpTimestamp === undefined) return;
+    trackControl().deliverFrame(
+      entry.receiver.track,
+      frame,
+      entry.clockRate,
+      (rtpTimestamp - frame.timestamp) >>> 0,
+    );
   }
 
   // RTCP and the timer -------------------------------------------------------------------
@@ -681,7 +781,9 @@ export class MediaSession {
    */
   close(): void {
     if (this.closed) return;
-    const ssrcs = [...this.outbound.keys()].map((s) => s.ssrc);
+    const ssrcs = [...this.outbound.keys()].flatMap((s) =>
+      this.streamsOf(s).map((o) => o.layer.ssrc),
+    );
     if (ssrcs.length > 0) this.reporter?.bye(ssrcs, this.host.clock.now());
     this.closed = true;
     forgetSenders(this.host.senders());

@@ -48,16 +48,31 @@ export interface WriteFrameOptions {
   readonly timestamp: number;
   /** The frame is a keyframe (video). Default false. */
   readonly keyframe?: boolean;
+  /**
+   * Extension (simulcast): the encoding the frame belongs to, by the `rid` of its sender's
+   * `sendEncodings` (RFC 8851). A frame with a rid goes on that encoding's RTP stream of each
+   * sender that has one; without a rid, on each sender's first encoding.
+   */
+  readonly rid?: string;
+}
+
+/** Options of {@link MediaStreamTrack.writeRtp}. */
+export interface WriteRtpOptions {
+  /** Extension (simulcast): the encoding the packet belongs to, as {@link WriteFrameOptions.rid}. */
+  readonly rid?: string;
 }
 
 /** Extension: the `keyframerequest` event of a local track: the peer asked a sender of it for a keyframe. */
 export class KeyframeRequestEvent extends Event {
   /** How it asked: a PLI (RFC 4585 §6.3.1) or a FIR (RFC 5104 §4.3.1). */
   readonly request: 'pli' | 'fir';
+  /** The simulcast encoding asked for (its rid), or null for a sender without simulcast. */
+  readonly rid: string | null;
   /** @internal */
-  constructor(request: 'pli' | 'fir') {
+  constructor(request: 'pli' | 'fir', rid: string | null = null) {
     super('keyframerequest');
     this.request = request;
+    this.rid = rid;
   }
 }
 
@@ -139,12 +154,20 @@ interface TrackControl {
   ): MediaStreamTrack;
   /** mediacapture-main "set a track's muted state": fires mute/unmute on a change. */
   setMuted(track: MediaStreamTrack, muted: boolean, cause: TrackStateCause): void;
-  /** A frame a remote track's stream released (to its `frames()` readers). */
-  deliverFrame(track: MediaStreamTrack, frame: JitterFrame, clockRate: number): void;
+  /**
+   * A frame a remote track's stream released (to its `frames()` readers); `shift` is added to
+   * its RTP timestamp on the track's timeline (a simulcast layer switch), 0 by default.
+   */
+  deliverFrame(
+    track: MediaStreamTrack,
+    frame: JitterFrame,
+    clockRate: number,
+    shift?: number,
+  ): void;
   /** An RTP packet a remote track's receiver took (a copy to its `rtp()` readers). */
   deliverRtp(track: MediaStreamTrack, packet: Uint8Array): void;
   /** The peer asked a sender of this local track for a keyframe: `keyframerequest`, queued. */
-  keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir'): void;
+  keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir', rid?: string): void;
   /** The bitrate its senders can carry now: `targetbitratechange`, queued, on a real change. */
   setTargetBitrate(track: MediaStreamTrack, bitrate: number): void;
   /**
@@ -311,7 +334,8 @@ export class MediaStreamTrack extends SafeEventTarget {
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp))
       throw new TypeError('writeFrame(): options.timestamp must be a finite number (µs)');
     if (this.#readyState === 'ended') return false;
-    return writeTrackFrame(this, data, { timestamp, keyframe: options.keyframe === true });
+    const rid = options.rid === undefined ? undefined : String(options.rid);
+    return writeTrackFrame(this, data, { timestamp, keyframe: options.keyframe === true, rid });
   }
 
   /**
@@ -321,12 +345,12 @@ export class MediaStreamTrack extends SafeEventTarget {
    * so it must be of the codec the sender negotiated. Returns false as
    * {@link MediaStreamTrack.writeFrame} does, and for bytes that are not an RTP packet.
    */
-  writeRtp(packet: Uint8Array): boolean {
+  writeRtp(packet: Uint8Array, options: WriteRtpOptions = {}): boolean {
     this.#checkWritable('writeRtp');
     if (!(packet instanceof Uint8Array))
       throw new TypeError('writeRtp(): packet must be a Uint8Array');
     if (this.#readyState === 'ended') return false;
-    return writeTrackRtp(this, packet);
+    return writeTrackRtp(this, packet, options.rid === undefined ? undefined : String(options.rid));
   }
 
   /**
@@ -411,13 +435,14 @@ export class MediaStreamTrack extends SafeEventTarget {
         track.#cause = cause;
         track.dispatchEvent(new TrackStateEvent(muted ? 'mute' : 'unmute', cause));
       },
-      deliverFrame: (track, frame, clockRate) => {
+      deliverFrame: (track, frame, clockRate, shift = 0) => {
         // RFC 3550 §5.1: 32-bit timestamps wrap; unwrap by the shortest distance.
+        const rtp = (frame.timestamp + shift) >>> 0;
         if (track.#firstRtp === undefined) {
-          track.#firstRtp = frame.timestamp;
-          track.#lastRtp = frame.timestamp;
+          track.#firstRtp = rtp;
+          track.#lastRtp = rtp;
         } else {
-          const delta = ((frame.timestamp - track.#lastRtp + 2 ** 31) >>> 0) - 2 ** 31;
+          const delta = ((rtp - track.#lastRtp + 2 ** 31) >>> 0) - 2 ** 31;
           track.#lastRtp += delta;
         }
         const timestamp = Math.round(((track.#lastRtp - track.#firstRtp) * 1e6) / clockRate);
@@ -447,9 +472,9 @@ export class MediaStreamTrack extends SafeEventTarget {
           track.dispatchEvent(new Event('targetbitratechange'));
         });
       },
-      keyframeRequested: (track, request) => {
+      keyframeRequested: (track, request, rid) => {
         if (track.#readyState === 'ended') return;
-        queueMicrotask(() => track.dispatchEvent(new KeyframeRequestEvent(request)));
+        queueMicrotask(() => track.dispatchEvent(new KeyframeRequestEvent(request, rid ?? null)));
       },
       end: (track, cause, fire = true) => {
         if (track.#readyState === 'ended') return;

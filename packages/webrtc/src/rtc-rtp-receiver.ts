@@ -38,6 +38,24 @@ export interface RTCRtpContributingSource {
 /** webrtc-pc `RTCRtpSynchronizationSource`. */
 export type RTCRtpSynchronizationSource = RTCRtpContributingSource;
 
+/** Extension: one simulcast layer a receiver gets ({@link RTCRtpReceiver.getLayers}). */
+export interface RTCRtpReceiveLayer {
+  /** Its RTP stream id (RFC 8851), as the peer's `a=rid` and `a=simulcast` name it. */
+  readonly rid: string;
+  /** The SSRC its packets came with, or null while none arrived. */
+  readonly ssrc: number | null;
+  /** Media packets received on it (retransmissions excepted). */
+  readonly packetsReceived: number;
+  /** The layer the track carries now. */
+  readonly selected: boolean;
+}
+
+/** Options of {@link RTCRtpReceiver.selectLayer}. */
+export interface SelectLayerOptions {
+  /** Gives up waiting for the switch (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * W3C `RTCRtpReceiver`. Made with its transceiver, never by the application
  * (`new RTCRtpReceiver()` is a TypeError). Its track exists from the start, muted until RTP
@@ -90,12 +108,73 @@ export class RTCRtpReceiver {
    * asks the sender of each stream this receiver gets for a keyframe, with a PLI (RFC 4585
    * §6.3.1), or a FIR (RFC 5104 §4.3.1) when the codec negotiated `ccm fir` but not
    * `nack pli`. Returns false when nothing was asked: no RTP received yet, or the connection
-   * closed. Video decoders call it after a loss they cannot conceal.
+   * closed. Video decoders call it after a loss they cannot conceal. Of a simulcast receiver,
+   * only the layer the track carries (and the one it switches to) is asked.
    */
   requestKeyFrame(): boolean {
     const state = states.get(this)!;
     if (state.host.closed) return false;
     return state.host.media.requestKeyFrame(state);
+  }
+
+  /**
+   * Extension (simulcast, RFC 8853; webrtc-pc has no receive side for it): the layers the
+   * peer sends on this receiver's section, one per rid of our answer's `a=simulcast:recv`, in
+   * its order; empty without simulcast. Each layer is received in full (its own jitter
+   * buffer, loss recovery and `inbound-rtp` stats entry with its `rid`); the track carries
+   * one of them ({@link RTCRtpReceiver.layer}).
+   */
+  getLayers(): RTCRtpReceiveLayer[] {
+    const state = states.get(this)!;
+    const current = state.layers.current;
+    return state.layers.layerRids.map((rid) => {
+      let media: InboundStream | undefined;
+      for (const s of state.inbound.values()) if (!s.repair && s.rid === rid) media = s;
+      return {
+        rid,
+        ssrc: media?.ssrc ?? null,
+        packetsReceived: media?.packetsReceived ?? 0,
+        selected: rid === current,
+      };
+    });
+  }
+
+  /**
+   * Extension (simulcast): the rid of the layer the track carries now; null without simulcast
+   * and before the first layer's first keyframe. Until {@link RTCRtpReceiver.selectLayer} is
+   * called, the track carries the first layer whose keyframe arrives.
+   */
+  get layer(): string | null {
+    return states.get(this)!.layers.current;
+  }
+
+  /**
+   * Extension (simulcast): makes the track carry the layer `rid`. The new layer is asked for
+   * a keyframe (a PLI, RFC 4585 §6.3.1) and the track switches at that keyframe: `rtp()`
+   * from the packet that begins it, `frames()` from the frame itself, each giving the old
+   * layer until then, so that no frame follows one of another layer it cannot be decoded
+   * after. The frames keep one timeline (the new layer's keyframe follows the last frame by
+   * the time between them); `rtp()` gives the packets as they came (another SSRC, sequence
+   * numbers and timestamps), and a local track's `writeRtp()` renumbers them to continue its
+   * own stream. Resolves once the track carries the layer (at once when it already does);
+   * rejects with an AbortError when another `selectLayer()` or `options.signal` replaces it,
+   * an InvalidStateError when the connection closes or the transceiver stops first. A
+   * RangeError for a rid that is not one of {@link RTCRtpReceiver.getLayers}.
+   */
+  selectLayer(rid: string, options: SelectLayerOptions = {}): Promise<void> {
+    const state = states.get(this)!;
+    if (state.host.closed || state.transceiver?.stopping)
+      return Promise.reject(
+        new DOMException('selectLayer(): the receiver is stopped', 'InvalidStateError'),
+      );
+    const wanted = String(rid);
+    if (!state.layers.layerRids.includes(wanted))
+      return Promise.reject(
+        new RangeError(`selectLayer(): "${wanted}" is not one of the receiver's simulcast layers`),
+      );
+    const switched = state.layers.select(wanted, options.signal);
+    state.host.media.requestLayerKeyFrame(state, wanted);
+    return switched;
   }
 
   /** webrtc-pc `getParameters()`: the negotiated codecs and header extensions, and `rtcp`. */
@@ -181,6 +260,7 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
   }
   const s: InboundStream = inbound;
   let unmuteQueued = false;
+  const deliver = (bytes: Uint8Array): void => trackControl().deliverRtp(state.track, bytes);
   return {
     onRtp: (packet) => {
       // The first packet, or the first since a description muted the track, while the
@@ -212,7 +292,8 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
       // repair stream (RFC 4588 RTX: libwebrtc's padding-only bandwidth probes, answers to
       // NACKs) has its own SSRC, payload type and sequence numbers, and a relay writing it to
       // writeRtp() would number the media after it and drop the media as too old.
-      if (!s.repair) trackControl().deliverRtp(state.track, packet.bytes);
+      // Of a simulcast section, the layer the track carries only (see receive-layers.ts).
+      if (!s.repair) state.layers.routeRtp(s.rid, packet, state.codecs, deliver);
       state.host.media.receiveRtp(state, s, packet);
     },
     // The peer's SR, SDES and BYE about this SSRC (the Manager routes them by SSRC).

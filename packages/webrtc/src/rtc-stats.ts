@@ -394,53 +394,58 @@ export function rtpStats(
     return withoutUndefined(out);
   }
   if (of.transport === null) return out;
-  const id = statsId(space, 'OT', `${of.kind}|${of.ssrc}`);
-  const sent = of.rtpStream?.stats;
-  const remote = of.rtpStream?.remoteInbound;
-  const remoteId = remote === undefined ? undefined : statsId(space, 'RI', `${of.kind}|${of.ssrc}`);
-  out.set(id, {
-    id,
-    type: 'outbound-rtp',
-    timestamp,
-    ssrc: of.ssrc,
-    kind: of.kind,
-    transportId,
-    ...(mid !== undefined ? { mid } : {}),
-    codecId: of.codecs[0] === undefined ? undefined : codecId(of.codecs[0].payloadType),
-    packetsSent: of.packetsSent,
-    bytesSent: of.bytesSent,
-    active: of.encodings[0]?.active ?? true,
-    ...(sent !== undefined
-      ? {
-          headerBytesSent: sent.headerBytesSent,
-          framesSent: sent.framesSent,
-          keyFramesSent: sent.keyFramesSent,
-          retransmittedPacketsSent: sent.retransmittedPacketsSent,
-          retransmittedBytesSent: sent.retransmittedBytesSent,
-          nackCount: sent.nackCount,
-          pliCount: sent.pliCount,
-          firCount: sent.firCount,
-        }
-      : {}),
-    remoteId,
-  });
-  // webrtc-stats §5.7 RTCRemoteInboundRtpStreamStats: what the peer's report blocks say.
-  if (remote !== undefined && remoteId !== undefined)
-    out.set(remoteId, {
-      id: remoteId,
-      type: 'remote-inbound-rtp',
+  // One `outbound-rtp` per encoding: a simulcast sender's layers each with their rid.
+  of.layers.forEach((layer, index) => {
+    const id = statsId(space, 'OT', `${of.kind}|${layer.ssrc}`);
+    const sent = layer.rtpStream?.stats;
+    const remote = layer.rtpStream?.remoteInbound;
+    const remoteId =
+      remote === undefined ? undefined : statsId(space, 'RI', `${of.kind}|${layer.ssrc}`);
+    out.set(id, {
+      id,
+      type: 'outbound-rtp',
       timestamp,
-      ssrc: of.ssrc,
+      ssrc: layer.ssrc,
       kind: of.kind,
       transportId,
-      localId: id,
-      packetsLost: remote.packetsLost,
-      fractionLost: remote.fractionLost,
-      jitter: remote.jitter,
-      roundTripTime: remote.roundTripTime,
-      totalRoundTripTime: remote.totalRoundTripTime,
-      roundTripTimeMeasurements: remote.roundTripTimeMeasurements,
+      ...(mid !== undefined ? { mid } : {}),
+      ...(layer.rid !== undefined && of.layers.length > 1 ? { rid: layer.rid } : {}),
+      codecId: of.codecs[0] === undefined ? undefined : codecId(of.codecs[0].payloadType),
+      packetsSent: layer.packetsSent,
+      bytesSent: layer.bytesSent,
+      active: of.encodings[index]?.active ?? true,
+      ...(sent !== undefined
+        ? {
+            headerBytesSent: sent.headerBytesSent,
+            framesSent: sent.framesSent,
+            keyFramesSent: sent.keyFramesSent,
+            retransmittedPacketsSent: sent.retransmittedPacketsSent,
+            retransmittedBytesSent: sent.retransmittedBytesSent,
+            nackCount: sent.nackCount,
+            pliCount: sent.pliCount,
+            firCount: sent.firCount,
+          }
+        : {}),
+      remoteId,
     });
+    // webrtc-stats §5.7 RTCRemoteInboundRtpStreamStats: what the peer's report blocks say.
+    if (remote !== undefined && remoteId !== undefined)
+      out.set(remoteId, {
+        id: remoteId,
+        type: 'remote-inbound-rtp',
+        timestamp,
+        ssrc: layer.ssrc,
+        kind: of.kind,
+        transportId,
+        localId: id,
+        packetsLost: remote.packetsLost,
+        fractionLost: remote.fractionLost,
+        jitter: remote.jitter,
+        roundTripTime: remote.roundTripTime,
+        totalRoundTripTime: remote.totalRoundTripTime,
+        roundTripTimeMeasurements: remote.roundTripTimeMeasurements,
+      });
+  });
   return withoutUndefined(out);
 }
 

@@ -123,6 +123,7 @@ function offerSection(t: TransceiverState, mid: string): OfferSection {
       ? t.receiver.headerExtensions
       : HEADER_EXTENSIONS[t.kind];
   const rids = t.sender.encodings.flatMap((e) => (e.rid === undefined ? [] : [e.rid]));
+  const receiveRids = t.receiver.layers.layerRids;
   const section: LocalRtpSection = {
     kind: t.kind,
     mid,
@@ -134,18 +135,30 @@ function offerSection(t: TransceiverState, mid: string): OfferSection {
       codecs.some((c) => isRtx(c.name)),
     ),
     ...(rids.length > 1 ? { sendRids: rids } : {}),
+    // JSEP §5.2.2: a later offer keeps the simulcast layers we receive (RFC 8853 §5.3).
+    ...(receiveRids.length > 1 && (t.direction === 'sendrecv' || t.direction === 'recvonly')
+      ? {
+          receiveRids: receiveRids.map((id) => ({
+            id,
+            direction: 'recv' as const,
+            restrictions: {},
+          })),
+        }
+      : {}),
   };
   return section;
 }
 
 function rtpSenderOf(t: TransceiverState, rtx: boolean): RtpSender {
   const s = t.sender;
+  // The first encoding kept (a negotiation may have left one layer of a simulcast sender).
+  const layer = s.layers[0] ?? s;
   return {
     streamIds: s.streamIds,
     trackId: s.track?.id ?? s.msidTrackId,
     cname: s.cname,
-    ssrc: s.ssrc,
-    ...(rtx ? { rtxSsrc: s.rtxSsrc } : {}),
+    ssrc: layer.ssrc,
+    ...(rtx ? { rtxSsrc: layer.rtxSsrc } : {}),
   };
 }
 
@@ -167,5 +180,8 @@ export function answerSection(
     direction: t.direction as SdpDirection,
     sender: rtpSenderOf(t, true),
     ...(t.preferredCodecs.length > 0 ? { codecs: t.preferredCodecs } : {}),
+    ...(t.sender.layers.length > 1
+      ? { sendRids: t.sender.layers.flatMap((l) => (l.rid === undefined ? [] : [l.rid])) }
+      : {}),
   });
 }

@@ -10,6 +10,7 @@ import type { Clock } from '@x/transport';
 import type { MediaSession } from './media-session.js';
 import type { MediaStream } from './media-stream.js';
 import type { MediaStreamTrack, MediaStreamTrackKind } from './media-stream-track.js';
+import type { ReceiveLayers } from './receive-layers.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import type { RTCRtpEncodingParameters, RTCRtpSendParameters } from './rtp-parameters.js';
 import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
@@ -48,9 +49,18 @@ export interface SenderState {
   streamIds: string[];
   encodings: RTCRtpEncodingParameters[];
   lastReturned: RTCRtpSendParameters | null;
-  /** The SSRCs this sender sends with (chosen at random when it is made) and its CNAME. */
+  /**
+   * The SSRCs of its first encoding (chosen at random when it is made): {@link SenderState.layers}[0]'s.
+   * The other encodings of a simulcast sender have their own.
+   */
   readonly ssrc: number;
   readonly rtxSsrc: number;
+  /**
+   * One RTP stream per encoding, in the order of {@link SenderState.encodings} (webrtc-pc: each
+   * encoding of [[SendEncodings]] is an RTP stream; RFC 8853 simulcast sends several): its
+   * SSRCs, its rid and its counters. A negotiation that keeps fewer encodings keeps as many.
+   */
+  layers: SendLayer[];
   readonly cname: string;
   /** The track id of `a=msid` while no track is attached (RFC 8830 needs one). */
   readonly msidTrackId: string;
@@ -58,15 +68,24 @@ export interface SenderState {
   /** [[SendCodecs]] and the negotiated header extensions. */
   codecs: readonly SdpCodec[];
   headerExtensions: readonly SdpHeaderExtension[];
-  packetsSent: number;
-  bytesSent: number;
   /** Its share of the bandwidth estimate (bits/s), once there is one. */
   targetBitrate?: number;
-  /** The RTP stream it sends on, once it sent (reports, round-trip time). */
-  rtpStream?: OutboundRtpStream;
   transceiver: TransceiverState | undefined;
   /** [[Dtmf]]'s playout (audio senders): stopped with the transceiver or the connection. */
   dtmf?: DtmfPlayout;
+}
+
+/** One encoding's RTP stream of a sender (an `outbound-rtp` of its own). */
+export interface SendLayer {
+  /** The encoding's rid (RFC 8851), sent in the RID header extension; none without simulcast. */
+  readonly rid: string | undefined;
+  readonly ssrc: number;
+  /** Its RTX stream's SSRC (RFC 4588), whose packets carry the RepairedRtpStreamId. */
+  readonly rtxSsrc: number;
+  packetsSent: number;
+  bytesSent: number;
+  /** The RTP stream it sends on, once it sent (reports, round-trip time). */
+  rtpStream?: OutboundRtpStream;
 }
 
 /** What the transceiver and the connection ask of a sender's DTMF playout. */
@@ -112,6 +131,11 @@ export interface ReceiverState {
   cname: string | undefined;
   /** The incoming streams the Manager handed to this receiver, by SSRC. */
   readonly inbound: Map<number, InboundStream>;
+  /**
+   * The simulcast layers it receives (the rids of our answer's `a=simulcast:recv`, RFC 8853),
+   * and which one its track carries; no rids without simulcast.
+   */
+  readonly layers: ReceiveLayers;
   /** Clock time of each contributing source's last packet, by CSRC. */
   readonly contributors: Map<number, { at: number; rtpTimestamp: number }>;
   transceiver: TransceiverState | undefined;

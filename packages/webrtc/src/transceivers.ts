@@ -29,9 +29,11 @@ import {
   type ReceiverState,
   type RtpHost,
   type SenderState,
+  type SendLayer,
   setSenderTrack,
   type TransceiverState,
 } from './rtp-state.js';
+import { ReceiveLayers } from './receive-layers.js';
 import type { RemoteDescriptionInfo } from './remote-description.js';
 import { mediaRoutes } from './media-routes.js';
 import { answerSection, offerPlan } from './rtp-offer-plan.js';
@@ -78,6 +80,28 @@ interface Snapshot {
 
 const random32 = (): number => randomBytes(4).readUInt32BE(0) || 1;
 
+/**
+ * The encodings of a simulcast sender that an answer takes (`rids`, from its
+ * `a=simulcast`); the first alone when it takes none.
+ */
+function keepLayers(sender: SenderState, rids: readonly string[]): void {
+  if (sender.layers.length < 2) return;
+  const taken = new Set(rids);
+  const keep = sender.layers.map((l) => l.rid !== undefined && taken.has(l.rid));
+  if (!keep.some((k) => k)) keep[0] = true;
+  sender.encodings = sender.encodings.filter((_, i) => keep[i]);
+  sender.layers = sender.layers.filter((_, i) => keep[i]);
+}
+
+/** The rids of one direction of `a=simulcast` (the first of each alternative list), in order. */
+function simulcastRids(
+  streams: readonly (readonly { readonly rid: string }[])[] | undefined,
+): string[] {
+  return (streams ?? []).flatMap((alternatives) =>
+    alternatives[0] === undefined ? [] : [alternatives[0].rid],
+  );
+}
+
 /** @internal Owned by `RTCPeerConnection`. */
 export class Transceivers {
   readonly entries: TransceiverEntry[] = [];
@@ -116,6 +140,14 @@ export class Transceivers {
     encodings: ReturnType<typeof checkSendEncodings>,
     createdByRemote: boolean,
   ): TransceiverEntry {
+    // One RTP stream per encoding (a simulcast layer each), with its SSRCs.
+    const layers: SendLayer[] = encodings.map((e) => ({
+      rid: e.rid,
+      ssrc: random32(),
+      rtxSsrc: random32(),
+      packetsSent: 0,
+      bytesSent: 0,
+    }));
     const sender: SenderState = {
       host: this.host,
       kind,
@@ -123,15 +155,14 @@ export class Transceivers {
       streamIds,
       encodings,
       lastReturned: null,
-      ssrc: random32(),
-      rtxSsrc: random32(),
+      ssrc: layers[0]!.ssrc,
+      rtxSsrc: layers[0]!.rtxSsrc,
+      layers,
       cname: this.cname,
       msidTrackId: track?.id ?? randomUUID(),
       transport: null,
       codecs: [],
       headerExtensions: [],
-      packetsSent: 0,
-      bytesSent: 0,
       transceiver: undefined,
     };
     setSenderTrack(sender, track);
@@ -146,6 +177,7 @@ export class Transceivers {
       jitterBufferTarget: null,
       cname: undefined,
       inbound: new Map(),
+      layers: new ReceiveLayers(),
       contributors: new Map(),
       transceiver: undefined,
     };
@@ -474,18 +506,29 @@ export class Transceivers {
     if (sends(direction)) t.hasSent = true;
   }
 
-  /** The codecs and extensions of an answer section (ours), for both the sender and receiver. */
+  /**
+   * The codecs and extensions of an answer section (ours), for both the sender and receiver,
+   * and the simulcast layers it receives (its `a=simulcast:recv`, RFC 8853 §5.3).
+   */
   private negotiated(t: TransceiverState, section: SdpMediaSection): void {
     const media = readRtpMedia(section);
     if (isRtpMediaProblem(media)) return;
     t.sender.codecs = t.receiver.codecs = media.codecs;
     t.sender.headerExtensions = t.receiver.headerExtensions = media.headerExtensions;
+    t.receiver.layers.negotiate(simulcastRids(media.simulcast?.recv));
+    keepLayers(t.sender, simulcastRids(media.simulcast?.send));
   }
 
-  /** The codecs and extensions of the peer's answer. */
+  /**
+   * The codecs and extensions of the peer's answer, and the simulcast layers it takes of
+   * ours: webrtc-pc "set the session description" (answer): the encodings whose rid the
+   * answer's `a=simulcast:recv` does not list are removed; without simulcast in the answer,
+   * only the first encoding is kept (JSEP §5.3.1 — the answerer may decline simulcast).
+   */
   private negotiatedRemote(t: TransceiverState, r: RemoteRtpSection): void {
     t.sender.codecs = t.receiver.codecs = r.media.codecs;
     t.sender.headerExtensions = t.receiver.headerExtensions = r.media.headerExtensions;
+    keepLayers(t.sender, simulcastRids(r.media.simulcast?.recv));
   }
 
   /**
@@ -547,6 +590,7 @@ export class Transceivers {
   /** webrtc-pc "stop the RTCRtpTransceiver". */
   private stopTransceiver(t: TransceiverState, by: 'local' | 'remote'): void {
     if (t.stopped) return;
+    t.receiver.layers.close();
     if (!t.stopping) stopSendingAndReceiving(t, by);
     t.stopped = true;
     t.receptive = false;
@@ -645,6 +689,7 @@ export class Transceivers {
       t.direction = 'stopped';
       t.currentDirection = 'stopped';
       t.sender.dtmf?.cancel();
+      t.receiver.layers.close();
       trackControl().end(t.receiver.track, { kind: 'connection-closed' }, false);
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng, vp8Frame } from '../codecs/testing-frames.js';
 import { RtpError } from '../errors.js';
-import { readMid, readRid } from '../packet/extension-strings.js';
+import { readMid, readRepairedRid, readRid } from '../packet/extension-strings.js';
 import {
   absSendTimeFromMicros,
   readAbsSendTime,
@@ -283,6 +283,27 @@ describe('OutboundRtpStream: retransmission', () => {
     );
     expect(stream.history!.get(original.sequenceNumber, 50)!.retransmissions).toBe(1);
     expect(stream.retransmit((original.sequenceNumber + 500) & 0xffff, 50)).toBe(false);
+  });
+
+  it('names the repaired layer on RTX with the RepairedRtpStreamId, not the RID (RFC 8852 §3.2)', () => {
+    const withRrid = { ...ids, repairedRid: 6 };
+    const { stream, sent } = make({
+      extensionIds: withRrid,
+      mid: '0',
+      rid: 'm',
+      rtx: { ssrc: 99, payloadType: 97 },
+    });
+    stream.sendFrame(vp8Frame(prng(8), 500, true), {}, 0);
+    expect(readRid(sent[0]!, withRrid.rid)).toBe('m');
+    expect(stream.retransmit(sent[0]!.sequenceNumber, 10)).toBe(true);
+    const rtx = sent[sent.length - 1]!;
+    expect(rtx.ssrc).toBe(99);
+    expect(readRid(rtx, withRrid.rid)).toBeUndefined();
+    expect(readRepairedRid(rtx, withRrid.repairedRid)).toBe('m');
+    expect(readMid(rtx, withRrid.mid)).toBe('0');
+    // The original in the history keeps its RID (a second retransmission rewrites it again).
+    expect(stream.retransmit(sent[0]!.sequenceNumber, 20)).toBe(true);
+    expect(readRepairedRid(sent[sent.length - 1]!, withRrid.repairedRid)).toBe('m');
   });
 
   it('without RTX, resends the packet as it was', () => {

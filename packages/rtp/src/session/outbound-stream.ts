@@ -328,6 +328,7 @@ export class OutboundRtpStream {
     }
     const parsed = parseRtp(bytes);
     if (typeof parsed === 'string') return false;
+    if (rtx !== undefined) this.repairedRid(parsed);
     if (this.transportSequence !== undefined) {
       writeTransportSequenceNumber(
         parsed,
@@ -433,6 +434,25 @@ export class OutboundRtpStream {
     if (!this.remote.reportBlockReceived(block, arrivalMs) && block.lastSenderReport !== 0) {
       log('outbound %d: a report block without a round-trip time (LSR not ours?)', this.ssrc);
     }
+  }
+
+  /**
+   * RFC 8852 §3.2: a repair stream names the stream it repairs with the RepairedRtpStreamId,
+   * not the RtpStreamId. The RTX packet carries the original's extensions: its RID element
+   * becomes a RepairedRtpStreamId element in place (same value, another id), when both ids
+   * are negotiated; without the repaired one it is left as it is.
+   */
+  private repairedRid(packet: RtpPacket): void {
+    const ids = this.options.extensionIds;
+    if (this.options.rid === undefined || ids?.rid === undefined || ids.repairedRid === undefined)
+      return;
+    const at = packet.findExtension(ids.rid);
+    if (at < 0) return;
+    const b = packet.bytes;
+    if (packet.extensionForm === 'one-byte') {
+      if (ids.repairedRid > 14) return;
+      b[at - 1] = (ids.repairedRid << 4) | (b[at - 1]! & 0x0f);
+    } else b[at - 2] = ids.repairedRid;
   }
 
   /** The sender's counters (a copy). */

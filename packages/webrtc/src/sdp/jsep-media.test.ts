@@ -167,7 +167,6 @@ describe('our RTP sections', () => {
         codecs: VIDEO_CODECS,
         headerExtensions: HEADER_EXTENSIONS.video,
         sender,
-        sendRids: ['lo', 'hi'],
       },
       { port: 9, address: '0.0.0.0' },
     );
@@ -184,10 +183,9 @@ describe('our RTP sections', () => {
       'a=fmtp:97 apt=96',
       'a=ssrc-group:FID 1001 1002',
       'a=ssrc:1001 cname:cname',
-      'a=rid:lo send',
-      'a=simulcast:send lo;hi',
     ])
       expect(text).toContain(line);
+    expect(text).not.toContain('a=simulcast');
     const read = readRtpMedia(
       parseSdp(`v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n${text}`).media[0]!,
     );
@@ -195,6 +193,34 @@ describe('our RTP sections', () => {
       codecs: VIDEO_CODECS,
       msids: [{ stream: 'stream', track: 'track' }],
     });
+  });
+
+  it('describe a simulcast sender by its rids (RFC 8853 §5.1), with no a=ssrc naming one layer, as Chromium does', () => {
+    const section = rtpSection(
+      {
+        kind: 'video',
+        mid: '1',
+        direction: 'sendonly',
+        codecs: VIDEO_CODECS,
+        headerExtensions: HEADER_EXTENSIONS.video,
+        sender,
+        sendRids: ['h', 'm', 'l'],
+      },
+      { port: 9, address: '0.0.0.0' },
+    );
+    const text = serializeMediaSection(section);
+    const lines = text.split('\r\n');
+    expect(lines.filter((l) => l.startsWith('a=rid:'))).toEqual([
+      'a=rid:h send',
+      'a=rid:m send',
+      'a=rid:l send',
+    ]);
+    expect(lines).toContain('a=simulcast:send h;m;l');
+    expect(lines).toContain('a=msid:stream track');
+    expect(lines.filter((l) => l.startsWith('a=ssrc'))).toEqual([]);
+    // The RID and repaired RID extensions that route each layer are offered (RFC 8852 §3).
+    expect(lines).toContain('a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id');
+    expect(lines).toContain('a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id');
   });
 
   it('offer Opus, G.711 and telephone-event at 48000 and 8000 Hz with a=fmtp 0-15 (RFC 4733 §2.4.1), as browsers do', () => {

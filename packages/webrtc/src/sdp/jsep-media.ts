@@ -226,21 +226,27 @@ export interface SectionTransport {
 export function rtpSection(local: LocalRtpSection, transport: SectionTransport): SdpMediaSection {
   const sender =
     local.direction === 'sendrecv' || local.direction === 'sendonly' ? local.sender : undefined;
+  // RFC 8853 simulcast: the layers are told apart by their RID (RFC 8852), each with SSRCs
+  // of its own that no `a=ssrc` line names (as browsers write it): one sender SSRC would
+  // route every layer to one stream at a receiver that reads the lines first.
+  const ssrcSender = (local.sendRids?.length ?? 0) > 1 ? undefined : sender;
   const media: RtpMedia = {
     codecs: local.codecs,
     headerExtensions: local.headerExtensions,
     ssrcs:
-      sender === undefined
+      ssrcSender === undefined
         ? []
-        : [sender.ssrc, ...(sender.rtxSsrc !== undefined ? [sender.rtxSsrc] : [])].map((ssrc) => ({
-            ssrc,
-            cname: sender.cname,
-            attributes: [{ name: 'cname', value: sender.cname }],
-          })),
+        : [ssrcSender.ssrc, ...(ssrcSender.rtxSsrc !== undefined ? [ssrcSender.rtxSsrc] : [])].map(
+            (ssrc) => ({
+              ssrc,
+              cname: ssrcSender.cname,
+              attributes: [{ name: 'cname', value: ssrcSender.cname }],
+            }),
+          ),
     ssrcGroups:
-      sender?.rtxSsrc === undefined
+      ssrcSender?.rtxSsrc === undefined
         ? []
-        : [{ semantics: 'FID', ssrcs: [sender.ssrc, sender.rtxSsrc] }],
+        : [{ semantics: 'FID', ssrcs: [ssrcSender.ssrc, ssrcSender.rtxSsrc] }],
     // RFC 8830 §2: one a=msid per stream the track is in; "-" when in none.
     msids:
       sender === undefined
@@ -363,6 +369,8 @@ export function answerRtpSection(
     readonly sender?: RtpSender | undefined;
     /** Our codec preferences (`setCodecPreferences`); default all of {@link AUDIO_CODECS}/{@link VIDEO_CODECS}. */
     readonly codecs?: readonly SdpCodec[];
+    /** The rids of our sender's encodings, when it sends simulcast. */
+    readonly sendRids?: readonly string[];
   },
 ): LocalRtpSection | undefined {
   const supported = local.codecs ?? (offered.kind === 'audio' ? AUDIO_CODECS : VIDEO_CODECS);
@@ -377,6 +385,11 @@ export function answerRtpSection(
     offered.media.simulcast?.send !== undefined && receives(dir)
       ? offeredSendRids.map((r) => ({ id: r.id, direction: 'recv' as const, restrictions: {} }))
       : [];
+  // RFC 8853 §5.3: our layers that the offerer receives (its `a=simulcast:recv`), in its order.
+  const offeredRecv = (offered.media.simulcast?.recv ?? []).flatMap((alt) => alt.map((a) => a.rid));
+  const sendRids = sends(dir)
+    ? offeredRecv.filter((rid) => local.sendRids?.includes(rid) === true)
+    : [];
   return {
     kind: offered.kind,
     mid: local.mid,
@@ -392,5 +405,6 @@ export function answerRtpSection(
         }
       : {}),
     ...(receiveRids.length > 1 ? { receiveRids } : {}),
+    ...(sendRids.length > 1 ? { sendRids } : {}),
   };
 }
