@@ -187,6 +187,11 @@ export class MediaSession {
   private bwe: SendSideBandwidthEstimator | undefined;
   /** Arrivals of the peer's packets by transport-wide sequence number, for our TWCC feedback. */
   private twcc: TwccRecorder | undefined;
+  /** When each receiver last got media, for its track's `silence` (an extension). */
+  private readonly flows = new Map<
+    ReceiverState,
+    { lastAt: number; ssrc: number; silent: boolean; reported: boolean }
+  >();
   private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private closed = false;
@@ -403,6 +408,7 @@ export class MediaSession {
       return;
     }
     const now = this.host.clock.now();
+    this.heard(receiver, packet.ssrc, now);
     let entry = this.inbound.get(counters.ssrc);
     if (entry === undefined || entry.receiver !== receiver) {
       const made = this.inboundOf(receiver, counters, packet.payloadType);
@@ -451,6 +457,44 @@ export class MediaSession {
     this.release(entry, now);
     this.recover(entry, now);
     this.schedule();
+  }
+
+  /**
+   * A media packet of `receiver`'s: its track is no longer silent (`silenceend`, cause
+   * `rtp-received`) if it had said it was.
+   */
+  private heard(receiver: ReceiverState, ssrc: number, now: number): void {
+    const flow = this.flows.get(receiver);
+    if (flow === undefined) {
+      this.flows.set(receiver, { lastAt: now, ssrc, silent: false, reported: false });
+      return;
+    }
+    flow.lastAt = now;
+    flow.ssrc = ssrc;
+    if (!flow.silent) return;
+    flow.silent = false;
+    if (!flow.reported) return;
+    flow.reported = false;
+    trackControl().setSilent(receiver.track, false, { kind: 'rtp-received', ssrc });
+  }
+
+  /**
+   * The receivers that heard nothing for their `silenceTimeout`: a live, unmuted track says
+   * `silence` (cause `no-rtp`); a muted one (a description stopped the flow, or BYE) does
+   * not, since its `mute` said why already.
+   */
+  private checkSilence(now: number): void {
+    for (const [receiver, flow] of this.flows) {
+      const timeout = receiver.silenceTimeout;
+      if (flow.silent || timeout <= 0 || now < flow.lastAt + timeout) continue;
+      flow.silent = true;
+      const track = receiver.track;
+      if (track.readyState !== 'live' || track.muted) continue;
+      flow.reported = true;
+      const cause = { kind: 'no-rtp', ssrc: flow.ssrc, silentMs: now - flow.lastAt } as const;
+      log('receiver of ssrc %d: no RTP for %d ms', flow.ssrc, cause.silentMs);
+      trackControl().setSilent(track, true, cause);
+    }
   }
 
   /** Sends the NACK or keyframe request due now, and notes when the next one is. */
@@ -534,6 +578,7 @@ export class MediaSession {
 
   /** Forgets the streams of a stopped receiver. */
   stopReceiver(receiver: ReceiverState): void {
+    this.flows.delete(receiver);
     for (const [ssrc, entry] of this.inbound) {
       if (entry.receiver !== receiver) continue;
       this.reporter?.removeStream(entry.stream);
@@ -649,6 +694,9 @@ export class MediaSession {
     );
     for (const e of this.inbound.values())
       at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
+    for (const [receiver, flow] of this.flows)
+      if (!flow.silent && receiver.silenceTimeout > 0)
+        at = Math.min(at, flow.lastAt + receiver.silenceTimeout);
     if (Number.isNaN(at)) at = Number.POSITIVE_INFINITY;
     if (at >= this.timerAt) return;
     this.timer?.cancel();
@@ -673,6 +721,7 @@ export class MediaSession {
       this.release(entry, now);
       if (entry.recoveryAt <= now) this.recover(entry, now);
     }
+    this.checkSilence(now);
     const twcc = this.twcc;
     if (twcc !== undefined && (twcc.nextDeadline() ?? Number.POSITIVE_INFINITY) <= now)
       this.reporterOf().sendFeedback(twcc.feedback(now));
@@ -791,5 +840,6 @@ export class MediaSession {
     this.timer = undefined;
     this.outbound.clear();
     this.inbound.clear();
+    this.flows.clear();
   }
 }

@@ -94,6 +94,9 @@ export class KeyframeRequestEvent extends Event {
  *   description rejecting it.
  * - `connection-closed`: ended by `pc.close()` (no `ended` event fires then, as webrtc-pc says).
  * - `stopped`: ended by `track.stop()` (no `ended` event either).
+ * - `no-rtp`: the cause of a `silence` event (an extension, not a state change of the
+ *   W3C track): no RTP from `ssrc` for `silentMs` (the receiver's `silenceTimeout`). Its
+ *   `silenceend` event has `rtp-received`.
  */
 export type TrackStateCause =
   | { readonly kind: 'created' }
@@ -107,7 +110,8 @@ export type TrackStateCause =
   | { readonly kind: 'rtcp-bye'; readonly ssrc: number }
   | { readonly kind: 'transceiver-stopped'; readonly by: 'local' | 'remote' }
   | { readonly kind: 'connection-closed' }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'no-rtp'; readonly ssrc: number; readonly silentMs: number };
 
 /**
  * Extension: the event of a track's `mute`, `unmute` and `ended` (a plain `Event` in
@@ -117,7 +121,10 @@ export class TrackStateEvent extends Event {
   /** Why the track muted, unmuted or ended. */
   readonly cause: TrackStateCause;
   /** @internal */
-  constructor(type: 'mute' | 'unmute' | 'ended', cause: TrackStateCause) {
+  constructor(
+    type: 'mute' | 'unmute' | 'ended' | 'silence' | 'silenceend',
+    cause: TrackStateCause,
+  ) {
     super(type);
     this.cause = cause;
   }
@@ -168,6 +175,11 @@ interface TrackControl {
   deliverRtp(track: MediaStreamTrack, packet: Uint8Array): void;
   /** The peer asked a sender of this local track for a keyframe: `keyframerequest`, queued. */
   keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir', rid?: string): void;
+  /**
+   * A remote track's media stopped (no RTP for the receiver's `silenceTimeout`) or came back:
+   * `silence` or `silenceend`, queued; `muted` and `stateCause` do not change.
+   */
+  setSilent(track: MediaStreamTrack, silent: boolean, cause: TrackStateCause): void;
   /** The bitrate its senders can carry now: `targetbitratechange`, queued, on a real change. */
   setTargetBitrate(track: MediaStreamTrack, bitrate: number): void;
   /**
@@ -203,6 +215,7 @@ export class MediaStreamTrack extends SafeEventTarget {
   #readyState: MediaStreamTrackState = 'live';
   #cause: TrackStateCause = { kind: 'created' };
   #targetBitrate: number | null = null;
+  #silent = false;
   #bitrateEventQueued = false;
   readonly #frameReaders = new Set<TrackQueue<EncodedMediaFrame>>();
   readonly #rtpReaders = new Set<TrackQueue<Uint8Array>>();
@@ -213,6 +226,13 @@ export class MediaStreamTrack extends SafeEventTarget {
   declare onkeyframerequest: ((event: KeyframeRequestEvent) => unknown) | null;
   /** The `targetbitratechange` event handler (local tracks; read {@link MediaStreamTrack.targetBitrate}). */
   declare ontargetbitratechange: ((event: Event) => unknown) | null;
+  /**
+   * The `silence` event handler (remote tracks, an extension): no RTP for the receiver's
+   * `silenceTimeout`, a {@link TrackStateEvent} with cause `no-rtp`.
+   */
+  declare onsilence: ((event: TrackStateEvent) => unknown) | null;
+  /** The `silenceend` event handler (remote tracks, an extension): RTP again after a `silence`. */
+  declare onsilenceend: ((event: TrackStateEvent) => unknown) | null;
   /** The `mute` event handler (a {@link TrackStateEvent}, with its cause). */
   declare onmute: ((event: TrackStateEvent) => unknown) | null;
   /** The `unmute` event handler (a {@link TrackStateEvent}, with its cause). */
@@ -294,6 +314,15 @@ export class MediaStreamTrack extends SafeEventTarget {
    */
   get targetBitrate(): number | null {
     return this.#targetBitrate;
+  }
+  /**
+   * Extension (remote tracks): true from a `silence` event to the next `silenceend`: the
+   * peer's RTP stopped arriving while the track was live and unmuted (a network that went
+   * away, a sender that stopped without a BYE). webrtc-pc leaves `muted` alone in that
+   * case (its issue 2915 discusses it), so this says it without changing `muted`.
+   */
+  get silent(): boolean {
+    return this.#silent;
   }
   /** Extension: `local` (made by the application) or `remote` (a receiver's track). */
   get source(): TrackSource {
@@ -460,6 +489,13 @@ export class MediaStreamTrack extends SafeEventTarget {
         const copy = new Uint8Array(packet);
         for (const q of track.#rtpReaders) q.push(copy);
       },
+      setSilent: (track, silent, cause) => {
+        if (track.#readyState === 'ended' || track.#silent === silent) return;
+        track.#silent = silent;
+        queueMicrotask(() =>
+          track.dispatchEvent(new TrackStateEvent(silent ? 'silence' : 'silenceend', cause)),
+        );
+      },
       setTargetBitrate: (track, bitrate) => {
         const previous = track.#targetBitrate;
         if (!Number.isFinite(bitrate) || track.#readyState === 'ended') return;
@@ -514,5 +550,13 @@ export function trackControl(): TrackControl {
   return control!;
 }
 
-for (const type of ['mute', 'unmute', 'ended', 'keyframerequest', 'targetbitratechange'])
+for (const type of [
+  'mute',
+  'unmute',
+  'ended',
+  'keyframerequest',
+  'targetbitratechange',
+  'silence',
+  'silenceend',
+])
   defineEventHandler(MediaStreamTrack.prototype, type);

@@ -102,6 +102,22 @@ export class RTCRtpReceiver {
     if (ms < 0 || ms > 4000) throw new RangeError('jitterBufferTarget must be within 0–4000 ms');
     state.jitterBufferTarget = ms;
   }
+  /**
+   * Extension: how long without RTP (ms) makes this receiver's track fire `silence` (cause
+   * `no-rtp`) and turn `silent`, while it is live and unmuted; `silenceend` follows the next
+   * packet. Default 2000 (above the 400 ms between Opus DTX packets and a 1 fps video); 0
+   * turns it off. Takes effect from the next packet. A negative or non-finite value is a
+   * RangeError.
+   */
+  get silenceTimeout(): number {
+    return states.get(this)!.silenceTimeout;
+  }
+  set silenceTimeout(value: number) {
+    const ms = Number(value);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError('silenceTimeout must be a finite number of ms, 0 or more');
+    states.get(this)!.silenceTimeout = ms;
+  }
 
   /**
    * Extension (there is no keyframe request in webrtc-pc; libwebrtc's native API has one):

@@ -115,6 +115,9 @@ export interface InboundStream {
   rtpStream?: InboundRtpStream;
 }
 
+/** How long without RTP makes a live, unmuted remote track `silent` by default (ms). */
+export const DEFAULT_SILENCE_TIMEOUT_MS = 2000;
+
 /** [[ReceiverTrack]], [[ReceiveCodecs]], [[AssociatedRemoteMediaStreams]], ... */
 export interface ReceiverState {
   readonly host: RtpHost;
@@ -127,6 +130,8 @@ export interface ReceiverState {
   streams: MediaStream[];
   /** webrtc-pc [[JitterBufferTarget]] (ms), for the jitter buffer of the next step. */
   jitterBufferTarget: number | null;
+  /** How long without RTP makes its track `silent` (ms, an extension; 0: never). */
+  silenceTimeout: number;
   /** The remote CNAME of the section (`a=ssrc:... cname:`), if signaled. */
   cname: string | undefined;
   /** The incoming streams the Manager handed to this receiver, by SSRC. */

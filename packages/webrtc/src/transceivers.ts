@@ -26,6 +26,7 @@ import {
   type RTCRtpTransceiverInit,
 } from './rtp-parameters.js';
 import {
+  DEFAULT_SILENCE_TIMEOUT_MS,
   type ReceiverState,
   type RtpHost,
   type SenderState,
@@ -175,6 +176,7 @@ export class Transceivers {
       headerExtensions: [],
       streams: [],
       jitterBufferTarget: null,
+      silenceTimeout: DEFAULT_SILENCE_TIMEOUT_MS,
       cname: undefined,
       inbound: new Map(),
       layers: new ReceiveLayers(),
