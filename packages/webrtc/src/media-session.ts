@@ -21,6 +21,8 @@ import {
   type RtcpPacket,
   type RtpPacket,
   type RtpStage,
+  RembEstimator,
+  readAbsSendTime,
   readTransportSequenceNumber,
   rtpExtensionIds,
   type SendPayloadOptions,
@@ -65,6 +67,18 @@ function twccExtensionId(receiver: ReceiverState): number | undefined {
     ? rtpExtensionIds(extensions).transportSequenceNumber
     : undefined;
   twccIds.set(extensions, id);
+  return id;
+}
+
+/** The abs-send-time extension id of a receiver whose codecs negotiated `goog-remb` (not TWCC). */
+const rembIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>();
+function rembExtensionId(receiver: ReceiverState): number | undefined {
+  const extensions = receiver.headerExtensions;
+  if (rembIds.has(extensions)) return rembIds.get(extensions);
+  const id = receiver.codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'goog-remb'))
+    ? rtpExtensionIds(extensions).absSendTime
+    : undefined;
+  rembIds.set(extensions, id);
   return id;
 }
 
@@ -187,6 +201,10 @@ export class MediaSession {
   private bwe: SendSideBandwidthEstimator | undefined;
   /** Arrivals of the peer's packets by transport-wide sequence number, for our TWCC feedback. */
   private twcc: TwccRecorder | undefined;
+  /** Our receive-side estimate for a peer that negotiated REMB and not TWCC. */
+  private remb: RembEstimator | undefined;
+  /** The peer's last REMB when we have no TWCC estimate of our own (bits/s). */
+  private rembBps: number | undefined;
   /** When each receiver last got media, for its track's `silence` (an extension). */
   private readonly flows = new Map<
     ReceiverState,
@@ -691,6 +709,7 @@ export class MediaSession {
     let at: number = Math.min(
       this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY,
       this.twcc?.nextDeadline() ?? Number.POSITIVE_INFINITY,
+      this.remb?.nextDeadline() ?? Number.POSITIVE_INFINITY,
     );
     for (const e of this.inbound.values())
       at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
@@ -725,6 +744,8 @@ export class MediaSession {
     const twcc = this.twcc;
     if (twcc !== undefined && (twcc.nextDeadline() ?? Number.POSITIVE_INFINITY) <= now)
       this.reporterOf().sendFeedback(twcc.feedback(now));
+    const remb = this.remb?.remb(now);
+    if (remb !== undefined) this.reporterOf().sendFeedback([remb]);
     this.reporter?.tick(now);
     this.schedule();
   }
@@ -763,7 +784,14 @@ export class MediaSession {
    */
   private congestionFeedback(stream: OutboundRtpStream, packet: RtcpPacket, now: number): void {
     const bwe = this.bwe;
-    if (bwe === undefined) return;
+    if (bwe === undefined) {
+      // A peer that sends REMB and no TWCC (it did not negotiate `transport-cc`): its
+      // estimate is ours.
+      if (packet.kind !== 'remb') return;
+      this.rembBps = packet.bitrate;
+      this.allocate();
+      return;
+    }
     if (packet.kind === 'twcc') bwe.onTransportFeedback(packet, now);
     else if (packet.kind === 'remb') bwe.onRemb(packet.bitrate, now);
     else if (packet.kind === 'rr' || packet.kind === 'sr') {
@@ -781,11 +809,11 @@ export class MediaSession {
    * senders (one encoder feeds them all).
    */
   private allocate(): void {
-    const bwe = this.bwe;
-    if (bwe === undefined || this.closed) return;
+    const estimate = this.bwe?.targetBitrateBps ?? this.rembBps;
+    if (estimate === undefined || this.closed) return;
     const senders = [...this.outbound.keys()].filter((s) => s.track !== null);
     const cap = (s: SenderState) => s.encodings[0]?.maxBitrate ?? Number.POSITIVE_INFINITY;
-    let left = bwe.targetBitrateBps;
+    let left = estimate;
     const audio = senders.filter((s) => s.kind === 'audio');
     const video = senders.filter((s) => s.kind === 'video');
     for (const s of audio) {
@@ -803,7 +831,7 @@ export class MediaSession {
 
   /** The estimate toward the peer (bits/s): webrtc-stats `availableOutgoingBitrate`. */
   get availableOutgoingBitrate(): number | undefined {
-    return this.bwe?.targetBitrateBps;
+    return this.bwe?.targetBitrateBps ?? this.rembBps;
   }
 
   /**
@@ -813,7 +841,10 @@ export class MediaSession {
    */
   private recordArrival(receiver: ReceiverState, packet: RtpPacket): void {
     const id = twccExtensionId(receiver);
-    if (id === undefined) return;
+    if (id === undefined) {
+      this.recordForRemb(receiver, packet);
+      return;
+    }
     const seq = readTransportSequenceNumber(packet, id);
     if (seq === undefined) return;
     // As libwebrtc: the media SSRC of the feedback is the first stream heard.
@@ -822,6 +853,20 @@ export class MediaSession {
       mediaSsrc: packet.ssrc,
     });
     this.twcc.record(seq, this.host.clock.now(), packet.bytes.length);
+  }
+
+  /**
+   * REMB (draft-alvestrand-rmcat-remb) for a peer that negotiated `goog-remb` with the
+   * abs-send-time extension but not `transport-cc` (libwebrtc's rule: TWCC when both): each
+   * packet's arrival and send time feed our estimate, sent back every second and at once
+   * when it falls by 3 %.
+   */
+  private recordForRemb(receiver: ReceiverState, packet: RtpPacket): void {
+    const id = rembExtensionId(receiver);
+    if (id === undefined) return;
+    this.remb ??= new RembEstimator({ senderSsrc: receiver.transceiver?.sender.ssrc ?? 1 });
+    const now = this.host.clock.now();
+    this.remb.onPacket(packet.ssrc, readAbsSendTime(packet, id), now, packet.bytes.length);
   }
 
   /**

@@ -110,4 +110,51 @@ describe('send-side bandwidth estimation from TWCC feedback', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(Math.max(...seen)).toBeLessThanOrEqual(150_000);
   });
+
+  it('with a peer that negotiated REMB and not TWCC: the receiver’s REMB is the sender’s estimate', async () => {
+    peers = virtualPeers({ seed: 53, delayMs: 10 });
+    const { a, b, clock, hostA } = peers;
+    const video = MediaStreamTrack.create('video');
+    a.addTrack(video);
+    b.ontrack = () => {};
+    // An offer with goog-remb and abs-send-time but no transport-cc (nor its extension), as
+    // an older peer writes it: B's answer follows.
+    const noTwcc = (sdp: string) =>
+      sdp
+        .split('\r\n')
+        .filter((l) => !/transport-cc|transport-wide-cc/.test(l))
+        .join('\r\n');
+    const channel = a.createDataChannel('side');
+    await a.setLocalDescription();
+    await b.setRemoteDescription({ type: 'offer', sdp: noTwcc(a.localDescription!.sdp) });
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    expect(await clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 10_000 })).toBe(
+      true,
+    );
+    expect(a.remoteDescription!.sdp).not.toMatch(/transport-cc/);
+    expect(a.remoteDescription!.sdp).toMatch(/goog-remb/);
+    hostA.link.set({ delayMs: 10, bandwidthBps: 600_000, queueBytes: 64 * 1024 });
+    const start = clock.now();
+    const samples: number[] = [];
+    for (let i = 0; i < 30 * 20; i++) {
+      const at = (i * 1000) / 30;
+      await clock.advanceTo(start + at);
+      const target = video.targetBitrate ?? 300_000;
+      if (i % 30 === 0) samples.push(target);
+      video.writeFrame(vp8Frame(Math.round(target / 8 / 30), i % 90 === 0, i), {
+        timestamp: Math.round(at * 1000),
+        keyframe: i % 90 === 0,
+      });
+    }
+    // A REMB every second moved the target; it climbs toward the cap and stays under it.
+    expect(video.targetBitrate).not.toBeNull();
+    const late = samples.slice(10);
+    expect(Math.max(...late)).toBeGreaterThan(0.6 * 600_000);
+    expect(Math.max(...late)).toBeLessThan(1.2 * 600_000);
+    const report = [...(await a.getStats()).values()] as Record<string, unknown>[];
+    const transport = report.find((x) => x.type === 'transport')!;
+    const pair = report.find((x) => x.id === transport.selectedCandidatePairId)!;
+    expect(pair.availableOutgoingBitrate).toBeGreaterThan(0);
+  });
 });
