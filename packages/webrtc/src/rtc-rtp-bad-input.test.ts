@@ -64,7 +64,7 @@ it('drops and counts what an authenticated peer sends wrong, throws nothing, kee
 
   // One good keyframe first: the track unmutes and yields it.
   expect(video.writeFrame(vp8Keyframe(300), { timestamp: 0, keyframe: true })).toBe(true);
-  await clock.advance(100);
+  await clock.advance(300); // the playout delay of a stream with NACK (3 × RTT + 100 ms)
   await tasks();
   expect(frames).toHaveLength(1);
   expect(changes).toEqual(['unmute']);

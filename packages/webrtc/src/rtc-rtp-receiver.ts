@@ -84,7 +84,8 @@ export class RTCRtpReceiver {
    * null (the default: the stack decides). A value outside 0–4000 is a RangeError, a value
    * that is not a finite number a TypeError. Read when a stream of the receiver starts. With
    * null, a stream whose codec negotiated `nack` holds each frame long enough for three tries
-   * of a retransmission (3 × the round-trip time + 30 ms, 30 to 500 ms); others release a
+   * of a retransmission and a frame interval (3 × the round-trip time + 100 ms, 100 to
+   * 600 ms); others release a
    * frame as soon as it is complete. 0 never waits: a frame still missing a packet when a
    * later one begins is given up (and a keyframe asked for).
    */

@@ -7,23 +7,22 @@
 //   audio samples at 48 kHz. Both offer directions.
 // - an ffmpeg-made stream (testsrc in VP8 or H.264, a sine in Opus, made at test time) sent
 //   with `writeFrame()` to a Chromium that only receives: it decodes every frame.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { MediaStreamTrack, RTCPeerConnection, type RTCRtpReceiver, type RTCStats } from '@x/webrtc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readClip } from '../../demo/media/clip.mjs';
 import { CAPTURE, CHROMIUM, launchMediaChromium, type MediaBrowser } from './chromium-media.js';
 import {
+  connected,
+  negotiate as negotiateWith,
   type PageStats,
   pageAccept,
-  pageAnswer,
   pageClose,
   pageCreate,
   pageOffer,
   pageStats,
+  settle,
 } from './chromium-echo.js';
+import { FPS, makeStream, play } from './ffmpeg-stream.js';
 
 let browser: MediaBrowser | undefined;
 
@@ -42,43 +41,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Our connection: loopback only (this host has no other interface). */
 const ours = () => new RTCPeerConnection({ gather: { includeLoopback: true } });
 
-/** Sets our local description and waits for gathering to complete: no trickle. */
-async function settle(pc: RTCPeerConnection): Promise<string> {
-  const gathered = new Promise<void>((resolve) => {
-    pc.addEventListener('icegatheringstatechange', () => {
-      if (pc.iceGatheringState === 'complete') resolve();
-    });
-  });
-  await pc.setLocalDescription();
-  if (pc.iceGatheringState !== 'complete') await gathered;
-  return pc.localDescription!.sdp;
-}
-
-/** Waits until `pc` is connected (or throws on failed/closed). */
-function connected(pc: RTCPeerConnection): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (pc.connectionState === 'connected') resolve();
-      if (pc.connectionState === 'failed' || pc.connectionState === 'closed')
-        reject(new Error(`our connection went ${pc.connectionState}`));
-    };
-    pc.addEventListener('connectionstatechange', check);
-    check();
-  });
-}
-
 /** Negotiates between our `pc` and the page, either side offering. */
-async function negotiate(pc: RTCPeerConnection, weOffer: boolean): Promise<void> {
-  const page = browser!.page;
-  if (weOffer) {
-    const answer = await pageAnswer(page, await settle(pc));
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-  } else {
-    await pc.setRemoteDescription({ type: 'offer', sdp: await pageOffer(page) });
-    await pageAccept(page, await settle(pc));
-  }
-  await connected(pc);
-}
+const negotiate = (pc: RTCPeerConnection, weOffer: boolean) =>
+  negotiateWith(browser!.page, pc, weOffer);
 
 /** Our side's `inbound-rtp` and `outbound-rtp` of a kind, with their codec's mimeType. */
 function ourRtpStats(report: Map<string, RTCStats>, kind: string) {
@@ -204,117 +169,6 @@ describe('Chromium ⇄ RTCPeerConnection: our loopback SFU echoes Chromium’s c
     }, 30_000);
   }
 });
-
-/** A test stream made by ffmpeg now: `seconds` of testsrc at 30 fps and a 440 Hz sine. */
-interface MadeStream {
-  readonly video: { data: Uint8Array; timestampUs: number; keyframe: boolean }[];
-  readonly audio: { data: Uint8Array; timestampUs: number }[];
-}
-
-const FPS = 30;
-
-function ffmpeg(args: string[]) {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-}
-
-/**
- * The access units of an Annex B stream that x264 wrote with an access unit delimiter before
- * each (`aud=1`), and SPS and PPS before each IDR (`repeat-headers=1`).
- */
-function accessUnits(stream: Uint8Array): Uint8Array[] {
-  const starts: number[] = [];
-  for (let i = 0; i + 4 < stream.length; i++) {
-    if (stream[i] !== 0 || stream[i + 1] !== 0) continue;
-    if (stream[i + 2] === 1 && (stream[i + 3]! & 0x1f) === 9) starts.push(i);
-    else if (stream[i + 2] === 0 && stream[i + 3] === 1 && (stream[i + 4]! & 0x1f) === 9) {
-      starts.push(i);
-      i++;
-    }
-  }
-  return starts.map((s, k) => stream.subarray(s, starts[k + 1] ?? stream.length));
-}
-
-async function makeStream(codec: 'VP8' | 'H264', seconds: number): Promise<MadeStream> {
-  const dir = mkdtempSync(join(tmpdir(), 'x-ffmpeg-'));
-  try {
-    const lavfi = [
-      ...['-f', 'lavfi', '-i', `testsrc=size=${CAPTURE.width}x${CAPTURE.height}:rate=${FPS}`],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
-      ...['-t', String(seconds)],
-    ];
-    const opus = [
-      '-c:a',
-      'libopus',
-      '-b:a',
-      '32k',
-      '-frame_duration',
-      '20',
-      '-application',
-      'voip',
-    ];
-    const webm = join(dir, 'stream.webm');
-    if (codec === 'VP8') {
-      ffmpeg([
-        ...lavfi,
-        '-c:v',
-        'libvpx',
-        '-b:v',
-        '300k',
-        '-g',
-        '60',
-        '-deadline',
-        'realtime',
-        ...opus,
-        webm,
-      ]);
-      const tracks = await readClip(webm);
-      const video = tracks.find((t) => t.kind === 'video')!.frames;
-      const audio = tracks.find((t) => t.kind === 'audio')!.frames;
-      return { video: [...video], audio: [...audio] };
-    }
-    // H.264: the audio from a WebM, the video as an Annex B byte stream (Constrained Baseline,
-    // no B-frames: what a WebRTC decoder expects), cut into access units.
-    ffmpeg([...lavfi, '-vn', ...opus, webm]);
-    const h264 = join(dir, 'stream.h264');
-    ffmpeg([
-      ...lavfi.slice(0, 4),
-      ...['-t', String(seconds), '-an'],
-      ...['-c:v', 'libx264', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-bf', '0'],
-      ...['-g', '60', '-tune', 'zerolatency', '-x264-params', 'aud=1:repeat-headers=1'],
-      ...['-f', 'h264', h264],
-    ]);
-    const units = accessUnits(new Uint8Array(readFileSync(h264)));
-    const video = units.map((data, i) => ({
-      data,
-      timestampUs: Math.round((i * 1e6) / FPS),
-      // An IDR slice (type 5) makes it a keyframe.
-      keyframe: data.some(
-        (b, k) => k > 2 && data[k - 1] === 1 && data[k - 2] === 0 && (b & 0x1f) === 5,
-      ),
-    }));
-    const audio = (await readClip(webm)).find((t) => t.kind === 'audio')!.frames;
-    return { video, audio: [...audio] };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Plays frames on a track in real time from `start`. */
-async function play(
-  track: MediaStreamTrack,
-  frames: readonly { data: Uint8Array; timestampUs: number; keyframe?: boolean }[],
-  start: number,
-): Promise<number> {
-  let written = 0;
-  for (const frame of frames) {
-    await sleep(Math.max(0, start + frame.timestampUs / 1000 - performance.now()));
-    if (track.writeFrame(frame.data, { timestamp: frame.timestampUs, keyframe: frame.keyframe }))
-      written++;
-  }
-  return written;
-}
 
 /** Polls the page until its decoded frames and audio packets stop moving (at most `ms`). */
 async function settledStats(ms: number): Promise<PageStats> {

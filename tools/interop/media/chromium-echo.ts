@@ -5,6 +5,7 @@
  * renders it, and counts freezes), negotiates without trickle (the descriptions carry their
  * candidates) and reports its `getStats()`.
  */
+import type { RTCPeerConnection } from '@x/webrtc';
 import type { Page } from 'playwright-core';
 import { CAPTURE } from './chromium-media.js';
 
@@ -12,6 +13,14 @@ import { CAPTURE } from './chromium-media.js';
 export interface PageOptions {
   /** Capture and send the fake camera and microphone. */
   readonly camera: boolean;
+  /** Which of the two to capture and send (default both). */
+  readonly kinds?: readonly ('audio' | 'video')[];
+  /** The camera's size and rate (default CAPTURE's). */
+  readonly capture?: {
+    readonly width: number;
+    readonly height: number;
+    readonly frameRate: number;
+  };
   /** Video codecs to keep, in order, by `mimeType` (e.g. `video/H264`); all when absent. */
   readonly videoCodecs?: readonly string[];
 }
@@ -26,6 +35,8 @@ export interface InboundStats {
   readonly keyFramesDecoded?: number;
   readonly framesDropped?: number;
   readonly freezeCount?: number;
+  /** Seconds. */
+  readonly totalFreezesDuration?: number;
   readonly pauseCount?: number;
   readonly totalSamplesReceived?: number;
   readonly concealedSamples?: number;
@@ -33,19 +44,29 @@ export interface InboundStats {
   readonly frameHeight?: number;
   readonly nackCount?: number;
   readonly pliCount?: number;
+  readonly retransmittedPacketsReceived?: number;
 }
 
 /** The sending side of a page, per kind. */
 export interface OutboundStats {
   readonly mimeType?: string;
   readonly packetsSent: number;
+  readonly bytesSent?: number;
   readonly framesEncoded?: number;
+  readonly framesSent?: number;
+  readonly keyFramesEncoded?: number;
   readonly pliCount?: number;
+  readonly nackCount?: number;
+  readonly retransmittedPacketsSent?: number;
+  /** The encoder's target (bit/s): what the sender's bandwidth estimate gives this stream. */
+  readonly targetBitrate?: number;
 }
 
 export interface PageStats {
   readonly connectionState: string;
   readonly at: number;
+  /** The selected candidate pair's `availableOutgoingBitrate` (bit/s), when known. */
+  readonly availableOutgoingBitrate?: number;
   readonly inbound: { audio?: InboundStats; video?: InboundStats };
   readonly outbound: { audio?: OutboundStats; video?: OutboundStats };
 }
@@ -63,8 +84,12 @@ export function pageCreate(page: Page, options: PageOptions): Promise<void> {
       const pc = new w.RTCPeerConnection();
       const stream = options.camera
         ? await w.navigator.mediaDevices.getUserMedia({
-            audio: true,
-            video: { width: capture.width, height: capture.height, frameRate: capture.frameRate },
+            audio: options.kinds?.includes('audio') ?? true,
+            video: (options.kinds?.includes('video') ?? true) && {
+              width: capture.width,
+              height: capture.height,
+              frameRate: capture.frameRate,
+            },
           })
         : undefined;
       const elements: Any[] = [];
@@ -103,7 +128,7 @@ export function pageCreate(page: Page, options: PageOptions): Promise<void> {
       };
       (w as PageGlobal).echo = { pc, stream, elements, preferCodecs, settle };
     },
-    { options, capture: CAPTURE },
+    { options, capture: options.capture ?? CAPTURE },
   );
 }
 
@@ -166,6 +191,7 @@ export function pageStats(page: Page): Promise<PageStats> {
         keyFramesDecoded: s.keyFramesDecoded,
         framesDropped: s.framesDropped,
         freezeCount: s.freezeCount,
+        totalFreezesDuration: s.totalFreezesDuration,
         pauseCount: s.pauseCount,
         totalSamplesReceived: s.totalSamplesReceived,
         concealedSamples: s.concealedSamples,
@@ -173,6 +199,7 @@ export function pageStats(page: Page): Promise<PageStats> {
         frameHeight: s.frameHeight,
         nackCount: s.nackCount,
         pliCount: s.pliCount,
+        retransmittedPacketsReceived: s.retransmittedPacketsReceived,
       };
     };
     const outbound = (kind: string) => {
@@ -181,16 +208,33 @@ export function pageStats(page: Page): Promise<PageStats> {
       return {
         mimeType: byId.get(s.codecId)?.mimeType,
         packetsSent: s.packetsSent,
+        bytesSent: s.bytesSent,
         framesEncoded: s.framesEncoded,
+        framesSent: s.framesSent,
+        keyFramesEncoded: s.keyFramesEncoded,
         pliCount: s.pliCount,
+        nackCount: s.nackCount,
+        retransmittedPacketsSent: s.retransmittedPacketsSent,
+        targetBitrate: s.targetBitrate,
       };
     };
+    const transport = all.find((x) => x.type === 'transport');
+    const pair = byId.get(transport?.selectedCandidatePairId);
     return {
       connectionState: pc.connectionState,
       at: performance.timeOrigin + performance.now(),
+      availableOutgoingBitrate: pair?.availableOutgoingBitrate,
       inbound: { audio: inbound('audio'), video: inbound('video') },
       outbound: { audio: outbound('audio'), video: outbound('video') },
     };
+  });
+}
+
+/** Stops sending video (the sender's track replaced by none): `framesSent` stops moving. */
+export function pageStopVideo(page: Page): Promise<void> {
+  return page.evaluate(async () => {
+    for (const t of (globalThis as Any).echo.pc.getTransceivers())
+      if (t.sender.track?.kind === 'video') await t.sender.replaceTrack(null);
   });
 }
 
@@ -207,4 +251,45 @@ export async function pageClose(page: Page): Promise<void> {
       w.echo = undefined;
     })
     .catch(() => {});
+}
+
+/** Sets our local description and waits for gathering to complete: no trickle. */
+export async function settle(pc: RTCPeerConnection): Promise<string> {
+  const gathered = new Promise<void>((resolve) => {
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') resolve();
+    });
+  });
+  await pc.setLocalDescription();
+  if (pc.iceGatheringState !== 'complete') await gathered;
+  return pc.localDescription!.sdp;
+}
+
+/** Waits until our `pc` is connected (or throws on failed/closed). */
+export function connected(pc: RTCPeerConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (pc.connectionState === 'connected') resolve();
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed')
+        reject(new Error(`our connection went ${pc.connectionState}`));
+    };
+    pc.addEventListener('connectionstatechange', check);
+    check();
+  });
+}
+
+/** Negotiates between our `pc` and the page (made with {@link pageCreate}), either side offering. */
+export async function negotiate(
+  page: Page,
+  pc: RTCPeerConnection,
+  weOffer: boolean,
+): Promise<void> {
+  if (weOffer) {
+    const answer = await pageAnswer(page, await settle(pc));
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  } else {
+    await pc.setRemoteDescription({ type: 'offer', sdp: await pageOffer(page) });
+    await pageAccept(page, await settle(pc));
+  }
+  await connected(pc);
 }
