@@ -29,6 +29,7 @@ import {
   SendSideBandwidthEstimator,
   TransportSequenceCounter,
   TwccRecorder,
+  unwrapRedPacket,
   unwrapRtxPacket,
 } from '@x/rtp';
 import type { Clock, Timer } from '@x/transport';
@@ -42,6 +43,7 @@ import {
   type SendLayer,
   sendersOf,
 } from './rtp-state.js';
+import { redPayloadTypes } from './sdp/codec-match.js';
 import { isAuxiliaryCodec } from './sdp/jsep-media.js';
 import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
 
@@ -80,6 +82,21 @@ function rembExtensionId(receiver: ReceiverState): number | undefined {
     : undefined;
   rembIds.set(extensions, id);
   return id;
+}
+
+/** A receiver's RED codec (RFC 2198) of payload type `pt`, if it is one. */
+function redCodecOf(receiver: ReceiverState, pt: number): SdpCodec | undefined {
+  for (const c of receiver.codecs)
+    if (c.payloadType === pt) return c.name.toLowerCase() === 'red' ? c : undefined;
+  return undefined;
+}
+
+/**
+ * True for a packet the receiver's sink does not give to `rtp()` readers as it is: a RED
+ * packet, which the media session unwraps and gives as packets of the codec it carries.
+ */
+export function isRedPayloadType(receiver: ReceiverState, pt: number): boolean {
+  return redCodecOf(receiver, pt) !== undefined;
 }
 
 /** How a packet that carries no frame of the stream's codec is received. */
@@ -427,6 +444,11 @@ export class MediaSession {
     }
     const now = this.host.clock.now();
     this.heard(receiver, packet.ssrc, now);
+    const red = redCodecOf(receiver, packet.payloadType);
+    if (red !== undefined) {
+      this.receiveRed(receiver, counters, packet, red, now);
+      return;
+    }
     let entry = this.inbound.get(counters.ssrc);
     if (entry === undefined || entry.receiver !== receiver) {
       const made = this.inboundOf(receiver, counters, packet.payloadType);
@@ -472,6 +494,50 @@ export class MediaSession {
     const result = entry.stream.receive(original, now);
     if (result === 'accepted' && receiver.layers.carriesRtp(entry.counters.rid))
       trackControl().deliverRtp(receiver.track, restored.packet);
+    this.release(entry, now);
+    this.recover(entry, now);
+    this.schedule();
+  }
+
+  /**
+   * A RED packet (RFC 2198) around the stream's codec: its primary frame goes in as the packet
+   * it stands for, then each redundant frame whose packet the jitter buffer misses (a loss
+   * the next packet repairs), each to the track's `rtp()` readers as a plain packet of the
+   * codec. A malformed RED payload is dropped and counted.
+   */
+  private receiveRed(
+    receiver: ReceiverState,
+    counters: InboundStream,
+    packet: RtpPacket,
+    red: SdpCodec,
+    now: number,
+  ): void {
+    const primaryType = redPayloadTypes(red)[0]!;
+    const packets = unwrapRedPacket(packet, primaryType);
+    if (typeof packets === 'string') {
+      this.drops.malformed++;
+      log('inbound %d: a RED payload that cannot be read (%s)', counters.ssrc, packets);
+      return;
+    }
+    const primary = packets.find((p) => p.sequenceNumber === packet.sequenceNumber);
+    if (primary === undefined) return;
+    let entry = this.inbound.get(counters.ssrc);
+    if (entry === undefined || entry.receiver !== receiver) {
+      const made = this.inboundOf(receiver, counters, primaryType);
+      if (made === undefined) return;
+      entry = made;
+    }
+    const stream = entry.stream;
+    if (stream.receive(primary, now) === 'accepted')
+      trackControl().deliverRtp(receiver.track, primary.bytes);
+    if (packets.length > 1) {
+      const missing = new Set(stream.missing(now).map((m) => m.sequenceNumber));
+      for (const p of packets) {
+        if (p === primary || !missing.has(p.sequenceNumber)) continue;
+        if (stream.receive(p, now) === 'accepted')
+          trackControl().deliverRtp(receiver.track, p.bytes);
+      }
+    }
     this.release(entry, now);
     this.recover(entry, now);
     this.schedule();

@@ -187,7 +187,7 @@ describe('RTCDTMFSender.canInsertDTMF and insertDTMF() errors', () => {
 
   it('is false when the answer has no telephone-event, or none at the audio codec rate', async () => {
     const none = await connectedAudio(4, withoutEvents(110, 126));
-    expect(sections(none.a.remoteDescription!.sdp)[0]!.formats).toEqual(['111', '0', '8']);
+    expect(sections(none.a.remoteDescription!.sdp)[0]!.formats).toEqual(['111', '63', '0', '8']);
     expect(none.dtmf.canInsertDTMF).toBe(false);
     expect(() => none.dtmf.insertDTMF('1')).toThrow(
       expect.objectContaining({ name: 'InvalidStateError' }),
@@ -195,7 +195,13 @@ describe('RTCDTMFSender.canInsertDTMF and insertDTMF() errors', () => {
     await closeAll(none.a, none.b);
     // Only telephone-event/8000 beside Opus/48000: its timestamps would not be the audio's.
     const rate = await connectedAudio(5, withoutEvents(110));
-    expect(sections(rate.a.remoteDescription!.sdp)[0]!.formats).toEqual(['111', '0', '8', '126']);
+    expect(sections(rate.a.remoteDescription!.sdp)[0]!.formats).toEqual([
+      '111',
+      '63',
+      '0',
+      '8',
+      '126',
+    ]);
     expect(rate.dtmf.canInsertDTMF).toBe(false);
   });
 });
@@ -466,8 +472,8 @@ describe('RFC 4733 telephone events on the wire between two of our peers', () =>
     const keep = (sdp: string): string =>
       sdp
         .split('\r\n')
-        .filter((l) => !/^a=(rtpmap|fmtp|rtcp-fb):(111|8|110) /.test(l))
-        .map((l) => (l.startsWith('m=audio') ? l.replace(/ 111 0 8 110 126$/, ' 0 126') : l))
+        .filter((l) => !/^a=(rtpmap|fmtp|rtcp-fb):(111|63|8|110) /.test(l))
+        .map((l) => (l.startsWith('m=audio') ? l.replace(/ 111 63 0 8 110 126$/, ' 0 126') : l))
         .join('\r\n');
     const w = await connectedAudio(31, keep);
     expect(sections(w.a.remoteDescription!.sdp)[0]!.formats).toEqual(['0', '126']);

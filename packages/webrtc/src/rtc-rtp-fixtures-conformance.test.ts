@@ -57,9 +57,11 @@ describe('answering captured offers', () => {
       ['application', '2', '-'],
     ]);
     expect(sdp).toContain('a=group:BUNDLE 0 1 2');
-    // Chromium's telephone events (no a=fmtp: events 0-15) answered with its payload types.
+    // Chromium's RED around Opus and telephone events (no a=fmtp: events 0-15) answered with
+    // its payload types.
     expect(names(media[0])).toEqual([
       '111 opus',
+      '63 red',
       '0 PCMU',
       '8 PCMA',
       '110 telephone-event',

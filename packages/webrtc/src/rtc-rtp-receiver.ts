@@ -8,6 +8,7 @@
  */
 import type { IncomingStream, MediaSink } from '@x/network';
 import type { MediaStreamTrack } from './media-stream-track.js';
+import { isRedPayloadType } from './media-session.js';
 import { trackControl } from './media-stream-track.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import {
@@ -310,7 +311,10 @@ export function receiverSink(state: ReceiverState, stream: IncomingStream): Medi
       // NACKs) has its own SSRC, payload type and sequence numbers, and a relay writing it to
       // writeRtp() would number the media after it and drop the media as too old.
       // Of a simulcast section, the layer the track carries only (see receive-layers.ts).
-      if (!s.repair) state.layers.routeRtp(s.rid, packet, state.codecs, deliver);
+      // A RED packet (RFC 2198) reaches them unwrapped, as packets of its codec, from the
+      // media session.
+      if (!s.repair && !isRedPayloadType(state, packet.payloadType))
+        state.layers.routeRtp(s.rid, packet, state.codecs, deliver);
       state.host.media.receiveRtp(state, s, packet);
     },
     // The peer's SR, SDES and BYE about this SSRC (the Manager routes them by SSRC).

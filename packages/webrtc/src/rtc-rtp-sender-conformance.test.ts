@@ -289,13 +289,14 @@ describe('RTCRtpSender.getCapabilities() and RTCRtpReceiver.getCapabilities()', 
     const audio = RTCRtpSender.getCapabilities('audio')!;
     expect(audio.codecs.map((c) => c.mimeType)).toEqual([
       'audio/opus',
+      'audio/red',
       'audio/PCMU',
       'audio/PCMA',
       'audio/telephone-event',
       'audio/telephone-event',
     ]);
     // RFC 4733 events at the rate of Opus and of G.711, DTMF's 16 events.
-    expect(audio.codecs.slice(3)).toEqual([
+    expect(audio.codecs.slice(4)).toEqual([
       { mimeType: 'audio/telephone-event', clockRate: 48000, sdpFmtpLine: '0-15' },
       { mimeType: 'audio/telephone-event', clockRate: 8000, sdpFmtpLine: '0-15' },
     ]);

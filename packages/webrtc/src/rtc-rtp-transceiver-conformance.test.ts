@@ -377,12 +377,13 @@ describe('renegotiation', () => {
     const params = b.getReceivers()[0]!.getParameters();
     expect(params.codecs.map((c) => c.mimeType)).toEqual([
       'audio/opus',
+      'audio/red',
       'audio/PCMU',
       'audio/PCMA',
       'audio/telephone-event',
       'audio/telephone-event',
     ]);
-    expect(params.codecs.slice(3).map((c) => [c.payloadType, c.clockRate, c.sdpFmtpLine])).toEqual([
+    expect(params.codecs.slice(4).map((c) => [c.payloadType, c.clockRate, c.sdpFmtpLine])).toEqual([
       [110, 48000, '0-15'],
       [126, 8000, '0-15'],
     ]);

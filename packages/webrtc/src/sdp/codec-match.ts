@@ -101,7 +101,8 @@ export function sameCodec(a: SdpCodec, b: SdpCodec): boolean {
 /**
  * The codecs of an answer (JSEP §5.3.1): the offered ones that match a codec of `supported`,
  * in the offer's order and with the offer's payload types and format parameters, each with
- * the RTCP feedback both sides listed; an `rtx` stays when the codec its `apt` names stays.
+ * the RTCP feedback both sides listed; an `rtx` stays when the codec its `apt` names stays,
+ * a `red` when the codecs its fmtp names stay.
  */
 export function answerCodecs(
   offered: readonly SdpCodec[],
@@ -126,9 +127,20 @@ export function answerCodecs(
       continue;
     }
     const k = kept.get(codec.payloadType);
-    if (k !== undefined) out.push(k);
+    if (k === undefined) continue;
+    // RFC 2198: RED stays only around codecs that stay (its fmtp lists their payload types).
+    if (lower(codec.name) === 'red' && !redPayloadTypes(codec).every((pt) => kept.has(pt)))
+      continue;
+    out.push(k);
   }
   return out;
+}
+
+/** The payload types a RED codec carries (`a=fmtp:<red> 111/111`); none when unparsable. */
+export function redPayloadTypes(codec: SdpCodec): number[] {
+  const fmtp = codec.fmtp ?? '';
+  const pts = fmtp.split('/').map((x) => Number(x.trim()));
+  return fmtp !== '' && pts.every((pt) => Number.isInteger(pt) && pt >= 0 && pt < 128) ? pts : [-1];
 }
 
 const sameFeedback = (a: SdpRtcpFeedback, b: SdpRtcpFeedback): boolean =>

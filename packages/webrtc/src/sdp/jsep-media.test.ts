@@ -57,6 +57,7 @@ describe('answering the RTP sections real stacks offer', () => {
     expect(a.direction).toBe('recvonly');
     expect(a.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}`)).toEqual([
       '111 opus/48000',
+      '63 red/48000',
       '0 PCMU/8000',
       '8 PCMA/8000',
       '110 telephone-event/48000',
@@ -237,7 +238,9 @@ describe('our RTP sections', () => {
     );
     const text = serializeMediaSection(section);
     for (const line of [
-      'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 110 126',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 0 8 110 126',
+      'a=rtpmap:63 red/48000/2',
+      'a=fmtp:63 111/111',
       'a=rtpmap:110 telephone-event/48000',
       'a=fmtp:110 0-15',
       'a=rtpmap:126 telephone-event/8000',
