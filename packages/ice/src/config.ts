@@ -18,10 +18,15 @@ import type { SelectedPairCause } from './state.js';
 export interface ConsentOptions {
   /**
    * Mean interval between consent requests on the selected pair, randomized ×0.8–1.2
-   * (RFC 7675 §5.1). Default 500 ms. RFC 7675 suggests 5 s, but a path is only known alive
-   * when something comes back: to call a silent path `disconnected` 2.5 s after its last
-   * packet without false alarms at 10 % loss, several requests must fit into that window
-   * (four consecutive losses at 10 % happen once in 10 000 windows).
+   * (RFC 7675 §5.1). Default 5000 ms, RFC 7675's. Liveness does not rest on this schedule:
+   * both ends hear every exchange (the requester the answer, the other end the request), and
+   * once nothing at all has been heard for `disconnectedAfterMs × 0.6` (1.5 s, randomized
+   * ×0.8–1.2 for each silence) a request goes out at once, then one every
+   * `disconnectedAfterMs / 15` (~167 ms, ×0.8–1.2) until a packet arrives; the same quick
+   * requests go out once no consent response came for `failedAfterMs / 2`. So an idle pair of
+   * our agents costs about 0.8 exchanges a second (4 a second at the former 500 ms default),
+   * and a silent path is still `disconnected` `disconnectedAfterMs` after its last packet, with
+   * four or more quick requests lost before that happens.
    */
   readonly intervalMs?: number;
   /**
@@ -38,7 +43,9 @@ export interface ConsentOptions {
   readonly failedAfterMs?: number;
   /**
    * Silence after which the controlling agent starts probing the other valid pairs to switch
-   * before `disconnected` is reached. Default `disconnectedAfterMs / 2`.
+   * before `disconnected` is reached. Default `disconnectedAfterMs × 0.8` (2000 ms): after the
+   * quick requests of a quiet pair (see `intervalMs`) went unanswered for 200 ms or more, so
+   * that an idle pair on a path of up to ~200 ms RTT is not probed around.
    */
   readonly probeAfterMs?: number;
   /**
@@ -198,6 +205,12 @@ export interface ResolvedConfig {
   readonly checkTransmissions: number;
   readonly maxPairs: number;
   readonly consentInterval: number;
+  /**
+   * Silence after which consent requests go out at once, then every `quietInterval` (and
+   * the same once no consent response came for `failedAfter / 2`).
+   */
+  readonly quietAfter: number;
+  readonly quietInterval: number;
   readonly disconnectedAfter: number;
   readonly failedAfter: number;
   readonly probeAfter: number;
@@ -261,10 +274,12 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
     checkRto: positive('checkRtoMs', config.checkRtoMs, 500),
     checkTransmissions: Math.round(positive('checkTransmissions', config.checkTransmissions, 7)),
     maxPairs: Math.max(1, Math.floor(positive('maxPairs', config.maxPairs, 100))),
-    consentInterval: positive('consent.intervalMs', c.intervalMs, 500),
+    consentInterval: positive('consent.intervalMs', c.intervalMs, 5000),
+    quietAfter: disconnectedAfter * 0.6,
+    quietInterval: disconnectedAfter / 15,
     disconnectedAfter,
     failedAfter,
-    probeAfter: positive('consent.probeAfterMs', c.probeAfterMs, disconnectedAfter / 2),
+    probeAfter: positive('consent.probeAfterMs', c.probeAfterMs, disconnectedAfter * 0.8),
     nominationWait: {
       host: w.host ?? 200,
       srflx: w.srflx ?? 1000,

@@ -1,9 +1,17 @@
 /**
- * Consent freshness (RFC 7675) and liveness of the selected pair: consent requests at a
- * randomized interval, and one timer armed at the next moment a threshold can be crossed:
+ * Consent freshness (RFC 7675) and liveness of the selected pair, on one timer armed at the
+ * next moment something is due: the next consent request (randomized interval), `quietAfter`
+ * (nothing heard for a while, or no consent response for half of `failedAfter`: ask now, then
+ * every `quietInterval` until something comes back),
  * `probeAfter` (look for a spare path), `disconnectedAfter` (no packet of any kind) and
  * `failedAfter` (no authenticated consent response: consent expired, RFC 7675 §5.1).
  * Receiving costs nothing: the timer reads the pair's timestamps when it fires.
+ *
+ * Why the quiet phase: a consent request every ~5 s (RFC 7675's default) is enough for
+ * consent and costs little on an idle server, but alone it leaves gaps of 6 s without a
+ * packet, above the 2.5 s of silence that means `disconnected`. Both ends hear each exchange (the requester the answer,
+ * the answerer the request), so a pair is rarely quiet for `quietAfter`; when it is, a few
+ * quick requests tell a lost packet from a dead path before `disconnectedAfter`.
  */
 import type { Clock, Timer } from '@x/transport';
 import type { CandidatePair } from './candidate-pair.js';
@@ -11,10 +19,17 @@ import type { CandidatePair } from './candidate-pair.js';
 /** Timing of the monitor (see `ConsentOptions` for the defaults and why). */
 export interface ConsentTiming {
   readonly intervalMs: number;
+  /**
+   * Silence (no packet of any kind) after which a request goes out at once, randomized
+   * ×0.8–1.2 for each silence; undefined: requests at `intervalMs` only.
+   */
+  readonly quietAfterMs?: number;
+  /** Interval between requests while quiet, randomized ×0.8–1.2. Default `intervalMs`. */
+  readonly quietIntervalMs?: number;
   readonly probeAfterMs: number;
   readonly disconnectedAfterMs: number;
   readonly failedAfterMs: number;
-  /** Uniform draws in [0, 1) for the randomized interval (RFC 7675 §5.1). */
+  /** Uniform draws in [0, 1) for the randomized intervals (RFC 7675 §5.1). */
   readonly random: () => number;
 }
 
@@ -35,13 +50,20 @@ export interface ConsentEvents {
 /** Watches one pair at a time (the selected one). */
 export class ConsentMonitor {
   private pair: CandidatePair | undefined;
-  private requestTimer: Timer | undefined;
-  private watchdog: Timer | undefined;
-  private watchdogAt = Number.POSITIVE_INFINITY;
+  private timer: Timer | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  /** When the next consent request is due. */
+  private requestAt = Number.POSITIVE_INFINITY;
+  private lastRequestAt = Number.NEGATIVE_INFINITY;
+  /** This silence's `quietAfterMs`, randomized, counted from `quietFrom` (a packet's time). */
+  private quietAt = Number.POSITIVE_INFINITY;
+  private quietFrom = Number.NEGATIVE_INFINITY;
   /** Probing for a spare path since the pair went quiet. */
   probing = false;
   /** `silent` was reported and nothing has been heard since. */
   silentReported = false;
+  /** Nothing heard for `quietAfterMs` (or consent aging): requests every `quietIntervalMs`. */
+  quiet = false;
   /** Consent expired on the watched pair (RFC 7675 §5.2: do not send). */
   lost = false;
 
@@ -53,81 +75,130 @@ export class ConsentMonitor {
 
   /** True when a packet on the pair would change something (call {@link heard} then). */
   get attention(): boolean {
-    return this.probing || this.silentReported;
+    return this.probing || this.silentReported || this.quiet;
   }
 
   /** Starts watching `pair` (a newly selected pair). */
   watch(pair: CandidatePair): void {
+    const first = this.pair === undefined;
     this.pair = pair;
     this.probing = false;
     this.silentReported = false;
+    this.quiet = false;
     this.lost = false;
     if (pair.lastConsentAt < pair.lastReceivedAt) pair.lastConsentAt = pair.lastReceivedAt;
-    if (this.requestTimer === undefined) this.scheduleRequest();
-    this.watchdog?.cancel();
-    this.watchdog = undefined;
-    this.arm();
+    // The schedule of requests goes on across a switch of pairs.
+    if (first || this.requestAt === Number.POSITIVE_INFINITY) {
+      this.requestAt = this.clock.now() + this.draw(this.timing.intervalMs);
+    }
+    this.drawQuiet(pair);
+    this.rearm();
   }
 
   /** A packet arrived on the watched pair while {@link attention} was set. */
   heard(): void {
+    const pair = this.pair;
+    if (pair === undefined) return;
     this.probing = false;
     this.silentReported = false;
-    this.arm();
+    if (this.quiet && !this.consentAging(pair, this.clock.now())) {
+      // Back to the regular schedule, counted from the last request; the timer of the next
+      // quick request is not needed any more.
+      this.quiet = false;
+      this.requestAt = this.lastRequestAt + this.draw(this.timing.intervalMs);
+      this.timer?.cancel();
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+    }
+    this.drawQuiet(pair);
+    this.rearm();
   }
 
   /** Stops every timer. */
   stop(): void {
-    this.requestTimer?.cancel();
-    this.requestTimer = undefined;
-    this.watchdog?.cancel();
-    this.watchdog = undefined;
-    this.watchdogAt = Number.POSITIVE_INFINITY;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    this.requestAt = Number.POSITIVE_INFINITY;
     this.pair = undefined;
   }
 
-  private scheduleRequest(): void {
-    // RFC 7675 §5.1: randomized to 0.8–1.2 of the interval.
-    const delay = this.timing.intervalMs * (0.8 + 0.4 * this.timing.random());
-    this.requestTimer = this.clock.setTimeout(() => {
-      this.requestTimer = undefined;
-      const pair = this.pair;
-      if (pair === undefined || this.lost) return;
-      this.events.request(pair);
-      this.scheduleRequest();
-    }, delay);
+  /** RFC 7675 §5.1: an interval randomized to 0.8–1.2 of `ms`. */
+  private draw(ms: number): number {
+    return ms * (0.8 + 0.4 * this.timing.random());
   }
 
-  /** Arms the timer at the next threshold whose crossing changes something (never spins). */
-  private arm(): void {
-    const pair = this.pair;
-    if (pair === undefined || this.lost) return;
-    let at = pair.lastConsentAt + this.timing.failedAfterMs;
+  /** No consent response for half of `failedAfterMs`: ask quickly before consent expires. */
+  private consentAging(pair: CandidatePair, now: number): boolean {
+    return (
+      this.timing.quietAfterMs !== undefined &&
+      now - pair.lastConsentAt >= this.timing.failedAfterMs / 2
+    );
+  }
+
+  private drawQuiet(pair: CandidatePair): void {
+    const q = this.timing.quietAfterMs;
+    this.quietFrom = pair.lastReceivedAt;
+    this.quietAt = q === undefined ? Number.POSITIVE_INFINITY : pair.lastReceivedAt + this.draw(q);
+  }
+
+  /** The next moment whose crossing changes something (never in a loop: each is passed once). */
+  private nextAt(pair: CandidatePair): number {
+    let at = Math.min(this.requestAt, pair.lastConsentAt + this.timing.failedAfterMs);
+    if (!this.quiet) {
+      at = Math.min(at, this.quietAt);
+      if (this.timing.quietAfterMs !== undefined)
+        at = Math.min(at, pair.lastConsentAt + this.timing.failedAfterMs / 2);
+    }
     if (!this.silentReported)
       at = Math.min(at, pair.lastReceivedAt + this.timing.disconnectedAfterMs);
     if (!this.probing && this.events.wantsProbe()) {
       at = Math.min(at, pair.lastReceivedAt + this.timing.probeAfterMs);
     }
-    if (this.watchdog !== undefined && this.watchdogAt <= at) return;
-    this.watchdog?.cancel();
-    this.watchdogAt = at;
-    this.watchdog = this.clock.setTimeout(() => this.fire(), at - this.clock.now());
+    return at;
+  }
+
+  /** Arms the one timer at {@link nextAt}, unless it is already armed earlier. */
+  private rearm(): void {
+    const pair = this.pair;
+    if (pair === undefined || this.lost) return;
+    const at = this.nextAt(pair);
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => this.fire(), at - this.clock.now());
   }
 
   private fire(): void {
-    this.watchdog = undefined;
-    this.watchdogAt = Number.POSITIVE_INFINITY;
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
     const pair = this.pair;
     if (pair === undefined || this.lost) return;
     // A timer may fire a hair before its due time (floating point): compare with slack.
     const now = this.clock.now() + 1e-6;
-    const silent = now - pair.lastReceivedAt;
     if (now - pair.lastConsentAt >= this.timing.failedAfterMs) {
       this.lost = true;
-      this.requestTimer?.cancel();
-      this.requestTimer = undefined;
+      this.requestAt = Number.POSITIVE_INFINITY;
       this.events.expired(pair, now - pair.lastConsentAt);
       return;
+    }
+    const silent = now - pair.lastReceivedAt;
+    if (!this.quiet && this.timing.quietAfterMs !== undefined) {
+      // Heard since the draw: a new draw from the last packet; else the pair is quiet.
+      if (pair.lastReceivedAt > this.quietFrom) this.drawQuiet(pair);
+      if (now >= this.quietAt || this.consentAging(pair, now)) {
+        this.quiet = true;
+        this.requestAt = Math.min(this.requestAt, now);
+      }
+    }
+    if (now >= this.requestAt) {
+      this.lastRequestAt = now;
+      this.requestAt =
+        now +
+        (this.quiet
+          ? this.draw(this.timing.quietIntervalMs ?? this.timing.intervalMs)
+          : this.draw(this.timing.intervalMs));
+      this.events.request(pair);
     }
     if (!this.probing && silent >= this.timing.probeAfterMs && this.events.wantsProbe()) {
       this.probing = true;
@@ -137,6 +208,6 @@ export class ConsentMonitor {
       this.silentReported = true;
       this.events.silent(pair, silent);
     }
-    this.arm();
+    this.rearm();
   }
 }

@@ -13,7 +13,7 @@ import type { AgentSession } from './session.js';
 export interface LivenessEvents {
   /** Nothing at all arrived on the pair for `silentMs` (`disconnectedAfterMs`). */
   silent(pair: CandidatePair, silentMs: number): void;
-  /** A packet arrived while liveness paid attention (probing, or after {@link silent}). */
+  /** A packet arrived while liveness paid attention (quiet, probing, or after {@link silent}). */
   resumed(pair: CandidatePair): void;
   /** No consent response for `silentMs`: consent expired, sending must stop (RFC 7675 §5.2). */
   expired(pair: CandidatePair, silentMs: number): void;
@@ -33,6 +33,8 @@ export class Liveness {
       session.clock,
       {
         intervalMs: cfg.consentInterval,
+        // RFC 7675: a lite agent sends no consent requests, so it has no quick ones either.
+        ...(cfg.lite ? {} : { quietAfterMs: cfg.quietAfter, quietIntervalMs: cfg.quietInterval }),
         probeAfterMs: cfg.probeAfter,
         disconnectedAfterMs: cfg.disconnectedAfter,
         failedAfterMs: cfg.failedAfter,

@@ -1,6 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock, Timer } from './clock.js';
 import { type ResourceSink, resourceSink } from './resources.js';
+import { TimerWheel } from './timer-wheel.js';
+
+/**
+ * Timers of at least this many milliseconds share a {@link TimerWheel} (consent, STUN and DTLS
+ * retransmissions, SCTP heartbeats: the timers every idle connection keeps), at most 10 %
+ * late; shorter ones (pacing, Ta) are Node timers of their own.
+ */
+const COALESCE_FROM_MS = 100;
+/** How late a coalesced timer may run (never early). */
+const SLOT_MS = 10;
 
 class SystemTimer implements Timer {
   constructor(private readonly handle: NodeJS.Timeout) {}
@@ -34,8 +44,15 @@ class TrackedTimer implements Timer {
   }
 }
 
-/** The real clock: `performance.now()` and Node's timers. */
+/**
+ * The real clock: `performance.now()` and Node's timers. Timers of 100 ms or more are
+ * coalesced: they run in order of due time, up to 10 ms late (never early), several per
+ * wakeup, so that thousands of idle connections cost a few wakeups a second, not a Node timer
+ * each. While a resource tracker is installed (tests), every timer is a Node timer.
+ */
 export class SystemClock implements Clock {
+  private readonly wheel = new TimerWheel(() => performance.now(), SLOT_MS);
+
   now(): number {
     return performance.now();
   }
@@ -44,6 +61,7 @@ export class SystemClock implements Clock {
     const delay = delayMs > 0 ? delayMs : 0;
     const sink = resourceSink();
     if (sink !== undefined) return new TrackedTimer(sink, callback, delay);
+    if (delay >= COALESCE_FROM_MS) return this.wheel.setTimeout(callback, delay);
     return new SystemTimer(setTimeout(callback, delay));
   }
 }

@@ -509,7 +509,7 @@ describe('UdpMux: bad input on the shared port', () => {
     // The other agents never saw a datagram meant for another connection: every routed bad
     // datagram is counted above, on its own connection's agent.
     // The connections were undisturbed: every message arrived, in order, both ways; no state
-    // or selected pair changed; consent was refreshed all along (every 0.5 s, RFC 7675).
+    // or selected pair changed; consent was refreshed all along (every 4–6 s, RFC 7675).
     expect(t.missing).toEqual([]);
     expect(t.delivered()).toEqual(conns.map(() => ({ client: STEPS, server: STEPS })));
     agents.forEach((s, j) => {
@@ -521,11 +521,11 @@ describe('UdpMux: bad input on the shared port', () => {
     const seconds = (STEPS * STEP_MS) / 1000;
     agents.forEach((s, j) => {
       const pair = s.agent.selectedPair as CandidatePair;
-      // At most 1.2 × 500 ms apart: at least 49 answered consent requests in 30 s.
+      // At most 1.2 × 5000 ms apart: at least 4 answered consent requests in 30 s.
       expect(pair.stun.responsesReceived - consentBefore[j]!).toBeGreaterThanOrEqual(
-        Math.floor((seconds * 1000) / 600) - 1,
+        Math.floor((seconds * 1000) / 6000) - 1,
       );
-      expect(clock.now() - pair.lastConsentAt).toBeLessThan(1000);
+      expect(clock.now() - pair.lastConsentAt).toBeLessThan(6100);
       expect(s.agent.stats.handlerErrors).toBe(0);
     });
     // Memory: the tables are as they were (above); the heap grew by less than 4 bytes a datagram.

@@ -1,0 +1,103 @@
+// A client process of clients.mjs: `count` connections of @x/webrtc to the server, `inFlight`
+// set up at a time, each offer relayed by the parent and answered with the server's candidate
+// (half trickle); each connection's setup is timed from createDataChannel to the channel's
+// `open`. Then, when told, one message a second on each channel.
+import { performance } from 'node:perf_hooks';
+import { RTCPeerConnection } from '@x/webrtc';
+
+const [countArg, inFlightArg] = process.argv.slice(2);
+const COUNT = Number(countArg);
+const IN_FLIGHT = Number(inFlightArg);
+const send = (m) => process.send(m);
+const answers = new Map();
+const channels = [];
+const peers = [];
+const setupMs = [];
+let failures = 0;
+let ticker;
+
+const gather = { includeLoopback: true, ipv6: false, addressFilter: (a) => a === '127.0.0.1' };
+
+async function connect(id) {
+  const t0 = performance.now();
+  const pc = new RTCPeerConnection({ gather, mdns: 'off' });
+  peers.push(pc);
+  const dc = pc.createDataChannel('load');
+  const open = new Promise((resolve, reject) => {
+    dc.onopen = resolve;
+    const timer = setTimeout(() => reject(new Error('no open in 20 s')), 20_000);
+    dc.addEventListener('open', () => clearTimeout(timer));
+  });
+  const gathered = new Promise((resolve) => {
+    pc.onicecandidate = (e) => {
+      if (e.candidate === null) resolve();
+    };
+  });
+  await pc.setLocalDescription();
+  await gathered;
+  const answered = new Promise((resolve) => answers.set(id, resolve));
+  send({ type: 'offer', id, description: { type: 'offer', sdp: pc.localDescription.sdp } });
+  const answer = await answered;
+  if (answer.error) throw new Error(answer.error);
+  await pc.setRemoteDescription(answer.description);
+  await open;
+  setupMs.push(performance.now() - t0);
+  channels.push(dc);
+}
+
+process.on('message', async (m) => {
+  switch (m.type) {
+    case 'start': {
+      const t0 = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < COUNT) {
+          const id = `${m.prefix}-${next++}`;
+          await connect(id).catch(() => {
+            failures++;
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      send({ type: 'connected', setupMs, failures, wallMs: performance.now() - t0 });
+      break;
+    }
+    case 'answer':
+      answers.get(m.id)?.(m);
+      answers.delete(m.id);
+      break;
+    case 'messages': {
+      // One message a second on each channel, spread over the second by one 20 ms ticker.
+      const SLOTS = 50;
+      let slot = 0;
+      let sent = 0;
+      const message = 'x'.repeat(100);
+      ticker = setInterval(() => {
+        for (let i = slot; i < channels.length; i += SLOTS) {
+          if (channels[i].readyState === 'open') {
+            channels[i].send(message);
+            sent++;
+          }
+        }
+        slot = (slot + 1) % SLOTS;
+      }, 1000 / SLOTS);
+      process.once('message', (stop) => {
+        if (stop.type !== 'stop') return;
+        clearInterval(ticker);
+        send({ type: 'sent', sent });
+      });
+      break;
+    }
+    case 'close':
+      clearInterval(ticker);
+      await Promise.all(
+        peers.map(async (pc) => {
+          pc.close();
+          await pc.released;
+        }),
+      );
+      setTimeout(() => process.exit(0), 20);
+      break;
+  }
+});
+send({ type: 'ready' });
