@@ -45,6 +45,7 @@ export { type IceServer, type IceServerUrl, parseIceServerUrl } from './ice-serv
 export {
   UdpMux,
   type UdpMuxDrops,
+  type MuxAddressOptions,
   type UdpMuxOptions,
   type UdpMuxRouteCounts,
   type UdpMuxStats,

@@ -42,6 +42,43 @@ export interface MuxRoute {
 }
 
 /** @internal What the connection needs of its mux. */
+/** The ufrag routing of a mux (UDP or TCP): which connection of it owns each ufrag. */
+export interface UfragTable<C> {
+  ufragTaken(ufrag: string, conn: C): boolean;
+  claimUfrag(ufrag: string, pwd: string, conn: C): void;
+  releaseUfrag(ufrag: string, conn: C): void;
+}
+
+/**
+ * Moves a connection's ufrag routes to `list` (undefined entries ignored): every new ufrag
+ * checked first (`IceConfigError` for one another connection of the mux owns, nothing
+ * changed), then claimed, and the ones no longer listed released. Returns the ufrags now held.
+ */
+export function replaceUfrags<C>(
+  table: UfragTable<C>,
+  conn: C,
+  held: readonly string[],
+  list: readonly (IceCredentials | undefined)[],
+  muxName: string,
+): string[] {
+  const next = list.filter((c): c is IceCredentials => c !== undefined);
+  for (const c of next) checkUfragFree(table, conn, c.ufrag, muxName);
+  for (const c of next) table.claimUfrag(c.ufrag, c.pwd, conn);
+  for (const u of held) if (!next.some((c) => c.ufrag === u)) table.releaseUfrag(u, conn);
+  return next.map((c) => c.ufrag);
+}
+
+/** Throws `IceConfigError` when another connection of the mux routes by `ufrag`. */
+export function checkUfragFree<C>(
+  table: UfragTable<C>,
+  conn: C,
+  ufrag: string,
+  muxName: string,
+): void {
+  if (table.ufragTaken(ufrag, conn))
+    throw new IceConfigError('ufrag', `${ufrag} is used by another agent of this ${muxName}`);
+}
+
 export interface MuxTables {
   readonly maxRoutesPerAgent: number;
   /** Silence after which a route may be reclaimed for a new one (at `maxRoutesPerAgent`). */
@@ -120,18 +157,12 @@ export class MuxConnection {
    */
   setCredentials(list: readonly (IceCredentials | undefined)[]): void {
     if (this.closed) return;
-    const next = list.filter((c): c is IceCredentials => c !== undefined);
-    for (const c of next) this.checkUfrag(c.ufrag);
-    for (const c of next) this.tables.claimUfrag(c.ufrag, c.pwd, this);
-    for (const u of this.ufrags)
-      if (!next.some((c) => c.ufrag === u)) this.tables.releaseUfrag(u, this);
-    this.ufrags = next.map((c) => c.ufrag);
+    this.ufrags = replaceUfrags(this.tables, this, this.ufrags, list, 'UdpMux');
   }
 
   /** Throws `IceConfigError` when another agent of the mux routes requests by `ufrag`. */
   checkUfrag(ufrag: string): void {
-    if (this.tables.ufragTaken(ufrag, this))
-      throw new IceConfigError('ufrag', `${ufrag} is used by another agent of this UdpMux`);
+    checkUfragFree(this.tables, this, ufrag, 'UdpMux');
   }
 
   /**

@@ -40,22 +40,25 @@ const log = debuglog('x:ice');
  */
 const TRANSACTION_TTL_MS = 60_000;
 
-/** Options of {@link UdpMux.bind}. */
-export interface UdpMuxOptions {
+/**
+ * Where a mux (UDP or TCP) listens, shared by {@link UdpMuxOptions} and `TcpMuxOptions`: its
+ * sockets, its clock, one port on a set of addresses, and the public addresses to announce.
+ */
+export interface MuxAddressOptions {
   /** Sockets. Default: `nodeNet` from `@x/transport`. */
   readonly net?: Net;
-  /** Time, to expire routes of unanswered requests (no timer is set). Default `systemClock`. */
+  /** Time (route expiry, timeouts). Default `systemClock`. */
   readonly clock?: Clock;
   /**
-   * The port every socket of the mux binds (the same on every address). 0 lets the system
+   * The port every socket or listener binds (the same on every address). 0 lets the system
    * choose it for the first address; the others then take the same.
    */
   readonly port: number;
   /**
-   * The addresses to bind, one socket each. Default: every address of every interface,
-   * filtered as host gathering does (no loopback, no IPv6 link-local). Wildcards (`0.0.0.0`,
-   * `::`) are refused: a host candidate must be a real address, and a wildcard socket cannot
-   * tell which of the host's addresses a datagram arrived on.
+   * The addresses to bind, one socket or listener each. Default: every address of every
+   * interface, filtered as host gathering does (no loopback, no IPv6 link-local). Wildcards
+   * (`0.0.0.0`, `::`) are refused: a host candidate must be a real address, and a wildcard
+   * socket cannot tell which of the host's addresses a datagram arrived on.
    */
   readonly address?: string | readonly string[];
   /** Bind IPv6 addresses too (when `address` is not given). Default true. */
@@ -63,10 +66,14 @@ export interface UdpMuxOptions {
   /** Bind loopback addresses too (when `address` is not given). Default false. */
   readonly includeLoopback?: boolean;
   /**
-   * Public addresses to announce for the mux's private ones (1:1 NAT); an agent's own
-   * `announcedAddresses` takes precedence. See {@link AnnouncedAddress}.
+   * Public addresses to announce for the mux's private ones (1:1 NAT, the port kept); an
+   * agent's own `announcedAddresses` takes precedence. See {@link AnnouncedAddress}.
    */
   readonly announcedAddresses?: readonly AnnouncedAddress[];
+}
+
+/** Options of {@link UdpMux.bind}. */
+export interface UdpMuxOptions extends MuxAddressOptions {
   /**
    * The most remote transport addresses routed to one agent, so that a check replayed from
    * many addresses cannot grow the table. Beyond it, a new address takes the place of the one

@@ -4,6 +4,7 @@
  * connection (one RFC 4571 frame per datagram). Closing the share closes its connections and
  * releases its ufrags, never the listeners.
  */
+import { checkUfragFree, replaceUfrags } from '../mux/mux-connection.js';
 import {
   DatagramTooLargeError,
   type SocketAddress,
@@ -13,7 +14,7 @@ import {
   type UdpSocketStats,
 } from '@x/transport';
 import type { IceCredentials } from '../credentials.js';
-import { IceConfigError, IceError } from '../errors.js';
+import { IceError } from '../errors.js';
 import { encodeFrame, MAX_FRAME_PAYLOAD } from './framing.js';
 
 /** @internal A listening address of the mux. */
@@ -135,18 +136,12 @@ export class TcpMuxConnection {
   /** The credentials new connections may be authenticated with (see `MuxConnection`). */
   setCredentials(list: readonly (IceCredentials | undefined)[]): void {
     if (this.closed) return;
-    const next = list.filter((c): c is IceCredentials => c !== undefined);
-    for (const c of next) this.checkUfrag(c.ufrag);
-    for (const c of next) this.tables.claimUfrag(c.ufrag, c.pwd, this);
-    for (const u of this.ufrags)
-      if (!next.some((c) => c.ufrag === u)) this.tables.releaseUfrag(u, this);
-    this.ufrags = next.map((c) => c.ufrag);
+    this.ufrags = replaceUfrags(this.tables, this, this.ufrags, list, 'TcpMux');
   }
 
   /** Throws `IceConfigError` when another agent of the mux routes connections by `ufrag`. */
   checkUfrag(ufrag: string): void {
-    if (this.tables.ufragTaken(ufrag, this))
-      throw new IceConfigError('ufrag', `${ufrag} is used by another agent of this TcpMux`);
+    checkUfragFree(this.tables, this, ufrag, 'TcpMux');
   }
 
   /** True when one more connection would exceed `maxConnectionsPerAgent`. */

@@ -18,7 +18,6 @@ import { debuglog } from 'node:util';
 import {
   type Clock,
   formatAddress,
-  type Net,
   nodeNet,
   type TcpServer,
   type TcpSocket,
@@ -27,7 +26,7 @@ import {
 } from '@x/transport';
 import { type AnnouncedAddress, checkAnnounced } from '../announced.js';
 import { IceConfigError } from '../errors.js';
-import { muxAddresses } from '../mux/udp-mux.js';
+import { type MuxAddressOptions, muxAddresses } from '../mux/udp-mux.js';
 import { MAGIC_COOKIE, StunAttr, StunClass, StunMethod } from '../stun/constants.js';
 import { verifyFingerprint, verifyIntegrity } from '../stun/integrity.js';
 import { decodeStun } from '../stun/message.js';
@@ -43,32 +42,11 @@ import {
 
 const log = debuglog('x:ice');
 
-/** Options of {@link TcpMux.listen}. */
-export interface TcpMuxOptions {
-  /** Sockets. Default: `nodeNet` from `@x/transport`. */
-  readonly net?: Net;
-  /** Timers (the first-frame timeout). Default `systemClock`. */
-  readonly clock?: Clock;
-  /**
-   * The port every listener binds (the same on every address; 443 gets through most
-   * firewalls). 0 lets the system choose it for the first address; the others then take it.
-   */
-  readonly port: number;
-  /**
-   * The addresses to listen on, one listener each. Default: every address of every interface,
-   * filtered as host gathering does (no loopback, no IPv6 link-local). Wildcards are refused
-   * (a candidate must be a real address).
-   */
-  readonly address?: string | readonly string[];
-  /** Listen on IPv6 addresses too (when `address` is not given). Default true. */
-  readonly ipv6?: boolean;
-  /** Listen on loopback addresses too (when `address` is not given). Default false. */
-  readonly includeLoopback?: boolean;
-  /**
-   * Public addresses to announce for the listeners' private ones (1:1 NAT, the port kept);
-   * an agent's own `announcedAddresses` takes precedence. See {@link AnnouncedAddress}.
-   */
-  readonly announcedAddresses?: readonly AnnouncedAddress[];
+/**
+ * Options of {@link TcpMux.listen}: where it listens ({@link MuxAddressOptions}; 443 gets
+ * through most firewalls) and how it treats new connections.
+ */
+export interface TcpMuxOptions extends MuxAddressOptions {
   /**
    * How long a new connection may take to send its first frame before it is closed
    * (`dropped.timeout`). Default 10 000 ms.
