@@ -60,29 +60,32 @@ export function sendCodecOf(sender: SenderState): SdpCodec | undefined {
 /** An audio sender's share of the estimate when its encoding sets no `maxBitrate`, bits/s. */
 const AUDIO_SHARE_BPS = 64_000;
 
-/** The transport-wide sequence number's extension id of a receiver, when `transport-cc` goes with it. */
+/**
+ * The id of a header extension a receiver's section negotiated together with a kind of RTCP
+ * feedback on one of its codecs (cached per negotiation: the arrays change with it):
+ * `transportSequenceNumber` with `transport-cc` for TWCC, `absSendTime` with `goog-remb` for
+ * REMB.
+ */
+function feedbackExtensionId(
+  receiver: ReceiverState,
+  cache: WeakMap<readonly SdpHeaderExtension[], number | undefined>,
+  feedback: string,
+  extension: 'transportSequenceNumber' | 'absSendTime',
+): number | undefined {
+  const extensions = receiver.headerExtensions;
+  if (cache.has(extensions)) return cache.get(extensions);
+  const id = receiver.codecs.some((c) => c.rtcpFeedback.some((f) => f.type === feedback))
+    ? rtpExtensionIds(extensions)[extension]
+    : undefined;
+  cache.set(extensions, id);
+  return id;
+}
 const twccIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>();
-function twccExtensionId(receiver: ReceiverState): number | undefined {
-  const extensions = receiver.headerExtensions;
-  if (twccIds.has(extensions)) return twccIds.get(extensions);
-  const id = receiver.codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'transport-cc'))
-    ? rtpExtensionIds(extensions).transportSequenceNumber
-    : undefined;
-  twccIds.set(extensions, id);
-  return id;
-}
-
-/** The abs-send-time extension id of a receiver whose codecs negotiated `goog-remb` (not TWCC). */
+const twccExtensionId = (r: ReceiverState) =>
+  feedbackExtensionId(r, twccIds, 'transport-cc', 'transportSequenceNumber');
 const rembIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>();
-function rembExtensionId(receiver: ReceiverState): number | undefined {
-  const extensions = receiver.headerExtensions;
-  if (rembIds.has(extensions)) return rembIds.get(extensions);
-  const id = receiver.codecs.some((c) => c.rtcpFeedback.some((f) => f.type === 'goog-remb'))
-    ? rtpExtensionIds(extensions).absSendTime
-    : undefined;
-  rembIds.set(extensions, id);
-  return id;
-}
+const rembExtensionId = (r: ReceiverState) =>
+  feedbackExtensionId(r, rembIds, 'goog-remb', 'absSendTime');
 
 /** A receiver's RED codec (RFC 2198) of payload type `pt`, if it is one. */
 function redCodecOf(receiver: ReceiverState, pt: number): SdpCodec | undefined {

@@ -6,11 +6,11 @@
  * side (packet groups, trendline, AIMD), run on arrival instead of on feedback.
  */
 
-import { RtpConfigurationError } from '../errors.js';
 import type { RtcpRemb } from '../rtcp/remb.js';
 import { AcknowledgedBitrateEstimator } from './acknowledged-bitrate.js';
 import { AimdRateControl } from './aimd-rate-control.js';
 import { PacketGrouper } from './inter-arrival.js';
+import { bitrateBounds } from './send-side-bwe.js';
 import { type BandwidthUsage, TrendlineEstimator } from './trendline.js';
 
 /** Options of {@link RembEstimator}; bitrates in bits/s. */
@@ -65,17 +65,12 @@ export class RembEstimator {
   private dueMs: number | undefined;
   private sent = 0;
 
-  /** Throws {@link RtpConfigurationError} for bitrates out of order. */
+  /** Throws `RtpConfigurationError` for bitrates out of order. */
   constructor(options: RembEstimatorOptions = {}) {
     this.senderSsrc = options.senderSsrc ?? 1;
-    this.min = options.minBitrateBps ?? 30_000;
-    this.max = options.maxBitrateBps ?? 10_000_000;
-    const start = options.startBitrateBps ?? 300_000;
-    if (!(this.min > 0) || !(this.max >= this.min) || !(start >= this.min && start <= this.max)) {
-      throw new RtpConfigurationError(
-        `bitrates must satisfy 0 < min ≤ start ≤ max, got min ${this.min}, start ${start}, max ${this.max}`,
-      );
-    }
+    const { min, start, max } = bitrateBounds(options);
+    this.min = min;
+    this.max = max;
     this.intervalMs = options.intervalMs ?? 1000;
     this.aimd = new AimdRateControl({
       startBitrateBps: start,

@@ -31,6 +31,26 @@ export interface SendSideBandwidthEstimatorOptions {
   readonly historyMs?: number;
 }
 
+/**
+ * The bitrate bounds of an estimator with their defaults (30 kb/s, 300 kb/s to start,
+ * 10 Mb/s); throws {@link RtpConfigurationError} unless 0 < min ≤ start ≤ max.
+ */
+export function bitrateBounds(options: {
+  readonly minBitrateBps?: number | undefined;
+  readonly startBitrateBps?: number | undefined;
+  readonly maxBitrateBps?: number | undefined;
+}): { min: number; start: number; max: number } {
+  const min = options.minBitrateBps ?? 30_000;
+  const max = options.maxBitrateBps ?? 10_000_000;
+  const start = options.startBitrateBps ?? 300_000;
+  if (!(min > 0) || !(max >= min) || !(start >= min && start <= max)) {
+    throw new RtpConfigurationError(
+      `bitrates must satisfy 0 < min ≤ start ≤ max, got min ${min}, start ${start}, max ${max}`,
+    );
+  }
+  return { min, start, max };
+}
+
 /** A packet as sent: what the estimator needs of it. */
 export interface SentPacketInfo {
   /** The transport-wide sequence number written in the packet (16 bits). */
@@ -113,14 +133,9 @@ export class SendSideBandwidthEstimator {
   private usage: BandwidthUsage = 'normal';
 
   constructor(options: SendSideBandwidthEstimatorOptions = {}) {
-    this.min = options.minBitrateBps ?? 30_000;
-    this.max = options.maxBitrateBps ?? 10_000_000;
-    const start = options.startBitrateBps ?? 300_000;
-    if (!(this.min > 0) || !(this.max >= this.min) || !(start >= this.min && start <= this.max)) {
-      throw new RtpConfigurationError(
-        `bitrates must satisfy 0 < min ≤ start ≤ max, got min ${this.min}, start ${start}, max ${this.max}`,
-      );
-    }
+    const { min, start, max } = bitrateBounds(options);
+    this.min = min;
+    this.max = max;
     this.historyMs = options.historyMs ?? 60_000;
     this.trendline = new TrendlineEstimator(options.trendline);
     this.aimd = new AimdRateControl({
