@@ -2,7 +2,8 @@
  * A remote track that goes silent says so (issue 19 item 3, an extension): no RTP for the
  * receiver's `silenceTimeout` fires `silence` with the cause `no-rtp` (the SSRC and how long),
  * `track.silent` turns true and `muted` stays as webrtc-pc has it; the next packet fires
- * `silenceend`. A track muted by a description, or ended, says nothing more.
+ * `silenceend`. A track muted by a description, or ended, says nothing more; Opus DTX (a
+ * packet every 400 ms in a pause) is neither silence nor loss.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStreamTrack, type TrackStateEvent } from './media-stream-track.js';
@@ -113,5 +114,36 @@ describe('silence on a remote track (an extension)', () => {
     await negotiate(a, b);
     await clock.advance(5000);
     expect(events.map((e) => [e[0], e[1].kind])).toEqual([['mute', 'description']]);
+  });
+
+  it('Opus DTX (a packet every 400 ms during a pause) is no loss and no silence: every frame, its timestamp kept', async () => {
+    const { clock, audio, remote, receiver, events } = await audioCall(64);
+    const got: number[] = [];
+    void (async () => {
+      for await (const f of remote.frames()) got.push(f.timestamp);
+    })();
+    // 10 frames of speech, then 3 s of DTX (a frame every 400 ms), then speech again.
+    const sent: number[] = [];
+    let t = 1_000_000; // µs, after the 200 ms of the call's start
+    const write = async (stepMs: number, n: number) => {
+      for (let i = 0; i < n; i++) {
+        audio.writeFrame(OPUS, { timestamp: t });
+        sent.push(t);
+        t += stepMs * 1000;
+        await clock.advance(stepMs);
+      }
+    };
+    await write(20, 10);
+    await write(400, 8);
+    await write(20, 10);
+    await clock.advance(200);
+    // Timestamps come back relative to the track's first frame, on the same 20/400 ms steps.
+    const deltas = (xs: number[]) => xs.slice(1).map((x, k) => x - xs[k]!);
+    expect(deltas(got.slice(-28))).toEqual(deltas(sent));
+    const inbound = [...(await receiver.getStats()).values()].find(
+      (x) => x.type === 'inbound-rtp',
+    ) as Record<string, number>;
+    expect(inbound.packetsLost).toBe(0);
+    expect(events).toEqual([]);
   });
 });
