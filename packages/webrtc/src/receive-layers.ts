@@ -25,7 +25,7 @@ interface PendingSwitch {
   readonly cleanup: () => void;
 }
 
-/** @internal The layer state of one receiver (see the module comment). */
+/** The layer state of one receiver (see the module comment); not exported by the package. */
 export class ReceiveLayers {
   /** The rids of our answer's `a=simulcast:recv`, in its order; none without simulcast. */
   private rids: readonly string[] = [];
