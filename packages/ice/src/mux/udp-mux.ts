@@ -202,7 +202,7 @@ export class UdpMux {
   }
 
   /**
-   * Binds the mux's sockets: one per address (see {@link UdpMuxOptions.address}), all on
+   * Binds the mux's sockets: one per address (see {@link MuxAddressOptions.address}), all on
    * `port`. Throws `IceConfigError` for bad options and the `Net`'s `BindError` when an address
    * or the port cannot be bound (nothing stays open then).
    */

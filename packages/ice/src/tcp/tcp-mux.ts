@@ -178,7 +178,7 @@ export class TcpMux {
   }
 
   /**
-   * Starts the listeners: one per address (see {@link TcpMuxOptions.address}), all on
+   * Starts the listeners: one per address (see {@link MuxAddressOptions.address}), all on
    * `port`. Throws `IceConfigError` for bad options and the `Net`'s `BindError` when an
    * address or the port cannot be bound (nothing stays open then).
    */
