@@ -12,6 +12,7 @@
 import { debuglog } from 'node:util';
 import type { Manager } from '@x/network';
 import {
+  type AudioLevel,
   InboundRtpStream,
   type JitterFrame,
   NackGenerator,
@@ -119,6 +120,8 @@ export interface FrameTiming {
   readonly keyframe: boolean;
   /** The encoding (simulcast layer) it belongs to; none: the sender's first. */
   readonly rid?: string | undefined;
+  /** RFC 6464: the frame's level, sent when the audio level extension was negotiated. */
+  readonly audioLevel?: AudioLevel;
 }
 
 /** What the session needs of its connection. */
@@ -248,7 +251,15 @@ export class MediaSession {
     // µs to the codec's clock (ToUint32 wraps it to 32 bits); the stream adds its offset.
     const rtpTimestamp = Math.round((timing.timestamp * out.clockRate) / 1e6) >>> 0;
     try {
-      out.stream.sendFrame(data, { rtpTimestamp, keyframe: timing.keyframe }, now);
+      out.stream.sendFrame(
+        data,
+        {
+          rtpTimestamp,
+          keyframe: timing.keyframe,
+          ...(timing.audioLevel !== undefined ? { audioLevel: timing.audioLevel } : {}),
+        },
+        now,
+      );
     } catch (error) {
       // The payloader refused the frame (empty, not in the codec's format): the caller's bug.
       throw new TypeError(

@@ -54,6 +54,15 @@ export interface WriteFrameOptions {
    * sender that has one; without a rid, on each sender's first encoding.
    */
   readonly rid?: string;
+  /**
+   * Extension (audio): the frame's level for the RFC 6464 audio level header extension, sent
+   * when the section negotiated it, on the scale of `RTCRtpSynchronizationSource.audioLevel`
+   * (0 silence to 1 the loudest, linear: 10^(−dBov/20)), so that a relay can pass on what it
+   * read. Outside 0–1 is a RangeError.
+   */
+  readonly audioLevel?: number;
+  /** Extension (audio): the V bit of the audio level (RFC 6464 §3): the frame has voice. */
+  readonly voiceActivity?: boolean;
 }
 
 /** Options of {@link MediaStreamTrack.writeRtp}. */
@@ -364,7 +373,24 @@ export class MediaStreamTrack extends SafeEventTarget {
       throw new TypeError('writeFrame(): options.timestamp must be a finite number (µs)');
     if (this.#readyState === 'ended') return false;
     const rid = options.rid === undefined ? undefined : String(options.rid);
-    return writeTrackFrame(this, data, { timestamp, keyframe: options.keyframe === true, rid });
+    const audioLevel = options.audioLevel === undefined ? undefined : Number(options.audioLevel);
+    if (audioLevel !== undefined && !(audioLevel >= 0 && audioLevel <= 1))
+      throw new RangeError('writeFrame(): options.audioLevel must be within 0 and 1');
+    return writeTrackFrame(this, data, {
+      timestamp,
+      keyframe: options.keyframe === true,
+      rid,
+      ...(audioLevel !== undefined
+        ? {
+            audioLevel: {
+              // RFC 6464 §3: −dBov in 0–127; webrtc-pc's audioLevel is 10^(−dBov/20).
+              level:
+                audioLevel === 0 ? 127 : Math.min(127, Math.round(-20 * Math.log10(audioLevel))),
+              voiceActivity: options.voiceActivity === true,
+            },
+          }
+        : {}),
+    });
   }
 
   /**

@@ -216,7 +216,15 @@ export class RTCRtpReceiver {
     const out: RTCRtpSynchronizationSource[] = [];
     for (const s of state.inbound.values()) {
       if (s.repair || s.packetsReceived === 0 || now - s.lastPacketAt > SOURCE_WINDOW_MS) continue;
-      out.push({ timestamp: s.lastPacketAt, source: s.ssrc, rtpTimestamp: s.lastRtpTimestamp });
+      // webrtc-pc: audioLevel from the RFC 6464 extension of the last packet, 10^(−dBov/20),
+      // 127 (the extension's silence) being 0; absent without the extension.
+      const level = s.rtpStream?.lastPacket?.audioLevel?.level;
+      out.push({
+        timestamp: s.lastPacketAt,
+        source: s.ssrc,
+        rtpTimestamp: s.lastRtpTimestamp,
+        ...(level !== undefined ? { audioLevel: level === 127 ? 0 : 10 ** (-level / 20) } : {}),
+      });
     }
     return out.sort((a, b) => b.timestamp - a.timestamp);
   }

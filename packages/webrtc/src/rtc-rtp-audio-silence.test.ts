@@ -3,7 +3,8 @@
  * receiver's `silenceTimeout` fires `silence` with the cause `no-rtp` (the SSRC and how long),
  * `track.silent` turns true and `muted` stays as webrtc-pc has it; the next packet fires
  * `silenceend`. A track muted by a description, or ended, says nothing more; Opus DTX (a
- * packet every 400 ms in a pause) is neither silence nor loss.
+ * packet every 400 ms in a pause) is neither silence nor loss. And the RFC 6464 audio level a
+ * frame is written with reaches the receiver's synchronization source.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStreamTrack, type TrackStateEvent } from './media-stream-track.js';
@@ -145,5 +146,29 @@ describe('silence on a remote track (an extension)', () => {
     ) as Record<string, number>;
     expect(inbound.packetsLost).toBe(0);
     expect(events).toEqual([]);
+  });
+});
+
+describe('audio level (RFC 6464), an extension of writeFrame', () => {
+  it('sends the level written with a frame; the receiver’s synchronization source reads it back', async () => {
+    const { clock, audio, receiver } = await audioCall(65);
+    for (let i = 0; i < 5; i++) {
+      audio.writeFrame(OPUS, {
+        timestamp: 2_000_000 + i * 20_000,
+        audioLevel: 0.1,
+        voiceActivity: true,
+      });
+      await clock.advance(20);
+    }
+    const [source] = receiver.getSynchronizationSources();
+    // 0.1 is 20 dBov; the extension carries whole dB: 10^(−20/20).
+    expect(source!.audioLevel).toBeCloseTo(0.1, 5);
+    audio.writeFrame(OPUS, { timestamp: 2_200_000, audioLevel: 0 });
+    await clock.advance(20);
+    // 127 −dBov, the extension's silence.
+    expect(receiver.getSynchronizationSources()[0]!.audioLevel).toBeLessThan(1e-6);
+    expect(() => audio.writeFrame(OPUS, { timestamp: 2_220_000, audioLevel: 1.5 })).toThrow(
+      RangeError,
+    );
   });
 });
