@@ -18,9 +18,9 @@ import { type Candidate, parseCandidate } from './candidate.js';
 import type { CandidatePairInfo } from './candidate-pair.js';
 import { CheckOutcomes } from './check-outcome.js';
 import { ConnectivityChecks } from './checks.js';
-import { type AgentConfig, checkCredentials, randomIceString } from './config.js';
+import { type AgentConfig, checkCredentials } from './config.js';
 import { type IceServer, parseIceServers } from './ice-server.js';
-import type { IceCredentials, RemoteOptions } from './credentials.js';
+import { generateIceCredentials, type IceCredentials, type RemoteOptions } from './credentials.js';
 import { AgentClosedError, IceConfigError } from './errors.js';
 import { Gathering, type RelayEndpoint } from './gathering.js';
 import { Inbound } from './inbound.js';
@@ -301,7 +301,7 @@ export class Agent {
   restart(credentials?: IceCredentials): IceCredentials {
     return this.session.run(() => {
       this.assertOpen();
-      const next = credentials ?? { ufrag: randomIceString(8), pwd: randomIceString(24) };
+      const next = credentials ?? generateIceCredentials();
       checkCredentials(next.ufrag, next.pwd, 'ufrag', 'pwd');
       this.gathering.checkUfrag(next.ufrag);
       const s = this.session;

@@ -2,11 +2,11 @@
  * Agent configuration, its defaults and its validation.
  */
 import type { TurnCandidateError } from './turn/errors.js';
-import { randomBytes } from 'node:crypto';
 import type { Clock, Net, NetworkInterface } from '@x/transport';
 import { type AnnouncedAddress, checkAnnounced } from './announced.js';
 import type { Candidate } from './candidate.js';
 import type { CandidatePairInfo } from './candidate-pair.js';
+import { generateIceCredentials } from './credentials.js';
 import { IceConfigError } from './errors.js';
 import { type IceServer, type IceServerUrl, parseIceServers } from './ice-server.js';
 import type { PortRange } from './gather.js';
@@ -219,11 +219,6 @@ export interface ResolvedConfig {
 
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
 
-/** A random ICE string of `n` characters (RFC 8445 §5.3 ice-chars). */
-export function randomIceString(n: number): string {
-  return randomBytes(n).toString('base64').replace(/=/g, '').slice(0, n);
-}
-
 function positive(field: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!Number.isFinite(v) || v <= 0) throw new IceConfigError(field, `must be > 0, got ${v}`);
@@ -242,8 +237,10 @@ export function checkAgentConfig(config: AgentConfig): void {
 
 /** Validates and fills in defaults; throws {@link IceConfigError}. */
 export function resolveConfig(config: AgentConfig): ResolvedConfig {
-  const ufrag = config.ufrag ?? randomIceString(8);
-  const pwd = config.pwd ?? randomIceString(24);
+  const generated =
+    config.ufrag === undefined || config.pwd === undefined ? generateIceCredentials() : undefined;
+  const ufrag = config.ufrag ?? generated!.ufrag;
+  const pwd = config.pwd ?? generated!.pwd;
   checkCredentials(ufrag, pwd, 'ufrag', 'pwd');
   const c = config.consent ?? {};
   const disconnectedAfter = positive('consent.disconnectedAfterMs', c.disconnectedAfterMs, 2500);

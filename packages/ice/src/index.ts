@@ -14,6 +14,7 @@ export {
   type StateNotifier,
 } from './agent.js';
 export type { AnnouncedAddress } from './announced.js';
+export { generateIceCredentials } from './credentials.js';
 export {
   type Candidate,
   type CandidateTransport,

@@ -12,11 +12,10 @@ import { Checklist } from './checklist.js';
 import {
   type AgentConfig,
   type CandidateSource,
-  randomIceString,
   type ResolvedConfig,
   resolveConfig,
 } from './config.js';
-import type { IceCredentials, RemoteOptions } from './credentials.js';
+import { type IceCredentials, type RemoteOptions, randomIceString } from './credentials.js';
 import {
   type AgentStats,
   ConnectionState,

@@ -44,6 +44,11 @@ export {
   type UdpMuxRouteCounts,
   type UdpMuxStats,
 } from '@x/ice';
+/**
+ * New local ICE credentials (RFC 8445 §5.3), from `@x/ice`: what a layer above uses for an
+ * ICE restart it signals itself (the W3C `createOffer({ iceRestart })`).
+ */
+export { generateIceCredentials } from '@x/ice';
 /** The shared ICE-TCP listener of `ManagerConfig.tcpMux`, from `@x/ice`. */
 export { TcpMux, type TcpMuxDrops, type TcpMuxOptions, type TcpMuxStats } from '@x/ice';
 export type {

@@ -10,10 +10,15 @@ import {
   generateCertificate,
   SrtpProtectionProfile,
 } from '@x/dtls';
-import { Agent, type AgentConfig, type ConnectionState, checkAgentConfig } from '@x/ice';
+import {
+  Agent,
+  type AgentConfig,
+  type ConnectionState,
+  checkAgentConfig,
+  generateIceCredentials,
+} from '@x/ice';
 import { Association, type AssociationState } from '@x/sctp';
 import { type Clock, nodeNet, SerialNotifier, systemClock } from '@x/transport';
-import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { ChannelTable } from './channels.js';
 import type { DataChannel, DataChannelParameters } from './data-channel.js';
@@ -160,10 +165,7 @@ export class Manager {
     };
     // RFC 8445 §5.3: ufrag of at least 24 bits and pwd of at least 128 bits of randomness, in
     // ice-chars (the base64 alphabet).
-    this.credentials = {
-      ufrag: randomBytes(6).toString('base64'),
-      pwd: randomBytes(18).toString('base64'),
-    };
+    this.credentials = generateIceCredentials();
     // The agent comes with the first gathering or checks; a bad option throws here, not there.
     checkAgentConfig(this.agentOptions(true));
   }
@@ -494,10 +496,7 @@ export class Manager {
   restartIce(credentials?: { ufrag: string; pwd: string }): { ufrag: string; pwd: string } {
     this.assertOpen();
     const previous = this.credentials;
-    this.credentials = credentials ?? {
-      ufrag: randomBytes(6).toString('base64'),
-      pwd: randomBytes(18).toString('base64'),
-    };
+    this.credentials = credentials ?? generateIceCredentials();
     try {
       this.agent.restart(this.credentials);
     } catch (error) {

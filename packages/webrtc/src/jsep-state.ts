@@ -5,6 +5,7 @@
  * gathered afterwards are surfaced.
  */
 import { randomBytes } from 'node:crypto';
+import { generateIceCredentials } from '@x/network';
 import { RTCSessionDescription, type RTCSignalingState } from './rtc-types.js';
 import { bundledSections, type RemoteDescriptionInfo } from './remote-description.js';
 import type { LocalRtpSection, RemoteRtpSection } from './sdp/jsep-media.js';
@@ -145,11 +146,7 @@ export class JsepState {
     // webrtc-pc RTCOfferOptions.iceRestart, or [[LocalIceCredentialsToReplace]] not empty.
     const restarting = type === 'offer' && (this.restartRequested || iceRestart);
     if (restarting) {
-      // RFC 8445 §5.3: at least 24 bits of randomness in the ufrag, 128 in the pwd.
-      this.restartCredentials ??= {
-        ufrag: randomBytes(6).toString('base64'),
-        pwd: randomBytes(18).toString('base64'),
-      };
+      this.restartCredentials ??= generateIceCredentials();
       ({ ufrag, pwd } = this.restartCredentials);
     }
     this.sessionVersion++;
