@@ -88,11 +88,23 @@ const rembIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>()
 const rembExtensionId = (r: ReceiverState) =>
   feedbackExtensionId(r, rembIds, 'goog-remb', 'absSendTime');
 
-/** A receiver's RED codec (RFC 2198) of payload type `pt`, if it is one. */
+/** The RED codecs (RFC 2198) of each negotiation's receive codecs, by payload type. */
+const redCodecs = new WeakMap<readonly SdpCodec[], ReadonlyMap<number, SdpCodec>>();
+
+/**
+ * A receiver's RED codec of payload type `pt`, if it is one: a lookup in a table made once per
+ * negotiation (every packet asks, in the receiver's sink and here).
+ */
 function redCodecOf(receiver: ReceiverState, pt: number): SdpCodec | undefined {
-  for (const c of receiver.codecs)
-    if (c.payloadType === pt) return c.name.toLowerCase() === 'red' ? c : undefined;
-  return undefined;
+  const codecs = receiver.codecs;
+  let table = redCodecs.get(codecs);
+  if (table === undefined) {
+    table = new Map(
+      codecs.filter((c) => c.name.toLowerCase() === 'red').map((c) => [c.payloadType, c]),
+    );
+    redCodecs.set(codecs, table);
+  }
+  return table.get(pt);
 }
 
 /**
