@@ -21,15 +21,9 @@ import {
   RtcpReporter,
   type RtcpPacket,
   type RtpPacket,
-  type RtpStage,
-  RembEstimator,
-  readAbsSendTime,
-  readTransportSequenceNumber,
   rtpExtensionIds,
   type SendPayloadOptions,
-  SendSideBandwidthEstimator,
   TransportSequenceCounter,
-  TwccRecorder,
   unwrapRedPacket,
   unwrapRtxPacket,
 } from '@x/rtp';
@@ -44,9 +38,10 @@ import {
   type SendLayer,
   sendersOf,
 } from './rtp-state.js';
+import { CongestionControl } from './media-congestion.js';
 import { redPayloadTypes } from './sdp/codec-match.js';
 import { isAuxiliaryCodec } from './sdp/jsep-media.js';
-import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
+import type { SdpCodec } from './sdp/rtp-media.js';
 
 const log = debuglog('x:webrtc');
 
@@ -57,36 +52,6 @@ const log = debuglog('x:webrtc');
 export function sendCodecOf(sender: SenderState): SdpCodec | undefined {
   return sender.codecs.find((c) => !isAuxiliaryCodec(c.name));
 }
-
-/** An audio sender's share of the estimate when its encoding sets no `maxBitrate`, bits/s. */
-const AUDIO_SHARE_BPS = 64_000;
-
-/**
- * The id of a header extension a receiver's section negotiated together with a kind of RTCP
- * feedback on one of its codecs (cached per negotiation: the arrays change with it):
- * `transportSequenceNumber` with `transport-cc` for TWCC, `absSendTime` with `goog-remb` for
- * REMB.
- */
-function feedbackExtensionId(
-  receiver: ReceiverState,
-  cache: WeakMap<readonly SdpHeaderExtension[], number | undefined>,
-  feedback: string,
-  extension: 'transportSequenceNumber' | 'absSendTime',
-): number | undefined {
-  const extensions = receiver.headerExtensions;
-  if (cache.has(extensions)) return cache.get(extensions);
-  const id = receiver.codecs.some((c) => c.rtcpFeedback.some((f) => f.type === feedback))
-    ? rtpExtensionIds(extensions)[extension]
-    : undefined;
-  cache.set(extensions, id);
-  return id;
-}
-const twccIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>();
-const twccExtensionId = (r: ReceiverState) =>
-  feedbackExtensionId(r, twccIds, 'transport-cc', 'transportSequenceNumber');
-const rembIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>();
-const rembExtensionId = (r: ReceiverState) =>
-  feedbackExtensionId(r, rembIds, 'goog-remb', 'absSendTime');
 
 /** The RED codecs (RFC 2198) of each negotiation's receive codecs, by payload type. */
 const redCodecs = new WeakMap<readonly SdpCodec[], ReadonlyMap<number, SdpCodec>>();
@@ -232,14 +197,8 @@ export class MediaSession {
   private readonly inbound = new Map<number, Inbound>();
   private readonly sequence = new TransportSequenceCounter();
   private reporter: RtcpReporter | undefined;
-  /** The send-side bandwidth estimate (GCC from the peer's TWCC feedback), once we send with it. */
-  private bwe: SendSideBandwidthEstimator | undefined;
-  /** Arrivals of the peer's packets by transport-wide sequence number, for our TWCC feedback. */
-  private twcc: TwccRecorder | undefined;
-  /** Our receive-side estimate for a peer that negotiated REMB and not TWCC. */
-  private remb: RembEstimator | undefined;
-  /** The peer's last REMB when we have no TWCC estimate of our own (bits/s). */
-  private rembBps: number | undefined;
+  /** Congestion control: TWCC or REMB feedback out, the send-side estimate in. */
+  private readonly congestion = new CongestionControl(() => this.outbound.keys());
   /** When each receiver last got media, for its track's `silence` (an extension). */
   private readonly flows = new Map<
     ReceiverState,
@@ -392,7 +351,7 @@ export class MediaSession {
         send: (bytes) => {
           this.host.manager.sendRtp(bytes);
         },
-        stages: this.congestionStages(sender, codec),
+        stages: this.congestion.stagesFor(sender, codec),
         onKeyframeRequest: (request) => {
           const track = sender.track;
           if (track !== null) trackControl().keyframeRequested(track, request.kind, layer.rid);
@@ -422,7 +381,7 @@ export class MediaSession {
     this.host.manager.addSendStream(ssrc, (packet) => {
       const now = this.host.clock.now();
       stream.receiveRtcp(packet, now);
-      this.congestionFeedback(stream, packet, now);
+      this.congestion.onFeedback(stream, packet, now);
       if (!nack || packet.kind !== 'nack' || packet.mediaSsrc !== ssrc) return;
       for (const { pid, blp } of packet.items)
         for (let bit = -1; bit < 16; bit++)
@@ -463,7 +422,7 @@ export class MediaSession {
    */
   receiveRtp(receiver: ReceiverState, counters: InboundStream, packet: RtpPacket): void {
     if (this.closed) return;
-    this.recordArrival(receiver, packet);
+    this.congestion.recordArrival(receiver, packet, this.host.clock.now());
     if (counters.repair) {
       this.receiveRepair(receiver, counters, packet);
       return;
@@ -803,8 +762,7 @@ export class MediaSession {
     if (this.closed) return;
     let at: number = Math.min(
       this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY,
-      this.twcc?.nextDeadline() ?? Number.POSITIVE_INFINITY,
-      this.remb?.nextDeadline() ?? Number.POSITIVE_INFINITY,
+      this.congestion.nextDeadline(),
     );
     for (const e of this.inbound.values())
       at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
@@ -836,132 +794,15 @@ export class MediaSession {
       if (entry.recoveryAt <= now) this.recover(entry, now);
     }
     this.checkSilence(now);
-    const twcc = this.twcc;
-    if (twcc !== undefined && (twcc.nextDeadline() ?? Number.POSITIVE_INFINITY) <= now)
-      this.reporterOf().sendFeedback(twcc.feedback(now));
-    const remb = this.remb?.remb(now);
-    if (remb !== undefined) this.reporterOf().sendFeedback([remb]);
+    const feedback = this.congestion.feedbackDue(now);
+    if (feedback.length > 0) this.reporterOf().sendFeedback(feedback);
     this.reporter?.tick(now);
     this.schedule();
   }
 
-  // Congestion control ----------------------------------------------------------------------
-
-  /**
-   * The stage that tells the bandwidth estimate what left (each packet's transport-wide
-   * number, size and time), for a sender whose codec negotiated `transport-cc` with the
-   * transport-wide sequence number extension; none otherwise.
-   */
-  private congestionStages(sender: SenderState, codec: SdpCodec): RtpStage[] {
-    const id = rtpExtensionIds(sender.headerExtensions).transportSequenceNumber;
-    if (id === undefined || !codec.rtcpFeedback.some((f) => f.type === 'transport-cc')) return [];
-    const bwe = (this.bwe ??= new SendSideBandwidthEstimator());
-    return [
-      {
-        name: 'send-side-bwe',
-        rtpSent: (packet, nowMs) => {
-          const seq = readTransportSequenceNumber(packet, id);
-          if (seq === undefined) return;
-          bwe.onPacketSent({
-            transportSequenceNumber: seq,
-            sizeBytes: packet.bytes.length,
-            sendTimeMs: nowMs,
-          });
-        },
-      },
-    ];
-  }
-
-  /**
-   * The peer's feedback about what we send: TWCC (draft-holmer-rmcat-transport-wide-cc-
-   * extensions-01) and REMB (draft-alvestrand-rmcat-remb) move the estimate, a report block's
-   * round-trip time tunes it; then the senders' shares follow.
-   */
-  private congestionFeedback(stream: OutboundRtpStream, packet: RtcpPacket, now: number): void {
-    const bwe = this.bwe;
-    if (bwe === undefined) {
-      // A peer that sends REMB and no TWCC (it did not negotiate `transport-cc`): its
-      // estimate is ours.
-      if (packet.kind !== 'remb') return;
-      this.rembBps = packet.bitrate;
-      this.allocate();
-      return;
-    }
-    if (packet.kind === 'twcc') bwe.onTransportFeedback(packet, now);
-    else if (packet.kind === 'remb') bwe.onRemb(packet.bitrate, now);
-    else if (packet.kind === 'rr' || packet.kind === 'sr') {
-      const rtt = stream.remoteInbound?.roundTripTime;
-      if (rtt !== undefined) bwe.onRoundTripTime(rtt * 1000);
-      return;
-    } else return;
-    this.allocate();
-  }
-
-  /**
-   * Shares the estimate among the senders that send: an audio sender gets up to its
-   * `maxBitrate` (64 kb/s without one), the video senders split the rest, each up to its own
-   * `maxBitrate` (webrtc-pc encodings). A track's target is the smallest share among its
-   * senders (one encoder feeds them all).
-   */
-  private allocate(): void {
-    const estimate = this.bwe?.targetBitrateBps ?? this.rembBps;
-    if (estimate === undefined || this.closed) return;
-    const senders = [...this.outbound.keys()].filter((s) => s.track !== null);
-    const cap = (s: SenderState) => s.encodings[0]?.maxBitrate ?? Number.POSITIVE_INFINITY;
-    let left = estimate;
-    const audio = senders.filter((s) => s.kind === 'audio');
-    const video = senders.filter((s) => s.kind === 'video');
-    for (const s of audio) {
-      s.targetBitrate = Math.min(cap(s), AUDIO_SHARE_BPS, left / senders.length);
-      left -= s.targetBitrate;
-    }
-    for (const s of video) s.targetBitrate = Math.min(cap(s), Math.max(0, left) / video.length);
-    for (const s of senders) {
-      let bitrate = Number.POSITIVE_INFINITY;
-      for (const other of sendersOf(s.track!))
-        if (other.targetBitrate !== undefined) bitrate = Math.min(bitrate, other.targetBitrate);
-      trackControl().setTargetBitrate(s.track!, Math.round(bitrate));
-    }
-  }
-
   /** The estimate toward the peer (bits/s): webrtc-stats `availableOutgoingBitrate`. */
   get availableOutgoingBitrate(): number | undefined {
-    return this.bwe?.targetBitrateBps ?? this.rembBps;
-  }
-
-  /**
-   * Notes the arrival of one of the peer's packets by its transport-wide sequence number,
-   * when the receiver's section negotiated it with `transport-cc`: our TWCC feedback reports
-   * them at the interval the recorder chooses (50 to 250 ms with the incoming rate).
-   */
-  private recordArrival(receiver: ReceiverState, packet: RtpPacket): void {
-    const id = twccExtensionId(receiver);
-    if (id === undefined) {
-      this.recordForRemb(receiver, packet);
-      return;
-    }
-    const seq = readTransportSequenceNumber(packet, id);
-    if (seq === undefined) return;
-    // As libwebrtc: the media SSRC of the feedback is the first stream heard.
-    this.twcc ??= new TwccRecorder({
-      senderSsrc: receiver.transceiver?.sender.ssrc ?? 1,
-      mediaSsrc: packet.ssrc,
-    });
-    this.twcc.record(seq, this.host.clock.now(), packet.bytes.length);
-  }
-
-  /**
-   * REMB (draft-alvestrand-rmcat-remb) for a peer that negotiated `goog-remb` with the
-   * abs-send-time extension but not `transport-cc` (libwebrtc's rule: TWCC when both): each
-   * packet's arrival and send time feed our estimate, sent back every second and at once
-   * when it falls by 3 %.
-   */
-  private recordForRemb(receiver: ReceiverState, packet: RtpPacket): void {
-    const id = rembExtensionId(receiver);
-    if (id === undefined) return;
-    this.remb ??= new RembEstimator({ senderSsrc: receiver.transceiver?.sender.ssrc ?? 1 });
-    const now = this.host.clock.now();
-    this.remb.onPacket(packet.ssrc, readAbsSendTime(packet, id), now, packet.bytes.length);
+    return this.congestion.availableOutgoingBitrate;
   }
 
   /**
