@@ -325,8 +325,8 @@ describe('restart with the peer known only from its checks', () => {
     // A restarts first: its new candidates and end-of-candidates reach B while B still has A's
     // old credentials, so B drops them and knows A's new generation only from its checks,
     // which come on the path of the pair selected before.
-    const ca = a.agent.restart();
-    const cb = b.agent.restart();
+    const ca = a.agent.beginGeneration();
+    const cb = b.agent.beginGeneration();
     a.agent.setRemoteCredentials(cb.ufrag, cb.pwd);
     b.agent.setRemoteCredentials(ca.ufrag, ca.pwd);
     b.agent.addRemoteCandidate(null);

@@ -31,8 +31,8 @@ async function setup(options: { noEnd?: boolean; partitioned?: boolean } = {}) {
 const seq = (s: Side) => s.states.map((x) => [S[x.state], x.cause.kind]);
 
 async function restartBoth(w: World): Promise<void> {
-  const ca = w.a.agent.restart();
-  const cb = w.b.agent.restart();
+  const ca = w.a.agent.beginGeneration();
+  const cb = w.b.agent.beginGeneration();
   w.a.agent.setRemoteCredentials(cb.ufrag, cb.pwd);
   w.b.agent.setRemoteCredentials(ca.ufrag, ca.pwd);
 }

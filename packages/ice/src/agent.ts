@@ -120,9 +120,13 @@ export class Agent {
     return this.session.machine.state;
   }
 
-  /** Our credentials (change on {@link Agent.restart}). */
+  /**
+   * Our credentials: those of the newest generation, the one to signal (a generation begun
+   * with {@link Agent.beginGeneration} and not yet current, else the current one).
+   */
   get localCredentials(): IceCredentials {
-    return this.session.local;
+    const s = this.session;
+    return s.pending ?? s.local;
   }
 
   /** True while we are the controlling agent (may change on a role conflict). */
@@ -195,22 +199,29 @@ export class Agent {
 
   /**
    * Sets the peer's credentials (from its SDP). Checks start once these and a remote candidate
-   * are known. New credentials after earlier ones mean the peer restarted: call
-   * {@link Agent.restart} first to restart our side too (JSEP does both); otherwise we restart
-   * implicitly.
+   * are known. While a generation begun with {@link Agent.beginGeneration} waits, the peer's
+   * credentials are that generation's and make it current (RFC 8445 §9): the check list starts
+   * over, and the pair selected before keeps carrying data until the new generation selects
+   * one. New credentials without a generation begun mean the peer restarted alone: we begin
+   * one implicitly (random credentials, announced again through `onCandidate`).
    */
   setRemoteCredentials(ufrag: string, pwd: string, options: RemoteOptions = {}): void {
     this.session.run(() => {
       this.assertOpen();
       checkCredentials(ufrag, pwd, 'remote ufrag', 'remote pwd');
       const s = this.session;
-      if (s.remote !== undefined && s.remote.ufrag !== ufrag) this.restart();
+      if (s.pending === undefined && s.remote !== undefined && s.remote.ufrag !== ufrag)
+        this.begin(generateIceCredentials());
+      const starting = s.pending !== undefined;
+      if (starting) this.commitGeneration();
       s.remote = { ufrag, pwd, iceLite: options.iceLite ?? false };
       if (options.iceLite && !s.controlling) {
         // RFC 8445 §6.1.1: a full agent facing a lite agent is controlling.
         s.setRole(true);
       }
+      if (starting) this.remotes.generationStarted(ufrag);
       this.checks.schedule();
+      if (starting) this.inbound.replayEarlyChecks();
     });
   }
 
@@ -247,7 +258,7 @@ export class Agent {
   endOfRemoteCandidates(): void {
     this.session.run(() => {
       this.assertOpen();
-      this.remotes.ended = true;
+      this.remotes.end();
       // A peer without UDP (a browser told to avoid it) may signal no candidate at all and
       // still connect to our passive TCP candidates.
       this.gathering.expectTcpConnection();
@@ -290,39 +301,76 @@ export class Agent {
   }
 
   /**
-   * ICE restart, RFC 8445 §9: new local credentials (given, or random), the check list starts
-   * over, and the pair selected before keeps carrying data until a new one is selected. Local
-   * candidates are announced again through `onCandidate` with the new ufrag; servers given to
-   * {@link Agent.setServers} since the last gathering are gathered from; then `null`.
-   * Signal the new credentials to the peer, then give the agent the peer's new ones.
-   * States: `completed` → `connected`, `disconnected`/`failed`/`checking` → `checking`
-   * (cause `restart`); `new` and `connected` stay.
+   * Begins a new ICE generation (an ICE restart, RFC 8445 §9) with new local credentials,
+   * given or random, and returns them. The current generation goes on untouched (its checks,
+   * its selected pair, consent) until the peer's credentials of the new one arrive through
+   * {@link Agent.setRemoteCredentials}, which makes it current; {@link Agent.abandonGeneration}
+   * drops it instead (a rollback). Meanwhile checks with the new credentials are answered, and
+   * what they ask for (at most 32 of them) waits for the generation to start. Local candidates
+   * are announced again through `onCandidate` under the new ufrag, then those of servers given
+   * to {@link Agent.setServers} since the last gathering, then `null`. Beginning another
+   * generation while one waits replaces it. Throws {@link IceConfigError} for bad credentials
+   * or a ufrag another agent uses on a shared mux.
    */
-  restart(credentials?: IceCredentials): IceCredentials {
+  beginGeneration(credentials?: IceCredentials): IceCredentials {
     return this.session.run(() => {
       this.assertOpen();
       const next = credentials ?? generateIceCredentials();
       checkCredentials(next.ufrag, next.pwd, 'ufrag', 'pwd');
       this.gathering.checkUfrag(next.ufrag);
-      const s = this.session;
-      s.previousLocal = s.local;
-      s.local = next;
-      this.gathering.credentialsChanged();
-      s.remote = undefined;
-      this.remotes.ended = false;
-      this.checks.restart();
-      this.nomination.restart();
-      this.pairing.clearRemotes();
-      s.list.clear();
-      // The selected pair stays selected (data keeps flowing over it, found by the fast path of
-      // inbound.ts) until the restarted check list selects a new one.
-      s.restarting = true;
-      this.transitions.restart();
-      this.gathering
-        .restart()
-        .catch((error: unknown) => log('gathering at restart failed: %o', error));
+      this.begin(next);
       return next;
     });
+  }
+
+  /**
+   * Drops the generation begun with {@link Agent.beginGeneration} and not yet current (JSEP
+   * rollback of the offer that began it): its credentials are no longer answered and its early
+   * checks are forgotten; the current generation is as it was. Returns false when none waits.
+   */
+  abandonGeneration(): boolean {
+    return this.session.run(() => {
+      const s = this.session;
+      if (s.closed || s.pending === undefined) return false;
+      log('abandoning generation %s', s.pending.ufrag);
+      s.pending = undefined;
+      s.earlyChecks.length = 0;
+      this.remotes.dropHeld();
+      this.gathering.credentialsChanged();
+      return true;
+    });
+  }
+
+  private begin(next: IceCredentials): void {
+    const s = this.session;
+    s.pending = next;
+    s.earlyChecks.length = 0;
+    this.gathering.credentialsChanged();
+    this.gathering
+      .restart()
+      .catch((error: unknown) => log('gathering for a new generation failed: %o', error));
+  }
+
+  /**
+   * The generation begun becomes current (the peer's credentials of it arrived): the check
+   * list starts over; the selected pair stays selected (data keeps flowing over it, found by
+   * the fast path of inbound.ts) until the new check list selects one. States: `completed` →
+   * `connected`, `disconnected`/`failed`/`checking` → `checking` (cause `restart`); `new` and
+   * `connected` stay.
+   */
+  private commitGeneration(): void {
+    const s = this.session;
+    s.previousLocal = s.local;
+    s.local = s.pending ?? s.local;
+    s.pending = undefined;
+    this.gathering.credentialsChanged();
+    s.remote = undefined;
+    this.checks.restart();
+    this.nomination.restart();
+    this.pairing.clearRemotes();
+    s.list.clear();
+    s.restarting = true;
+    this.transitions.restart();
   }
 
   /** Closes every socket and timer; the state becomes `closed`. Idempotent. */

@@ -204,7 +204,7 @@ export class Gathering {
       },
     });
     try {
-      conn.setCredentials([s.local, s.previousLocal]);
+      conn.setCredentials(s.answeredCredentials());
     } catch (error) {
       conn.close();
       throw error;
@@ -246,7 +246,7 @@ export class Gathering {
    */
   credentialsChanged(): void {
     const s = this.session;
-    this.muxConn?.setCredentials([s.local, s.previousLocal]);
+    this.muxConn?.setCredentials(s.answeredCredentials());
     this.tcp.credentialsChanged();
   }
 

@@ -16,7 +16,7 @@ import type { StateTransitions } from './transitions.js';
 import type { Pairing } from './pairing.js';
 import { candidatePriority } from './priority.js';
 import { answerCheck } from './responder.js';
-import type { AgentSession } from './session.js';
+import { type AgentSession, MAX_EARLY_CHECKS } from './session.js';
 import { ConnectionState } from './state.js';
 import { MAGIC_COOKIE, StunAttr, StunClass, StunMethod } from './stun/constants.js';
 import { verifyFingerprint } from './stun/integrity.js';
@@ -146,7 +146,14 @@ export class Inbound {
   private onRequest(base: LocalBase, msg: StunMessage, from: SocketAddress): void {
     const s = this.session;
     const { stats } = s;
-    const verdict = answerCheck(msg, from, s.local, s.previousLocal, s.controlling, s.tieBreaker);
+    const verdict = answerCheck(
+      msg,
+      from,
+      s.local,
+      [s.pending, s.previousLocal],
+      s.controlling,
+      s.tieBreaker,
+    );
     s.send(base, verdict.reply, from.port, from.address);
     if (verdict.kind === 'rejected') {
       if (verdict.reason === 'unknown-attributes') stats.unknownAttributes++;
@@ -161,21 +168,60 @@ export class Inbound {
       stats.roleConflicts++;
       s.setRole(!s.controlling);
     }
-    let pair = this.findPair(base, from);
+    const pair = this.findPair(base, from);
     if (pair !== undefined) {
       this.heard(pair);
       pair.stun.requestsReceived++;
       pair.stun.responsesSent++;
     }
-    if (!verdict.current || s.closed) return;
+    if (s.closed) return;
+    if (verdict.credentials === s.pending) {
+      // A check of the generation begun (RFC 8445 §9): answered; what it asks for (a
+      // peer-reflexive candidate, a triggered check, a nomination) waits for that generation.
+      if (s.earlyChecks.length < MAX_EARLY_CHECKS) {
+        const useCandidate = msg.has(StunAttr.UseCandidate);
+        const priority = msg.getUint32(StunAttr.Priority);
+        s.earlyChecks.push({ base, from: { ...from }, priority, useCandidate });
+      }
+      return;
+    }
+    if (!verdict.current) return;
+    this.act(base, from, msg.getUint32(StunAttr.Priority), msg.has(StunAttr.UseCandidate), pair);
+  }
+
+  /**
+   * The checks received with the credentials of the generation that just became current,
+   * acted upon in the order they came (they were answered then).
+   */
+  replayEarlyChecks(): void {
+    const s = this.session;
+    const early = s.earlyChecks.splice(0);
+    for (const c of early) {
+      if (s.closed) return;
+      this.act(c.base, c.from, c.priority, c.useCandidate, this.findPair(c.base, c.from));
+    }
+  }
+
+  /**
+   * What an authenticated check of the current generation makes happen (RFC 8445 §7.3.1.3–5):
+   * a peer-reflexive candidate, a triggered check, a nomination.
+   */
+  private act(
+    base: LocalBase,
+    from: SocketAddress,
+    priority: number | undefined,
+    useCandidate: boolean,
+    found: CandidatePair | undefined,
+  ): void {
+    const s = this.session;
+    let pair = found;
     if (s.machine.state === ConnectionState.Failed && !s.restarting) return;
     // RFC 8445 §9: during a restart the selected pair of the old generation still carries
     // data, but a check of the new generation on its path belongs in the new check list.
     if (pair !== undefined && s.restarting) pair = s.list.byKey.get(pair.key);
     if (pair === undefined) {
       // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
-      const priority = msg.getUint32(StunAttr.Priority) ?? candidatePriority('prflx', 0);
-      pair = this.parts.pairing.learnRemote(base, from, priority);
+      pair = this.parts.pairing.learnRemote(base, from, priority ?? candidatePriority('prflx', 0));
       if (pair === undefined) return;
       pair.retired = false;
       pair.lastReceivedAt = s.clock.now();
@@ -193,7 +239,7 @@ export class Inbound {
         pair.validAt = now;
       }
       pair.lastConsentAt = now;
-      if (msg.has(StunAttr.UseCandidate)) {
+      if (useCandidate) {
         pair.nominated = true;
         this.parts.nomination.considerNominated(pair);
       }
@@ -207,7 +253,7 @@ export class Inbound {
       s.list.triggered.push(pair);
     }
     // RFC 8445 §7.3.1.5: nomination on the controlled side (regular or aggressive).
-    if (msg.has(StunAttr.UseCandidate) && !s.controlling) {
+    if (useCandidate && !s.controlling) {
       if (pair.state === PairState.Succeeded) {
         pair.nominated = true;
         this.parts.nomination.considerNominated(pair);

@@ -17,7 +17,7 @@ function request(ufrag: string, pwd: string, build?: (w: StunWriter) => void) {
 
 describe('answerCheck (RFC 8445 §7.3)', () => {
   it('answers a valid check with XOR-MAPPED-ADDRESS, signed with our pwd', () => {
-    const v = answerCheck(request('loc1', local.pwd), from, local, previous, true, 1n);
+    const v = answerCheck(request('loc1', local.pwd), from, local, [previous], true, 1n);
     expect(v).toMatchObject({ kind: 'accepted', current: true, role: 'none' });
     const r = decodeStun(v.reply)!;
     expect(r.cls).toBe(StunClass.SuccessResponse);
@@ -26,7 +26,7 @@ describe('answerCheck (RFC 8445 §7.3)', () => {
   });
 
   it('still answers the credentials from before a restart, marked not current', () => {
-    const v = answerCheck(request('old1', previous.pwd), from, local, previous, true, 1n);
+    const v = answerCheck(request('old1', previous.pwd), from, local, [previous], true, 1n);
     expect(v).toMatchObject({ kind: 'accepted', current: false });
   });
 
@@ -45,14 +45,14 @@ describe('answerCheck (RFC 8445 §7.3)', () => {
       487,
     ],
   ])('refuses %s with %d', (reason, msg, code) => {
-    const v = answerCheck(msg, from, local, previous, true, 5n);
+    const v = answerCheck(msg, from, local, [previous], true, 5n);
     expect(v).toMatchObject({ kind: 'rejected', reason });
     expect(decodeStun(v.reply)!.getErrorCode()?.code).toBe(code);
   });
 
   it('asks to switch roles when the peer wins the tie-breaker', () => {
     const msg = request('loc1', local.pwd, (w) => w.addUint64(StunAttr.IceControlling, 9n));
-    expect(answerCheck(msg, from, local, undefined, true, 5n)).toMatchObject({
+    expect(answerCheck(msg, from, local, [], true, 5n)).toMatchObject({
       kind: 'accepted',
       role: 'switch',
     });

@@ -30,7 +30,9 @@ export type CheckVerdict =
   | {
       readonly kind: 'accepted';
       readonly reply: Buffer;
-      /** False when the request used the credentials from before a restart. */
+      /** The credentials the request used (`local`, or one of `others`). */
+      readonly credentials: ResponderCredentials;
+      /** True when the request used `local`, the current generation's credentials. */
       readonly current: boolean;
       /** What to do about our role (`switch`: take the other one). */
       readonly role: RoleDecision;
@@ -41,13 +43,14 @@ export type CheckVerdict =
  * attributes (RFC 8489 §6.3.1), 400 without USERNAME or MESSAGE-INTEGRITY, 401 for another
  * ufrag or a wrong MESSAGE-INTEGRITY (RFC 8489 §9.1.3), 487 when we win a role conflict
  * (RFC 8445 §7.3.1.1), else a success response with XOR-MAPPED-ADDRESS (§7.3.1.2).
- * `previous` are the credentials from before a restart, still answered (not acted upon).
+ * `others` are credentials also answered, of a generation not current (the one before a
+ * restart, one begun and not yet current): no role conflict is resolved for them.
  */
 export function answerCheck(
   msg: StunMessage,
   from: SocketAddress,
   local: ResponderCredentials,
-  previous: ResponderCredentials | undefined,
+  others: readonly (ResponderCredentials | undefined)[],
   controlling: boolean,
   tieBreaker: bigint,
 ): CheckVerdict {
@@ -65,11 +68,7 @@ export function answerCheck(
   const colon = username.indexOf(':');
   const ufrag = colon < 0 ? username : username.slice(0, colon);
   const creds =
-    ufrag === local.ufrag
-      ? local
-      : previous !== undefined && ufrag === previous.ufrag
-        ? previous
-        : undefined;
+    ufrag === local.ufrag ? local : others.find((c) => c !== undefined && c.ufrag === ufrag);
   if (creds === undefined) {
     return {
       kind: 'rejected',
@@ -103,5 +102,5 @@ export function answerCheck(
   const reply = new StunWriter(StunMethod.Binding, StunClass.SuccessResponse, msg.transactionId)
     .addXorAddress(StunAttr.XorMappedAddress, from.address, from.port)
     .finish({ integrity: creds.pwd, fingerprint: true });
-  return { kind: 'accepted', reply, current, role };
+  return { kind: 'accepted', reply, credentials: creds, current, role };
 }

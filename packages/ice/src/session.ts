@@ -5,7 +5,14 @@
  * liveness, state transitions) each own the rest of their state; agent.ts wires them.
  */
 import { debuglog } from 'node:util';
-import { type Clock, type Net, nodeNet, StateMachine, systemClock } from '@x/transport';
+import {
+  type Clock,
+  type Net,
+  nodeNet,
+  type SocketAddress,
+  StateMachine,
+  systemClock,
+} from '@x/transport';
 import type { Candidate } from './candidate.js';
 import type { LocalBase } from './candidate-pair.js';
 import { Checklist } from './checklist.js';
@@ -26,6 +33,19 @@ import {
 
 const log = debuglog('x:ice');
 
+/** A check received with the credentials of a generation not yet current (already answered). */
+export interface EarlyCheck {
+  readonly base: LocalBase;
+  readonly from: SocketAddress;
+  /** Its PRIORITY attribute (RFC 8445 §7.1.1). */
+  readonly priority: number | undefined;
+  /** Whether it carried USE-CANDIDATE (§7.1.2). */
+  readonly useCandidate: boolean;
+}
+
+/** At most this many early checks wait for their generation; later ones are answered only. */
+export const MAX_EARLY_CHECKS = 32;
+
 /** The shared state of one agent. */
 export class AgentSession {
   /** Resolved configuration; its servers and policy change with `Agent.setServers`. */
@@ -38,7 +58,16 @@ export class AgentSession {
   /** RFC 8445 §7.1.3: the tie-breaker sent in ICE-CONTROLLING / ICE-CONTROLLED. */
   readonly tieBreaker: bigint;
   readonly list: Checklist;
+  /** Our credentials in the current generation (the one whose checks run). */
   local: IceCredentials;
+  /**
+   * Our credentials of a generation begun (an ICE restart, RFC 8445 §9) and not yet current:
+   * requests with them are answered, and the checks they ask for wait in `earlyChecks` until
+   * the peer's credentials of that generation make it current, or it is abandoned.
+   */
+  pending: IceCredentials | undefined;
+  /** Checks received with the pending credentials, acted upon when that generation starts. */
+  readonly earlyChecks: EarlyCheck[] = [];
   /** Our credentials before the last restart (requests with them are still answered). */
   previousLocal: IceCredentials | undefined;
   remote: (IceCredentials & RemoteOptions) | undefined;
@@ -153,11 +182,19 @@ export class AgentSession {
     }
   }
 
-  /** Announces a local candidate (with our current ufrag), or `null` for end-of-candidates. */
+  /** The credentials requests are answered with: current, pending, previous. */
+  answeredCredentials(): (IceCredentials | undefined)[] {
+    return [this.local, this.pending, this.previousLocal];
+  }
+
+  /**
+   * Announces a local candidate (with the ufrag of the newest generation, the one the peer is
+   * told about), or `null` for end-of-candidates.
+   */
   announce(c: Candidate | null, source?: CandidateSource): void {
     const cb = this.config.onCandidate;
     if (cb === undefined) return;
-    const candidate = c === null ? null : { ...c, ufrag: this.local.ufrag };
+    const candidate = c === null ? null : { ...c, ufrag: (this.pending ?? this.local).ufrag };
     if (source === undefined) this.callUser('onCandidate', cb, candidate);
     else this.callUser('onCandidate', cb, candidate, source);
   }

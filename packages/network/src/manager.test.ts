@@ -283,10 +283,46 @@ describe('Manager configuration', () => {
       );
     expect(announced()).toEqual(['host', 'end']);
     m.setIceServers({ iceTransportPolicy: 'relay' });
-    m.restartIce();
+    m.beginIceGeneration();
     await p.clock.advance(10);
     // No TURN server: a relay-only restart has nothing to announce but the end.
     expect(announced()).toEqual(['host', 'end', 'end']);
+  });
+
+  it('begins an ICE generation without disturbing the connection, and abandons it (a rollback)', async () => {
+    const p = (pair = managerPair());
+    await p.connect();
+    await p.clock.runUntil(
+      () => p.offerer.manager.sctpTransportState === SctpTransportState.Connected,
+      { timeoutMs: 5000 },
+    );
+    const m = p.offerer.manager;
+    const before = m.localParameters;
+    const selected = m.selectedPair;
+    const events = p.offerer.events.length;
+    const next = m.beginIceGeneration();
+    expect(m.localParameters.ufrag).toBe(next.ufrag);
+    expect(m.localParameters.pwd).toBe(next.pwd);
+    await p.clock.advance(3000);
+    // The candidates again, under the new credentials; no state moved, the pair is the same.
+    const after = p.offerer.events.slice(events);
+    expect(after.map((e) => e.kind)).toEqual([
+      'local-candidate',
+      'local-candidate',
+      'gathering-state',
+    ]);
+    expect(m.selectedPair).toEqual(selected);
+    expect(stateOf(p).ice).toEqual([IceTransportState.Completed, IceTransportState.Completed]);
+    expect(m.abandonIceGeneration()).toBe(true);
+    expect(m.abandonIceGeneration()).toBe(false);
+    expect(m.localParameters.ufrag).toBe(before.ufrag);
+    await p.clock.advance(30_000);
+    expect(p.offerer.events.length).toBe(events + 3);
+    expect(stateOf(p)).toEqual({
+      ice: [IceTransportState.Completed, IceTransportState.Completed],
+      dtls: [DtlsTransportState.Connected, DtlsTransportState.Connected],
+      sctp: [SctpTransportState.Connected, SctpTransportState.Connected],
+    });
   });
 
   it('replaces the ICE servers and policy only with good ones', async () => {

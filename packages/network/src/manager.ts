@@ -489,21 +489,38 @@ export class Manager {
   }
 
   /**
-   * Starts an ICE restart (RFC 8445 §9) with new local credentials, given (those of the offer
-   * that asked for it, JSEP §5.2.1) or random; the old pair carries data meanwhile. The local
-   * candidates are announced again, already under the new credentials.
+   * Begins a new ICE generation (an ICE restart, RFC 8445 §9) with new local credentials,
+   * given (those of the offer that asks for it, JSEP §5.2.1) or random, and returns them. The
+   * current generation, its selected pair and DTLS on it go on untouched until the peer's
+   * credentials of the new one arrive with {@link Manager.start}, which makes it current;
+   * {@link Manager.abandonIceGeneration} drops it instead. The local candidates are announced
+   * again (`local-candidate` events) under the new credentials, which `localParameters` gives.
    */
-  restartIce(credentials?: { ufrag: string; pwd: string }): { ufrag: string; pwd: string } {
+  beginIceGeneration(credentials?: { ufrag: string; pwd: string }): { ufrag: string; pwd: string } {
     this.assertOpen();
+    const next = credentials ?? generateIceCredentials();
     const previous = this.credentials;
-    this.credentials = credentials ?? generateIceCredentials();
+    // Set first: the candidates announced again under `next` read it.
+    this.credentials = next;
     try {
-      this.agent.restart(this.credentials);
+      this.agent.beginGeneration(next);
     } catch (error) {
       this.credentials = previous;
       throw error;
     }
-    return { ...this.credentials };
+    return { ...next };
+  }
+
+  /**
+   * Drops the generation begun with {@link Manager.beginIceGeneration} that the peer's
+   * credentials have not made current (the offer that began it was rolled back, JSEP
+   * §4.1.10.2): `localParameters` gives the current credentials again, and nothing else
+   * changes. Returns false when none waits.
+   */
+  abandonIceGeneration(): boolean {
+    if (this.closed || !this.agent.abandonGeneration()) return false;
+    this.credentials = { ...this.agent.localCredentials };
+    return true;
   }
 
   /** Creates a data channel; it opens once SCTP is up (and the peer acknowledges it). */

@@ -48,10 +48,19 @@ export class JsepState {
   restartCredentials: Credentials | undefined;
   /**
    * What a rollback restores (JSEP §4.1.10.2: it discards the pending offer's changes): the
-   * remote description's parameters before a remote offer, and our ICE credentials before an
-   * offer (ours or the peer's) restarted ICE.
+   * remote description's parameters before a remote offer; whether the offer (ours or the
+   * peer's) began an ICE generation, which the rollback abandons; and whether `restartIce()`
+   * had asked for that offer's restart (it asks again after the rollback).
    */
-  undo: { remoteInfo: RemoteDescriptionInfo | undefined; credentials?: Credentials } | undefined;
+  undo:
+    | {
+        remoteInfo: RemoteDescriptionInfo | undefined;
+        iceGeneration?: boolean;
+        restartRequested?: boolean;
+      }
+    | undefined;
+  /** The last offer written that restarts ICE, and its new credentials. */
+  private restartOffer: { readonly sdp: string; readonly credentials: Credentials } | undefined;
   /** webrtc-pc [[LastCreatedOffer]] and [[LastCreatedAnswer]]: what setLocalDescription() takes. */
   lastCreated: { offer: string; answer: string } = { offer: '', answer: '' };
   private readonly sessionId = BigInt(`0x${randomBytes(7).toString('hex')}`).toString();
@@ -166,7 +175,12 @@ export class JsepState {
     };
     if (type === 'offer') {
       // JSEP §5.2.1: offers say actpass.
-      return serializeSdp(buildOffer({ ...parameters, sections: media.plan() }));
+      const sdp = serializeSdp(buildOffer({ ...parameters, sections: media.plan() }));
+      this.restartOffer =
+        restarting && this.restartCredentials !== undefined
+          ? { sdp, credentials: this.restartCredentials }
+          : undefined;
+      return sdp;
     }
     const offer = this.remoteInfo?.parsed;
     if (offer === undefined)
@@ -177,6 +191,14 @@ export class JsepState {
     return serializeSdp(
       buildAnswer(offer, { ...parameters, preferredSetup, rtp: media.answer }).description,
     );
+  }
+
+  /**
+   * The new ICE credentials of `sdp` when it is the last offer written and that offer
+   * restarts ICE (a new generation begins when it is set), else undefined.
+   */
+  restartOf(sdp: string): Credentials | undefined {
+    return this.restartOffer?.sdp === sdp ? this.restartOffer.credentials : undefined;
   }
 
   /**

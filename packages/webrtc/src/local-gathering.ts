@@ -29,6 +29,14 @@ export class LocalGathering {
   /** The state last decided (ahead of `iceGatheringState` while events are held). */
   private state: RTCIceGatheringState = 'new';
   private held: (() => void)[] | undefined;
+  /** The generation before the last restart, while a rollback may bring it back. */
+  private previous:
+    | {
+        readonly candidates: string[];
+        readonly done: boolean;
+        readonly state: RTCIceGatheringState;
+      }
+    | undefined;
   private releaseTimer: Timer | undefined;
   private closed = false;
 
@@ -93,12 +101,36 @@ export class LocalGathering {
     }
   }
 
-  /** An ICE restart is about to announce the candidates again: a new generation starts. */
+  /**
+   * An ICE restart is about to announce the candidates again: a new generation begins. What
+   * the current one gathered is kept for {@link LocalGathering.rollback}.
+   */
   restart(): void {
+    this.previous = { candidates: [...this.candidates], done: this.done, state: this.state };
     this.candidates.length = 0;
     this.done = false;
     this.held ??= [];
     if (this.state === 'complete') this.setState('gathering');
+  }
+
+  /**
+   * The offer that began the generation was rolled back: the current generation's candidates
+   * are those of the local description again, its gathering state comes back (with its
+   * events), and events of the abandoned generation not yet dispatched are dropped.
+   */
+  rollback(): void {
+    const previous = this.previous;
+    if (previous === undefined) return;
+    this.previous = undefined;
+    this.candidates.splice(0, this.candidates.length, ...previous.candidates);
+    this.done = previous.done;
+    // Events still held (the description was never set) were never seen: dropped, and the
+    // state goes back without events; after they went out, the state change is announced.
+    const unseen = this.held !== undefined && this.releaseTimer === undefined;
+    if (unseen) this.held = undefined;
+    if (this.state === previous.state) return;
+    if (unseen) this.state = previous.state;
+    else this.setState(previous.state);
   }
 
   /**

@@ -125,12 +125,7 @@ export class Negotiator {
       );
     }
     const desc = new RTCSessionDescription({ type, sdp });
-    const restart =
-      type === 'offer' &&
-      this.jsep.restartCredentials !== undefined &&
-      sdp.includes(`a=ice-ufrag:${this.jsep.restartCredentials.ufrag}\r\n`)
-        ? this.jsep.restartCredentials
-        : undefined;
+    const restart = type === 'offer' ? this.jsep.restartOf(sdp) : undefined;
     this.jsep.apply('local', desc);
     const changes = this.host.transceivers.applyLocal(type, parseSdp(sdp));
     // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
@@ -142,14 +137,14 @@ export class Negotiator {
     this.host.runTrackChanges(changes);
     if (type === 'answer') this.host.transceivers.removeStopped();
     if (restart) {
-      this.jsep.restartRequested = false;
-      this.jsep.restartCredentials = undefined;
-      const { ufrag: oldUfrag, pwd: oldPwd } = this.host.manager.localParameters;
       this.jsep.undo = {
         remoteInfo: this.jsep.remoteInfo,
-        credentials: { ufrag: oldUfrag, pwd: oldPwd },
+        iceGeneration: true,
+        restartRequested: this.jsep.restartRequested,
       };
-      this.restartLocalIce(restart);
+      this.jsep.restartRequested = false;
+      this.jsep.restartCredentials = undefined;
+      this.beginIceGeneration(restart);
     }
     if (type !== 'offer') this.jsep.undo = undefined;
     this.host.gathering.release();
@@ -214,14 +209,12 @@ export class Negotiator {
     const changes = this.host.transceivers.applyRemote(description.type, info);
     if (description.type === 'offer' && !this.started) this.host.manager.setRole(false);
     if (restart && description.type === 'offer') {
-      const { ufrag: oldUfrag, pwd: oldPwd } = this.host.manager.localParameters;
-      this.jsep.undo = {
-        remoteInfo: this.jsep.undo?.remoteInfo,
-        credentials: { ufrag: oldUfrag, pwd: oldPwd },
-      };
-      this.restartLocalIce();
+      // Our answer carries the credentials of a new generation; the peer's become current
+      // when that answer is set (startTransports), so a rollback before leaves ICE untouched.
+      this.jsep.undo = { remoteInfo: this.jsep.undo?.remoteInfo, iceGeneration: true };
+      this.beginIceGeneration();
     }
-    if (info.transport && (description.type !== 'offer' || restart)) this.startTransports();
+    if (info.transport && description.type !== 'offer') this.startTransports();
     this.updateSctpTransport(description.type, desc.sdp);
     // RFC 8843 §9.2: where the peer's RTP goes, for the streams not seen yet.
     this.host.manager.setMediaRoutes(this.host.transceivers.routes(info));
@@ -257,13 +250,12 @@ export class Negotiator {
     const undo = this.jsep.undo;
     this.jsep.undo = undefined;
     if (undo && this.jsep.signaling === 'have-remote-offer') this.jsep.remoteInfo = undo.remoteInfo;
-    if (undo?.credentials) {
-      // The offer restarted ICE: go back to the generation both sides still hold, our old
-      // credentials and the current remote description's, and check its candidates again.
-      this.restartLocalIce(undo.credentials);
-      this.startedRemoteUfrag = undefined;
-      this.startTransports();
-      this.host.gathering.release();
+    if (undo?.iceGeneration) {
+      // The offer began an ICE generation: it is abandoned, and the current one (its checks,
+      // its selected pair, our credentials and the peer's) is as it was.
+      this.host.manager.abandonIceGeneration();
+      this.host.gathering.rollback();
+      if (undo.restartRequested) this.jsep.restartRequested = true;
     }
     this.host.sctpSlot.rolledBack();
     const changes = this.host.transceivers.rollback();
@@ -350,13 +342,13 @@ export class Negotiator {
   }
 
   /**
-   * Restarts our side of ICE (RFC 8445 §9): new credentials, gathering starts over (the
-   * candidates are announced again under the new ufrag, then end-of-candidates), the check
-   * list starts over; the old pair carries data until a new one is selected.
+   * Begins a new ICE generation on our side (RFC 8445 §9): new credentials, under which the
+   * candidates are announced again (then end-of-candidates, held until the description is
+   * set); the current generation runs on until the peer's credentials of the new one arrive.
    */
-  private restartLocalIce(credentials?: { ufrag: string; pwd: string }): void {
+  private beginIceGeneration(credentials?: { ufrag: string; pwd: string }): void {
     this.host.gathering.restart();
-    this.host.manager.restartIce(credentials);
+    this.host.manager.beginIceGeneration(credentials);
   }
 
   private async gather(): Promise<void> {

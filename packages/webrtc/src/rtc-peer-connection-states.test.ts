@@ -363,18 +363,34 @@ describe('RTCPeerConnection states on the virtual network', () => {
   it('keeps the connection when an offer that restarts ICE is rolled back, on either side', async () => {
     const { clock, a, b, events } = await connectedPair();
     await clock.runUntil(() => b.connectionState === 'connected', { timeoutMs: 1000 });
+    await clock.runUntil(() => a.iceConnectionState === 'completed', { timeoutMs: 10_000 });
     const ufrag = ufragOf(a);
+    const pairBefore = (await transportStats(a)).selectedCandidatePairId;
+    const pairsBefore = [...(await a.getStats()).values()].filter(
+      (s) => s.type === 'candidate-pair',
+    ).length;
+    events.length = 0;
     a.restartIce();
     await a.setLocalDescription();
     expect(ufragOf(a)).not.toBe(ufrag);
     await a.setLocalDescription({ type: 'rollback' });
     expect(a.signalingState).toBe('stable');
     expect(ufragOf(a)).toBe(ufrag);
-    events.length = 0;
-    // Consent keeps being asked and answered with the credentials both sides still hold.
+    // Consent keeps being asked and answered with the credentials both sides still hold. The
+    // rollback abandoned the generation the offer began: the current one was never touched
+    // (no state moved, the same pair, the same checks).
     await clock.advance(40_000);
+    expect(events).toEqual([]);
+    expect(a.iceConnectionState).toBe('completed');
     expect([a.connectionState, b.connectionState]).toEqual(['connected', 'connected']);
     expect((await transportStats(a)).iceLocalUsernameFragment).toBe(ufrag);
+    expect((await transportStats(a)).selectedCandidatePairId).toBe(pairBefore);
+    expect(
+      [...(await a.getStats()).values()].filter((s) => s.type === 'candidate-pair').length,
+    ).toBe(pairsBefore);
+    // restartIce() still asks for its restart: the next offer has new credentials (webrtc-pc
+    // [[LocalIceCredentialsToReplace]] is kept by a rollback).
+    expect((await a.createOffer()).sdp).not.toContain(`a=ice-ufrag:${ufrag}`);
     // The same when the peer's restart offer was applied here, then both sides roll back.
     const ufragB = ufragOf(b);
     b.restartIce();

@@ -123,8 +123,8 @@ describe('UdpMux: many agents on one port', () => {
     await clock.runUntil(() => allCompleted([p, other]), { timeoutMs: 5000 });
     const first = p.server.agent.localCredentials;
     // Both sides restart (as JSEP does) and exchange their new credentials.
-    const client = p.client.agent.restart();
-    const second = p.server.agent.restart();
+    const client = p.client.agent.beginGeneration();
+    const second = p.server.agent.beginGeneration();
     expect(mux.routeCounts.ufrags).toBe(3);
     p.client.agent.setRemoteCredentials(second.ufrag, second.pwd);
     p.server.agent.setRemoteCredentials(client.ufrag, client.pwd);
@@ -137,8 +137,11 @@ describe('UdpMux: many agents on one port', () => {
     p.client.agent.send(Buffer.from('after restart'));
     await clock.advance(20);
     expect(p.server.received.map(String)).toContain('after restart');
-    // A second restart: the first generation's ufrag is no longer routed.
-    p.server.agent.restart();
+    // A second restart, which the client answers: the first generation's ufrag is no longer
+    // routed once the third is current.
+    p.server.agent.beginGeneration();
+    expect(mux.routeCounts.ufrags).toBe(4);
+    p.server.agent.setRemoteCredentials(client.ufrag, client.pwd);
     const sock = await attacker.bindUdp({ port: 4001, onMessage: () => {} });
     cleanup.push(() => sock.close());
     sock.send(check(first.ufrag, 'x1y2', first.pwd), MUX_PORT, '203.0.113.1');
@@ -202,7 +205,7 @@ describe('UdpMux: many agents on one port', () => {
     const c = new Agent({ ...config, ufrag: 'other' }, () => {});
     cleanup.push(() => c.close());
     await c.gather();
-    expect(() => c.restart({ ufrag: 'same', pwd: 'r'.repeat(22) })).toThrow(IceConfigError);
+    expect(() => c.beginGeneration({ ufrag: 'same', pwd: 'r'.repeat(22) })).toThrow(IceConfigError);
     expect(mux.routeCounts.ufrags).toBe(2);
   });
 });

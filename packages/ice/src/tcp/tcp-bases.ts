@@ -112,7 +112,7 @@ export class TcpBases {
     const s = this.session;
     const share = mux.connect({ accept: (routed) => this.accept(routed) });
     try {
-      share.setCredentials([s.local, s.previousLocal]);
+      share.setCredentials(s.answeredCredentials());
     } catch (error) {
       void share.close();
       throw error;
@@ -147,7 +147,7 @@ export class TcpBases {
   /** Our credentials changed (ICE restart): new connections may use the new ufrag too. */
   credentialsChanged(): void {
     const s = this.session;
-    this.share?.setCredentials([s.local, s.previousLocal]);
+    this.share?.setCredentials(s.answeredCredentials());
     // The peer's active candidates of the new generation start a new wait.
     this.timer?.cancel();
     this.timer = undefined;

@@ -163,20 +163,20 @@ it('gathers from servers set since, at an ICE restart: fresh TURN credentials gi
   // New servers apply at the next restart (JSEP §4.1.18): a TURN allocation, then the end.
   const turnUrl = 'turn:203.0.113.10:3478?transport=udp';
   agent.setServers([{ urls: 'turn:203.0.113.10', username: 'alice', credential: 'secret' }]);
-  agent.restart();
+  agent.beginGeneration();
   await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
   expect(announced.splice(0)).toEqual(['host', `relay ${turnUrl}`, 'end']);
   expect(turn.allocationCount).toBe(1);
 
   // Nothing new: the candidates again (the relay's too), and no new allocation.
-  agent.restart();
+  agent.beginGeneration();
   await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
   expect(announced.splice(0)).toEqual(['host', `relay ${turnUrl}`, 'end']);
   expect(turn.allocationCount).toBe(1);
 
   // Fresh credentials (as a TURN REST service hands out): a new allocation.
   agent.setServers([{ urls: 'turn:203.0.113.10', username: 'bob', credential: 'fresh' }]);
-  agent.restart();
+  agent.beginGeneration();
   await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
   expect(announced.filter((a) => a.startsWith('relay'))).toHaveLength(2);
   expect(turn.allocationCount).toBe(2);
@@ -185,7 +185,7 @@ it('gathers from servers set since, at an ICE restart: fresh TURN credentials gi
   // A relay-only policy from then on: the host candidate is no longer announced (nor paired).
   announced.length = 0;
   agent.setServers([{ urls: 'turn:203.0.113.10', username: 'bob', credential: 'fresh' }], 'relay');
-  agent.restart();
+  agent.beginGeneration();
   await clock.runUntil(() => announced.includes('end'), { timeoutMs: 5000 });
   expect(announced.every((a) => a.startsWith('relay') || a === 'end')).toBe(true);
   expect(announced.at(-1)).toBe('end');
@@ -231,7 +231,7 @@ it('releases the allocation of replaced credentials once the restart selects a p
 
   a.agent.setServers([{ urls: 'turn:203.0.113.10', username: 'bob', credential: 'fresh' }]);
   const before = a.agent.selectedPair;
-  a.agent.restart();
+  a.agent.beginGeneration();
   await clock.runUntil(() => turn.allocationCount === 2, { timeoutMs: 5000 });
   expect(turn.allocationCount).toBe(2);
   await clock.advance(50);

@@ -180,7 +180,7 @@ describe('Manager media path', () => {
     b.setMediaRoutes({ extensionIds: { mid: MID_ID } });
     const credentials = { ufrag: 'rst1', pwd: 'restartPasswordOf22Chars' };
     b.start({ ...a.localParameters, ...credentials, dtlsRole: 'client', maxMessageSize: 262_144 });
-    a.restartIce(credentials);
+    a.beginIceGeneration(credentials);
     // Before an ICE restart, another fingerprint is refused, changing nothing.
     const restarted = {
       ...b.localParameters,
