@@ -18,6 +18,9 @@ import {
   NackGenerator,
   OutboundRtpStream,
   parseRtp,
+  payloaderFor,
+  RedEncoder,
+  RedPayloader,
   RtcpReporter,
   type RtcpPacket,
   type RtpPacket,
@@ -52,6 +55,26 @@ const log = debuglog('x:webrtc');
 export function sendCodecOf(sender: SenderState): SdpCodec | undefined {
   return sender.codecs.find((c) => !isAuxiliaryCodec(c.name));
 }
+
+/**
+ * The RED codec (RFC 2198) a sender wraps its send codec in, if any: as libwebrtc decides for
+ * audio, RED is sent when it is the first negotiated codec (the answer put it first: Chromium
+ * with its RED field trial on, or a `setCodecPreferences()` with red first) and carries the
+ * send codec (`a=fmtp:63 111/111` around Opus 111); plain `codec` otherwise.
+ */
+export function sendRedOf(sender: SenderState, codec: SdpCodec | undefined): SdpCodec | undefined {
+  const first = sender.codecs[0];
+  if (codec === undefined || first === undefined || first.name.toLowerCase() !== 'red')
+    return undefined;
+  return redPayloadTypes(first).every((pt) => pt === codec.payloadType) ? first : undefined;
+}
+
+/**
+ * The largest RED payload made of a forwarded packet (`writeRtp()`): the stream's 1200-byte
+ * packets less room for our header, its extensions and CSRCs. Redundancy that would pass it
+ * is left out; the forwarded payload itself always goes.
+ */
+const MAX_FORWARDED_RED_PAYLOAD = 1100;
 
 /** The RED codecs (RFC 2198) of each negotiation's receive codecs, by payload type. */
 const redCodecs = new WeakMap<readonly SdpCodec[], ReadonlyMap<number, SdpCodec>>();
@@ -118,7 +141,10 @@ export interface MediaSessionHost {
 interface Outbound {
   readonly stream: OutboundRtpStream;
   readonly layer: SendLayer;
+  /** The payload type on the wire: the codec's, or RED's around it. */
   readonly payloadType: number;
+  /** With RED: the encoder of the packets `writeRtp()` forwards (frames have the payloader's). */
+  readonly forwardRed: RedEncoder | undefined;
   readonly clockRate: number;
   readonly mimeType: string;
   /** The SSRC of the last packet `writeRtp()` forwarded: another one restarts the numbering. */
@@ -219,6 +245,8 @@ export class MediaSession {
     const out = this.outboundOf(sender, timing.rid);
     if (out === undefined) return false;
     const now = this.host.clock.now();
+    // A frame breaks a forwarded run: its numbering restarts after (see writeRtp).
+    out.forwardRed?.reset();
     // µs to the codec's clock (ToUint32 wraps it to 32 bits); the stream adds its offset.
     const rtpTimestamp = Math.round((timing.timestamp * out.clockRate) / 1e6) >>> 0;
     try {
@@ -246,7 +274,8 @@ export class MediaSession {
    * Forwards one RTP packet on `sender`'s stream (renumbered, our SSRC and payload type), the
    * stream of the encoding `rid` for a simulcast sender. A packet of another SSRC than the
    * last (a forwarded simulcast layer switched, another source) restarts the renumbering
-   * after what was sent, so the peer sees one stream without a jump (RFC 3550 §5.1).
+   * after what was sent, so the peer sees one stream without a jump (RFC 3550 §5.1). A
+   * sender that sends RED wraps each forwarded packet in it, repeating the ones just before.
    */
   writeRtp(sender: SenderState, bytes: Uint8Array, rid?: string): boolean {
     // A view: the stream writes a new packet (our SSRC, numbers, payload type, extensions)
@@ -261,8 +290,13 @@ export class MediaSession {
     if (out.forwardedSsrc !== packet.ssrc) {
       if (out.forwardedSsrc !== undefined) out.stream.resync();
       out.forwardedSsrc = packet.ssrc;
+      out.forwardRed?.reset();
     }
-    const sent = out.stream.sendRtp(packet, this.host.clock.now());
+    const wire =
+      out.forwardRed === undefined
+        ? packet
+        : out.forwardRed.wrap(packet, out.payloadType, MAX_FORWARDED_RED_PAYLOAD);
+    const sent = out.stream.sendRtp(wire, this.host.clock.now());
     this.sent(sender, out);
     return sent;
   }
@@ -298,8 +332,9 @@ export class MediaSession {
    * The stream of the sender's encoding for layer `rid` (see {@link layerIndexOf}) when it
    * may send now (webrtc-pc: negotiated to send, a track, the encoding active, not stopped,
    * the connection open), made on first use with the first negotiated codec that has a
-   * payloader; undefined (counted) otherwise. Each encoding has its own SSRC, RTX SSRC and
-   * rid (RFC 8852 §3.1 in every packet, the RepairedRtpStreamId on its retransmissions).
+   * payloader, in RED when the negotiation says so ({@link sendRedOf}); undefined (counted)
+   * otherwise. Each encoding has its own SSRC, RTX SSRC and rid (RFC 8852 §3.1 in every
+   * packet, the RepairedRtpStreamId on its retransmissions).
    */
   private outboundOf(sender: SenderState, rid?: string): Outbound | undefined {
     const t = sender.transceiver;
@@ -322,24 +357,32 @@ export class MediaSession {
       return undefined;
     }
     const codec = sendCodecOf(sender);
+    const red = sendRedOf(sender, codec);
+    const payloadType = red?.payloadType ?? codec?.payloadType;
     let streams = this.outbound.get(sender);
     const existing = streams?.[index];
-    if (existing !== undefined && existing.payloadType === codec?.payloadType) return existing;
+    if (existing !== undefined && existing.payloadType === payloadType) return existing;
     if (codec === undefined) {
       this.drops.noCodec++;
       return undefined;
     }
     const rtx = sender.codecs.find(
-      (c) => c.name.toLowerCase() === 'rtx' && c.parameters.apt === String(codec.payloadType),
+      (c) => c.name.toLowerCase() === 'rtx' && c.parameters.apt === String(payloadType),
     );
     const ssrc = layer.ssrc;
     let stream: OutboundRtpStream;
     try {
+      const mimeType = `${sender.kind}/${codec.name}`;
+      const primary = red === undefined ? undefined : payloaderFor(mimeType);
       stream = new OutboundRtpStream({
         ssrc,
-        payloadType: codec.payloadType,
+        payloadType: red?.payloadType ?? codec.payloadType,
         clockRate: codec.clockRate,
-        mimeType: `${sender.kind}/${codec.name}`,
+        mimeType,
+        // RFC 2198: the codec's payloads in RED, each with the one before (Chromium's distance).
+        ...(primary !== undefined
+          ? { payloader: new RedPayloader(primary, { payloadType: codec.payloadType }) }
+          : {}),
         kind: sender.kind,
         extensionIds: rtpExtensionIds(sender.headerExtensions),
         ...(t.mid !== null ? { mid: t.mid } : {}),
@@ -366,7 +409,9 @@ export class MediaSession {
     const out: Outbound = {
       stream,
       layer,
-      payloadType: codec.payloadType,
+      payloadType: red?.payloadType ?? codec.payloadType,
+      forwardRed:
+        red === undefined ? undefined : new RedEncoder({ payloadType: codec.payloadType }),
       clockRate: codec.clockRate,
       mimeType: `${sender.kind}/${codec.name}`,
       forwardedSsrc: undefined,

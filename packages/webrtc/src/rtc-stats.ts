@@ -347,7 +347,8 @@ export function rtpStats(
   const codecId = (pt: number): string | undefined => {
     const c = of.codecs.find((x) => x.payloadType === pt);
     if (c === undefined) return undefined;
-    const fmtp = formatFmtp(c.parameters);
+    // The line as written when it is not key=value pairs (RED's `111/111`, RFC 2198 §5).
+    const fmtp = c.fmtp ?? formatFmtp(c.parameters);
     const id = statsId(space, 'CIT', `${pt}|${c.name}|${fmtp}`);
     out.set(id, {
       id,
@@ -362,6 +363,7 @@ export function rtpStats(
     });
     return id;
   };
+  const codecIdOf = (pt: number | undefined) => (pt === undefined ? undefined : codecId(pt));
   if ('inbound' in of) {
     const streams = [...of.inbound.values()];
     const repairs = streams.filter((s) => s.repair);
@@ -410,7 +412,8 @@ export function rtpStats(
       transportId,
       ...(mid !== undefined ? { mid } : {}),
       ...(layer.rid !== undefined && of.layers.length > 1 ? { rid: layer.rid } : {}),
-      codecId: of.codecs[0] === undefined ? undefined : codecId(of.codecs[0].payloadType),
+      // The payload type its packets carry (RED's when it wraps Opus), else the first negotiated.
+      codecId: codecIdOf(layer.rtpStream?.payloadType ?? of.codecs[0]?.payloadType),
       packetsSent: layer.packetsSent,
       bytesSent: layer.bytesSent,
       active: of.encodings[index]?.active ?? true,

@@ -5,6 +5,7 @@
  * lists of `setCodecPreferences()`. Capabilities are the codecs and header extensions of
  * `sdp/jsep-media.ts`, which is what this stack offers and answers.
  */
+import { redPayloadTypes } from './sdp/codec-match.js';
 import { AUDIO_CODECS, HEADER_EXTENSIONS, VIDEO_CODECS } from './sdp/jsep-media.js';
 import { formatFmtp, type SdpCodec } from './sdp/rtp-media.js';
 
@@ -175,7 +176,8 @@ const isRepair = (mimeType: string): boolean => /\/(rtx|red|ulpfec|flexfec-03)$/
  * webrtc-pc `setCodecPreferences()` steps: duplicates dropped; a codec that is not one of
  * the receive capabilities, or a list of only RTX/RED/FEC, is an InvalidModificationError.
  * Returns the SDP codecs in preference order (RTX entries follow their codec when RTX is in
- * the list); `[]` restores the default.
+ * the list; RED, RFC 2198, stays where it is listed when the codec it carries is listed too,
+ * so that red first makes a sender send RED); `[]` restores the default.
  */
 export function preferredCodecs(
   kind: 'audio' | 'video',
@@ -209,7 +211,7 @@ export function preferredCodecs(
   const withRtx = unique.some((c) => /\/rtx$/i.test(c.mimeType));
   const out: SdpCodec[] = [];
   for (const c of unique) {
-    if (isRepair(c.mimeType)) continue;
+    if (isRepair(c.mimeType) && !/\/red$/i.test(c.mimeType)) continue;
     const entry = table.find(
       (t) => t.name.toLowerCase() !== 'rtx' && sameRtpCodec(codecOf(kind, t), c),
     );
@@ -220,7 +222,12 @@ export function preferredCodecs(
     );
     if (withRtx && rtx !== undefined) out.push(rtx);
   }
-  return out;
+  // A RED whose carried codec is not in the list protects nothing (RFC 2198 §5: its fmtp).
+  return out.filter(
+    (c) =>
+      c.name.toLowerCase() !== 'red' ||
+      redPayloadTypes(c).every((pt) => out.some((o) => o.payloadType === pt && o !== c)),
+  );
 }
 
 /** RFC 8851 §10: rid-id = 1*(alpha-numeric / "-" / "_"); browsers cap it at 255 characters. */

@@ -61,8 +61,20 @@ export interface Depacketizer {
  * `RtpConfigurationError`.
  */
 export interface Payloader {
-  /** The payloads of `frame`, in order; the caller sets the marker bit on the last one (video). */
-  packetize(frame: Uint8Array, maxPayloadSize: number): Uint8Array[];
+  /**
+   * The payloads of `frame`, in order; the caller sets the marker bit on the last one (video).
+   * `position` says where they go in the stream; a payloader that refers to earlier packets
+   * (RED, RFC 2198) needs it, the others ignore it.
+   */
+  packetize(frame: Uint8Array, maxPayloadSize: number, position?: PayloadPosition): Uint8Array[];
+}
+
+/** Where a frame's payloads go in their RTP stream (what `OutboundRtpStream.sendFrame` passes on). */
+export interface PayloadPosition {
+  /** The sequence number of the first payload's packet; the next ones follow by one (mod 2^16). */
+  readonly sequenceNumber: number;
+  /** The RTP timestamp of the frame's packets as sent (the stream's random offset included). */
+  readonly timestamp: number;
 }
 
 const scratch: Uint8Array[] = [];

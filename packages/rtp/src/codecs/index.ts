@@ -2,7 +2,7 @@ export type { Av1DepacketizerOptions } from './av1.js';
 export { AV1_N, AV1_Y, AV1_Z, Av1Depacketizer, Av1ObuType } from './av1.js';
 export type { Av1PayloaderOptions } from './av1-payloader.js';
 export { Av1Payloader } from './av1-payloader.js';
-export type { Depacketizer, Payloader, RtpPayloadView } from './depacketizer.js';
+export type { Depacketizer, PayloadPosition, Payloader, RtpPayloadView } from './depacketizer.js';
 export { assembleFrame } from './depacketizer.js';
 export type { G711PayloaderOptions } from './g711.js';
 export { G711Depacketizer, G711Payloader } from './g711.js';
@@ -20,7 +20,11 @@ export {
   buildRedPayload,
   parseRedPayload,
   type RedBlock,
+  RedEncoder,
+  type RedEncoderCounters,
+  type RedEncoderOptions,
   type RedFailure,
+  RedPayloader,
   unwrapRedPacket,
 } from './red.js';
 export type { DepacketizerOptions, PayloaderOptions } from './registry.js';

@@ -9,6 +9,7 @@ import { RtpConfigurationError } from '../errors.js';
 import type { RtpPacket } from '../packet/rtp-packet.js';
 import { serializeRtp } from '../packet/serialize.js';
 import { parseRtp } from '../packet/rtp-packet.js';
+import type { PayloadPosition, Payloader } from './depacketizer.js';
 
 /** One block of a RED payload (RFC 2198 §3). */
 export interface RedBlock {
@@ -131,4 +132,231 @@ export function buildRedPayload(
   }
   out.set(primary.payload, at);
   return out;
+}
+
+/** RFC 2198 §3: the largest timestamp offset (14 bits) and block length (10 bits). */
+const MAX_OFFSET = 0x3fff;
+const MAX_LENGTH = 0x3ff;
+/** The most earlier payloads a {@link RedEncoder} repeats. */
+const MAX_DISTANCE = 3;
+
+/** Options of a {@link RedEncoder}. */
+export interface RedEncoderOptions {
+  /** The payload type of the encoding RED carries (Opus's, e.g. 111): the type of every block. */
+  readonly payloadType: number;
+  /**
+   * How many earlier payloads each packet repeats (the redundancy distance), 0 to 3. Default
+   * 1, as Chromium sends: one lost packet in a row is repaired at the cost of about twice the
+   * bitrate.
+   */
+  readonly distance?: number;
+}
+
+/** What a {@link RedEncoder} did, since it was made. */
+export interface RedEncoderCounters {
+  /** RED payloads made. */
+  readonly payloads: number;
+  /** Redundant blocks they carried. */
+  readonly redundantBlocks: number;
+  /**
+   * Earlier payloads left out although kept, because they are too far back for a 14-bit
+   * timestamp offset (an Opus DTX pause) or not earlier at all.
+   */
+  readonly skippedOffset: number;
+  /** Earlier payloads left out for a length that 10 bits cannot say (1024 bytes or more). */
+  readonly skippedLength: number;
+  /** Earlier payloads left out because they did not fit the packet's size limit. */
+  readonly skippedSize: number;
+  /**
+   * Earlier payloads missing: the packets just before were not this encoder's (a telephone
+   * event among the audio, a gap in forwarded numbers), so nothing older is repeated.
+   */
+  readonly skippedGap: number;
+}
+
+interface Sent {
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Makes RED payloads (RFC 2198) of a stream's payloads, as Chromium sends Opus: each packet
+ * carries its own payload (the primary) after copies of the payloads of the `distance` packets
+ * just before it, oldest first. A receiver reads a redundant block at distance `k` from the
+ * primary as the packet of sequence number `seq − k` (as {@link unwrapRedPacket} does), so the
+ * blocks are always the packets right before, without a hole: the run stops at the first
+ * earlier payload that is missing (another packet took that sequence number) or that cannot be
+ * described or does not fit (RFC 2198 §3: a timestamp offset of 1 to 2^14 − 1, a length below
+ * 2^10; the packet's size limit). The primary always goes, so a packet is never lost to RED and
+ * never malformed. One encoder a stream: it keeps the last `distance` payloads.
+ *
+ * ```ts
+ * const red = new RedEncoder({ payloadType: 111 }); // red/48000/2 with a=fmtp:63 111/111
+ * const payload = red.encode(opusPacket, { sequenceNumber, timestamp }, 1150);
+ * ```
+ */
+export class RedEncoder {
+  /** The payload type of the blocks (the encoding RED carries). */
+  readonly payloadType: number;
+  /** How many earlier payloads a packet repeats at most. */
+  readonly distance: number;
+  /** The last payloads encoded, newest first. */
+  private readonly history: Sent[] = [];
+  private readonly counters = {
+    payloads: 0,
+    redundantBlocks: 0,
+    skippedOffset: 0,
+    skippedLength: 0,
+    skippedSize: 0,
+    skippedGap: 0,
+  };
+
+  /** Throws {@link RtpConfigurationError} for a payload type or distance out of range. */
+  constructor(options: RedEncoderOptions) {
+    const distance = options.distance ?? 1;
+    if (
+      !Number.isInteger(options.payloadType) ||
+      options.payloadType < 0 ||
+      options.payloadType > 127
+    )
+      throw new RtpConfigurationError(
+        `RedEncoder: payloadType ${options.payloadType} is out of range (an integer from 0 to 127)`,
+      );
+    if (!Number.isInteger(distance) || distance < 0 || distance > MAX_DISTANCE)
+      throw new RtpConfigurationError(
+        `RedEncoder: distance ${distance} is out of range (an integer from 0 to ${MAX_DISTANCE})`,
+      );
+    this.payloadType = options.payloadType;
+    this.distance = distance;
+  }
+
+  /**
+   * The RED payload of `primary`, to be sent in the packet at `position`, with as many of the
+   * earlier payloads as the rules above allow and `maxPayloadSize` bytes hold (the primary and
+   * its one-byte header always go, even past it). Keeps a copy of `primary` for the next ones.
+   */
+  encode(
+    primary: Uint8Array,
+    position: PayloadPosition,
+    maxPayloadSize = Number.POSITIVE_INFINITY,
+  ): Uint8Array {
+    const c = this.counters;
+    const redundant: RedBlock[] = [];
+    let size = 1 + primary.length;
+    for (let k = 1; k <= this.distance; k++) {
+      const seq = (position.sequenceNumber - k) & 0xffff;
+      const earlier = this.history.find((h) => h.sequenceNumber === seq);
+      if (earlier === undefined) {
+        // Nothing kept yet (the stream's first packets) is no gap.
+        if (this.history.length > 0) c.skippedGap++;
+        break;
+      }
+      const offset = (position.timestamp - earlier.timestamp) >>> 0;
+      if (offset === 0 || offset > MAX_OFFSET) {
+        c.skippedOffset++;
+        break;
+      }
+      if (earlier.payload.length > MAX_LENGTH) {
+        c.skippedLength++;
+        break;
+      }
+      if (size + 4 + earlier.payload.length > maxPayloadSize) {
+        c.skippedSize++;
+        break;
+      }
+      size += 4 + earlier.payload.length;
+      redundant.unshift({
+        payloadType: this.payloadType,
+        timestampOffset: offset,
+        payload: earlier.payload,
+      });
+    }
+    c.payloads++;
+    c.redundantBlocks += redundant.length;
+    if (this.distance > 0) {
+      this.history.unshift({
+        sequenceNumber: position.sequenceNumber & 0xffff,
+        timestamp: position.timestamp >>> 0,
+        payload: primary.slice(),
+      });
+      if (this.history.length > this.distance) this.history.length = this.distance;
+    }
+    return buildRedPayload({ payloadType: this.payloadType, payload: primary }, redundant);
+  }
+
+  /**
+   * The RED packet that stands for `packet` (a packet of the carried encoding, e.g. one an SFU
+   * forwards): its sequence number, timestamp, SSRC, marker bit and CSRCs, payload type
+   * `redPayloadType`, and its payload encoded as {@link RedEncoder.encode} does. Header
+   * extensions and padding are not copied.
+   */
+  wrap(packet: RtpPacket, redPayloadType: number, maxPayloadSize?: number): RtpPacket {
+    const payload = this.encode(packet.payload, packet, maxPayloadSize);
+    const bytes = serializeRtp({
+      payloadType: redPayloadType,
+      sequenceNumber: packet.sequenceNumber,
+      timestamp: packet.timestamp,
+      ssrc: packet.ssrc,
+      marker: packet.marker,
+      ...(packet.csrcs.length > 0 ? { csrcs: packet.csrcs } : {}),
+      payload,
+    });
+    const parsed = parseRtp(bytes);
+    // What serializeRtp wrote always parses.
+    if (typeof parsed === 'string') throw new RtpConfigurationError(`RedEncoder.wrap: ${parsed}`);
+    return parsed;
+  }
+
+  /** Forgets the payloads kept: the next packet repeats none (a new source, a new numbering). */
+  reset(): void {
+    this.history.length = 0;
+  }
+
+  /** What it did so far (a copy). */
+  get stats(): RedEncoderCounters {
+    return { ...this.counters };
+  }
+}
+
+/**
+ * A payloader that sends another one's payloads as RED (RFC 2198), e.g. Opus with the previous
+ * packet's frame repeated, in a stream whose payload type is RED's: each payload of `primary`
+ * goes through a {@link RedEncoder}. The primary payloader gets one byte less than the limit
+ * (the RED header), so a frame that fits plain fits as RED; redundancy only takes the room
+ * that is left. Without a `position` (a caller that does not say where the packets go) the
+ * payloads go as RED without redundancy.
+ */
+export class RedPayloader implements Payloader {
+  /** The encoder, for its counters. */
+  readonly encoder: RedEncoder;
+
+  /**
+   * `primary` makes the payloads RED carries (one per stream, e.g. an `OpusPayloader`);
+   * `options` as {@link RedEncoder}'s. Throws {@link RtpConfigurationError} like it.
+   */
+  constructor(
+    private readonly primary: Payloader,
+    options: RedEncoderOptions,
+  ) {
+    this.encoder = new RedEncoder(options);
+  }
+
+  /** The RED payloads of `frame` (see {@link RedEncoder.encode}). */
+  packetize(frame: Uint8Array, maxPayloadSize: number, position?: PayloadPosition): Uint8Array[] {
+    const payloads = this.primary.packetize(frame, maxPayloadSize - 1, position);
+    if (position === undefined) {
+      this.encoder.reset();
+      return payloads.map((p) =>
+        buildRedPayload({ payloadType: this.encoder.payloadType, payload: p }),
+      );
+    }
+    return payloads.map((p, i) =>
+      this.encoder.encode(
+        p,
+        { sequenceNumber: (position.sequenceNumber + i) & 0xffff, timestamp: position.timestamp },
+        maxPayloadSize,
+      ),
+    );
+  }
 }

@@ -185,7 +185,10 @@ export class OutboundRtpStream {
       payload: new Uint8Array(0),
     });
     const reserve = this.options.rtx !== undefined ? RTX_OVERHEAD : 0;
-    const payloads = payloader.packetize(frame, this.maxPacketSize - header - reserve);
+    const payloads = payloader.packetize(frame, this.maxPacketSize - header - reserve, {
+      sequenceNumber: this.nextSequenceNumber,
+      timestamp,
+    });
     const video = this.kind === 'video';
     const last = payloads.length - 1;
     this.forwarding = false;

@@ -74,14 +74,15 @@ const telephoneEvent = (payloadType: number, clockRate: number): SdpCodec => ({
 /**
  * Audio codecs we send and receive, in our order of preference, with the payload types of our
  * offers (Chromium's numbers, so that an SFU forwarding between us and a browser rarely has to
- * rewrite them): Opus (RFC 7587) with RED around it (RFC 2198, received only), then G.711
+ * rewrite them): Opus (RFC 7587) with RED around it (RFC 2198), then G.711
  * (RFC 3551), then RFC 4733 telephone events at
  * the clock rate of each (what `RTCDTMFSender` sends; DTMF goes at the rate of the audio codec).
  */
 export const AUDIO_CODECS: readonly SdpCodec[] = [
   codec(111, 'opus', 48000, { minptime: '10', useinbandfec: '1' }, [feedback('transport-cc')], 2),
   // RFC 2198 redundancy around Opus, as Chromium offers it: we take it (a lost packet's frame
-  // comes with the next one) and send plain Opus.
+  // comes with the next one), and send it when the answer puts it first (as Chromium does,
+  // e.g. after setCodecPreferences() with red first); after Opus, we send plain Opus.
   { ...codec(63, 'red', 48000, {}, [], 2), fmtp: '111/111' },
   codec(0, 'PCMU', 8000),
   codec(8, 'PCMA', 8000),
