@@ -317,6 +317,27 @@ describe('RTCRtpTransceiver.setCodecPreferences()', () => {
         .codecs.map((c) => c.payloadType),
     ).toEqual([102, 104]);
   });
+
+  it("answers in the order of the answerer's preferences, and both sides then send the codec it put first", async () => {
+    peers = virtualPeers({ seed: 6 });
+    const { a, b } = peers;
+    a.addTransceiver('video'); // offers VP8 first
+    await a.setLocalDescription();
+    const offered = sections(a.localDescription!.sdp)[0]!.formats;
+    await b.setRemoteDescription(a.localDescription!);
+    const bt = b.getTransceivers()[0]!;
+    const h264 = caps('video').filter((c) => c.mimeType === 'video/H264');
+    const vp8 = caps('video').filter((c) => c.mimeType === 'video/VP8');
+    bt.setCodecPreferences([...h264, ...vp8]);
+    await b.setLocalDescription();
+    const answered = sections(b.localDescription!.sdp)[0]!.formats;
+    // The offer put VP8 (96) before H264; the answer follows the preferences (JSEP §5.3.1).
+    expect(offered.indexOf('96')).toBeLessThan(offered.indexOf('102'));
+    expect(answered.indexOf('102')).toBeLessThan(answered.indexOf('96'));
+    await a.setRemoteDescription(b.localDescription!);
+    const first = (t: RTCRtpTransceiver) => t.sender.getParameters().codecs[0]!.mimeType;
+    expect([first(a.getTransceivers()[0]!), first(bt)]).toEqual(['video/H264', 'video/H264']);
+  });
 });
 
 describe('renegotiation', () => {

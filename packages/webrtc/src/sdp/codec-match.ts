@@ -100,13 +100,16 @@ export function sameCodec(a: SdpCodec, b: SdpCodec): boolean {
 
 /**
  * The codecs of an answer (JSEP §5.3.1): the offered ones that match a codec of `supported`,
- * in the offer's order and with the offer's payload types and format parameters, each with
- * the RTCP feedback both sides listed; an `rtx` stays when the codec its `apt` names stays,
- * a `red` when the codecs its fmtp names stay.
+ * with the offer's payload types and format parameters, each with the RTCP feedback both
+ * sides listed; an `rtx` stays when the codec its `apt` names stays, a `red` when the codecs
+ * its fmtp names stay. In the offer's order, or, when `supported` are the answerer's codec
+ * preferences (`setCodecPreferences()`), in theirs (JSEP §5.3.1: "in the corresponding
+ * order"), each `rtx` right after the codec it repairs.
  */
 export function answerCodecs(
   offered: readonly SdpCodec[],
   supported: readonly SdpCodec[],
+  order: 'offer' | 'preferences' = 'offer',
 ): SdpCodec[] {
   const kept = new Map<number, SdpCodec>();
   for (const codec of offered) {
@@ -132,6 +135,21 @@ export function answerCodecs(
     if (lower(codec.name) === 'red' && !redPayloadTypes(codec).every((pt) => kept.has(pt)))
       continue;
     out.push(k);
+  }
+  return order === 'offer' ? out : inPreferenceOrder(out, supported);
+}
+
+/** `codecs` ordered as `preferences` list them, each `rtx` after the codec its `apt` names. */
+function inPreferenceOrder(codecs: SdpCodec[], preferences: readonly SdpCodec[]): SdpCodec[] {
+  const isRtx = (c: SdpCodec) => lower(c.name) === 'rtx';
+  const rank = (c: SdpCodec) => preferences.findIndex((p) => !isRtx(p) && sameCodec(p, c));
+  // Array.prototype.sort is stable: codecs ranked alike keep the offer's order.
+  const primaries = codecs.filter((c) => !isRtx(c)).sort((a, b) => rank(a) - rank(b));
+  const out: SdpCodec[] = [];
+  for (const codec of primaries) {
+    out.push(codec);
+    for (const rtx of codecs)
+      if (isRtx(rtx) && Number(param(rtx, 'apt')) === codec.payloadType) out.push(rtx);
   }
   return out;
 }

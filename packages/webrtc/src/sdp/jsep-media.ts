@@ -362,7 +362,8 @@ export function isRemoteRtpProblem(
 
 /**
  * What we answer for one offered RTP section (JSEP §5.3.1): the codecs we support of the
- * offer (its payload types and order; RTX kept when its codec is), the extensions we
+ * offer (its payload types, in its order or our codec preferences'; RTX kept when its codec
+ * is), the extensions we
  * understand (its ids), the direction from the offer's and ours; `undefined` when no codec
  * matches (the section is then rejected).
  */
@@ -379,7 +380,12 @@ export function answerRtpSection(
   },
 ): LocalRtpSection | undefined {
   const supported = local.codecs ?? (offered.kind === 'audio' ? AUDIO_CODECS : VIDEO_CODECS);
-  const codecs = answerCodecs(offered.media.codecs, supported);
+  // JSEP §5.3.1: with codec preferences set, the answer lists the codecs in their order.
+  const codecs = answerCodecs(
+    offered.media.codecs,
+    supported,
+    local.codecs !== undefined ? 'preferences' : 'offer',
+  );
   // Nothing but RTX or telephone events in common: no codec to carry the track.
   if (codecs.every((c) => c.name.toLowerCase() === 'rtx' || isTelephoneEvent(c))) return undefined;
   const dir = answerDirection(offered.direction, local.direction);

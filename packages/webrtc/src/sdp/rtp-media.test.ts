@@ -329,4 +329,27 @@ describe('codec matching (JSEP §5.3.1)', () => {
     expect(answerCodecs(offered, supported.slice(0, 2)).some((c) => c.name === 'rtx')).toBe(false);
     expect(answerCodecs(offered, [codec('H265')])).toEqual([]);
   });
+
+  it("answers in the order of the answerer's codec preferences when it set them (JSEP §5.3.1), each RTX after its codec", () => {
+    const [, video] = rtpSections('chromium-track-offer.sdp');
+    const offered = media(video!).codecs;
+    const h264 = codec('H264', { 'profile-level-id': '42e01f', 'packetization-mode': '1' });
+    const preferences = [h264, codec('VP8'), codec('rtx')];
+    const answer = answerCodecs(offered, preferences, 'preferences');
+    const primaries = answer.filter((c) => c.name !== 'rtx').map((c) => c.name);
+    // Every H264 the offer has that matches comes before VP8, against the offer's order.
+    expect(primaries.indexOf('VP8')).toBeGreaterThan(primaries.lastIndexOf('H264'));
+    expect(offered.findIndex((c) => c.name === 'VP8')).toBeLessThan(
+      offered.findIndex((c) => c.name === 'H264'),
+    );
+    answer.forEach((c, i) => {
+      if (c.name === 'rtx') expect(String(answer[i - 1]!.payloadType)).toBe(c.parameters.apt);
+    });
+    // The same codecs as in the offer's order, only reordered.
+    expect(answer.map((c) => c.payloadType).sort()).toEqual(
+      answerCodecs(offered, preferences)
+        .map((c) => c.payloadType)
+        .sort(),
+    );
+  });
 });
