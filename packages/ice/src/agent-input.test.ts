@@ -10,7 +10,7 @@ import { StunAttr, StunClass, StunMethod } from './stun/constants.js';
 import { decodeStun } from './stun/message.js';
 import { StunWriter } from './stun/writer.js';
 import { cleanupAfterEach, lanWith } from './testing-lan.js';
-import { connectPair } from './testing-pair.js';
+import { connectPair, makeSide, type Side } from './testing-pair.js';
 
 const cleanup = cleanupAfterEach();
 const lan = () => lanWith(cleanup, 2);
@@ -315,6 +315,35 @@ describe('relay candidates (the place for the TURN client, issue 5)', () => {
     expect(relaySocket.closed).toBe(false);
     await a.agent.close();
     expect(relaySocket.closed).toBe(true);
+  });
+});
+
+describe('consent before nomination', () => {
+  it('a controlled agent sending on a valid pair fails when the peer goes before nominating (RFC 7675)', async () => {
+    const { clock, ha, hb } = lan();
+    let b: Side | undefined;
+    const a = makeSide(ha, clock, { controlling: true }, () => b);
+    b = makeSide(hb, clock, { controlling: false }, () => a);
+    cleanup.push(async () => {
+      await a.agent.close();
+      await b!.agent.close();
+    });
+    a.agent.setRemoteCredentials(b.agent.localCredentials.ufrag, b.agent.localCredentials.pwd);
+    b.agent.setRemoteCredentials(a.agent.localCredentials.ufrag, a.agent.localCredentials.pwd);
+    const gathered = Promise.all([a.agent.gather(), b.agent.gather()]);
+    await clock.runUntil(() => b!.states.some((x) => x.state === S.Connected), {
+      timeoutMs: 5000,
+    });
+    await gathered;
+    await a.agent.close();
+    expect(b.agent.selectedPair?.nominated).toBe(false);
+    expect(b.states.at(-1)!.cause.kind).toBe('pair-valid');
+    // B stops hearing A: disconnected, then consent expires on the pair it sends on.
+    expect(await clock.runUntil(() => b!.agent.state === S.Failed, { timeoutMs: 60_000 })).toBe(
+      true,
+    );
+    expect(b.states.map((x) => x.cause.kind).slice(-2)).toEqual(['no-packets', 'consent-expired']);
+    expect(b.agent.send(Buffer.from('x'))).toBe(false);
   });
 });
 

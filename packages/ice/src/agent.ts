@@ -76,11 +76,17 @@ export class Agent {
       (tx, outcome) => this.outcomes.apply(tx, outcome),
       () => this.transitions.checksStarted(),
     );
-    this.nomination = new Nomination(session, this.checks, (pair) => {
-      this.liveness.watch(pair);
-      this.transitions.selected(pair);
-      this.gathering.releaseSuperseded(pair.base);
-    });
+    this.nomination = new Nomination(
+      session,
+      this.checks,
+      (pair) => {
+        this.liveness.watch(pair);
+        this.transitions.selected(pair);
+        this.gathering.releaseSuperseded(pair.base);
+      },
+      // RFC 7675 §5.1: consent is for every pair that carries data, also before nomination.
+      (pair) => this.liveness.watch(pair),
+    );
     this.pairing = new Pairing(session, this.checks, this.nomination);
     this.gathering = new Gathering(
       session,

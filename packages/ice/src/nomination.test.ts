@@ -18,7 +18,12 @@ function setup(controlling: boolean) {
   });
   const checks = new ConnectivityChecks(t.session, () => {});
   const hooked: CandidatePair[] = [];
-  const nomination = new Nomination(t.session, checks, (pair) => hooked.push(pair));
+  const nomination = new Nomination(
+    t.session,
+    checks,
+    (pair) => hooked.push(pair),
+    () => {},
+  );
   const base = recordingBase(0, '10.0.0.1', 4000);
   /** A pair whose remote has local preference `pref` (a higher one: a higher pair priority). */
   const pair = (port: number, pref: number, state: PairState): CandidatePair => {

@@ -29,6 +29,8 @@ export class Nomination {
     private readonly session: AgentSession,
     private readonly checks: ConnectivityChecks,
     private readonly onSelected: (pair: CandidatePair) => void,
+    /** A valid pair carries data before any is selected: consent is watched on it too. */
+    private readonly onProvisional: (pair: CandidatePair) => void,
   ) {}
 
   /** The nominated pair selected in this or an earlier ICE generation, if any. */
@@ -55,6 +57,7 @@ export class Nomination {
     this.provisional = next;
     if (next === undefined) return;
     log('data on valid pair %s before nomination', next.toString());
+    this.onProvisional(next);
     const s = this.session;
     s.callUser('onSelectedPairChange', s.config.onSelectedPairChange, next, { kind: 'valid' });
   }

@@ -11,7 +11,16 @@ import { candidate, recordingBase, testSession } from './testing-session.js';
 function setup() {
   const t = testSession();
   const checks = new ConnectivityChecks(t.session, () => {});
-  const pairing = new Pairing(t.session, checks, new Nomination(t.session, checks, () => {}));
+  const pairing = new Pairing(
+    t.session,
+    checks,
+    new Nomination(
+      t.session,
+      checks,
+      () => {},
+      () => {},
+    ),
+  );
   return { ...t, checks, pairing };
 }
 

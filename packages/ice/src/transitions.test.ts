@@ -19,10 +19,15 @@ import { StateTransitions } from './transitions.js';
 function setup() {
   const t = testSession({ transportPolicy: 'relay', mdns: 'off' });
   const checks = new ConnectivityChecks(t.session, () => {});
-  const nomination = new Nomination(t.session, checks, (pair) => {
-    liveness.watch(pair);
-    transitions.selected(pair);
-  });
+  const nomination = new Nomination(
+    t.session,
+    checks,
+    (pair) => {
+      liveness.watch(pair);
+      transitions.selected(pair);
+    },
+    (pair) => liveness.watch(pair),
+  );
   const pairing = new Pairing(t.session, checks, nomination);
   const gathering = new Gathering(
     t.session,

@@ -132,6 +132,12 @@ export class StateTransitions implements LivenessEvents {
     log('consent expired on %s', pair.toString());
     // RFC 7675 §5.2: the pair may carry nothing more; it counts as failed (webrtc-stats too).
     this.session.list.setPairState(pair, PairState.Failed);
+    const { nomination } = this.parts;
+    if (nomination.selected === undefined) {
+      // A valid pair that carried data before nomination: another valid one may take over.
+      nomination.refreshProvisional();
+      if (nomination.dataPair !== undefined) return;
+    }
     this.fail({ kind: 'consent-expired', pair, silentMs });
   }
 

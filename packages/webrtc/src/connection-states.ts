@@ -93,7 +93,9 @@ export class ConnectionStates {
         // [[IceConnectionState]] and [[ConnectionState]].
         this.update(cause, () => {
           this.firePair();
-          iceTransport.dispatchEvent(new RTCStateChangeEvent('statechange', cause));
+          // A `selectedcandidatepairchange` listener may have closed the connection.
+          if (!this.closed)
+            iceTransport.dispatchEvent(new RTCStateChangeEvent('statechange', cause));
         });
         return true;
       }
@@ -107,6 +109,8 @@ export class ConnectionStates {
           dtlsTransportControl().setState(dtlsTransport, state, cause);
           const error = new RTCError(dtlsErrorInit(event.cause), cause.message);
           dtlsTransport.dispatchEvent(new RTCErrorEvent('error', { error, cause }));
+          // An `error` listener may have closed the connection: nothing more fires.
+          if (this.closed) return true;
         } else {
           dtlsTransportControl().setState(dtlsTransport, state, cause);
           // [[RemoteCertificates]]: the chain in use by the peer, set on `connected`.

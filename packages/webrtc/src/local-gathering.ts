@@ -93,11 +93,13 @@ export class LocalGathering {
     if (this.state === state) return;
     this.setState(state);
     if (state === 'complete') {
-      this.announce(() =>
+      this.announce(() => {
+        // A listener of the state events may have closed the connection.
+        if (this.closed) return;
         this.target.dispatchEvent(
           new RTCPeerConnectionIceEvent('icecandidate', { candidate: null }),
-        ),
-      );
+        );
+      });
     }
   }
 
@@ -163,8 +165,11 @@ export class LocalGathering {
   private setState(state: RTCIceGatheringState): void {
     this.state = state;
     this.announce(() => {
+      if (this.closed) return;
       iceTransportControl().setGatheringState(this.iceTransport, state);
       this.iceTransport.dispatchEvent(new Event('gatheringstatechange'));
+      // Nothing fires once a listener closed the connection (webrtc-pc close()).
+      if (this.closed) return;
       this.target.dispatchEvent(new Event('icegatheringstatechange'));
     });
   }
