@@ -1,6 +1,7 @@
 /**
  * Congestion control primitives: TWCC feedback on the receiver side, GCC-style send-side
- * bandwidth estimation and pacing on the sender side. Packet-level objects with no clock.
+ * bandwidth estimation, probing and pacing on the sender side. Packet-level objects with no
+ * clock.
  *
  * @packageDocumentation
  */
@@ -17,7 +18,18 @@ export {
 export { type GroupDelta, type PacketGroupOptions, PacketGrouper } from './inter-arrival.js';
 export { LinkCapacityEstimator } from './link-capacity.js';
 export { LossBasedEstimator, type LossBasedOptions } from './loss-based.js';
-export { type PacedPacketKind, Pacer, type PacerOptions } from './pacer.js';
+export {
+  type PacedPacket,
+  type PacedPacketKind,
+  Pacer,
+  type PacerOptions,
+  type PaddingPacket,
+} from './pacer.js';
+export {
+  type ProbeCluster,
+  ProbeController,
+  type ProbeControllerOptions,
+} from './probe-controller.js';
 export { RembEstimator, type RembEstimatorOptions } from './remb-estimator.js';
 export {
   type BandwidthEstimateDetails,

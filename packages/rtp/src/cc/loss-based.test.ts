@@ -20,6 +20,16 @@ describe('LossBasedEstimator (gcc-02 §6)', () => {
     expect(v).toBe(1_000_000 * 1.08 + 1000);
   });
 
+  it('after reset (a probe), increases from the new value, not from the lowest of the last second', () => {
+    const l = new LossBasedEstimator({ startBitrateBps: 300_000 });
+    l.onPacketResults(0, 100);
+    l.update(0, Number.POSITIVE_INFINITY, 100);
+    l.setEstimate(2_000_000);
+    expect(l.update(100, Number.POSITIVE_INFINITY, 100)).toBe(Math.round(300_000 * 1.08) + 1000);
+    l.reset(2_000_000);
+    expect(l.update(200, Number.POSITIVE_INFINITY, 100)).toBe(2_000_000 * 1.08 + 1000);
+  });
+
   it('holds between 2 % and 10 %', () => {
     const l = new LossBasedEstimator({ startBitrateBps: 1_000_000 });
     l.onPacketResults(5, 100);

@@ -96,6 +96,15 @@ export class LossBasedEstimator {
     this.current = bps;
   }
 
+  /**
+   * Sets the estimate and forgets the lowest estimates of the last second, so that the next
+   * increase starts from it (libwebrtc `SetSendBitrate`, after a probe).
+   */
+  reset(bps: number): void {
+    this.current = bps;
+    this.minHistory.length = 0;
+  }
+
   private pushHistory(nowMs: number): void {
     const h = this.minHistory;
     while (h.length > 0 && h[0]!.t + INCREASE_INTERVAL_MS < nowMs) h.shift();

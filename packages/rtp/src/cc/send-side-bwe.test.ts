@@ -134,3 +134,83 @@ describe('SendSideBandwidthEstimator (GCC from TWCC)', () => {
     expect(bwe.details.roundTripTimeMs).toBe(80);
   });
 });
+
+describe('SendSideBandwidthEstimator with probes (libwebrtc goog_cc)', () => {
+  /**
+   * 300 kb/s for 1 s (1000-byte packets, 50 ms one way), then a probe cluster of 6 packets of
+   * 1000 bytes 4 ms apart (2 Mb/s) arriving `probeArrivalGapMs` apart, then a feedback.
+   */
+  function probe(probeArrivalGapMs: number, delayGrowth = 0): SendSideBandwidthEstimator {
+    const r: Run = { bwe: new SendSideBandwidthEstimator(), seq: 0, fbCount: 0 };
+    run(r, 0, 1000, 300_000, (t) => 50 + t * delayGrowth);
+    const arrivals: { sequenceNumber: number; arrivalTimeUs: number }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const seq = r.seq++ & 0xffff;
+      const t = 1000 + i * 4;
+      r.bwe.onPacketSent({
+        transportSequenceNumber: seq,
+        sizeBytes: 1000,
+        sendTimeMs: t,
+        probeClusterId: 1,
+      });
+      arrivals.push({
+        sequenceNumber: seq,
+        arrivalTimeUs: Math.round((1050 + 1000 * delayGrowth + i * probeArrivalGapMs) * 1000),
+      });
+    }
+    const [fb] = buildTwccFeedback(arrivals, { senderSsrc: 1, feedbackPacketCount: r.fbCount });
+    r.bwe.onTransportFeedback(fb!, 1150);
+    return r.bwe;
+  }
+
+  it('jumps to a probe result: both estimates and the target', () => {
+    const before = new SendSideBandwidthEstimator().targetBitrateBps;
+    const bwe = probe(4); // received as sent: 5000 bytes in 20 ms
+    expect(before).toBe(300_000);
+    expect(bwe.details.probeBitrateBps).toBe(2_000_000);
+    expect(bwe.targetBitrateBps).toBe(2_000_000);
+    expect(bwe.details.delayBasedBitrateBps).toBe(2_000_000);
+    expect(bwe.details.lossBasedBitrateBps).toBe(2_000_000);
+  });
+
+  it('takes 0.95 × the receive rate of a probe that saturated the link', () => {
+    const bwe = probe(8); // 1 Mb/s received
+    expect(bwe.details.probeBitrateBps).toBeCloseTo(950_000, -3);
+    expect(bwe.targetBitrateBps).toBeCloseTo(950_000, -3);
+  });
+
+  it('ignores a probe result while over-using', () => {
+    const bwe = probe(4, 0.1); // the delay grows 100 ms a second
+    expect(bwe.bandwidthUsage).toBe('overusing');
+    expect(bwe.details.probeBitrateBps).toBeUndefined();
+    expect(bwe.targetBitrateBps).toBeLessThan(300_000);
+  });
+
+  it('a probe result under the estimate lowers it to 0.85 × the acknowledged rate at most', () => {
+    const r: Run = {
+      bwe: new SendSideBandwidthEstimator({ startBitrateBps: 1_000_000 }),
+      seq: 0,
+      fbCount: 0,
+    };
+    run(r, 0, 2000, 1_000_000, () => 50);
+    const estimate = r.bwe.details.delayBasedBitrateBps;
+    const arrivals: { sequenceNumber: number; arrivalTimeUs: number }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const seq = r.seq++ & 0xffff;
+      r.bwe.onPacketSent({
+        transportSequenceNumber: seq,
+        sizeBytes: 200,
+        sendTimeMs: 2000 + i * 8, // 200 kb/s
+        probeClusterId: 4,
+      });
+      arrivals.push({ sequenceNumber: seq, arrivalTimeUs: (2050 + i * 8) * 1000 });
+    }
+    const [fb] = buildTwccFeedback(arrivals, { senderSsrc: 1, feedbackPacketCount: r.fbCount });
+    r.bwe.onTransportFeedback(fb!, 2150);
+    const ack = r.bwe.details.acknowledgedBitrateBps!; // with the probe's packets
+    expect(ack).toBeGreaterThan(600_000);
+    expect(estimate).toBeGreaterThan(1_000_000);
+    expect(r.bwe.details.probeBitrateBps).toBeCloseTo(Math.min(estimate, 0.85 * ack), -3);
+    expect(r.bwe.targetBitrateBps).toBe(r.bwe.details.probeBitrateBps);
+  });
+});

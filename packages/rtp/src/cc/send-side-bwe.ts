@@ -5,7 +5,8 @@
  * matched to them, and two controllers run on it: the delay-based one (packet groups §5.2,
  * trendline §5.3, over-use detector §5.4, AIMD §5.5) and the loss-based one (§6). The target
  * is the smaller, within the configured bounds and the receiver's REMB (§4 of gcc-02: the
- * sender takes the minimum of A_s and A_r).
+ * sender takes the minimum of A_s and A_r). A valid probe result (libwebrtc's
+ * `ProbeBitrateEstimator`) sets both controllers' estimates, as goog_cc does.
  */
 
 import { RtpConfigurationError } from '../errors.js';
@@ -15,6 +16,7 @@ import { AcknowledgedBitrateEstimator } from './acknowledged-bitrate.js';
 import { AimdRateControl, DEFAULT_RTT_MS, type RateControlState } from './aimd-rate-control.js';
 import { PacketGrouper } from './inter-arrival.js';
 import { LossBasedEstimator } from './loss-based.js';
+import { ProbeBitrateEstimator } from './probe-estimator.js';
 import { type BandwidthUsage, TrendlineEstimator, type TrendlineOptions } from './trendline.js';
 
 /** Options of {@link SendSideBandwidthEstimator}; bitrates in bits/s. */
@@ -59,6 +61,8 @@ export interface SentPacketInfo {
   readonly sizeBytes: number;
   /** When it left, ms, on the estimator's clock. */
   readonly sendTimeMs: number;
+  /** The probe cluster it was sent in (the pacer's `probeClusterId`), if any. */
+  readonly probeClusterId?: number | undefined;
 }
 
 /** What the estimator knows now, for stats and logs (no timing of its own). */
@@ -71,6 +75,8 @@ export interface BandwidthEstimateDetails {
   readonly lossBasedBitrateBps: number;
   /** The receive rate of acknowledged packets (gcc-02 R_hat), bits/s. */
   readonly acknowledgedBitrateBps: number | undefined;
+  /** The last valid probe result, bits/s, as applied (see `onTransportFeedback`). */
+  readonly probeBitrateBps: number | undefined;
   /** The last REMB value, bits/s. */
   readonly rembBitrateBps: number | undefined;
   /** The over-use detector's last signal (gcc-02 §5.4). */
@@ -94,12 +100,18 @@ export interface BandwidthEstimateDetails {
 interface Sent {
   readonly sizeBytes: number;
   readonly sendTimeMs: number;
+  readonly probeClusterId: number | undefined;
   /** 0 not reported yet, 1 received, 2 reported lost. */
   result: 0 | 1 | 2;
 }
 
 /** Over-use feedback RTTs averaged (libwebrtc keeps the last 32 max feedback RTTs). */
 const RTT_SAMPLES = 32;
+/**
+ * A probe result never takes the estimate below min(estimate, this × the acknowledged rate)
+ * (libwebrtc `kProbeDropThroughputFraction`: a little under the throughput, to drain queues).
+ */
+const PROBE_DROP_THROUGHPUT_FRACTION = 0.85;
 
 /**
  * Send-side bandwidth estimation in the manner of GCC (draft-ietf-rmcat-gcc-02, libwebrtc
@@ -123,6 +135,8 @@ export class SendSideBandwidthEstimator {
   private readonly aimd: AimdRateControl;
   private readonly loss: LossBasedEstimator;
   private readonly acked = new AcknowledgedBitrateEstimator();
+  private readonly probes = new ProbeBitrateEstimator();
+  private probeResult: number | undefined;
   private remb: number | undefined;
   private target: number;
   private givenRttMs: number | undefined;
@@ -164,6 +178,7 @@ export class SendSideBandwidthEstimator {
       delayBasedBitrateBps: this.aimd.bitrateBps,
       lossBasedBitrateBps: this.loss.bitrateBps,
       acknowledgedBitrateBps: this.acked.bitrateBps,
+      probeBitrateBps: this.probeResult,
       rembBitrateBps: this.remb,
       bandwidthUsage: this.usage,
       rateControlState: this.aimd.state,
@@ -176,10 +191,22 @@ export class SendSideBandwidthEstimator {
     };
   }
 
-  /** Notes a packet that carries a transport-wide sequence number as it leaves. */
+  /**
+   * Notes a packet that carries a transport-wide sequence number as it leaves, with the probe
+   * cluster the pacer sent it in.
+   */
   onPacketSent(packet: SentPacketInfo): void {
     const seq = this.sentUnwrapper.unwrap(packet.transportSequenceNumber & 0xffff);
-    this.sent.set(seq, { sizeBytes: packet.sizeBytes, sendTimeMs: packet.sendTimeMs, result: 0 });
+    const probeClusterId = packet.probeClusterId;
+    this.sent.set(seq, {
+      sizeBytes: packet.sizeBytes,
+      sendTimeMs: packet.sendTimeMs,
+      probeClusterId,
+      result: 0,
+    });
+    if (probeClusterId !== undefined) {
+      this.probes.onPacketSent(probeClusterId, packet.sizeBytes, packet.sendTimeMs);
+    }
     // Map iteration is in insertion order, which is send order: drop the oldest.
     for (const [k, v] of this.sent) {
       if (v.sendTimeMs >= packet.sendTimeMs - this.historyMs && this.sent.size <= 0x8000) break;
@@ -203,6 +230,12 @@ export class SendSideBandwidthEstimator {
    * Handles one TWCC feedback packet received at `nowMs`: matches its statuses to the packets
    * sent, runs the delay-based controller on the packets received (in receive order) and the
    * loss-based one on the counts, and updates the target. Returns the target.
+   *
+   * When a probe cluster's result is complete in this feedback and no over-use is detected,
+   * both estimates are set to it instead of the usual AIMD step (libwebrtc `DelayBasedBwe` and
+   * `SetSendBitrate`): the target can jump up to what the path delivered. The result is first
+   * raised to min(estimate, 0.85 × the acknowledged rate), so that a probe lost in a burst of
+   * cross traffic never takes the estimate below what the link carries.
    */
   onTransportFeedback(feedback: RtcpTwcc, nowMs: number): number {
     this.fbReceived++;
@@ -212,7 +245,8 @@ export class SendSideBandwidthEstimator {
     }
     this.lastFbCount = feedback.feedbackPacketCount;
 
-    const received: { send: number; arrival: number; size: number }[] = [];
+    const received: { send: number; arrival: number; size: number; probe: number | undefined }[] =
+      [];
     let lost = 0;
     let total = 0;
     let maxFeedbackRtt: number | undefined;
@@ -229,6 +263,7 @@ export class SendSideBandwidthEstimator {
           send: p.sendTimeMs,
           arrival: (status.arrivalTimeUs ?? 0) / 1000,
           size: p.sizeBytes,
+          probe: p.probeClusterId,
         });
         const rtt = nowMs - p.sendTimeMs;
         maxFeedbackRtt = maxFeedbackRtt === undefined ? rtt : Math.max(maxFeedbackRtt, rtt);
@@ -252,10 +287,31 @@ export class SendSideBandwidthEstimator {
       const d = this.grouper.add(r.send, r.arrival, r.size);
       if (d !== undefined)
         this.usage = this.trendline.update(d.arrivalDeltaMs, d.sendDeltaMs, d.arrivalMs);
+      if (r.probe !== undefined) {
+        this.probes.onPacketFeedback({
+          clusterId: r.probe,
+          sendTimeMs: r.send,
+          arrivalTimeMs: r.arrival,
+          sizeBytes: r.size,
+        });
+      }
     }
+    let probe = this.probes.takeResult();
     if (received.length > 0) {
       const ack = this.acked.bitrateBps;
-      if (this.usage === 'overusing') {
+      if (probe !== undefined && ack !== undefined) {
+        probe = Math.max(
+          probe,
+          Math.min(this.aimd.bitrateBps, PROBE_DROP_THROUGHPUT_FRACTION * ack),
+        );
+      }
+      if (this.usage !== 'overusing' && probe !== undefined) {
+        this.aimd.setEstimate(probe, nowMs);
+        this.probeResult = this.aimd.bitrateBps;
+        this.loss.reset(
+          Math.max(this.min, Math.min(this.probeResult, this.remb ?? Number.POSITIVE_INFINITY)),
+        );
+      } else if (this.usage === 'overusing') {
         if (ack !== undefined && this.aimd.timeToReduceFurther(nowMs, ack))
           this.aimd.update(this.usage, ack, nowMs);
       } else {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { serializeRtcp } from '../rtcp/compound.js';
 import { parseTwcc } from '../rtcp/twcc.js';
 import { Pacer } from './pacer.js';
+import { type ProbeCluster, ProbeController } from './probe-controller.js';
 import { SendSideBandwidthEstimator } from './send-side-bwe.js';
 import type { TrendlineOptions } from './trendline.js';
 import { TwccRecorder } from './twcc-recorder.js';
@@ -22,7 +23,25 @@ interface Sample {
   readonly target: number;
   readonly capacity: number;
   readonly queueMs: number;
+  /** How long the oldest packet has waited in the pacer, ms. */
+  readonly pacerMs: number;
 }
+
+interface Run {
+  readonly samples: Sample[];
+  /** Packets dropped at the bottleneck because its queue was full. */
+  readonly dropped: number;
+  /** Probe clusters handed to the pacer, and their results. */
+  readonly clusters: ProbeCluster[];
+  readonly probeResults: number[];
+  /** Largest loss fraction the estimator saw. */
+  readonly maxFractionLost: number;
+  /** Longest wait of any packet in the bottleneck's queue, ms. */
+  readonly maxQueueMs: number;
+}
+
+/** 2 Mb/s, 500 kb/s from 20 s, 2 Mb/s again from 40 s. */
+const stepCapacity = (t: number) => (t < 20_000 ? 2_000_000 : t < 40_000 ? 500_000 : 2_000_000);
 
 /** Runs the sender → link → receiver → feedback loop for `durationMs`; samples every 100 ms. */
 function simulate(options: {
@@ -30,8 +49,16 @@ function simulate(options: {
   seed: number;
   durationMs: number;
   trendline?: TrendlineOptions;
-}): Sample[] {
-  const capacityBps = (t: number) => (t < 20_000 ? 2_000_000 : t < 40_000 ? 500_000 : 2_000_000);
+  capacityBps?: (t: number) => number;
+  startBitrateBps?: number;
+  /** The most the encoder makes, bits/s (default: no limit but the target). */
+  encoderMaxBps?: number;
+  /** Media at this rate whatever the target (a forwarded stream), bits/s. */
+  fixedRateBps?: number;
+  /** Probe clusters from a {@link ProbeController}, topped up with padding. */
+  probing?: boolean;
+}): Run {
+  const capacityBps = options.capacityBps ?? stepCapacity;
   const random = seeded(options.seed);
   const link = new BottleneckLink({
     capacityBps,
@@ -40,13 +67,35 @@ function simulate(options: {
     lossRate: options.lossRate,
     random,
   });
+  const startBitrateBps = options.startBitrateBps ?? 1_000_000;
   const bwe = new SendSideBandwidthEstimator({
-    startBitrateBps: 1_000_000,
+    startBitrateBps,
     minBitrateBps: 50_000,
     maxBitrateBps: 5_000_000,
     ...(options.trendline === undefined ? {} : { trendline: options.trendline }),
   });
-  const pacer = new Pacer<{ size: number }>({ targetBitrateBps: bwe.targetBitrateBps });
+  // Padding for probes: RTX copies of recent packets would do; here, packets of the size asked
+  // (at least 200 bytes, at most 1200).
+  const pacer = new Pacer<{ size: number }>({
+    targetBitrateBps: bwe.targetBitrateBps,
+    padding: (bytes) => {
+      const size = Math.min(1200, Math.max(200, bytes));
+      return [{ packet: { size }, sizeBytes: size }];
+    },
+  });
+  const controller = options.probing
+    ? new ProbeController({ startBitrateBps, maxBitrateBps: 5_000_000 })
+    : undefined;
+  const clusters: ProbeCluster[] = [];
+  const probeResults: number[] = [];
+  let maxFractionLost = 0;
+  const probe = (cs: ProbeCluster[], t: number) => {
+    for (const c of cs) {
+      clusters.push(c);
+      pacer.probe(c, t);
+    }
+  };
+  probe(controller?.onNetworkAvailable(0) ?? [], 0);
   const recorder = new TwccRecorder({ senderSsrc: 1, mediaSsrc: 2 });
   const frameMs = 1000 / 30;
   let nextFrame = 0;
@@ -56,6 +105,7 @@ function simulate(options: {
   const samples: Sample[] = [];
   let nextSample = 0;
   let lastQueueMs = 0;
+  let maxQueueMs = 0;
   let t = 0;
   while (t < options.durationMs) {
     if (t >= nextSample) {
@@ -64,12 +114,16 @@ function simulate(options: {
         target: bwe.targetBitrateBps,
         capacity: capacityBps(t),
         queueMs: lastQueueMs,
+        pacerMs: pacer.oldestQueueTimeMs(t),
       });
       nextSample += 100;
     }
     if (t >= nextFrame) {
       // An encoder that follows the target: one frame of target / 30 in 1200-byte packets.
-      let bytes = Math.round(bwe.targetBitrateBps / 8 / 30);
+      const rate =
+        options.fixedRateBps ??
+        Math.min(bwe.targetBitrateBps, options.encoderMaxBps ?? Number.POSITIVE_INFINITY);
+      let bytes = Math.round(rate / 8 / 30);
       while (bytes > 0) {
         const size = Math.min(1200, bytes);
         pacer.enqueue({ size }, size, 'video', t);
@@ -77,13 +131,19 @@ function simulate(options: {
       }
       nextFrame += frameMs;
     }
-    for (const p of pacer.process(t)) {
+    for (const { packet: p, probeClusterId } of pacer.processPackets(t)) {
       const seq = tseq++ & 0xffff;
-      bwe.onPacketSent({ transportSequenceNumber: seq, sizeBytes: p.size, sendTimeMs: t });
+      bwe.onPacketSent({
+        transportSequenceNumber: seq,
+        sizeBytes: p.size,
+        sendTimeMs: t,
+        probeClusterId,
+      });
       const r = link.send(t, p.size);
       if (r !== undefined) {
         inFlight.push({ at: r.arrivalMs, seq, size: p.size });
         lastQueueMs = r.queueMs;
+        maxQueueMs = Math.max(maxQueueMs, r.queueMs);
       }
     }
     while (inFlight.length > 0 && inFlight[0]!.at <= t) {
@@ -98,8 +158,14 @@ function simulate(options: {
     while (feedback.length > 0 && feedback[0]!.at <= t) {
       const fb = parseTwcc(feedback.shift()!.bytes);
       if (typeof fb === 'string') throw new Error(fb);
+      const before = bwe.details.probeBitrateBps;
       bwe.onTransportFeedback(fb, t);
+      const { probeBitrateBps, fractionLost } = bwe.details;
+      if (probeBitrateBps !== undefined && probeBitrateBps !== before)
+        probeResults.push(probeBitrateBps);
+      maxFractionLost = Math.max(maxFractionLost, fractionLost ?? 0);
       pacer.setTargetBitrate(bwe.targetBitrateBps);
+      if (controller !== undefined) probe(controller.onEstimate(bwe.targetBitrateBps, t), t);
     }
     // Next event: the earliest of the frame, the pacer, an arrival, the recorder, a feedback.
     const next = Math.min(
@@ -112,7 +178,7 @@ function simulate(options: {
     );
     t = Math.max(next, t + 0.25); // never stand still; 250 µs is TWCC's resolution
   }
-  return samples;
+  return { samples, dropped: link.dropped, clusters, probeResults, maxFractionLost, maxQueueMs };
 }
 
 function between(samples: readonly Sample[], from: number, to: number): Sample[] {
@@ -160,10 +226,11 @@ describe('congestion control on a virtual bottleneck (2 Mb/s → 500 kb/s at 20 
   // within 70–110 % of 2 Mb/s from 10.8 s (8 %/s). The drop is seen 0.6 s after it (831 kb/s)
   // and the target is 429 kb/s (86 %) at 20.8 s, then stays within 76–106 % of 500 kb/s. After
   // the rise it takes 16.4 s to reach 70 % (additive increase near the old capacity, then
-  // 8 %/s: probing, which makes this faster in libwebrtc, is not done). The queue: 16 ms on
-  // average and 83 ms at most at 2 Mb/s; the drop fills the 60 KB queue (935 ms at 500 kb/s),
-  // which is under 100 ms again 6 s later and then 6 ms on average, 41 ms at most.
-  const clean = simulate({ lossRate: 0, seed: 1, durationMs: 60_000 });
+  // 8 %/s: this run does not probe, and the probes after such a rise, libwebrtc's ALR
+  // probes, are not done). The queue: 16 ms on average and 83 ms at most at 2 Mb/s; the drop
+  // fills the 60 KB queue (935 ms at 500 kb/s), which is under 100 ms again 6 s later and then
+  // 6 ms on average, 41 ms at most.
+  const clean = simulate({ lossRate: 0, seed: 1, durationMs: 60_000 }).samples;
 
   it('settles within 70–110 % of the capacity: 11 s from 1 Mb/s, 1.5 s after the drop', () => {
     expect(settledAt(clean, 0, 20_000, 0.7, 1.1)).toBeLessThanOrEqual(11_000);
@@ -191,7 +258,7 @@ describe('congestion control on a virtual bottleneck (2 Mb/s → 500 kb/s at 20 
   // estimate mostly holds, as libwebrtc's classic loss controller does): 76–97 % of 2 Mb/s
   // after 10 s; the drop is followed at once (420 kb/s at 20.8 s), 66–114 % of 500 kb/s then;
   // after the rise the climb is slower (1.15 Mb/s, 57 %, at 60 s).
-  const lossy = simulate({ lossRate: 0.05, seed: 7, durationMs: 60_000 });
+  const lossy = simulate({ lossRate: 0.05, seed: 7, durationMs: 60_000 }).samples;
 
   it('with 5 % random loss: follows the drop within 2 s and never collapses', () => {
     expect(ratios(lossy, 5_000, 20_000).min).toBeGreaterThanOrEqual(0.45);
@@ -209,14 +276,71 @@ describe('congestion control on a virtual bottleneck (2 Mb/s → 500 kb/s at 20 
       seed: 1,
       durationMs: 40_000,
       trendline: { kUp: 0.01, kDown: 0.00018 },
-    });
+    }).samples;
     expect(ratios(draft, 27_000, 40_000).max).toBeGreaterThan(1.15);
     expect(queue(draft, 27_000, 40_000).max).toBeGreaterThan(300);
     expect(ratios(clean, 27_000, 40_000).max).toBeLessThan(1.1);
   });
 
   it('is deterministic', () => {
-    const again = simulate({ lossRate: 0.05, seed: 7, durationMs: 5_000 });
+    const again = simulate({ lossRate: 0.05, seed: 7, durationMs: 5_000 }).samples;
     expect(again).toEqual(between(lossy, 0, 5_000));
+  });
+});
+
+// Figures of these runs (no loss, 100 ms RTT): the probes are 900 kb/s and 1.8 Mb/s at once,
+// then 3.6 Mb/s after the 1.8 Mb/s result (≥ 0.7 × 1.8 Mb/s); the 3.6 Mb/s probe is received at
+// 2 Mb/s (the link), so its result is 0.95 × 2 Mb/s = 1.9 Mb/s, and no further probe follows.
+// The target is 1.8 Mb/s at 0.3 s and 1.9 Mb/s at 0.4 s; the bottleneck queue is 19 ms at most,
+// nothing dropped, no loss. Without probes the same sender takes 18.6 s to reach 1.2 Mb/s
+// (8 %/s from 300 kb/s) and 21.6 s to reach 1.5 Mb/s. A forwarded stream of a fixed 1.5 Mb/s
+// waits in the pacer (pacing 2.5 × 300 kb/s) up to 100 ms before the first result and under
+// 1 ms from then on with probes (bottleneck queue 75 ms at most); without them it waits about
+// 1 s in the pacer for 13 s and the target reaches 1.2 Mb/s at 24.7 s.
+describe('probing (libwebrtc ProbeController): 2 Mb/s bottleneck, start 300 kb/s, a sender that wants 1.5 Mb/s', () => {
+  const run = (probing: boolean, fixedRateBps?: number) =>
+    simulate({
+      lossRate: 0,
+      seed: 3,
+      durationMs: 30_000,
+      capacityBps: () => 2_000_000,
+      startBitrateBps: 300_000,
+      encoderMaxBps: 1_500_000,
+      probing,
+      ...(fixedRateBps === undefined ? {} : { fixedRateBps }),
+    });
+  const reached = (r: Run, bps: number) => r.samples.find((s) => s.target >= bps)?.t;
+  const pacerWait = (r: Run, from: number, to: number) =>
+    Math.max(...between(r.samples, from, to).map((s) => s.pacerMs));
+  const probed = run(true);
+  const plain = run(false);
+
+  it('probes 3× and 6× the start, then 2× a result that reached 0.7 of its probe, up to the link', () => {
+    expect(probed.clusters.map((c) => c.bitrateBps)).toEqual([900_000, 1_800_000, 3_600_000]);
+    expect(probed.clusters.every((c) => c.minPackets === 5 && c.minDurationMs === 15)).toBe(true);
+    // The last result saw the 2 Mb/s link saturated: 0.95 × what arrived.
+    const last = probed.probeResults[probed.probeResults.length - 1]!;
+    expect(last).toBeGreaterThan(0.9 * 2_000_000);
+    expect(last).toBeLessThanOrEqual(2_000_000);
+  });
+
+  it('reaches 1.2 Mb/s within 2 s without a queue over 100 ms or loss; without probes it takes over 10 s', () => {
+    expect(reached(probed, 1_200_000)).toBeLessThanOrEqual(2_000);
+    expect(reached(probed, 1_500_000)).toBeLessThanOrEqual(2_000);
+    expect(probed.maxQueueMs).toBeLessThan(100);
+    expect(probed.dropped).toBe(0);
+    expect(probed.maxFractionLost).toBe(0);
+    expect(reached(plain, 1_200_000)).toBeGreaterThan(10_000);
+  });
+
+  it('a forwarded 1.5 Mb/s stream stops waiting in the pacer once the probes are measured', () => {
+    const forwarded = run(true, 1_500_000);
+    const forwardedPlain = run(false, 1_500_000);
+    expect(reached(forwarded, 1_200_000)).toBeLessThanOrEqual(2_000);
+    expect(pacerWait(forwarded, 2_000, 30_000)).toBeLessThan(20);
+    expect(forwarded.maxQueueMs).toBeLessThan(100);
+    expect(forwarded.dropped).toBe(0);
+    expect(pacerWait(forwardedPlain, 2_000, 10_000)).toBeGreaterThan(500);
+    expect(reached(forwardedPlain, 1_200_000) ?? Number.POSITIVE_INFINITY).toBeGreaterThan(10_000);
   });
 });
