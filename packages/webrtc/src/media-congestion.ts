@@ -1,22 +1,29 @@
 /**
  * Congestion control of one connection's media (issue 20 item 2), owned by its
  * `MediaSession`: as a receiver, TWCC feedback of the peer's packets (or REMB to a peer
- * without `transport-cc`); as a sender, the GCC estimate from the peer's TWCC (or its REMB),
- * shared among the senders and told to each local track as its `targetBitrate`. It keeps no
- * timer: the session asks {@link CongestionControl.nextDeadline} and sends
+ * without `transport-cc`); as a sender, the pacer every RTP packet leaves through, the GCC
+ * estimate from the peer's TWCC (or its REMB), shared among the senders and told to each
+ * local track as its `targetBitrate`. It keeps no timer: the session asks
+ * {@link CongestionControl.nextDeadline}, then calls {@link CongestionControl.flush} and sends
  * {@link CongestionControl.feedbackDue} through its RTCP reporter.
  */
 import {
   type OutboundRtpStream,
+  type PacedPacketKind,
+  Pacer,
+  type PaddingPacket,
+  ProbeController,
+  parseRtp,
   RembEstimator,
   type RtcpPacket,
   type RtpPacket,
-  type RtpStage,
   readAbsSendTime,
   readTransportSequenceNumber,
   rtpExtensionIds,
   SendSideBandwidthEstimator,
+  TransportSequenceCounter,
   TwccRecorder,
+  writeTransportSequenceNumber,
 } from '@x/rtp';
 import { trackControl } from './media-stream-track.js';
 import { type ReceiverState, type SenderState, sendersOf } from './rtp-state.js';
@@ -52,8 +59,74 @@ const rembIds = new WeakMap<readonly SdpHeaderExtension[], number | undefined>()
 const rembExtensionId = (r: ReceiverState) =>
   feedbackExtensionId(r, rembIds, 'goog-remb', 'absSendTime');
 
+/**
+ * The transport-wide counter the streams write with: a placeholder, since the number a packet
+ * carries is the one it leaves with (draft-holmer-rmcat-transport-wide-cc-extensions-01 §2,
+ * as libwebrtc numbers a packet when its pacer releases it), written by
+ * {@link CongestionControl.send} in the order packets go on the wire.
+ */
+class NumberedOnRelease extends TransportSequenceCounter {
+  override take(): number {
+    return 0;
+  }
+}
+
+/** A packet waiting in the pacer, with the id of its transport-wide number's element. */
+export interface OutgoingPacket {
+  readonly bytes: Uint8Array;
+  readonly twccId: number | undefined;
+}
+
+/** What a connection sent over the last second, by 100 ms slots (bytes). */
+class RecentRate {
+  private readonly slots = new Float64Array(10);
+  private slotStart = Number.NEGATIVE_INFINITY;
+  private index = 0;
+
+  add(bytes: number, nowMs: number): void {
+    this.advance(nowMs);
+    this.slots[this.index]! += bytes;
+  }
+
+  /** Bits/s over the last second at `nowMs`. */
+  bps(nowMs: number): number {
+    this.advance(nowMs);
+    let sum = 0;
+    for (const b of this.slots) sum += b;
+    return sum * 8;
+  }
+
+  private advance(nowMs: number): void {
+    if (nowMs < this.slotStart + 100) return;
+    const steps = Math.min(10, Math.floor((nowMs - this.slotStart) / 100));
+    for (let i = 0; i < steps; i++) {
+      this.index = (this.index + 1) % 10;
+      this.slots[this.index] = 0;
+    }
+    this.slotStart = steps === 10 ? nowMs : this.slotStart + steps * 100;
+  }
+}
+
 /** Congestion control of one connection (see the module comment). */
 export class CongestionControl {
+  /** What the streams number their packets with (see {@link NumberedOnRelease}). */
+  readonly streamSequence: TransportSequenceCounter = new NumberedOnRelease();
+  /** The connection's transport-wide numbers, taken as packets leave. */
+  private readonly sequence = new TransportSequenceCounter();
+  /**
+   * Spreads the packets of a burst (a keyframe) at 2.5 × the rate (libwebrtc's pacing factor),
+   * audio first, then retransmissions, then video; exists once a sender negotiated TWCC.
+   */
+  private pacer: Pacer<OutgoingPacket> | undefined;
+  /** What went into the pacer lately: the pacing never holds back less than that. */
+  private readonly input = new RecentRate();
+  /**
+   * Bandwidth probes (libwebrtc's initial 3× and 6× the start estimate, then 2× a result that
+   * reached its probe): without them the estimate climbs from 300 kb/s by 8 % a second.
+   */
+  private probes: ProbeController | undefined;
+  /** When the pacer is processing (its `padding` callback has no clock of its own). */
+  private processingAt = 0;
   /** The send-side bandwidth estimate (GCC from the peer's TWCC feedback), once we send with it. */
   private bwe: SendSideBandwidthEstimator | undefined;
   /** Arrivals of the peer's packets by transport-wide sequence number, for our TWCC feedback. */
@@ -63,15 +136,99 @@ export class CongestionControl {
   /** The peer's last REMB when we have no TWCC estimate of our own (bits/s). */
   private rembBps: number | undefined;
 
-  /** @param senders - the connection's senders that have a stream (none once it closed). */
-  constructor(private readonly senders: () => Iterable<SenderState>) {}
+  /**
+   * @param senders - the connection's senders that have a stream (none once it closed).
+   * @param sendRtp - puts an RTP packet on the wire (the Manager protects it).
+   * @param padding - padding-only packets of about `bytes` in all for a probe with too little
+   *   media queued (none when no stream can make them).
+   */
+  constructor(
+    private readonly senders: () => Iterable<SenderState>,
+    private readonly sendRtp: (bytes: Uint8Array) => void,
+    private readonly padding: (bytes: number, now: number) => OutgoingPacket[],
+  ) {}
 
-  /** When the next TWCC feedback or REMB is due (ms); Infinity when none is. */
+  /** When the pacer, the next TWCC feedback or REMB is due (ms); Infinity when none is. */
   nextDeadline(): number {
     return Math.min(
+      this.pacer?.nextDeadline() ?? Number.POSITIVE_INFINITY,
       this.twcc?.nextDeadline() ?? Number.POSITIVE_INFINITY,
       this.remb?.nextDeadline() ?? Number.POSITIVE_INFINITY,
     );
+  }
+
+  /**
+   * Sends an RTP packet of a stream of ours: through the pacer once one exists (what it lets
+   * go now leaves at once, the rest at {@link CongestionControl.nextDeadline}). Its
+   * transport-wide number, when `twccId` names the element, is written as it leaves.
+   */
+  send(bytes: Uint8Array, kind: PacedPacketKind, twccId: number | undefined, now: number): void {
+    const pacer = this.pacer;
+    if (pacer === undefined) {
+      this.release(bytes, twccId, now);
+      return;
+    }
+    this.input.add(bytes.length, now);
+    // The pace follows the estimate, and never a rate below what the senders put in lately:
+    // a forwarded stream's rate is the source's, and pacing slower would only queue it.
+    const estimate = this.bwe?.targetBitrateBps ?? this.rembBps ?? 0;
+    pacer.setTargetBitrate(Math.max(estimate, this.input.bps(now), 1));
+    pacer.enqueue({ bytes, twccId }, bytes.length, kind, now);
+    // The first media to send: the path can carry it, the initial probes go.
+    if (this.probes === undefined && this.bwe !== undefined) {
+      this.probes = new ProbeController({ startBitrateBps: this.bwe.targetBitrateBps });
+      for (const cluster of this.probes.onNetworkAvailable(now)) pacer.probe(cluster, now);
+    }
+    this.flush(now);
+  }
+
+  /** Sends what the pacer lets go at `now`. */
+  flush(now: number): void {
+    const pacer = this.pacer;
+    if (pacer === undefined) return;
+    this.probes?.process(now);
+    this.processingAt = now;
+    for (const p of pacer.processPackets(now))
+      this.release(p.packet.bytes, p.packet.twccId, now, p.probeClusterId);
+  }
+
+  /** Packets the pacer holds (a burst being spread). */
+  get pacerQueueLength(): number {
+    return this.pacer?.queueLength ?? 0;
+  }
+
+  /**
+   * A packet leaves: it takes the next transport-wide number, the estimate notes it (size and
+   * time, for the peer's TWCC feedback to be matched), and it goes on the wire.
+   */
+  private release(
+    bytes: Uint8Array,
+    twccId: number | undefined,
+    now: number,
+    probeClusterId?: number,
+  ): void {
+    if (twccId !== undefined) {
+      const packet = parseRtp(bytes);
+      if (typeof packet !== 'string') {
+        const seq = this.sequence.take();
+        if (writeTransportSequenceNumber(packet, twccId, seq))
+          this.bwe?.onPacketSent({
+            transportSequenceNumber: seq,
+            sizeBytes: bytes.length,
+            sendTimeMs: now,
+            ...(probeClusterId !== undefined ? { probeClusterId } : {}),
+          });
+      }
+    }
+    this.sendRtp(bytes);
+  }
+
+  /** The pacer asks for padding to fill a probe. */
+  private pad(bytes: number): PaddingPacket<OutgoingPacket>[] {
+    return this.padding(bytes, this.processingAt).map((packet) => ({
+      packet,
+      sizeBytes: packet.bytes.length,
+    }));
   }
 
   /** The TWCC feedback and the REMB due at `now`, to send (none: an empty list). */
@@ -86,28 +243,19 @@ export class CongestionControl {
   }
 
   /**
-   * The stage that tells the bandwidth estimate what left (each packet's transport-wide
-   * number, size and time), for a sender whose codec negotiated `transport-cc` with the
-   * transport-wide sequence number extension; none otherwise.
+   * The id of the transport-wide number's element on `sender`'s packets, when it negotiated
+   * one. A codec that negotiated `transport-cc` with it makes the connection estimate from
+   * the peer's feedback, and pace.
    */
-  stagesFor(sender: SenderState, codec: SdpCodec): RtpStage[] {
+  transportSequenceIdFor(sender: SenderState, codec: SdpCodec): number | undefined {
     const id = rtpExtensionIds(sender.headerExtensions).transportSequenceNumber;
-    if (id === undefined || !codec.rtcpFeedback.some((f) => f.type === 'transport-cc')) return [];
-    const bwe = (this.bwe ??= new SendSideBandwidthEstimator());
-    return [
-      {
-        name: 'send-side-bwe',
-        rtpSent: (packet, nowMs) => {
-          const seq = readTransportSequenceNumber(packet, id);
-          if (seq === undefined) return;
-          bwe.onPacketSent({
-            transportSequenceNumber: seq,
-            sizeBytes: packet.bytes.length,
-            sendTimeMs: nowMs,
-          });
-        },
-      },
-    ];
+    if (id === undefined || !codec.rtcpFeedback.some((f) => f.type === 'transport-cc')) return id;
+    this.bwe ??= new SendSideBandwidthEstimator();
+    this.pacer ??= new Pacer<OutgoingPacket>({
+      targetBitrateBps: this.bwe.targetBitrateBps,
+      padding: (bytes) => this.pad(bytes),
+    });
+    return id;
   }
 
   /**
@@ -125,8 +273,13 @@ export class CongestionControl {
       this.allocate();
       return;
     }
-    if (packet.kind === 'twcc') bwe.onTransportFeedback(packet, now);
-    else if (packet.kind === 'remb') bwe.onRemb(packet.bitrate, now);
+    if (packet.kind === 'twcc') {
+      bwe.onTransportFeedback(packet, now);
+      const pacer = this.pacer;
+      if (pacer !== undefined && this.probes !== undefined)
+        for (const cluster of this.probes.onEstimate(bwe.targetBitrateBps, now))
+          pacer.probe(cluster, now);
+    } else if (packet.kind === 'remb') bwe.onRemb(packet.bitrate, now);
     else if (packet.kind === 'rr' || packet.kind === 'sr') {
       const rtt = stream.remoteInbound?.roundTripTime;
       if (rtt !== undefined) bwe.onRoundTripTime(rtt * 1000);

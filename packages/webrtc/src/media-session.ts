@@ -26,7 +26,6 @@ import {
   type RtpPacket,
   rtpExtensionIds,
   type SendPayloadOptions,
-  TransportSequenceCounter,
   unwrapRedPacket,
   unwrapRtxPacket,
 } from '@x/rtp';
@@ -41,7 +40,7 @@ import {
   type SendLayer,
   sendersOf,
 } from './rtp-state.js';
-import { CongestionControl } from './media-congestion.js';
+import { CongestionControl, type OutgoingPacket } from './media-congestion.js';
 import { redPayloadTypes } from './sdp/codec-match.js';
 import { isAuxiliaryCodec } from './sdp/jsep-media.js';
 import type { SdpCodec } from './sdp/rtp-media.js';
@@ -147,6 +146,8 @@ interface Outbound {
   readonly forwardRed: RedEncoder | undefined;
   readonly clockRate: number;
   readonly mimeType: string;
+  /** The id of the transport-wide number's element on its packets, when negotiated. */
+  readonly twccId: number | undefined;
   /** The SSRC of the last packet `writeRtp()` forwarded: another one restarts the numbering. */
   forwardedSsrc: number | undefined;
 }
@@ -221,10 +222,13 @@ export class MediaSession {
   /** The streams of each sender, one per encoding (simulcast layer), by encoding index. */
   private readonly outbound = new Map<SenderState, (Outbound | undefined)[]>();
   private readonly inbound = new Map<number, Inbound>();
-  private readonly sequence = new TransportSequenceCounter();
   private reporter: RtcpReporter | undefined;
   /** Congestion control: TWCC or REMB feedback out, the send-side estimate in. */
-  private readonly congestion = new CongestionControl(() => this.outbound.keys());
+  private readonly congestion = new CongestionControl(
+    () => this.outbound.keys(),
+    (bytes) => this.host.manager.sendRtp(bytes),
+    (bytes, now) => this.padding(bytes, now),
+  );
   /** When each receiver last got media, for its track's `silence` (an extension). */
   private readonly flows = new Map<
     ReceiverState,
@@ -370,6 +374,7 @@ export class MediaSession {
       (c) => c.name.toLowerCase() === 'rtx' && c.parameters.apt === String(payloadType),
     );
     const ssrc = layer.ssrc;
+    const twccId = this.congestion.transportSequenceIdFor(sender, codec);
     let stream: OutboundRtpStream;
     try {
       const mimeType = `${sender.kind}/${codec.name}`;
@@ -387,14 +392,21 @@ export class MediaSession {
         extensionIds: rtpExtensionIds(sender.headerExtensions),
         ...(t.mid !== null ? { mid: t.mid } : {}),
         ...(layer.rid !== undefined && isSimulcast(sender) ? { rid: layer.rid } : {}),
-        transportSequence: this.sequence,
+        transportSequence: this.congestion.streamSequence,
         ...(rtx !== undefined
           ? { rtx: { ssrc: layer.rtxSsrc, payloadType: rtx.payloadType } }
           : {}),
         send: (bytes) => {
-          this.host.manager.sendRtp(bytes);
+          // A packet of the RTX stream is a retransmission (RFC 4588), paced before video.
+          const kind =
+            sender.kind === 'audio'
+              ? 'audio'
+              : rtx !== undefined && readSsrc(bytes) === layer.rtxSsrc
+                ? 'retransmission'
+                : 'video';
+          this.congestion.send(bytes, kind, twccId, this.host.clock.now());
+          this.schedule();
         },
-        stages: this.congestion.stagesFor(sender, codec),
         onKeyframeRequest: (request) => {
           const track = sender.track;
           if (track !== null) trackControl().keyframeRequested(track, request.kind, layer.rid);
@@ -414,6 +426,7 @@ export class MediaSession {
         red === undefined ? undefined : new RedEncoder({ payloadType: codec.payloadType }),
       clockRate: codec.clockRate,
       mimeType: `${sender.kind}/${codec.name}`,
+      twccId,
       forwardedSsrc: undefined,
     };
     if (streams === undefined) this.outbound.set(sender, (streams = []));
@@ -802,6 +815,29 @@ export class MediaSession {
     return this.reporter;
   }
 
+  /**
+   * Padding-only packets of about `bytes` in all, for a bandwidth probe with too little media
+   * to send: on the RTX stream of a video sender (none without one), 255 bytes of padding
+   * each, at most 50 at a time.
+   */
+  private padding(bytes: number, now: number): OutgoingPacket[] {
+    for (const [sender, streams] of this.outbound) {
+      if (sender.kind !== 'video' || sender.track === null) continue;
+      for (const out of streams) {
+        if (out === undefined) continue;
+        const packets: OutgoingPacket[] = [];
+        for (let left = bytes; left > 0 && packets.length < 50; ) {
+          const p = out.stream.padding(255, now);
+          if (p === undefined) break;
+          packets.push({ bytes: p, twccId: out.twccId });
+          left -= p.length;
+        }
+        if (packets.length > 0) return packets;
+      }
+    }
+    return [];
+  }
+
   /** One timer at the earliest deadline of the jitter buffers and the reporter. */
   private schedule(): void {
     if (this.closed) return;
@@ -839,6 +875,7 @@ export class MediaSession {
       if (entry.recoveryAt <= now) this.recover(entry, now);
     }
     this.checkSilence(now);
+    this.congestion.flush(now);
     const feedback = this.congestion.feedbackDue(now);
     if (feedback.length > 0) this.reporterOf().sendFeedback(feedback);
     this.reporter?.tick(now);
@@ -868,4 +905,9 @@ export class MediaSession {
     this.inbound.clear();
     this.flows.clear();
   }
+}
+
+/** The SSRC of a serialized RTP packet (RFC 3550 §5.1: bytes 8 to 11). */
+function readSsrc(bytes: Uint8Array): number {
+  return ((bytes[8]! << 24) | (bytes[9]! << 16) | (bytes[10]! << 8) | bytes[11]!) >>> 0;
 }

@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseRtp, type RtpPacket, readTransportSequenceNumber } from '@x/rtp';
 import { MediaStreamTrack } from './media-stream-track.js';
+import { isRtp } from './testing-media.js';
 import { closeAll, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 let peers: VirtualPeers | undefined;
@@ -156,5 +158,162 @@ describe('send-side bandwidth estimation from TWCC feedback', () => {
     const transport = report.find((x) => x.type === 'transport')!;
     const pair = report.find((x) => x.id === transport.selectedCandidatePairId)!;
     expect(pair.availableOutgoingBitrate).toBeGreaterThan(0);
+  });
+});
+
+describe('pacing (issue 20 item 2)', () => {
+  it('spreads a keyframe over time, lets audio through at once, numbers packets transport-wide in the order they leave', async () => {
+    const wire: { at: number; bytes: Uint8Array }[] = [];
+    let now = () => 0;
+    peers = virtualPeers({
+      seed: 54,
+      delayMs: 10,
+      tapA: (data) => {
+        if (isRtp(data)) wire.push({ at: now(), bytes: Uint8Array.from(data) });
+        return true;
+      },
+    });
+    const { a, b, clock } = peers;
+    now = () => clock.now();
+    const video = MediaStreamTrack.create('video');
+    const audio = MediaStreamTrack.create('audio');
+    a.addTrack(video);
+    a.addTrack(audio);
+    let framesReceived = 0;
+    b.ontrack = (e) => {
+      if (e.track.kind !== 'video') return;
+      void (async () => {
+        for await (const _ of e.track.frames()) framesReceived++;
+      })();
+    };
+    await openChannelPair(peers, 'side');
+    wire.length = 0;
+    const start = clock.now();
+    const FRAMES = 60;
+    // 2 s: 30 fps video (a 60 kB keyframe first, then 2 kB frames) and 20 ms audio frames.
+    const events = [
+      ...Array.from({ length: FRAMES }, (_, n) => ({ at: Math.round((n * 1000) / 30), n })),
+      ...Array.from({ length: 100 }, (_, k) => ({ at: k * 20, n: -1 })),
+    ].sort((x, y) => x.at - y.at || x.n - y.n);
+    const audioWritten: number[] = [];
+    for (const e of events) {
+      await clock.advanceTo(start + e.at);
+      if (e.n < 0) {
+        audioWritten.push(clock.now());
+        audio.writeFrame(Uint8Array.of(0xfc, e.at & 0xff, 1, 2, 3), { timestamp: e.at * 1000 });
+      } else {
+        video.writeFrame(vp8Frame(e.n === 0 ? 60_000 : 2000, e.n === 0, e.n), {
+          timestamp: Math.round((e.n * 1e6) / 30),
+          keyframe: e.n === 0,
+        });
+      }
+    }
+    await clock.advance(1000);
+    const extmap = /a=extmap:(\d+) [^\r\n]*transport-wide-cc/.exec(a.localDescription!.sdp);
+    const twccId = Number(extmap![1]);
+    const packets = wire.map((w) => ({ at: w.at, packet: parseRtp(w.bytes) as RtpPacket }));
+    // Transport-wide numbers: consecutive in the order the packets went on the wire.
+    const numbers = packets.map((p) => readTransportSequenceNumber(p.packet, twccId));
+    expect(numbers.every((n, i) => i === 0 || n === ((numbers[i - 1]! + 1) & 0xffff))).toBe(true);
+    const OPUS = 111;
+    const firstVideo = packets.find((p) => p.packet.payloadType !== OPUS)!.packet;
+    const key = packets.filter(
+      (p) => p.packet.ssrc === firstVideo.ssrc && p.packet.timestamp === firstVideo.timestamp,
+    );
+    // The keyframe (about 50 packets) left over hundreds of ms, a few packets per 5 ms.
+    expect(key.length).toBeGreaterThan(40);
+    const span = key.at(-1)!.at - key[0]!.at;
+    expect(span).toBeGreaterThan(150);
+    expect(span).toBeLessThan(1000);
+    for (const p of key)
+      expect(key.filter((q) => q.at >= p.at && q.at < p.at + 5).length).toBeLessThanOrEqual(3);
+    // Audio is never held behind video: each packet left when it was written.
+    const audioSent = packets.filter((p) => p.packet.payloadType === OPUS).map((p) => p.at);
+    expect(audioSent).toEqual(audioWritten);
+    // And the receiver had every frame whole.
+    expect(framesReceived).toBe(FRAMES);
+  });
+});
+
+describe('bandwidth probing (issue 20 item 2)', () => {
+  /** A sends video at a fixed `bps` (what a relay forwards) for `seconds` over a 2 Mb/s link. */
+  async function fixedRate(seed: number, bps: number, seconds: number) {
+    const wire: { at: number; packet: RtpPacket }[] = [];
+    // SRTP encrypts the padding too: a padded packet is told by its P bit, not its payload.
+    const padded: { at: number; ssrc: number }[] = [];
+    let now = () => 0;
+    peers = virtualPeers({
+      seed,
+      delayMs: 25,
+      tapA: (data) => {
+        if (!isRtp(data)) return true;
+        if ((data[0]! & 0x20) !== 0)
+          padded.push({ at: now(), ssrc: Buffer.from(data).readUInt32BE(8) });
+        const packet = parseRtp(Uint8Array.from(data));
+        if (typeof packet !== 'string') wire.push({ at: now(), packet });
+        return true;
+      },
+    });
+    const { a, b, clock, hostA } = peers;
+    now = () => clock.now();
+    hostA.link.set({ delayMs: 25, bandwidthBps: 2_000_000, queueBytes: 64 * 1024 });
+    const video = MediaStreamTrack.create('video');
+    a.addTrack(video);
+    b.ontrack = () => {};
+    await openChannelPair(peers, 'side');
+    wire.length = 0;
+    const start = clock.now();
+    const targets: { at: number; bps: number | null }[] = [];
+    const written: number[] = [];
+    for (let i = 0; i < 30 * seconds; i++) {
+      await clock.advanceTo(start + (i * 1000) / 30);
+      written.push(clock.now() - start);
+      video.writeFrame(vp8Frame(Math.round(bps / 8 / 30), i === 0, i), {
+        timestamp: Math.round((i * 1e6) / 30),
+        keyframe: i === 0,
+      });
+      targets.push({ at: clock.now() - start, bps: video.targetBitrate });
+    }
+    await clock.advance(500);
+    return { wire, padded, targets, written, start, a };
+  }
+
+  it('takes a forwarded 1.5 Mb/s stream to its rate within 2 s, with the pacer holding nothing for long', async () => {
+    const { wire, targets, written, start, a } = await fixedRate(61, 1_500_000, 6);
+    const reached = targets.find((t) => (t.bps ?? 0) >= 1_200_000);
+    console.log(
+      `probing: the estimate reached ${reached?.bps} b/s at ${reached?.at.toFixed(0)} ms; ` +
+        `at 6 s ${targets.at(-1)!.bps} b/s`,
+    );
+    expect(reached).toBeDefined();
+    expect(reached!.at).toBeLessThan(2000);
+    // The estimate stays near the stream's rate, under the 2 Mb/s link.
+    const late = targets.filter((t) => t.at > 3000).map((t) => t.bps!);
+    expect(Math.min(...late)).toBeGreaterThan(1_200_000);
+    // From 2 s on, each frame's last packet left within 50 ms of its writing.
+    const ssrc = wire.find((w) => w.packet.payloadType === 96)!.packet.ssrc;
+    const media = wire.filter((w) => w.packet.ssrc === ssrc);
+    const firstTs = media[0]!.packet.timestamp;
+    const lastAt = new Map<number, number>();
+    for (const w of media)
+      lastAt.set(Math.round(((w.packet.timestamp - firstTs) >>> 0) / 3000), w.at - start);
+    for (const [frame, at] of lastAt)
+      if (written[frame]! >= 2000) expect(at - written[frame]!).toBeLessThan(50);
+    const stats = [...(await a.getStats()).values()] as Record<string, unknown>[];
+    const pair = stats.find((x) => x.type === 'candidate-pair' && x.availableOutgoingBitrate);
+    expect(pair?.availableOutgoingBitrate as number).toBeGreaterThan(1_200_000);
+  });
+
+  it('probes with RTX padding when the source sends little, and the estimate climbs above what it sends', async () => {
+    const { wire, padded, targets } = await fixedRate(62, 100_000, 3);
+    const media = wire.find((w) => w.packet.payloadType === 96)!.packet.ssrc;
+    const padding = padded.filter((p) => p.ssrc !== media);
+    console.log(
+      `probing with ${padding.length} padding packets; estimate ${targets.at(-1)!.bps} b/s`,
+    );
+    expect(padding.length).toBeGreaterThan(5);
+    // Padding went out only in probes: about the first second, not continuously.
+    expect(padding.at(-1)!.at - padding[0]!.at).toBeLessThan(2000);
+    expect(targets.at(-1)!.bps!).toBeGreaterThan(600_000);
   });
 });

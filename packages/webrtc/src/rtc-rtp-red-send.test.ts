@@ -9,14 +9,14 @@
  * order; with plain Opus the same losses cost every lost frame.
  */
 import { serializeRtp } from '@x/rtp';
-import type { Net, UdpSocket } from '@x/transport';
+import type { Net } from '@x/transport';
 import { Prng, VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EncodedMediaFrame, MediaStreamTrack } from './media-stream-track.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import { RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import type { RTCRtpCodec } from './rtp-parameters.js';
-import { sections, tasks } from './testing-media.js';
+import { isRtp, sections, tasks, tapNet } from './testing-media.js';
 import { closeAll, negotiate, trickle } from './testing-peers.js';
 
 let open: RTCPeerConnection[] = [];
@@ -28,10 +28,6 @@ afterEach(async () => {
 const OPUS = 111;
 const RED = 63;
 const FRAMES = 250;
-
-/** RFC 7983 §7 and RFC 5761 §4: an RTP (not RTCP) datagram. */
-const isRtp = (d: Uint8Array) =>
-  d[0] !== undefined && d[0] >= 128 && d[0] <= 191 && !(d[1]! >= 192 && d[1]! <= 223);
 
 /** What the dropper saw of one RTP datagram A sent. */
 interface WirePacket {
@@ -47,41 +43,16 @@ interface WirePacket {
 function droppingNet(net: Net, share: number, seed: number, spare: number) {
   const random = new Prng(seed);
   const wire: WirePacket[] = [];
-  const wrapped: Net = {
-    interfaces: () => net.interfaces(),
-    connectTcp: (o, h) => net.connectTcp(o, h),
-    listenTcp: (o) => net.listenTcp(o),
-    bindUdp: async (bind) => {
-      const socket = await net.bindUdp(bind);
-      const out: UdpSocket = {
-        get localAddress() {
-          return socket.localAddress;
-        },
-        get closed() {
-          return socket.closed;
-        },
-        get stats() {
-          return socket.stats;
-        },
-        send: (data, port, address) => {
-          if (isRtp(data)) {
-            const dropped = random.next() < share && wire.length >= spare;
-            wire.push({
-              payloadType: data[1]! & 0x7f,
-              sequenceNumber: (data[2]! << 8) | data[3]!,
-              dropped,
-            });
-            if (dropped) return;
-          }
-          socket.send(data, port, address);
-        },
-        addMembership: (g, i) => socket.addMembership(g, i),
-        dropMembership: (g, i) => socket.dropMembership(g, i),
-        close: () => socket.close(),
-      };
-      return out;
-    },
-  };
+  const wrapped = tapNet(net, (data) => {
+    if (!isRtp(data)) return true;
+    const dropped = random.next() < share && wire.length >= spare;
+    wire.push({
+      payloadType: data[1]! & 0x7f,
+      sequenceNumber: (data[2]! << 8) | data[3]!,
+      dropped,
+    });
+    return !dropped;
+  });
   return { net: wrapped, wire };
 }
 

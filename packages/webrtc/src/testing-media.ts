@@ -2,6 +2,7 @@
  * Test helpers for the RTP objects: the m-lines of a description, queued tasks, and RTP
  * packets made by hand.
  */
+import type { Net, UdpSocket } from '@x/transport';
 import { parseSdp } from './sdp/parse.js';
 import type { SdpMediaSection } from './sdp/model.js';
 
@@ -9,6 +10,46 @@ import type { SdpMediaSection } from './sdp/model.js';
 export function sections(sdp: string): readonly SdpMediaSection[] {
   return parseSdp(sdp).media;
 }
+
+/**
+ * `net` whose UDP sockets show each datagram they send to `onSend` first, which may drop it
+ * (return false): what a test sees of a peer's wire.
+ */
+export function tapNet(
+  net: Net,
+  onSend: (data: Uint8Array, port: number, address: string) => boolean,
+): Net {
+  return {
+    interfaces: () => net.interfaces(),
+    connectTcp: (o, h) => net.connectTcp(o, h),
+    listenTcp: (o) => net.listenTcp(o),
+    bindUdp: async (bind) => {
+      const socket = await net.bindUdp(bind);
+      const tapped: UdpSocket = {
+        get localAddress() {
+          return socket.localAddress;
+        },
+        get closed() {
+          return socket.closed;
+        },
+        get stats() {
+          return socket.stats;
+        },
+        send: (data, port, address) => {
+          if (onSend(data, port, address)) socket.send(data, port, address);
+        },
+        addMembership: (g, i) => socket.addMembership(g, i),
+        dropMembership: (g, i) => socket.dropMembership(g, i),
+        close: () => socket.close(),
+      };
+      return tapped;
+    },
+  };
+}
+
+/** RFC 7983 §7 and RFC 5761 §4: an RTP (not RTCP) datagram. */
+export const isRtp = (d: Uint8Array): boolean =>
+  d[0] !== undefined && d[0] >= 128 && d[0] <= 191 && !(d[1]! >= 192 && d[1]! <= 223);
 
 /** Lets queued tasks run (events the spec fires from a task). */
 export async function tasks(n = 3): Promise<void> {

@@ -9,6 +9,7 @@ import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCDataChannelInit } from './rtc-types.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
+import { tapNet } from './testing-media.js';
 
 /** Two peers and their world. */
 export interface VirtualPeers {
@@ -29,6 +30,8 @@ export function virtualPeers(options: {
   onCandidateError?: (peer: 'a' | 'b', error: unknown) => void;
   /** False: no candidate is signaled (each side learns the other from its checks only). */
   trickle?: boolean;
+  /** Sees each datagram A sends first (`tapNet`), and may drop it (false). */
+  tapA?: (data: Uint8Array, port: number, address: string) => boolean;
 }): VirtualPeers {
   const clock = new VirtualClock();
   const net = new VirtualNetwork({ clock, seed: options.seed });
@@ -36,7 +39,8 @@ export function virtualPeers(options: {
   const link = { delayMs: options.delayMs ?? 5 };
   const hostA = net.addHost({ name: 'a', router: wan, link });
   const hostB = net.addHost({ name: 'b', router: wan, link });
-  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
+  const netA = options.tapA === undefined ? hostA : tapNet(hostA, options.tapA);
+  const a = new RTCPeerConnection({ net: netA, clock, mdns: 'off' });
   const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
   if (options.trickle !== false) {
     trickle(a, b, (e) => options.onCandidateError?.('a', e));

@@ -139,6 +139,8 @@ export interface OutboundRtpCounters {
   readonly retransmittedPacketsSent: number;
   /** Their payload bytes (without RTX's original sequence number). */
   readonly retransmittedBytesSent: number;
+  /** Padding-only packets {@link OutboundRtpStream.padding} made (bandwidth probes), not in `packetsSent`. */
+  readonly paddingPacketsSent: number;
   /** NACK packets received for this stream (RFC 4585 §6.2.1). */
   readonly nackCount: number;
   /** PLI packets received for this stream (RFC 4585 §6.3.1). */

@@ -317,6 +317,39 @@ describe('OutboundRtpStream: retransmission', () => {
   });
 });
 
+describe('OutboundRtpStream: padding for bandwidth probes', () => {
+  it('makes padding-only RTX packets with the next RTX number, a transport-wide number and no RID; none without RTX', () => {
+    const twcc = new TransportSequenceCounter(7);
+    const { stream, sent } = make({
+      extensionIds: ids,
+      mid: '0',
+      rid: 'h',
+      rtx: { ssrc: 99, payloadType: 97 },
+      transportSequence: twcc,
+    });
+    stream.sendFrame(vp8Frame(prng(3), 300, true), {}, 0);
+    const frame = sent[sent.length - 1]!;
+    const before = stream.stats.packetsSent;
+    const a = parseRtp(stream.padding(300, 5)!) as RtpPacket;
+    const b = parseRtp(stream.padding(100, 6)!) as RtpPacket;
+    expect([a.ssrc, a.payloadType, a.payload.length, a.paddingSize]).toEqual([99, 97, 0, 255]);
+    expect(b.paddingSize).toBe(100);
+    expect(b.sequenceNumber).toBe((a.sequenceNumber + 1) & 0xffff);
+    expect(a.timestamp).toBe(frame.timestamp);
+    expect(readMid(a, ids.mid)).toBe('0');
+    expect(readRid(a, ids.rid)).toBeUndefined();
+    const numbers = [frame, a, b].map((p) =>
+      readTransportSequenceNumber(p, ids.transportSequenceNumber),
+    );
+    expect(numbers).toEqual([numbers[0], numbers[0]! + 1, numbers[0]! + 2]);
+    // Not media: neither counted as sent nor kept for a NACK.
+    expect(stream.stats.packetsSent).toBe(before);
+    expect(stream.stats.paddingPacketsSent).toBe(2);
+    expect(stream.retransmit(a.sequenceNumber, 10)).toBe(false);
+    expect(make().stream.padding(100, 0)).toBeUndefined();
+  });
+});
+
 describe('OutboundRtpStream: sender report and the peer feedback', () => {
   it('makes an SR (RFC 3550 §6.4.1) with the RTP timestamp extrapolated from the last frame', () => {
     const { stream } = make({ timestampOffset: 0xffff_ff00 });

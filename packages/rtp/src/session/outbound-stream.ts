@@ -111,6 +111,7 @@ export class OutboundRtpStream {
     keyFramesSent: 0,
     retransmittedPacketsSent: 0,
     retransmittedBytesSent: 0,
+    paddingPacketsSent: 0,
     nackCount: 0,
     pliCount: 0,
     firCount: 0,
@@ -306,6 +307,42 @@ export class OutboundRtpStream {
    */
   resync(): void {
     this.forwarding = false;
+  }
+
+  /**
+   * A padding-only packet (RFC 3550 §5.1: no payload, `paddingSize` bytes of padding, 1 to
+   * 255) on the RTX stream, for a bandwidth probe that has too little media to send: it
+   * repairs nothing, so the receiver counts it (its transport-wide number goes into TWCC
+   * feedback) and drops it (RFC 4588 §4). It carries a frame's header extensions but the
+   * RtpStreamId (RFC 8852: an RTX packet does not name a media stream), the RTX stream's next
+   * sequence number and the last timestamp sent. Not kept for retransmission, not counted as
+   * media (`paddingPacketsSent` counts it). Undefined without an RTX stream (padding on the
+   * media stream would take sequence numbers from its media).
+   */
+  padding(paddingSize: number, nowMs: number): Uint8Array | undefined {
+    const rtx = this.options.rtx;
+    if (rtx === undefined) return undefined;
+    const ids = this.options.extensionIds ?? {};
+    const extensions = this.frameExtensions({}, nowMs).filter((e) => e.id !== ids.rid);
+    if (this.transportSequence !== undefined && ids.transportSequenceNumber !== undefined) {
+      extensions[extensions.length - 1] = transportSequenceNumberExtension(
+        ids.transportSequenceNumber,
+        this.transportSequence.take(),
+      );
+    }
+    const bytes = serializeRtp({
+      payloadType: rtx.payloadType,
+      sequenceNumber: this.rtxSequenceNumber,
+      timestamp: this.counters.lastSentRtpTimestamp ?? this.timestampOffset,
+      ssrc: rtx.ssrc,
+      marker: false,
+      extensions,
+      payload: new Uint8Array(0),
+      paddingSize: Math.max(1, Math.min(255, Math.round(paddingSize))),
+    });
+    this.rtxSequenceNumber = (this.rtxSequenceNumber + 1) & 0xffff;
+    this.counters.paddingPacketsSent++;
+    return bytes;
   }
 
   /**
