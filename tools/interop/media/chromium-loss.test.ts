@@ -199,14 +199,12 @@ describe(`5 % loss each way on our side: Chromium ⇄ RTCPeerConnection`, () => 
       expect(out.retransmittedPacketsSent as number).toBeGreaterThan(0);
       expect(v.retransmittedPacketsReceived!).toBeGreaterThan(0);
       expect(v.pliCount).toBe(0);
-      // No freeze, but for a pause of our own source, and at most one short one (under
-      // 250 ms) where a loss needed a second NACK round: at 5 % each way a NACK or its
-      // retransmission is itself lost about one time in ten, and a frame that waits one more
-      // round trip plus Chromium's frame interval can pass its freeze threshold (3 × the mean
-      // frame interval, or mean + 150 ms). Measured: 0 freezes in 4 runs of 5, one of 189 ms
-      // in a CI run with every frame decoded.
-      expect(v.freezeCount!).toBeLessThanOrEqual(stalls + 1);
-      expect((v.totalFreezesDuration ?? 0) * 1000).toBeLessThan(250 * (stalls + 1));
+      // No freeze, but for a pause of our own source (a frame written over 150 ms late). The
+      // media tests with real peers run alone (vitest.config.ts): under the load of other test
+      // files, a 189 ms freeze was once seen in CI where a loss needed a second NACK round;
+      // alone, 0 freezes in 10 runs of 10.
+      expect(v.freezeCount!).toBeLessThanOrEqual(stalls);
+      expect((v.totalFreezesDuration ?? 0) * 1000).toBeLessThan(250 * stalls + 1);
     } finally {
       await pageClose(page);
       pc.close();
