@@ -236,6 +236,8 @@ export class MediaSession {
   >();
   private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** `writeRtp()` is sending: what leaves is forwarded (see {@link CongestionControl.send}). */
+  private forwarding = false;
   private closed = false;
   /** Writes that were not sent, by reason. */
   readonly drops: MediaSessionDrops = { notSending: 0, noCodec: 0, malformed: 0, noLayer: 0 };
@@ -300,7 +302,14 @@ export class MediaSession {
       out.forwardRed === undefined
         ? packet
         : out.forwardRed.wrap(packet, out.payloadType, MAX_FORWARDED_RED_PAYLOAD);
-    const sent = out.stream.sendRtp(wire, this.host.clock.now());
+    // Forwarded packets keep the timing their source paced them with: they pass the pacer.
+    this.forwarding = true;
+    let sent: boolean;
+    try {
+      sent = out.stream.sendRtp(wire, this.host.clock.now());
+    } finally {
+      this.forwarding = false;
+    }
     this.sent(sender, out);
     return sent;
   }
@@ -398,14 +407,17 @@ export class MediaSession {
           : {}),
         send: (bytes) => {
           // A packet of the RTX stream is a retransmission (RFC 4588), paced before video.
-          const kind =
-            sender.kind === 'audio'
+          const kind = this.forwarding
+            ? 'forwarded'
+            : sender.kind === 'audio'
               ? 'audio'
               : rtx !== undefined && readSsrc(bytes) === layer.rtxSsrc
                 ? 'retransmission'
                 : 'video';
           this.congestion.send(bytes, kind, twccId, this.host.clock.now());
-          this.schedule();
+          // The timer only moves when the pacer holds a packet due before it.
+          const due = this.congestion.pacerDeadline();
+          if (due !== undefined && due < this.timerAt) this.schedule();
         },
         onKeyframeRequest: (request) => {
           const track = sender.track;

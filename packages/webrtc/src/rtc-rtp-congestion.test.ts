@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRtp, type RtpPacket, readTransportSequenceNumber } from '@x/rtp';
+import { parseRtp, type RtpPacket, readTransportSequenceNumber, serializeRtp } from '@x/rtp';
 import { MediaStreamTrack } from './media-stream-track.js';
 import { isRtp } from './testing-media.js';
 import { closeAll, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
@@ -190,7 +190,9 @@ describe('pacing (issue 20 item 2)', () => {
     wire.length = 0;
     const start = clock.now();
     const FRAMES = 60;
-    // 2 s: 30 fps video (a 60 kB keyframe first, then 2 kB frames) and 20 ms audio frames.
+    const KEY_AT = 30;
+    // 2 s: 30 fps video (2 kB frames, a 60 kB keyframe at 1 s, as a PLI asks for one) and
+    // 20 ms audio frames.
     const events = [
       ...Array.from({ length: FRAMES }, (_, n) => ({ at: Math.round((n * 1000) / 30), n })),
       ...Array.from({ length: 100 }, (_, k) => ({ at: k * 20, n: -1 })),
@@ -202,9 +204,10 @@ describe('pacing (issue 20 item 2)', () => {
         audioWritten.push(clock.now());
         audio.writeFrame(Uint8Array.of(0xfc, e.at & 0xff, 1, 2, 3), { timestamp: e.at * 1000 });
       } else {
-        video.writeFrame(vp8Frame(e.n === 0 ? 60_000 : 2000, e.n === 0, e.n), {
+        const key = e.n === 0 || e.n === KEY_AT;
+        video.writeFrame(vp8Frame(e.n === KEY_AT ? 60_000 : 2000, key, e.n), {
           timestamp: Math.round((e.n * 1e6) / 30),
-          keyframe: e.n === 0,
+          keyframe: key,
         });
       }
     }
@@ -217,8 +220,9 @@ describe('pacing (issue 20 item 2)', () => {
     expect(numbers.every((n, i) => i === 0 || n === ((numbers[i - 1]! + 1) & 0xffff))).toBe(true);
     const OPUS = 111;
     const firstVideo = packets.find((p) => p.packet.payloadType !== OPUS)!.packet;
+    const keyTimestamp = (firstVideo.timestamp + KEY_AT * 3000) >>> 0;
     const key = packets.filter(
-      (p) => p.packet.ssrc === firstVideo.ssrc && p.packet.timestamp === firstVideo.timestamp,
+      (p) => p.packet.ssrc === firstVideo.ssrc && p.packet.timestamp === keyTimestamp,
     );
     // The keyframe (about 50 packets) left over hundreds of ms, a few packets per 5 ms.
     expect(key.length).toBeGreaterThan(40);
@@ -235,8 +239,52 @@ describe('pacing (issue 20 item 2)', () => {
   });
 });
 
+describe('forwarding through the pacer', () => {
+  it('lets forwarded packets (writeRtp) go at once: their source paced them already', async () => {
+    const wire: { at: number; padded: boolean }[] = [];
+    let now = () => 0;
+    peers = virtualPeers({
+      seed: 55,
+      delayMs: 10,
+      tapA: (data) => {
+        if (isRtp(data)) wire.push({ at: now(), padded: (data[0]! & 0x20) !== 0 });
+        return true;
+      },
+    });
+    const { a, b, clock } = peers;
+    now = () => clock.now();
+    const relay = MediaStreamTrack.create('video');
+    a.addTrack(relay);
+    b.ontrack = () => {};
+    await openChannelPair(peers, 'side');
+    await clock.advance(100);
+    wire.length = 0;
+    // A 50-packet keyframe as it came in from a browser, relayed at once.
+    const at = clock.now();
+    for (let i = 0; i < 50; i++) {
+      const payload = new Uint8Array(1100);
+      payload[0] = i === 0 ? 0x10 : 0;
+      expect(
+        relay.writeRtp(
+          serializeRtp({
+            payloadType: 96,
+            sequenceNumber: 100 + i,
+            timestamp: 9000,
+            ssrc: 0x1234,
+            marker: i === 49,
+            payload,
+          }),
+        ),
+      ).toBe(true);
+    }
+    const media = wire.filter((w) => !w.padded);
+    expect(media).toHaveLength(50);
+    expect(media.every((w) => w.at === at)).toBe(true);
+  });
+});
+
 describe('bandwidth probing (issue 20 item 2)', () => {
-  /** A sends video at a fixed `bps` (what a relay forwards) for `seconds` over a 2 Mb/s link. */
+  /** A sends video at a fixed `bps` (a source that does not follow the estimate) for `seconds` over a 2 Mb/s link. */
   async function fixedRate(seed: number, bps: number, seconds: number) {
     const wire: { at: number; packet: RtpPacket }[] = [];
     // SRTP encrypts the padding too: a padded packet is told by its P bit, not its payload.
@@ -278,7 +326,7 @@ describe('bandwidth probing (issue 20 item 2)', () => {
     return { wire, padded, targets, written, start, a };
   }
 
-  it('takes a forwarded 1.5 Mb/s stream to its rate within 2 s, with the pacer holding nothing for long', async () => {
+  it('takes the estimate of a fixed 1.5 Mb/s source to its rate within 2 s, with the pacer holding nothing for long', async () => {
     const { wire, targets, written, start, a } = await fixedRate(61, 1_500_000, 6);
     const reached = targets.find((t) => (t.bps ?? 0) >= 1_200_000);
     console.log(

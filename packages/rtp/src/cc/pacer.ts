@@ -239,12 +239,19 @@ export class Pacer<T> {
   nextDeadline(): number | undefined {
     const last = this.lastProcessMs;
     const probe = this.runnableCluster();
+    let probeDue = Number.POSITIVE_INFINITY;
     if (probe !== undefined) {
       if (last === undefined) return Number.NEGATIVE_INFINITY;
-      if (!this.paceAudio && this.queues.audio.length > this.heads.audio) return last;
       const due = probe.startedMs === undefined ? this.probeFreeAtMs : this.nextProbeMs(probe);
-      return Math.max(last, due);
+      probeDue = Math.max(last, due);
     }
+    const paced = this.pacedDeadline(last);
+    if (paced === undefined) return probe === undefined ? undefined : probeDue;
+    return Math.min(paced, probeDue);
+  }
+
+  /** When the pacing (not a probe) lets the next queued packet go; undefined when none waits. */
+  private pacedDeadline(last: number | undefined): number | undefined {
     if (this.queueLength === 0) return undefined;
     if (last === undefined) return Number.NEGATIVE_INFINITY;
     if (!this.paceAudio && this.queues.audio.length > this.heads.audio) return last;
@@ -269,7 +276,9 @@ export class Pacer<T> {
     if (!this.paceAudio) {
       while (this.queues.audio.length > this.heads.audio) out.push(this.send('audio', undefined));
     }
-    if (this.processProbe(nowMs, out)) return out;
+    // A probe sends on top of the pacing, never instead of it: media never waits for a probe
+    // slower than the pacing rate (a forwarded stream may be faster than the probe).
+    this.processProbe(nowMs, out);
     const burst = this.burstBytes();
     while (this.debtBytes < burst) {
       const kind = ORDER.find((k) => this.queues[k].length > this.heads[k]);
@@ -281,7 +290,8 @@ export class Pacer<T> {
 
   /**
    * Runs the current probe cluster, if one can run: sends what is due at its rate (queued
-   * packets first, then padding) and returns true, so that no other pacing happens meanwhile.
+   * packets first, then padding); the pacing then goes on as without a probe. Returns true
+   * when a cluster was running or waiting for its time.
    */
   private processProbe(nowMs: number, out: PacedPacket<T>[]): boolean {
     for (;;) {
@@ -310,8 +320,8 @@ export class Pacer<T> {
         }
         const pad = this.padding?.(Math.max(1, Math.ceil(want - sent))) ?? [];
         if (pad.length === 0) break;
+        // Padding is not media: it leaves no debt for the media behind it.
         for (const p of pad) {
-          this.debtBytes += p.sizeBytes;
           sent += p.sizeBytes;
           c.sentPackets++;
           out.push({ packet: p.packet, sizeBytes: p.sizeBytes, probeClusterId: id });
