@@ -202,7 +202,11 @@ export class CongestionControl {
   /** The first media to send: the path can carry it, the initial probes go. */
   private startProbing(pacer: Pacer<OutgoingPacket>, now: number): void {
     if (this.probes !== undefined || this.bwe === undefined) return;
-    this.probes = new ProbeController({ startBitrateBps: this.bwe.targetBitrateBps });
+    // Probes again 5 s after the last, so a path whose capacity came back is found at once.
+    this.probes = new ProbeController({
+      startBitrateBps: this.bwe.targetBitrateBps,
+      periodicIntervalMs: 5000,
+    });
     this.probe(this.probes.onNetworkAvailable(now), now);
     if (pacer.nextDeadline() !== undefined) this.flush(now);
   }

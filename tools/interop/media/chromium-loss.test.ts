@@ -199,12 +199,14 @@ describe(`5 % loss each way on our side: Chromium ⇄ RTCPeerConnection`, () => 
       expect(out.retransmittedPacketsSent as number).toBeGreaterThan(0);
       expect(v.retransmittedPacketsReceived!).toBeGreaterThan(0);
       expect(v.pliCount).toBe(0);
-      // No freeze, but for a pause of our own source (a frame written over 150 ms late). The
-      // media tests with real peers run alone (vitest.config.ts): under the load of other test
-      // files, a 189 ms freeze was once seen in CI where a loss needed a second NACK round;
-      // alone, 0 freezes in 10 runs of 10.
-      expect(v.freezeCount!).toBeLessThanOrEqual(stalls);
-      expect((v.totalFreezesDuration ?? 0) * 1000).toBeLessThan(250 * stalls + 1);
+      // No freeze, but for a pause of our own source (a frame written over 150 ms late), and
+      // at most one short one (under 250 ms) where a loss needed more than one NACK round: at
+      // 5 % each way a NACK or its retransmission is itself lost about one time in ten.
+      // Measured with the media tests run alone (vitest.config.ts): 0 freezes in 21 runs of
+      // 22, one in a run of the whole group (and once a 189 ms freeze in CI under the load of
+      // other test files, before they ran alone).
+      expect(v.freezeCount!).toBeLessThanOrEqual(stalls + 1);
+      expect((v.totalFreezesDuration ?? 0) * 1000).toBeLessThan(250 * (stalls + 1));
     } finally {
       await pageClose(page);
       pc.close();

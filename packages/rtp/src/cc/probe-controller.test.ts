@@ -69,6 +69,29 @@ describe('ProbeController (libwebrtc goog_cc)', () => {
     expect(p.onEstimate(1_700_000, 100)).toEqual([]);
   });
 
+  it('probes 2× the estimate every periodicIntervalMs once probing is over, below the maximum only', () => {
+    const p = new ProbeController({ startBitrateBps: 300_000, periodicIntervalMs: 5000 });
+    p.onNetworkAvailable(0);
+    expect(p.onEstimate(500_000, 1100)).toEqual([]); // the result wait is over: complete
+    expect(p.onEstimate(500_000, 4999)).toEqual([]);
+    expect(rates(p.onEstimate(500_000, 5000))).toEqual([1_000_000]);
+    expect(p.waitingForResult).toBe(true); // a good result may go on, as an initial probe does
+    expect(rates(p.onEstimate(900_000, 5200))).toEqual([1_800_000]);
+    expect(p.onEstimate(1_000_000, 6300)).toEqual([]);
+    expect(p.onEstimate(1_000_000, 9999)).toEqual([]);
+    expect(rates(p.onEstimate(1_000_000, 10_200))).toEqual([2_000_000]);
+    // At the maximum, nothing to find.
+    const q = new ProbeController({
+      startBitrateBps: 300_000,
+      maxBitrateBps: 1_000_000,
+      periodicIntervalMs: 5000,
+    });
+    q.onNetworkAvailable(0);
+    expect(q.onEstimate(1_000_000, 20_000)).toEqual([]);
+    expect(new ProbeController().onEstimate(100_000, 60_000)).toEqual([]);
+    expect(() => new ProbeController({ periodicIntervalMs: 0 })).toThrow(/periodicIntervalMs/);
+  });
+
   it('refuses nonsense options', () => {
     expect(() => new ProbeController({ startBitrateBps: 0 })).toThrow(/positive/);
     expect(() => new ProbeController({ furtherScale: 1 })).toThrow(/furtherScale/);

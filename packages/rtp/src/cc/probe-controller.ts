@@ -8,10 +8,11 @@
  * The rules: when the transport becomes usable, two clusters at 3× and 6× the start bitrate;
  * while waiting for their result (at most 1 s), a result of at least 0.7 × the highest of them
  * asks for another cluster at 2× that result, and so on until the maximum; raising the maximum
- * later probes at the new maximum once. Not done (libwebrtc does them in some conditions): the
- * probe after a large drop (only in application-limited periods or behind a field trial), the
- * periodic probes of application-limited periods (ALR), the probes on an allocation change, and
- * skipping probes while the loss-based estimate limits the rate.
+ * later probes at the new maximum once; with `periodicIntervalMs`, a probe at 2× the estimate
+ * that long after the last one. Not done (libwebrtc does them in some conditions): the probe
+ * after a large drop (only in application-limited periods or behind a field trial), the
+ * probes on an allocation change, and skipping probes while the loss-based estimate limits
+ * the rate.
  */
 
 import { RtpConfigurationError } from '../errors.js';
@@ -49,6 +50,13 @@ export interface ProbeControllerOptions {
   readonly furtherThreshold?: number;
   /** How long a result is waited for, ms. Default 1000 (libwebrtc `kMaxWaitingTimeForProbingResult`). */
   readonly resultTimeoutMs?: number;
+  /**
+   * Once probing is over, probe again at `furtherScale` × the estimate this long after the
+   * last probe, while the estimate is below the maximum: a path whose capacity came back (a
+   * cap lifted) is found in one probe instead of a climb at 8 % a second (libwebrtc probes
+   * periodically in application-limited periods; this does it always). Default: never.
+   */
+  readonly periodicIntervalMs?: number;
 }
 
 type State = 'init' | 'waiting' | 'complete';
@@ -70,6 +78,7 @@ export class ProbeController {
   private max: number;
   private readonly minPackets: number;
   private readonly minDurationMs: number;
+  private readonly periodicIntervalMs: number | undefined;
   private readonly initialScales: readonly number[];
   private readonly furtherScale: number;
   private readonly furtherThreshold: number;
@@ -90,6 +99,12 @@ export class ProbeController {
     this.furtherScale = options.furtherScale ?? 2;
     this.furtherThreshold = options.furtherThreshold ?? 0.7;
     this.timeoutMs = options.resultTimeoutMs ?? 1000;
+    this.periodicIntervalMs = options.periodicIntervalMs;
+    if (this.periodicIntervalMs !== undefined && !(this.periodicIntervalMs > 0)) {
+      throw new RtpConfigurationError(
+        `periodicIntervalMs must be positive, got ${this.periodicIntervalMs}`,
+      );
+    }
     if (!(this.start > 0) || !(this.max > 0)) {
       throw new RtpConfigurationError(
         `startBitrateBps and maxBitrateBps must be positive, got ${this.start} and ${this.max}`,
@@ -150,6 +165,16 @@ export class ProbeController {
     this.estimate = bps;
     this.process(nowMs);
     if (this.state === 'waiting' && bps > this.minToProbeFurther) {
+      return this.initiate(nowMs, [this.furtherScale * bps], true);
+    }
+    const every = this.periodicIntervalMs;
+    if (
+      every !== undefined &&
+      this.state === 'complete' &&
+      this.available &&
+      bps < this.max &&
+      nowMs - this.lastProbeMs >= every
+    ) {
       return this.initiate(nowMs, [this.furtherScale * bps], true);
     }
     return [];
