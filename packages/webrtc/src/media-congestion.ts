@@ -137,8 +137,6 @@ export class CongestionControl {
    * reached its probe): without them the estimate climbs from 300 kb/s by 8 % a second.
    */
   private probes: ProbeController | undefined;
-  /** When the pacer is processing (its `padding` callback has no clock of its own). */
-  private processingAt = 0;
   /** The send-side bandwidth estimate (GCC from the peer's TWCC feedback), once we send with it. */
   private bwe: SendSideBandwidthEstimator | undefined;
   /** Arrivals of the peer's packets by transport-wide sequence number, for our TWCC feedback. */
@@ -157,7 +155,7 @@ export class CongestionControl {
   constructor(
     private readonly senders: () => Iterable<SenderState>,
     private readonly sendRtp: (bytes: Uint8Array) => void,
-    private readonly padding: (bytes: number, now: number) => OutgoingPacket[],
+    private readonly padding: (bytes: number) => OutgoingPacket[],
   ) {}
 
   /** When the pacer, the next TWCC feedback or REMB is due (ms); Infinity when none is. */
@@ -226,7 +224,6 @@ export class CongestionControl {
     const pacer = this.pacer;
     if (pacer === undefined) return;
     this.probes?.process(now);
-    this.processingAt = now;
     for (const p of pacer.processPackets(now))
       this.release(p.packet.bytes, p.packet.twccId, now, p.probeClusterId);
   }
@@ -264,7 +261,7 @@ export class CongestionControl {
 
   /** The pacer asks for padding to fill a probe. */
   private pad(bytes: number): PaddingPacket<OutgoingPacket>[] {
-    return this.padding(bytes, this.processingAt).map((packet) => ({
+    return this.padding(bytes).map((packet) => ({
       packet,
       sizeBytes: packet.bytes.length,
     }));

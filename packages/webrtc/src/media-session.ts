@@ -227,7 +227,7 @@ export class MediaSession {
   private readonly congestion = new CongestionControl(
     () => this.outbound.keys(),
     (bytes) => this.host.manager.sendRtp(bytes),
-    (bytes, now) => this.padding(bytes, now),
+    (bytes) => this.padding(bytes),
   );
   /** When each receiver last got media, for its track's `silence` (an extension). */
   private readonly flows = new Map<
@@ -832,14 +832,14 @@ export class MediaSession {
    * to send: on the RTX stream of a video sender (none without one), 255 bytes of padding
    * each, at most 50 at a time.
    */
-  private padding(bytes: number, now: number): OutgoingPacket[] {
+  private padding(bytes: number): OutgoingPacket[] {
     for (const [sender, streams] of this.outbound) {
       if (sender.kind !== 'video' || sender.track === null) continue;
       for (const out of streams) {
         if (out === undefined) continue;
         const packets: OutgoingPacket[] = [];
         for (let left = bytes; left > 0 && packets.length < 50; ) {
-          const p = out.stream.padding(255, now);
+          const p = out.stream.padding(255);
           if (p === undefined) break;
           packets.push({ bytes: p, twccId: out.twccId });
           left -= p.length;

@@ -1,27 +1,10 @@
-// RTCRtpSender.dtmf against Chromium on 127.0.0.1: Chromium offers to receive audio (its
-// telephone-event/48000 and /8000 beside Opus), our RTCPeerConnection answers with an audio
-// track, plays the demo clip's Opus frames in real time and inserts DTMF tones on top.
-// Chromium has no API that tells a page which DTMF it received, so the test checks what it
-// does expose: its inbound-rtp for the audio counts every packet we sent (audio frames and
-// telephone events, one SSRC, one numbering), none lost, and the audio still plays.
-import { existsSync } from 'node:fs';
 import { MediaStreamTrack, RTCPeerConnection, type RTCStats } from '@x/webrtc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readClip } from '../../demo/media/clip.mjs';
-import { CHROMIUM, launchMediaChromium, type MediaBrowser } from './chromium-media.js';
+import { chromiumForTests } from './chromium-media.js';
 import { pageAccept, pageClose, pageCreate, pageOffer, pageStats } from './chromium-echo.js';
 
-let browser: MediaBrowser | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await launchMediaChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,7 +22,7 @@ async function settle(pc: RTCPeerConnection): Promise<string> {
 
 describe('RTCRtpSender.dtmf → Chromium', () => {
   it('Chromium receives our Opus with RFC 4733 events among it: every packet counted, none lost, the audio played', async () => {
-    const page = browser!.page;
+    const page = browser().page;
     const pc = new RTCPeerConnection({ gather: { includeLoopback: true } });
     const audio = MediaStreamTrack.create('audio');
     try {

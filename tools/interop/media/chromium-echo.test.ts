@@ -1,16 +1,6 @@
-// Media between @x/webrtc's RTCPeerConnection and Chromium, through the W3C API on both ends,
-// on 127.0.0.1:
-// - the echo: Chromium sends its fake camera (VP8) and microphone (Opus); our side is a
-//   loopback SFU that sends every packet back on its own track of the same transceiver
-//   (`track.rtp()` → `writeRtp()`), and passes Chromium's keyframe requests upstream. Chromium
-//   plays what comes back: its getStats shows frames decoded at the camera's rate, no freeze,
-//   audio samples at 48 kHz. Both offer directions.
-// - an ffmpeg-made stream (testsrc in VP8 or H.264, a sine in Opus, made at test time) sent
-//   with `writeFrame()` to a Chromium that only receives: it decodes every frame.
-import { existsSync } from 'node:fs';
 import { MediaStreamTrack, RTCPeerConnection, type RTCRtpReceiver, type RTCStats } from '@x/webrtc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPTURE, CHROMIUM, launchMediaChromium, type MediaBrowser } from './chromium-media.js';
+import { describe, expect, it } from 'vitest';
+import { CAPTURE, chromiumForTests } from './chromium-media.js';
 import {
   connected,
   negotiate as negotiateWith,
@@ -24,17 +14,7 @@ import {
 } from './chromium-echo.js';
 import { FPS, makeStream, play } from './ffmpeg-stream.js';
 
-let browser: MediaBrowser | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await launchMediaChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,7 +23,7 @@ const ours = () => new RTCPeerConnection({ gather: { includeLoopback: true } });
 
 /** Negotiates between our `pc` and the page, either side offering. */
 const negotiate = (pc: RTCPeerConnection, weOffer: boolean) =>
-  negotiateWith(browser!.page, pc, weOffer);
+  negotiateWith(browser().page, pc, weOffer);
 
 /** Our side's `inbound-rtp` and `outbound-rtp` of a kind, with their codec's mimeType. */
 function ourRtpStats(report: Map<string, RTCStats>, kind: string) {
@@ -98,7 +78,7 @@ describe('Chromium ⇄ RTCPeerConnection: our loopback SFU echoes Chromium’s c
   for (const weOffer of [false, true]) {
     const who = weOffer ? 'we offer' : 'Chromium offers';
     it(`${who}: Chromium decodes the echo at the camera's rate, without a freeze`, async () => {
-      const page = browser!.page;
+      const page = browser().page;
       const pc = ours();
       const echo = echoEverything(pc);
       try {
@@ -172,10 +152,10 @@ describe('Chromium ⇄ RTCPeerConnection: our loopback SFU echoes Chromium’s c
 
 /** Polls the page until its decoded frames and audio packets stop moving (at most `ms`). */
 async function settledStats(ms: number): Promise<PageStats> {
-  let last = await pageStats(browser!.page);
+  let last = await pageStats(browser().page);
   for (const until = performance.now() + ms; performance.now() < until; ) {
     await sleep(300);
-    const next = await pageStats(browser!.page);
+    const next = await pageStats(browser().page);
     const same =
       next.inbound.video?.framesDecoded === last.inbound.video?.framesDecoded &&
       next.inbound.audio?.packetsReceived === last.inbound.audio?.packetsReceived;
@@ -196,7 +176,7 @@ describe('an ffmpeg-made stream → Chromium: every frame decoded', () => {
       const made = await makeStream(codec, SECONDS);
       expect(made.video.length).toBe(SECONDS * FPS);
       expect(made.video[0]!.keyframe).toBe(true);
-      const page = browser!.page;
+      const page = browser().page;
       const pc = ours();
       const video = MediaStreamTrack.create('video');
       const audio = MediaStreamTrack.create('audio');

@@ -1,14 +1,3 @@
-// Media between @x/webrtc's RTCPeerConnection and Chromium when our side's path loses 5 % of
-// the RTP and RTCP datagrams in each direction (a seeded `lossyNet` around `nodeNet`, given to
-// our connection as its `net`; STUN and DTLS pass, see lossy-net.ts):
-// - Chromium receives our VP8 (an ffmpeg-made testsrc, 30 fps) and decodes every frame without
-//   a freeze: the losses are recovered by its NACKs and our RTX answers;
-// - we receive Chromium's fake camera (VP8) and our track's frames() gives every frame its
-//   sender says it sent: our NACKs and its RTX answers;
-// - Chromium's sending rate to us follows our TWCC feedback when our receive path is capped
-//   (runs once our receiver sends TWCC feedback: a probe between two of our own connections
-//   decides, see `ourReceiverSendsTwcc`).
-import { existsSync } from 'node:fs';
 import { nodeNet } from '@x/transport';
 import {
   type EncodedMediaFrame,
@@ -16,7 +5,7 @@ import {
   RTCPeerConnection,
   type RTCStats,
 } from '@x/webrtc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   connected,
   negotiate,
@@ -27,7 +16,7 @@ import {
   pageStopVideo,
   settle,
 } from './chromium-echo.js';
-import { CHROMIUM, launchMediaChromium, type MediaBrowser } from './chromium-media.js';
+import { chromiumForTests } from './chromium-media.js';
 import { FPS, type MadeStream, makeStream, play } from './ffmpeg-stream.js';
 import { isRtcp, type LossyNet, lossyNet } from './lossy-net.js';
 
@@ -122,24 +111,14 @@ async function ourReceiverSendsTwcc(frames: MadeStream['video']): Promise<boolea
 const made = await makeStream('VP8', SECONDS);
 const twcc = await ourReceiverSendsTwcc(made.video);
 
-let browser: MediaBrowser | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await launchMediaChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 /** Polls the page until its decoded frames stop moving (at most `ms`). */
 async function settledStats(ms: number): Promise<PageStats> {
-  let last = await pageStats(browser!.page);
+  let last = await pageStats(browser().page);
   for (const until = performance.now() + ms; performance.now() < until; ) {
     await sleep(300);
-    const next = await pageStats(browser!.page);
+    const next = await pageStats(browser().page);
     const same = next.inbound.video?.framesDecoded === last.inbound.video?.framesDecoded;
     last = next;
     if (same) break;
@@ -150,7 +129,7 @@ async function settledStats(ms: number): Promise<PageStats> {
 describe(`5 % loss each way on our side: Chromium ⇄ RTCPeerConnection`, () => {
   it('Chromium decodes every frame of our VP8 without a freeze (its NACKs, our RTX)', async () => {
     expect(made.video).toHaveLength(SECONDS * FPS);
-    const page = browser!.page;
+    const page = browser().page;
     const net = lossyNet(nodeNet, { loss: LOSS, seed: 20_6 });
     const pc = ours(net);
     const video = MediaStreamTrack.create('video');
@@ -215,7 +194,7 @@ describe(`5 % loss each way on our side: Chromium ⇄ RTCPeerConnection`, () => 
   }, 40_000);
 
   it('our track gives every frame of Chromium’s camera (our NACKs, its RTX)', async () => {
-    const page = browser!.page;
+    const page = browser().page;
     // Every RTP timestamp (frame) of each SSRC on the wire, in order, before the loss.
     const wire = new Map<number, number[]>();
     // When each frame's first packet reached this process.
@@ -325,7 +304,7 @@ describe(`5 % loss each way on our side: Chromium ⇄ RTCPeerConnection`, () => 
   it.skipIf(!twcc)(
     capTest,
     async () => {
-      const page = browser!.page;
+      const page = browser().page;
       // The cap alone, without the 5 % loss: under random loss Chromium's loss-based estimate,
       // not the delay-based one that our feedback's timing drives, sets the rate (README.md).
       const net = lossyNet(nodeNet, { loss: 0, seed: 20_63 });

@@ -1,10 +1,3 @@
-// The media path of @x/network's Manager against real Chromium on 127.0.0.1: Chromium offers
-// its fake camera and microphone (VP8 in one session, H.264 in another, Opus in both), a
-// Manager answers recvonly and receives. Checks the SRTP profile, the generator's calls, the
-// rates, that every frame depacketizes, the RTCP, the PLI round trip, and that the recorded
-// datagrams decrypt again with the exported keys. With X_MEDIA_CAPTURE=1 it also writes the
-// golden files of packages/rtp and packages/srtp (README.md here).
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   type RtcpPacket,
@@ -14,29 +7,13 @@ import {
   readTransportSequenceNumber,
   splitAnnexB,
 } from '@x/rtp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CAPTURE,
-  CHROMIUM,
-  launchMediaChromium,
-  type MediaBrowser,
-  type VideoChoice,
-} from './chromium-media.js';
+import { describe, expect, it } from 'vitest';
+import { CAPTURE, chromiumForTests, type VideoChoice } from './chromium-media.js';
 import { type Frame, framesOf, parseAll } from './frames.js';
 import { decryptAgain, writeGolden } from './golden.js';
 import { type MediaRecording, runMediaSession } from './media-session.js';
 
-let browser: MediaBrowser | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await launchMediaChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 /**
  * Chromium's `RTCTransportStats.srtpCipher` (the DTLS-SRTP profile names of the IANA registry,
@@ -111,7 +88,7 @@ const nalTypes = (frame: Uint8Array) => splitAnnexB(frame).map((n) => n[0]! & 0x
 describe('Chromium → Manager: camera and microphone over SRTP', () => {
   for (const c of CASES) {
     it(`${c.name}: Chromium's ${c.video.name} and Opus reach the generator's sinks, whole`, async () => {
-      const r = await runMediaSession(browser!.page, {
+      const r = await runMediaSession(browser().page, {
         video: c.video,
         videoMs: VIDEO_MS,
         pliAfterMs: PLI_AFTER_MS,
@@ -242,7 +219,7 @@ describe('Chromium → Manager: camera and microphone over SRTP', () => {
         rtp: `${root}/packages/rtp/src/codecs/fixtures/chromium`,
         srtp: `${root}/packages/srtp/src/fixtures/chromium`,
       },
-      browser!.version,
+      browser().version,
     );
     for (const w of written) console.log(`${w.path}: ${w.bytes} bytes`);
   });

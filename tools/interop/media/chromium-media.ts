@@ -7,11 +7,12 @@
  * host); with the fake devices Chromium also signals a `127.0.0.1` host candidate.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { CHROMIUM, chromiumLaunchOptions } from '../webrtc/chromium-options.mjs';
 
 export { CHROMIUM };
@@ -235,4 +236,25 @@ export async function chromiumHangUp(page: Page): Promise<void> {
       w.media = undefined;
     })
     .catch(() => {});
+}
+
+/**
+ * Chromium for the media tests of the calling file: launched before them (a missing Chromium
+ * fails them, saying how to install it), closed after them. Call it at the top of a test
+ * file; the function it returns gives the browser inside the tests.
+ */
+export function chromiumForTests(): () => MediaBrowser {
+  let browser: MediaBrowser | undefined;
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    browser = await launchMediaChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (browser === undefined) throw new Error('Chromium was not launched');
+    return browser;
+  };
 }

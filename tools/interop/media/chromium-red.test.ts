@@ -1,18 +1,9 @@
-// RED (RFC 2198) around Opus, from @x/webrtc's RTCPeerConnection to Chromium, when our side's
-// path loses 5 % of the RTP and RTCP datagrams each way (a seeded `lossyNet` around `nodeNet`,
-// see lossy-net.ts). We offer a sendonly audio section and play the demo clip's 20 ms Opus
-// frames in real time, twice in one run: once with `setCodecPreferences()` putting red first
-// (Chromium's answer keeps our order, so we send RED with the previous frame repeated) and
-// once with our default order (Opus first: plain Opus). Chromium's inbound-rtp for the audio
-// counts every packet that reached it and every one lost, and conceals clearly less with RED:
-// a lost packet's frame comes with the next one.
-import { existsSync } from 'node:fs';
 import { nodeNet } from '@x/transport';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver, type RTCStats } from '@x/webrtc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readClip } from '../../demo/media/clip.mjs';
 import { negotiate, pageClose, pageCreate } from './chromium-echo.js';
-import { CHROMIUM, launchMediaChromium, type MediaBrowser } from './chromium-media.js';
+import { chromiumForTests, type MediaBrowser } from './chromium-media.js';
 import { isRtcp, type LossyNet, lossyNet } from './lossy-net.js';
 
 const LOSS = 0.05;
@@ -27,17 +18,7 @@ const WINDOW_START = 50;
 const OPUS = 111;
 const RED = 63;
 
-let browser: MediaBrowser | undefined;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await launchMediaChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForTests();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -109,7 +90,7 @@ interface RunResult {
 
 /** One run: the page answers our sendonly audio offer, we play FRAMES Opus frames at 5 % loss. */
 async function run(red: boolean, seed: number): Promise<RunResult> {
-  const page = browser!.page;
+  const page = browser().page;
   const byType = new Map<number, number>();
   const droppedAt: number[] = [];
   let sent = 0;
@@ -150,15 +131,15 @@ async function run(red: boolean, seed: number): Promise<RunResult> {
       const now = performance.now();
       if (i > WINDOW_START && now - last > 60) stalls++;
       last = now;
-      if (i === WINDOW_START) windowStart = await pageAudio(browser!);
+      if (i === WINDOW_START) windowStart = await pageAudio(browser());
     }
-    const windowEnd = await pageAudio(browser!);
+    const windowEnd = await pageAudio(browser());
     // What is in flight arrives.
     await sleep(600);
-    let chromium = await pageAudio(browser!);
+    let chromium = await pageAudio(browser());
     for (let i = 0; i < 20 && (chromium?.packetsReceived ?? 0) < written - droppedAt.length; i++) {
       await sleep(100);
-      chromium = await pageAudio(browser!);
+      chromium = await pageAudio(browser());
     }
     const report = [...(await pc.getStats()).values()] as Stats[];
     const ours = report.find((s) => s.type === 'outbound-rtp' && s.kind === 'audio')!;

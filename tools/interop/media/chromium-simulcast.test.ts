@@ -217,8 +217,11 @@ describe.skipIf(!existsSync(CHROMIUM))('Chromium simulcast → us (RFC 8853)', (
       console.log('echo before the switch', first, JSON.stringify(echoBefore));
       expect(before, 'Chromium decoded 30 frames of the echo before the switch').toBe(true);
 
-      // One switch: to l if the track carries another, else to h.
-      const next = first === 'l' ? 'h' : 'l';
+      // One switch: to m (640×360), or to l if the track carries m. Not to h: the page that
+      // encodes three layers of 1280×720 on this 2-core machine then decodes the echo at
+      // 1280×720 too, and in about a third of the runs (before and after the pacer alike) it
+      // decoded 4 frames in the 3 s after the switch, its CPU the limit, not the stream.
+      const next = first === 'm' ? 'l' : 'm';
       const t0 = Date.now();
       await Promise.race([
         receiver.selectLayer(next),

@@ -318,7 +318,7 @@ describe('OutboundRtpStream: retransmission', () => {
 });
 
 describe('OutboundRtpStream: padding for bandwidth probes', () => {
-  it('makes padding-only RTX packets with the next RTX number, a transport-wide number and no RID; none without RTX', () => {
+  it('makes padding-only RTX packets with the next RTX number and a transport-wide number only; none without RTX', () => {
     const twcc = new TransportSequenceCounter(7);
     const { stream, sent } = make({
       extensionIds: ids,
@@ -330,14 +330,14 @@ describe('OutboundRtpStream: padding for bandwidth probes', () => {
     stream.sendFrame(vp8Frame(prng(3), 300, true), {}, 0);
     const frame = sent[sent.length - 1]!;
     const before = stream.stats.packetsSent;
-    const a = parseRtp(stream.padding(300, 5)!) as RtpPacket;
-    const b = parseRtp(stream.padding(100, 6)!) as RtpPacket;
+    const a = parseRtp(stream.padding(300)!) as RtpPacket;
+    const b = parseRtp(stream.padding(100)!) as RtpPacket;
     expect([a.ssrc, a.payloadType, a.payload.length, a.paddingSize]).toEqual([99, 97, 0, 255]);
     expect(b.paddingSize).toBe(100);
     expect(b.sequenceNumber).toBe((a.sequenceNumber + 1) & 0xffff);
     expect(a.timestamp).toBe(frame.timestamp);
-    expect(readMid(a, ids.mid)).toBe('0');
-    expect(readRid(a, ids.rid)).toBeUndefined();
+    // The transport-wide number only: no MID, RID or abs-send-time.
+    expect(a.extensions().map((e) => e.id)).toEqual([ids.transportSequenceNumber]);
     const numbers = [frame, a, b].map((p) =>
       readTransportSequenceNumber(p, ids.transportSequenceNumber),
     );
@@ -346,7 +346,7 @@ describe('OutboundRtpStream: padding for bandwidth probes', () => {
     expect(stream.stats.packetsSent).toBe(before);
     expect(stream.stats.paddingPacketsSent).toBe(2);
     expect(stream.retransmit(a.sequenceNumber, 10)).toBe(false);
-    expect(make().stream.padding(100, 0)).toBeUndefined();
+    expect(make().stream.padding(100)).toBeUndefined();
   });
 });
 

@@ -313,21 +313,23 @@ export class OutboundRtpStream {
    * A padding-only packet (RFC 3550 §5.1: no payload, `paddingSize` bytes of padding, 1 to
    * 255) on the RTX stream, for a bandwidth probe that has too little media to send: it
    * repairs nothing, so the receiver counts it (its transport-wide number goes into TWCC
-   * feedback) and drops it (RFC 4588 §4). It carries a frame's header extensions but the
-   * RtpStreamId (RFC 8852: an RTX packet does not name a media stream), the RTX stream's next
-   * sequence number and the last timestamp sent. Not kept for retransmission, not counted as
+   * feedback) and drops it (RFC 4588 §4). Its only header extension is the transport-wide
+   * number, the one a probe needs (no MID, RID or abs-send-time: it belongs to no media
+   * stream), with the RTX stream's next sequence number and the last timestamp sent. Not kept for retransmission, not counted as
    * media (`paddingPacketsSent` counts it). Undefined without an RTX stream (padding on the
    * media stream would take sequence numbers from its media).
    */
-  padding(paddingSize: number, nowMs: number): Uint8Array | undefined {
+  padding(paddingSize: number): Uint8Array | undefined {
     const rtx = this.options.rtx;
     if (rtx === undefined) return undefined;
     const ids = this.options.extensionIds ?? {};
-    const extensions = this.frameExtensions({}, nowMs).filter((e) => e.id !== ids.rid);
+    const extensions: RtpHeaderExtension[] = [];
     if (this.transportSequence !== undefined && ids.transportSequenceNumber !== undefined) {
-      extensions[extensions.length - 1] = transportSequenceNumberExtension(
-        ids.transportSequenceNumber,
-        this.transportSequence.take(),
+      extensions.push(
+        transportSequenceNumberExtension(
+          ids.transportSequenceNumber,
+          this.transportSequence.take(),
+        ),
       );
     }
     const bytes = serializeRtp({
