@@ -32,6 +32,8 @@ import type { SdpCodec, SdpHeaderExtension } from './sdp/rtp-media.js';
 
 /** An audio sender's share of the estimate when its encoding sets no `maxBitrate`, bits/s. */
 const AUDIO_SHARE_BPS = 64_000;
+/** The probes' cap when a video sender sets no `maxBitrate` (libwebrtc's), bits/s. */
+const DEFAULT_PROBE_MAX_BPS = 5_000_000;
 
 /**
  * The id of a header extension a receiver's section negotiated together with a kind of RTCP
@@ -130,6 +132,8 @@ export class CongestionControl {
    * audio first, then retransmissions, then video; exists once a sender negotiated TWCC.
    */
   private pacer: Pacer<OutgoingPacket> | undefined;
+  /** The senders' maximum last told to the probes (see `probeRaisedMaximum`). */
+  private probedMax: number | undefined;
   /** What went into the pacer lately: the pacing never holds back less than that. */
   private readonly input = new RecentRate();
   /**
@@ -320,6 +324,28 @@ export class CongestionControl {
       return;
     } else return;
     this.allocate();
+    this.probeRaisedMaximum(now);
+  }
+
+  /**
+   * The most the senders may send (the sum of their encodings' `maxBitrate`, 64 kb/s for an
+   * audio sender without one; 5 Mb/s, the probes' own cap, once a video sender has none):
+   * when it rises above the estimate (`setParameters()` raised a cap), one probe at it finds
+   * whether the path carries it, instead of a climb of 8 % a second.
+   */
+  private probeRaisedMaximum(now: number): void {
+    const probes = this.probes;
+    if (probes === undefined) return;
+    let max = 0;
+    for (const s of this.senders()) {
+      if (s.track === null) continue;
+      const cap = s.encodings[0]?.maxBitrate;
+      max += cap ?? (s.kind === 'audio' ? AUDIO_SHARE_BPS : DEFAULT_PROBE_MAX_BPS);
+    }
+    max = Math.min(max, DEFAULT_PROBE_MAX_BPS);
+    if (max <= 0 || max === this.probedMax) return;
+    this.probedMax = max;
+    this.probe(probes.setMaxBitrate(max, now), now);
   }
 
   /**
