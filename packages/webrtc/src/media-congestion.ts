@@ -232,11 +232,6 @@ export class CongestionControl {
       this.release(p.packet.bytes, p.packet.twccId, now, p.probeClusterId);
   }
 
-  /** Packets the pacer holds (a burst being spread). */
-  get pacerQueueLength(): number {
-    return this.pacer?.queueLength ?? 0;
-  }
-
   /**
    * A packet leaves: it takes the next transport-wide number, the estimate notes it (size and
    * time, for the peer's TWCC feedback to be matched), and it goes on the wire.

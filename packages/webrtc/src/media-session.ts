@@ -236,8 +236,6 @@ export class MediaSession {
   >();
   private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
-  /** `writeRtp()` is sending: what leaves is forwarded (see {@link CongestionControl.send}). */
-  private forwarding = false;
   private closed = false;
   /** Writes that were not sent, by reason. */
   readonly drops: MediaSessionDrops = { notSending: 0, noCodec: 0, malformed: 0, noLayer: 0 };
@@ -302,14 +300,7 @@ export class MediaSession {
       out.forwardRed === undefined
         ? packet
         : out.forwardRed.wrap(packet, out.payloadType, MAX_FORWARDED_RED_PAYLOAD);
-    // Forwarded packets keep the timing their source paced them with: they pass the pacer.
-    this.forwarding = true;
-    let sent: boolean;
-    try {
-      sent = out.stream.sendRtp(wire, this.host.clock.now());
-    } finally {
-      this.forwarding = false;
-    }
+    const sent = out.stream.sendRtp(wire, this.host.clock.now());
     this.sent(sender, out);
     return sent;
   }
@@ -405,15 +396,16 @@ export class MediaSession {
         ...(rtx !== undefined
           ? { rtx: { ssrc: layer.rtxSsrc, payloadType: rtx.payloadType } }
           : {}),
-        send: (bytes) => {
-          // A packet of the RTX stream is a retransmission (RFC 4588), paced before video.
-          const kind = this.forwarding
-            ? 'forwarded'
-            : sender.kind === 'audio'
-              ? 'audio'
-              : rtx !== undefined && readSsrc(bytes) === layer.rtxSsrc
-                ? 'retransmission'
-                : 'video';
+        send: (bytes, origin) => {
+          // Forwarded packets keep the timing their source paced them with: they pass the pacer.
+          const kind =
+            origin === 'forwarded'
+              ? 'forwarded'
+              : sender.kind === 'audio'
+                ? 'audio'
+                : origin === 'retransmission'
+                  ? 'retransmission'
+                  : 'video';
           this.congestion.send(bytes, kind, twccId, this.host.clock.now());
           // The timer only moves when the pacer holds a packet due before it.
           const due = this.congestion.pacerDeadline();
@@ -917,9 +909,4 @@ export class MediaSession {
     this.inbound.clear();
     this.flows.clear();
   }
-}
-
-/** The SSRC of a serialized RTP packet (RFC 3550 §5.1: bytes 8 to 11). */
-function readSsrc(bytes: Uint8Array): number {
-  return ((bytes[8]! << 24) | (bytes[9]! << 16) | (bytes[10]! << 8) | bytes[11]!) >>> 0;
 }

@@ -21,6 +21,7 @@ export type {
   RemoteInboundRtpCounters,
   SendFrameOptions,
   SendPayloadOptions,
+  SentPacketOrigin,
 } from './outbound-options.js';
 export {
   NackGenerator,

@@ -11,6 +11,13 @@ import type { SendHistoryOptions } from '../stream/send-history.js';
 import type { KeyframeRequest, MediaKind, RtpStage } from './stage.js';
 import type { TransportSequenceCounter } from './transport-sequence.js';
 
+/**
+ * What made a packet `send` hands over: `frame` (`sendFrame`, `sendPayload`), `forwarded`
+ * (`sendRtp`: paced by its source already) or `retransmission` (`retransmit`, on RTX when
+ * configured).
+ */
+export type SentPacketOrigin = 'frame' | 'forwarded' | 'retransmission';
+
 /** Options of an {@link OutboundRtpStream}. */
 export interface OutboundRtpStreamOptions {
   /** Our SSRC for this stream (RFC 3550 §8: chosen at random by the caller, unique in the session). */
@@ -59,9 +66,10 @@ export interface OutboundRtpStreamOptions {
   readonly random?: () => number;
   /**
    * Where serialized RTP packets go (to SRTP and the wire, e.g. `manager.sendRtp`). Each call
-   * hands over a new buffer that the callee may keep.
+   * hands over a new buffer that the callee may keep, and says where the packet came from (a
+   * pacer holds frames, sends retransmissions first and lets forwarded packets through).
    */
-  readonly send: (packet: Uint8Array) => void;
+  readonly send: (packet: Uint8Array, origin: SentPacketOrigin) => void;
   /**
    * Called when the peer asks for a keyframe for this stream (a PLI, or a FIR with a new
    * command sequence number), after the stream has counted it. Ask the encoder for one.

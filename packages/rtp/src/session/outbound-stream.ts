@@ -32,6 +32,7 @@ import {
   resolveOutboundOptions,
   type SendFrameOptions,
   type SendPayloadOptions,
+  type SentPacketOrigin,
 } from './outbound-options.js';
 import { cryptoRandom, randomBits } from './random.js';
 import { RemoteInboundState } from './remote-inbound.js';
@@ -204,7 +205,7 @@ export class OutboundRtpStream {
         this.numberAndSerialize(payloads[i]!, timestamp, marker, extensions, undefined, 0, nowMs),
       );
     }
-    for (const packet of out) this.deliver(packet, nowMs);
+    for (const packet of out) this.deliver(packet, nowMs, 'frame');
     return out.length;
   }
 
@@ -261,7 +262,7 @@ export class OutboundRtpStream {
     if (((sequenceNumber - this.nextSequenceNumber) << 16) >> 16 >= 0) {
       this.nextSequenceNumber = (sequenceNumber + 1) & 0xffff;
     }
-    this.deliver(bytes, nowMs);
+    this.deliver(bytes, nowMs, 'forwarded');
     return true;
   }
 
@@ -285,7 +286,7 @@ export class OutboundRtpStream {
       nowMs,
       options.payloadType,
     );
-    this.deliver(bytes, nowMs);
+    this.deliver(bytes, nowMs, 'frame');
   }
 
   /**
@@ -388,7 +389,7 @@ export class OutboundRtpStream {
     c.retransmittedPacketsSent++;
     c.retransmittedBytesSent += payloadBytes - (rtx ? RTX_OVERHEAD : 0);
     c.lastPacketSentMs = nowMs;
-    this.options.send(bytes);
+    this.options.send(bytes, 'retransmission');
     if (this.stages.length > 0) this.runStages((s) => s.rtpSent?.(parsed, nowMs));
     return true;
   }
@@ -595,8 +596,8 @@ export class OutboundRtpStream {
     return bytes;
   }
 
-  private deliver(bytes: Uint8Array, nowMs: number): void {
-    this.options.send(bytes);
+  private deliver(bytes: Uint8Array, nowMs: number, origin: SentPacketOrigin): void {
+    this.options.send(bytes, origin);
     if (this.stages.length === 0) return;
     const parsed = parseRtp(bytes);
     if (typeof parsed !== 'string') this.runStages((s) => s.rtpSent?.(parsed, nowMs));
