@@ -20,6 +20,7 @@ import {
   utf8String,
 } from './der.js';
 import { CertificateError } from './errors.js';
+import { ownedCopy } from './owned-copy.js';
 
 /** Hash algorithms of certificate fingerprints, as SDP names them (RFC 8122 §5). */
 export type FingerprintAlgorithm = 'sha-1' | 'sha-256' | 'sha-384' | 'sha-512';
@@ -67,7 +68,7 @@ export class DtlsCertificate {
 
   /** Checks that `der` is X.509 and that `privateKey` is its key ({@link CertificateError}). */
   constructor(der: Uint8Array, privateKey: KeyObject) {
-    this.der = Buffer.from(der);
+    this.der = ownedCopy(der);
     this.privateKey = privateKey;
     const generated = justGenerated;
     justGenerated = undefined;

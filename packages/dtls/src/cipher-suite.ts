@@ -7,6 +7,7 @@ import {
 } from 'node:crypto';
 import { DTLS_1_2, RECORD_HEADER } from './constants.js';
 import type { PrfHash } from './prf.js';
+import { ownedCopy } from './owned-copy.js';
 
 /**
  * The cipher suites this package speaks: ECDHE with an AEAD, authenticated by an ECDSA
@@ -167,7 +168,7 @@ export class RecordProtection {
     iv: Uint8Array,
   ) {
     this.key = createSecretKey(key);
-    this.iv = Buffer.from(iv);
+    this.iv = ownedCopy(iv);
     if (suite.explicitNonce) this.iv.copy(this.nonce, 0);
     this.overhead = suite.explicitNonce + TAG;
   }
@@ -180,7 +181,7 @@ export class RecordProtection {
   private setNonce(src: Buffer, at: number): void {
     const n = this.nonce;
     if (this.suite.explicitNonce) {
-      src.copy(n, 4, at, at + 8);
+      for (let i = 0; i < 8; i++) n[4 + i] = src[at + i]!;
     } else {
       const iv = this.iv;
       n[0] = iv[0]!;
@@ -203,12 +204,12 @@ export class RecordProtection {
     out.writeUInt32BE(seq >>> 0, 7);
     out.writeUInt16BE(length, 11);
     const aad = this.aad;
-    out.copy(aad, 0, 3, 11);
+    for (let i = 0; i < 8; i++) aad[i] = out[3 + i]!;
     aad[8] = type;
     aad.writeUInt16BE(DTLS_1_2, 9);
     aad.writeUInt16BE(data.length, 11);
     this.setNonce(out, 3);
-    if (explicit) out.copy(out, RECORD_HEADER, 3, 11);
+    if (explicit) for (let i = 0; i < 8; i++) out[RECORD_HEADER + i] = out[3 + i]!;
     const cipher = createCipheriv(
       this.suite.cipher as CipherGCMTypes,
       this.key,
@@ -216,10 +217,10 @@ export class RecordProtection {
       this.options,
     );
     cipher.setAAD(aad);
-    const body = cipher.update(data);
-    body.copy(out, RECORD_HEADER + explicit);
+    // TypedArray set, not Buffer copy: a copy of part of a buffer allocates a view of it.
+    out.set(cipher.update(data), RECORD_HEADER + explicit);
     cipher.final();
-    cipher.getAuthTag().copy(out, RECORD_HEADER + explicit + data.length);
+    out.set(cipher.getAuthTag(), RECORD_HEADER + explicit + data.length);
     return out;
   }
 
@@ -234,12 +235,12 @@ export class RecordProtection {
     if (plainLength < 0) return undefined;
     const body = start + RECORD_HEADER;
     const aad = this.aad;
-    buf.copy(aad, 0, start + 3, start + 11);
+    for (let i = 0; i < 8; i++) aad[i] = buf[start + 3 + i]!;
     aad[8] = buf[start]!;
     aad[9] = buf[start + 1]!;
     aad[10] = buf[start + 2]!;
     aad.writeUInt16BE(plainLength, 11);
-    if (explicit) buf.copy(this.nonce, 4, body, body + 8);
+    if (explicit) for (let i = 0; i < 8; i++) this.nonce[4 + i] = buf[body + i]!;
     else this.setNonce(buf, start + 3);
     const decipher = createDecipheriv(
       this.suite.cipher as CipherGCMTypes,

@@ -18,6 +18,7 @@ import {
 } from './messages.js';
 import { Handshake, type StepHandlers } from './handshake.js';
 import { ACCEPTED_SCHEMES, ourScheme, signData, verifyData } from './signature.js';
+import { ownedCopy } from './owned-copy.js';
 
 type Step =
   | 'hello'
@@ -151,7 +152,7 @@ export class ClientHandshake extends Handshake {
       this.srtpProfile = p[0];
     }
     this.suite = suite;
-    this.serverRandom = Buffer.from(hello.random);
+    this.serverRandom = ownedCopy(hello.random);
     this.transcript.push(m.raw);
     this.step = 'certificate';
   }
@@ -251,6 +252,6 @@ export class ClientHandshake extends Handshake {
     }
     this.transcript.push(m.raw);
     this.step = 'complete';
-    this.finish();
+    this.finish(false);
   }
 }

@@ -16,6 +16,7 @@ import { log } from './log.js';
 import { MAX_PLAINTEXT } from './record.js';
 import { keyBlock, masterSecret, verifyData } from './prf.js';
 import type { DtlsStateCause } from './transport-state.js';
+import { ownedCopy } from './owned-copy.js';
 
 /** @internal One element of a flight: a handshake message at an epoch, or a ChangeCipherSpec. */
 export type FlightItem =
@@ -231,10 +232,17 @@ export abstract class Handshake {
     this.cancelTimer();
   }
 
-  /** The handshake completed: no more timers; the last flight stays for retransmissions. */
-  protected finish(): void {
+  /**
+   * The handshake completed: no more timers. `answersRepeats`: our last flight stays, to be
+   * sent again when the peer repeats its own (the server's flight 6); otherwise (the client,
+   * done on the server's Finished) it is dropped. The transcript goes either way: a connection
+   * lives long and nothing reads it once both Finished were checked.
+   */
+  protected finish(answersRepeats: boolean): void {
     this.cancelTimer();
     this.done = true;
+    this.transcript.length = 0;
+    if (!answersRepeats) this.flight = [];
     this.host.complete();
   }
 
@@ -288,8 +296,8 @@ export abstract class Handshake {
       return false;
     }
     this.peerKey = key;
-    this.peerCertificate = Buffer.from(leaf);
-    this.peerCertificates = chain.map((der) => Buffer.from(der));
+    this.peerCertificates = chain.map(ownedCopy);
+    this.peerCertificate = this.peerCertificates[0];
     return true;
   }
 
@@ -297,12 +305,8 @@ export abstract class Handshake {
   protected deriveKeys(preMaster: Buffer, isClient: boolean): void {
     const s = this.suite!;
     const sessionHash = this.extendedMasterSecret ? this.transcriptHash() : undefined;
-    this.master = masterSecret(
-      s.hash,
-      preMaster,
-      this.clientRandom,
-      this.serverRandom,
-      sessionHash,
+    this.master = ownedCopy(
+      masterSecret(s.hash, preMaster, this.clientRandom, this.serverRandom, sessionHash),
     );
     const k = s.keyLength;
     const iv = s.fixedIvLength;

@@ -18,6 +18,7 @@ import {
 } from './messages.js';
 import { NamedGroup } from './constants.js';
 import { ACCEPTED_SCHEMES, ourScheme, signData, verifyData } from './signature.js';
+import { ownedCopy } from './owned-copy.js';
 
 type Step = 'certificate' | 'key-exchange' | 'verify' | 'finished' | 'complete';
 
@@ -104,7 +105,7 @@ export class ServerHandshake extends Handshake {
     // RFC 5764 §4.1.1: our most preferred profile that the client offers, if any.
     if (ext.srtp) this.srtpProfile = c.srtpProfiles.find((p) => ext.srtp!.profiles.includes(p));
     this.suite = suite;
-    this.clientRandom = Buffer.from(hello.random);
+    this.clientRandom = ownedCopy(hello.random);
     this.serverRandom = randomBytes(32);
     this.keyShare = createKeyShare(group);
 
@@ -225,6 +226,6 @@ export class ServerHandshake extends Handshake {
     this.step = 'complete';
     // Flight 6 is the last: no timer, sent again when the client repeats flight 5.
     this.sendFlight([{ ccs: true }, { message: finished, epoch: 1 }], false);
-    this.finish();
+    this.finish(true);
   }
 }

@@ -21,12 +21,13 @@ import type { DeadlineTimer } from './timer.js';
 
 const log = debuglog('x:sctp');
 const EMPTY = new Uint8Array(0);
+const NO_GAPS = new Uint16Array(0);
 
 /** DATA, SACK and their timers for one association. */
 export class DataPath {
   private readonly t3: DeadlineTimer;
-  /** Gap ack blocks of the SACK being processed, as (start, end) pairs. */
-  private readonly gapScratch = new Uint16Array(2 * 512);
+  /** Gap ack blocks of the SACK being processed, as (start, end) pairs (2 KiB, at the first gap). */
+  private gapScratch: Uint16Array | undefined;
 
   constructor(
     private readonly session: AssociationSession,
@@ -186,7 +187,7 @@ export class DataPath {
       ((p[off + 4]! << 24) | (p[off + 5]! << 16) | (p[off + 6]! << 8) | p[off + 7]!) >>> 0;
     const rwnd =
       ((p[off + 8]! << 24) | (p[off + 9]! << 16) | (p[off + 10]! << 8) | p[off + 11]!) >>> 0;
-    const gaps = this.gapScratch;
+    const gaps = nGap === 0 ? NO_GAPS : (this.gapScratch ??= new Uint16Array(2 * 512));
     const n = Math.min(nGap, gaps.length >>> 1);
     for (let i = 0, o = off + 16; i < n; i++, o += 4) {
       gaps[2 * i] = (p[o]! << 8) | p[o + 1]!;

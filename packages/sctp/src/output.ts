@@ -143,10 +143,10 @@ export class Output {
       const s = session.s;
       const dataState = s === S.Established || s === S.ShutdownPending || s === S.ShutdownReceived;
       if (control.length === 0 && !wantSack && !wantFwd && !(dataState && sender.canSend)) break;
-      // Sized for the largest PMTU ever allowed: chunks cut for it may be retransmitted later.
-      if (this.scratch === undefined || this.scratch.length < session.maxMtu) {
-        this.scratch = Buffer.alloc(session.maxMtu);
-      }
+      // As large as the largest PMTU in use so far, never smaller: chunks cut for it may be
+      // retransmitted after the PMTU fell (one chunk alone in a packet may exceed the MTU).
+      // Not sized for maxMtu up front: an idle connection would carry 16 KiB for nothing.
+      if (this.scratch === undefined || this.scratch.length < mtu) this.scratch = Buffer.alloc(mtu);
       const buf = this.scratch;
       writeCommonHeader(buf, session.localPort, session.remotePort, session.peerTag);
       let off = COMMON_HEADER_SIZE;

@@ -36,8 +36,12 @@ export class Receiver {
   cumulativeTsn: number;
   /** The highest TSN received. */
   private highestTsn: number;
-  /** One bit per TSN above the cumulative TSN received out of order (8 KiB, indexed by TSN mod 2^16). */
-  private readonly seen = new Uint32Array((MASK + 1) / 32);
+  /**
+   * One bit per TSN above the cumulative TSN received out of order (8 KiB, indexed by TSN mod
+   * 2^16), allocated at the first such TSN: most associations never see one, and an idle
+   * connection should not carry it.
+   */
+  private seen: Uint32Array | undefined;
   private readonly streams = new Map<number, InStream>();
   /** Payload bytes held (fragments and ordered messages waiting). */
   held = 0;
@@ -88,6 +92,7 @@ export class Receiver {
       this.cumulativeTsn = tsn;
       this.advance();
     } else {
+      this.seen ??= new Uint32Array((MASK + 1) / 32);
       this.seen[(tsn & MASK) >>> 5]! |= 1 << (tsn & 31);
     }
     if (tsnLt(this.highestTsn, tsn)) this.highestTsn = tsn;
@@ -97,11 +102,13 @@ export class Receiver {
 
   /** True when `tsn` (mod 2^16) is marked as received above the cumulative TSN. */
   private isSeen(tsn: number): boolean {
-    return (this.seen[(tsn & MASK) >>> 5]! & (1 << (tsn & 31))) !== 0;
+    const seen = this.seen;
+    return seen !== undefined && (seen[(tsn & MASK) >>> 5]! & (1 << (tsn & 31))) !== 0;
   }
 
   private unsee(tsn: number): void {
-    this.seen[(tsn & MASK) >>> 5]! &= ~(1 << (tsn & 31));
+    const seen = this.seen;
+    if (seen !== undefined) seen[(tsn & MASK) >>> 5]! &= ~(1 << (tsn & 31));
   }
 
   private advance(): void {

@@ -288,7 +288,7 @@ export class RTCDtlsTransport extends SafeEventTarget {
         t.#cause = cause;
       },
       setRemoteCertificates: (t, certificates) => {
-        t.#remoteCertificates = certificates.map((der) => Buffer.from(der));
+        t.#remoteCertificates = certificates;
       },
     };
   }

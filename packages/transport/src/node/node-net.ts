@@ -304,6 +304,20 @@ export interface NodeNetOptions {
 export const INTERFACES_MAX_AGE_MS = 2000;
 
 /**
+ * dgram's `lookup`, for destinations that are always IP literals of the socket's family (send
+ * checks them first): answers at once. dgram's default, `dns.lookup`, answers a literal on a
+ * later tick, which is a `process.nextTick`, a closure and an `afterDns` call for every datagram
+ * (measured on the send path of a bulk transfer: 16 MiB of garbage for 33 MB sent).
+ */
+function literalLookup(
+  address: string,
+  _family: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
+/**
  * UDP socket buffers asked for by default: 4 MiB. A sender that bursts a congestion window of
  * datagrams faster than its peer reads them (two peers in one process, a busy event loop)
  * otherwise overflows the system default (208 KiB on Linux) and loses packets on loopback.
@@ -372,6 +386,7 @@ export class NodeNet implements Net {
       ipv6Only: family === 'IPv6',
       recvBufferSize: options.receiveBufferSize ?? this.bufferSizes.receive,
       sendBufferSize: options.sendBufferSize ?? this.bufferSizes.send,
+      lookup: literalLookup,
     });
     return new Promise((resolve, reject) => {
       const onBindError = (error: Error): void => {
