@@ -1,11 +1,11 @@
 /**
  * Our side of ICE gathering as the W3C API shows it (webrtc-pc `RTCIceGatheringState`,
  * `RTCPeerConnectionIceEvent`): the candidates of the local description,
- * `iceGatheringState`, and the `icecandidate` and `icegatheringstatechange` events. An ICE
- * restart gathers again (RFC 8445 §9); its events are held until `setLocalDescription()` has
- * resolved (JSEP §5.2.1: gathering follows the description), so that the application can
- * signal the description before the candidates of its generation, which the peer would
- * otherwise drop as unknown.
+ * `iceGatheringState`, and the `icecandidate` and `icegatheringstatechange` events. What a
+ * `setLocalDescription()` brings (the first gathering, or an ICE restart's new one, RFC 8445
+ * §9) is held until it has resolved (JSEP §5.2.1: gathering follows the description), so that
+ * the application can signal the description before its candidates, which the peer would
+ * otherwise refuse (no remote description yet) or drop as unknown.
  */
 import type { CandidateDescription } from '@x/network';
 import type { Clock, Timer } from '@x/transport';
@@ -136,11 +136,14 @@ export class LocalGathering {
   }
 
   /**
-   * Candidates gathered ahead of `setLocalDescription()` (webrtc-pc `iceCandidatePoolSize`,
-   * JSEP §3.5.4): their events, and the gathering state, wait for it, as a restart's do.
+   * Events from now on wait until `setLocalDescription()` has resolved ({@link release}):
+   * those of a description being set (its promise resolves before its first `icecandidate`,
+   * as in browsers, whose code may hand the candidate to a peer that has no description yet
+   * otherwise), and those of candidates gathered ahead of it (webrtc-pc
+   * `iceCandidatePoolSize`, JSEP §3.5.4), as a restart's do.
    */
-  prefetch(): void {
-    this.held ??= [];
+  hold(): void {
+    if (!this.closed) this.held ??= [];
   }
 
   /** `setLocalDescription()` is resolving: held events go out in the next task. */

@@ -126,6 +126,7 @@ export class Negotiator {
     }
     const desc = new RTCSessionDescription({ type, sdp });
     const restart = type === 'offer' ? this.jsep.restartOf(sdp) : undefined;
+    this.host.gathering.hold();
     this.jsep.apply('local', desc);
     const changes = this.host.transceivers.applyLocal(type, parseSdp(sdp));
     // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
@@ -329,13 +330,15 @@ export class Negotiator {
         if (this.host.closed || this.startedRemoteUfrag !== ufrag) return;
         const policy = this.host.iceTransportPolicy;
         for (const candidate of data.candidates) {
+          // A listener of what the last candidate started (`checking`) may have closed us.
+          if (this.host.closed) return;
           // As addIceCandidate() does: what the agent cannot take, or must not (a prohibited
           // port, a name under the relay policy), stays in the description only.
           const fields = parseCandidateFields(candidate);
           if (fields === undefined || isAdministrativelyProhibited(fields, policy)) continue;
           giveToIce(this.host, candidate, data);
         }
-        if (data.endOfCandidates) this.host.manager.addRemoteCandidate(null);
+        if (data.endOfCandidates && !this.host.closed) this.host.manager.addRemoteCandidate(null);
       });
     }
     this.started = true;

@@ -310,7 +310,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (this.prefetched || this.localDescriptionSet || !this.configuration.iceCandidatePoolSize)
       return;
     this.prefetched = true;
-    this.gathering.prefetch();
+    this.gathering.hold();
     this.manager.setRole(true);
     this.manager.gather().catch((error: unknown) => {
       if (!this.closed) log('gathering ahead of setLocalDescription() failed: %s', error);

@@ -102,10 +102,13 @@ describe('local candidates carry the index of the section that carries the trans
     const fromA = candidatesOf(a);
     const fromB = candidatesOf(b);
     await a.setLocalDescription();
+    // Signaling takes a millisecond: the offerer's first candidates are announced meanwhile.
+    await w.clock.advance(1);
     await b.setRemoteDescription(a.localDescription!);
     // The answerer declines the audio section (port 0): its BUNDLE group starts at video.
     b.getTransceivers()[0]!.stop();
     await b.setLocalDescription();
+    await w.clock.advance(1);
     await a.setRemoteDescription(b.localDescription!);
     const answer = b.localDescription!.sdp;
     expect(sections(answer).map((m) => m.port === 0)).toEqual([true, false, false]);
