@@ -19,8 +19,9 @@
 //   --stacks=a,b, BENCH_STACKS (default x-webrtc,libwebrtc,libdatachannel)
 //   --profile=DIR, BENCH_PROFILE: a CPU profile of each stack's idle phase, summarized by
 //     profile.mjs (self time by function and by package)
-//   --clients=N: the load tool of clients.mjs instead (N connections from client processes to
-//     one server process on a UDP mux); see there.
+//   --clients=N: the load tool of clients.mjs instead (N connections from client processes of
+//     @x/webrtc to one server process: `--server=x-webrtc,libwebrtc,libdatachannel`, ours on
+//     a UDP mux); see there for its options.
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

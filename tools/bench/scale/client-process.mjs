@@ -1,19 +1,29 @@
 // A client process of clients.mjs: `count` connections of @x/webrtc to the server, `inFlight`
 // set up at a time, each offer relayed by the parent and answered with the server's candidate
 // (half trickle); each connection's setup is timed from createDataChannel to the channel's
-// `open`. Then, when told, one message a second on each channel.
+// `open` (a setup that takes longer than `setupTimeoutMs` fails, and its connection is closed at
+// once). Then, when told, one message a second on each channel.
+//
+// argv: <count> <inFlight> [setupTimeoutMs (default 20000)]
 import { performance } from 'node:perf_hooks';
 import { RTCPeerConnection } from '@x/webrtc';
 
-const [countArg, inFlightArg] = process.argv.slice(2);
+const [countArg, inFlightArg, timeoutArg] = process.argv.slice(2);
 const COUNT = Number(countArg);
 const IN_FLIGHT = Number(inFlightArg);
-const send = (m) => process.send(m);
+const SETUP_TIMEOUT_MS = Number(timeoutArg ?? 20_000);
+const send = (m) => {
+  if (process.connected) process.send(m);
+};
+// The parent gone (its run ended or failed): nothing to report to, and nothing may stay open.
+process.on('disconnect', () => process.exit(0));
 const answers = new Map();
 const channels = [];
 const peers = [];
 const setupMs = [];
 let failures = 0;
+/** Why setups failed: message → count. */
+const errors = {};
 let ticker;
 
 const gather = { includeLoopback: true, ipv6: false, addressFilter: (a) => a === '127.0.0.1' };
@@ -21,12 +31,33 @@ const gather = { includeLoopback: true, ipv6: false, addressFilter: (a) => a ===
 async function connect(id) {
   const t0 = performance.now();
   const pc = new RTCPeerConnection({ gather, mdns: 'off' });
-  peers.push(pc);
   const dc = pc.createDataChannel('load');
-  const open = new Promise((resolve, reject) => {
+  let timer;
+  // The whole setup (gathering, the relay, the server's answer, ICE, DTLS, SCTP) has
+  // SETUP_TIMEOUT_MS; on failure the connection goes at once, so that it costs nothing after.
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no open in ${SETUP_TIMEOUT_MS / 1000} s`)),
+      SETUP_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([setup(id, pc, dc), timeout]);
+  } catch (error) {
+    answers.delete(id);
+    pc.close();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  setupMs.push(performance.now() - t0);
+  peers.push(pc);
+  channels.push(dc);
+}
+
+async function setup(id, pc, dc) {
+  const open = new Promise((resolve) => {
     dc.onopen = resolve;
-    const timer = setTimeout(() => reject(new Error('no open in 20 s')), 20_000);
-    dc.addEventListener('open', () => clearTimeout(timer));
   });
   const gathered = new Promise((resolve) => {
     pc.onicecandidate = (e) => {
@@ -41,8 +72,6 @@ async function connect(id) {
   if (answer.error) throw new Error(answer.error);
   await pc.setRemoteDescription(answer.description);
   await open;
-  setupMs.push(performance.now() - t0);
-  channels.push(dc);
 }
 
 process.on('message', async (m) => {
@@ -53,13 +82,15 @@ process.on('message', async (m) => {
       const worker = async () => {
         while (next < COUNT) {
           const id = `${m.prefix}-${next++}`;
-          await connect(id).catch(() => {
+          await connect(id).catch((error) => {
             failures++;
+            const why = String(error?.message ?? error);
+            errors[why] = (errors[why] ?? 0) + 1;
           });
         }
       };
       await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-      send({ type: 'connected', setupMs, failures, wallMs: performance.now() - t0 });
+      send({ type: 'connected', setupMs, failures, errors, wallMs: performance.now() - t0 });
       break;
     }
     case 'answer':
