@@ -6,7 +6,8 @@
 // - setup: createOffer → the offerer's data channel `open`, pair after pair (p50, p99), with
 //   the pairs made so far open;
 // - RSS per pair: (RSS with the N pairs idle − RSS after one connection made and closed) / N,
-//   both after a full GC;
+//   both after a full GC; and what one more pair costs, (RSS at N − RSS at N/2) / (N − N/2),
+//   which leaves out what a process grows by once (V8's young generation, thread pools);
 // - idle CPU: CPU time of the whole process (every thread) over BENCH_IDLE_MS (10 s), as a
 //   percentage of one core, and per connection;
 // - the same with one 100-byte message a second on each channel (offerer → answerer), and the
@@ -93,6 +94,7 @@ for (const stack of STACKS) {
     setupP50: r.setup.p50,
     setupP99: r.setup.p99,
     rssPerPairKiB: (r.rss.connected - r.rss.before) / r.pairs / KIB,
+    rssMarginalKiB: (r.rss.connected - r.rss.half) / (r.pairs - r.rss.halfPairs) / KIB,
     idlePct,
     idleUsPerConnPerS: (1000 * r.idle.cpuMs) / connections / (r.idle.elapsedMs / 1000),
     msgPct,
@@ -125,6 +127,7 @@ console.table(
         'setup p50 ms': fmt(r.setupP50),
         'setup p99 ms': fmt(r.setupP99),
         'RSS/pair KiB': fmt(r.rssPerPairKiB, 0),
+        'RSS/pair KiB, N/2→N': fmt(r.rssMarginalKiB, 0),
         'idle % core': fmt(r.idlePct, 2),
         'idle µs/conn/s': fmt(r.idleUsPerConnPerS, 2),
         'msgs % core': fmt(r.msgPct, 2),
@@ -140,7 +143,8 @@ if (ours) {
   for (const other of rows.filter((r) => r !== ours)) {
     console.log(
       `ours / ${other.stack}: idle CPU ×${fmt(ours.idlePct / other.idlePct, 2)}, ` +
-        `RSS per pair ×${fmt(ours.rssPerPairKiB / other.rssPerPairKiB, 2)}, ` +
+        `RSS per pair ×${fmt(ours.rssPerPairKiB / other.rssPerPairKiB, 2)} ` +
+        `(one more pair, N/2→N: ×${fmt(ours.rssMarginalKiB / other.rssMarginalKiB, 2)}), ` +
         `CPU with messages ×${fmt(ours.msgPct / other.msgPct, 2)}, ` +
         `setup p50 ×${fmt(ours.setupP50 / other.setupP50, 2)}`,
     );

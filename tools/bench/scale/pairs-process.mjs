@@ -55,8 +55,20 @@ const rssBefore = await settledRss();
 const pairs = [];
 const setupMs = [];
 let retries = 0;
+// RSS at half the pairs too: (connected − half) / (N − N/2) is what one more pair costs, without
+// what a process grows by once (V8's young generation grows to its 32 MiB while the first pairs
+// are set up; a native stack's thread pools).
+const HALF = Math.floor(PAIRS / 2);
+let rssHalf;
+let pausedMs = 0;
 const tSetup = performance.now();
 while (pairs.length < PAIRS) {
+  if (pairs.length === HALF && rssHalf === undefined && HALF > 0) {
+    const t0 = performance.now();
+    await sleep(2000);
+    rssHalf = await settledRss();
+    pausedMs += performance.now() - t0;
+  }
   try {
     const s = await connectInProcess(make, { timeoutMs: CONNECT_TIMEOUT_MS });
     pairs.push({ a: s.a, b: s.b, dc: s.dc, rx: s.rx() });
@@ -65,7 +77,7 @@ while (pairs.length < PAIRS) {
     if (++retries > TRIES * 10) throw new Error(`${stack}: too many failed setups (${error})`);
   }
 }
-const setupTotalMs = performance.now() - tSetup;
+const setupTotalMs = performance.now() - tSetup - pausedMs;
 // Let what follows a setup end (nomination, the SCTP and DTLS tail) before measuring idle.
 await sleep(2000);
 const rssConnected = await settledRss();
@@ -123,7 +135,13 @@ process.send({
   pairs: PAIRS,
   retries,
   setup: { p50: pct(0.5), p99: pct(0.99), totalMs: setupTotalMs },
-  rss: { before: rssBefore, connected: rssConnected, after: rssAfter },
+  rss: {
+    before: rssBefore,
+    half: rssHalf,
+    halfPairs: HALF,
+    connected: rssConnected,
+    after: rssAfter,
+  },
   idle,
   messages: { ...messages, sent, received },
   stillOpen,
