@@ -22,7 +22,9 @@ export interface ConsentOptions {
    * both ends hear every exchange (the requester the answer, the other end the request), and
    * once nothing at all has been heard for `disconnectedAfterMs × 0.6` (1.5 s, randomized
    * ×0.8–1.2 for each silence) a request goes out at once, then one every
-   * `disconnectedAfterMs / 15` (~167 ms, ×0.8–1.2) until a packet arrives; the same quick
+   * `disconnectedAfterMs / 15` (~167 ms, ×0.8–1.2) until a packet arrives, each next one ×1.5
+   * later (up to `intervalMs / 2`) once the pair is `disconnected`, so that a stalled peer
+   * with many connections is not flooded; the same quick
    * requests go out once no consent response came for `failedAfterMs / 2`. So an idle pair of
    * our agents costs about 0.8 exchanges a second (4 a second at the former 500 ms default),
    * and a silent path is still `disconnected` `disconnectedAfterMs` after its last packet, with

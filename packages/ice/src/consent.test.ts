@@ -244,3 +244,93 @@ it('asks at once when a pair goes quiet, then every ~167 ms, and is disconnected
   m.stop();
   expect(clock.pendingTimers).toBe(0);
 });
+
+it('backs its quick requests off once the pair is silent: a dead path, or a stalled server, is not flooded', async () => {
+  const clock = new VirtualClock();
+  const pair = new CandidatePair(cand, {} as LocalBase, cand, '10.0.0.1');
+  pair.lastReceivedAt = 0;
+  pair.lastConsentAt = 0;
+  const requests: number[] = [];
+  const prng = new Prng(11);
+  const m = new ConsentMonitor(
+    clock,
+    { ...defaults, random: () => prng.next() },
+    {
+      request: () => requests.push(clock.now()),
+      wantsProbe: () => false,
+      probe: () => {},
+      silent: () => {},
+      expired: () => {},
+    },
+  );
+  m.watch(pair);
+  await clock.advance(11_999);
+  // Until `disconnected` (2.5 s) the quick pace holds: four requests or more.
+  expect(requests.filter((t) => t < 2500).length).toBeGreaterThanOrEqual(4);
+  // Then each gap is about 1.5 times the one before (×0.8–1.2 each), never over 2.5 s × 1.2.
+  const after = requests.filter((t) => t >= 2500);
+  const gaps = after.slice(1).map((t, i) => t - after[i]!);
+  expect(Math.max(...gaps)).toBeLessThanOrEqual(2500 * 1.2);
+  expect(gaps.at(-1)!).toBeGreaterThan(1500);
+  // At the fixed pace, 9.5 s of silence would cost about 57 requests; backed off, a dozen.
+  expect(after.length).toBeLessThanOrEqual(14);
+  // Something heard: the next silence starts at the quick pace again.
+  pair.lastReceivedAt = clock.now();
+  pair.lastConsentAt = clock.now();
+  m.heard();
+  requests.length = 0;
+  await clock.advance(2500);
+  const quick = requests.slice(1).map((t, i) => t - requests[i]!);
+  expect(quick.length).toBeGreaterThanOrEqual(3);
+  expect(Math.max(...quick)).toBeLessThanOrEqual((2500 / 15) * 1.2 + 1);
+  m.stop();
+  expect(clock.pendingTimers).toBe(0);
+});
+
+it('a timer that fires late (the process was busy) reads the input that waited before it calls the pair quiet or silent', async () => {
+  // A busy process: its clock jumps 1.4 s while the monitor's timer waits, so the timer fires
+  // 1.4 s after it was due; the answers that arrived meanwhile are read right after it.
+  const virtual = new VirtualClock();
+  let skew = 0;
+  const clock = {
+    now: () => virtual.now() + skew,
+    setTimeout: (cb: () => void, ms: number) => virtual.setTimeout(cb, ms),
+  };
+  const pair = new CandidatePair(cand, {} as LocalBase, cand, '10.0.0.1');
+  pair.lastReceivedAt = 0;
+  pair.lastConsentAt = 0;
+  const requests: number[] = [];
+  const events: string[] = [];
+  const m = new ConsentMonitor(
+    clock,
+    // Every randomized interval at its mean: the quiet timer is due 1.5 s after the last packet.
+    { ...defaults, random: () => 0.5 },
+    {
+      request: () => requests.push(clock.now()),
+      wantsProbe: () => false,
+      probe: () => {},
+      silent: (_p, ms) => events.push(`silent:${ms.toFixed(0)}`),
+      expired: () => events.push('expired'),
+    },
+  );
+  m.watch(pair);
+  await virtual.advance(1000);
+  skew = 1400;
+  // The quiet timer, due at 1.5 s, fires at 2.9 s by the clock: 1.4 s late.
+  await virtual.advance(501);
+  expect(requests).toEqual([]);
+  expect(events).toEqual([]);
+  // The turn reads the socket: the peer's packets of the busy time were there.
+  pair.lastReceivedAt = clock.now();
+  pair.lastConsentAt = clock.now();
+  m.heard();
+  await virtual.advance(100);
+  expect(requests).toEqual([]);
+  expect(events).toEqual([]);
+  // A real silence after that is still seen on time.
+  await virtual.advance(2500);
+  expect(events.length).toBe(1);
+  expect(requests.length).toBeGreaterThanOrEqual(4);
+  m.stop();
+  expect(virtual.pendingTimers).toBe(0);
+});
