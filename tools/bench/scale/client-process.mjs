@@ -74,6 +74,17 @@ async function setup(id, pc, dc) {
   await open;
 }
 
+/** Connections per connectionState and its cause, e.g. `failed consent-expired: 12`. */
+function statesOf(pcs) {
+  const counts = {};
+  for (const pc of pcs) {
+    const cause = pc.connectionState === 'connected' ? undefined : pc.connectionStateCause?.kind;
+    const key = cause === undefined ? pc.connectionState : `${pc.connectionState} ${cause}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 process.on('message', async (m) => {
   switch (m.type) {
     case 'start': {
@@ -90,7 +101,14 @@ process.on('message', async (m) => {
         }
       };
       await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-      send({ type: 'connected', setupMs, failures, errors, wallMs: performance.now() - t0 });
+      send({
+        type: 'connected',
+        setupMs,
+        failures,
+        errors,
+        wallMs: performance.now() - t0,
+        states: statesOf(peers),
+      });
       break;
     }
     case 'answer':
@@ -115,7 +133,7 @@ process.on('message', async (m) => {
       process.once('message', (stop) => {
         if (stop.type !== 'stop') return;
         clearInterval(ticker);
-        send({ type: 'sent', sent });
+        send({ type: 'sent', sent, states: statesOf(peers) });
       });
       break;
     }

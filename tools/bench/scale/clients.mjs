@@ -22,6 +22,9 @@
 //   --server-heap-mb=MB, --client-heap-mb=MB   --max-old-space-size of those processes
 //   --mux-rcvbuf=BYTES          the x-webrtc mux socket's receive buffer (the kernel caps it at
 //                               net.core.rmem_max)
+//   --client-nice=N             the client processes run at `nice -n N`: on a machine too small
+//                               for clients and server, the server gets the cores first, as it
+//                               would on a machine of its own
 // Every process is started by `sh -c 'ulimit -n <hard limit>; exec node …'`: its soft limit
 // of open files is raised to the hard one (a native server binds one socket or more per
 // connection, a client process one per connection).
@@ -33,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const STACKS = ['x-webrtc', 'libwebrtc', 'libdatachannel'];
 
-function spawn(file, args, execArgv = []) {
+function spawn(file, args, execArgv = [], nice = 0) {
   // `exec` keeps the IPC channel (its descriptor and NODE_CHANNEL_FD pass through the shell).
   const proc = spawnProcess(
     '/bin/sh',
@@ -41,6 +44,7 @@ function spawn(file, args, execArgv = []) {
       '-c',
       'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
       'sh',
+      ...(nice ? ['nice', '-n', String(nice)] : []),
       process.execPath,
       ...execArgv,
       here(file),
@@ -102,6 +106,7 @@ async function trial(stack, o) {
         './client-process.mjs',
         [String(c), String(K), String(o.setupTimeoutMs)],
         heap(o.clientHeapMb),
+        o.clientNice,
       ),
     );
     await Promise.all(clients.map((c) => c.next('ready', 120_000)));
@@ -169,6 +174,7 @@ async function trial(stack, o) {
       idle,
       messages,
       sent: sent.reduce((s, x) => s + x.sent, 0),
+      clientStates: { setup: sumStates(done), end: sumStates(sent) },
     };
   } catch (error) {
     return { stack, error: String(error?.message ?? error) };
@@ -221,6 +227,7 @@ export async function runClients(args) {
     serverHeapMb: args['server-heap-mb'],
     clientHeapMb: args['client-heap-mb'],
     muxRcvbuf: args['mux-rcvbuf'],
+    clientNice: Number(args['client-nice'] ?? 0),
   };
   const servers = (args.server ?? 'x-webrtc').split(',').filter(Boolean);
   for (const s of servers) if (!STACKS.includes(s)) throw new Error(`no server stack ${s}`);
@@ -246,7 +253,9 @@ export async function runClients(args) {
     console.log(
       `${r.stack} server: ${r.n}/${o.N} connected in ${fmt(r.wallMs / 1000)} s, ${r.failures} failed` +
         `${r.failures ? ` (${JSON.stringify(r.errors)})` : ''}; ` +
-        `${r.messages.connected} connected at the end; RSS ${fmt(r.before.rss / 2 ** 20, 0)} → ` +
+        `${r.messages.connected} connected at the end (states after setup ${JSON.stringify(r.setup.states)}, ` +
+        `idle ${JSON.stringify(r.idle.states)}, end ${JSON.stringify(r.messages.states)}; ` +
+        `the clients' after setup ${JSON.stringify(r.clientStates.setup)}, end ${JSON.stringify(r.clientStates.end)}); RSS ${fmt(r.before.rss / 2 ** 20, 0)} → ` +
         `${fmt(r.connected.rss / 2 ** 20, 0)} MiB; descriptors ${r.before.fds} → ${r.connected.fds}` +
         ` (${perConn(r.before.fds, r.connected.fds)} per connection, limit ${r.fdLimit}); threads ` +
         `${r.before.threads} → ${r.connected.threads}; ${r.sent} messages sent, ` +
@@ -284,4 +293,12 @@ export async function runClients(args) {
     cols.map((c, i) => [c.name, `${runs[i].n}/${runs[i].failures}`]),
   );
   console.table(table);
+}
+
+/** The sum of the `states` counts the client processes reported. */
+function sumStates(reports) {
+  const total = {};
+  for (const r of reports)
+    for (const [k, v] of Object.entries(r.states ?? {})) total[k] = (total[k] ?? 0) + v;
+  return total;
 }

@@ -120,6 +120,23 @@ async function answer(id, offer) {
   send({ type: 'answer', id, description: { type: 'answer', sdp } });
 }
 
+/**
+ * How many connections are in each connectionState, with the cause where the stack says one
+ * (ours: `connectionStateCause`), e.g. `failed consent-expired: 12`.
+ */
+function statesOf(pcs) {
+  const counts = {};
+  for (const pc of pcs) {
+    const cause = pc.connectionStateCause?.kind;
+    const key =
+      pc.connectionState === 'connected' || cause === undefined
+        ? pc.connectionState
+        : `${pc.connectionState} ${cause}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** Open file descriptors and threads of this process (Linux; null elsewhere). */
 function resources() {
   try {
@@ -164,6 +181,7 @@ process.on('message', async (m) => {
         rss: process.memoryUsage().rss,
         received,
         connected: peers.filter((pc) => pc.connectionState === 'connected').length,
+        states: statesOf(peers),
         ...resources(),
         ...stats?.(),
       });
