@@ -19,7 +19,7 @@
  */
 import type { Timer } from '@x/transport';
 import { defineEventHandler, SafeEventTarget } from './events.js';
-import { sendCodecOf } from './media-session.js';
+import { sendCodecOf } from './media-send.js';
 import type { DtmfPlayout, SenderState } from './rtp-state.js';
 import { isTelephoneEvent } from './sdp/jsep-media.js';
 import type { SdpCodec } from './sdp/rtp-media.js';

@@ -8,7 +8,7 @@
  */
 import type { IncomingStream, MediaSink } from '@x/network';
 import type { MediaStreamTrack } from './media-stream-track.js';
-import { isRedPayloadType } from './media-session.js';
+import { isRedPayloadType } from './media-receive.js';
 import { trackControl } from './media-stream-track.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import {
