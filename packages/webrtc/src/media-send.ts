@@ -89,7 +89,7 @@ const isSimulcast = (sender: SenderState): boolean => sender.layers.length > 1;
 /** What the send side needs of its `MediaSession`. */
 export interface MediaSendHost {
   readonly clock: Clock;
-  readonly manager: Pick<Manager, 'addSendStream'>;
+  readonly manager: Pick<Manager, 'addSendStream' | 'removeSendStream'>;
   /** The connection's drops, counted here for what a sender may not send. */
   readonly drops: MediaSessionDrops;
   /** The connection's congestion control: transport-wide numbers, the peer's feedback. */
@@ -333,7 +333,11 @@ export class MediaSend {
     const outs = this.streamsOf(sender);
     if (outs.length === 0 || this.closed) return;
     this.outbound.delete(sender);
-    for (const out of outs) this.host.reporter().removeStream(out.stream);
+    for (const out of outs) {
+      this.host.reporter().removeStream(out.stream);
+      // The peer's RTCP about it goes nowhere now: a late NACK must not send RTP after a BYE.
+      this.host.manager.removeSendStream(out.layer.ssrc);
+    }
     this.host.reporter().bye(
       outs.map((o) => o.layer.ssrc),
       this.host.clock.now(),

@@ -46,7 +46,7 @@ export interface FrameTiming {
 /** What the session needs of its connection. */
 export interface MediaSessionHost {
   readonly clock: Clock;
-  readonly manager: Pick<Manager, 'sendRtp' | 'sendRtcp' | 'addSendStream'>;
+  readonly manager: Pick<Manager, 'sendRtp' | 'sendRtcp' | 'addSendStream' | 'removeSendStream'>;
   /** Our CNAME (RFC 7022: random, one per connection). */
   readonly cname: string;
   /** RFC 5506: both descriptions have `a=rtcp-rsize` (read when the first stream starts). */

@@ -4,7 +4,7 @@
  * frames; keyframe requests, RTCP reports, BYE on stop() and the release on close().
  */
 import { readFileSync } from 'node:fs';
-import { wrapRtxPacket } from '@x/rtp';
+import { serializeRtcp, wrapRtxPacket } from '@x/rtp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStream } from './media-stream.js';
 import {
@@ -15,7 +15,7 @@ import {
   type TrackStateEvent,
 } from './media-stream-track.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
-import { rtpPacket, sections, tasks } from './testing-media.js';
+import { isRtp, rtpPacket, sections, tasks } from './testing-media.js';
 import { closeAll, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';
 
 interface ClipFrame {
@@ -46,8 +46,11 @@ function collect(track: MediaStreamTrack): { frames: EncodedMediaFrame[]; done: 
 }
 
 /** Two peers with audio, video and a data channel negotiated, media keyed on both sides. */
-async function connectedWithMedia(seed: number) {
-  peers = virtualPeers({ seed });
+async function connectedWithMedia(
+  seed: number,
+  tapA?: (data: Uint8Array, port: number, address: string) => boolean,
+) {
+  peers = virtualPeers({ seed, tapA });
   const { a, b, clock } = peers;
   const audio = MediaStreamTrack.create('audio', { label: 'clip-audio' });
   const video = MediaStreamTrack.create('video', { label: 'clip-video' });
@@ -64,6 +67,9 @@ async function connectedWithMedia(seed: number) {
   const [remoteAudio, remoteVideo] = events.map((e) => e.track);
   return { a, b, clock, audio, video, remoteAudio: remoteAudio!, remoteVideo: remoteVideo! };
 }
+
+const readUInt32 = (d: Uint8Array, at: number): number =>
+  ((d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!) >>> 0;
 
 /** The first SSRC of section `index` of a peer's local description. */
 function ssrcOfSender(pc: { localDescription: { sdp: string } | null }, index: number): number {
@@ -328,6 +334,38 @@ describe('keyframe requests and RTCP', () => {
     await a.released;
     await b.released;
     expect(clock.describeLeaks()).toEqual([]);
+  });
+
+  it('a stopped sender answers nothing more: a late NACK for its SSRC sends no RTP', async () => {
+    // Every RTP datagram A sends, by SSRC and sequence number (SRTP leaves the header clear).
+    const sent: { ssrc: number; seq: number }[] = [];
+    const { a, b, clock, audio, video } = await connectedWithMedia(67, (d) => {
+      if (isRtp(d)) sent.push({ ssrc: readUInt32(d, 8), seq: (d[2]! << 8) | d[3]! });
+      return true;
+    });
+    await writeClip(clock, audio, video);
+    const ssrc = ssrcOfSender(a, 1);
+    const last = sent.filter((p) => p.ssrc === ssrc).at(-1)!;
+    expect(last).toBeDefined();
+    const nack = serializeRtcp({
+      kind: 'nack',
+      senderSsrc: 1,
+      mediaSsrc: ssrc,
+      items: [{ pid: last.seq, blp: 0 }],
+    });
+    const manager = (b as unknown as { manager: { sendRtcp(c: Uint8Array): boolean } }).manager;
+    // While the sender sends, the NACK is answered from its history.
+    const before = sent.length;
+    expect(manager.sendRtcp(nack)).toBe(true);
+    await clock.advance(50);
+    expect(sent.length).toBeGreaterThan(before);
+    a.getTransceivers()[1]!.stop();
+    await clock.advance(50);
+    await tasks();
+    const stopped = sent.length;
+    expect(manager.sendRtcp(nack)).toBe(true);
+    await clock.advance(200);
+    expect(sent.slice(stopped)).toEqual([]);
   });
 
   it('close() puts a BYE on the wire before the sockets go: B’s tracks end', async () => {
