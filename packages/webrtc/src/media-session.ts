@@ -233,7 +233,11 @@ export class MediaSession {
     return this.reporter;
   }
 
-  /** One timer at the earliest deadline of the jitter buffers and the reporter. */
+  /**
+   * One timer at the earliest deadline of the reporter, congestion control (the pacer,
+   * feedback) and the receive side (jitter buffers, NACKs, silence), re-armed only when it
+   * moves earlier (a later one is found when the timer runs).
+   */
   private schedule(): void {
     if (this.closed) return;
     let at: number = Math.min(
@@ -244,7 +248,6 @@ export class MediaSession {
     if (Number.isNaN(at)) at = Number.POSITIVE_INFINITY;
     if (at >= this.timerAt) return;
     this.timer?.cancel();
-    if (at === Number.POSITIVE_INFINITY) return;
     this.timerAt = at;
     // Whole ms, rounded up: a deadline a fraction of a ms ahead (frame times at 30 fps are
     // not whole) must not give a delay that vanishes when added to now, which would run the
