@@ -1,4 +1,4 @@
-import { type IncomingStream, Manager, type ManagerEvent, NetworkError } from '@x/network';
+import { type IncomingStream, Manager } from '@x/network';
 import { debuglog } from 'node:util';
 import { systemClock } from '@x/transport';
 import { ConnectionStates } from './connection-states.js';
@@ -9,7 +9,13 @@ import { LocalGathering } from './local-gathering.js';
 import { type NegotiationHost, NegotiationNeededFlag } from './negotiation-needed.js';
 import { Negotiator } from './negotiator.js';
 import { checkConfiguration, dataChannelParameters, managerConfigOf } from './network-options.js';
-import { dataChannelControl, RTCDataChannel } from './rtc-data-channel.js';
+import type { RTCDataChannel } from './rtc-data-channel.js';
+import { DataChannels } from './data-channels.js';
+import { type ManagerEventRoutes, routeManagerEvent } from './manager-events.js';
+import { answerOptions, type OfferOptions, offerOptions } from './offer-options.js';
+import { OperationsChain } from './operations-chain.js';
+import { PeerConfiguration } from './peer-configuration.js';
+import { peerConnectionStats, rtpStatsOf, trackStats } from './peer-connection-stats.js';
 import { applyRemoteCandidate } from './remote-candidate.js';
 import { parseSdp } from './sdp/parse.js';
 import {
@@ -18,7 +24,7 @@ import {
   type RTCIceCandidate,
   type RTCIceCandidateInit,
 } from './rtc-ice-candidate.js';
-import { collectStats, type RTCStats, rtpStats } from './rtc-stats.js';
+import type { RTCStats } from './rtc-stats.js';
 import type { MediaStream } from './media-stream.js';
 import { MediaSession } from './media-session.js';
 import { MediaStreamTrack } from './media-stream-track.js';
@@ -27,16 +33,16 @@ import type { RTCRtpSender } from './rtc-rtp-sender.js';
 import type { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
 import { RTCTrackEvent } from './rtc-track-event.js';
 import type { RTCRtpTransceiverInit } from './rtp-parameters.js';
-import type { ReceiverState, RtpHost, SenderState } from './rtp-state.js';
+import type { RtpHost } from './rtp-state.js';
 import { type RemoteTrackChanges, Transceivers } from './transceivers.js';
 import {
   type RTCCertificate,
   type RTCConfiguration,
   type RTCAnswerOptions,
-  RTCDataChannelEvent,
+  type RTCDataChannelEvent,
   type RTCDataChannelInit,
   type RTCOfferOptions,
-  RTCPeerConnectionIceErrorEvent,
+  type RTCPeerConnectionIceErrorEvent,
   type RTCPeerConnectionIceEvent,
   type RTCSdpType,
   type RTCSessionDescription,
@@ -64,17 +70,10 @@ import {
 
 const log = debuglog('x:webrtc');
 
-/** WebIDL dictionary conversion: undefined and null are `{}`, another non-object a TypeError. */
-function dictionary<T extends object>(value: T | null | undefined, name: string): Partial<T> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' && typeof value !== 'function')
-    throw new TypeError(`the argument must be an ${name} dictionary`);
-  return value;
-}
-
 /** W3C `RTCPeerConnection`: data channels, and transceivers with their tracks (see the README). */
 export class RTCPeerConnection extends SafeEventTarget {
-  private configuration: RTCConfiguration;
+  /** webrtc-pc [[Configuration]], and the candidate pool it may start. */
+  private readonly configuration: PeerConfiguration;
   private readonly manager: Manager;
   private readonly iceTransport = new RTCIceTransport({
     local: () => iceParametersOf(this.jsep.local),
@@ -98,9 +97,11 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly releasedPromise = new Promise<void>((resolve) => {
     this.releaseDone = resolve;
   });
-  private chain: Promise<unknown> = Promise.resolve();
-  /** Operations in the chain, waiting or running (webrtc-pc [[Operations]]). */
-  private pendingOperations = 0;
+  /** webrtc-pc "chain an operation" and [[Operations]]. */
+  private readonly operations = new OperationsChain(
+    () => this.closed,
+    () => this.negotiation.chainEmptied(),
+  );
   /** A data channel was created (webrtc-pc "check if negotiation is needed"). */
   private createdChannel = false;
   private readonly negotiation = new NegotiationNeededFlag(this.negotiationHost());
@@ -109,22 +110,11 @@ export class RTCPeerConnection extends SafeEventTarget {
   private readonly gathering: LocalGathering;
   /** Offer/answer: what descriptions start and change below (JSEP). */
   private readonly negotiator: Negotiator;
-  private readonly channels = new Set<RTCDataChannel>();
+  private readonly channels = new DataChannels(this.sctpTransportObject);
   /** webrtc-pc's set of transceivers, and everything that writes their state. */
   private readonly transceivers = new Transceivers(this.rtpHost(), this.dtlsTransport);
   /** The streams, reports and timer behind the tracks (made with the Manager). */
   private readonly media: MediaSession;
-  /** `setLocalDescription()` was called (webrtc-pc: iceCandidatePoolSize is then fixed). */
-  private localDescriptionSet = false;
-  /** Gathering started ahead of `setLocalDescription()` (an ICE candidate pool). */
-  private prefetched = false;
-  /** webrtc-stats `dataChannelsOpened` / `dataChannelsClosed`. */
-  private dataChannelsOpened = 0;
-  private dataChannelsClosed = 0;
-  private readonly channelObserver = {
-    opened: () => void this.dataChannelsOpened++,
-    closed: () => void this.dataChannelsClosed++,
-  };
   declare onicecandidate: ((event: RTCPeerConnectionIceEvent) => unknown) | null;
   declare onicecandidateerror: ((event: RTCPeerConnectionIceErrorEvent) => unknown) | null;
   declare onsignalingstatechange: ((event: Event) => unknown) | null;
@@ -139,11 +129,11 @@ export class RTCPeerConnection extends SafeEventTarget {
   constructor(configuration: RTCConfiguration = {}) {
     super();
     const checked = checkConfiguration(configuration);
-    this.configuration = checked.configuration;
+    const clock = checked.configuration.clock ?? systemClock;
     this.gathering = new LocalGathering(
       this,
       this.iceTransport,
-      this.configuration.clock ?? systemClock,
+      clock,
       () => this.transportSection(),
       (candidate, mid, index, ufrag) => {
         this.jsep.surface(candidate, mid, ufrag);
@@ -152,13 +142,22 @@ export class RTCPeerConnection extends SafeEventTarget {
           iceTransportControl().addLocalCandidate(this.iceTransport, candidate, mid, index, ufrag);
       },
     );
+    const routes = this.managerEventRoutes();
     this.manager = new Manager(
       managerConfigOf(checked),
       (stream: IncomingStream) => (this.closed ? undefined : this.transceivers.sink(stream)),
-      (event) => this.onManagerEvent(event),
+      (event) => routeManagerEvent(routes, event),
     );
+    const pc = this;
+    this.configuration = new PeerConfiguration(checked.configuration, {
+      manager: this.manager,
+      gathering: this.gathering,
+      get closed() {
+        return pc.closed;
+      },
+    });
     this.media = new MediaSession({
-      clock: this.configuration.clock ?? systemClock,
+      clock,
       manager: this.manager,
       cname: this.transceivers.cname,
       // Our sections always carry a=rtcp-rsize: reduced size when the peer's do too.
@@ -167,7 +166,6 @@ export class RTCPeerConnection extends SafeEventTarget {
       senders: () => this.transceivers.entries.map((e) => e.state.sender),
       iceRttMs: () => this.manager.selectedPair?.rttMs,
     });
-    const pc = this;
     this.negotiator = new Negotiator({
       jsep: this.jsep,
       manager: this.manager,
@@ -178,13 +176,13 @@ export class RTCPeerConnection extends SafeEventTarget {
         return pc.closed;
       },
       get iceTransportPolicy() {
-        return pc.configuration.iceTransportPolicy;
+        return pc.configuration.current.iceTransportPolicy;
       },
       setSignaling: (next) => this.setSignaling(next),
       transceivers: this.transceivers,
       runTrackChanges: (changes) => this.runTrackChanges(changes),
     });
-    this.prefetchCandidates();
+    this.configuration.prefetchCandidates();
   }
 
   /**
@@ -266,12 +264,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    * when none were given (the one generated for this connection is not part of it).
    */
   getConfiguration(): RTCConfiguration {
-    const c = this.configuration;
-    return {
-      ...c,
-      iceServers: (c.iceServers ?? []).map((s) => ({ ...s, urls: [...s.urls] })),
-      certificates: [...(c.certificates ?? [])],
-    };
+    return this.configuration.copy();
   }
 
   /**
@@ -286,35 +279,7 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   setConfiguration(configuration: RTCConfiguration = {}): void {
     this.assertNotClosed();
-    const checked = checkConfiguration(configuration, {
-      configuration: this.configuration,
-      localDescriptionSet: this.localDescriptionSet,
-    });
-    this.manager.setIceServers({
-      iceServers: checked.iceServers,
-      ...(checked.configuration.iceTransportPolicy
-        ? { iceTransportPolicy: checked.configuration.iceTransportPolicy }
-        : {}),
-    });
-    this.configuration = checked.configuration;
-    this.prefetchCandidates();
-  }
-
-  /**
-   * webrtc-pc `iceCandidatePoolSize` (JSEP §3.5.4): with a pool, gathering (sockets, STUN and
-   * TURN servers) starts now, before `setLocalDescription()`, which then finds the candidates
-   * ready. Their `icecandidate` events, and the gathering state, wait for it. The ICE role is
-   * the offerer's until a remote offer comes first (it can still change then).
-   */
-  private prefetchCandidates(): void {
-    if (this.prefetched || this.localDescriptionSet || !this.configuration.iceCandidatePoolSize)
-      return;
-    this.prefetched = true;
-    this.gathering.hold();
-    this.manager.setRole(true);
-    this.manager.gather().catch((error: unknown) => {
-      if (!this.closed) log('gathering ahead of setLocalDescription() failed: %s', error);
-    });
+    this.configuration.set(configuration);
   }
 
   /**
@@ -328,23 +293,17 @@ export class RTCPeerConnection extends SafeEventTarget {
    * offer waits for its answer.
    */
   createOffer(options?: RTCOfferOptions): Promise<RTCSessionDescriptionInit> {
-    let iceRestart: boolean;
-    let legacy: { audio?: boolean; video?: boolean };
+    let converted: OfferOptions;
     try {
-      const o = dictionary(options, 'RTCOfferOptions');
-      iceRestart = Boolean(o.iceRestart);
-      legacy = {
-        ...(o.offerToReceiveAudio !== undefined ? { audio: Boolean(o.offerToReceiveAudio) } : {}),
-        ...(o.offerToReceiveVideo !== undefined ? { video: Boolean(o.offerToReceiveVideo) } : {}),
-      };
+      converted = offerOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(async () => {
+    return this.operations.enqueue(async () => {
       this.assertNotClosed();
       if (this.jsep.signaling === 'stable' || this.jsep.signaling === 'have-local-offer')
-        this.transceivers.offerToReceive(legacy);
-      return this.negotiator.createOffer(iceRestart);
+        this.transceivers.offerToReceive(converted.legacy);
+      return this.negotiator.createOffer(converted.iceRestart);
     });
   }
 
@@ -354,18 +313,18 @@ export class RTCPeerConnection extends SafeEventTarget {
    */
   createAnswer(options?: RTCAnswerOptions): Promise<RTCSessionDescriptionInit> {
     try {
-      dictionary(options, 'RTCAnswerOptions');
+      answerOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(async () => {
+    return this.operations.enqueue(async () => {
       this.assertNotClosed();
       return this.negotiator.createAnswer();
     });
   }
 
   setLocalDescription(description?: RTCSessionDescriptionInit): Promise<void> {
-    this.localDescriptionSet = true;
+    this.configuration.localDescriptionSet = true;
     let given: RTCSdpType | undefined;
     try {
       // WebIDL: every member is optional here (the parameterless form), but a type is an enum.
@@ -373,7 +332,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(async () => {
+    return this.operations.enqueue(async () => {
       this.assertNotClosed();
       this.negotiator.setLocal(description, given);
     });
@@ -385,7 +344,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(async () => {
+    return this.operations.enqueue(async () => {
       this.assertNotClosed();
       this.negotiator.setRemote(description);
     });
@@ -416,14 +375,14 @@ export class RTCPeerConnection extends SafeEventTarget {
         new TypeError('addIceCandidate(): a candidate needs sdpMid or sdpMLineIndex'),
       );
     }
-    return this.enqueue(async () => {
+    return this.operations.enqueue(async () => {
       if (this.closed) return;
       applyRemoteCandidate(
         {
           jsep: this.jsep,
           manager: this.manager,
           iceTransport: this.iceTransport,
-          iceTransportPolicy: this.configuration.iceTransportPolicy,
+          iceTransportPolicy: this.configuration.current.iceTransportPolicy,
         },
         init,
       );
@@ -455,15 +414,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     const parameters = dataChannelParameters(label, init, arguments.length, () =>
       this.assertNotClosed(),
     );
-    let channel: RTCDataChannel;
-    try {
-      const inner = this.manager.createDataChannel(parameters);
-      channel = new RTCDataChannel(inner, () => this.sendableSize(), this.channelObserver);
-    } catch (error) {
-      if (NetworkError.isInstance(error)) throw new DOMException(error.message, 'OperationError');
-      throw error;
-    }
-    this.channels.add(channel);
+    const channel = this.channels.create(() => this.manager.createDataChannel(parameters));
     this.jsep.wantData = true;
     if (!this.createdChannel) {
       // webrtc-pc: the first channel updates the negotiation-needed flag.
@@ -547,40 +498,18 @@ export class RTCPeerConnection extends SafeEventTarget {
   async getStats(selector?: MediaStreamTrack | null): Promise<Map<string, RTCStats>> {
     if (selector !== undefined && selector !== null && !(selector instanceof MediaStreamTrack))
       throw new TypeError('getStats(selector): the selector must be a MediaStreamTrack or null');
-    if (selector instanceof MediaStreamTrack) {
-      const senders = this.getSenders().filter((s) => s.track === selector);
-      const receivers = this.getReceivers().filter((r) => r.track === selector);
-      const one = [...senders, ...receivers];
-      if (one.length !== 1)
-        throw new DOMException(
-          'getStats(selector): the track must belong to exactly one sender or receiver',
-          'InvalidAccessError',
-        );
-      return one[0]!.getStats() as Promise<Map<string, RTCStats>>;
-    }
-    const report = collectStats({
+    if (selector instanceof MediaStreamTrack)
+      return trackStats(selector, this.getSenders(), this.getReceivers());
+    return peerConnectionStats({
       iceTransport: this.iceTransport,
       dtlsTransport: this.dtlsTransport,
-      ice: this.manager.getIceStats(),
-      sctp: this.manager.getSctpStats(),
-      dtlsRole: this.manager.dtlsRole,
-      cipherSuite: this.states.cipherSuite,
-      srtpProfile: this.states.srtpProfile,
-      localCertificate: this.manager.localCertificate.der,
-      remoteCertificate: this.manager.remoteCertificate,
-      localUfrag: this.manager.localParameters.ufrag,
-      selectedPairChanges: this.states.selectedPairChanges,
+      manager: this.manager,
+      states: this.states,
       channels: this.channels,
-      dataChannelsOpened: this.dataChannelsOpened,
-      dataChannelsClosed: this.dataChannelsClosed,
-      clockNow: (this.configuration.clock ?? systemClock).now(),
-      availableOutgoingBitrate: this.media.availableOutgoingBitrate,
+      clock: this.configuration.clock,
+      media: this.media,
+      transceivers: this.transceivers,
     });
-    for (const e of this.transceivers.entries) {
-      for (const [id, entry] of this.rtpStatsOf(e.state.sender)) report.set(id, entry);
-      for (const [id, entry] of this.rtpStatsOf(e.state.receiver)) report.set(id, entry);
-    }
-    return report;
   }
 
   /**
@@ -598,7 +527,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     // RTCP BYE for our streams before the Manager closes the sockets (RFC 3550 §6.6).
     this.media.close();
     this.transceivers.close();
-    for (const channel of this.channels) dataChannelControl().silence(channel);
+    this.channels.silence();
     this.manager.close().then(this.releaseDone, (error: unknown) => {
       log('close: %s', error);
       this.releaseDone();
@@ -622,45 +551,6 @@ export class RTCPeerConnection extends SafeEventTarget {
 
   // ------------------------------------------------------------------------------------
 
-  /**
-   * webrtc-pc "chain an operation" (§4.4.1.3): `createOffer()`, `createAnswer()`,
-   * `setLocalDescription()`, `setRemoteDescription()` and `addIceCandidate()` run one at a
-   * time, in call order (`getStats()` is not chained). Once closed, a new one rejects with
-   * InvalidStateError, and one already chained settles neither way ("If connection.[[IsClosed]]
-   * is true, abort these steps").
-   */
-  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.closed)
-      return Promise.reject(
-        new DOMException('the RTCPeerConnection is closed', 'InvalidStateError'),
-      );
-    this.pendingOperations++;
-    const result = this.chain.then(operation);
-    this.chain = result
-      .catch(() => {})
-      .then(() => {
-        if (--this.pendingOperations === 0) this.negotiation.chainEmptied();
-      });
-    return new Promise<T>((resolve, reject) => {
-      result.then(
-        (value) => {
-          if (!this.closed) resolve(value);
-        },
-        (error: unknown) => {
-          if (!this.closed) reject(error);
-        },
-      );
-    });
-  }
-
-  /**
-   * The largest message a channel may send: [[MaxMessageSize]], or RFC 8841's default before an
-   * answer set it (no channel is open then, so `send()` throws InvalidStateError first).
-   */
-  private sendableSize(): number {
-    return this.sctpTransportObject.maxMessageSize ?? 65_536;
-  }
-
   /** What the negotiation-needed flag reads. */
   private negotiationHost(): NegotiationHost {
     const pc = this;
@@ -669,7 +559,7 @@ export class RTCPeerConnection extends SafeEventTarget {
         return pc.closed;
       },
       get pendingOperations() {
-        return pc.pendingOperations;
+        return pc.operations.pending;
       },
       get signalingState() {
         return pc.jsep.signaling;
@@ -700,11 +590,11 @@ export class RTCPeerConnection extends SafeEventTarget {
       get closed() {
         return pc.closed;
       },
-      enqueue: (operation) => this.enqueue(operation),
+      enqueue: (operation) => this.operations.enqueue(operation),
       updateNegotiationNeeded: () => this.negotiation.update(),
-      now: () => (this.configuration.clock ?? systemClock).now(),
+      now: () => this.configuration.clock.now(),
       get clock() {
-        return pc.configuration.clock ?? systemClock;
+        return pc.configuration.clock;
       },
       get connectionState() {
         return pc.connectionState;
@@ -712,15 +602,11 @@ export class RTCPeerConnection extends SafeEventTarget {
       forgetIncomingStream: (ssrc) => {
         if (!this.closed) this.manager.removeIncomingStream(ssrc);
       },
-      stats: async (of) => this.rtpStatsOf(of),
+      stats: async (of) => rtpStatsOf(this.dtlsTransport, of),
       get media() {
         return pc.media;
       },
     };
-  }
-
-  private rtpStatsOf(of: SenderState | ReceiverState): Map<string, RTCStats> {
-    return rtpStats(this.dtlsTransport, of, performance.timeOrigin + performance.now());
   }
 
   /**
@@ -760,46 +646,28 @@ export class RTCPeerConnection extends SafeEventTarget {
     if (this.closed) throw new DOMException('the RTCPeerConnection is closed', 'InvalidStateError');
   }
 
+  /** What the Manager's notifications reach (`manager-events.ts`). */
+  private managerEventRoutes(): ManagerEventRoutes {
+    const pc = this;
+    return {
+      target: this,
+      get closed() {
+        return pc.closed;
+      },
+      states: this.states,
+      gathering: this.gathering,
+      get manager() {
+        return pc.manager;
+      },
+      channels: this.channels,
+    };
+  }
+
   private setSignaling(next: RTCSignalingState): void {
     if (next === this.jsep.signaling) return;
     this.jsep.signaling = next;
     this.dispatchEvent(new Event('signalingstatechange'));
     if (next === 'stable') this.negotiation.stable();
-  }
-
-  private onManagerEvent(event: ManagerEvent): void {
-    if (this.closed || this.states.onEvent(event)) return;
-    switch (event.kind) {
-      case 'local-candidate':
-        this.gathering.onCandidate(event.candidate, this.manager.localParameters.ufrag);
-        return;
-      case 'gathering-state':
-        this.gathering.onState(event.state);
-        return;
-      case 'candidate-error': {
-        const { url, errorCode, errorText, address, port } = event;
-        this.dispatchEvent(
-          new RTCPeerConnectionIceErrorEvent('icecandidateerror', {
-            url,
-            errorCode,
-            errorText,
-            address,
-            port,
-          }),
-        );
-        return;
-      }
-      case 'data-channel': {
-        const channel = new RTCDataChannel(
-          event.channel,
-          () => this.sendableSize(),
-          this.channelObserver,
-        );
-        this.channels.add(channel);
-        this.dispatchEvent(new RTCDataChannelEvent('datachannel', { channel }));
-        return;
-      }
-    }
   }
 }
 
