@@ -28,7 +28,8 @@ import { type RemoteDescriptionInfo, readDescription } from './remote-descriptio
 import { parseSdp } from './sdp/parse.js';
 import { validateAnswerAgainstOffer } from './sdp/validate.js';
 import type { SessionDescription } from './sdp/model.js';
-import type { RemoteTrackChanges, Transceivers } from './transceivers.js';
+import type { RemoteTrackChanges } from './remote-tracks.js';
+import type { Transceivers } from './transceivers.js';
 
 /** What the negotiation uses of its peer connection. */
 export interface NegotiatorHost {

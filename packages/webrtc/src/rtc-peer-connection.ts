@@ -34,7 +34,8 @@ import type { RTCRtpTransceiver } from './rtc-rtp-transceiver.js';
 import { RTCTrackEvent } from './rtc-track-event.js';
 import type { RTCRtpTransceiverInit } from './rtp-parameters.js';
 import type { RtpHost } from './rtp-state.js';
-import { type RemoteTrackChanges, Transceivers } from './transceivers.js';
+import type { RemoteTrackChanges } from './remote-tracks.js';
+import { Transceivers } from './transceivers.js';
 import {
   type RTCCertificate,
   type RTCConfiguration,

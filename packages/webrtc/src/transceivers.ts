@@ -5,111 +5,52 @@
  * our offers and what we answer, what each applied description does to the transceivers
  * (mids, directions, codecs, the remote tracks and their streams, stopping), the rollback,
  * the part of "check if negotiation is needed" that concerns them, and the routes and sinks
- * of incoming RTP.
+ * of incoming RTP. Creating a transceiver is `transceiver-entry.ts`, the remote tracks and
+ * streams `remote-tracks.ts`, what a rollback restores `description-rollback.ts`, what an
+ * answer negotiates (codecs, extensions, simulcast layers) `negotiated-media.ts`.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingStream, MediaRoutes, MediaSink } from '@x/network';
-import { MediaStream, remoteStreams } from './media-stream.js';
-import {
-  MediaStreamTrack,
-  type MediaStreamTrackKind,
-  type TrackStateCause,
-  trackControl,
-} from './media-stream-track.js';
-import { receiverSink, RTCRtpReceiver } from './rtc-rtp-receiver.js';
-import { RTCRtpSender, senderState } from './rtc-rtp-sender.js';
-import { RTCRtpTransceiver, stopSendingAndReceiving } from './rtc-rtp-transceiver.js';
+import { MediaStream } from './media-stream.js';
+import { MediaStreamTrack, type MediaStreamTrackKind, trackControl } from './media-stream-track.js';
+import { receiverSink, type RTCRtpReceiver } from './rtc-rtp-receiver.js';
+import { type RTCRtpSender, senderState } from './rtc-rtp-sender.js';
+import { type RTCRtpTransceiver, stopSendingAndReceiving } from './rtc-rtp-transceiver.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
 import {
   checkSendEncodings,
   type RTCRtpTransceiverDirection,
   type RTCRtpTransceiverInit,
 } from './rtp-parameters.js';
-import {
-  DEFAULT_SILENCE_TIMEOUT_MS,
-  type ReceiverState,
-  type RtpHost,
-  type SenderState,
-  type SendLayer,
-  setSenderTrack,
-  type TransceiverState,
-} from './rtp-state.js';
-import { ReceiveLayers } from './receive-layers.js';
+import { type RtpHost, setSenderTrack, type TransceiverState } from './rtp-state.js';
 import type { RemoteDescriptionInfo } from './remote-description.js';
 import { mediaRoutes } from './media-routes.js';
 import { answerSection, offerPlan } from './rtp-offer-plan.js';
 import { transceiversNeedNegotiation } from './rtp-negotiation-needed.js';
+import { rollBack, type Snapshot, takeSnapshot } from './description-rollback.js';
+import {
+  noTrackChanges,
+  RemoteStreams,
+  type RemoteTrackChanges,
+  runTrackChanges,
+} from './remote-tracks.js';
+import { negotiateLocal, negotiateRemote } from './negotiated-media.js';
+import { createTransceiver, type TransceiverEntry } from './transceiver-entry.js';
 import { type LocalRtpSection, type RemoteRtpSection, reverseDirection } from './sdp/jsep-media.js';
 import type { OfferSection } from './sdp/jsep.js';
-import type { SdpDirection, SdpMediaSection, SessionDescription } from './sdp/model.js';
-import { isRtpMediaProblem, readRtpMedia } from './sdp/rtp-media.js';
+import type { SdpDirection, SessionDescription } from './sdp/model.js';
 import { isRejected } from './sdp/validate.js';
 
 const receives = (d: string | null): boolean => d === 'sendrecv' || d === 'recvonly';
 const sends = (d: string | null): boolean => d === 'sendrecv' || d === 'sendonly';
-
-/** One transceiver with its objects. */
-export interface TransceiverEntry {
-  readonly state: TransceiverState;
-  readonly transceiver: RTCRtpTransceiver;
-  readonly sender: RTCRtpSender;
-  readonly receiver: RTCRtpReceiver;
-}
-
-/** What applying a remote description does to tracks, run after `signalingstatechange`. */
-export interface RemoteTrackChanges {
-  readonly mute: [MediaStreamTrack, TrackStateCause][];
-  readonly remove: [MediaStream, MediaStreamTrack][];
-  readonly add: [MediaStream, MediaStreamTrack][];
-  readonly tracks: { entry: TransceiverEntry; streams: MediaStream[] }[];
-}
-
-/** What a rollback restores (JSEP §4.1.10.2). */
-interface Snapshot {
-  readonly count: number;
-  readonly slots: Map<
-    TransceiverState,
-    {
-      mid: string | null;
-      mLineIndex: number | undefined;
-      firedDirection: RTCRtpTransceiverDirection | null;
-      receptive: boolean;
-      streams: MediaStream[];
-    }
-  >;
-}
-
-const random32 = (): number => randomBytes(4).readUInt32BE(0) || 1;
-
-/**
- * The encodings of a simulcast sender that an answer takes (`rids`, from its
- * `a=simulcast`); the first alone when it takes none.
- */
-function keepLayers(sender: SenderState, rids: readonly string[]): void {
-  if (sender.layers.length < 2) return;
-  const taken = new Set(rids);
-  const keep = sender.layers.map((l) => l.rid !== undefined && taken.has(l.rid));
-  if (!keep.some((k) => k)) keep[0] = true;
-  sender.encodings = sender.encodings.filter((_, i) => keep[i]);
-  sender.layers = sender.layers.filter((_, i) => keep[i]);
-}
-
-/** The rids of one direction of `a=simulcast` (the first of each alternative list), in order. */
-function simulcastRids(
-  streams: readonly (readonly { readonly rid: string }[])[] | undefined,
-): string[] {
-  return (streams ?? []).flatMap((alternatives) =>
-    alternatives[0] === undefined ? [] : [alternatives[0].rid],
-  );
-}
 
 /** @internal Owned by `RTCPeerConnection`. */
 export class Transceivers {
   readonly entries: TransceiverEntry[] = [];
   /** Mids chosen by createOffer() for transceivers that have none yet (JSEP §5.2.1). */
   readonly offeredMids = new Map<TransceiverState, string>();
-  /** Remote streams by id, for the connection's life (webrtc-pc: the same id, the same stream). */
-  private readonly streams = new Map<string, MediaStream>();
+  /** The remote streams and the steps that associate them with receivers (`remote-tracks.ts`). */
+  private readonly remote = new RemoteStreams();
   /** Our RTCP CNAME (RFC 7022: random, one per connection). */
   readonly cname = randomBytes(12).toString('base64url');
   private snapshot: Snapshot | undefined;
@@ -132,7 +73,10 @@ export class Transceivers {
     return this.entries.filter((e) => !e.state.stopped).map((e) => e.receiver);
   }
 
-  /** webrtc-pc "create an RTCRtpTransceiver" with its sender and receiver. */
+  /**
+   * webrtc-pc "create an RTCRtpTransceiver" with its sender and receiver (see
+   * `transceiver-entry.ts`), added to the set.
+   */
   private create(
     kind: MediaStreamTrackKind,
     track: MediaStreamTrack | null,
@@ -141,76 +85,16 @@ export class Transceivers {
     encodings: ReturnType<typeof checkSendEncodings>,
     createdByRemote: boolean,
   ): TransceiverEntry {
-    // One RTP stream per encoding (a simulcast layer each), with its SSRCs.
-    const layers: SendLayer[] = encodings.map((e) => ({
-      rid: e.rid,
-      ssrc: random32(),
-      rtxSsrc: random32(),
-      packetsSent: 0,
-      bytesSent: 0,
-    }));
-    const sender: SenderState = {
-      host: this.host,
+    const entry = createTransceiver(
+      this.host,
+      this.cname,
       kind,
-      track: null,
+      track,
+      direction,
       streamIds,
       encodings,
-      lastReturned: null,
-      ssrc: layers[0]!.ssrc,
-      rtxSsrc: layers[0]!.rtxSsrc,
-      layers,
-      cname: this.cname,
-      msidTrackId: track?.id ?? randomUUID(),
-      transport: null,
-      codecs: [],
-      headerExtensions: [],
-      transceiver: undefined,
-    };
-    setSenderTrack(sender, track);
-    const receiver: ReceiverState = {
-      host: this.host,
-      kind,
-      track: trackControl().create(kind, 'remote', randomUUID(), ''),
-      transport: null,
-      codecs: [],
-      headerExtensions: [],
-      streams: [],
-      jitterBufferTarget: null,
-      silenceTimeout: DEFAULT_SILENCE_TIMEOUT_MS,
-      cname: undefined,
-      inbound: new Map(),
-      layers: new ReceiveLayers(),
-      contributors: new Map(),
-      transceiver: undefined,
-    };
-    const state: TransceiverState = {
-      host: this.host,
-      kind,
-      mid: null,
-      mLineIndex: undefined,
-      direction,
-      currentDirection: null,
-      firedDirection: null,
-      receptive: false,
-      stopping: false,
-      stopped: false,
-      hasSent: false,
       createdByRemote,
-      fromAddTrack: false,
-      preferredCodecs: [],
-      sender,
-      receiver,
-    };
-    sender.transceiver = state;
-    receiver.transceiver = state;
-    const senderObject = new RTCRtpSender(sender);
-    const receiverObject = new RTCRtpReceiver(receiver);
-    const entry: TransceiverEntry = {
-      state,
-      transceiver: new RTCRtpTransceiver(state, senderObject, receiverObject),
-      sender: senderObject,
-      receiver: receiverObject,
-    };
+    );
     this.entries.push(entry);
     return entry;
   }
@@ -362,21 +246,7 @@ export class Transceivers {
 
   /** Before an offer (ours or the peer's) is applied: what a rollback restores. */
   private keep(): void {
-    this.snapshot = {
-      count: this.entries.length,
-      slots: new Map(
-        this.entries.map((e) => [
-          e.state,
-          {
-            mid: e.state.mid,
-            mLineIndex: e.state.mLineIndex,
-            firedDirection: e.state.firedDirection,
-            receptive: e.state.receptive,
-            streams: [...e.state.receiver.streams],
-          },
-        ]),
-      ),
-    };
+    this.snapshot = takeSnapshot(this.entries);
   }
 
   /**
@@ -389,7 +259,7 @@ export class Transceivers {
     type: 'offer' | 'answer' | 'pranswer',
     parsed: SessionDescription,
   ): RemoteTrackChanges {
-    const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
+    const changes = noTrackChanges();
     if (type === 'offer') {
       this.keep();
       // A transceiver stopped before any m-line was associated with it has none to reject:
@@ -423,7 +293,7 @@ export class Transceivers {
         t.receptive = receives(direction);
         return;
       }
-      this.negotiated(t, section);
+      negotiateLocal(t, section);
       // webrtc-pc: our answer that no longer receives processes the removal of the track.
       if (!receives(direction) && receives(t.firedDirection)) {
         if (!t.receiver.track.muted)
@@ -431,7 +301,7 @@ export class Transceivers {
             t.receiver.track,
             { kind: 'description', description: 'local', direction },
           ]);
-        this.setRemoteStreams(t.receiver, [], changes);
+        this.remote.setRemoteStreams(t.receiver, [], changes);
       }
       t.firedDirection = direction;
       this.setCurrentDirection(t, direction);
@@ -452,7 +322,7 @@ export class Transceivers {
     info: RemoteDescriptionInfo,
   ): RemoteTrackChanges {
     if (type === 'offer') this.keep();
-    const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
+    const changes = noTrackChanges();
     for (const r of info.rtp) {
       const mid = r.mid ?? String(r.index);
       let entry = this.entries.find((e) => e.state.mid === mid);
@@ -473,7 +343,7 @@ export class Transceivers {
       const t = entry.state;
       t.mLineIndex = r.index;
       if (r.rejected) {
-        this.processRemoteTracks(entry, 'inactive', [], changes);
+        this.remote.processRemoteTracks(entry, 'inactive', [], changes);
         this.stopTransceiver(t, 'remote');
         continue;
       }
@@ -482,9 +352,9 @@ export class Transceivers {
       const msids = receives(direction) ? r.media.msids.map((m) => m.stream) : [];
       t.receiver.cname =
         r.media.ssrcs.find((s) => s.cname !== undefined)?.cname ?? t.receiver.cname;
-      this.processRemoteTracks(entry, direction, msids, changes);
+      this.remote.processRemoteTracks(entry, direction, msids, changes);
       if (type !== 'offer') {
-        this.negotiatedRemote(t, r);
+        negotiateRemote(t, r);
         this.setCurrentDirection(t, direction);
       }
     }
@@ -508,87 +378,6 @@ export class Transceivers {
     if (sends(direction)) t.hasSent = true;
   }
 
-  /**
-   * The codecs and extensions of an answer section (ours), for both the sender and receiver,
-   * and the simulcast layers it receives (its `a=simulcast:recv`, RFC 8853 §5.3).
-   */
-  private negotiated(t: TransceiverState, section: SdpMediaSection): void {
-    const media = readRtpMedia(section);
-    if (isRtpMediaProblem(media)) return;
-    t.sender.codecs = t.receiver.codecs = media.codecs;
-    t.sender.headerExtensions = t.receiver.headerExtensions = media.headerExtensions;
-    t.receiver.layers.negotiate(simulcastRids(media.simulcast?.recv));
-    keepLayers(t.sender, simulcastRids(media.simulcast?.send));
-  }
-
-  /**
-   * The codecs and extensions of the peer's answer, and the simulcast layers it takes of
-   * ours: webrtc-pc "set the session description" (answer): the encodings whose rid the
-   * answer's `a=simulcast:recv` does not list are removed; without simulcast in the answer,
-   * only the first encoding is kept (JSEP §5.3.1 — the answerer may decline simulcast).
-   */
-  private negotiatedRemote(t: TransceiverState, r: RemoteRtpSection): void {
-    t.sender.codecs = t.receiver.codecs = r.media.codecs;
-    t.sender.headerExtensions = t.receiver.headerExtensions = r.media.headerExtensions;
-    keepLayers(t.sender, simulcastRids(r.media.simulcast?.recv));
-  }
-
-  /**
-   * webrtc-pc "process remote tracks": set the associated remote streams, then "process the
-   * addition of a remote track" when we now receive and did not before (or a stream was
-   * added), or "process the removal of a remote track" when we no longer receive.
-   */
-  private processRemoteTracks(
-    entry: TransceiverEntry,
-    direction: SdpDirection,
-    msids: readonly string[],
-    changes: RemoteTrackChanges,
-  ): void {
-    const t = entry.state;
-    const added = this.setRemoteStreams(t.receiver, msids, changes);
-    if ((receives(direction) && !receives(t.firedDirection)) || added) {
-      changes.tracks.push({ entry, streams: [...t.receiver.streams] });
-    }
-    if (!receives(direction)) t.receptive = false;
-    if (!receives(direction) && receives(t.firedDirection)) {
-      if (!t.receiver.track.muted)
-        changes.mute.push([
-          t.receiver.track,
-          { kind: 'description', description: 'remote', direction },
-        ]);
-      this.setRemoteStreams(t.receiver, [], changes);
-    }
-    t.firedDirection = direction;
-  }
-
-  /** webrtc-pc "set the associated remote streams"; true when a stream was added. */
-  private setRemoteStreams(
-    receiver: ReceiverState,
-    ids: readonly string[],
-    changes: RemoteTrackChanges,
-  ): boolean {
-    const next: MediaStream[] = [];
-    for (const id of new Set(ids)) {
-      if (id === '-') continue;
-      let stream = this.streams.get(id);
-      if (stream === undefined) {
-        stream = remoteStreams().create(id);
-        this.streams.set(id, stream);
-      }
-      next.push(stream);
-    }
-    for (const s of receiver.streams)
-      if (!next.includes(s)) changes.remove.push([s, receiver.track]);
-    let added = false;
-    for (const s of next)
-      if (!receiver.streams.includes(s)) {
-        changes.add.push([s, receiver.track]);
-        added = true;
-      }
-    receiver.streams = next;
-    return added;
-  }
-
   /** webrtc-pc "stop the RTCRtpTransceiver". */
   private stopTransceiver(t: TransceiverState, by: 'local' | 'remote'): void {
     if (t.stopped) return;
@@ -606,40 +395,10 @@ export class Transceivers {
    * added since) removed, remote tracks it added removed again.
    */
   rollback(): RemoteTrackChanges {
-    const changes: RemoteTrackChanges = { mute: [], remove: [], add: [], tracks: [] };
     const snap = this.snapshot;
     this.snapshot = undefined;
-    if (snap === undefined) return changes;
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i]!;
-      const before = snap.slots.get(e.state);
-      if (before === undefined) {
-        if (e.state.createdByRemote && e.state.sender.track === null) {
-          this.setRemoteStreams(e.state.receiver, [], changes);
-          this.entries.splice(i, 1);
-          continue;
-        }
-        e.state.mid = null;
-        e.state.mLineIndex = undefined;
-        e.state.firedDirection = null;
-        this.setRemoteStreams(e.state.receiver, [], changes);
-        continue;
-      }
-      e.state.mid = before.mid;
-      e.state.mLineIndex = before.mLineIndex;
-      if (receives(e.state.firedDirection) && !receives(before.firedDirection)) {
-        if (!e.state.receiver.track.muted)
-          changes.mute.push([e.state.receiver.track, { kind: 'rollback' }]);
-      }
-      e.state.firedDirection = before.firedDirection;
-      e.state.receptive = before.receptive;
-      this.setRemoteStreams(
-        e.state.receiver,
-        before.streams.map((s) => s.id),
-        changes,
-      );
-    }
-    return changes;
+    if (snap === undefined) return noTrackChanges();
+    return rollBack(snap, this.entries, this.remote);
   }
 
   /** Runs the track changes of a description, after `signalingstatechange` (webrtc-pc order). */
@@ -648,13 +407,7 @@ export class Transceivers {
     fire: (entry: TransceiverEntry, streams: MediaStream[]) => void,
     closed: () => boolean,
   ): void {
-    // Each step's events may run a listener that closes the connection: nothing follows then.
-    for (const [track, cause] of changes.mute)
-      if (!closed()) trackControl().setMuted(track, true, cause);
-    for (const [stream, track] of changes.remove)
-      if (!closed()) remoteStreams().remove(stream, track);
-    for (const [stream, track] of changes.add) if (!closed()) remoteStreams().add(stream, track);
-    for (const { entry, streams } of changes.tracks) if (!closed()) fire(entry, streams);
+    runTrackChanges(changes, fire, closed);
   }
 
   /** The transceivers' part of "check if negotiation is needed" (`rtp-negotiation-needed.ts`). */
