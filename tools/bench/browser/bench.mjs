@@ -289,21 +289,7 @@ async function toPage(stack) {
   const drops = dropsSince(drops0, stack);
   const statsAfter = await page.evaluate(() => globalThis.bench.stats());
   const ms = at - pageOffset - (t0 - stack.offset);
-  return {
-    ms,
-    mbps: MB / (ms / 1000),
-    cpuPerMb: child.cpuMs / MB,
-    chromiumPerMb: chromiumMs / MB,
-    drops,
-    // The page's view: datagrams of data in, of acknowledgements out.
-    wireBytes: statsAfter.bytesReceived - statsBefore.bytesReceived,
-    dataPerMb: perMb(statsBefore, statsAfter, 'packetsReceived'),
-    acksPerMb: perMb(statsBefore, statsAfter, 'packetsSent'),
-    datagramBytes:
-      (statsAfter.bytesReceived - statsBefore.bytesReceived) /
-      (statsAfter.packetsReceived - statsBefore.packetsReceived),
-    child: childStats(child),
-  };
+  return figures({ ms, child, chromiumMs, drops, statsBefore, statsAfter, pageReceives: true });
 }
 
 /** Chromium → Node: the page sends, the child counts. */
@@ -326,18 +312,28 @@ async function fromPage(stack) {
   const drops = dropsSince(drops0, stack);
   const statsAfter = await page.evaluate(() => globalThis.bench.stats());
   const ms = child.at - stack.offset - (t0 - pageOffset);
+  return figures({ ms, child, chromiumMs, drops, statsBefore, statsAfter, pageReceives: false });
+}
+
+/**
+ * The figures of one direction. The page's view of the datagrams: with `pageReceives`, data
+ * in and acknowledgements out; otherwise data out and acknowledgements in.
+ */
+function figures({ ms, child, chromiumMs, drops, statsBefore, statsAfter, pageReceives }) {
+  const [data, acks, bytes] = pageReceives
+    ? ['packetsReceived', 'packetsSent', 'bytesReceived']
+    : ['packetsSent', 'packetsReceived', 'bytesSent'];
+  const wireBytes = statsAfter[bytes] - statsBefore[bytes];
   return {
     ms,
     mbps: MB / (ms / 1000),
     cpuPerMb: child.cpuMs / MB,
     chromiumPerMb: chromiumMs / MB,
     drops,
-    wireBytes: statsAfter.bytesSent - statsBefore.bytesSent,
-    dataPerMb: perMb(statsBefore, statsAfter, 'packetsSent'),
-    acksPerMb: perMb(statsBefore, statsAfter, 'packetsReceived'),
-    datagramBytes:
-      (statsAfter.bytesSent - statsBefore.bytesSent) /
-      (statsAfter.packetsSent - statsBefore.packetsSent),
+    wireBytes,
+    dataPerMb: perMb(statsBefore, statsAfter, data),
+    acksPerMb: perMb(statsBefore, statsAfter, acks),
+    datagramBytes: wireBytes / (statsAfter[data] - statsBefore[data]),
     child: childStats(child),
   };
 }

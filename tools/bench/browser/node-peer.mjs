@@ -3,7 +3,14 @@
 // bulk receive on it. `process.cpuUsage()` here counts every thread of this process (a native
 // stack's too) and nothing of the other stacks or of the parent.
 import { performance } from 'node:perf_hooks';
-import { closePeer, loopback, peers, receiveBulk, sendBulk, whenEvent } from '../webrtc/peers.mjs';
+import {
+  closePeer,
+  loopbackCandidate,
+  peers,
+  receiveBulk,
+  sendBulk,
+  whenEvent,
+} from '../webrtc/peers.mjs';
 
 const [name] = process.argv.slice(2);
 const make = await peers[name]();
@@ -86,16 +93,8 @@ async function start() {
   remoteQueue = [];
   pc = make();
   pc.onicecandidate = (e) => {
-    const text = e.candidate?.candidate?.replace(/^a=/, '');
-    if (!text || !loopback(text)) return;
-    send({
-      type: 'candidate',
-      candidate: {
-        candidate: text,
-        sdpMid: e.candidate.sdpMid ?? '0',
-        sdpMLineIndex: e.candidate.sdpMLineIndex ?? 0,
-      },
-    });
+    const candidate = loopbackCandidate(e);
+    if (candidate !== undefined) send({ type: 'candidate', candidate });
   };
   channel = pc.createDataChannel('bulk');
   void whenEvent(channel, 'open', () => channel.readyState === 'open', 20_000).then(

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import {
   closePeer,
   connectInProcess,
-  loopback,
+  loopbackCandidate,
   peers,
   receiveBulk,
   sendBulk,
@@ -35,16 +35,8 @@ let t0 = 0;
 const remoteQueue = [];
 
 pc.onicecandidate = (e) => {
-  const text = e.candidate?.candidate?.replace(/^a=/, '');
-  if (!text || !loopback(text)) return;
-  send({
-    type: 'candidate',
-    candidate: {
-      candidate: text,
-      sdpMid: e.candidate.sdpMid ?? '0',
-      sdpMLineIndex: e.candidate.sdpMLineIndex ?? 0,
-    },
-  });
+  const candidate = loopbackCandidate(e);
+  if (candidate !== undefined) send({ type: 'candidate', candidate });
 };
 // Both times are taken in the event handlers (whenEvent), relative to createOffer (or, for the
 // answerer, to its setRemoteDescription of the offer).

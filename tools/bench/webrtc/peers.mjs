@@ -9,6 +9,17 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const loopback = (text) => / 127\.0\.0\.1 \d+ typ /.test(text) && / udp /i.test(text);
 
+/**
+ * The candidate of an `icecandidate` event as an RTCIceCandidateInit to signal, if it is a
+ * 127.0.0.1 UDP one (the only kind every benchmark keeps); undefined otherwise.
+ */
+export function loopbackCandidate(event) {
+  const c = event.candidate;
+  const text = c?.candidate?.replace(/^a=/, '');
+  if (!text || !loopback(text)) return undefined;
+  return { candidate: text, sdpMid: c.sdpMid ?? '0', sdpMLineIndex: c.sdpMLineIndex ?? 0 };
+}
+
 export const peers = {
   'x-webrtc': async () => {
     const { RTCPeerConnection } = await import('@x/webrtc');
@@ -141,15 +152,9 @@ export async function connectInProcess(make, { timeoutMs = 20_000 } = {}) {
     return {
       flush,
       handler: (e) => {
-        const c = e.candidate;
-        if (!c?.candidate) return;
-        const text = c.candidate.replace(/^a=/, '');
-        if (!loopback(text)) return;
-        queue.push({
-          candidate: text,
-          sdpMid: c.sdpMid ?? '0',
-          sdpMLineIndex: c.sdpMLineIndex ?? 0,
-        });
+        const candidate = loopbackCandidate(e);
+        if (candidate === undefined) return;
+        queue.push(candidate);
         flush();
       },
     };
