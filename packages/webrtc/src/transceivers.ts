@@ -17,11 +17,7 @@ import { receiverSink, type RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import { type RTCRtpSender, senderState } from './rtc-rtp-sender.js';
 import { type RTCRtpTransceiver, stopSendingAndReceiving } from './rtc-rtp-transceiver.js';
 import type { RTCDtlsTransport } from './rtc-transports.js';
-import {
-  checkSendEncodings,
-  type RTCRtpTransceiverDirection,
-  type RTCRtpTransceiverInit,
-} from './rtp-parameters.js';
+import { checkSendEncodings, type RTCRtpTransceiverInit } from './rtp-parameters.js';
 import { type RtpHost, setSenderTrack, type TransceiverState } from './rtp-state.js';
 import type { RemoteDescriptionInfo } from './remote-description.js';
 import { mediaRoutes } from './media-routes.js';
@@ -40,6 +36,9 @@ import { type LocalRtpSection, type RemoteRtpSection, reverseDirection } from '.
 import type { OfferSection } from './sdp/jsep.js';
 import type { SdpDirection, SessionDescription } from './sdp/model.js';
 import { isRejected } from './sdp/validate.js';
+
+/** A parameter list without its first two (the host and CNAME the set supplies). */
+type DropFirstTwo<T extends unknown[]> = T extends [unknown, unknown, ...infer Rest] ? Rest : never;
 
 const receives = (d: string | null): boolean => d === 'sendrecv' || d === 'recvonly';
 const sends = (d: string | null): boolean => d === 'sendrecv' || d === 'sendonly';
@@ -77,24 +76,8 @@ export class Transceivers {
    * webrtc-pc "create an RTCRtpTransceiver" with its sender and receiver (see
    * `transceiver-entry.ts`), added to the set.
    */
-  private create(
-    kind: MediaStreamTrackKind,
-    track: MediaStreamTrack | null,
-    direction: RTCRtpTransceiverDirection,
-    streamIds: string[],
-    encodings: ReturnType<typeof checkSendEncodings>,
-    createdByRemote: boolean,
-  ): TransceiverEntry {
-    const entry = createTransceiver(
-      this.host,
-      this.cname,
-      kind,
-      track,
-      direction,
-      streamIds,
-      encodings,
-      createdByRemote,
-    );
+  private create(...args: DropFirstTwo<Parameters<typeof createTransceiver>>): TransceiverEntry {
+    const entry = createTransceiver(this.host, this.cname, ...args);
     this.entries.push(entry);
     return entry;
   }
