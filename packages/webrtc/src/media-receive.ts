@@ -91,6 +91,11 @@ export interface MediaReceiveHost {
   rttMs(): number | undefined;
   /** Moves the one timer to the earliest deadline ({@link MediaReceive.nextDeadline} among them). */
   schedule(): void;
+  /**
+   * Moves the one timer to `at` when that is earlier, the connection's other deadlines
+   * (reports, congestion control) included: after a packet, which moves no other stream's.
+   */
+  scheduleAt(at: number): void;
 }
 
 /** The receive side of a connection's media (see the module comment). */
@@ -140,7 +145,16 @@ export class MediaReceive {
     entry.stream.receive(packet, now);
     this.release(entry, now);
     this.recover(entry, now);
-    this.host.schedule();
+    this.host.scheduleAt(this.deadlineOf(entry));
+  }
+
+  /** The earliest deadline of one stream: its jitter buffer, its recovery, its silence. */
+  private deadlineOf(entry: Inbound): number {
+    const at = Math.min(entry.stream.nextDeadline() ?? Number.POSITIVE_INFINITY, entry.recoveryAt);
+    const receiver = entry.receiver;
+    const flow = this.flows.get(receiver);
+    if (flow === undefined || flow.silent || receiver.silenceTimeout <= 0) return at;
+    return Math.min(at, flow.lastAt + receiver.silenceTimeout);
   }
 
   /**

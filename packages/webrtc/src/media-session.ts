@@ -123,7 +123,8 @@ export class MediaSession {
       congestion: this.congestion,
       reporter: () => this.reporterOf(),
       send: (bytes, kind, twccId) => this.pace(bytes, kind, twccId),
-      schedule: () => this.schedule(),
+      // What a sent packet can bring forward: the pacer, feedback and the reports.
+      schedule: () => this.scheduleAt(Number.POSITIVE_INFINITY),
     });
     this.receiving = new MediaReceive({
       clock: host.clock,
@@ -131,6 +132,7 @@ export class MediaSession {
       reporter: () => this.reporterOf(),
       rttMs: () => this.rttMs(),
       schedule: () => this.schedule(),
+      scheduleAt: (at) => this.scheduleAt(at),
     });
   }
 
@@ -239,11 +241,20 @@ export class MediaSession {
    * moves earlier (a later one is found when the timer runs).
    */
   private schedule(): void {
+    this.scheduleAt(this.receiving.nextDeadline());
+  }
+
+  /**
+   * {@link MediaSession.schedule} when only `at` (a deadline of the receive side, e.g. of the
+   * one stream a packet went to), the reporter and congestion control can have moved: a packet
+   * path pays for its own stream, not a scan of every stream of the connection.
+   */
+  private scheduleAt(deadline: number): void {
     if (this.closed) return;
     let at: number = Math.min(
+      deadline,
       this.reporter?.nextDeadline() ?? Number.POSITIVE_INFINITY,
       this.congestion.nextDeadline(),
-      this.receiving.nextDeadline(),
     );
     if (Number.isNaN(at)) at = Number.POSITIVE_INFINITY;
     if (at >= this.timerAt) return;

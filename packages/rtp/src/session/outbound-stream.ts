@@ -9,15 +9,13 @@ import { RtpConfigurationError } from '../errors.js';
 import { log } from '../log.js';
 import { midExtension, ridExtension } from '../packet/extension-strings.js';
 import {
-  absSendTimeExtension,
-  absSendTimeFromMicros,
   audioLevelExtension,
   transportSequenceNumberExtension,
   writeTransportSequenceNumber,
 } from '../packet/extension-values.js';
 import type { RtpHeaderExtension } from '../packet/header-extension.js';
 import { parseRtp, type RtpPacket } from '../packet/rtp-packet.js';
-import { rtpPacketSize, serializeRtp } from '../packet/serialize.js';
+import { serializeRtp } from '../packet/serialize.js';
 import type { NtpTime } from '../rtcp/ntp.js';
 import type { RtcpReportBlock } from '../rtcp/report-block.js';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.js';
@@ -34,6 +32,7 @@ import {
   type SendPayloadOptions,
   type SentPacketOrigin,
 } from './outbound-options.js';
+import { ExtensionTemplate } from './extension-template.js';
 import { cryptoRandom, randomBits } from './random.js';
 import { RemoteInboundState } from './remote-inbound.js';
 import { type KeyframeRequest, type MediaKind, type RtpStage, runStages } from './stage.js';
@@ -88,6 +87,11 @@ export class OutboundRtpStream {
   private readonly payloader: Payloader | undefined;
   private readonly maxPacketSize: number;
   private readonly fixedExtensions: RtpHeaderExtension[] = [];
+  /** The extension block of packets without and with an audio level, made on first use. */
+  private readonly templates: [ExtensionTemplate | undefined, ExtensionTemplate | undefined] = [
+    undefined,
+    undefined,
+  ];
   private readonly transportSequence: TransportSequenceCounter | undefined;
   private readonly stages: readonly RtpStage[];
 
@@ -177,15 +181,8 @@ export class OutboundRtpStream {
       options.rtpTimestamp !== undefined
         ? u32(options.rtpTimestamp + this.timestampOffset)
         : u32(this.timestampOffset + (captureMs * this.clockRate) / 1000);
-    const extensions = this.frameExtensions(options, nowMs);
-    const header = rtpPacketSize({
-      payloadType: this.payloadType,
-      sequenceNumber: 0,
-      timestamp: 0,
-      ssrc: this.ssrc,
-      extensions,
-      payload: new Uint8Array(0),
-    });
+    const level = this.audioLevelOf(options);
+    const header = 12 + this.templateOf(level).size;
     const reserve = this.options.rtx !== undefined ? RTX_OVERHEAD : 0;
     const payloads = payloader.packetize(frame, this.maxPacketSize - header - reserve, {
       sequenceNumber: this.nextSequenceNumber,
@@ -202,7 +199,7 @@ export class OutboundRtpStream {
     for (let i = 0; i <= last; i++) {
       const marker = video ? i === last && options.marker !== false : i === 0 && !!options.marker;
       out.push(
-        this.numberAndSerialize(payloads[i]!, timestamp, marker, extensions, undefined, 0, nowMs),
+        this.numberAndSerialize(payloads[i]!, timestamp, marker, level, undefined, 0, nowMs),
       );
     }
     for (const packet of out) this.deliver(packet, nowMs, 'frame');
@@ -240,7 +237,7 @@ export class OutboundRtpStream {
     }
     const sequenceNumber = (packet.sequenceNumber + this.sequenceOffset) & 0xffff;
     const timestamp = u32(packet.timestamp + this.forwardTimestampOffset);
-    const extensions = this.frameExtensions(options, nowMs);
+    const level = this.audioLevelOf(options);
     if (options.keyframe) this.counters.keyFramesSent++;
     if (this.kind === 'audio' || packet.marker) this.counters.framesSent++;
     const previous = this.counters.lastSentRtpTimestamp;
@@ -253,7 +250,7 @@ export class OutboundRtpStream {
       sequenceNumber,
       timestamp,
       packet.marker,
-      extensions,
+      level,
       packet.csrcs,
       packet.paddingSize,
       nowMs,
@@ -275,12 +272,11 @@ export class OutboundRtpStream {
    * the timestamp of the stream's frames and sender reports is left as it was.
    */
   sendPayload(payload: Uint8Array, options: SendPayloadOptions, nowMs: number): void {
-    const extensions = this.frameExtensions({}, nowMs);
     const bytes = this.numberAndSerialize(
       payload,
       u32(options.rtpTimestamp),
       options.marker ?? false,
-      extensions,
+      undefined,
       undefined,
       0,
       nowMs,
@@ -513,30 +509,45 @@ export class OutboundRtpStream {
     return this.stageErrorCount;
   }
 
-  /** The header extensions of a frame's packets, the transport-wide number excepted. */
-  private frameExtensions(
-    options: { readonly audioLevel?: SendFrameOptions['audioLevel'] },
-    nowMs: number,
-  ): RtpHeaderExtension[] {
-    const ids = this.options.extensionIds ?? {};
-    const list = this.fixedExtensions.slice();
-    if (ids.absSendTime !== undefined) {
-      list.push(absSendTimeExtension(ids.absSendTime, absSendTimeFromMicros(nowMs * 1000)));
+  /**
+   * The audio level octet of a frame's packets (RFC 6464 §3), when the option is given and the
+   * element negotiated; throws {@link RtpConfigurationError} for a level out of range, before
+   * anything is numbered or sent.
+   */
+  private audioLevelOf(options: {
+    readonly audioLevel?: SendFrameOptions['audioLevel'];
+  }): number | undefined {
+    const id = this.options.extensionIds?.audioLevel;
+    if (id === undefined || options.audioLevel === undefined) return undefined;
+    return audioLevelExtension(id, options.audioLevel).data[0];
+  }
+
+  /** The extension block of packets with or without an audio level (see extension-template.ts). */
+  private templateOf(audioLevel: number | undefined): ExtensionTemplate {
+    const i = audioLevel === undefined ? 0 : 1;
+    let template = this.templates[i];
+    if (template === undefined) {
+      const ids = this.options.extensionIds ?? {};
+      template = new ExtensionTemplate(
+        this.fixedExtensions,
+        {
+          absSendTime: ids.absSendTime,
+          audioLevel: ids.audioLevel,
+          transportSequenceNumber:
+            this.transportSequence !== undefined ? ids.transportSequenceNumber : undefined,
+        },
+        i === 1,
+      );
+      this.templates[i] = template;
     }
-    if (ids.audioLevel !== undefined && options.audioLevel !== undefined) {
-      list.push(audioLevelExtension(ids.audioLevel, options.audioLevel));
-    }
-    if (this.transportSequence !== undefined && ids.transportSequenceNumber !== undefined) {
-      list.push(transportSequenceNumberExtension(ids.transportSequenceNumber, 0));
-    }
-    return list;
+    return template;
   }
 
   private numberAndSerialize(
     payload: Uint8Array,
     timestamp: number,
     marker: boolean,
-    extensions: RtpHeaderExtension[],
+    audioLevel: number | undefined,
     csrcs: readonly number[] | undefined,
     paddingSize: number,
     nowMs: number,
@@ -549,7 +560,7 @@ export class OutboundRtpStream {
       sequenceNumber,
       timestamp,
       marker,
-      extensions,
+      audioLevel,
       csrcs,
       paddingSize,
       nowMs,
@@ -562,31 +573,32 @@ export class OutboundRtpStream {
     sequenceNumber: number,
     timestamp: number,
     marker: boolean,
-    extensions: RtpHeaderExtension[],
+    audioLevel: number | undefined,
     csrcs: readonly number[] | undefined,
     paddingSize: number,
     nowMs: number,
     payloadType = this.payloadType,
   ): Uint8Array {
-    const ids = this.options.extensionIds;
-    if (this.transportSequence !== undefined && ids?.transportSequenceNumber !== undefined) {
-      // The last element is the transport-wide number's: one value per packet.
-      extensions[extensions.length - 1] = transportSequenceNumberExtension(
-        ids.transportSequenceNumber,
-        this.transportSequence.take(),
-      );
-    }
+    const template = this.templateOf(audioLevel);
     const bytes = serializeRtp({
       payloadType,
       sequenceNumber,
       timestamp,
       ssrc: this.ssrc,
       marker,
-      ...(csrcs !== undefined && csrcs.length > 0 ? { csrcs } : {}),
-      extensions,
+      csrcs,
+      rawExtension: template.raw,
       payload,
-      ...(paddingSize > 0 ? { paddingSize } : {}),
+      paddingSize,
     });
+    // The block's data follows the fixed header, the CSRCs and the block's own header.
+    template.write(
+      bytes,
+      16 + 4 * (csrcs?.length ?? 0),
+      nowMs,
+      audioLevel,
+      this.transportSequence?.take(),
+    );
     const c = this.counters;
     c.packetsSent++;
     c.bytesSent += payload.length;
