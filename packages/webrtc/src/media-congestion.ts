@@ -251,7 +251,7 @@ export class CongestionControl {
             transportSequenceNumber: seq,
             sizeBytes: bytes.length,
             sendTimeMs: now,
-            ...(probeClusterId !== undefined ? { probeClusterId } : {}),
+            probeClusterId,
           });
       }
     }

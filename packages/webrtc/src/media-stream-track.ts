@@ -511,8 +511,10 @@ export class MediaStreamTrack extends SafeEventTarget {
       },
       deliverRtp: (track, packet) => {
         if (track.#rtpReaders.size === 0) return;
-        // A real copy (a Buffer's slice() is a view of the datagram).
-        const copy = new Uint8Array(packet);
+        // A real copy (a Buffer's slice() is a view of the datagram), from Node's buffer pool:
+        // a third of the cost of a buffer of its own, for a packet that is read and let go.
+        const copy = Buffer.allocUnsafe(packet.length);
+        copy.set(packet);
         for (const q of track.#rtpReaders) q.push(copy);
       },
       setSilent: (track, silent, cause) => {

@@ -207,7 +207,9 @@ export class SendSideBandwidthEstimator {
     if (probeClusterId !== undefined) {
       this.probes.onPacketSent(probeClusterId, packet.sizeBytes, packet.sendTimeMs);
     }
-    // Map iteration is in insertion order, which is send order: drop the oldest.
+    // Map iteration is in insertion order, which is send order: drop the oldest, looked at
+    // every 64th packet (an iterator per packet was a measurable share of the send path).
+    if ((seq & 63) !== 0 && this.sent.size <= 0x8000) return;
     for (const [k, v] of this.sent) {
       if (v.sendTimeMs >= packet.sendTimeMs - this.historyMs && this.sent.size <= 0x8000) break;
       this.sent.delete(k);

@@ -145,6 +145,8 @@ export class NackGenerator {
 
   private requestMissing(nowMs: number): number | undefined {
     const missing = this.stream.missing(nowMs);
+    // Nothing missing and nothing remembered: the common case of every packet, no work.
+    if (missing.length === 0 && this.tries.size === 0 && this.givenUp.size === 0) return undefined;
     // What is no longer missing (arrived, or released past) has no tries to keep.
     const still = new Set<number>();
     for (const m of missing) still.add(m.extendedSequenceNumber);
