@@ -35,6 +35,29 @@ describe('SendHistory', () => {
     expect(h.get(63, 100)?.packet).toEqual(packet(63));
   });
 
+  it('grows only as far as retainMs needs: 50 packets/s keep 64 slots, a burst grows it to capacity', () => {
+    const audio = new SendHistory();
+    expect(audio.slotCount).toBe(16);
+    for (let i = 0; i < 500; i++) audio.store(packet(i), i * 20); // 10 s at 50 packets/s
+    expect(audio.slotCount).toBe(64);
+    // Every packet of the last second is still there.
+    for (let i = 450; i < 500; i++) expect(audio.get(i, 10_000)?.packet).toEqual(packet(i));
+
+    const burst = new SendHistory({ capacity: 300, retainMs: 500 });
+    for (let i = 0; i < 1000; i++) burst.store(packet((65000 + i) & 0xffff), 7);
+    expect(burst.slotCount).toBe(512);
+    expect(burst.capacity).toBe(512);
+    // Growing kept every packet where a lookup finds it, across the 16-bit wrap.
+    for (let i = 488; i < 1000; i++)
+      expect(burst.get((65000 + i) & 0xffff, 8)?.packet).toEqual(packet((65000 + i) & 0xffff));
+    expect(burst.get((65000 + 487) & 0xffff, 8)).toBeUndefined();
+
+    // retainMs 0: a fixed ring of 16 slots, as before any growth.
+    const fixed = new SendHistory({ retainMs: 0 });
+    for (let i = 0; i < 100; i++) fixed.store(packet(i), 0);
+    expect(fixed.slotCount).toBe(16);
+  });
+
   it('records retransmissions so a responder can send one at most once per RTT', () => {
     const h = new SendHistory();
     h.store(packet(7), 0);
@@ -83,6 +106,7 @@ describe('SendHistory', () => {
   it('rejects options out of range with a typed error', () => {
     for (const o of [
       { capacity: 0 },
+      { retainMs: -1 },
       { capacity: 40_000 },
       { maxPacketSize: 5 },
       { maxAgeMs: 0 },

@@ -9,10 +9,18 @@ import { rtpHeaderSize } from '../packet/header-size.js';
 /** Options of a {@link SendHistory}. */
 export interface SendHistoryOptions {
   /**
-   * Packets kept: the last this many sequence numbers sent, up to 32768, rounded up to a power
-   * of two of at least 16. Default 1024 (about 1 s of 8 Mbit/s video).
+   * Packets kept at most: the last this many sequence numbers sent, up to 32768, rounded up
+   * to a power of two of at least 16. Default 1024 (about 1 s of 8 Mbit/s video). The history
+   * starts with 16 slots and grows toward this only as `retainMs` needs.
    */
   readonly capacity?: number;
+  /**
+   * How long a packet is kept at least (ms): the history doubles its slots (up to `capacity`)
+   * rather than replace a packet sent less than this long ago. Default 1000, long enough for
+   * the NACKs of a few round trips (libwebrtc keeps packets for 1 s, or 3 RTTs when longer).
+   * A stream of 50 packets a second then keeps 64 slots, 1 Mbit/s of video 128 or 256.
+   */
+  readonly retainMs?: number;
   /** The largest packet kept, in bytes; a larger one is not kept (counted). Default 1500. */
   readonly maxPacketSize?: number;
   /** Packets sent longer ago than this (ms) are not returned. Default: no age limit. */
@@ -57,10 +65,12 @@ class Slot implements SentPacket {
 }
 
 /**
- * Copies of the last `capacity` packets sent on one stream, by sequence number, in a ring: a
- * slot per sequence number modulo the capacity, each with a buffer of `maxPacketSize` bytes
+ * Copies of the last packets sent on one stream, by sequence number, in a ring: a slot per
+ * sequence number modulo the ring's size, each with a buffer of `maxPacketSize` bytes
  * allocated on first use and reused afterwards, so memory is bounded and a lookup allocates
- * nothing. Each packet keeps the time it was first and last sent, so a NACK responder can
+ * nothing. The ring starts small and doubles (up to `capacity`) only when it would otherwise
+ * replace a packet younger than `retainMs`, so a stream keeps about `retainMs` of packets: an
+ * audio stream a few dozen, not `capacity` buffers of `maxPacketSize`. Each packet keeps the time it was first and last sent, so a NACK responder can
  * retransmit one packet at most once per RTT:
  *
  * ```ts
@@ -73,10 +83,12 @@ class Slot implements SentPacket {
  * ```
  */
 export class SendHistory {
-  private readonly slots: Slot[];
-  private readonly mask: number;
+  private slots: Slot[];
+  private mask: number;
+  private readonly maxSlots: number;
   private readonly maxPacketSize: number;
   private readonly maxAgeMs: number;
+  private readonly retainMs: number;
   private readonly counters = { stored: 0, rejected: 0, hits: 0, misses: 0 };
 
   /** Throws {@link RtpConfigurationError} when an option is out of range. */
@@ -84,6 +96,7 @@ export class SendHistory {
     const capacity = options.capacity ?? 1024;
     const maxPacketSize = options.maxPacketSize ?? 1500;
     const maxAgeMs = options.maxAgeMs ?? Number.POSITIVE_INFINITY;
+    const retainMs = options.retainMs ?? 1000;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 32768) {
       throw new RtpConfigurationError(
         `SendHistory: capacity ${capacity} is out of range; give an integer from 1 to 32768`,
@@ -97,17 +110,28 @@ export class SendHistory {
     if (Number.isNaN(maxAgeMs) || maxAgeMs <= 0) {
       throw new RtpConfigurationError(`SendHistory: maxAgeMs ${maxAgeMs} is not a positive number`);
     }
+    if (Number.isNaN(retainMs) || retainMs < 0) {
+      throw new RtpConfigurationError(`SendHistory: retainMs ${retainMs} is not 0 or more`);
+    }
     // A power of two divides 65536: a sequence number keeps its slot across the wrap.
     let size = 16;
     while (size < capacity) size *= 2;
-    this.slots = Array.from({ length: size }, () => new Slot());
-    this.mask = size - 1;
+    this.maxSlots = size;
+    this.slots = Array.from({ length: 16 }, () => new Slot());
+    this.mask = 15;
     this.maxPacketSize = maxPacketSize;
     this.maxAgeMs = maxAgeMs;
+    // Keeping a packet longer than it can be returned would only hold memory.
+    this.retainMs = Math.min(retainMs, maxAgeMs);
   }
 
-  /** The number of slots (the capacity asked for, rounded up to a power of two). */
+  /** The most slots the history grows to (the capacity asked for, rounded up to a power of two). */
   get capacity(): number {
+    return this.maxSlots;
+  }
+
+  /** The slots it has now (16 at first, doubled as `retainMs` needed, at most `capacity`). */
+  get slotCount(): number {
     return this.slots.length;
   }
 
@@ -123,7 +147,16 @@ export class SendHistory {
       return false;
     }
     const seq = (packet[2]! << 8) | packet[3]!;
-    const slot = this.slots[seq & this.mask]!;
+    let slot = this.slots[seq & this.mask]!;
+    while (
+      slot.sequenceNumber >= 0 &&
+      slot.sequenceNumber !== seq &&
+      sentMs - slot.firstSentMs < this.retainMs &&
+      this.slots.length < this.maxSlots
+    ) {
+      this.grow();
+      slot = this.slots[seq & this.mask]!;
+    }
     slot.storage ??= new Uint8Array(this.maxPacketSize);
     slot.storage.set(packet);
     slot.packet = slot.storage.subarray(0, packet.length);
@@ -170,6 +203,20 @@ export class SendHistory {
   /** Counters since the history was made (a copy). */
   get stats(): SendHistoryStats {
     return { ...this.counters };
+  }
+
+  /**
+   * Doubles the slots. Each packet moves to its slot in the larger ring (sequence number
+   * modulo the new size): two packets in one old slot cannot exist, so none collide.
+   */
+  private grow(): void {
+    const size = this.slots.length * 2;
+    const slots: (Slot | undefined)[] = new Array(size);
+    const mask = size - 1;
+    for (const slot of this.slots) if (slot.sequenceNumber >= 0) slots[slot.sequenceNumber & mask] = slot;
+    for (let i = 0; i < size; i++) slots[i] ??= new Slot();
+    this.slots = slots as Slot[];
+    this.mask = mask;
   }
 
   private find(sequenceNumber: number, nowMs: number): Slot | undefined {
