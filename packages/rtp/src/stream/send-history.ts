@@ -213,7 +213,8 @@ export class SendHistory {
     const size = this.slots.length * 2;
     const slots: (Slot | undefined)[] = new Array(size);
     const mask = size - 1;
-    for (const slot of this.slots) if (slot.sequenceNumber >= 0) slots[slot.sequenceNumber & mask] = slot;
+    for (const slot of this.slots)
+      if (slot.sequenceNumber >= 0) slots[slot.sequenceNumber & mask] = slot;
     for (let i = 0; i < size; i++) slots[i] ??= new Slot();
     this.slots = slots as Slot[];
     this.mask = mask;
