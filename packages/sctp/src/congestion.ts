@@ -3,9 +3,11 @@
  * slow-start threshold, slow start (§7.2.1) and congestion avoidance (§7.2.2), halving on a
  * loss found by fast retransmit with fast recovery (§7.2.3, §7.2.4), and the collapse to one
  * MTU on T3-rtx expiry (§7.2.3). It counts bytes; the sender tells it what was acknowledged,
- * what was lost, and how much was in flight.
+ * what was lost, how much was in flight, and what stopped it sending. The initial slow start
+ * may end before its first loss on a rising RTT (RFC 9406 HyStart++, hystart.ts).
  */
 
+import { HyStart, SlowStartPhase } from './hystart.js';
 import { tsnLt } from './serial.js';
 
 /** cwnd and ssthresh of one association, and how they move. */
@@ -15,9 +17,16 @@ export class CongestionControl {
   /** The slow-start threshold, bytes. */
   ssthresh: number;
   private partialBytesAcked = 0;
+  /**
+   * The window, not the queue or the peer's receive window, stopped the sender the last time it
+   * had the chance to send (see {@link CongestionControl.onSendStopped}).
+   */
+  private windowLimited = false;
   private inFastRecovery = false;
   /** The highest TSN outstanding when fast recovery began (§7.2.4 step 2). */
   private fastRecoveryExit = 0;
+  /** When the initial slow start ends before its first loss (RFC 9406). */
+  private readonly hystart = new HyStart();
 
   /**
    * @param mtu - the PMTU in use.
@@ -38,11 +47,23 @@ export class CongestionControl {
   }
 
   /**
+   * The sender stopped writing DATA with `flightSize` bytes in flight: the window was in use
+   * if that is all of it. SACKs are handled as they are read and the window is refilled once
+   * the event loop has handed over every datagram of a turn, so the SACKs after the first of a
+   * turn find the flight already lowered by the ones before: what tells whether the window was
+   * fully utilized is the flight when the sender last stopped, not the flight each SACK finds.
+   */
+  onSendStopped(flightSize: number): void {
+    this.windowLimited = flightSize >= this.cwnd;
+  }
+
+  /**
    * §7.2.3 and §7.2.4 step 2: fast retransmit found a loss. Outside fast recovery, halves the
    * window and enters it until `highestOutstanding` is acknowledged.
    */
   onFastRetransmit(highestOutstanding: number): void {
     if (this.inFastRecovery) return;
+    this.hystart.end();
     this.ssthresh = Math.max(this.cwnd >>> 1, 4 * this.mtu);
     this.cwnd = this.ssthresh;
     this.partialBytesAcked = 0;
@@ -53,9 +74,11 @@ export class CongestionControl {
   /**
    * After a SACK: leaves fast recovery once `cumAck` covers its exit point (§7.2.4),
    * then grows the window when the cumulative ack advanced and the window was in use
-   * (§7.2.1, §7.2.2). `ackedByCum` counts the bytes newly covered by the cumulative ack,
-   * `newlyAcked` those newly acknowledged in any way, `flightBefore` the bytes in flight
-   * before the SACK.
+   * (§7.2.1, §7.2.2): full before this SACK, or full when the sender last stopped (see
+   * {@link CongestionControl.onSendStopped}). `ackedByCum` counts the bytes newly covered by
+   * the cumulative ack, `newlyAcked` those newly acknowledged in any way, `flightBefore` the
+   * bytes in flight before the SACK, `nextTsn` the first TSN not sent yet (where the current
+   * RTT round of HyStart++ ends).
    */
   onSack(
     cumAck: number,
@@ -63,12 +86,18 @@ export class CongestionControl {
     ackedByCum: number,
     newlyAcked: number,
     flightBefore: number,
+    nextTsn: number,
   ): void {
     if (this.inFastRecovery && !tsnLt(cumAck, this.fastRecoveryExit)) this.inFastRecovery = false;
+    if (this.cwnd <= this.ssthresh && this.hystart.onAck(cumAck, nextTsn)) {
+      // RFC 9406 §4.2: CSS ran its rounds: congestion avoidance from this window on.
+      this.ssthresh = this.cwnd;
+    }
     if (cumAdvanced && ackedByCum > 0 && !this.inFastRecovery) {
-      const fullyUsed = flightBefore + this.mtu > this.cwnd;
+      const fullyUsed = this.windowLimited || flightBefore + this.mtu > this.cwnd;
       if (this.cwnd <= this.ssthresh) {
-        if (fullyUsed) this.cwnd += Math.min(ackedByCum, this.mtu);
+        if (fullyUsed)
+          this.cwnd += Math.floor(Math.min(ackedByCum, this.mtu) / this.hystart.divisor);
       } else {
         this.partialBytesAcked += newlyAcked;
         if (this.partialBytesAcked >= this.cwnd && fullyUsed) {
@@ -79,8 +108,14 @@ export class CongestionControl {
     }
   }
 
+  /** An RTT sample in ms, from a SACK (RFC 9406 watches them during the initial slow start). */
+  onRtt(ms: number): void {
+    if (this.hystart.phase !== SlowStartPhase.Done) this.hystart.onRtt(ms);
+  }
+
   /** §7.2.3: T3-rtx expired: ssthresh halved (at least 4 MTU), cwnd one MTU, no recovery. */
   onT3Expired(): void {
+    this.hystart.end();
     this.ssthresh = Math.max(this.cwnd >>> 1, 4 * this.mtu);
     this.cwnd = this.mtu;
     this.partialBytesAcked = 0;

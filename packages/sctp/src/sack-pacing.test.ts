@@ -1,8 +1,8 @@
 import { VirtualClock } from '@x/transport/testing';
 import { describe, expect, it } from 'vitest';
-import { Association } from './association.js';
 import { writeChecksum } from './packet.js';
 import { AssociationState } from './state.js';
+import { queuedPair } from './testing-pair.js';
 
 /** Clears the I bit (RFC 7053) of a packet's first DATA chunk, as a sender that never sets it. */
 function withoutIBit(packet: Uint8Array): Uint8Array {
@@ -16,31 +16,10 @@ const firstChunk = (packet: Uint8Array): number => packet[12]!;
 const SACK = 3;
 const DATA = 0;
 
-/** Two associations whose packets wait in queues until the test hands them over. */
-function manualPair(clock: VirtualClock, aMtu = 1200) {
-  const toB: Uint8Array[] = [];
-  const toA: Uint8Array[] = [];
-  const opts = { clock, delayedAckMs: 200 };
-  const a = new Association(
-    { send: (p) => toB.push(Uint8Array.from(p)) },
-    { ...opts, mtu: aMtu },
-    () => {},
-  );
-  const b = new Association({ send: (p) => toA.push(Uint8Array.from(p)) }, opts, () => {});
-  const pump = async (): Promise<void> => {
-    for (let i = 0; i < 50 && (toA.length > 0 || toB.length > 0); i++) {
-      for (const p of toB.splice(0)) b.handlePacket(p);
-      for (const p of toA.splice(0)) a.handlePacket(p);
-      await clock.advance(1);
-    }
-  };
-  return { a, b, toA, toB, pump };
-}
-
 describe('SACK pacing (RFC 9260 §6.2)', () => {
   it('acknowledges every second packet with DATA at once, inside a burst, and a lone packet after the delay', async () => {
     const clock = new VirtualClock();
-    const { a, b, toA, toB, pump } = manualPair(clock);
+    const { a, b, toA, toB, pump } = queuedPair(clock);
     a.connect();
     b.connect();
     await pump();
@@ -84,7 +63,7 @@ describe('SACK pacing (RFC 9260 §6.2)', () => {
   it('acknowledges packets above the base PMTU once per input batch (a sender that raised its PMTU)', async () => {
     const clock = new VirtualClock();
     // a's packets are up to 4000 bytes; b's base PMTU is the default 1200.
-    const { a, b, toA, toB, pump } = manualPair(clock, 4000);
+    const { a, b, toA, toB, pump } = queuedPair(clock, { mtu: 4000 });
     a.connect();
     b.connect();
     await pump();

@@ -241,6 +241,7 @@ export class Sender {
       wrote = true;
       this.drained(stream, msg.streamId, len);
     }
+    this.cc.onSendStopped(this.flightSize);
     if (wrote) {
       this.host.startT3();
       // RFC 7053 §4.1: when nothing more can be sent now (cwnd, the peer's window or an
@@ -313,6 +314,8 @@ export class Sender {
     const cumAdvanced = cumAck !== this.cumulativeAck;
     let ackedByCum = 0;
     let newlyAcked = 0;
+    /** When the latest chunk this SACK newly acknowledges was sent, if sent once (Karn). */
+    let lastSentAt = -1;
     // Cumulative part.
     while (this.inflightHead < this.inflight.length) {
       const c = this.inflight[this.inflightHead]!;
@@ -320,6 +323,7 @@ export class Sender {
       if (!c.acked && !c.abandoned) {
         newlyAcked += c.payload.length;
         ackedByCum += c.payload.length;
+        if (c.txCount === 1 && c.sentAt > lastSentAt) lastSentAt = c.sentAt;
       }
       if (c.inFlight) {
         c.inFlight = false;
@@ -357,6 +361,7 @@ export class Sender {
             this.flightSize -= c.payload.length;
           }
           if (!c.abandoned) newlyAcked += c.payload.length;
+          if (c.txCount === 1 && c.sentAt > lastSentAt) lastSentAt = c.sentAt;
           if (idx > highestNewly) highestNewly = idx;
           // §6.3.1 C5: time the first acknowledgement, cumulative or not, of a chunk sent once.
           if (c.tsn === this.rttTsn) {
@@ -386,7 +391,8 @@ export class Sender {
         this.fastRtxBudget = true;
       }
     }
-    this.cc.onSack(cumAck, cumAdvanced, ackedByCum, newlyAcked, flightBefore);
+    if (lastSentAt >= 0) this.cc.onRtt(now - lastSentAt);
+    this.cc.onSack(cumAck, cumAdvanced, ackedByCum, newlyAcked, flightBefore, this.nextTsn);
     // §6.2.1 D iv: the peer's window less what is still outstanding.
     const rw = aRwnd - this.flightSize;
     this.peerRwnd = rw > 0 ? rw : 0;

@@ -105,3 +105,28 @@ export async function connectPair(
     { timeoutMs },
   );
 }
+
+/**
+ * Two associations whose packets wait in queues (`toA`, `toB`) until the test hands them over,
+ * so that it decides what arrives together in one turn of the event loop. `pump` delivers
+ * both ways until the queues stay empty (at most 50 steps of 1 ms).
+ */
+export function queuedPair(clock: VirtualClock, aOptions: AssociationOptions = {}) {
+  const toB: Uint8Array[] = [];
+  const toA: Uint8Array[] = [];
+  const opts = { clock, delayedAckMs: 200 };
+  const a = new Association(
+    { send: (p) => toB.push(Uint8Array.from(p)) },
+    { ...opts, ...aOptions },
+    () => {},
+  );
+  const b = new Association({ send: (p) => toA.push(Uint8Array.from(p)) }, opts, () => {});
+  const pump = async (): Promise<void> => {
+    for (let i = 0; i < 50 && (toA.length > 0 || toB.length > 0); i++) {
+      for (const p of toB.splice(0)) b.handlePacket(p);
+      for (const p of toA.splice(0)) a.handlePacket(p);
+      await clock.advance(1);
+    }
+  };
+  return { a, b, toA, toB, pump };
+}
