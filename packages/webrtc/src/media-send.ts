@@ -139,7 +139,7 @@ export class MediaSend {
         { cause: error },
       );
     }
-    this.sent(sender, out);
+    this.host.schedule();
     return true;
   }
 
@@ -170,7 +170,7 @@ export class MediaSend {
         ? packet
         : out.forwardRed.wrap(packet, out.payloadType, MAX_FORWARDED_RED_PAYLOAD);
     const sent = out.stream.sendRtp(wire, this.host.clock.now());
-    this.sent(sender, out);
+    this.host.schedule();
     return sent;
   }
 
@@ -190,15 +190,8 @@ export class MediaSend {
     const out = this.outboundOf(sender);
     if (out === undefined) return false;
     out.stream.sendPayload(payload, options, this.host.clock.now());
-    this.sent(sender, out);
-    return true;
-  }
-
-  private sent(_sender: SenderState, out: Outbound): void {
-    const stats = out.stream.stats;
-    out.layer.packetsSent = stats.packetsSent;
-    out.layer.bytesSent = stats.bytesSent;
     this.host.schedule();
+    return true;
   }
 
   /**
@@ -314,7 +307,7 @@ export class MediaSend {
       for (const { pid, blp } of packet.items)
         for (let bit = -1; bit < 16; bit++)
           if (bit < 0 || blp & (1 << bit)) stream.retransmit((pid + bit + 1) & 0xffff, now);
-      this.sent(sender, out);
+      this.host.schedule();
     });
     this.host.reporter().addStream(stream);
     return out;

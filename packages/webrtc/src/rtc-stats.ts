@@ -414,8 +414,8 @@ export function rtpStats(
       ...(layer.rid !== undefined && of.layers.length > 1 ? { rid: layer.rid } : {}),
       // The payload type its packets carry (RED's when it wraps Opus), else the first negotiated.
       codecId: codecIdOf(layer.rtpStream?.payloadType ?? of.codecs[0]?.payloadType),
-      packetsSent: layer.packetsSent,
-      bytesSent: layer.bytesSent,
+      packetsSent: sent?.packetsSent ?? 0,
+      bytesSent: sent?.bytesSent ?? 0,
       active: of.encodings[index]?.active ?? true,
       ...(sent !== undefined
         ? {

@@ -82,9 +82,7 @@ export interface SendLayer {
   readonly ssrc: number;
   /** Its RTX stream's SSRC (RFC 4588), whose packets carry the RepairedRtpStreamId. */
   readonly rtxSsrc: number;
-  packetsSent: number;
-  bytesSent: number;
-  /** The RTP stream it sends on, once it sent (reports, round-trip time). */
+  /** The RTP stream it sends on, once it sent (its counters, reports, round-trip time). */
   rtpStream?: OutboundRtpStream;
 }
 

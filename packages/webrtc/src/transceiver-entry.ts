@@ -50,8 +50,6 @@ export function createTransceiver(
     rid: e.rid,
     ssrc: random32(),
     rtxSsrc: random32(),
-    packetsSent: 0,
-    bytesSent: 0,
   }));
   const sender: SenderState = {
     host,

@@ -214,8 +214,21 @@ function report(of, fits, half) {
         `${f(x.perPacket * 1e6, 1)} µs × pkt/s)`,
     );
   }
+  // The busiest level's CPU per packet, everything (timers, RTCP) charged to the packets: a
+  // rate that does not lean on the line's intercept, which moves most between runs.
+  const top = Math.max(...LEVELS);
+  const busiest = new Map(
+    names.map((name) => [name, TARGET / (median(of(name, top).map((w) => w.usPerPacket)) / 1e6)]),
+  );
+  for (const name of names)
+    console.log(
+      `${label(name).padEnd(10)} ${f(busiest.get(name)).padStart(6)} pkt/s at 80 % at the CPU per packet of ${top} sessions`,
+    );
   if (fits.has('x-webrtc') && fits.has('werift')) {
     const ratio = fits.get('x-webrtc').rate / fits.get('werift').rate;
+    console.log(
+      `ratio      @x/webrtc ÷ werift at ${top} sessions' CPU per packet: ${f(busiest.get('x-webrtc') / busiest.get('werift'), 2)}x`,
+    );
     // The same level's windows in pairs: werift's CPU per packet ÷ ours.
     const paired = [];
     for (const sessions of LEVELS) {

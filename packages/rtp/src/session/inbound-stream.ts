@@ -8,7 +8,7 @@ import type { Depacketizer } from '../codecs/depacketizer.js';
 import { depacketizerFor } from '../codecs/registry.js';
 import { RtpConfigurationError } from '../errors.js';
 import { log } from '../log.js';
-import { readAudioLevel } from '../packet/extension-values.js';
+import { type AudioLevel, readAudioLevel } from '../packet/extension-values.js';
 import type { RtpPacket } from '../packet/rtp-packet.js';
 import { ntpTimeToUnixMs } from '../rtcp/ntp.js';
 import type { RtcpReportBlock } from '../rtcp/report-block.js';
@@ -75,7 +75,10 @@ export class InboundRtpStream {
   private remote: Mutable<RemoteOutboundRtpCounters> | undefined;
   private byeValue: InboundStreamBye | undefined;
   private cnameValue: string | undefined;
-  private last: InboundLastPacket | undefined;
+  // The newest packet by RTP timestamp (see lastPacket), kept as fields: no object a packet.
+  private lastArrivalMs: number | undefined;
+  private lastRtpTimestamp = 0;
+  private lastAudioLevel: AudioLevel | undefined;
   private stageErrorCount = 0;
   private readonly counters = {
     packetsReceived: 0,
@@ -172,14 +175,11 @@ export class InboundRtpStream {
         : (this.jitterBuffer?.push(packet, arrivalMs) ?? 'accepted');
     if (
       (result === 'accepted' || result === 'late') &&
-      (this.last === undefined || ((packet.timestamp - this.last.rtpTimestamp) | 0) >= 0)
+      (this.lastArrivalMs === undefined || ((packet.timestamp - this.lastRtpTimestamp) | 0) >= 0)
     ) {
-      const level = readAudioLevel(packet, this.options.extensionIds?.audioLevel);
-      this.last = {
-        arrivalMs,
-        rtpTimestamp: packet.timestamp,
-        ...(level !== undefined ? { audioLevel: level } : {}),
-      };
+      this.lastArrivalMs = arrivalMs;
+      this.lastRtpTimestamp = packet.timestamp;
+      this.lastAudioLevel = readAudioLevel(packet, this.options.extensionIds?.audioLevel);
     }
     if (this.stages.length > 0 && (result === 'accepted' || result === 'out-of-window')) {
       this.runStages((s) => s.rtpReceived?.(packet, arrivalMs));
@@ -346,7 +346,13 @@ export class InboundRtpStream {
    * aside), or `undefined` before the first: for W3C `getSynchronizationSources()`.
    */
   get lastPacket(): InboundLastPacket | undefined {
-    return this.last;
+    if (this.lastArrivalMs === undefined) return undefined;
+    const level = this.lastAudioLevel;
+    return {
+      arrivalMs: this.lastArrivalMs,
+      rtpTimestamp: this.lastRtpTimestamp,
+      ...(level !== undefined ? { audioLevel: level } : {}),
+    };
   }
 
   /** What the peer's last sender report said (a copy), or `undefined` before the first. */
