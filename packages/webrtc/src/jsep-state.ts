@@ -16,7 +16,7 @@ import {
   DEFAULT_SCTP_PORT,
   type OfferSection,
 } from './sdp/jsep.js';
-import { parseSdp } from './sdp/parse.js';
+import { parsedDescription } from './parsed-description.js';
 import { serializeSdp } from './sdp/serialize.js';
 import { surfaceLine } from './surface-candidate.js';
 
@@ -122,7 +122,7 @@ export class JsepState {
     if (description === null) return undefined;
     let tag: ReturnType<typeof bundledSections>[number] | undefined;
     try {
-      tag = bundledSections(parseSdp(description.sdp))[0];
+      tag = bundledSections(parsedDescription(description))[0];
     } catch {
       return undefined; // not reached: every applied description parsed
     }

@@ -25,9 +25,8 @@ import {
   transition,
 } from './rtc-types.js';
 import { type RemoteDescriptionInfo, readDescription } from './remote-description.js';
-import { parseSdp } from './sdp/parse.js';
+import { parsedDescription, rememberParsed } from './parsed-description.js';
 import { validateAnswerAgainstOffer } from './sdp/validate.js';
-import type { SessionDescription } from './sdp/model.js';
 import type { RemoteTrackChanges } from './remote-tracks.js';
 import type { Transceivers } from './transceivers.js';
 
@@ -129,7 +128,7 @@ export class Negotiator {
     const restart = type === 'offer' ? this.jsep.restartOf(sdp) : undefined;
     this.host.gathering.hold();
     this.jsep.apply('local', desc);
-    const changes = this.host.transceivers.applyLocal(type, parseSdp(sdp));
+    const changes = this.host.transceivers.applyLocal(type, parsedDescription(desc));
     // RFC 8445 §6.1.1 / JSEP §5.2.1: the first offerer is controlling. Later offers (from
     // either side, ICE restarts included) keep the roles (RFC 8445 §9).
     if (type === 'offer' && !this.started) this.host.manager.setRole(true);
@@ -175,7 +174,7 @@ export class Negotiator {
       // JSEP §5.3.1 / RFC 3264 §6: an answer has the offer's m-lines, kinds and mids, in order.
       const offer = this.jsep.pendingLocal;
       if (description.type !== 'offer' && offer !== null) {
-        const mismatch = validateAnswerAgainstOffer(info.parsed, parseSdp(offer.sdp))[0];
+        const mismatch = validateAnswerAgainstOffer(info.parsed, parsedDescription(offer))[0];
         if (mismatch !== undefined) throw mismatch;
       }
       // RFC 9429 §5.3, RFC 8842 §5: another certificate is another DTLS association, which
@@ -196,6 +195,7 @@ export class Negotiator {
       type: description.type,
       sdp: description.sdp ?? '',
     });
+    rememberParsed(desc, info.parsed);
     // JSEP §5.10: new remote credentials mean the peer restarted ICE; an offer that does so
     // makes us restart too (new local credentials in our answer, JSEP §5.3.1).
     const restart =
@@ -275,7 +275,7 @@ export class Negotiator {
       {
         plan: () =>
           transceivers.offerPlan(
-            parsedOf(this.jsep.local?.sdp),
+            this.jsep.local === null ? undefined : parsedDescription(this.jsep.local),
             this.jsep.remoteInfo?.parsed,
             this.jsep.wantData,
           ),
@@ -362,11 +362,6 @@ export class Negotiator {
       if (!this.host.closed) throw error;
     }
   }
-}
-
-/** Our own description, parsed (it always parses: we wrote it). */
-function parsedOf(sdp: string | undefined): SessionDescription | undefined {
-  return sdp === undefined ? undefined : parseSdp(sdp);
 }
 
 /** Fingerprints as one comparable string (algorithm and value, case and order ignored). */

@@ -17,7 +17,7 @@ import { OperationsChain } from './operations-chain.js';
 import { PeerConfiguration } from './peer-configuration.js';
 import { peerConnectionStats, rtpStatsOf, trackStats } from './peer-connection-stats.js';
 import { applyRemoteCandidate } from './remote-candidate.js';
-import { parseSdp } from './sdp/parse.js';
+import { parsedDescription } from './parsed-description.js';
 import {
   type ConvertedCandidateInit,
   convertCandidateInit,
@@ -577,8 +577,8 @@ export class RTCPeerConnection extends SafeEventTarget {
         pc.transceivers.negotiationNeeded(
           pc.jsep.currentLocal === null
             ? undefined
-            : { type: pc.jsep.currentLocal.type, parsed: parseSdp(pc.jsep.currentLocal.sdp) },
-          pc.jsep.currentRemote === null ? undefined : parseSdp(pc.jsep.currentRemote.sdp),
+            : { type: pc.jsep.currentLocal.type, parsed: parsedDescription(pc.jsep.currentLocal) },
+          pc.jsep.currentRemote === null ? undefined : parsedDescription(pc.jsep.currentRemote),
         ),
       fire: () => pc.dispatchEvent(new Event('negotiationneeded')),
     };

@@ -11,7 +11,7 @@
  *   remote descriptions of its ICE generation.
  */
 import { RTCSessionDescription } from './rtc-types.js';
-import { parseSdp } from './sdp/parse.js';
+import { parsedDescription } from './parsed-description.js';
 import { effectiveTransport, isRejected } from './sdp/validate.js';
 
 const EOL = '\r\n';
@@ -44,7 +44,7 @@ export function candidateSections(description: RTCSessionDescription): readonly 
   if (known !== undefined) return known;
   let sections: readonly CandidateSection[];
   try {
-    const parsed = parseSdp(description.sdp);
+    const parsed = parsedDescription(description);
     sections = parsed.media.map((section, index) =>
       Object.freeze({
         index,
