@@ -12,6 +12,23 @@ import { ExtensionTemplate } from './extension-template.js';
 
 const payload = Uint8Array.from({ length: 37 }, (_, i) => i * 7);
 
+/** The same packet each way, its extensions given as elements or as a ready block. */
+const packet = (
+  csrcs: number[],
+  extensions: Pick<Parameters<typeof serializeRtp>[0], 'extensions' | 'rawExtension'>,
+) =>
+  serializeRtp({
+    payloadType: 111,
+    sequenceNumber: 4321,
+    timestamp: 0xfedc_ba98,
+    ssrc: 0x1234_5678,
+    marker: true,
+    csrcs,
+    ...extensions,
+    payload,
+    paddingSize: 3,
+  });
+
 /** The packet built element by element, as the stream did before the template. */
 function byElements(
   fixed: RtpHeaderExtension[],
@@ -28,17 +45,7 @@ function byElements(
     list.push(audioLevelExtension(ids.audioLevel, level));
   if (ids.transportSequenceNumber !== undefined)
     list.push(transportSequenceNumberExtension(ids.transportSequenceNumber, seq ?? 0));
-  return serializeRtp({
-    payloadType: 111,
-    sequenceNumber: 4321,
-    timestamp: 0xfedc_ba98,
-    ssrc: 0x1234_5678,
-    marker: true,
-    csrcs,
-    extensions: list,
-    payload,
-    paddingSize: 3,
-  });
+  return packet(csrcs, { extensions: list });
 }
 
 function byTemplate(
@@ -50,17 +57,7 @@ function byTemplate(
   csrcs: number[],
 ): Uint8Array {
   const template = new ExtensionTemplate(fixed, ids, level !== undefined);
-  const bytes = serializeRtp({
-    payloadType: 111,
-    sequenceNumber: 4321,
-    timestamp: 0xfedc_ba98,
-    ssrc: 0x1234_5678,
-    marker: true,
-    csrcs,
-    rawExtension: template.raw,
-    payload,
-    paddingSize: 3,
-  });
+  const bytes = packet(csrcs, { rawExtension: template.raw });
   const octet = level === undefined ? undefined : audioLevelExtension(1, level).data[0];
   template.write(bytes, 16 + 4 * csrcs.length, nowMs, octet, seq);
   expect(template.size).toBe(bytes.length - 12 - 4 * csrcs.length - payload.length - 3);
