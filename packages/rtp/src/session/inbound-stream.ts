@@ -164,7 +164,7 @@ export class InboundRtpStream {
     }
     const c = this.counters;
     c.packetsReceived++;
-    const payloadSize = packet.payload.length;
+    const payloadSize = packet.payloadSize;
     c.bytesReceived += payloadSize;
     c.headerBytesReceived += packet.bytes.length - payloadSize;
     c.lastPacketReceivedTimestamp = arrivalMs;

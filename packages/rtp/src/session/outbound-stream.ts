@@ -251,7 +251,7 @@ export class OutboundRtpStream {
       timestamp,
       packet.marker,
       level,
-      packet.csrcs,
+      packet.csrcCount > 0 ? packet.csrcs : undefined,
       packet.paddingSize,
       nowMs,
     );
