@@ -17,6 +17,7 @@ import { AimdRateControl, DEFAULT_RTT_MS, type RateControlState } from './aimd-r
 import { PacketGrouper } from './inter-arrival.js';
 import { LossBasedEstimator } from './loss-based.js';
 import { ProbeBitrateEstimator } from './probe-estimator.js';
+import { SentPackets, SentResult } from './sent-packets.js';
 import { type BandwidthUsage, TrendlineEstimator, type TrendlineOptions } from './trendline.js';
 
 /** Options of {@link SendSideBandwidthEstimator}; bitrates in bits/s. */
@@ -97,14 +98,6 @@ export interface BandwidthEstimateDetails {
   readonly feedbackLost: number;
 }
 
-interface Sent {
-  readonly sizeBytes: number;
-  readonly sendTimeMs: number;
-  readonly probeClusterId: number | undefined;
-  /** 0 not reported yet, 1 received, 2 reported lost. */
-  result: 0 | 1 | 2;
-}
-
 /** Over-use feedback RTTs averaged (libwebrtc keeps the last 32 max feedback RTTs). */
 const RTT_SAMPLES = 32;
 /**
@@ -128,7 +121,7 @@ export class SendSideBandwidthEstimator {
   private readonly min: number;
   private readonly max: number;
   private readonly historyMs: number;
-  private readonly sent = new Map<number, Sent>();
+  private readonly sent: SentPackets;
   private readonly sentUnwrapper = new SequenceNumberUnwrapper();
   private readonly grouper = new PacketGrouper();
   private readonly trendline: TrendlineEstimator;
@@ -151,6 +144,7 @@ export class SendSideBandwidthEstimator {
     this.min = min;
     this.max = max;
     this.historyMs = options.historyMs ?? 60_000;
+    this.sent = new SentPackets(this.historyMs);
     this.trendline = new TrendlineEstimator(options.trendline);
     this.aimd = new AimdRateControl({
       startBitrateBps: start,
@@ -198,21 +192,9 @@ export class SendSideBandwidthEstimator {
   onPacketSent(packet: SentPacketInfo): void {
     const seq = this.sentUnwrapper.unwrap(packet.transportSequenceNumber & 0xffff);
     const probeClusterId = packet.probeClusterId;
-    this.sent.set(seq, {
-      sizeBytes: packet.sizeBytes,
-      sendTimeMs: packet.sendTimeMs,
-      probeClusterId,
-      result: 0,
-    });
+    this.sent.add(seq, packet.sizeBytes, packet.sendTimeMs, probeClusterId ?? -1);
     if (probeClusterId !== undefined) {
       this.probes.onPacketSent(probeClusterId, packet.sizeBytes, packet.sendTimeMs);
-    }
-    // Map iteration is in insertion order, which is send order: drop the oldest, looked at
-    // every 64th packet (an iterator per packet was a measurable share of the send path).
-    if ((seq & 63) !== 0 && this.sent.size <= 0x8000) return;
-    for (const [k, v] of this.sent) {
-      if (v.sendTimeMs >= packet.sendTimeMs - this.historyMs && this.sent.size <= 0x8000) break;
-      this.sent.delete(k);
     }
   }
 
@@ -253,24 +235,26 @@ export class SendSideBandwidthEstimator {
     let total = 0;
     let maxFeedbackRtt: number | undefined;
     for (const status of feedback.packets) {
-      const seq = this.sentUnwrapper.peek(status.sequenceNumber);
-      const p = this.sent.get(seq);
-      if (p === undefined) continue; // not ours, or too old
+      const sent = this.sent;
+      const p = sent.find(this.sentUnwrapper.peek(status.sequenceNumber));
+      if (p < 0) continue; // not ours, or too old
+      const result = sent.result(p);
       if (status.received) {
-        if (p.result === 1) continue; // reported again after reordering
-        if (p.result === 2) lost--;
+        if (result === SentResult.Received) continue; // reported again after reordering
+        if (result === SentResult.Lost) lost--;
         else total++;
-        p.result = 1;
+        sent.setResult(p, SentResult.Received);
+        const sendTimeMs = sent.sendTime(p);
         received.push({
-          send: p.sendTimeMs,
+          send: sendTimeMs,
           arrival: (status.arrivalTimeUs ?? 0) / 1000,
-          size: p.sizeBytes,
-          probe: p.probeClusterId,
+          size: sent.size(p),
+          probe: sent.probe(p),
         });
-        const rtt = nowMs - p.sendTimeMs;
+        const rtt = nowMs - sendTimeMs;
         maxFeedbackRtt = maxFeedbackRtt === undefined ? rtt : Math.max(maxFeedbackRtt, rtt);
-      } else if (p.result === 0) {
-        p.result = 2;
+      } else if (result === SentResult.Pending) {
+        sent.setResult(p, SentResult.Lost);
         lost++;
         total++;
       }

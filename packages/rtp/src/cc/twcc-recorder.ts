@@ -83,7 +83,11 @@ export class TwccRecorder {
   private lastFeedbackMs: number | undefined;
   private firstArrivalMs: number | undefined;
   private newestArrivalMs = Number.NEGATIVE_INFINITY;
-  private readonly rateSamples: { t: number; bytes: number }[] = [];
+  // The packets of the last RATE_WINDOW_MS for the incoming rate, oldest at rateHead: two
+  // arrays, not an object a packet.
+  private rateTimes: number[] = [];
+  private rateSizes: number[] = [];
+  private rateHead = 0;
   private rateBytes = 0;
   private started = false;
 
@@ -153,13 +157,19 @@ export class TwccRecorder {
     }
     if (arrivalMs > this.newestArrivalMs) this.newestArrivalMs = arrivalMs;
     if (sizeBytes > 0) {
-      this.rateSamples.push({ t: arrivalMs, bytes: sizeBytes });
+      this.rateTimes.push(arrivalMs);
+      this.rateSizes.push(sizeBytes);
       this.rateBytes += sizeBytes;
+      const times = this.rateTimes;
       while (
-        this.rateSamples.length > 0 &&
-        this.rateSamples[0]!.t <= this.newestArrivalMs - RATE_WINDOW_MS
-      ) {
-        this.rateBytes -= this.rateSamples.shift()!.bytes;
+        this.rateHead < times.length &&
+        times[this.rateHead]! <= this.newestArrivalMs - RATE_WINDOW_MS
+      )
+        this.rateBytes -= this.rateSizes[this.rateHead++]!;
+      if (this.rateHead > 1024 && this.rateHead * 2 > times.length) {
+        this.rateTimes = times.slice(this.rateHead);
+        this.rateSizes = this.rateSizes.slice(this.rateHead);
+        this.rateHead = 0;
       }
     }
     if (seq < this.base) {
