@@ -57,6 +57,10 @@ export function isRedPayloadType(receiver: ReceiverState, pt: number): boolean {
   return redCodecOf(receiver, pt) !== undefined;
 }
 
+/** How frames are popped for a track with a `frames()` reader, and for one without. */
+const WHOLE_FRAMES = { deltaData: true } as const;
+const COUNTED_FRAMES = { deltaData: false } as const;
+
 /** How a packet that carries no frame of the stream's codec is received. */
 const NOT_FRAMES = { frames: false } as const;
 
@@ -412,7 +416,11 @@ export class MediaReceive {
   }
 
   private release(entry: Inbound, now: number): void {
-    const frames: JitterFrame[] = entry.stream.pop(now);
+    // Delta frames nobody reads are counted, not assembled (an SFU reads rtp(), not frames()).
+    const frames: JitterFrame[] = entry.stream.pop(
+      now,
+      trackControl().readsFrames(entry.receiver.track) ? WHOLE_FRAMES : COUNTED_FRAMES,
+    );
     for (const f of frames) this.deliver(entry, f, now);
   }
 

@@ -182,6 +182,8 @@ interface TrackControl {
   ): void;
   /** An RTP packet a remote track's receiver took (a copy to its `rtp()` readers). */
   deliverRtp(track: MediaStreamTrack, packet: Uint8Array): void;
+  /** True while a `frames()` reader reads the track (else its delta frames need no data). */
+  readsFrames(track: MediaStreamTrack): boolean;
   /** The peer asked a sender of this local track for a keyframe: `keyframerequest`, queued. */
   keyframeRequested(track: MediaStreamTrack, request: 'pli' | 'fir', rid?: string): void;
   /**
@@ -509,6 +511,7 @@ export class MediaStreamTrack extends SafeEventTarget {
         };
         for (const q of track.#frameReaders) q.push(out);
       },
+      readsFrames: (track) => track.#frameReaders.size > 0,
       deliverRtp: (track, packet) => {
         if (track.#rtpReaders.size === 0) return;
         // A real copy (a Buffer's slice() is a view of the datagram), from Node's buffer pool:

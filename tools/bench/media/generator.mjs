@@ -23,8 +23,11 @@ let active = [];
 let window;
 let skipped = 0;
 
-/** A stream's packet, rewritten in place for each send (writeRtp copies it). */
-function packet(spec, ssrc, first) {
+/**
+ * A stream's packet, rewritten in place for each send (writeRtp copies it): `first` of a frame
+ * or not, of a keyframe or an interframe.
+ */
+function packet(spec, ssrc, first, key = false) {
   const p = Buffer.alloc(12 + spec.size, 0x55);
   p[0] = 0x80;
   p[1] = 96;
@@ -32,14 +35,25 @@ function packet(spec, ssrc, first) {
   if (spec === AUDIO)
     p[12] = 0xfc; // Opus TOC: CELT fullband 20 ms, one frame
   else if (first) {
-    // RFC 7741 descriptor (S bit), then an RFC 6386 interframe tag: shown, partition 200.
+    // RFC 7741 descriptor (S bit), then an RFC 6386 frame tag: key or inter, shown, partition
+    // 200; a keyframe's start code and 320×240 follow (RFC 6386 §9.1).
     p[12] = 0x10;
-    p.writeUIntLE(0x01 | 0x10 | (200 << 5), 13, 3);
+    p.writeUIntLE((key ? 0 : 0x01) | 0x10 | (200 << 5), 13, 3);
+    if (key) {
+      p.set([0x9d, 0x01, 0x2a], 16);
+      p.writeUInt16LE(320, 19);
+      p.writeUInt16LE(240, 21);
+    }
   } else p[12] = 0x00;
   return p;
 }
 
-function addStream(streams, kind, send) {
+/**
+ * A stream of `kind` whose packets go to `send`. A video stream starts with a keyframe and sends
+ * another at each keyframe request (`onKeyframeRequest` hands the stream's trigger out), as a
+ * camera's encoder does: the forwarders' receivers see what they see from a browser.
+ */
+function addStream(streams, kind, send, onKeyframeRequest) {
   const spec = kind === 'audio' ? AUDIO : VIDEO;
   const ssrc = (Math.random() * 2 ** 32) >>> 0;
   // Phases spread over the period (golden ratio), so that the load is even in time.
@@ -51,14 +65,22 @@ function addStream(streams, kind, send) {
     frames: 0,
     seq: (Math.random() * 65536) | 0,
     first: packet(spec, ssrc, true),
+    key: spec === VIDEO ? packet(spec, ssrc, true, true) : undefined,
+    keyDue: spec === VIDEO,
     rest: packet(spec, ssrc, false),
+  });
+  const stream = streams[streams.length - 1];
+  onKeyframeRequest?.(() => {
+    if (stream.key) stream.keyDue = true;
   });
 }
 
 function sendFrame(s, now) {
   const ts = Math.round((s.frames * s.spec.period * s.spec.clock) / 1000) >>> 0;
+  const key = s.keyDue;
+  s.keyDue = false;
   for (let i = 0; i < s.spec.packets; i++) {
-    const p = i === 0 ? s.first : s.rest;
+    const p = i > 0 ? s.rest : key ? s.key : s.first;
     p[1] = 96 | (i === s.spec.packets - 1 && s.spec === VIDEO ? 0x80 : 0);
     p.writeUInt16BE((s.seq = (s.seq + 1) & 0xffff), 2);
     p.writeUInt32BE(ts, 4);
@@ -119,7 +141,12 @@ serve({
     for (const kind of kinds) {
       const track = MediaStreamTrack.create(kind);
       publisher.addTransceiver(track, { direction: 'sendonly' });
-      addStream(streamsOf.get(forwarder), kind, (p) => track.writeRtp(p));
+      addStream(
+        streamsOf.get(forwarder),
+        kind,
+        (p) => track.writeRtp(p),
+        (request) => track.addEventListener('keyframerequest', request),
+      );
     }
     groups.set(g, { publisher });
     return { offer: await completeLocal(publisher, await publisher.createOffer()), kinds };

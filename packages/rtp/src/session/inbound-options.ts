@@ -93,6 +93,17 @@ export interface InboundReceiveOptions {
   readonly frames?: boolean;
 }
 
+/** Options of {@link InboundRtpStream.pop}. */
+export interface InboundPopOptions {
+  /**
+   * False: delta frames come out without their data (an empty `data`; not assembled by the
+   * depacketizer, so one it would refuse is released too), for a caller that counts frames and
+   * reads none, such as a track whose frames nobody reads. Keyframes always come whole (an
+   * H.264 keyframe's parameter sets are learnt from them). Default true.
+   */
+  readonly deltaData?: boolean;
+}
+
 /** What {@link InboundRtpStream.receive} did with a packet. */
 export type InboundReceiveResult =
   /** Stored in the jitter buffer (or, without one, counted). */

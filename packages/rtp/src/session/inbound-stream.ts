@@ -19,6 +19,7 @@ import type { JitterFrame, MissingPacket } from '../stream/jitter-buffer-options
 import { ReceiveStatistics } from '../stream/receive-statistics.js';
 import type {
   InboundLastPacket,
+  InboundPopOptions,
   InboundReceiveOptions,
   InboundReceiveResult,
   InboundRtpCounters,
@@ -190,11 +191,12 @@ export class InboundRtpStream {
   /**
    * The complete frames due at `nowMs`, in decode order (RTP timestamp, keyframe flag, and
    * `completeMs`, when the frame's last packet arrived). Never an incomplete frame. Empty
-   * for a stream without depacketizer.
+   * for a stream without depacketizer. With `deltaData: false`, delta frames come without
+   * their data (see {@link InboundPopOptions}).
    */
-  pop(nowMs: number): JitterFrame[] {
+  pop(nowMs: number, options: InboundPopOptions = {}): JitterFrame[] {
     if (this.jitterBuffer === undefined) return [];
-    return this.released(this.jitterBuffer.pop(nowMs), nowMs);
+    return this.released(this.jitterBuffer.pop(nowMs, options.deltaData !== false), nowMs);
   }
 
   /**

@@ -6,6 +6,7 @@
 
 export type {
   InboundLastPacket,
+  InboundPopOptions,
   InboundReceiveOptions,
   InboundReceiveResult,
   InboundRtpCounters,

@@ -47,6 +47,36 @@ describe('JitterBuffer: order and frames', () => {
     expect(jb.nextDeadline()).toBeUndefined();
   });
 
+  it('pop(now, false) releases delta frames unassembled (empty data) and keyframes whole, counted alike', () => {
+    const counted = video();
+    const whole = video();
+    const { frames, packets } = testingStream(6, 2, { keyframeEvery: 3 });
+    let assembled = 0;
+    const spy = video({
+      depacketizer: {
+        ...testingDepacketizer,
+        assemble: (p) => {
+          assembled++;
+          return testingDepacketizer.assemble(p);
+        },
+      },
+    });
+    for (const p of packets) {
+      counted.push(p, 0);
+      whole.push(p, 0);
+      spy.push(p, 0);
+    }
+    const out = counted.pop(0, false);
+    expect(out.map((f) => f.keyframe)).toEqual([true, false, false, true, false, false]);
+    expect(out.map((f) => f.data)).toEqual(
+      frames.map((f, i) => (i % 3 === 0 ? f.data : new Uint8Array(0))),
+    );
+    expect(whole.pop(0).map((f) => f.data)).toEqual(frames.map((f) => f.data));
+    expect(counted.stats).toEqual(whole.stats);
+    spy.pop(0, false);
+    expect(assembled).toBe(2); // the two keyframes only
+  });
+
   it('flush() releases the complete frames not due yet (the stream ended) and keeps an incomplete tail', () => {
     const jb = video({ targetLatencyMs: 300 });
     const { frames, packets } = testingStream(4, 2, { keyframeEvery: 10 });

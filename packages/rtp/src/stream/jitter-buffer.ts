@@ -22,6 +22,8 @@ import { SequenceNumberUnwrapper, TimestampUnwrapper } from './unwrap.js';
 
 /** What the oldest unreleased sequence number calls for. */
 const HeadKind = { None: 0, Complete: 1, Discard: 2 } as const;
+/** The data of a delta frame released unassembled (see `pop`). */
+const NO_DATA = new Uint8Array(0);
 type HeadKind = (typeof HeadKind)[keyof typeof HeadKind];
 
 type Counters = { -readonly [K in keyof JitterBufferStats]: number };
@@ -160,14 +162,16 @@ export class JitterBuffer {
 
   /**
    * The frames due at `nowMs`, complete and in decode order (possibly none). Gives up the
-   * incomplete frames whose time has passed on the way.
+   * incomplete frames whose time has passed on the way. With `deltaData` false, delta frames
+   * are released without being assembled (an empty `data`; the depacketizer does not see them,
+   * so it cannot refuse one): for a caller that only counts them. Keyframes are always whole.
    */
-  pop(nowMs: number): JitterFrame[] {
+  pop(nowMs: number, deltaData = true): JitterFrame[] {
     if (nowMs > this.latestMs) this.latestMs = nowMs;
     const out: JitterFrame[] = [];
     for (;;) {
       if (this.examine() === HeadKind.None || this.headDue > nowMs) break;
-      if (this.headKind === HeadKind.Complete) this.release(this.headEnd, out);
+      if (this.headKind === HeadKind.Complete) this.release(this.headEnd, out, deltaData);
       else this.discard(this.headEnd, this.headLoss);
     }
     return out;
@@ -368,8 +372,11 @@ export class JitterBuffer {
     return HeadKind.Discard;
   }
 
-  /** Releases the complete frame from the head to `end` into `out` (or drops it, if invalid). */
-  private release(end: number, out: JitterFrame[]): void {
+  /**
+   * Releases the complete frame from the head to `end` into `out` (or drops it, if invalid);
+   * a delta frame without its data unless `deltaData`.
+   */
+  private release(end: number, out: JitterFrame[], deltaData = true): void {
     this.headValid = false;
     const ring = this.ring;
     const start = this.nextSeq;
@@ -379,7 +386,7 @@ export class JitterBuffer {
     this.held -= end - start + 1;
     this.nextSeq = end + 1;
     this.progressed = true;
-    const data = this.depacketizer.assemble(payloads);
+    const data = keyframe || deltaData ? this.depacketizer.assemble(payloads) : NO_DATA;
     if (data === undefined) {
       log('jb %s: frame %d..%d refused by the depacketizer', this.options.logId, start, end);
       this.counters.framesDropped++;
