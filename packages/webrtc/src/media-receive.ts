@@ -71,6 +71,16 @@ function isEventPayload(receiver: ReceiverState, payloadType: number): boolean {
   return false;
 }
 
+/** When `receiver` goes silent unless media comes (Infinity: silent already, or no timeout). */
+function silenceDeadline(
+  receiver: ReceiverState,
+  flow: { readonly lastAt: number; readonly silent: boolean } | undefined,
+): number {
+  if (flow === undefined || flow.silent || receiver.silenceTimeout <= 0)
+    return Number.POSITIVE_INFINITY;
+  return flow.lastAt + receiver.silenceTimeout;
+}
+
 interface Inbound {
   readonly receiver: ReceiverState;
   /** The payload type of the codec its frames are in. */
@@ -154,11 +164,12 @@ export class MediaReceive {
 
   /** The earliest deadline of one stream: its jitter buffer, its recovery, its silence. */
   private deadlineOf(entry: Inbound): number {
-    const at = Math.min(entry.stream.nextDeadline() ?? Number.POSITIVE_INFINITY, entry.recoveryAt);
     const receiver = entry.receiver;
-    const flow = this.flows.get(receiver);
-    if (flow === undefined || flow.silent || receiver.silenceTimeout <= 0) return at;
-    return Math.min(at, flow.lastAt + receiver.silenceTimeout);
+    return Math.min(
+      entry.stream.nextDeadline() ?? Number.POSITIVE_INFINITY,
+      entry.recoveryAt,
+      silenceDeadline(receiver, this.flows.get(receiver)),
+    );
   }
 
   /**
@@ -450,9 +461,7 @@ export class MediaReceive {
     let at = Number.POSITIVE_INFINITY;
     for (const e of this.inbound.values())
       at = Math.min(at, e.stream.nextDeadline() ?? at, e.recoveryAt);
-    for (const [receiver, flow] of this.flows)
-      if (!flow.silent && receiver.silenceTimeout > 0)
-        at = Math.min(at, flow.lastAt + receiver.silenceTimeout);
+    for (const [receiver, flow] of this.flows) at = Math.min(at, silenceDeadline(receiver, flow));
     return at;
   }
 

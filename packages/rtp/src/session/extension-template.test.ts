@@ -29,15 +29,18 @@ const packet = (
     paddingSize: 3,
   });
 
-/** The packet built element by element, as the stream did before the template. */
-function byElements(
+/** What one packet carries: the fixed elements, the ids, and the per-packet values. */
+type Build = (
   fixed: RtpHeaderExtension[],
   ids: { absSendTime?: number; audioLevel?: number; transportSequenceNumber?: number },
   nowMs: number,
   level: { voiceActivity: boolean; level: number } | undefined,
   seq: number | undefined,
   csrcs: number[],
-): Uint8Array {
+) => Uint8Array;
+
+/** The packet built element by element, as the stream did before the template. */
+const byElements: Build = (fixed, ids, nowMs, level, seq, csrcs) => {
   const list = [...fixed];
   if (ids.absSendTime !== undefined)
     list.push(absSendTimeExtension(ids.absSendTime, absSendTimeFromMicros(nowMs * 1000)));
@@ -46,26 +49,19 @@ function byElements(
   if (ids.transportSequenceNumber !== undefined)
     list.push(transportSequenceNumberExtension(ids.transportSequenceNumber, seq ?? 0));
   return packet(csrcs, { extensions: list });
-}
+};
 
-function byTemplate(
-  fixed: RtpHeaderExtension[],
-  ids: { absSendTime?: number; audioLevel?: number; transportSequenceNumber?: number },
-  nowMs: number,
-  level: { voiceActivity: boolean; level: number } | undefined,
-  seq: number | undefined,
-  csrcs: number[],
-): Uint8Array {
+const byTemplate: Build = (fixed, ids, nowMs, level, seq, csrcs) => {
   const template = new ExtensionTemplate(fixed, ids, level !== undefined);
   const bytes = packet(csrcs, { rawExtension: template.raw });
   const octet = level === undefined ? undefined : audioLevelExtension(1, level).data[0];
   template.write(bytes, 16 + 4 * csrcs.length, nowMs, octet, seq);
   expect(template.size).toBe(bytes.length - 12 - 4 * csrcs.length - payload.length - 3);
   return bytes;
-}
+};
 
 describe('ExtensionTemplate', () => {
-  const cases: [string, RtpHeaderExtension[], Parameters<typeof byTemplate>[1]][] = [
+  const cases: [string, RtpHeaderExtension[], Parameters<Build>[1]][] = [
     ['none', [], {}],
     ['per-packet values only', [], { absSendTime: 3, audioLevel: 5, transportSequenceNumber: 4 }],
     [

@@ -104,3 +104,31 @@ export class ExtensionTemplate {
     }
   }
 }
+
+/**
+ * @internal The extension blocks of one stream: `fixed` (MID, RID) and the per-packet
+ * elements `ids` names, one block for packets without an audio level and one with, each laid
+ * out on first use.
+ */
+export class StreamExtensions {
+  private readonly blocks: [ExtensionTemplate | undefined, ExtensionTemplate | undefined] = [
+    undefined,
+    undefined,
+  ];
+
+  constructor(
+    private readonly fixed: readonly RtpHeaderExtension[],
+    private readonly ids: TemplateIds,
+  ) {}
+
+  /** The block of a packet with the audio level octet `audioLevel`, or without one. */
+  of(audioLevel: number | undefined): ExtensionTemplate {
+    const i = audioLevel === undefined ? 0 : 1;
+    let block = this.blocks[i];
+    if (block === undefined) {
+      block = new ExtensionTemplate(this.fixed, this.ids, i === 1);
+      this.blocks[i] = block;
+    }
+    return block;
+  }
+}

@@ -32,7 +32,7 @@ import {
   type SendPayloadOptions,
   type SentPacketOrigin,
 } from './outbound-options.js';
-import { ExtensionTemplate } from './extension-template.js';
+import { StreamExtensions } from './extension-template.js';
 import { cryptoRandom, randomBits } from './random.js';
 import { RemoteInboundState } from './remote-inbound.js';
 import { type KeyframeRequest, type MediaKind, type RtpStage, runStages } from './stage.js';
@@ -86,12 +86,8 @@ export class OutboundRtpStream {
   private readonly options: OutboundRtpStreamOptions;
   private readonly payloader: Payloader | undefined;
   private readonly maxPacketSize: number;
-  private readonly fixedExtensions: RtpHeaderExtension[] = [];
-  /** The extension block of packets without and with an audio level, made on first use. */
-  private readonly templates: [ExtensionTemplate | undefined, ExtensionTemplate | undefined] = [
-    undefined,
-    undefined,
-  ];
+  /** The header extension blocks of its packets (see extension-template.ts). */
+  private readonly extensions: StreamExtensions;
   private readonly transportSequence: TransportSequenceCounter | undefined;
   private readonly stages: readonly RtpStage[];
 
@@ -151,14 +147,19 @@ export class OutboundRtpStream {
             ...options.history,
           });
     const ids = options.extensionIds ?? {};
-    if (ids.mid !== undefined && options.mid !== undefined) {
-      this.fixedExtensions.push(midExtension(ids.mid, options.mid));
-    }
-    if (ids.rid !== undefined && options.rid !== undefined) {
-      this.fixedExtensions.push(ridExtension(ids.rid, options.rid));
-    }
+    const fixed: RtpHeaderExtension[] = [];
+    if (ids.mid !== undefined && options.mid !== undefined)
+      fixed.push(midExtension(ids.mid, options.mid));
+    if (ids.rid !== undefined && options.rid !== undefined)
+      fixed.push(ridExtension(ids.rid, options.rid));
     this.transportSequence =
       ids.transportSequenceNumber !== undefined ? options.transportSequence : undefined;
+    this.extensions = new StreamExtensions(fixed, {
+      absSendTime: ids.absSendTime,
+      audioLevel: ids.audioLevel,
+      transportSequenceNumber:
+        this.transportSequence !== undefined ? ids.transportSequenceNumber : undefined,
+    });
     this.stages = options.stages ?? [];
   }
 
@@ -182,7 +183,7 @@ export class OutboundRtpStream {
         ? u32(options.rtpTimestamp + this.timestampOffset)
         : u32(this.timestampOffset + (captureMs * this.clockRate) / 1000);
     const level = this.audioLevelOf(options);
-    const header = 12 + this.templateOf(level).size;
+    const header = 12 + this.extensions.of(level).size;
     const reserve = this.options.rtx !== undefined ? RTX_OVERHEAD : 0;
     const payloads = payloader.packetize(frame, this.maxPacketSize - header - reserve, {
       sequenceNumber: this.nextSequenceNumber,
@@ -522,27 +523,6 @@ export class OutboundRtpStream {
     return audioLevelExtension(id, options.audioLevel).data[0];
   }
 
-  /** The extension block of packets with or without an audio level (see extension-template.ts). */
-  private templateOf(audioLevel: number | undefined): ExtensionTemplate {
-    const i = audioLevel === undefined ? 0 : 1;
-    let template = this.templates[i];
-    if (template === undefined) {
-      const ids = this.options.extensionIds ?? {};
-      template = new ExtensionTemplate(
-        this.fixedExtensions,
-        {
-          absSendTime: ids.absSendTime,
-          audioLevel: ids.audioLevel,
-          transportSequenceNumber:
-            this.transportSequence !== undefined ? ids.transportSequenceNumber : undefined,
-        },
-        i === 1,
-      );
-      this.templates[i] = template;
-    }
-    return template;
-  }
-
   private numberAndSerialize(
     payload: Uint8Array,
     timestamp: number,
@@ -579,7 +559,7 @@ export class OutboundRtpStream {
     nowMs: number,
     payloadType = this.payloadType,
   ): Uint8Array {
-    const template = this.templateOf(audioLevel);
+    const template = this.extensions.of(audioLevel);
     const bytes = serializeRtp({
       payloadType,
       sequenceNumber,
