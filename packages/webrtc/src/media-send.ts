@@ -51,6 +51,29 @@ export function sendRedOf(sender: SenderState, codec: SdpCodec | undefined): Sdp
   return redPayloadTypes(first).every((pt) => pt === codec.payloadType) ? first : undefined;
 }
 
+/** What a sender's negotiated codecs make it send: {@link sendCodecOf}, {@link sendRedOf}. */
+interface SendChoice {
+  readonly codec: SdpCodec | undefined;
+  readonly red: SdpCodec | undefined;
+  readonly payloadType: number | undefined;
+}
+const sendChoices = new WeakMap<readonly SdpCodec[], SendChoice>();
+
+/**
+ * The send choice of `sender`, made once per negotiated codec list (a negotiation replaces the
+ * list): every packet a sender writes asks for it.
+ */
+function sendChoiceOf(sender: SenderState): SendChoice {
+  let choice = sendChoices.get(sender.codecs);
+  if (choice === undefined) {
+    const codec = sendCodecOf(sender);
+    const red = sendRedOf(sender, codec);
+    choice = { codec, red, payloadType: red?.payloadType ?? codec?.payloadType };
+    sendChoices.set(sender.codecs, choice);
+  }
+  return choice;
+}
+
 /**
  * The largest RED payload made of a forwarded packet (`writeRtp()`): the stream's 1200-byte
  * packets less room for our header, its extensions and CSRCs. Redundancy that would pass it
@@ -222,9 +245,7 @@ export class MediaSend {
       this.host.drops.notSending++;
       return undefined;
     }
-    const codec = sendCodecOf(sender);
-    const red = sendRedOf(sender, codec);
-    const payloadType = red?.payloadType ?? codec?.payloadType;
+    const { codec, red, payloadType } = sendChoiceOf(sender);
     let streams = this.outbound.get(sender);
     const existing = streams?.[index];
     if (existing !== undefined && existing.payloadType === payloadType) return existing;

@@ -11,7 +11,8 @@
 // BENCH_STACKS=x-webrtc,libwebrtc a subset (`floor` is one of the names);
 // BENCH_FLOOR_DATAGRAMS (100000) datagrams each way per floor measurement; BENCH_CPU_PROF=<dir> a --cpu-prof profile of the
 // x-webrtc process (BENCH_CPU_PROF_INTERVAL µs); BENCH_DEBUG=1 each measurement as JSON;
-// BENCH_SCTP_TRACE=1 our SCTP stats every 50 ms of a transfer (costs CPU in the window).
+// BENCH_SCTP_TRACE=1 our SCTP stats every 50 ms of a transfer (costs CPU in the window);
+// BENCH_NODE_ARGS='--trace-gc' more node options for the x-webrtc process.
 import { fork } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -90,14 +91,18 @@ function spawnStack(name) {
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const proc = fork(name === FLOOR ? FLOOR_CHILD : CHILD, [name], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv:
-      prof && name === OURS
+    execArgv: [
+      ...(prof && name === OURS
         ? [
             '--cpu-prof',
             `--cpu-prof-dir=${prof}`,
             ...(interval ? [`--cpu-prof-interval=${interval}`] : []),
           ]
-        : [],
+        : []),
+      ...(name === OURS && process.env.BENCH_NODE_ARGS
+        ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean)
+        : []),
+    ],
   });
   const events = new EventEmitter();
   let failure;

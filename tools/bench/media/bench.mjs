@@ -10,7 +10,8 @@
 // relay on node:dgram, the least any forwarder in Node costs), BENCH_SESSIONS=8,24,48 (the
 // load levels, in sessions), BENCH_ROUNDS (windows of each forwarder at each level, default
 // 2), BENCH_WINDOW_MS (default 2500), BENCH_DEBUG=1 (every window's figures as JSON),
-// BENCH_CPU_PROF=<dir> (a CPU profile of each forwarder process).
+// BENCH_CPU_PROF=<dir> (a CPU profile of each forwarder process); BENCH_NODE_ARGS (more node options for
+// the forwarder processes, e.g. --trace-gc).
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnRole } from './ipc.mjs';
@@ -40,13 +41,16 @@ try {
     forwarders.set(name, {
       role: await spawnRole(here('forwarder.mjs'), [name], {
         // BENCH_CPU_PROF=<dir>: a CPU profile of each forwarder there (node --cpu-prof).
-        execArgv: process.env.BENCH_CPU_PROF
-          ? [
-              '--cpu-prof',
-              `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`,
-              `--cpu-prof-name=${name}.cpuprofile`,
-            ]
-          : [],
+        execArgv: [
+          ...(process.env.BENCH_CPU_PROF
+            ? [
+                '--cpu-prof',
+                `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`,
+                `--cpu-prof-name=${name}.cpuprofile`,
+              ]
+            : []),
+          ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ],
       }),
       groups: 0,
     });
