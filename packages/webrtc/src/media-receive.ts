@@ -59,7 +59,7 @@ export function isRedPayloadType(receiver: ReceiverState, pt: number): boolean {
 
 /** How frames are popped for a track with a `frames()` reader, and for one without. */
 const WHOLE_FRAMES = { deltaData: true } as const;
-const COUNTED_FRAMES = { deltaData: false } as const;
+const COUNTED_FRAMES = { deltaData: false, playout: false } as const;
 
 /** How a packet that carries no frame of the stream's codec is received. */
 const NOT_FRAMES = { frames: false } as const;
@@ -427,7 +427,8 @@ export class MediaReceive {
   }
 
   private release(entry: Inbound, now: number): void {
-    // Delta frames nobody reads are counted, not assembled (an SFU reads rtp(), not frames()).
+    // A track nobody reads frames() of plays nothing out: its frames leave the buffer once
+    // complete, the delta frames counted, not assembled (an SFU reads rtp(), not frames()).
     const frames: JitterFrame[] = entry.stream.pop(
       now,
       trackControl().readsFrames(entry.receiver.track) ? WHOLE_FRAMES : COUNTED_FRAMES,

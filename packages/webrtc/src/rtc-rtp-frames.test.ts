@@ -315,6 +315,26 @@ describe('keyframe requests and RTCP', () => {
     expect(outbound.remoteId).toBe(remote!.id);
   });
 
+  it('plays out only for a frames() reader: without one, frames leave the jitter buffer once complete', async () => {
+    // jitterBufferDelay per emitted frame: the playout latency (NACK negotiated: at least
+    // 100 ms) with a reader, about nothing without (the packets are let go at once).
+    const delayPerFrame = async (seed: number, read: boolean) => {
+      const { b, clock, audio, video, remoteVideo } = await connectedWithMedia(seed);
+      if (read) collect(remoteVideo);
+      await writeClip(clock, audio, video);
+      await clock.advance(1000);
+      const inbound = [...(await b.getTransceivers()[1]!.receiver.getStats()).values()].find(
+        (s) => s.type === 'inbound-rtp',
+      )!;
+      expect(inbound.framesReceived).toBe(framesOf('video').length);
+      await closeAll(peers?.a, peers?.b);
+      peers = undefined;
+      return (inbound.jitterBufferDelay as number) / (inbound.jitterBufferEmittedCount as number);
+    };
+    expect(await delayPerFrame(66, true)).toBeGreaterThanOrEqual(0.1);
+    expect(await delayPerFrame(67, false)).toBeLessThan(0.01);
+  });
+
   it('transceiver.stop() sends a BYE: B’s track ends with `ended` and its frames() ends; close() leaves no timer', async () => {
     const { a, b, clock, audio, video, remoteVideo } = await connectedWithMedia(66);
     const gotVideo = collect(remoteVideo);

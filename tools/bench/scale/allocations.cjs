@@ -8,6 +8,9 @@
 //
 // BENCH_ALLOC_MATCH (default: every process) picks the processes whose main script path
 // contains it; BENCH_ALLOC_INTERVAL is the mean bytes between samples (default 8192).
+// BENCH_ALLOC_SURVIVORS=1 leaves out what minor GCs collected: what is left is what outlived a
+// scavenge (medium-lived objects, collected only by a full GC, and the live ones), the
+// allocations that make V8 run its full collector over and over on a busy path.
 const inspector = require('node:inspector');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,7 +23,7 @@ if (dir && (process.argv[1] ?? '').includes(match)) {
   session.post('HeapProfiler.startSampling', {
     samplingInterval: Number(process.env.BENCH_ALLOC_INTERVAL ?? 8192),
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.BENCH_ALLOC_SURVIVORS !== '1',
   });
   process.on('exit', () => {
     // A session of the main thread answers synchronously, so this runs before the exit.

@@ -102,6 +102,14 @@ export interface InboundPopOptions {
    * H.264 keyframe's parameter sets are learnt from them). Default true.
    */
   readonly deltaData?: boolean;
+  /**
+   * False: a complete frame comes out as soon as its last packet is in, not at its playout
+   * time; an incomplete one still waits for its missing packets (NACK) until it is due. For a
+   * caller that plays nothing out (a track whose frames nobody reads, an SFU that reads the
+   * packets): the packets are let go at once instead of being held for the target latency,
+   * and `jitterBufferDelay` counts only the wait for the frame to complete. Default true.
+   */
+  readonly playout?: boolean;
 }
 
 /** What {@link InboundRtpStream.receive} did with a packet. */

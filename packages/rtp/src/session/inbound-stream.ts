@@ -196,7 +196,10 @@ export class InboundRtpStream {
    */
   pop(nowMs: number, options: InboundPopOptions = {}): JitterFrame[] {
     if (this.jitterBuffer === undefined) return [];
-    return this.released(this.jitterBuffer.pop(nowMs, options.deltaData !== false), nowMs);
+    return this.released(
+      this.jitterBuffer.pop(nowMs, options.deltaData !== false, options.playout !== false),
+      nowMs,
+    );
   }
 
   /**

@@ -165,12 +165,17 @@ export class JitterBuffer {
    * incomplete frames whose time has passed on the way. With `deltaData` false, delta frames
    * are released without being assembled (an empty `data`; the depacketizer does not see them,
    * so it cannot refuse one): for a caller that only counts them. Keyframes are always whole.
+   * With `playout` false, a complete frame comes out as soon as it is complete, not at its
+   * playout time (an incomplete one still waits for its missing packets until it is due): for
+   * a caller that plays nothing out, so that no packet is held longer than its frame needs.
    */
-  pop(nowMs: number, deltaData = true): JitterFrame[] {
+  pop(nowMs: number, deltaData = true, playout = true): JitterFrame[] {
     if (nowMs > this.latestMs) this.latestMs = nowMs;
     const out: JitterFrame[] = [];
     for (;;) {
-      if (this.examine() === HeadKind.None || this.headDue > nowMs) break;
+      const kind = this.examine();
+      if (kind === HeadKind.None) break;
+      if (this.headDue > nowMs && (playout || kind !== HeadKind.Complete)) break;
       if (this.headKind === HeadKind.Complete) this.release(this.headEnd, out, deltaData);
       else this.discard(this.headEnd, this.headLoss);
     }

@@ -57,11 +57,23 @@ const EMPTY = new Uint8Array(0);
 
 class Slot implements SentPacket {
   sequenceNumber = -1;
-  packet: Uint8Array = EMPTY;
+  /** Octets of `storage` the packet fills (0: none). */
+  length = 0;
   firstSentMs = 0;
   lastSentMs = 0;
   retransmissions = 0;
   storage: Uint8Array | undefined;
+
+  /**
+   * A view made when asked (a NACK is answered), not at every store: a view per packet sent
+   * would live as long as the slot (about `retainMs`), long enough for V8 to move it out of
+   * the young generation, and so many of them kept the full collector busy.
+   */
+  get packet(): Uint8Array {
+    return this.storage === undefined || this.length === 0
+      ? EMPTY
+      : this.storage.subarray(0, this.length);
+  }
 }
 
 /**
@@ -159,7 +171,7 @@ export class SendHistory {
     }
     slot.storage ??= new Uint8Array(this.maxPacketSize);
     slot.storage.set(packet);
-    slot.packet = slot.storage.subarray(0, packet.length);
+    slot.length = packet.length;
     slot.sequenceNumber = seq;
     slot.firstSentMs = sentMs;
     slot.lastSentMs = sentMs;
@@ -196,7 +208,7 @@ export class SendHistory {
   clear(): void {
     for (const slot of this.slots) {
       slot.sequenceNumber = -1;
-      slot.packet = EMPTY;
+      slot.length = 0;
     }
   }
 
