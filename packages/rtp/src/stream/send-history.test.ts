@@ -58,6 +58,20 @@ describe('SendHistory', () => {
     expect(fixed.slotCount).toBe(16);
   });
 
+  it('sizes each buffer to the packets it held (64-byte steps), not to maxPacketSize', () => {
+    const audio = new SendHistory();
+    for (let i = 0; i < 500; i++) audio.store(packet(i, 100), i * 20); // 112-byte packets
+    expect(audio.bufferBytes).toBe(64 * 128); // 64 slots of 128 bytes, not of 1500
+    // A larger packet enlarges its own slot's buffer only, and stays whole.
+    audio.store(packet(500, 1400), 10_000);
+    expect(audio.bufferBytes).toBe(63 * 128 + 1472); // 1412 bytes in 23 steps of 64
+    expect(audio.get(500, 10_000)?.packet).toEqual(packet(500, 1400));
+    // The slot keeps its larger buffer for the smaller packets that follow.
+    audio.store(packet(564, 100), 11_280);
+    expect(audio.get(564, 11_280)?.packet).toEqual(packet(564, 100));
+    expect(audio.bufferBytes).toBe(63 * 128 + 1472);
+  });
+
   it('records retransmissions so a responder can send one at most once per RTT', () => {
     const h = new SendHistory();
     h.store(packet(7), 0);

@@ -54,6 +54,8 @@ export interface SendHistoryStats {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A slot's buffer is a multiple of this many bytes. */
+const STORAGE_STEP = 64;
 
 class Slot implements SentPacket {
   sequenceNumber = -1;
@@ -78,12 +80,14 @@ class Slot implements SentPacket {
 
 /**
  * Copies of the last packets sent on one stream, by sequence number, in a ring: a slot per
- * sequence number modulo the ring's size, each with a buffer of `maxPacketSize` bytes
- * allocated on first use and reused afterwards, so memory is bounded and a lookup allocates
- * nothing. The ring starts small and doubles (up to `capacity`) only when it would otherwise
- * replace a packet younger than `retainMs`, so a stream keeps about `retainMs` of packets: an
- * audio stream a few dozen, not `capacity` buffers of `maxPacketSize`. Each packet keeps the time it was first and last sent, so a NACK responder can
- * retransmit one packet at most once per RTT:
+ * sequence number modulo the ring's size, each with a buffer allocated on first use and
+ * reused afterwards, as large as the largest packet the slot has held (in steps of 64 bytes, at
+ * most `maxPacketSize`), so memory is bounded and a lookup allocates nothing. The ring starts
+ * small and doubles (up to `capacity`) only when it would otherwise replace a packet younger
+ * than `retainMs`, so a stream keeps about `retainMs` of packets: an audio stream a few dozen
+ * buffers of a few hundred bytes, not `capacity` buffers of `maxPacketSize`. Each packet keeps
+ * the time it was first and last sent, so a NACK responder can retransmit one packet at most
+ * once per RTT:
  *
  * ```ts
  * history.store(rtpPacket, now);                         // on every packet sent
@@ -147,6 +151,13 @@ export class SendHistory {
     return this.slots.length;
   }
 
+  /** Bytes of the packet buffers the history holds (what its memory grows with). */
+  get bufferBytes(): number {
+    let n = 0;
+    for (const slot of this.slots) n += slot.storage?.length ?? 0;
+    return n;
+  }
+
   /**
    * Keeps a copy of `packet`, a whole RTP packet (header and payload, before SRTP), sent at
    * `sentMs`; its sequence number is read from the header. It replaces the packet sent
@@ -169,7 +180,10 @@ export class SendHistory {
       this.grow();
       slot = this.slots[seq & this.mask]!;
     }
-    slot.storage ??= new Uint8Array(this.maxPacketSize);
+    if (slot.storage === undefined || slot.storage.length < packet.length) {
+      const size = Math.ceil(packet.length / STORAGE_STEP) * STORAGE_STEP;
+      slot.storage = new Uint8Array(Math.min(size, this.maxPacketSize));
+    }
     slot.storage.set(packet);
     slot.length = packet.length;
     slot.sequenceNumber = seq;
