@@ -18,6 +18,7 @@
 // Options (flags or environment):
 //   --pairs=N, BENCH_PAIRS (default 150)         --idle-ms=MS, BENCH_IDLE_MS (default 10000)
 //   --stacks=a,b, BENCH_STACKS (default x-webrtc,libwebrtc,libdatachannel)
+//   --rounds=N, BENCH_ROUNDS (default 1): the stacks N times in turn, medians and per-round ratios
 //   --profile=DIR, BENCH_PROFILE: a CPU profile of each stack's idle phase, summarized by
 //     profile.mjs (self time by function and by package)
 //   --clients=N: the load tool of clients.mjs instead (N connections from client processes of
@@ -48,6 +49,9 @@ const STACKS = (args.stacks ?? process.env.BENCH_STACKS ?? 'x-webrtc,libwebrtc,l
   .split(',')
   .filter(Boolean);
 const PROFILE = args.profile ?? process.env.BENCH_PROFILE;
+// Rounds of the stacks in turn (A B C A B C): this machine's speed moves between minutes, so
+// medians of interleaved rounds, and ratios taken within each round, say more than one run.
+const ROUNDS = Math.max(1, Number(args.rounds ?? process.env.BENCH_ROUNDS ?? 1));
 if (PROFILE) mkdirSync(PROFILE, { recursive: true });
 
 const child = fileURLToPath(new URL('./pairs-process.mjs', import.meta.url));
@@ -79,18 +83,23 @@ function run(stack) {
 }
 
 const KIB = 1024;
-const rows = [];
-for (const stack of STACKS) {
+/** Every measurement, in the order run: `round` says which turn of the stacks it was. */
+const all = [];
+for (let round = 0; round < ROUNDS; round++)
+  for (const stack of STACKS) await measure(stack, round);
+
+async function measure(stack, round) {
   const r = await run(stack);
   if (r.error) {
     console.log(`${stack}: ${r.error}`);
-    continue;
+    return;
   }
   const connections = 2 * r.pairs;
   const idlePct = (100 * r.idle.cpuMs) / r.idle.elapsedMs;
   const msgPct = (100 * r.messages.cpuMs) / r.messages.elapsedMs;
   const row = {
     stack,
+    round,
     setupP50: r.setup.p50,
     setupP99: r.setup.p99,
     rssPerPairKiB: (r.rss.connected - r.rss.before) / r.pairs / KIB,
@@ -106,18 +115,42 @@ for (const stack of STACKS) {
     stillOpen: `${r.stillOpen}/${r.pairs}`,
     retries: r.retries,
   };
-  rows.push(row);
+  all.push(row);
   console.log(
-    `${stack}: ${r.pairs} pairs set up in ${(r.setup.totalMs / 1000).toFixed(1)} s` +
+    `${ROUNDS > 1 ? `round ${round + 1} ` : ''}${stack}: ${r.pairs} pairs set up in ${(r.setup.totalMs / 1000).toFixed(1)} s` +
       ` (${r.retries} retried); RSS ${(r.rss.before / 2 ** 20).toFixed(0)} → ` +
       `${(r.rss.connected / 2 ** 20).toFixed(0)} MiB connected, ${(r.rss.after / 2 ** 20).toFixed(0)} MiB after messages;` +
       ` idle CPU ${r.idle.userMs.toFixed(0)} ms user + ${(r.idle.cpuMs - r.idle.userMs).toFixed(0)} ms system`,
   );
 }
 
+const median = (xs) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+/** One row per stack: the median of its rounds for every figure. */
+const rows = STACKS.filter((stack, i) => STACKS.indexOf(stack) === i)
+  .map((stack) => all.filter((r) => r.stack === stack))
+  .filter((runs) => runs.length > 0)
+  .map((runs) => {
+    const row = { ...runs[0], rounds: runs.length };
+    for (const key of Object.keys(row)) {
+      if (typeof row[key] === 'number' && key !== 'round' && key !== 'rounds')
+        row[key] = median(runs.map((r) => r[key]));
+    }
+    if (runs.length > 1) {
+      row.delivered = runs.map((r) => r.delivered).join(', ');
+      row.stillOpen = runs.map((r) => r.stillOpen).join(', ');
+    }
+    return row;
+  });
+
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 console.log(
-  `\n${PAIRS} pairs (${2 * PAIRS} connections) per process, idle ${IDLE_MS / 1000} s, then 1 message/s per channel`,
+  `\n${PAIRS} pairs (${2 * PAIRS} connections) per process, idle ${IDLE_MS / 1000} s, then 1 message/s per channel` +
+    (ROUNDS > 1 ? `; medians of ${ROUNDS} interleaved rounds` : ''),
 );
 console.table(
   Object.fromEntries(
@@ -138,15 +171,27 @@ console.table(
     ]),
   ),
 );
-const ours = rows.find((r) => r.stack === 'x-webrtc');
-if (ours) {
-  for (const other of rows.filter((r) => r !== ours)) {
+// Ratios within each round (the stacks of one round ran minutes apart at most), then their
+// median and range over the rounds.
+const ratio = (other, key) => {
+  const per = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const a = all.find((r) => r.stack === 'x-webrtc' && r.round === round);
+    const b = all.find((r) => r.stack === other && r.round === round);
+    if (a && b) per.push(a[key] / b[key]);
+  }
+  const m = fmt(median(per), 2);
+  if (per.length < 2) return `×${m}`;
+  return `×${m} (${fmt(Math.min(...per), 2)}–${fmt(Math.max(...per), 2)})`;
+};
+if (rows.some((r) => r.stack === 'x-webrtc')) {
+  for (const other of rows.filter((r) => r.stack !== 'x-webrtc')) {
     console.log(
-      `ours / ${other.stack}: idle CPU ×${fmt(ours.idlePct / other.idlePct, 2)}, ` +
-        `RSS per pair ×${fmt(ours.rssPerPairKiB / other.rssPerPairKiB, 2)} ` +
-        `(one more pair, N/2→N: ×${fmt(ours.rssMarginalKiB / other.rssMarginalKiB, 2)}), ` +
-        `CPU with messages ×${fmt(ours.msgPct / other.msgPct, 2)}, ` +
-        `setup p50 ×${fmt(ours.setupP50 / other.setupP50, 2)}`,
+      `ours / ${other.stack}: idle CPU ${ratio(other.stack, 'idlePct')}, ` +
+        `RSS per pair ${ratio(other.stack, 'rssPerPairKiB')} ` +
+        `(one more pair, N/2→N: ${ratio(other.stack, 'rssMarginalKiB')}), ` +
+        `CPU with messages ${ratio(other.stack, 'msgPct')}, ` +
+        `setup p50 ${ratio(other.stack, 'setupP50')}`,
     );
   }
 }
