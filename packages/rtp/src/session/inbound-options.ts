@@ -6,6 +6,7 @@ import type { Depacketizer } from '../codecs/depacketizer.js';
 import type { RtpExtensionIds } from '../packet/extension-map.js';
 import type { AudioLevel } from '../packet/extension-values.js';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.js';
+import type { JitterPopOptions } from '../stream/jitter-buffer-options.js';
 import type { MediaKind, RtpStage } from './stage.js';
 
 /** Options of an {@link InboundRtpStream}. */
@@ -93,24 +94,8 @@ export interface InboundReceiveOptions {
   readonly frames?: boolean;
 }
 
-/** Options of {@link InboundRtpStream.pop}. */
-export interface InboundPopOptions {
-  /**
-   * False: delta frames come out without their data (an empty `data`; not assembled by the
-   * depacketizer, so one it would refuse is released too), for a caller that counts frames and
-   * reads none, such as a track whose frames nobody reads. Keyframes always come whole (an
-   * H.264 keyframe's parameter sets are learnt from them). Default true.
-   */
-  readonly deltaData?: boolean;
-  /**
-   * False: a complete frame comes out as soon as its last packet is in, not at its playout
-   * time; an incomplete one still waits for its missing packets (NACK) until it is due. For a
-   * caller that plays nothing out (a track whose frames nobody reads, an SFU that reads the
-   * packets): the packets are let go at once instead of being held for the target latency,
-   * and `jitterBufferDelay` counts only the wait for the frame to complete. Default true.
-   */
-  readonly playout?: boolean;
-}
+/** Options of {@link InboundRtpStream.pop}: those of the jitter buffer's `pop`. */
+export interface InboundPopOptions extends JitterPopOptions {}
 
 /** What {@link InboundRtpStream.receive} did with a packet. */
 export type InboundReceiveResult =

@@ -196,10 +196,7 @@ export class InboundRtpStream {
    */
   pop(nowMs: number, options: InboundPopOptions = {}): JitterFrame[] {
     if (this.jitterBuffer === undefined) return [];
-    return this.released(
-      this.jitterBuffer.pop(nowMs, options.deltaData !== false, options.playout !== false),
-      nowMs,
-    );
+    return this.released(this.jitterBuffer.pop(nowMs, options), nowMs);
   }
 
   /**

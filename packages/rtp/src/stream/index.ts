@@ -7,6 +7,7 @@ export type {
   JitterBufferOptions,
   JitterBufferStats,
   JitterFrame,
+  JitterPopOptions,
   JitterPushResult,
   MissingPacket,
 } from './jitter-buffer-options.js';

@@ -73,6 +73,25 @@ export function resolveJitterBufferOptions(o: JitterBufferOptions): ResolvedJitt
   };
 }
 
+/** Options of {@link JitterBuffer.pop}. */
+export interface JitterPopOptions {
+  /**
+   * False: delta frames come out without their data (an empty `data`; not assembled by the
+   * depacketizer, so one it would refuse is released too), for a caller that counts frames and
+   * reads none, such as a track whose frames nobody reads. Keyframes always come whole (an
+   * H.264 keyframe's parameter sets are learnt from them). Default true.
+   */
+  readonly deltaData?: boolean;
+  /**
+   * False: a complete frame comes out as soon as its last packet is in, not at its playout
+   * time; an incomplete one still waits for its missing packets (NACK) until it is due. For a
+   * caller that plays nothing out (a track whose frames nobody reads, an SFU that reads the
+   * packets): the packets are let go at once instead of being held for the target latency,
+   * and `jitterBufferDelay` counts only the wait for the frame to complete. Default true.
+   */
+  readonly playout?: boolean;
+}
+
 /** A complete frame released by the {@link JitterBuffer}, in decode order. */
 export interface JitterFrame {
   /** The frame as the depacketizer assembled it. */

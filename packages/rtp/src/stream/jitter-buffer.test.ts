@@ -47,7 +47,7 @@ describe('JitterBuffer: order and frames', () => {
     expect(jb.nextDeadline()).toBeUndefined();
   });
 
-  it('pop(now, false) releases delta frames unassembled (empty data) and keyframes whole, counted alike', () => {
+  it('pop(now, { deltaData: false }) releases delta frames unassembled (empty data) and keyframes whole, counted alike', () => {
     const counted = video();
     const whole = video();
     const { frames, packets } = testingStream(6, 2, { keyframeEvery: 3 });
@@ -66,14 +66,14 @@ describe('JitterBuffer: order and frames', () => {
       whole.push(p, 0);
       spy.push(p, 0);
     }
-    const out = counted.pop(0, false);
+    const out = counted.pop(0, { deltaData: false });
     expect(out.map((f) => f.keyframe)).toEqual([true, false, false, true, false, false]);
     expect(out.map((f) => f.data)).toEqual(
       frames.map((f, i) => (i % 3 === 0 ? f.data : new Uint8Array(0))),
     );
     expect(whole.pop(0).map((f) => f.data)).toEqual(frames.map((f) => f.data));
     expect(counted.stats).toEqual(whole.stats);
-    spy.pop(0, false);
+    spy.pop(0, { deltaData: false });
     expect(assembled).toBe(2); // the two keyframes only
   });
 
@@ -177,32 +177,35 @@ describe('JitterBuffer: loss', () => {
     expect(jb.stats).toMatchObject({ lost: 0, framesDropped: 0, keyframesRequested: 0 });
   });
 
-  it('pop(now, true, false) releases complete frames at once, an incomplete one still waits for its packets', () => {
+  it('pop(now, { playout: false }) releases complete frames at once, an incomplete one still waits for its packets', () => {
     const jb = video({ targetLatencyMs: 200 });
     const { frames, packets } = testingStream(3, 4, { keyframeEvery: 10 });
     const at = (i: number) => 10 + Math.floor(i / 4) * 40 + (i % 4);
     // Frame 0 whole: out at once, not at its playout time (210), and the buffer holds nothing.
     for (let i = 0; i < 4; i++) jb.push(packets[i]!, at(i));
-    const first = jb.pop(at(3), true, false);
+    const first = jb.pop(at(3), { playout: false });
     expect(first.map((f) => f.data)).toEqual([frames[0]!.data]);
     expect(jb.bufferedPackets).toBe(0);
     // Frame 1 misses a packet and frame 2 is whole behind it: both wait for the retransmission
     // (until frame 1 is due), and it completes them.
     for (let i = 4; i < 12; i++) if (i !== 5) jb.push(packets[i]!, at(i));
-    expect(jb.pop(at(11), true, false)).toEqual([]);
+    expect(jb.pop(at(11), { playout: false })).toEqual([]);
     expect(jb.missing(at(11)).map((m) => m.sequenceNumber)).toEqual([1005]);
     jb.push(packets[5]!, 120);
-    expect(jb.pop(120, true, false).map((f) => f.data)).toEqual([frames[1]!.data, frames[2]!.data]);
+    expect(jb.pop(120, { playout: false }).map((f) => f.data)).toEqual([
+      frames[1]!.data,
+      frames[2]!.data,
+    ]);
     expect(jb.stats).toMatchObject({ lost: 0, framesDropped: 0, framesEmitted: 3 });
   });
 
-  it('pop(now, true, false) gives up an incomplete frame when it is due, as pop(now) does', () => {
+  it('pop(now, { playout: false }) gives up an incomplete frame when it is due, as pop(now) does', () => {
     const jb = video({ targetLatencyMs: 200 });
     const { frames, packets } = testingStream(2, 4, { keyframeEvery: 1 });
     const at = (i: number) => 10 + Math.floor(i / 4) * 40 + (i % 4);
     for (let i = 0; i < 8; i++) if (i !== 1) jb.push(packets[i]!, at(i));
-    expect(jb.pop(200, true, false)).toEqual([]);
-    expect(jb.pop(210, true, false).map((f) => f.data)).toEqual([frames[1]!.data]);
+    expect(jb.pop(200, { playout: false })).toEqual([]);
+    expect(jb.pop(210, { playout: false }).map((f) => f.data)).toEqual([frames[1]!.data]);
     expect(jb.stats).toMatchObject({ lost: 1, framesDropped: 1 });
   });
 

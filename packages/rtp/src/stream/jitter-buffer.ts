@@ -11,6 +11,7 @@ import {
   type JitterBufferOptions,
   type JitterBufferStats,
   type JitterFrame,
+  type JitterPopOptions,
   type JitterPushResult,
   type MissingPacket,
   type ResolvedJitterBufferOptions,
@@ -162,14 +163,16 @@ export class JitterBuffer {
 
   /**
    * The frames due at `nowMs`, complete and in decode order (possibly none). Gives up the
-   * incomplete frames whose time has passed on the way. With `deltaData` false, delta frames
-   * are released without being assembled (an empty `data`; the depacketizer does not see them,
-   * so it cannot refuse one): for a caller that only counts them. Keyframes are always whole.
-   * With `playout` false, a complete frame comes out as soon as it is complete, not at its
+   * incomplete frames whose time has passed on the way. `options.deltaData` false releases
+   * delta frames without assembling them (an empty `data`; the depacketizer does not see them,
+   * so it cannot refuse one), keyframes always whole: for a caller that only counts them.
+   * `options.playout` false releases a complete frame as soon as it is complete, not at its
    * playout time (an incomplete one still waits for its missing packets until it is due): for
    * a caller that plays nothing out, so that no packet is held longer than its frame needs.
    */
-  pop(nowMs: number, deltaData = true, playout = true): JitterFrame[] {
+  pop(nowMs: number, options: JitterPopOptions = {}): JitterFrame[] {
+    const deltaData = options.deltaData !== false;
+    const playout = options.playout !== false;
     if (nowMs > this.latestMs) this.latestMs = nowMs;
     const out: JitterFrame[] = [];
     for (;;) {
