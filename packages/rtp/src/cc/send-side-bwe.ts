@@ -107,6 +107,57 @@ const RTT_SAMPLES = 32;
 const PROBE_DROP_THROUGHPUT_FRACTION = 0.85;
 
 /**
+ * The packets a feedback reports received, in parallel typed arrays that grow and are reused
+ * (an object per packet reported would be garbage a few thousand times a second per
+ * connection), and their order by arrival, then send time.
+ */
+class ReceivedPackets {
+  count = 0;
+  send = new Float64Array(64);
+  arrival = new Float64Array(64);
+  size = new Float64Array(64);
+  /** The probe cluster of each packet, -1 for none. */
+  probe = new Int32Array(64);
+  private order = new Uint32Array(64);
+
+  add(send: number, arrival: number, size: number, probe: number | undefined): void {
+    if (this.count === this.send.length) this.grow();
+    const i = this.count++;
+    this.send[i] = send;
+    this.arrival[i] = arrival;
+    this.size[i] = size;
+    this.probe[i] = probe ?? -1;
+  }
+
+  /** Indices of the packets by arrival, then send time; ties keep the feedback's order. */
+  byArrival(): Uint32Array {
+    const order = this.order.subarray(0, this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const { arrival, send } = this;
+    // Sorting typed arrays is stable (ECMAScript 2019), as the sort of objects before was.
+    order.sort((a, b) => arrival[a]! - arrival[b]! || send[a]! - send[b]!);
+    return order;
+  }
+
+  private grow(): void {
+    const n = this.send.length * 2;
+    const send = new Float64Array(n);
+    const arrival = new Float64Array(n);
+    const size = new Float64Array(n);
+    const probe = new Int32Array(n);
+    send.set(this.send);
+    arrival.set(this.arrival);
+    size.set(this.size);
+    probe.set(this.probe);
+    this.send = send;
+    this.arrival = arrival;
+    this.size = size;
+    this.probe = probe;
+    this.order = new Uint32Array(n);
+  }
+}
+
+/**
  * Send-side bandwidth estimation in the manner of GCC (draft-ietf-rmcat-gcc-02, libwebrtc
  * goog_cc), from TWCC feedback. No clock inside: every call takes the time in ms.
  *
@@ -129,6 +180,8 @@ export class SendSideBandwidthEstimator {
   private readonly loss: LossBasedEstimator;
   private readonly acked = new AcknowledgedBitrateEstimator();
   private readonly probes = new ProbeBitrateEstimator();
+  /** The packets one feedback reports received, reused from feedback to feedback. */
+  private readonly received = new ReceivedPackets();
   private probeResult: number | undefined;
   private remb: number | undefined;
   private target: number;
@@ -229,8 +282,8 @@ export class SendSideBandwidthEstimator {
     }
     this.lastFbCount = feedback.feedbackPacketCount;
 
-    const received: { send: number; arrival: number; size: number; probe: number | undefined }[] =
-      [];
+    const r = this.received;
+    r.count = 0;
     let lost = 0;
     let total = 0;
     let maxFeedbackRtt: number | undefined;
@@ -245,12 +298,7 @@ export class SendSideBandwidthEstimator {
         else total++;
         sent.setResult(p, SentResult.Received);
         const sendTimeMs = sent.sendTime(p);
-        received.push({
-          send: sendTimeMs,
-          arrival: (status.arrivalTimeUs ?? 0) / 1000,
-          size: sent.size(p),
-          probe: sent.probe(p),
-        });
+        r.add(sendTimeMs, (status.arrivalTimeUs ?? 0) / 1000, sent.size(p), sent.probe(p));
         const rtt = nowMs - sendTimeMs;
         maxFeedbackRtt = maxFeedbackRtt === undefined ? rtt : Math.max(maxFeedbackRtt, rtt);
       } else if (result === SentResult.Pending) {
@@ -267,23 +315,28 @@ export class SendSideBandwidthEstimator {
     if (total !== 0 || lost !== 0) this.loss.onPacketResults(lost, Math.max(total, 0));
 
     // gcc-02 §5.2: packets by arrival; groups; deltas into the trendline.
-    received.sort((a, b) => a.arrival - b.arrival || a.send - b.send);
-    for (const r of received) {
-      this.acked.add(r.arrival, r.size);
-      const d = this.grouper.add(r.send, r.arrival, r.size);
+    const order = r.byArrival();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const send = r.send[i]!;
+      const arrival = r.arrival[i]!;
+      const size = r.size[i]!;
+      this.acked.add(arrival, size);
+      const d = this.grouper.add(send, arrival, size);
       if (d !== undefined)
         this.usage = this.trendline.update(d.arrivalDeltaMs, d.sendDeltaMs, d.arrivalMs);
-      if (r.probe !== undefined) {
+      const cluster = r.probe[i]!;
+      if (cluster >= 0) {
         this.probes.onPacketFeedback({
-          clusterId: r.probe,
-          sendTimeMs: r.send,
-          arrivalTimeMs: r.arrival,
-          sizeBytes: r.size,
+          clusterId: cluster,
+          sendTimeMs: send,
+          arrivalTimeMs: arrival,
+          sizeBytes: size,
         });
       }
     }
     let probe = this.probes.takeResult();
-    if (received.length > 0) {
+    if (r.count > 0) {
       const ack = this.acked.bitrateBps;
       if (probe !== undefined && ack !== undefined) {
         probe = Math.max(
