@@ -46,6 +46,8 @@ export interface FrameTiming {
 /** What the session needs of its connection. */
 export interface MediaSessionHost {
   readonly clock: Clock;
+  /** Uniform draws in [0, 1) for the RTCP report intervals (default `Math.random`). */
+  readonly random?: () => number;
   readonly manager: Pick<Manager, 'sendRtp' | 'sendRtcp' | 'addSendStream' | 'removeSendStream'>;
   /** Our CNAME (RFC 7022: random, one per connection). */
   readonly cname: string;
@@ -229,6 +231,7 @@ export class MediaSession {
           this.host.manager.sendRtcp(compound);
         },
         reducedSize: this.host.reducedSize(),
+        ...(this.host.random ? { random: this.host.random } : {}),
       });
       this.reporter.tick(this.host.clock.now());
     }

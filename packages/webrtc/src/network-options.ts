@@ -34,6 +34,7 @@ const DEFAULTS = {
 const FIXED_EXTENSIONS = [
   'net',
   'clock',
+  'random',
   'gather',
   'turnTls',
   'mdns',
@@ -147,7 +148,16 @@ export function managerConfigOf(checked: CheckedConfiguration): ManagerConfig {
     ...(configuration.clock ? { clock: configuration.clock } : {}),
     iceServers: checked.iceServers,
     ...(configuration.gather ? { gather: configuration.gather } : {}),
-    ...(configuration.consent ? { consent: configuration.consent } : {}),
+    ...(configuration.consent || configuration.random
+      ? {
+          consent: {
+            ...configuration.consent,
+            ...(configuration.consent?.random === undefined && configuration.random
+              ? { random: configuration.random }
+              : {}),
+          },
+        }
+      : {}),
     ...(configuration.iceTransportPolicy
       ? { iceTransportPolicy: configuration.iceTransportPolicy }
       : {}),

@@ -159,6 +159,7 @@ export class RTCPeerConnection extends SafeEventTarget {
     });
     this.media = new MediaSession({
       clock,
+      ...(checked.configuration.random ? { random: checked.configuration.random } : {}),
       manager: this.manager,
       cname: this.transceivers.cname,
       // Our sections always carry a=rtcp-rsize: reduced size when the peer's do too.

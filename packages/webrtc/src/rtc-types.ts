@@ -133,6 +133,13 @@ export interface RTCConfiguration {
   net?: Net;
   /** Extension: timers (default: the real clock). */
   clock?: Clock;
+  /**
+   * Extension: uniform draws in [0, 1) for the randomized intervals of RTCP reports
+   * (RFC 3550 §6.3.5) and ICE consent requests (RFC 7675 §5.1), unless `consent.random` is
+   * given. Default `Math.random`; with `net` and `clock`, a test passes a seeded generator so
+   * that a whole connection runs the same way every time. Fixed at construction.
+   */
+  random?: () => number;
   /** Extension: which local addresses to gather (e.g. `{ includeLoopback: true }` on a loopback-only host). */
   gather?: ManagerConfig['gather'];
   /** Extension: TLS options for `turns:` servers (e.g. `ca` to trust a private certificate). */

@@ -3,7 +3,7 @@
  * trickle signaling that delivers each candidate in order, after the description it follows.
  */
 
-import { VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import { Prng, VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
 import { expect } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
@@ -40,8 +40,21 @@ export function virtualPeers(options: {
   const hostA = net.addHost({ name: 'a', router: wan, link });
   const hostB = net.addHost({ name: 'b', router: wan, link });
   const netA = options.tapA === undefined ? hostA : tapNet(hostA, options.tapA);
-  const a = new RTCPeerConnection({ net: netA, clock, mdns: 'off' });
-  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  // Seeded draws for the randomized intervals (RTCP reports, consent): the same run each time.
+  const drawsA = new Prng(options.seed * 2 + 1);
+  const drawsB = new Prng(options.seed * 2 + 2);
+  const a = new RTCPeerConnection({
+    net: netA,
+    clock,
+    random: () => drawsA.next(),
+    mdns: 'off',
+  });
+  const b = new RTCPeerConnection({
+    net: hostB,
+    clock,
+    random: () => drawsB.next(),
+    mdns: 'off',
+  });
   if (options.trickle !== false) {
     trickle(a, b, (e) => options.onCandidateError?.('a', e));
     trickle(b, a, (e) => options.onCandidateError?.('b', e));
