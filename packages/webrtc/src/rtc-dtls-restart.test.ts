@@ -9,7 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStreamTrack } from './media-stream-track.js';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import { closeAll, negotiate, openChannelPair, trickle, virtualPeers } from './testing-peers.js';
+import {
+  closeAll,
+  negotiate,
+  openChannelPair,
+  trickle,
+  virtualPeers,
+  seededDraws,
+} from './testing-peers.js';
 
 const opened: RTCPeerConnection[] = [];
 afterEach(async () => {
@@ -34,7 +41,7 @@ describe('DTLS restart', () => {
 
     // b's process restarts: a new connection on the same host, with its own certificate.
     b.close();
-    const c = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+    const c = new RTCPeerConnection({ net: hostB, clock, random: seededDraws(33), mdns: 'off' });
     opened.push(c);
     trickle(a, c);
     trickle(c, a);

@@ -6,7 +6,7 @@ import { UdpMux } from '@x/network';
 import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import { closeAll, openChannelPair, trickle } from './testing-peers.js';
+import { closeAll, openChannelPair, trickle, seededDraws } from './testing-peers.js';
 
 const open: RTCPeerConnection[] = [];
 afterEach(() => closeAll(...open.splice(0)));
@@ -23,8 +23,20 @@ function world(seed: number, extra: { iceLite?: boolean }, aExtra: { iceLite?: b
   const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 5 } });
   const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 5 } });
   const [a, b] = track(
-    new RTCPeerConnection({ net: hostA, clock, mdns: 'off', ...aExtra }),
-    new RTCPeerConnection({ net: hostB, clock, mdns: 'off', ...extra }),
+    new RTCPeerConnection({
+      net: hostA,
+      clock,
+      random: seededDraws(seed * 2 + 1),
+      mdns: 'off',
+      ...aExtra,
+    }),
+    new RTCPeerConnection({
+      net: hostB,
+      clock,
+      random: seededDraws(seed * 2 + 2),
+      mdns: 'off',
+      ...extra,
+    }),
   );
   trickle(a!, b!);
   trickle(b!, a!);

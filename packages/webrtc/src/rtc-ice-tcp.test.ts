@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCIceCandidate } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCPeerConnectionIceEvent } from './rtc-types.js';
-import { closeAll, openChannelPair, trickle } from './testing-peers.js';
+import { closeAll, openChannelPair, trickle, seededDraws } from './testing-peers.js';
 
 const open: RTCPeerConnection[] = [];
 afterEach(() => closeAll(...open.splice(0)));
@@ -40,8 +40,14 @@ async function offerTcp(
   server: ReturnType<VirtualNetwork['addHost']>,
   mux: TcpMux,
 ): Promise<void> {
-  const a = new RTCPeerConnection({ net: client, clock, mdns: 'off' });
-  const b = new RTCPeerConnection({ net: server, clock, mdns: 'off', tcpMux: mux });
+  const a = new RTCPeerConnection({ net: client, clock, random: seededDraws(41), mdns: 'off' });
+  const b = new RTCPeerConnection({
+    net: server,
+    clock,
+    random: seededDraws(42),
+    mdns: 'off',
+    tcpMux: mux,
+  });
   open.push(a, b);
   const gathered: RTCIceCandidate[] = [];
   b.addEventListener('icecandidate', (e) => {

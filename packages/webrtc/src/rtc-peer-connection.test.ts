@@ -4,6 +4,7 @@ import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCDataChannelEvent, RTCPeerConnectionIceEvent } from './rtc-types.js';
+import { seededDraws } from './testing-peers.js';
 
 interface World {
   clock: VirtualClock;
@@ -29,8 +30,8 @@ function build(): World {
   const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 10 } });
   const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 10 } });
   const log: string[] = [];
-  const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
-  const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+  const a = new RTCPeerConnection({ net: hostA, clock, random: seededDraws(21), mdns: 'off' });
+  const b = new RTCPeerConnection({ net: hostB, clock, random: seededDraws(22), mdns: 'off' });
   for (const [name, pc, other] of [
     ['a', a, b],
     ['b', b, a],
@@ -181,8 +182,8 @@ describe('RTCPeerConnection on the virtual network', () => {
     const wan = net.addRouter({ name: 'wan', cidr: '192.0.2.0/24' });
     const hostA = net.addHost({ name: 'a', router: wan, link: { delayMs: 10 } });
     const hostB = net.addHost({ name: 'b', router: wan, link: { delayMs: 10 } });
-    const a = new RTCPeerConnection({ net: hostA, clock, mdns: 'off' });
-    const b = new RTCPeerConnection({ net: hostB, clock, mdns: 'off' });
+    const a = new RTCPeerConnection({ net: hostA, clock, random: seededDraws(21), mdns: 'off' });
+    const b = new RTCPeerConnection({ net: hostB, clock, random: seededDraws(22), mdns: 'off' });
     world = { clock, a, b, log: [] };
     const seen: string[] = [];
     a.onicecandidate = (e) => {

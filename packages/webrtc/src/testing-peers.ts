@@ -21,6 +21,15 @@ export interface VirtualPeers {
   readonly b: RTCPeerConnection;
 }
 
+/**
+ * Seeded uniform draws in [0, 1) for `RTCConfiguration.random`: with the virtual network and
+ * clock, a connection then runs the same way every time.
+ */
+export function seededDraws(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.next();
+}
+
 /** Builds the pair: one router of `cidr`, links of `delayMs` one way, seeded network. */
 export function virtualPeers(options: {
   seed: number;
@@ -41,18 +50,16 @@ export function virtualPeers(options: {
   const hostB = net.addHost({ name: 'b', router: wan, link });
   const netA = options.tapA === undefined ? hostA : tapNet(hostA, options.tapA);
   // Seeded draws for the randomized intervals (RTCP reports, consent): the same run each time.
-  const drawsA = new Prng(options.seed * 2 + 1);
-  const drawsB = new Prng(options.seed * 2 + 2);
   const a = new RTCPeerConnection({
     net: netA,
     clock,
-    random: () => drawsA.next(),
+    random: seededDraws(options.seed * 2 + 1),
     mdns: 'off',
   });
   const b = new RTCPeerConnection({
     net: hostB,
     clock,
-    random: () => drawsB.next(),
+    random: seededDraws(options.seed * 2 + 2),
     mdns: 'off',
   });
   if (options.trickle !== false) {
