@@ -10,6 +10,7 @@ import { RtpConfigurationError } from '../errors.js';
 import { buildTwccFeedback, type TwccArrival } from '../rtcp/twcc-builder.js';
 import type { RtcpTwcc } from '../rtcp/twcc.js';
 import { SequenceNumberUnwrapper } from '../stream/unwrap.js';
+import { ByteWindow } from './byte-window.js';
 
 /** Options of {@link TwccRecorder}. */
 export interface TwccRecorderOptions {
@@ -83,12 +84,8 @@ export class TwccRecorder {
   private lastFeedbackMs: number | undefined;
   private firstArrivalMs: number | undefined;
   private newestArrivalMs = Number.NEGATIVE_INFINITY;
-  // The packets of the last RATE_WINDOW_MS for the incoming rate, oldest at rateHead: two
-  // arrays, not an object a packet.
-  private rateTimes: number[] = [];
-  private rateSizes: number[] = [];
-  private rateHead = 0;
-  private rateBytes = 0;
+  /** The packets of the last RATE_WINDOW_MS, for the incoming rate. */
+  private readonly rateWindow = new ByteWindow();
   private started = false;
 
   constructor(options: TwccRecorderOptions) {
@@ -136,10 +133,11 @@ export class TwccRecorder {
 
   /** Incoming rate over the last second in bits/s, from the sizes given to `record`. */
   get incomingBitrateBps(): number | undefined {
-    if (this.firstArrivalMs === undefined || this.rateBytes === 0) return undefined;
+    const bytes = this.rateWindow.bytes;
+    if (this.firstArrivalMs === undefined || bytes === 0) return undefined;
     const span = Math.min(RATE_WINDOW_MS, this.newestArrivalMs - this.firstArrivalMs);
     if (span < 100) return undefined;
-    return (this.rateBytes * 8 * 1000) / span;
+    return (bytes * 8 * 1000) / span;
   }
 
   /**
@@ -157,20 +155,8 @@ export class TwccRecorder {
     }
     if (arrivalMs > this.newestArrivalMs) this.newestArrivalMs = arrivalMs;
     if (sizeBytes > 0) {
-      this.rateTimes.push(arrivalMs);
-      this.rateSizes.push(sizeBytes);
-      this.rateBytes += sizeBytes;
-      const times = this.rateTimes;
-      while (
-        this.rateHead < times.length &&
-        times[this.rateHead]! <= this.newestArrivalMs - RATE_WINDOW_MS
-      )
-        this.rateBytes -= this.rateSizes[this.rateHead++]!;
-      if (this.rateHead > 1024 && this.rateHead * 2 > times.length) {
-        this.rateTimes = times.slice(this.rateHead);
-        this.rateSizes = this.rateSizes.slice(this.rateHead);
-        this.rateHead = 0;
-      }
+      this.rateWindow.add(arrivalMs, sizeBytes);
+      this.rateWindow.dropThrough(this.newestArrivalMs - RATE_WINDOW_MS);
     }
     if (seq < this.base) {
       // Older than everything kept: too late to be reported with a receive time worth having.
