@@ -3,7 +3,7 @@
  * VirtualClock (loss, reordering, duplication, tampering), closed after each test.
  */
 import type { Timer } from '@x/transport';
-import { VirtualClock, Prng } from '@x/transport/testing';
+import { seededDraws, VirtualClock } from '@x/transport/testing';
 import { afterEach } from 'vitest';
 import {
   type DtlsCertificate,
@@ -18,10 +18,7 @@ export const certA = generateCertificate({ commonName: 'a' });
 export const certB = generateCertificate({ commonName: 'b' });
 
 /** A seeded PRNG in [0, 1) (the virtual network's), so that every lossy run is reproducible. */
-export function prng(seed: number): () => number {
-  const g = new Prng(seed);
-  return () => g.next();
-}
+export const prng = seededDraws;
 
 export interface LinkOptions {
   loss?: number;

@@ -5,18 +5,12 @@
  * association carries new channels, and the old channels close. Another fingerprint without an
  * ICE restart is refused.
  */
+import { seededDraws } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStreamTrack } from './media-stream-track.js';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import {
-  closeAll,
-  negotiate,
-  openChannelPair,
-  trickle,
-  virtualPeers,
-  seededDraws,
-} from './testing-peers.js';
+import { closeAll, negotiate, openChannelPair, trickle, virtualPeers } from './testing-peers.js';
 
 const opened: RTCPeerConnection[] = [];
 afterEach(async () => {

@@ -3,10 +3,10 @@
  * `udpMux` (every connection on one UDP port). On the virtual network with the virtual clock.
  */
 import { UdpMux } from '@x/network';
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { VirtualClock, VirtualNetwork, seededDraws } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
-import { closeAll, openChannelPair, trickle, seededDraws } from './testing-peers.js';
+import { closeAll, openChannelPair, trickle } from './testing-peers.js';
 
 const open: RTCPeerConnection[] = [];
 afterEach(() => closeAll(...open.splice(0)));

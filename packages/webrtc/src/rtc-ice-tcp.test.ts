@@ -6,12 +6,12 @@
  * connecting over TCP is tools/interop/webrtc/chromium-ice-tcp.test.ts.
  */
 import { TcpMux } from '@x/network';
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { VirtualClock, VirtualNetwork, seededDraws } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCIceCandidate } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCPeerConnectionIceEvent } from './rtc-types.js';
-import { closeAll, openChannelPair, trickle, seededDraws } from './testing-peers.js';
+import { closeAll, openChannelPair, trickle } from './testing-peers.js';
 
 const open: RTCPeerConnection[] = [];
 afterEach(() => closeAll(...open.splice(0)));

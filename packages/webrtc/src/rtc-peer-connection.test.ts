@@ -1,10 +1,9 @@
-import { VirtualClock, VirtualNetwork } from '@x/transport/testing';
+import { VirtualClock, VirtualNetwork, seededDraws } from '@x/transport/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import type { RTCIceCandidateInit } from './rtc-ice-candidate.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCDataChannelEvent, RTCPeerConnectionIceEvent } from './rtc-types.js';
-import { seededDraws } from './testing-peers.js';
 
 interface World {
   clock: VirtualClock;

@@ -3,7 +3,7 @@
  * trickle signaling that delivers each candidate in order, after the description it follows.
  */
 
-import { Prng, VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
+import { seededDraws, VirtualClock, type VirtualHost, VirtualNetwork } from '@x/transport/testing';
 import { expect } from 'vitest';
 import type { RTCDataChannel } from './rtc-data-channel.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
@@ -19,15 +19,6 @@ export interface VirtualPeers {
   readonly hostB: VirtualHost;
   readonly a: RTCPeerConnection;
   readonly b: RTCPeerConnection;
-}
-
-/**
- * Seeded uniform draws in [0, 1) for `RTCConfiguration.random`: with the virtual network and
- * clock, a connection then runs the same way every time.
- */
-export function seededDraws(seed: number): () => number {
-  const prng = new Prng(seed);
-  return () => prng.next();
 }
 
 /** Builds the pair: one router of `cidr`, links of `delayMs` one way, seeded network. */

@@ -17,7 +17,7 @@ export {
 } from '../virtual/link.js';
 export type { NatBehavior, NatOptions } from '../virtual/nat.js';
 export { VirtualNetwork, type VirtualNetworkOptions } from '../virtual/network.js';
-export { Prng } from '../virtual/prng.js';
+export { Prng, seededDraws } from '../virtual/prng.js';
 
 import { setStrictStateMachines } from '../notifier.js';
 

@@ -46,3 +46,12 @@ export class Prng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * Seeded draws in [0, 1) as a function, for the options that take a `random` source (ICE
+ * consent, `RTCConfiguration.random`, a lossy pipe): the same run every time from one seed.
+ */
+export function seededDraws(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.next();
+}
