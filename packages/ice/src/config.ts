@@ -52,8 +52,8 @@ export interface ConsentOptions {
   readonly probeAfterMs?: number;
   /**
    * Uniform draws in [0, 1) for the randomized interval (RFC 7675 §5.1). Default
-   * `Math.random`; a test passes a seeded generator (e.g. `Prng` of `@x/transport/testing`)
-   * so that a run repeats exactly.
+   * `Math.random`; a test passes a seeded generator (e.g. `seededDraws` of
+   * `@x/transport/testing`) so that a run repeats exactly.
    */
   readonly random?: () => number;
 }

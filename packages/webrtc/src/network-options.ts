@@ -152,9 +152,7 @@ export function managerConfigOf(checked: CheckedConfiguration): ManagerConfig {
       ? {
           consent: {
             ...configuration.consent,
-            ...(configuration.consent?.random === undefined && configuration.random
-              ? { random: configuration.random }
-              : {}),
+            random: configuration.consent?.random ?? configuration.random,
           },
         }
       : {}),

@@ -179,7 +179,7 @@ export class JitterBuffer {
       const kind = this.examine();
       if (kind === HeadKind.None) break;
       if (this.headDue > nowMs && (playout || kind !== HeadKind.Complete)) break;
-      if (this.headKind === HeadKind.Complete) this.release(this.headEnd, out, deltaData);
+      if (kind === HeadKind.Complete) this.release(this.headEnd, out, deltaData);
       else this.discard(this.headEnd, this.headLoss);
     }
     return out;
