@@ -30,12 +30,10 @@ export {
   type MediaStreamTrackState,
   type TrackSource,
   type EncodedMediaFrame,
-  KeyframeRequestEvent,
-  type TrackStateCause,
-  TrackStateEvent,
   type WriteFrameOptions,
   type WriteRtpOptions,
 } from './media-stream-track.js';
+export { KeyframeRequestEvent, type TrackStateCause, TrackStateEvent } from './track-events.js';
 export { RTCPeerConnection } from './rtc-peer-connection.js';
 export {
   RTCDTMFSender,

@@ -5,7 +5,8 @@
  * `signalingstatechange`): mutes, removals from and additions to streams, `track` events.
  */
 import { type MediaStream, remoteStreams } from './media-stream.js';
-import { type MediaStreamTrack, type TrackStateCause, trackControl } from './media-stream-track.js';
+import { type MediaStreamTrack, trackControl } from './media-stream-track.js';
+import type { TrackStateCause } from './track-events.js';
 import type { ReceiverState } from './rtp-state.js';
 import type { SdpDirection } from './sdp/model.js';
 import type { TransceiverEntry } from './transceiver-entry.js';

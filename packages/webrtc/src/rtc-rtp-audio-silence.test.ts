@@ -7,7 +7,8 @@
  * frame is written with reaches the receiver's synchronization source.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MediaStreamTrack, type TrackStateEvent } from './media-stream-track.js';
+import { MediaStreamTrack } from './media-stream-track.js';
+import type { TrackStateEvent } from './track-events.js';
 import type { RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import {
   closeAll,

@@ -7,13 +7,8 @@ import { readFileSync } from 'node:fs';
 import { serializeRtcp, wrapRtxPacket } from '@x/rtp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStream } from './media-stream.js';
-import {
-  type EncodedMediaFrame,
-  type KeyframeRequestEvent,
-  MediaStreamTrack,
-  type TrackStateCause,
-  type TrackStateEvent,
-} from './media-stream-track.js';
+import { type EncodedMediaFrame, MediaStreamTrack } from './media-stream-track.js';
+import type { KeyframeRequestEvent, TrackStateCause, TrackStateEvent } from './track-events.js';
 import type { RTCTrackEvent } from './rtc-track-event.js';
 import { isRtp, rtpPacket, sections, tasks } from './testing-media.js';
 import { closeAll, openChannelPair, type VirtualPeers, virtualPeers } from './testing-peers.js';

@@ -9,11 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { parseRtp } from '@x/rtp';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type EncodedMediaFrame,
-  type KeyframeRequestEvent,
-  MediaStreamTrack,
-} from './media-stream-track.js';
+import { type EncodedMediaFrame, MediaStreamTrack } from './media-stream-track.js';
+import type { KeyframeRequestEvent } from './track-events.js';
 import { RTCPeerConnection } from './rtc-peer-connection.js';
 import type { RTCRtpReceiver } from './rtc-rtp-receiver.js';
 import { tasks } from './testing-media.js';
