@@ -22,16 +22,14 @@ afterEach(async () => {
  */
 async function controlTimes(seed: number): Promise<number[]> {
   const times: number[] = [];
-  let clockNow = (): number => 0;
   peers = virtualPeers({
     seed,
-    tapA: (data) => {
-      if (!isRtp(data)) times.push(clockNow());
+    tapA: (data, _port, _address, at) => {
+      if (!isRtp(data)) times.push(at);
       return true;
     },
   });
   const { a, b, clock } = peers;
-  clockNow = () => clock.now();
   const audio = MediaStreamTrack.create('audio');
   a.addTrack(audio);
   b.ontrack = () => {};

@@ -198,17 +198,15 @@ describe('send-side bandwidth estimation from TWCC feedback', () => {
 describe('pacing (issue 20 item 2)', () => {
   it('spreads a keyframe over time, lets audio through at once, numbers packets transport-wide in the order they leave', async () => {
     const wire: { at: number; bytes: Uint8Array }[] = [];
-    let now = () => 0;
     peers = virtualPeers({
       seed: 54,
       delayMs: 10,
-      tapA: (data) => {
-        if (isRtp(data)) wire.push({ at: now(), bytes: Uint8Array.from(data) });
+      tapA: (data, _port, _address, at) => {
+        if (isRtp(data)) wire.push({ at, bytes: Uint8Array.from(data) });
         return true;
       },
     });
     const { a, b, clock } = peers;
-    now = () => clock.now();
     const video = MediaStreamTrack.create('video');
     const audio = MediaStreamTrack.create('audio');
     a.addTrack(video);
@@ -276,17 +274,15 @@ describe('pacing (issue 20 item 2)', () => {
 describe('forwarding through the pacer', () => {
   it('lets forwarded packets (writeRtp) go at once: their source paced them already', async () => {
     const wire: { at: number; padded: boolean }[] = [];
-    let now = () => 0;
     peers = virtualPeers({
       seed: 55,
       delayMs: 10,
-      tapA: (data) => {
-        if (isRtp(data)) wire.push({ at: now(), padded: (data[0]! & 0x20) !== 0 });
+      tapA: (data, _port, _address, at) => {
+        if (isRtp(data)) wire.push({ at, padded: (data[0]! & 0x20) !== 0 });
         return true;
       },
     });
     const { a, b, clock } = peers;
-    now = () => clock.now();
     const relay = MediaStreamTrack.create('video');
     a.addTrack(relay);
     b.ontrack = () => {};
@@ -323,21 +319,18 @@ describe('bandwidth probing (issue 20 item 2)', () => {
     const wire: { at: number; packet: RtpPacket }[] = [];
     // SRTP encrypts the padding too: a padded packet is told by its P bit, not its payload.
     const padded: { at: number; ssrc: number }[] = [];
-    let now = () => 0;
     peers = virtualPeers({
       seed,
       delayMs: 25,
-      tapA: (data) => {
+      tapA: (data, _port, _address, at) => {
         if (!isRtp(data)) return true;
-        if ((data[0]! & 0x20) !== 0)
-          padded.push({ at: now(), ssrc: Buffer.from(data).readUInt32BE(8) });
+        if ((data[0]! & 0x20) !== 0) padded.push({ at, ssrc: Buffer.from(data).readUInt32BE(8) });
         const packet = parseRtp(Uint8Array.from(data));
-        if (typeof packet !== 'string') wire.push({ at: now(), packet });
+        if (typeof packet !== 'string') wire.push({ at, packet });
         return true;
       },
     });
     const { a, b, clock, hostA } = peers;
-    now = () => clock.now();
     hostA.link.set({ delayMs: 25, bandwidthBps: 2_000_000, queueBytes: 64 * 1024 });
     const video = MediaStreamTrack.create('video');
     a.addTrack(video);

@@ -30,8 +30,8 @@ export function virtualPeers(options: {
   onCandidateError?: (peer: 'a' | 'b', error: unknown) => void;
   /** False: no candidate is signaled (each side learns the other from its checks only). */
   trickle?: boolean;
-  /** Sees each datagram A sends first (`tapNet`), and may drop it (false). */
-  tapA?: (data: Uint8Array, port: number, address: string) => boolean;
+  /** Sees each datagram A sends first (`tapNet`), at `atMs` on the clock, and may drop it (false). */
+  tapA?: (data: Uint8Array, port: number, address: string, atMs: number) => boolean;
 }): VirtualPeers {
   const clock = new VirtualClock();
   const net = new VirtualNetwork({ clock, seed: options.seed });
@@ -39,7 +39,11 @@ export function virtualPeers(options: {
   const link = { delayMs: options.delayMs ?? 5 };
   const hostA = net.addHost({ name: 'a', router: wan, link });
   const hostB = net.addHost({ name: 'b', router: wan, link });
-  const netA = options.tapA === undefined ? hostA : tapNet(hostA, options.tapA);
+  const tapA = options.tapA;
+  const netA =
+    tapA === undefined
+      ? hostA
+      : tapNet(hostA, (data, port, address) => tapA(data, port, address, clock.now()));
   // Seeded draws for the randomized intervals (RTCP reports, consent): the same run each time.
   const a = new RTCPeerConnection({
     net: netA,
