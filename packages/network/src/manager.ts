@@ -705,7 +705,8 @@ export class Manager {
     const dtls = this.dtls!;
     const channels = this.channels;
     this.association = new Association(
-      { send: (packet: Uint8Array) => dtls.send(packet) },
+      // DTLS seals the packet into a record of its own before send() returns.
+      { send: (packet: Uint8Array) => dtls.send(packet), copiesOnSend: true },
       {
         clock: this.clock,
         localPort: remote.localSctpPort ?? 5000,

@@ -9,24 +9,32 @@ import { makePair, type Pair } from './testing-pair.js';
 const both = (p: Pair, s: AssociationState) => () => p.a.assoc.state === s && p.b.assoc.state === s;
 
 describe('lifecycle over a lossy link', () => {
-  it('completes a simultaneous open, a transfer and a shutdown at 30 % loss', async () => {
-    const clock = new VirtualClock();
-    const p = makePair(clock, { seed: 77, loss: 0.3, jitterMs: 5 }, { rtoMaxMs: 4000 });
-    p.a.assoc.connect();
-    p.b.assoc.connect();
-    expect(await clock.runUntil(both(p, AssociationState.Connected), { timeoutMs: 120_000 })).toBe(
-      true,
-    );
-    for (let i = 0; i < 100; i++) p.a.assoc.send(0, 53, new Uint8Array(2000).fill(i));
-    p.a.assoc.shutdown(); // SHUTDOWN waits for every byte to be acknowledged (RFC 9260 §9.2)
-    expect(await clock.runUntil(both(p, AssociationState.Closed), { timeoutMs: 600_000 })).toBe(
-      true,
-    );
-    expect(p.b.messages).toHaveLength(100);
-    expect(p.b.messages.every((m, i) => m.data[0] === i && m.data.length === 2000)).toBe(true);
-    expect(p.a.states.at(-1)?.cause).toEqual({ kind: 'shutdown-complete' });
-    expect(clock.pendingTimers).toBe(0);
-  });
+  it.each([
+    ['a new buffer for each packet', false],
+    ['one reused buffer (copiesOnSend)', true],
+  ])(
+    'completes a simultaneous open, a transfer and a shutdown at 30 %% loss, %s',
+    async (_, copies) => {
+      const clock = new VirtualClock();
+      const p = makePair(clock, { seed: 77, loss: 0.3, jitterMs: 5, copies }, { rtoMaxMs: 4000 });
+      p.a.assoc.connect();
+      p.b.assoc.connect();
+      expect(
+        await clock.runUntil(both(p, AssociationState.Connected), { timeoutMs: 120_000 }),
+      ).toBe(true);
+      for (let i = 0; i < 100; i++) p.a.assoc.send(0, 53, new Uint8Array(2000).fill(i));
+      p.a.assoc.shutdown(); // SHUTDOWN waits for every byte to be acknowledged (RFC 9260 §9.2)
+      expect(await clock.runUntil(both(p, AssociationState.Closed), { timeoutMs: 600_000 })).toBe(
+        true,
+      );
+      expect(p.b.messages).toHaveLength(100);
+      expect(
+        p.b.messages.every((m, i) => m.data.length === 2000 && m.data.every((b) => b === i)),
+      ).toBe(true);
+      expect(p.a.states.at(-1)?.cause).toEqual({ kind: 'shutdown-complete' });
+      expect(clock.pendingTimers).toBe(0);
+    },
+  );
 
   it('closes when both ends shut down at once', async () => {
     const clock = new VirtualClock();

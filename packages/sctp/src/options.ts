@@ -10,8 +10,17 @@ import type { Clock } from '@x/transport';
  * synchronously with a reply (a reply is queued if it does).
  */
 export interface DatagramTransport {
-  /** Sends one SCTP packet. The association does not touch `packet` afterwards. */
+  /**
+   * Sends one SCTP packet. Unless {@link copiesOnSend} is true, the association does not touch
+   * `packet` afterwards.
+   */
   send(packet: Uint8Array): void;
+  /**
+   * True when `send()` has finished with `packet` when it returns (it encrypts or copies it, as
+   * a DTLS transport does): the association then builds every packet in one buffer that it
+   * reuses, instead of a new buffer and a copy for each. Defaults to false.
+   */
+  readonly copiesOnSend?: boolean;
 }
 
 /** Callbacks for data and stream events. Each is optional; a handler that throws is logged. */

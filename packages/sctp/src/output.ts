@@ -190,8 +190,12 @@ export class Output {
         if (wantFwd || !this.forwardTsnDue()) break;
         continue;
       }
-      const packet = Buffer.allocUnsafe(off);
-      buf.copy(packet, 0, 0, off);
+      let packet: Buffer;
+      if (session.transport.copiesOnSend === true) packet = buf.subarray(0, off);
+      else {
+        packet = Buffer.allocUnsafe(off);
+        buf.copy(packet, 0, 0, off);
+      }
       writeChecksum(packet, session.useZeroChecksum);
       this.emit(packet);
     }

@@ -98,8 +98,8 @@ export class PathMtuSearch {
   stop(): void {
     this.running = false;
     this.probing = 0;
-    this.probeTimer.stop();
-    this.raiseTimer.stop();
+    this.probeTimer.release();
+    this.raiseTimer.release();
   }
 
   /**
@@ -112,8 +112,8 @@ export class PathMtuSearch {
     this.ceiling = ceiling;
     this.failed = ceiling + 1;
     this.probing = 0;
-    this.probeTimer.stop();
-    this.raiseTimer.stop();
+    this.probeTimer.release();
+    this.raiseTimer.release();
     if (this.current > ceiling) this.set(this.base, 'limit-lowered');
     if (this.running) this.next();
   }
@@ -129,7 +129,7 @@ export class PathMtuSearch {
     const size = view.getUint32(12);
     if (this.probing === 0 || nonce !== this.probeNonce || size !== this.probing) return true;
     this.probing = 0;
-    this.probeTimer.stop();
+    this.probeTimer.release();
     if (size > this.current) this.set(size, 'probe-acknowledged');
     this.next();
     return true;
@@ -149,7 +149,7 @@ export class PathMtuSearch {
     this.failed = this.current;
     this.set(this.base, 'black-hole');
     this.probing = 0;
-    this.probeTimer.stop();
+    this.probeTimer.release();
     if (this.running) this.next();
   }
 

@@ -220,6 +220,6 @@ export class Reconfig {
 
   /** Releases the timer. */
   stop(): void {
-    this.timer.stop();
+    this.timer.release();
   }
 }

@@ -230,7 +230,7 @@ export class AssociationSession {
       fn();
       this.deliver();
     });
-    this.closers.push(() => timer.stop());
+    this.closers.push(() => timer.release());
     return timer;
   }
 

@@ -26,6 +26,11 @@ export interface LinkOptions {
   readonly jitterMs?: number;
   /** Largest packet carried (the path MTU); larger ones are dropped. Defaults to no limit. */
   readonly mtu?: number;
+  /**
+   * The link copies each packet as it is sent, and its transports say so
+   * (`copiesOnSend`): the associations then reuse one buffer for every packet they build.
+   */
+  readonly copies?: boolean;
 }
 
 /** Counters of one direction. */
@@ -53,15 +58,20 @@ export class LossyLink {
     { sent: 0, lost: 0, tooBig: 0, duplicated: 0, delivered: 0 },
   ];
   /** The transport to give the left association. */
-  readonly left: DatagramTransport = { send: (p) => this.carry(0, p) };
+  readonly left: DatagramTransport;
   /** The transport to give the right association. */
-  readonly right: DatagramTransport = { send: (p) => this.carry(1, p) };
+  readonly right: DatagramTransport;
 
   constructor(
     private readonly clock: VirtualClock,
     private options: LinkOptions = {},
   ) {
     this.rand = prng(options.seed ?? 1);
+    const copiesOnSend = options.copies === true;
+    const send = (from: 0 | 1) => (p: Uint8Array) =>
+      this.carry(from, copiesOnSend ? Uint8Array.from(p) : p);
+    this.left = { send: send(0), copiesOnSend };
+    this.right = { send: send(1), copiesOnSend };
   }
 
   /** Changes impairments from now on. */

@@ -43,4 +43,44 @@ describe('DeadlineTimer', () => {
     expect(fired).toBe(2);
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('keeps its clock timer across stop and start, and release cancels it', async () => {
+    const clock = new VirtualClock();
+    let armed = 0;
+    const counting = {
+      now: () => clock.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        armed++;
+        return clock.setTimeout(fn, ms);
+      },
+    };
+    let fired = 0;
+    const t = new DeadlineTimer(counting, () => fired++);
+    // A delayed SACK: set by one packet, stopped by the next, a hundred times in 50 ms.
+    for (let i = 0; i < 100; i++) {
+      t.ensure(200);
+      t.stop();
+      await clock.advance(0.5);
+    }
+    expect(armed).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
+    // The last deadline, set at 50 ms, is due at 250: the clock timer fires at 200 and re-arms.
+    t.ensure(200);
+    await clock.advance(199);
+    expect(fired).toBe(0);
+    await clock.advance(1);
+    expect(fired).toBe(1);
+    expect(armed).toBe(2);
+    // A stopped deadline fires nothing; release leaves no clock timer behind.
+    t.start(100);
+    t.stop();
+    await clock.advance(100);
+    expect(fired).toBe(1);
+    t.start(100);
+    t.release();
+    expect(clock.pendingTimers).toBe(0);
+    expect(t.running).toBe(false);
+    await clock.advance(200);
+    expect(fired).toBe(1);
+  });
 });

@@ -12,7 +12,8 @@
 // BENCH_FLOOR_DATAGRAMS (100000) datagrams each way per floor measurement; BENCH_CPU_PROF=<dir> a --cpu-prof profile of the
 // x-webrtc process (BENCH_CPU_PROF_INTERVAL µs); BENCH_DEBUG=1 each measurement as JSON;
 // BENCH_SCTP_TRACE=1 our SCTP stats every 50 ms of a transfer (costs CPU in the window);
-// BENCH_NODE_ARGS='--trace-gc' more node options for the x-webrtc process.
+// BENCH_NODE_ARGS='--trace-gc' more node options for the x-webrtc process; BENCH_WARMUP (1)
+// unmeasured rounds of each stack first.
 import { fork } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -27,6 +28,12 @@ const MIB = Number(process.env.BENCH_MIB ?? 32);
 const BYTES = MIB * 1024 * 1024;
 const MB = BYTES / 1e6;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/**
+ * Unmeasured rounds of each stack before the measured ones (not of the floor, which warms its
+ * own path): a server runs for hours, and a JavaScript stack's first transfers in a process
+ * also pay for compiling its hot paths (1.1 s of TurboFan in our first three rounds).
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const STACKS = (process.env.BENCH_STACKS ?? 'x-webrtc,libwebrtc,libdatachannel,floor')
   .split(',')
   .filter(Boolean);
@@ -456,8 +463,10 @@ function traceSummary(samples) {
 }
 
 const fmt = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
-for (let round = 1; round <= RUNS; round++) {
+for (let round = 1 - WARMUP; round <= RUNS; round++) {
+  const warmup = round < 1;
   for (const name of STACKS) {
+    if (warmup && name === FLOOR) continue;
     let stack;
     try {
       stack = await getStack(name);
@@ -478,6 +487,10 @@ for (let round = 1; round <= RUNS; round++) {
       const closed = stack.next('closed');
       stack.send({ type: 'close' });
       await closed;
+      if (warmup) {
+        console.log(`warm-up ${name}: not measured`);
+        continue;
+      }
       results[name].push(r);
       const line = DIRECTIONS.map(
         (d) =>
@@ -490,7 +503,7 @@ for (let round = 1; round <= RUNS; round++) {
       for (const d of DIRECTIONS)
         if (r[d].child.trace) console.log(`  ${LABEL[d]} ${traceSummary(r[d].child.trace)}`);
     } catch (error) {
-      failures.push({ name, round, error });
+      if (!warmup) failures.push({ name, round, error });
       console.error(`round ${round} ${name} FAILED: ${error.message}`);
       // A fresh process for the next round: this one may be stuck mid-transfer.
       if (stack) {
