@@ -115,4 +115,60 @@ describe('Receiver', () => {
     put(4, B | E, 6, 1, 'y');
     expect(got.map((g) => g[2])).toEqual(['a', 'x', 'b', 'y']);
   });
+
+  it('reassembles fragments arriving in order as a run, across the TSN wrap, holding their bytes', () => {
+    const { put, got, r } = make(0xfffffffe);
+    put(0xfffffffe, B, 2, 0, 'aa');
+    expect(r.held).toBe(2);
+    put(0xffffffff, 0, 2, 0, 'bb');
+    put(0x00000000, 0, 2, 0, 'cc');
+    expect(r.held).toBe(6);
+    expect(got).toEqual([]);
+    put(0x00000001, E, 2, 0, 'dd');
+    expect(got).toEqual([[2, 51, 'aabbccdd']]);
+    expect(r.held).toBe(0);
+    // The next message on the stream, unordered, then one on another stream.
+    put(2, B | U, 2, 0, 'ee');
+    put(3, E | U, 2, 0, 'ff');
+    put(4, B | E, 7, 0, 'other');
+    expect(got.slice(1)).toEqual([
+      [2, 51, 'eeff'],
+      [7, 51, 'other'],
+    ]);
+    expect(r.held).toBe(0);
+  });
+
+  it('moves a run to the map when a fragment is missing, and completes it on the retransmission', () => {
+    const { put, got, r } = make(1);
+    put(1, B, 1, 0, 'a1');
+    put(2, 0, 1, 0, 'a2');
+    // TSN 3 (the End of SSN 0) is lost; SSN 1 arrives whole in two fragments.
+    put(4, B, 1, 1, 'b1');
+    put(5, E, 1, 1, 'b2');
+    expect(got).toEqual([]);
+    expect(r.held).toBe(8); // a1 a2 held as fragments, b1b2 waiting for SSN 0
+    put(3, E, 1, 0, 'a3');
+    expect(got.map((g) => g[2])).toEqual(['a1a2a3', 'b1b2']);
+    expect(r.held).toBe(0);
+    // A fragment that does not follow the run (a middle one first) also leaves it for the map.
+    put(6, B, 1, 2, 'c1');
+    put(8, E, 1, 2, 'c3');
+    put(7, 0, 1, 2, 'c2');
+    expect(got.map((g) => g[2])).toEqual(['a1a2a3', 'b1b2', 'c1c2c3']);
+    expect(r.held).toBe(0);
+  });
+
+  it('a stream reset drops the run of that stream with its bytes', () => {
+    const { put, got, r } = make(1);
+    // Stream 5's message loses its End (TSN 2); stream 6's is open when the reset comes.
+    put(1, B, 5, 0, 'half');
+    put(3, B, 6, 0, 'kept');
+    expect(r.held).toBe(8);
+    r.resetStreams([5]);
+    expect(r.held).toBe(4);
+    put(4, E, 6, 0, '!');
+    put(5, B | E, 5, 0, 'new');
+    expect(got.map((g) => g[2])).toEqual(['kept!', 'new']);
+    expect(r.held).toBe(0);
+  });
 });

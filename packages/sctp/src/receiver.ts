@@ -21,6 +21,18 @@ interface Ready {
 
 class InStream {
   expectedSsn = 0;
+  /**
+   * The payloads of a message arriving in TSN order from its Begin fragment, held here while
+   * nothing arrives out of order (the common case): a fragment then costs an array push, not a
+   * map entry and an object (4 % of what a receiver of bulk data from Chromium allocated).
+   * Moved to {@link fragments} as soon as a fragment does not follow.
+   */
+  readonly run: Uint8Array[] = [];
+  /** TSN, flags, SSN and PPID of the run's Begin fragment. */
+  runTsn = 0;
+  runFlags = 0;
+  runSsn = 0;
+  runPpid = 0;
   /** Fragments by TSN. */
   readonly fragments = new Map<number, DataChunk>();
   /** Complete ordered messages waiting for an earlier SSN. */
@@ -140,6 +152,38 @@ export class Receiver {
     }
     const st = this.stream(streamId);
     if (!unordered && ssnLt(ssn, st.expectedSsn)) return; // stale fragment of a delivered message
+    const run = st.run;
+    if (run.length > 0) {
+      if (
+        tsn === tsnAdd(st.runTsn, run.length) &&
+        ssn === st.runSsn &&
+        (flags & (DataFlags.Begin | DataFlags.Unordered)) === (st.runFlags & DataFlags.Unordered)
+      ) {
+        run.push(payload);
+        if ((flags & DataFlags.End) === 0) {
+          this.held += payload.length;
+          return;
+        }
+        let total = 0;
+        for (const part of run) total += part.length;
+        this.held -= total - payload.length;
+        const data = Buffer.concat(run, total);
+        run.length = 0;
+        if (unordered) this.emit(streamId, ppid, data);
+        else this.ordered(st, streamId, ssn, ppid, data);
+        return;
+      }
+      this.spill(st, streamId);
+    } else if ((flags & DataFlags.Begin) !== 0 && st.fragments.size === 0) {
+      // A Begin without its End (that case returned above): the start of a run.
+      run.push(payload);
+      st.runTsn = tsn;
+      st.runFlags = flags;
+      st.runSsn = ssn;
+      st.runPpid = ppid;
+      this.held += payload.length;
+      return;
+    }
     st.fragments.set(tsn, { type: 0, flags, tsn, streamId, ssn, ppid, payload });
     this.held += payload.length;
     // The message can only be complete when this fragment is its End or fills a hole before
@@ -176,6 +220,25 @@ export class Receiver {
     const data = Buffer.concat(parts, total);
     if (unordered) this.emit(streamId, ppid, data);
     else this.ordered(st, streamId, ssn, ppid, data);
+  }
+
+  /** Moves a stream's run to its fragment map: a fragment arrived that does not follow it. */
+  private spill(st: InStream, streamId: number): void {
+    const run = st.run;
+    for (let i = 0; i < run.length; i++) {
+      const tsn = tsnAdd(st.runTsn, i);
+      const flags = i === 0 ? st.runFlags : st.runFlags & DataFlags.Unordered;
+      st.fragments.set(tsn, {
+        type: 0,
+        flags,
+        tsn,
+        streamId,
+        ssn: st.runSsn,
+        ppid: st.runPpid,
+        payload: run[i]!,
+      });
+    }
+    run.length = 0;
   }
 
   private ordered(
@@ -236,7 +299,8 @@ export class Receiver {
     this.cumulativeTsn = newCumulativeTsn;
     if (tsnLt(this.highestTsn, newCumulativeTsn)) this.highestTsn = newCumulativeTsn;
     this.advance();
-    for (const st of this.streams.values()) {
+    for (const [id, st] of this.streams) {
+      if (st.run.length > 0) this.spill(st, id);
       if (st.fragments.size === 0) continue;
       for (const [t, f] of st.fragments) {
         if (tsnLe(t, newCumulativeTsn)) {
@@ -268,6 +332,7 @@ export class Receiver {
       const st = this.streams.get(id);
       if (st === undefined) continue;
       for (const f of st.fragments.values()) this.held -= f.payload.length;
+      for (const part of st.run) this.held -= part.length;
       for (const r of st.ready.values()) this.held -= r.data.length;
       this.streams.delete(id);
     }
