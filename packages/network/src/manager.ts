@@ -259,6 +259,7 @@ export class Manager {
           this.traffic.select(pair);
           this.selected = describePair(pair);
           this.association?.setMaxMtu(sctpMtuLimit(this.selected, this.dtls?.peerRecordSizeLimit));
+          this.association?.setPathRtt(this.selected.rttMs);
           this.emit({
             kind: 'selected-pair',
             pair: this.selected,
@@ -718,6 +719,12 @@ export class Manager {
         // take the parameter: Chromium 156 offers none, and pion/sctp before its fix of
         // February 2024 (pion/sctp#298; Debian's pion/webrtc 3.1) drops an INIT that has one.
         zeroChecksum: remote.sctpZeroChecksum === true,
+        // The round trip of the selected pair's connectivity checks: the advertised window is
+        // sized for it (a short path gets 320 KiB, not the 1 MiB buffer: see receiveWindowRate).
+        ...(this.selected?.rttMs !== undefined ? { pathRttMs: this.selected.rttMs } : {}),
+        ...(remote.sctpReceiveWindowRate !== undefined
+          ? { receiveWindowRate: remote.sctpReceiveWindowRate }
+          : {}),
         // RFC 8899: start at 1200 bytes and look for more where the selected pair allows it.
         mtu: BASE_SCTP_MTU,
         // Association.Max.Retrans stays RFC 9260's 10 (§8.1): webrtc-pc keeps DTLS, SCTP and

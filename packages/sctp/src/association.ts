@@ -97,6 +97,7 @@ export class Association {
       flightSize: sender?.flightSize ?? 0,
       unackedChunks: sender?.unackedChunks ?? 0,
       peerRwnd: sender?.peerRwnd ?? 0,
+      localRwnd: receiver?.advertisedWindow ?? this.session.bufferSize,
       rto: rtoEstimator.rto,
       srtt: rtoEstimator.smoothedRtt,
       pathMtu: this.session.mtu,
@@ -110,6 +111,16 @@ export class Association {
    */
   setMaxMtu(max: number): void {
     this.pathMtu.setMax(max);
+  }
+
+  /**
+   * The path changed: `ms` is its round-trip time as the layer below measured it (undefined
+   * when unknown). The advertised window is sized for it anew (see
+   * {@link AssociationOptions.receiveWindowRate}); the association's own measurements on the
+   * new path refine it.
+   */
+  setPathRtt(ms: number | undefined): void {
+    this.session.setPathRtt(ms);
   }
 
   /** The largest message {@link Association.send} accepts (the peer's max-message-size). */

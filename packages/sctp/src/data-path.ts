@@ -51,7 +51,7 @@ export class DataPath {
         startT3: () => this.t3.ensure(rtoEstimator.rto),
         restartT3: () => this.t3.start(rtoEstimator.rto),
         stopT3: () => this.t3.stop(),
-        rttSample: (ms) => rtoEstimator.observe(ms),
+        rttSample: (ms) => session.observeRtt(ms),
         bufferedAmountLow: (sid) =>
           session.call('onBufferedAmountLow', () => handlers.onBufferedAmountLow?.(sid)),
       },
@@ -75,6 +75,7 @@ export class DataPath {
         }
       },
     );
+    receiver.setAdvertisedLimit(session.advertisedLimit());
     session.sender = sender;
     session.receiver = receiver;
     session.reconfig = new Reconfig(

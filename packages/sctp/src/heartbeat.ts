@@ -51,7 +51,7 @@ export class Heartbeats {
     const session = this.session;
     this.outstanding = false;
     session.errorCount = 0;
-    session.rtoEstimator.observe(session.clock.now() - b.readDoubleBE(0));
+    session.observeRtt(session.clock.now() - b.readDoubleBE(0));
   }
 
   private onTimer(): void {

@@ -57,6 +57,8 @@ export class Receiver {
   private readonly streams = new Map<number, InStream>();
   /** Payload bytes held (fragments and ordered messages waiting). */
   held = 0;
+  /** The most a SACK advertises: the buffer, or less (see setAdvertisedLimit). */
+  private advertiseLimit: number;
   private readonly dups: number[] = [];
   /** Messages dropped for exceeding the maximum message size. */
   oversized = 0;
@@ -69,11 +71,25 @@ export class Receiver {
   ) {
     this.cumulativeTsn = tsnAdd(peerInitialTsn, -1);
     this.highestTsn = this.cumulativeTsn;
+    this.advertiseLimit = bufferSize;
   }
 
-  /** The advertised receiver window (RFC 9260 §6.2). */
+  /** Room in the receive buffer: what a DATA chunk is accepted against (RFC 9260 §6.2). */
   get window(): number {
     return Math.max(0, this.bufferSize - this.held);
+  }
+
+  /** The advertised receiver window a_rwnd (RFC 9260 §6.2): at most the advertised limit. */
+  get advertisedWindow(): number {
+    return Math.max(0, this.advertiseLimit - this.held);
+  }
+
+  /**
+   * Offers at most `bytes` (never more than the buffer) in the SACKs from now on. Data the
+   * peer sent against a larger window before is still accepted while the buffer has room.
+   */
+  setAdvertisedLimit(bytes: number): void {
+    this.advertiseLimit = Math.min(this.bufferSize, bytes);
   }
 
   /** True when TSNs above the cumulative TSN were received (a gap exists). */
@@ -346,7 +362,7 @@ export class Receiver {
     const cum = this.cumulativeTsn;
     const v = off + 4;
     writeU32(buf, v, cum);
-    writeU32(buf, v + 4, this.window);
+    writeU32(buf, v + 4, this.advertisedWindow);
     let o = v + 12;
     let blocks = 0;
     if (this.highestTsn !== cum) {

@@ -115,6 +115,10 @@ export class AssociationSession {
   /** The peer's max-message-size (Infinity for none); a renegotiation may change it. */
   remoteMaxMessageSize: number;
   readonly bufferSize: number;
+  /** `receiveWindowRate`: what the advertised window is sized for (bytes/s). */
+  readonly windowRate: number;
+  /** The lowest round-trip time known on the current path (ms); infinite while unknown. */
+  private lowestRtt: number;
   readonly wantOutbound: number;
   readonly wantInbound: number;
   readonly maxRetrans: number;
@@ -193,6 +197,13 @@ export class AssociationSession {
       options.receiveBufferSize ?? 1_048_576,
       this.maxMessageSize + 65_536,
     );
+    this.windowRate = options.receiveWindowRate ?? 134_217_728;
+    if (!(this.windowRate > 0)) {
+      throw new SctpConfigurationError(
+        `receiveWindowRate must be positive, got ${options.receiveWindowRate}`,
+      );
+    }
+    this.lowestRtt = options.pathRttMs ?? Number.POSITIVE_INFINITY;
     this.wantOutbound = options.outboundStreams ?? 65_535;
     this.wantInbound = options.inboundStreams ?? 65_535;
     this.maxRetrans = options.maxRetransmissions ?? 10;
@@ -219,6 +230,32 @@ export class AssociationSession {
   /** The public state, derived from the internal one. */
   get state(): AssociationState {
     return publicStateOf(this.s);
+  }
+
+  /** A round-trip time measured by the association (data or HEARTBEAT): RTO and window. */
+  observeRtt(ms: number): void {
+    this.rtoEstimator.observe(ms);
+    if (ms >= 0 && ms < this.lowestRtt) {
+      this.lowestRtt = ms;
+      this.receiver?.setAdvertisedLimit(this.advertisedLimit());
+    }
+  }
+
+  /** The path changed (the layer below selected another): its round-trip time starts anew. */
+  setPathRtt(ms: number | undefined): void {
+    this.lowestRtt = ms !== undefined && ms >= 0 ? ms : Number.POSITIVE_INFINITY;
+    this.receiver?.setAdvertisedLimit(this.advertisedLimit());
+  }
+
+  /**
+   * The most the advertised window offers (see `receiveWindowRate`): the rate times the lowest
+   * round-trip time, between maxMessageSize + 64 KiB and the receive buffer.
+   */
+  advertisedLimit(): number {
+    const rtt = this.lowestRtt;
+    if (!Number.isFinite(rtt)) return this.bufferSize;
+    const floor = Math.min(this.bufferSize, this.maxMessageSize + 65_536);
+    return Math.min(this.bufferSize, Math.max(floor, Math.ceil((this.windowRate * rtt) / 1000)));
   }
 
   /**

@@ -253,6 +253,8 @@ async function connect(stack) {
   try {
     const offered = stack.next('description');
     const childOpen = stack.next('open', 20_000, `${stack.name}: channel not open within 20 s`);
+    // Awaited below, after `offered`: a process that dies rejects both, and the first throws.
+    childOpen.catch(() => {});
     stack.send({ type: 'start' });
     const { description } = await offered;
     const answer = await page.evaluate((d) => globalThis.bench.answer(d), {
