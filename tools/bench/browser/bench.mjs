@@ -12,7 +12,7 @@
 // BENCH_FLOOR_DATAGRAMS (100000) datagrams each way per floor measurement; BENCH_CPU_PROF=<dir> a --cpu-prof profile of the
 // x-webrtc process (BENCH_CPU_PROF_INTERVAL µs); BENCH_DEBUG=1 each measurement as JSON;
 // BENCH_SCTP_TRACE=1 our SCTP stats every 50 ms of a transfer (costs CPU in the window);
-// BENCH_NODE_ARGS='--trace-gc' more node options for the x-webrtc process; BENCH_WARMUP (1)
+// BENCH_NODE_ARGS='--trace-gc' more node options for the x-webrtc process; BENCH_WARMUP (2)
 // unmeasured rounds of each stack first.
 import { fork } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
@@ -31,9 +31,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /**
  * Unmeasured rounds of each stack before the measured ones (not of the floor, which warms its
  * own path): a server runs for hours, and a JavaScript stack's first transfers in a process
- * also pay for compiling its hot paths (1.1 s of TurboFan in our first three rounds).
+ * also pay for compiling its hot paths: `--trace-opt` gave 496 ms of TurboFan in our first
+ * round, 560 ms in the second, then 117, 44, 20, 35 ms.
  */
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const STACKS = (process.env.BENCH_STACKS ?? 'x-webrtc,libwebrtc,libdatachannel,floor')
   .split(',')
   .filter(Boolean);
@@ -55,7 +56,8 @@ if (unknown.length > 0) {
 }
 const DIRECTION_LIMIT_MS = 60_000;
 const DEBUG = Boolean(process.env.BENCH_DEBUG);
-const DIRECTIONS = ['toPage', 'fromPage'];
+// BENCH_DIRECTIONS=toPage (or fromPage) measures one direction only (a profile of one path).
+const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'toPage,fromPage').split(',');
 const LABEL = { toPage: 'Node → Chromium', fromPage: 'Chromium → Node' };
 
 const now = () => performance.timeOrigin + performance.now();
