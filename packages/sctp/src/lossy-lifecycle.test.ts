@@ -55,7 +55,28 @@ describe('lifecycle over a lossy link', () => {
 
   it('defers an incoming reset until the data before it has arrived (RFC 6525 §5.2.2)', async () => {
     const clock = new VirtualClock();
-    const p = makePair(clock, { seed: 21, loss: 0.2, jitterMs: 10 }, { rtoMaxMs: 4000 });
+    let firstTsn: number | undefined;
+    let lastDropped = false;
+    const p = makePair(
+      clock,
+      {
+        seed: 21,
+        loss: 0.2,
+        jitterMs: 10,
+        // The first transmission of the last DATA chunk before the reset is lost whatever the
+        // draws: the reset request then arrives before it, and must wait for it.
+        drop: (from, packet) => {
+          if (from !== 0 || packet.length < 28 || packet[12] !== 0) return false;
+          const tsn =
+            ((packet[16]! << 24) | (packet[17]! << 16) | (packet[18]! << 8) | packet[19]!) >>> 0;
+          firstTsn ??= tsn;
+          if (lastDropped || tsn !== (firstTsn + 399) >>> 0) return false;
+          lastDropped = true;
+          return true;
+        },
+      },
+      { rtoMaxMs: 4000 },
+    );
     p.a.assoc.connect();
     p.b.assoc.connect();
     await clock.runUntil(both(p, AssociationState.Connected), { timeoutMs: 60_000 });
@@ -71,6 +92,7 @@ describe('lifecycle over a lossy link', () => {
         }
       }
     };
+    // 200 messages of 1500 bytes: 400 DATA chunks (1172 + 328 bytes each).
     for (let i = 0; i < 200; i++) p.a.assoc.send(5, 53, new Uint8Array(1500).fill(i & 0xff));
     p.a.assoc.resetStreams([5]);
     await clock.runUntil(() => p.a.outgoingResets.length === 1, { timeoutMs: 600_000 });
@@ -78,6 +100,7 @@ describe('lifecycle over a lossy link', () => {
     // Every message sent before the reset was delivered before the reset took effect.
     expect(p.b.messages).toHaveLength(200);
     expect(p.b.incomingResets).toEqual([[5]]);
+    expect(lastDropped).toBe(true);
     expect(results).toContain(ReconfigResult.InProgress); // deferred at first
     expect(results.at(-1)).toBe(ReconfigResult.SuccessPerformed);
     p.close();

@@ -31,6 +31,8 @@ export interface LinkOptions {
    * (`copiesOnSend`): the associations then reuse one buffer for every packet they build.
    */
   readonly copies?: boolean;
+  /** Drops the packets it returns true for (from 0: left to right), after the MTU check. */
+  readonly drop?: (from: 0 | 1, packet: Uint8Array) => boolean;
 }
 
 /** Counters of one direction. */
@@ -93,7 +95,7 @@ export class LossyLink {
       c.tooBig++;
       return;
     }
-    if (this.down || this.rand() < (o.loss ?? 0)) {
+    if (this.down || this.rand() < (o.loss ?? 0) || o.drop?.(from, packet) === true) {
       c.lost++;
       return;
     }
