@@ -13,6 +13,13 @@ import {
 } from '../webrtc/peers.mjs';
 
 const [name] = process.argv.slice(2);
+// BENCH_BALLAST_MB: long-lived objects of that many MB in this process, as a server's own state
+// would be (V8 sizes its collections by the heap it has).
+const ballast = [];
+for (let i = 0; i < Number(process.env.BENCH_BALLAST_MB ?? 0) * 1024; i++) {
+  ballast.push(Array.from({ length: 16 }, (_, k) => ({ k, s: `${i}:${k}` })));
+}
+globalThis.benchBallast = ballast;
 const make = await peers[name]();
 const send = (m) => process.send(m);
 // Wall-clock milliseconds at sub-millisecond resolution: the page's clock is read the same way
