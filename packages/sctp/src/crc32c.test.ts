@@ -29,6 +29,23 @@ describe('crc32c', () => {
     }
   });
 
+  it('reads the current bytes of a buffer it read before, and of others in turn', () => {
+    // The word view of the last buffer is kept between calls (a sender's packet buffer).
+    const a = new Uint8Array(1200).fill(7);
+    const b = new Uint8Array(new ArrayBuffer(4096), 100, 3000).fill(9);
+    const first = crc32c(a);
+    expect(first).toBe(slow(a));
+    a[600] = 8;
+    expect(crc32c(a)).toBe(slow(a));
+    expect(crc32c(b, 3, 2999)).toBe(slow(b.subarray(3, 2999)));
+    a[600] = 7;
+    expect(crc32c(a)).toBe(first);
+    // A view at the end of a larger buffer, and a shorter buffer after a longer one.
+    const tail = new Uint8Array(new ArrayBuffer(4099)).subarray(4099 - 200).fill(5);
+    expect(crc32c(tail)).toBe(slow(tail));
+    expect(crc32c(a.subarray(1, 100))).toBe(slow(a.subarray(1, 100)));
+  });
+
   it('can be computed in pieces', () => {
     const data = Uint8Array.from({ length: 100 }, (_, i) => i);
     const c = crc32cUpdate(crc32cUpdate(0xffffffff, data, 0, 33), data, 33, 100);

@@ -26,6 +26,23 @@ const TABLES: Int32Array = (() => {
 })();
 
 /**
+ * The 32-bit words of the last buffer read, kept for the next call: an association builds
+ * every packet it sends in one buffer, whose view is then made once, not once per packet.
+ */
+let wordsBuffer: ArrayBufferLike | undefined;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/** An Int32Array over the whole of `buffer` (its last 0–3 bytes left out). */
+function wordsOf(buffer: ArrayBufferLike, needed: number): Int32Array {
+  if (buffer !== wordsBuffer || words.length < needed) {
+    wordsBuffer = buffer;
+    words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    if (words.length < needed) throw new RangeError('the buffer is shorter than its view');
+  }
+  return words;
+}
+
+/**
  * Continues a CRC32c over `data[start, end)`. `crc` is the running value in its internal
  * (inverted) form: start with `0xffffffff` and finish with `~crc >>> 0`.
  */
@@ -41,8 +58,10 @@ export function crc32cUpdate(crc: number, data: Uint8Array, start: number, end: 
     }
     // Sixteen bytes (four words) per step with sixteen tables (slicing-by-16).
     const blocks = (end - i) >>> 4;
-    const w = new Int32Array(data.buffer, data.byteOffset + i, blocks * 4);
-    for (let k = 0; k < w.length; k += 4) {
+    const first = (data.byteOffset + i) >>> 2;
+    const stop = first + blocks * 4;
+    const w = wordsOf(data.buffer, stop);
+    for (let k = first; k < stop; k += 4) {
       const a = crc ^ w[k]!;
       const b = w[k + 1]!;
       const c = w[k + 2]!;

@@ -34,8 +34,16 @@ export class Output {
     this.inputFlush = undefined;
     this.flush();
   };
-  /** Packets are built here, then copied into an exact-size buffer handed to the transport. */
+  /**
+   * Packets are built here, then copied into an exact-size buffer handed to the transport, or
+   * handed as a view when the transport copies on send.
+   */
   private scratch: Buffer | undefined;
+  /**
+   * The last view of `scratch` handed to a `copiesOnSend` transport, kept for the next packet
+   * of the same length (most packets of a transfer are full ones).
+   */
+  private packetView: Buffer | undefined;
   private readonly flushTask = (): void => {
     this.flushQueued = false;
     this.flush();
@@ -191,8 +199,14 @@ export class Output {
         continue;
       }
       let packet: Buffer;
-      if (session.transport.copiesOnSend === true) packet = buf.subarray(0, off);
-      else {
+      if (session.transport.copiesOnSend === true) {
+        const view = this.packetView;
+        packet =
+          view !== undefined && view.buffer === buf.buffer && view.length === off
+            ? view
+            : buf.subarray(0, off);
+        this.packetView = packet;
+      } else {
         packet = Buffer.allocUnsafe(off);
         buf.copy(packet, 0, 0, off);
       }
