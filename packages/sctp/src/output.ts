@@ -154,7 +154,10 @@ export class Output {
       // As large as the largest PMTU in use so far, never smaller: chunks cut for it may be
       // retransmitted after the PMTU fell (one chunk alone in a packet may exceed the MTU).
       // Not sized for maxMtu up front: an idle connection would carry 16 KiB for nothing.
-      if (this.scratch === undefined || this.scratch.length < mtu) this.scratch = Buffer.alloc(mtu);
+      if (this.scratch === undefined || this.scratch.length < mtu) {
+        this.scratch = Buffer.alloc(mtu);
+        this.packetView = undefined;
+      }
       const buf = this.scratch;
       writeCommonHeader(buf, session.localPort, session.remotePort, session.peerTag);
       let off = COMMON_HEADER_SIZE;
@@ -201,10 +204,7 @@ export class Output {
       let packet: Buffer;
       if (session.transport.copiesOnSend === true) {
         const view = this.packetView;
-        packet =
-          view !== undefined && view.buffer === buf.buffer && view.length === off
-            ? view
-            : buf.subarray(0, off);
+        packet = view !== undefined && view.length === off ? view : buf.subarray(0, off);
         this.packetView = packet;
       } else {
         packet = Buffer.allocUnsafe(off);

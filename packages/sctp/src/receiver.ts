@@ -176,17 +176,12 @@ export class Receiver {
         (flags & (DataFlags.Begin | DataFlags.Unordered)) === (st.runFlags & DataFlags.Unordered)
       ) {
         run.push(payload);
-        if ((flags & DataFlags.End) === 0) {
-          this.held += payload.length;
-          return;
-        }
+        this.held += payload.length;
+        if ((flags & DataFlags.End) === 0) return;
         let total = 0;
         for (const part of run) total += part.length;
-        this.held -= total - payload.length;
-        const data = Buffer.concat(run, total);
+        this.complete(st, streamId, ssn, ppid, unordered, run, total);
         run.length = 0;
-        if (unordered) this.emit(streamId, ppid, data);
-        else this.ordered(st, streamId, ssn, ppid, data);
         return;
       }
       this.spill(st, streamId);
@@ -232,6 +227,19 @@ export class Receiver {
       parts[i] = f.payload;
       total += f.payload.length;
     }
+    this.complete(st, streamId, ssn, ppid, unordered, parts, total);
+  }
+
+  /** A message's fragments, all held, in order: joined and delivered (or kept for its SSN). */
+  private complete(
+    st: InStream,
+    streamId: number,
+    ssn: number,
+    ppid: number,
+    unordered: boolean,
+    parts: readonly Uint8Array[],
+    total: number,
+  ): void {
     this.held -= total;
     const data = Buffer.concat(parts, total);
     if (unordered) this.emit(streamId, ppid, data);

@@ -317,9 +317,8 @@ export class Negotiator {
         ? {
             maxMessageSize: sctp.maxMessageSize,
             sctpPort: sctp.sctpPort,
-            sctpZeroChecksum: sctp.zeroChecksum,
-            // A peer of ours does not overrun its own send path: the whole window.
-            ...(sctp.zeroChecksum ? { sctpReceiveWindowRate: Number.POSITIVE_INFINITY } : {}),
+            sctpZeroChecksum: sctp.writtenByUs,
+            ...(sctp.writtenByUs ? { sctpReceiveWindowRate: Number.POSITIVE_INFINITY } : {}),
           }
         : { sctp: false }),
     });

@@ -34,8 +34,11 @@ export interface RemoteDataSection {
   readonly sctpPort: number;
   /** 0: no limit; 65 536 when absent (RFC 8841 §6.1). */
   readonly maxMessageSize: number;
-  /** The description is ours (`a=tool:x-webrtc`): SCTP may offer RFC 9653 zero checksums. */
-  readonly zeroChecksum: boolean;
+  /**
+   * The description is ours (`a=tool:x-webrtc`): SCTP may offer RFC 9653 zero checksums, and
+   * offer the whole receive window (the peer does not overrun its own send path).
+   */
+  readonly writtenByUs: boolean;
 }
 
 /** What a remote description says. */
@@ -78,7 +81,7 @@ export function readDescription(
       mid: section.mid ?? String(dataIndex),
       sctpPort: section.sctpPort ?? section.sctpMap?.port ?? (Number(section.formats[0]) || 5000),
       maxMessageSize: section.maxMessageSize ?? 65_536,
-      zeroChecksum: writtenByUs(description),
+      writtenByUs: writtenByUs(description),
     };
   }
   return { parsed: description, transport: transportOf(description), data, rtp };
