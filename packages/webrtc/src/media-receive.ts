@@ -473,7 +473,9 @@ export class MediaReceive {
   onTimer(now: number): void {
     for (const entry of [...this.inbound.values()]) {
       this.release(entry, now);
-      if (entry.recoveryAt <= now) this.recover(entry, now);
+      // A frame given up on the timer makes the buffer need a keyframe: asked for now, not
+      // when the stream's next packet comes (a frame interval later, or never if it stalls).
+      if (entry.recoveryAt <= now || entry.stream.keyframeNeeded) this.recover(entry, now);
     }
     this.checkSilence(now);
   }

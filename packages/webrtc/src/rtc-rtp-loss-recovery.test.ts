@@ -36,7 +36,14 @@ async function rtpStats(pc: VirtualPeers['a'], type: string, kind: string): Prom
  * A sends `count` VP8 frames at 30 fps (the clip's frames over and over, a keyframe only
  * first and when asked), `lossRate` of the datagrams lost each way, 50 ms one way.
  */
-async function run(options: { seed: number; count: number; lossRate: number; target?: number }) {
+async function run(options: {
+  seed: number;
+  count: number;
+  lossRate: number;
+  target?: number;
+  /** Rewrites A's offer (B answers what it offers). */
+  mungeOffer?: (sdp: string) => string;
+}) {
   peers = virtualPeers({ seed: options.seed, delayMs: 25 });
   const { a, b, clock, hostA, hostB } = peers;
   const video = MediaStreamTrack.create('video');
@@ -51,7 +58,18 @@ async function run(options: { seed: number; count: number; lossRate: number; tar
       for await (const f of e.track.frames()) got.push(f);
     })();
   };
-  await openChannelPair(peers, 'side');
+  if (options.mungeOffer === undefined) await openChannelPair(peers, 'side');
+  else {
+    const channel = a.createDataChannel('side');
+    await a.setLocalDescription();
+    const sdp = options.mungeOffer(a.localDescription!.sdp);
+    await b.setRemoteDescription({ type: 'offer', sdp });
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription!);
+    expect(await clock.runUntil(() => channel.readyState === 'open', { timeoutMs: 10_000 })).toBe(
+      true,
+    );
+  }
   // A datagram crosses A's link and B's: half the loss and reordering on each.
   const link = {
     delayMs: 25,
@@ -109,8 +127,22 @@ describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
     expect(r.inbound.framesReceived).toBe(r.got.length);
   });
 
-  it('with no time to retransmit (jitterBufferTarget 0): frames are given up whole, a PLI brings a keyframe, nothing incomplete comes out', async () => {
-    const r = await run({ seed: 92, count: 300, lossRate: 0.05, target: 0 });
+  it('jitterBufferTarget 0: frames out as soon as complete; a frame with a loss waits for its retransmission, none given up', async () => {
+    const r = await run({ seed: 92, count: 310, lossRate: 0.05, target: 0 });
+    expect(r.got.length).toBeGreaterThanOrEqual(300);
+    for (const [i, f] of r.got.entries()) expect(Buffer.from(f.data)).toEqual(r.sent[i]);
+    expect(r.inbound.retransmittedPacketsReceived).toBeGreaterThan(5);
+    expect(r.inbound.pliCount).toBe(0);
+    expect(r.keyframeRequests).toBe(0);
+  });
+
+  it('without NACK (only `nack pli` negotiated): frames are given up whole, a PLI brings a keyframe, nothing incomplete comes out', async () => {
+    const r = await run({
+      seed: 92,
+      count: 300,
+      lossRate: 0.05,
+      mungeOffer: (sdp) => sdp.replace(/^a=rtcp-fb:(\d+) nack\r\n/gm, ''),
+    });
     const sentSet = new Map(r.sent.map((d, i) => [d.toString('base64'), i]));
     let previous = -1;
     for (const f of r.got) {
@@ -121,7 +153,140 @@ describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
     }
     expect(r.got.length).toBeLessThan(300);
     expect(r.got.length).toBeGreaterThan(100);
+    expect(r.inbound.nackCount).toBe(0);
     expect(r.inbound.pliCount).toBeGreaterThan(0);
     expect(r.keyframeRequests).toBeGreaterThan(0);
+  });
+
+  it('8 fps, longer between frames than the playout delay: a frame’s lost last packet shows only when the frame is due, and is still repaired', async () => {
+    // 10 ms round trip, B plays out 100 ms after the nominal arrival (jitterBufferTarget):
+    // the loss of a frame's last packet shows when the next frame begins, 125 ms on, so its
+    // NACK and RTX come after its playout time. Each frame takes two packets or more; the
+    // first transmission of the last packet (RTP marker) of frames 5 and 12 is dropped.
+    let videoSsrc: number | undefined;
+    let firstTimestamp = 0;
+    const lost = new Set([5, 12]);
+    let dropped = 0;
+    peers = virtualPeers({
+      seed: 94,
+      delayMs: 5,
+      tapA: (data) => {
+        const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
+        if (view[1]! >= 192 && view[1]! <= 223) return true;
+        const ssrc = view.readUInt32BE(8);
+        if (videoSsrc === undefined) {
+          videoSsrc = ssrc;
+          firstTimestamp = view.readUInt32BE(4);
+        }
+        const frame = Math.round(((view.readUInt32BE(4) - firstTimestamp) >>> 0) / 11_250);
+        if (ssrc === videoSsrc && lost.has(frame) && (view[1]! & 0x80) !== 0) {
+          dropped++;
+          return false;
+        }
+        return true;
+      },
+    });
+    const { a, b, clock } = peers;
+    const video = MediaStreamTrack.create('video');
+    a.addTrack(video);
+    const got: EncodedMediaFrame[] = [];
+    let reading: Promise<void> | undefined;
+    b.ontrack = (e: RTCTrackEvent) => {
+      e.receiver.jitterBufferTarget = 100;
+      reading = (async () => {
+        for await (const f of e.track.frames()) got.push(f);
+      })();
+    };
+    await openChannelPair(peers, 'side');
+    let requests = 0;
+    video.onkeyframerequest = () => requests++;
+    const sent: Buffer[] = [];
+    const start = clock.now();
+    for (let i = 0; i < 20; i++) {
+      const due = start + i * 125;
+      if (due > clock.now()) await clock.advanceTo(due);
+      const base = i === 0 ? clipVideo[0]! : clipVideo[1 + (i % (clipVideo.length - 1))]!;
+      const data = Buffer.concat([base.data, Buffer.alloc(1500, i)]);
+      video.writeFrame(data, { timestamp: i * 125_000, keyframe: i === 0 });
+      sent.push(data);
+    }
+    await clock.advance(1000);
+    expect(dropped).toBeGreaterThanOrEqual(2);
+    // Frame 19 aside (nothing after it), every frame whole, in order, the lost ones included.
+    expect(got.map((f) => Buffer.from(f.data))).toEqual(sent.slice(0, got.length));
+    expect(got.length).toBeGreaterThanOrEqual(19);
+    expect(requests).toBe(0);
+    const inbound = await rtpStats(b, 'inbound-rtp', 'video');
+    expect(inbound.retransmittedPacketsReceived).toBeGreaterThanOrEqual(2);
+    expect(inbound.framesDropped ?? 0).toBe(0);
+    await closeAll(a, b);
+    peers = undefined;
+    await reading;
+  });
+
+  it('a stream whose first packet was lost asks for a keyframe when it gives the frame up, not at the next packet', async () => {
+    // A's video: frames 0 and 1 at 30 fps, then a 2 s pause. The first packet of keyframe 0 and
+    // every retransmission (the RTX stream) are dropped on A's wire. B's buffer cannot ask for
+    // a packet before the first it saw: it gives frame 0 up when due, on its timer, and the
+    // delta frame after it; no packet comes for 2 s after that.
+    let videoSsrc: number | undefined;
+    let dropped = 0;
+    peers = virtualPeers({
+      seed: 93,
+      delayMs: 5,
+      tapA: (data) => {
+        const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        // SRTP only (RFC 7983), not SRTCP (RFC 5761: a second byte of 192–223).
+        if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
+        if (view[1]! >= 192 && view[1]! <= 223) return true;
+        const ssrc = view.readUInt32BE(8);
+        const first = videoSsrc === undefined;
+        videoSsrc ??= ssrc;
+        if (first || ssrc !== videoSsrc) {
+          dropped++;
+          return false;
+        }
+        return true;
+      },
+    });
+    const { a, b, clock } = peers;
+    const video = MediaStreamTrack.create('video');
+    a.addTrack(video);
+    const got: EncodedMediaFrame[] = [];
+    let reading: Promise<void> | undefined;
+    b.ontrack = (e: RTCTrackEvent) => {
+      reading = (async () => {
+        for await (const f of e.track.frames()) got.push(f);
+      })();
+    };
+    await openChannelPair(peers, 'side');
+    const requests: number[] = [];
+    video.onkeyframerequest = () => requests.push(clock.now());
+    expect(clipVideo[0]!.data.length).toBeGreaterThan(2400); // the keyframe takes 2+ packets
+    const start = clock.now();
+    let lastSent = start;
+    for (let i = 0; i < 2; i++) {
+      const due = start + (i * 1000) / 30;
+      if (due > clock.now()) await clock.advanceTo(due);
+      const base = i === 0 ? clipVideo[0]! : clipVideo[i]!;
+      video.writeFrame(Buffer.concat([base.data, Buffer.from(`#${i}`)]), {
+        timestamp: Math.round((i * 1e6) / 30),
+        keyframe: i === 0,
+      });
+      lastSent = clock.now();
+    }
+    await clock.advance(2000);
+    expect(dropped).toBeGreaterThan(0);
+    expect(got).toEqual([]);
+    // B's playout delay (3 × RTT + 100 ms) after frame 0, the PLI's way back: well inside
+    // the pause. Before, the request waited for the stream's next packet, 2 s on.
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests[0]! - lastSent).toBeLessThan(300);
+    const inbound = await rtpStats(b, 'inbound-rtp', 'video');
+    expect(inbound.pliCount).toBeGreaterThan(0);
+    await closeAll(a, b);
+    peers = undefined;
+    await reading;
   });
 });

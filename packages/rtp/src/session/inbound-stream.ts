@@ -229,6 +229,16 @@ export class InboundRtpStream {
     return this.jitterBuffer?.nextDeadline();
   }
 
+  /**
+   * How long a missing packet may still be repaired by a retransmission (ms from the arrival
+   * that showed it missing): its frame is held that long even past its playout time (see
+   * `JitterBufferOptions.repairMs`). A {@link NackGenerator} sets it from its retry schedule
+   * and the round-trip time. Throws {@link RtpConfigurationError} unless finite and >= 0.
+   */
+  setRepairMs(ms: number): void {
+    this.jitterBuffer?.setRepairMs(ms);
+  }
+
   /** The sequence numbers the jitter buffer misses at `nowMs`: what a NACK generator asks for. */
   missing(nowMs: number): MissingPacket[] {
     return this.jitterBuffer?.missing(nowMs) ?? [];

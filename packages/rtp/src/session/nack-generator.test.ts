@@ -88,6 +88,32 @@ describe('NackGenerator', () => {
     expect(g.poll(100)).toBe(105);
   });
 
+  it('tells the stream how long a repair takes (reorder delay, three tries, a round trip), at the start and while a packet is missing', () => {
+    const repairs: number[] = [];
+    const s = { ...fakeStream(), setRepairMs: (ms: number) => repairs.push(ms) };
+    let rtt: number | undefined;
+    const g = new NackGenerator(s, { rttMs: () => rtt });
+    // Unknown RTT: tries 100 ms apart, 5 + 3 × 100 + 100.
+    expect(repairs).toEqual([405]);
+    rtt = 40;
+    g.poll(0);
+    expect(repairs).toEqual([405]); // nothing missing: no work per packet
+    s.lose(10, 0);
+    g.poll(5);
+    expect(repairs.at(-1)).toBe(5 + 3 * 40 + 40);
+    // A loopback round trip: tries at least 5 ms apart.
+    rtt = 1;
+    g.poll(50);
+    expect(repairs.at(-1)).toBe(5 + 3 * 5 + 1);
+    // No NACK negotiated: no repair to wait for.
+    const none: number[] = [];
+    new NackGenerator(
+      { ...fakeStream(), setRepairMs: (ms: number) => none.push(ms) },
+      { nack: false },
+    );
+    expect(none).toEqual([]);
+  });
+
   it('stops asking for a loss larger than maxMissing: the keyframe replaces it', () => {
     const s = fakeStream();
     const g = new NackGenerator(s, { maxMissing: 10, reorderDelayMs: 0 });
@@ -138,7 +164,13 @@ describe('NackGenerator', () => {
  * InboundRtpStream with a NackGenerator: 50 ms one way (100 ms RTT), packets lost and
  * reordered on the media path, feedback lost too.
  */
-function recover(options: { loss: number; targetLatencyMs: number; seed: number; frames: number }) {
+function recover(options: {
+  loss: number;
+  targetLatencyMs: number;
+  seed: number;
+  frames: number;
+  maxRetries?: number;
+}) {
   const sim = new Sim();
   const rng = prng(options.seed);
   const sent = new Map<number, Uint8Array>();
@@ -188,7 +220,10 @@ function recover(options: { loss: number; targetLatencyMs: number; seed: number;
     mimeType: 'video/VP8',
     send: media.send,
   });
-  const generator = new NackGenerator(inbound, { rttMs: () => 100 });
+  const generator = new NackGenerator(inbound, {
+    rttMs: () => 100,
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+  });
   let scheduled = Number.POSITIVE_INFINITY;
   function wake(now: number) {
     out.push(...inbound.pop(now));
@@ -228,8 +263,18 @@ describe('NackGenerator with an OutboundRtpStream answering from its history', (
     expect(r.outbound.stats.retransmittedPacketsSent).toBeGreaterThanOrEqual(stats.packetsMissed);
   });
 
-  it('a latency below what a retransmission needs: frames are given up, never emitted incomplete, and a PLI brings a keyframe', () => {
+  it('a latency below the round trip: a frame with a loss waits past its playout time for the repair, none is given up', () => {
     const r = recover({ loss: 0.05, targetLatencyMs: 60, seed: 4, frames: 300 });
+    expect(r.out).toHaveLength(300);
+    for (const f of r.out) expect(sameBytes(f.data, r.sent.get(f.timestamp)!)).toBe(true);
+    // Some came out after their playout time: completed by a retransmission (a round trip).
+    expect(r.out.filter((f) => f.completeMs > f.playoutMs).length).toBeGreaterThan(0);
+    expect(r.keyframeAsked).toBe(0);
+    expect(r.generator.stats.packetsGivenUp).toBe(0);
+  });
+
+  it('one try only (maxRetries 1): a loss whose NACK or retransmission is lost too is given up, never emitted incomplete, and a PLI brings a keyframe', () => {
+    const r = recover({ loss: 0.1, targetLatencyMs: 60, seed: 4, frames: 300, maxRetries: 1 });
     for (const f of r.out) expect(sameBytes(f.data, r.sent.get(f.timestamp)!)).toBe(true);
     expect(r.out.length).toBeLessThan(300);
     expect(r.out.length).toBeGreaterThan(150);

@@ -21,6 +21,11 @@ export interface NackGeneratorStream {
   sendFeedback(packet: RtcpPacket): void;
   /** Asks for a keyframe (PLI or FIR, as the stream was configured). */
   requestKeyframe(): RtcpPacket;
+  /**
+   * Told how long a missing packet takes to repair (three tries and their answers): the
+   * jitter buffer holds its frame that long, even past the playout time.
+   */
+  setRepairMs?(ms: number): void;
 }
 
 /** Options of {@link NackGenerator}; every one has a default. */
@@ -67,6 +72,8 @@ export interface NackGeneratorStats {
 const DEFAULT_RTT_MS = 100;
 /** A retry never comes sooner than this, whatever the RTT says (a loopback RTT is ~0). */
 const MIN_RETRY_MS = 5;
+/** The tries a missing packet's frame waits for, past its playout time if need be. */
+const REPAIR_TRIES = 3;
 
 interface Tries {
   count: number;
@@ -115,6 +122,7 @@ export class NackGenerator {
     this.maxMissing = options.maxMissing ?? 1000;
     this.keyframeRetryMs = options.keyframeRetryMs ?? 200;
     this.nack = options.nack ?? true;
+    if (this.nack) this.retryMs();
   }
 
   /**
@@ -143,6 +151,21 @@ export class NackGenerator {
     return { ...this.counters };
   }
 
+  /**
+   * The time between two tries at the round-trip time now; tells the stream how long a
+   * repair takes: the first NACK after the reorder delay, three tries (`REPAIR_TRIES`), the
+   * last one's answer a round trip later, and one retry interval to spare. Called at the
+   * start and while something is missing, not for every packet: the round trip moves slowly.
+   */
+  private retryMs(): number {
+    const measured = this.rttMs();
+    const rtt = measured !== undefined && Number.isFinite(measured) ? measured : DEFAULT_RTT_MS;
+    const retryMs = Math.max(MIN_RETRY_MS, rtt);
+    const tries = Math.min(REPAIR_TRIES, this.maxRetries);
+    this.stream.setRepairMs?.(this.reorderDelayMs + tries * retryMs + rtt);
+    return retryMs;
+  }
+
   private requestMissing(nowMs: number): number | undefined {
     const missing = this.stream.missing(nowMs);
     // Nothing missing and nothing remembered: the common case of every packet, no work.
@@ -169,11 +192,7 @@ export class NackGenerator {
       this.givenUp.clear();
       return undefined;
     }
-    const rtt = this.rttMs();
-    const retryMs = Math.max(
-      MIN_RETRY_MS,
-      rtt !== undefined && Number.isFinite(rtt) ? rtt : DEFAULT_RTT_MS,
-    );
+    const retryMs = this.retryMs();
     const due: number[] = [];
     let next: number | undefined;
     const wake = (at: number) => {

@@ -19,6 +19,15 @@ export interface JitterBufferOptions {
    */
   readonly targetLatencyMs?: number;
   /**
+   * How long a packet found missing may still be repaired (a NACK answered by a
+   * retransmission), in ms from the arrival that showed it missing: its frame is not given
+   * up before then, even past the frame's playout time, and comes out late if the packet
+   * arrives. A loss of a frame's last packet shows only when the next frame begins, so
+   * without it a frame interval close to `targetLatencyMs` leaves no time to repair it.
+   * Default 0 (a frame is given up when due). {@link JitterBuffer.setRepairMs} changes it.
+   */
+  readonly repairMs?: number;
+  /**
    * After a frame is lost, release nothing but a keyframe (video: a delta frame would decode
    * against a missing reference) and raise {@link JitterBuffer.keyframeNeeded}. Also holds
    * back delta frames at the start of the stream. Default `false` (audio).
@@ -39,6 +48,7 @@ export interface ResolvedJitterBufferOptions {
   readonly depacketizer: Depacketizer;
   readonly clockRate: number;
   readonly targetLatencyMs: number;
+  readonly repairMs: number;
   readonly requiresKeyframeAfterLoss: boolean;
   readonly maxPackets: number;
   readonly logId: string;
@@ -58,6 +68,7 @@ export function resolveJitterBufferOptions(o: JitterBufferOptions): ResolvedJitt
       `JitterBuffer: targetLatencyMs ${targetLatencyMs} is not a finite number of ms >= 0`,
     );
   }
+  const repairMs = checkRepairMs(o.repairMs ?? 0);
   if (!Number.isInteger(maxPackets) || maxPackets < 16 || maxPackets > 32768) {
     throw new RtpConfigurationError(
       `JitterBuffer: maxPackets ${maxPackets} is out of range; give an integer from 16 to 32768`,
@@ -67,10 +78,21 @@ export function resolveJitterBufferOptions(o: JitterBufferOptions): ResolvedJitt
     depacketizer: o.depacketizer,
     clockRate: o.clockRate,
     targetLatencyMs,
+    repairMs,
     requiresKeyframeAfterLoss: o.requiresKeyframeAfterLoss ?? false,
     maxPackets,
     logId: o.logId ?? '',
   };
+}
+
+/** `repairMs` if valid; throws {@link RtpConfigurationError} otherwise. */
+export function checkRepairMs(repairMs: number): number {
+  if (!Number.isFinite(repairMs) || repairMs < 0) {
+    throw new RtpConfigurationError(
+      `JitterBuffer: repairMs ${repairMs} is not a finite number of ms >= 0`,
+    );
+  }
+  return repairMs;
 }
 
 /** Options of {@link JitterBuffer.pop}. */

@@ -256,6 +256,69 @@ describe('JitterBuffer: loss', () => {
     expect(jb.stats.late).toBe(1);
   });
 
+  /** `n` frames of two packets each at 10 fps (9000 ticks apart), the first a keyframe. */
+  const tenFps = (n: number) => {
+    const frames = Array.from({ length: n }, (_, i) =>
+      testingFrame(i, 90_000 + i * 9000, i === 0, 6),
+    );
+    return { frames, packets: frames.flatMap((f, i) => testingPackets(f, 1000 + 2 * i, 2)) };
+  };
+
+  it('repairMs: a frame whose last packet shows missing only at its playout time waits for the retransmission', () => {
+    // 10 fps, a target of 100 ms: frame 0's last packet is lost, and frame 1's first packet
+    // shows it 100 ms on, when frame 0 is due.
+    const jb = video({ targetLatencyMs: 100, repairMs: 30 });
+    const { frames, packets } = tenFps(4);
+    const at = (i: number) => Math.floor(i / 2) * 100 + (i % 2);
+    jb.push(packets[0]!, at(0));
+    jb.push(packets[2]!, at(2));
+    expect(jb.missing(at(2)).map((m) => m.sequenceNumber)).toEqual([1001]);
+    // Due at 100, held until 100 + 30 (when the loss showed, plus the repair time).
+    expect(jb.pop(120)).toEqual([]);
+    expect(jb.nextDeadline()).toBe(130);
+    jb.push(packets[1]!, 125);
+    const out = jb.pop(125);
+    expect(out.map((f) => f.data)).toEqual([frames[0]!.data]);
+    expect(out[0]).toMatchObject({ playoutMs: 100, completeMs: 125 });
+    expect(jb.stats).toMatchObject({ lost: 0, framesDropped: 0, keyframesRequested: 0 });
+    // Frame 1 whole, out when due (200); frame 2's first packet lost, shown by its second at
+    // 300 (its due time): held until 330, then given up.
+    jb.push(packets[3]!, at(3));
+    expect(jb.pop(200).map((f) => f.data)).toEqual([frames[1]!.data]);
+    jb.push(packets[5]!, 300);
+    jb.push(packets[6]!, 300);
+    expect(jb.pop(329)).toEqual([]);
+    expect(jb.nextDeadline()).toBe(330);
+    expect(jb.pop(330)).toEqual([]);
+    expect(jb.stats).toMatchObject({ lost: 1, framesDropped: 1, keyframesRequested: 1 });
+  });
+
+  it('repairMs never holds the start of a stream, whose first packets were never missing', () => {
+    const jb = video({ targetLatencyMs: 100, repairMs: 500 });
+    const { packets } = testingStream(2, 2, { keyframeEvery: 10 });
+    // The keyframe's first packet never came: nothing can ask for it (it precedes the first).
+    jb.push(packets[1]!, 0);
+    jb.push(packets[2]!, 100);
+    expect(jb.nextDeadline()).toBe(100);
+    expect(jb.pop(100)).toEqual([]);
+    expect(jb.keyframeNeeded).toBe(true);
+  });
+
+  it('setRepairMs changes the hold of the frame waiting now', () => {
+    const jb = video({ targetLatencyMs: 100 });
+    const { packets } = testingStream(2, 2, { keyframeEvery: 10 });
+    jb.push(packets[0]!, 0);
+    jb.push(packets[2]!, 100);
+    expect(jb.nextDeadline()).toBe(100);
+    jb.setRepairMs(40);
+    expect(jb.nextDeadline()).toBe(140);
+    jb.setRepairMs(0);
+    expect(jb.nextDeadline()).toBe(100);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => jb.setRepairMs(bad)).toThrow(RtpConfigurationError);
+    }
+  });
+
   it('waits for an incomplete frame while nothing follows it', () => {
     const jb = video({ targetLatencyMs: 100 });
     const { frames, packets } = testingStream(2, 2, { keyframeEvery: 1 });
@@ -427,6 +490,8 @@ describe('JitterBuffer: bounds and jumps', () => {
       { clockRate: 1.5 },
       { targetLatencyMs: -1 },
       { targetLatencyMs: Number.POSITIVE_INFINITY },
+      { repairMs: -1 },
+      { repairMs: Number.NaN },
       { maxPackets: 8 },
       { maxPackets: 40_000 },
     ];

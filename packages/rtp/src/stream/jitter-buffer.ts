@@ -8,6 +8,7 @@
 import type { Depacketizer, RtpPayloadView } from '../codecs/depacketizer.js';
 import { log } from '../log.js';
 import {
+  checkRepairMs,
   type JitterBufferOptions,
   type JitterBufferStats,
   type JitterFrame,
@@ -52,8 +53,9 @@ type Counters = { -readonly [K in keyof JitterBufferStats]: number };
  * time through the smallest transit time of the last 10 to 20 s, plus `targetLatencyMs`
  * (a path that becomes slower is followed within 20 s). A complete frame is
  * released when due (at once with a target latency of 0). A frame that is still incomplete
- * when due is given up (its packets dropped, missing ones counted lost) as soon as a later
- * frame has begun to arrive; with `requiresKeyframeAfterLoss`, nothing but a keyframe is
+ * when due, and past its repair time (`repairMs` from when a packet of it showed missing),
+ * is given up (its packets dropped, missing ones counted lost) as soon as a later frame has
+ * begun to arrive; with `requiresKeyframeAfterLoss`, nothing but a keyframe is
  * released after that, and {@link JitterBuffer.keyframeNeeded} stays true until one is.
  */
 export class JitterBuffer {
@@ -87,6 +89,7 @@ export class JitterBuffer {
   /** The packet that set `badSeq`: stored too when the jump is confirmed. */
   private jumpPacket: RtpPayloadView | undefined;
   private jumpArrivalMs = 0;
+  private repairMs: number;
   private waitingForKeyframe: boolean;
   private keyframeRequested = false;
   private lastDroppedTimestamp = Number.NaN;
@@ -109,6 +112,18 @@ export class JitterBuffer {
     this.ring = new PacketRing(this.options.maxPackets);
     this.playout = new PlayoutClock(this.options.clockRate, this.options.targetLatencyMs);
     this.waitingForKeyframe = this.options.requiresKeyframeAfterLoss;
+    this.repairMs = this.options.repairMs;
+  }
+
+  /**
+   * Changes how long a missing packet may still be repaired (see
+   * {@link JitterBufferOptions.repairMs}): its owner follows the round-trip time with it.
+   * Throws {@link RtpConfigurationError} unless `ms` is finite and >= 0.
+   */
+  setRepairMs(ms: number): void {
+    if (ms === this.repairMs) return;
+    this.repairMs = checkRepairMs(ms);
+    this.headValid = false;
   }
 
   /**
@@ -347,10 +362,11 @@ export class JitterBuffer {
       // Every packet is there but none ends the frame: it is not a valid frame.
       return this.setDiscard(e + 1, Number.NEGATIVE_INFINITY, true);
     }
-    // Incomplete: given up when due, provided a later frame has begun (else: wait).
+    // Incomplete: given up when due and past its repair time, provided a later frame has
+    // begun (else: wait).
     const next = ring.findStart(e + 1, this.highestSeq, ts, false);
     if (next === undefined) return HeadKind.None;
-    return this.setDiscard(next, this.playout.playoutMs(ts), true);
+    return this.setDiscard(next, this.repairDue(this.playout.playoutMs(ts), e + 1), true);
   }
 
   /**
@@ -369,7 +385,14 @@ export class JitterBuffer {
     const next = this.ring.findStart(s + 1, this.highestSeq, Number.NaN, false);
     if (next === undefined) return HeadKind.None;
     // The missing packets belong to frames no later than the first packet after them.
-    return this.setDiscard(next, this.playout.playoutMs(this.ring.timestamp(firstPresent)), true);
+    const due = this.playout.playoutMs(this.ring.timestamp(firstPresent));
+    // A frame start before the first packet received was never missing: no repair to wait for.
+    return this.setDiscard(next, from === s ? due : this.repairDue(due, s), true);
+  }
+
+  /** `due`, or later: when the packet missing at `ext` stops being worth waiting for. */
+  private repairDue(due: number, ext: number): number {
+    return this.repairMs === 0 ? due : Math.max(due, this.ring.time(ext) + this.repairMs);
   }
 
   private setDiscard(until: number, due: number, loss: boolean): HeadKind {
