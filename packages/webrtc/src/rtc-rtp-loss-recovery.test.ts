@@ -107,6 +107,66 @@ async function run(options: {
   return { a, b, got, sent, inbound, outbound, keyframeRequests, receiver, reading, lost };
 }
 
+/**
+ * A's video: frames 0 and 1 at 30 fps, then a 2 s pause. The first transmission of the first
+ * packet of keyframe 0 is dropped on A's wire, and with `dropRepairs` every retransmission
+ * (the RTX stream) too. B's buffer sees a frame without its start and nothing after frame 1.
+ */
+async function firstPacketLost(options: { dropRepairs: boolean }) {
+  let videoSsrc: number | undefined;
+  let dropped = 0;
+  peers = virtualPeers({
+    seed: 93,
+    delayMs: 5,
+    tapA: (data) => {
+      const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      // SRTP only (RFC 7983), not SRTCP (RFC 5761: a second byte of 192–223).
+      if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
+      if (view[1]! >= 192 && view[1]! <= 223) return true;
+      const ssrc = view.readUInt32BE(8);
+      const first = videoSsrc === undefined;
+      videoSsrc ??= ssrc;
+      if (first || (options.dropRepairs && ssrc !== videoSsrc)) {
+        dropped++;
+        return false;
+      }
+      return true;
+    },
+  });
+  const { a, b, clock } = peers;
+  const video = MediaStreamTrack.create('video');
+  a.addTrack(video);
+  const got: EncodedMediaFrame[] = [];
+  let reading: Promise<void> | undefined;
+  b.ontrack = (e: RTCTrackEvent) => {
+    reading = (async () => {
+      for await (const f of e.track.frames()) got.push(f);
+    })();
+  };
+  await openChannelPair(peers, 'side');
+  const requests: number[] = [];
+  video.onkeyframerequest = () => requests.push(clock.now());
+  expect(clipVideo[0]!.data.length).toBeGreaterThan(2400); // the keyframe takes 2+ packets
+  const start = clock.now();
+  let lastSent = start;
+  for (let i = 0; i < 2; i++) {
+    const due = start + (i * 1000) / 30;
+    if (due > clock.now()) await clock.advanceTo(due);
+    const base = i === 0 ? clipVideo[0]! : clipVideo[i]!;
+    video.writeFrame(Buffer.concat([base.data, Buffer.from(`#${i}`)]), {
+      timestamp: Math.round((i * 1e6) / 30),
+      keyframe: i === 0,
+    });
+    lastSent = clock.now();
+  }
+  await clock.advance(2000);
+  const inbound = await rtpStats(b, 'inbound-rtp', 'video');
+  await closeAll(a, b);
+  peers = undefined;
+  await reading;
+  return { dropped, got, requests, lastSent, inbound };
+}
+
 describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
   it('5 % loss each way, 100 ms RTT, reordering: every frame whole and in order, losses repaired by RTX', async () => {
     // The default playout delay with NACK (three tries: 3 × RTT + 30 ms): a loss is given
@@ -225,68 +285,24 @@ describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
     await reading;
   });
 
-  it('a stream whose first packet was lost asks for a keyframe when it gives the frame up, not at the next packet', async () => {
-    // A's video: frames 0 and 1 at 30 fps, then a 2 s pause. The first packet of keyframe 0 and
-    // every retransmission (the RTX stream) are dropped on A's wire. B's buffer cannot ask for
-    // a packet before the first it saw: it gives frame 0 up when due, on its timer, and the
-    // delta frame after it; no packet comes for 2 s after that.
-    let videoSsrc: number | undefined;
-    let dropped = 0;
-    peers = virtualPeers({
-      seed: 93,
-      delayMs: 5,
-      tapA: (data) => {
-        const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        // SRTP only (RFC 7983), not SRTCP (RFC 5761: a second byte of 192–223).
-        if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
-        if (view[1]! >= 192 && view[1]! <= 223) return true;
-        const ssrc = view.readUInt32BE(8);
-        const first = videoSsrc === undefined;
-        videoSsrc ??= ssrc;
-        if (first || ssrc !== videoSsrc) {
-          dropped++;
-          return false;
-        }
-        return true;
-      },
-    });
-    const { a, b, clock } = peers;
-    const video = MediaStreamTrack.create('video');
-    a.addTrack(video);
-    const got: EncodedMediaFrame[] = [];
-    let reading: Promise<void> | undefined;
-    b.ontrack = (e: RTCTrackEvent) => {
-      reading = (async () => {
-        for await (const f of e.track.frames()) got.push(f);
-      })();
-    };
-    await openChannelPair(peers, 'side');
-    const requests: number[] = [];
-    video.onkeyframerequest = () => requests.push(clock.now());
-    expect(clipVideo[0]!.data.length).toBeGreaterThan(2400); // the keyframe takes 2+ packets
-    const start = clock.now();
-    let lastSent = start;
-    for (let i = 0; i < 2; i++) {
-      const due = start + (i * 1000) / 30;
-      if (due > clock.now()) await clock.advanceTo(due);
-      const base = i === 0 ? clipVideo[0]! : clipVideo[i]!;
-      video.writeFrame(Buffer.concat([base.data, Buffer.from(`#${i}`)]), {
-        timestamp: Math.round((i * 1e6) / 30),
-        keyframe: i === 0,
-      });
-      lastSent = clock.now();
-    }
-    await clock.advance(2000);
-    expect(dropped).toBeGreaterThan(0);
-    expect(got).toEqual([]);
+  it('a stream whose first packet was lost asks for it (NACK) and gets it back: no frame lost, no keyframe request', async () => {
+    const r = await firstPacketLost({ dropRepairs: false });
+    expect(r.dropped).toBe(1);
+    expect(r.got.map((f) => f.keyframe)).toEqual([true, false]);
+    expect(r.requests).toEqual([]);
+    expect(r.inbound.nackCount).toBeGreaterThan(0);
+    expect(r.inbound.retransmittedPacketsReceived).toBeGreaterThanOrEqual(1);
+    expect(r.inbound.pliCount).toBe(0);
+  });
+
+  it('a stream whose first packet is never repaired asks for a keyframe when it gives the frame up, not at the next packet', async () => {
+    const r = await firstPacketLost({ dropRepairs: true });
+    expect(r.dropped).toBeGreaterThan(1);
+    expect(r.got).toEqual([]);
     // B's playout delay (3 × RTT + 100 ms) after frame 0, the PLI's way back: well inside
     // the pause. Before, the request waited for the stream's next packet, 2 s on.
-    expect(requests.length).toBeGreaterThan(0);
-    expect(requests[0]! - lastSent).toBeLessThan(300);
-    const inbound = await rtpStats(b, 'inbound-rtp', 'video');
-    expect(inbound.pliCount).toBeGreaterThan(0);
-    await closeAll(a, b);
-    peers = undefined;
-    await reading;
+    expect(r.requests.length).toBeGreaterThan(0);
+    expect(r.requests[0]! - r.lastSent).toBeLessThan(300);
+    expect(r.inbound.pliCount).toBeGreaterThan(0);
   });
 });

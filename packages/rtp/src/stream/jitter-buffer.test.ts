@@ -293,15 +293,40 @@ describe('JitterBuffer: loss', () => {
     expect(jb.stats).toMatchObject({ lost: 1, framesDropped: 1, keyframesRequested: 1 });
   });
 
-  it('repairMs never holds the start of a stream, whose first packets were never missing', () => {
+  it('a first packet that does not start its frame: the packets before it are asked for, one at a time, and the frame waits for them', () => {
     const jb = video({ targetLatencyMs: 100, repairMs: 500 });
+    const { frames, packets } = testingStream(2, 3, { keyframeEvery: 10 });
+    // The keyframe's first two packets never came; its last is the first to arrive.
+    jb.push(packets[2]!, 0);
+    expect(jb.missing(4)).toEqual([
+      { sequenceNumber: 1001, extendedSequenceNumber: 1001, ageMs: 4 },
+    ]);
+    jb.push(packets[3]!, 33);
+    // Due at 100, held for the repair until 0 + 500.
+    expect(jb.nextDeadline()).toBe(500);
+    jb.push(packets[1]!, 40);
+    expect(jb.missing(40).map((m) => m.sequenceNumber)).toEqual([1000]);
+    jb.push(packets[0]!, 50);
+    expect(jb.missing(50)).toEqual([]);
+    expect(jb.pop(100).map((f) => f.data)).toEqual([frames[0]!.data]);
+    expect(jb.stats).toMatchObject({ lost: 0, framesDropped: 0, keyframesRequested: 0 });
+  });
+
+  it('a first packet that does not start its frame, its start never repaired: given up when due and past the repair time', () => {
+    const jb = video({ targetLatencyMs: 100, repairMs: 30 });
     const { packets } = testingStream(2, 2, { keyframeEvery: 10 });
-    // The keyframe's first packet never came: nothing can ask for it (it precedes the first).
     jb.push(packets[1]!, 0);
     jb.push(packets[2]!, 100);
     expect(jb.nextDeadline()).toBe(100);
     expect(jb.pop(100)).toEqual([]);
     expect(jb.keyframeNeeded).toBe(true);
+    // Sequence number 0 at the start: the packet before it is 65535, extended -1.
+    const wrapped = video();
+    const first = testingStream(1, 2, { keyframeEvery: 10, firstSeq: 65535 }).packets[1]!;
+    wrapped.push(first, 0);
+    expect(wrapped.missing(0)).toEqual([
+      { sequenceNumber: 65535, extendedSequenceNumber: -1, ageMs: 0 },
+    ]);
   });
 
   it('setRepairMs changes the hold of the frame waiting now', () => {

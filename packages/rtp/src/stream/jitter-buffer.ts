@@ -229,11 +229,27 @@ export class JitterBuffer {
   /**
    * The sequence numbers the buffer is missing, oldest first, with how long each has been
    * missing: what a NACK generator (RFC 4585 §6.2.1) asks for, applying its own retry
-   * and RTT rules. At most `maxPackets` entries.
+   * and RTT rules. At the start of a stream whose first packet does not start a frame, the
+   * packet before it too (missing since that first arrival). At most `maxPackets` entries.
    */
   missing(nowMs: number): MissingPacket[] {
     const out: MissingPacket[] = [];
     if (!this.started) return out;
+    const head = this.nextSeq;
+    if (
+      !this.progressed &&
+      this.ring.state(head) === SlotState.Present &&
+      (this.ring.flags(head) & PacketFlag.Start) === 0
+    ) {
+      // The first packet to arrive does not start its frame: the stream began earlier, and
+      // the packet just before it (of the same frame: a frame's packets are consecutive) is
+      // missing since that arrival. One at a time, back to the frame's start.
+      out.push({
+        sequenceNumber: (head - 1) & 0xffff,
+        extendedSequenceNumber: head - 1,
+        ageMs: nowMs - this.ring.time(head),
+      });
+    }
     for (let ext = this.nextSeq; ext <= this.highestSeq; ext++) {
       if (this.ring.state(ext) !== SlotState.Missing) continue;
       out.push({
@@ -386,11 +402,13 @@ export class JitterBuffer {
     if (next === undefined) return HeadKind.None;
     // The missing packets belong to frames no later than the first packet after them.
     const due = this.playout.playoutMs(this.ring.timestamp(firstPresent));
-    // A frame start before the first packet received was never missing: no repair to wait for.
-    return this.setDiscard(next, from === s ? due : this.repairDue(due, s), true);
+    return this.setDiscard(next, this.repairDue(due, s), true);
   }
 
-  /** `due`, or later: when the packet missing at `ext` stops being worth waiting for. */
+  /**
+   * `due`, or later: when the packet missing at `ext` (or before it, at the start) stops
+   * being worth waiting for.
+   */
   private repairDue(due: number, ext: number): number {
     return this.repairMs === 0 ? due : Math.max(due, this.ring.time(ext) + this.repairMs);
   }
