@@ -107,6 +107,61 @@ async function run(options: {
   return { a, b, got, sent, inbound, outbound, keyframeRequests, receiver, reading, lost };
 }
 
+/** What a tap sees of an SRTP packet A sends (its header is in the clear, RFC 3711 §3.1). */
+interface SeenRtp {
+  readonly ssrc: number;
+  readonly timestamp: number;
+  readonly marker: boolean;
+}
+
+/**
+ * Two peers 5 ms apart; A sends a video track, whose SRTP packets `keep` sees first (false
+ * drops one); B reads its remote track's frames() into `got`, with `jitterBufferTarget` if given.
+ */
+async function videoPair(options: {
+  seed: number;
+  keep: (rtp: SeenRtp) => boolean;
+  jitterBufferTarget?: number;
+}) {
+  peers = virtualPeers({
+    seed: options.seed,
+    delayMs: 5,
+    tapA: (data) => {
+      const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      // SRTP only (RFC 7983), not SRTCP (RFC 5761: a second byte of 192–223).
+      if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
+      if (view[1]! >= 192 && view[1]! <= 223) return true;
+      return options.keep({
+        ssrc: view.readUInt32BE(8),
+        timestamp: view.readUInt32BE(4),
+        marker: (view[1]! & 0x80) !== 0,
+      });
+    },
+  });
+  const { a, b, clock } = peers;
+  const video = MediaStreamTrack.create('video');
+  a.addTrack(video);
+  const got: EncodedMediaFrame[] = [];
+  let reading: Promise<void> | undefined;
+  b.ontrack = (e: RTCTrackEvent) => {
+    if (options.jitterBufferTarget !== undefined)
+      e.receiver.jitterBufferTarget = options.jitterBufferTarget;
+    reading = (async () => {
+      for await (const f of e.track.frames()) got.push(f);
+    })();
+  };
+  await openChannelPair(peers, 'side');
+  /** B's inbound-rtp, then both closed and the reader done. */
+  const finish = async () => {
+    const inbound = await rtpStats(b, 'inbound-rtp', 'video');
+    await closeAll(a, b);
+    peers = undefined;
+    await reading;
+    return inbound;
+  };
+  return { clock, video, got, finish };
+}
+
 /**
  * A's video: frames 0 and 1 at 30 fps, then a 2 s pause. The first transmission of the first
  * packet of keyframe 0 is dropped on A's wire, and with `dropRepairs` every retransmission
@@ -115,15 +170,9 @@ async function run(options: {
 async function firstPacketLost(options: { dropRepairs: boolean }) {
   let videoSsrc: number | undefined;
   let dropped = 0;
-  peers = virtualPeers({
+  const { clock, video, got, finish } = await videoPair({
     seed: 93,
-    delayMs: 5,
-    tapA: (data) => {
-      const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      // SRTP only (RFC 7983), not SRTCP (RFC 5761: a second byte of 192–223).
-      if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
-      if (view[1]! >= 192 && view[1]! <= 223) return true;
-      const ssrc = view.readUInt32BE(8);
+    keep: ({ ssrc }) => {
       const first = videoSsrc === undefined;
       videoSsrc ??= ssrc;
       if (first || (options.dropRepairs && ssrc !== videoSsrc)) {
@@ -133,17 +182,6 @@ async function firstPacketLost(options: { dropRepairs: boolean }) {
       return true;
     },
   });
-  const { a, b, clock } = peers;
-  const video = MediaStreamTrack.create('video');
-  a.addTrack(video);
-  const got: EncodedMediaFrame[] = [];
-  let reading: Promise<void> | undefined;
-  b.ontrack = (e: RTCTrackEvent) => {
-    reading = (async () => {
-      for await (const f of e.track.frames()) got.push(f);
-    })();
-  };
-  await openChannelPair(peers, 'side');
   const requests: number[] = [];
   video.onkeyframerequest = () => requests.push(clock.now());
   expect(clipVideo[0]!.data.length).toBeGreaterThan(2400); // the keyframe takes 2+ packets
@@ -160,10 +198,7 @@ async function firstPacketLost(options: { dropRepairs: boolean }) {
     lastSent = clock.now();
   }
   await clock.advance(2000);
-  const inbound = await rtpStats(b, 'inbound-rtp', 'video');
-  await closeAll(a, b);
-  peers = undefined;
-  await reading;
+  const inbound = await finish();
   return { dropped, got, requests, lastSent, inbound };
 }
 
@@ -227,38 +262,22 @@ describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
     let firstTimestamp = 0;
     const lost = new Set([5, 12]);
     let dropped = 0;
-    peers = virtualPeers({
+    const { clock, video, got, finish } = await videoPair({
       seed: 94,
-      delayMs: 5,
-      tapA: (data) => {
-        const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-        if (view.length < 12 || view[0]! < 128 || view[0]! > 191) return true;
-        if (view[1]! >= 192 && view[1]! <= 223) return true;
-        const ssrc = view.readUInt32BE(8);
+      jitterBufferTarget: 100,
+      keep: ({ ssrc, timestamp, marker }) => {
         if (videoSsrc === undefined) {
           videoSsrc = ssrc;
-          firstTimestamp = view.readUInt32BE(4);
+          firstTimestamp = timestamp;
         }
-        const frame = Math.round(((view.readUInt32BE(4) - firstTimestamp) >>> 0) / 11_250);
-        if (ssrc === videoSsrc && lost.has(frame) && (view[1]! & 0x80) !== 0) {
+        const frame = Math.round(((timestamp - firstTimestamp) >>> 0) / 11_250);
+        if (ssrc === videoSsrc && lost.has(frame) && marker) {
           dropped++;
           return false;
         }
         return true;
       },
     });
-    const { a, b, clock } = peers;
-    const video = MediaStreamTrack.create('video');
-    a.addTrack(video);
-    const got: EncodedMediaFrame[] = [];
-    let reading: Promise<void> | undefined;
-    b.ontrack = (e: RTCTrackEvent) => {
-      e.receiver.jitterBufferTarget = 100;
-      reading = (async () => {
-        for await (const f of e.track.frames()) got.push(f);
-      })();
-    };
-    await openChannelPair(peers, 'side');
     let requests = 0;
     video.onkeyframerequest = () => requests++;
     const sent: Buffer[] = [];
@@ -272,17 +291,14 @@ describe('loss recovery between two peers (NACK, RTX, PLI)', () => {
       sent.push(data);
     }
     await clock.advance(1000);
+    const inbound = await finish();
     expect(dropped).toBeGreaterThanOrEqual(2);
     // Frame 19 aside (nothing after it), every frame whole, in order, the lost ones included.
     expect(got.map((f) => Buffer.from(f.data))).toEqual(sent.slice(0, got.length));
     expect(got.length).toBeGreaterThanOrEqual(19);
     expect(requests).toBe(0);
-    const inbound = await rtpStats(b, 'inbound-rtp', 'video');
     expect(inbound.retransmittedPacketsReceived).toBeGreaterThanOrEqual(2);
     expect(inbound.framesDropped ?? 0).toBe(0);
-    await closeAll(a, b);
-    peers = undefined;
-    await reading;
   });
 
   it('a stream whose first packet was lost asks for it (NACK) and gets it back: no frame lost, no keyframe request', async () => {
