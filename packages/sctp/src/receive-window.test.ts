@@ -15,12 +15,20 @@ async function transfer(clock: VirtualClock, p: Pair, count: number): Promise<vo
   await clock.advance(1000); // the last SACK (delayed) has arrived
 }
 
+type Tail<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
+
+/** A pair made with `makePair`'s arguments after the clock, connected, on a clock of its own. */
+async function connected(...args: Tail<Parameters<typeof makePair>>) {
+  const clock = new VirtualClock();
+  const p = makePair(clock, ...args);
+  expect(await connectPair(clock, p)).toBe(true);
+  return { clock, p };
+}
+
 describe('the advertised receive window (receiveWindowRate)', () => {
   it('offers the rate times a short path round trip, never below maxMessageSize + 64 KiB', async () => {
-    const clock = new VirtualClock();
     // A loopback-like path: 0.1 ms each way, its round trip known from below (ICE).
-    const p = makePair(clock, { delayMs: 0.1 }, {}, {}, { pathRttMs: 0.2 });
-    expect(await connectPair(clock, p)).toBe(true);
+    const { clock, p } = await connected({ delayMs: 0.1 }, {}, {}, { pathRttMs: 0.2 });
     await transfer(clock, p, 20);
     // 128 MiB/s × 0.2 ms is 27 KB: the floor, 256 KiB of maxMessageSize + 64 KiB, holds.
     expect(p.a.assoc.stats.peerRwnd).toBe(320 * KiB);
@@ -32,9 +40,7 @@ describe('the advertised receive window (receiveWindowRate)', () => {
   });
 
   it('offers the whole buffer on a long path, and follows the path when it changes', async () => {
-    const clock = new VirtualClock();
-    const p = makePair(clock, { delayMs: 25 }, {}, {}, { pathRttMs: 50 });
-    expect(await connectPair(clock, p)).toBe(true);
+    const { clock, p } = await connected({ delayMs: 25 }, {}, {}, { pathRttMs: 50 });
     await transfer(clock, p, 20);
     // 128 MiB/s × 50 ms is 6.7 MB: the 1 MiB buffer is the limit.
     expect(p.a.assoc.stats.peerRwnd).toBe(1024 * KiB);
@@ -51,14 +57,11 @@ describe('the advertised receive window (receiveWindowRate)', () => {
   });
 
   it('sizes the window from its own measurements when it sends, and not at all with Infinity', async () => {
-    const clock = new VirtualClock();
-    const p = makePair(
-      clock,
+    const { clock, p } = await connected(
       { delayMs: 0.5 },
       {},
       { receiveWindowRate: Number.POSITIVE_INFINITY },
     );
-    expect(await connectPair(clock, p)).toBe(true);
     // Each sends: each measures the round trip of its DATA (1 ms) from the SACKs.
     await transfer(clock, p, 5);
     p.b.assoc.send(0, 53, new Uint8Array(1000));

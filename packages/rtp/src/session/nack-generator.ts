@@ -122,7 +122,7 @@ export class NackGenerator {
     this.maxMissing = options.maxMissing ?? 1000;
     this.keyframeRetryMs = options.keyframeRetryMs ?? 200;
     this.nack = options.nack ?? true;
-    if (this.nack) this.retryMs();
+    if (this.nack) this.retrySchedule();
   }
 
   /**
@@ -152,12 +152,13 @@ export class NackGenerator {
   }
 
   /**
-   * The time between two tries at the round-trip time now; tells the stream how long a
-   * repair takes: the first NACK after the reorder delay, three tries (`REPAIR_TRIES`), the
-   * last one's answer a round trip later, and one retry interval to spare. Called at the
-   * start and while something is missing, not for every packet: the round trip moves slowly.
+   * The schedule of tries at the round-trip time now: returns the time between two tries, and
+   * tells the stream how long a repair takes (the first NACK after the reorder delay, three
+   * tries (`REPAIR_TRIES`), the last one's answer a round trip later, one retry interval to
+   * spare). Called at the start and while something is missing, not for every packet: the
+   * round trip moves slowly.
    */
-  private retryMs(): number {
+  private retrySchedule(): number {
     const measured = this.rttMs();
     const rtt = measured !== undefined && Number.isFinite(measured) ? measured : DEFAULT_RTT_MS;
     const retryMs = Math.max(MIN_RETRY_MS, rtt);
@@ -192,7 +193,7 @@ export class NackGenerator {
       this.givenUp.clear();
       return undefined;
     }
-    const retryMs = this.retryMs();
+    const retryMs = this.retrySchedule();
     const due: number[] = [];
     let next: number | undefined;
     const wake = (at: number) => {
