@@ -13,8 +13,8 @@
 // x-webrtc process (BENCH_CPU_PROF_INTERVAL µs); BENCH_DEBUG=1 each measurement as JSON;
 // BENCH_SCTP_TRACE=1 our SCTP stats every 50 ms of a transfer (costs CPU in the window);
 // BENCH_NODE_ARGS='--trace-gc' more node options for the x-webrtc process; BENCH_WARMUP (2)
-// unmeasured rounds of each stack first.
-import { fork } from 'node:child_process';
+// unmeasured rounds of each stack first; BENCH_PIN=0:1 each Node stack on CPU 0, Chromium on 1.
+import { execFileSync, fork } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +56,12 @@ if (unknown.length > 0) {
 }
 const DIRECTION_LIMIT_MS = 60_000;
 const DEBUG = Boolean(process.env.BENCH_DEBUG);
+// BENCH_PIN=0:1 pins each Node stack's process to CPU 0 and every Chromium process to CPU 1
+// (taskset, every thread), so that the two ends do not take each other's core.
+const PIN = process.env.BENCH_PIN ? process.env.BENCH_PIN.split(':') : undefined;
+/** Sets the CPU affinity of every thread of `pid` (and of threads it starts later). */
+const pin = (pid, cpu) =>
+  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 // BENCH_DIRECTIONS=toPage (or fromPage) measures one direction only (a profile of one path).
 const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'toPage,fromPage').split(',');
 const LABEL = { toPage: 'Node → Chromium', fromPage: 'Chromium → Node' };
@@ -113,6 +119,7 @@ function spawnStack(name) {
         : []),
     ],
   });
+  if (PIN) pin(proc.pid, PIN[0]);
   const events = new EventEmitter();
   let failure;
   proc.on('message', (m) => {
@@ -175,6 +182,10 @@ function spawnStack(name) {
 const pageEvents = new EventEmitter();
 const browser = await launchBrowser((m) => pageEvents.emit(m.type, m));
 const { page } = browser;
+const pinBrowser = () => {
+  if (PIN) for (const pid of browser.cpu().keys()) pin(pid, PIN[1]);
+};
+pinBrowser();
 const pageOffset = (await clockOffset(() => page.evaluate(() => globalThis.bench.now()))).offset;
 const waitPage = (type, ms, message) =>
   withTimeout(
@@ -410,6 +421,7 @@ async function measureFloor(stack) {
 
 async function measure(stack) {
   try {
+    pinBrowser();
     await connect(stack);
     const out = {};
     for (const d of DIRECTIONS) {
@@ -612,7 +624,12 @@ const ratioRows = [];
 const ratioRow = (label, a, of, keys = ['cpuPerMb', 'mbps']) =>
   ratioRows.push(
     `| ${label} | ${['cpuPerMb', 'mbps']
-      .flatMap((k) => DIRECTIONS.map((d) => (keys.includes(k) ? ratio(a(d, k), of(d, k)) : '–')))
+      // Every column, also of a direction not measured ('–'), so that the columns stay aligned.
+      .flatMap((k) =>
+        ['toPage', 'fromPage'].map((d) =>
+          keys.includes(k) && DIRECTIONS.includes(d) ? ratio(a(d, k), of(d, k)) : '–',
+        ),
+      )
       .join(' | ')} |`,
   );
 const of = (name) => (d, k) => med(name, d, k);
