@@ -448,7 +448,6 @@ export class Sender {
    * the highest abandoned SSN. `undefined` when there is nothing to skip.
    */
   forwardTsn(): { newCumulativeTsn: number; streams: Map<number, number> } | undefined {
-    this.forwardTsnPending = false;
     this.advancePeerAck();
     this.forwardTsnPending = false;
     if (!tsnLt(this.cumulativeAck, this.advancedPeerAck)) return undefined;

@@ -254,8 +254,12 @@ export class AssociationSession {
   advertisedLimit(): number {
     const rtt = this.lowestRtt;
     if (!Number.isFinite(rtt)) return this.bufferSize;
-    const floor = Math.min(this.bufferSize, this.maxMessageSize + 65_536);
-    return Math.min(this.bufferSize, Math.max(floor, Math.ceil((this.windowRate * rtt) / 1000)));
+    // The buffer is at least maxMessageSize + 64 KiB (see the constructor).
+    const wanted = Math.max(
+      this.maxMessageSize + 65_536,
+      Math.ceil((this.windowRate * rtt) / 1000),
+    );
+    return Math.min(this.bufferSize, wanted);
   }
 
   /**
