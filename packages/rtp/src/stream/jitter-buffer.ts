@@ -18,7 +18,7 @@ import {
   type ResolvedJitterBufferOptions,
   resolveJitterBufferOptions,
 } from './jitter-buffer-options.js';
-import { PacketFlag, PacketRing, SlotState } from './packet-ring.js';
+import { missingPacket, PacketFlag, PacketRing, SlotState } from './packet-ring.js';
 import { PlayoutClock } from './playout-clock.js';
 import { SequenceNumberUnwrapper, TimestampUnwrapper } from './unwrap.js';
 
@@ -244,20 +244,9 @@ export class JitterBuffer {
       // The first packet to arrive does not start its frame: the stream began earlier, and
       // the packet just before it (of the same frame: a frame's packets are consecutive) is
       // missing since that arrival. One at a time, back to the frame's start.
-      out.push({
-        sequenceNumber: (head - 1) & 0xffff,
-        extendedSequenceNumber: head - 1,
-        ageMs: nowMs - this.ring.time(head),
-      });
+      out.push(missingPacket(head - 1, this.ring.time(head), nowMs));
     }
-    for (let ext = this.nextSeq; ext <= this.highestSeq; ext++) {
-      if (this.ring.state(ext) !== SlotState.Missing) continue;
-      out.push({
-        sequenceNumber: ext & 0xffff,
-        extendedSequenceNumber: ext,
-        ageMs: nowMs - this.ring.time(ext),
-      });
-    }
+    this.ring.appendMissing(head, this.highestSeq, nowMs, out);
     return out;
   }
 

@@ -4,6 +4,8 @@
  * packet costs no allocation and a flood of packets cannot grow memory.
  */
 
+import type { MissingPacket } from './jitter-buffer-options.js';
+
 /** What a slot knows of its sequence number. */
 export const SlotState = {
   /** Nothing known (or the slot holds another sequence number). */
@@ -112,6 +114,17 @@ export class PacketRing {
     return this.times[this.slot(ext)]!;
   }
 
+  /**
+   * Appends the sequence numbers from `from` to `to` that are missing to `out`, oldest first,
+   * each with how long it has been missing at `nowMs`.
+   */
+  appendMissing(from: number, to: number, nowMs: number, out: MissingPacket[]): void {
+    for (let ext = from; ext <= to; ext++) {
+      if (this.state(ext) === SlotState.Missing)
+        out.push(missingPacket(ext, this.time(ext), nowMs));
+    }
+  }
+
   flags(ext: number): number {
     return this.flagBits[this.slot(ext)]!;
   }
@@ -168,4 +181,9 @@ export class PacketRing {
     this.states.fill(SlotState.Empty);
     this.payloads.fill(undefined);
   }
+}
+
+/** Extended sequence number `ext`, missing since `sinceMs`, as a NACK generator reads it. */
+export function missingPacket(ext: number, sinceMs: number, nowMs: number): MissingPacket {
+  return { sequenceNumber: ext & 0xffff, extendedSequenceNumber: ext, ageMs: nowMs - sinceMs };
 }
