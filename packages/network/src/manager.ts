@@ -40,8 +40,9 @@ import type {
   MediaStats,
   SendStreamFeedback,
 } from './media/media-types.js';
-import { BASE_SCTP_MTU, sctpMtuLimit } from './path-mtu.js';
+import { sctpMtuLimit } from './path-mtu.js';
 import { PairTraffic } from './pair-traffic.js';
+import { webRtcAssociationOptions } from './sctp-options.js';
 import {
   type CandidatePairDescription,
   DtlsTransportState,
@@ -708,39 +709,19 @@ export class Manager {
     this.association = new Association(
       // DTLS seals the packet into a record of its own before send() returns.
       { send: (packet: Uint8Array) => dtls.send(packet), copiesOnSend: true },
-      {
+      webRtcAssociationOptions({
         clock: this.clock,
-        localPort: remote.localSctpPort ?? 5000,
-        remotePort: remote.sctpPort ?? 5000,
-        maxMessageSize: this.localMaxMessageSize,
-        remoteMaxMessageSize: remote.maxMessageSize ?? 65_536,
-        // RFC 9653: DTLS already authenticates every packet, so the CRC32c (12 % of the CPU of
-        // a bulk transfer between two of ours) can be skipped, but only with a peer known to
-        // take the parameter: Chromium 156 offers none, and pion/sctp before its fix of
-        // February 2024 (pion/sctp#298; Debian's pion/webrtc 3.1) drops an INIT that has one.
-        zeroChecksum: remote.sctpZeroChecksum === true,
-        // The round trip of the selected pair's connectivity checks: the advertised window is
-        // sized for it (a short path gets 320 KiB, not the 1 MiB buffer: see receiveWindowRate).
-        ...(this.selected?.rttMs !== undefined ? { pathRttMs: this.selected.rttMs } : {}),
-        ...(remote.sctpReceiveWindowRate !== undefined
-          ? { receiveWindowRate: remote.sctpReceiveWindowRate }
-          : {}),
-        // RFC 8899: start at 1200 bytes and look for more where the selected pair allows it.
-        mtu: BASE_SCTP_MTU,
-        // Association.Max.Retrans stays RFC 9260's 10 (§8.1): webrtc-pc keeps DTLS, SCTP and
-        // the channels up while ICE is `failed` (a restart may resume them), and this is what
-        // ends them when no restart comes, with an sctp-failure error on each channel, so
-        // nothing is sent into a dead path for ever. libwebrtc turns the limit off
-        // (dcsctp_transport.cc: max_retransmissions = nullopt): Chromium's channels stay open.
-        maxRetransmissions: 10,
-        maxMtu: sctpMtuLimit(this.selected, dtls.peerRecordSizeLimit),
+        remote,
+        localMaxMessageSize: this.localMaxMessageSize,
+        selected: this.selected,
+        peerRecordSizeLimit: dtls.peerRecordSizeLimit,
         handlers: {
           onMessage: (id, ppid, data) => channels.onMessage(id, ppid, data),
           onBufferedAmountLow: (id) => channels.onBufferedAmountLow(id),
           onIncomingStreamsReset: (ids) => channels.onIncomingStreamsReset(ids),
           onOutgoingStreamsReset: (ids, ok) => channels.onOutgoingStreamsReset(ids, ok),
         },
-      },
+      }),
       (state, cause) => this.onSctpState(state, cause),
     );
     this.association.connect();
