@@ -62,9 +62,10 @@ const PIN = process.env.BENCH_PIN ? process.env.BENCH_PIN.split(':') : undefined
 /** Sets the CPU affinity of every thread of `pid` (and of threads it starts later). */
 const pin = (pid, cpu) =>
   execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
-// BENCH_DIRECTIONS=toPage (or fromPage) measures one direction only (a profile of one path).
-const DIRECTIONS = (process.env.BENCH_DIRECTIONS ?? 'toPage,fromPage').split(',');
 const LABEL = { toPage: 'Node → Chromium', fromPage: 'Chromium → Node' };
+const ALL_DIRECTIONS = Object.keys(LABEL);
+// BENCH_DIRECTIONS=toPage (or fromPage) measures one direction only (a profile of one path).
+const DIRECTIONS = process.env.BENCH_DIRECTIONS?.split(',') ?? ALL_DIRECTIONS;
 
 const now = () => performance.timeOrigin + performance.now();
 const withTimeout = (promise, ms, message) => {
@@ -626,7 +627,7 @@ const ratioRow = (label, a, of, keys = ['cpuPerMb', 'mbps']) =>
     `| ${label} | ${['cpuPerMb', 'mbps']
       // Every column, also of a direction not measured ('–'), so that the columns stay aligned.
       .flatMap((k) =>
-        ['toPage', 'fromPage'].map((d) =>
+        ALL_DIRECTIONS.map((d) =>
           keys.includes(k) && DIRECTIONS.includes(d) ? ratio(a(d, k), of(d, k)) : '–',
         ),
       )
