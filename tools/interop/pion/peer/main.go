@@ -49,6 +49,9 @@ type peer struct {
 	channels map[string]*webrtc.DataChannel
 	echo     bool
 	media    *loopback // the media echo (media.go), once addEchoTracks made it
+	// readers counts the incoming tracks' read loops (onTrack), so that close replies only
+	// after each has reported trackEnded: the process may exit right after the reply.
+	readers sync.WaitGroup
 }
 
 func now() float64 { return float64(time.Now().UnixNano()) / 1e6 }
@@ -170,7 +173,16 @@ func (p *peer) handle(c command) (interface{}, error) {
 		return p.mediaStats(), nil
 	case "close":
 		at := now()
-		return map[string]interface{}{"closedAt": at}, p.pc.Close()
+		err := p.pc.Close()
+		// Close stops the receivers, so every ReadRTP fails; wait (2 s at most) for the read
+		// loops to say so before the reply.
+		done := make(chan struct{})
+		go func() { p.readers.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+		return map[string]interface{}{"closedAt": at}, err
 	}
 	return nil, fmt.Errorf("unknown op %q", c.Op)
 }

@@ -149,6 +149,8 @@ func (p *peer) keyframeRequest(l *loopback, kind, request string, mediaSSRC uint
 // onTrack reports an incoming track and echoes it on the local track of its kind (when
 // addEchoTracks made one), until its ReadRTP fails.
 func (p *peer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	p.readers.Add(1)
+	defer p.readers.Done()
 	kind := track.Kind().String()
 	codec := track.Codec()
 	mid := ""
