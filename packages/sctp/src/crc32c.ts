@@ -32,12 +32,14 @@ const TABLES: Int32Array = (() => {
 let wordsBuffer: ArrayBufferLike | undefined;
 let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-/** An Int32Array over the whole of `buffer` (its last 0–3 bytes left out). */
+/**
+ * An Int32Array over the whole of `buffer` (its last 0–3 bytes left out), with at least
+ * `needed` words: made again for another buffer, or for the same one grown (resizable).
+ */
 function wordsOf(buffer: ArrayBufferLike, needed: number): Int32Array {
   if (buffer !== wordsBuffer || words.length < needed) {
     wordsBuffer = buffer;
     words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
-    if (words.length < needed) throw new RangeError('the buffer is shorter than its view');
   }
   return words;
 }
